@@ -1,0 +1,51 @@
+// The HTTP request and response as the server hands them to an application handler.
+// A request owns its bytes (copied out of the read buffer); a handler runs on the
+// connection's reactor thread and must not block for long.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace scimd::net {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ... as llhttp names them
+  std::string target;  // raw request target, e.g. "/scim/v2/Users?filter=..."
+  std::string path;    // target before '?', still percent-encoded
+  std::string query;   // target after '?', without the '?'; empty if none
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;    // de-chunked
+  int http_major = 1;
+  int http_minor = 1;
+  std::string remote_address;  // peer IP, for logs
+
+  // First header with this lower-case name, or empty.
+  std::string_view Header(std::string_view lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // the server adds Date,
+                                                              // Content-Length/Transfer-Encoding
+                                                              // and Connection itself
+  std::string body;
+  // When set, the body is streamed with chunked transfer encoding instead of `body`:
+  // the server calls `stream` repeatedly; each call appends the next piece (keep it
+  // around 64 KiB) to `out` and returns true while more follows, false after the last
+  // piece. The server waits for each piece to be written before asking for the next,
+  // so memory stays bounded by one piece per connection.
+  std::function<bool(std::string& out)> stream;
+
+  void SetHeader(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+// The application: fills `response` for `request`. Runs on the reactor thread.
+using HttpHandler = std::function<void(const HttpRequest& request, HttpResponse& response)>;
+
+}  // namespace scimd::net
