@@ -1,0 +1,94 @@
+// Resources: turning a client's JSON into the canonical stored form (validated against
+// the schema registry), the stored value codec, the ONE function that derives index
+// terms from a resource, and rendering a stored resource back to SCIM JSON.
+// Pure functions; safe on any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/schema.h"
+#include "core/status.h"
+#include "core/store.h"
+
+namespace scimd::core {
+
+// How strictly input is read; per tenant (see core/tenant_settings.h).
+struct DecodeOptions {
+  // Unknown attributes in a known schema: false = 400 invalidSyntax (default),
+  // true = dropped silently (for clients that send misspelled or private attributes).
+  bool ignore_unknown_attributes = false;
+};
+
+struct MemberRef {
+  ResourceId id;
+  std::optional<ResourceType> type;  // as the client said, checked against the store
+  std::string display;
+};
+
+// A decoded POST/PUT body.
+struct InputResource {
+  Json attrs = Json::MakeObject();  // canonical names; no id, meta, members, password, groups
+  std::vector<MemberRef> members;    // Groups only
+  bool has_members = false;          // the body carried a "members" attribute
+  std::optional<std::string> password;
+};
+
+Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts);
+
+// The stored value of a resource: a fixed header, then the canonical attributes as JSON.
+//   byte 0       format version (1)       -- do not change the meaning of version 1
+//   bytes 1-8    version, uint64 big-endian (meta.version; bumped on every change)
+//   bytes 9-16   created, int64 big-endian microseconds since the Unix epoch
+//   bytes 17-24  lastModified, same encoding
+//   bytes 25-    JSON object text of the attributes
+struct StoredHeader {
+  uint64_t version = 0;
+  int64_t created_us = 0;
+  int64_t modified_us = 0;
+};
+inline constexpr size_t kStoredHeaderBytes = 25;
+std::string EncodeStored(const StoredHeader& header, const Json& attrs);
+// Splits a stored value; the returned view points into `value`.
+Result<std::pair<StoredHeader, std::string_view>> SplitStored(std::string_view value);
+
+// The one derivation of index entries from a resource: every (attr, normalized value)
+// for the indexed attributes of `type` (see SchemaRegistry::indexed()). `unique` selects
+// the attributes kept in the unique column family instead.
+std::vector<IndexTerm> IndexTermsOf(ResourceType type, const Json& attrs, bool unique);
+// Normalizes a string for an index of an attribute with the given caseExact rule.
+std::string NormalizeForIndex(std::string_view value, bool case_exact);
+
+// What to include when rendering; built from attributes/excludedAttributes.
+struct Projection {
+  // Canonical "urn:attr" or "urn:attr.sub" paths, lower-cased; empty = everything default.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool empty() const { return include.empty() && exclude.empty(); }
+  // Whether a Group's members are rendered.
+  bool WantsMembers() const;
+};
+Result<Projection> ParseProjection(ResourceType type, std::string_view attributes,
+                                   std::string_view excluded_attributes);
+
+// Renders the resource as SCIM JSON into `out` without the closing brace of the top-level
+// object, so that a caller may stream members after it; call FinishResource to close.
+// `base_url` is e.g. "http://host/scim/v2" and prefixes meta.location.
+void RenderResource(ResourceType type, const ResourceId& id, const StoredHeader& header,
+                    std::string_view attrs_json, std::string_view base_url,
+                    const Projection& projection, std::string& out);
+inline void FinishResource(std::string& out) { out.push_back('}'); }
+// One member item: {"value":..,"$ref":..,"type":..,"display":..}
+void RenderMember(const ResourceId& member, ResourceType type, std::string_view display,
+                  std::string_view base_url, std::string& out);
+
+std::string WeakEtag(uint64_t version);       // W/"<version>"
+std::string FormatDateTime(int64_t micros);  // RFC 3339, UTC, millisecond precision
+int64_t NowMicros();
+
+}  // namespace scimd::core

@@ -1,0 +1,692 @@
+#include "core/service.h"
+
+#include <charconv>
+#include <memory>
+#include <thread>
+
+#include "core/limits.h"
+#include "core/schema.h"
+#include "core/simple_filter.h"
+
+namespace scimd::core {
+
+namespace {
+
+constexpr std::string_view kContentType = "application/scim+json";
+// Members rendered per piece of a streamed group body (~100 bytes each: ~64 KiB).
+constexpr size_t kMembersPerPiece = 512;
+// Groups whose membership is at most this size are sent with Content-Length in one
+// piece; larger ones stream.
+constexpr uint64_t kInlineMemberLimit = 2048;
+// Upward walk bound when checking nested groups for cycles.
+constexpr size_t kMaxNestingVisits = 10000;
+
+Response JsonResponse(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", std::string(kContentType));
+  return r;
+}
+
+// Runs `fn` (which builds and commits one transaction) until it does not lose a lock race.
+template <typename Fn>
+Status WithRetry(Fn&& fn) {
+  for (int attempt = 0; attempt < kMaxBusyRetries; ++attempt) {
+    Status s = fn();
+    if (!s.Is(Status::Code::kBusy)) return s;
+    std::this_thread::yield();
+  }
+  return Status::Busy("the resource is being changed by other requests; retry shortly");
+}
+
+std::string ResourceLabel(ResourceType type, std::string_view id) {
+  return std::string(ResourceTypeName(type)) + " \"" + std::string(id) + "\"";
+}
+
+Status NotFound(ResourceType type, std::string_view id) {
+  return Status::NotFound(ResourceLabel(type, id) + " not found");
+}
+
+// Whether an If-Match / If-None-Match header value lists `etag` (or is "*").
+bool EtagListMatches(std::string_view header, const std::string& etag) {
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t comma = header.find(',', start);
+    if (comma == std::string_view::npos) comma = header.size();
+    std::string_view item = header.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "*" || item == etag) return true;
+    // A strong tag "N" matches our weak W/"N" (weak comparison, RFC 9110 §8.8.3.2).
+    if (etag.size() > 2 && item == std::string_view(etag).substr(2)) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+std::string UniqueDetail(ResourceType type, const IndexTerm& term, const Json& attrs) {
+  for (const auto& ia : SchemaRegistry::Default().indexed()) {
+    if (ia.type == type && ia.id == term.attr) {
+      const Json* v = attrs.Find(ia.path);
+      std::string value = v != nullptr && v->is_string() ? v->as_string() : term.value.string;
+      std::string detail = ia.path + " ";
+      AppendJsonString(detail, value);
+      detail += " is already in use by another " + std::string(ResourceTypeName(type));
+      return detail;
+    }
+  }
+  return "a unique attribute is already in use";
+}
+
+// Applies the difference between two sets of index terms to a transaction.
+Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
+                      const std::vector<IndexTerm>& old_terms,
+                      const std::vector<IndexTerm>& new_terms) {
+  auto contains = [](const std::vector<IndexTerm>& v, const IndexTerm& t) {
+    for (const auto& x : v) {
+      if (x == t) return true;
+    }
+    return false;
+  };
+  for (const auto& t : old_terms) {
+    if (!contains(new_terms, t)) SCIMD_RETURN_IF_ERROR(txn.RemoveIndex(type, t, id));
+  }
+  for (const auto& t : new_terms) {
+    if (!contains(old_terms, t)) SCIMD_RETURN_IF_ERROR(txn.AddIndex(type, t, id));
+  }
+  return Status::Ok();
+}
+
+Status ApplyUniqueDiff(Transaction& txn, ResourceType type, const ResourceId& id,
+                       const std::vector<IndexTerm>& old_terms,
+                       const std::vector<IndexTerm>& new_terms, const Json& new_attrs) {
+  auto contains = [](const std::vector<IndexTerm>& v, const IndexTerm& t) {
+    for (const auto& x : v) {
+      if (x == t) return true;
+    }
+    return false;
+  };
+  for (const auto& t : new_terms) {
+    if (contains(old_terms, t)) continue;
+    Status s = txn.ClaimUnique(type, t, id);
+    if (s.Is(Status::Code::kUniqueness)) {
+      return Status::Uniqueness(UniqueDetail(type, t, new_attrs));
+    }
+    SCIMD_RETURN_IF_ERROR(s);
+  }
+  for (const auto& t : old_terms) {
+    if (!contains(new_terms, t)) SCIMD_RETURN_IF_ERROR(txn.ReleaseUnique(type, t));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> ParseQueryInt(std::string_view name, std::string_view text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec == std::errc::result_out_of_range) {
+    return text.front() == '-' ? INT64_MIN : INT64_MAX;
+  }
+  if (ec != std::errc() || ptr != end) {
+    return Status(Status::Code::kInvalidValue,
+                  std::string(name) + " must be an integer, not \"" + std::string(text) + "\"");
+  }
+  return v;
+}
+
+// One resource of a response body, rendered up to (not including) its closing brace,
+// plus the group whose members follow it, if any.
+struct BodyItem {
+  std::string head;
+  std::optional<ResourceId> members_of;
+};
+
+// Produces a body made of `prefix`, the items separated by commas, and `suffix`,
+// streaming each group's members from the store in bounded pieces.
+class BodyStream {
+ public:
+  BodyStream(Store& store, TenantId tenant, std::string base_url, std::string prefix,
+             std::vector<BodyItem> items, std::string suffix)
+      : store_(store),
+        tenant_(tenant),
+        base_url_(std::move(base_url)),
+        prefix_(std::move(prefix)),
+        items_(std::move(items)),
+        suffix_(std::move(suffix)) {}
+
+  // Appends the next piece; false once the last piece has been appended.
+  bool Next(std::string& out) {
+    if (!started_) {
+      out += prefix_;
+      started_ = true;
+    }
+    while (index_ < items_.size()) {
+      BodyItem& item = items_[index_];
+      if (!item_open_) {
+        if (index_ > 0) out.push_back(',');
+        out += item.head;
+        item.head.clear();
+        item.head.shrink_to_fit();
+        item_open_ = true;
+        if (item.members_of) out += ",\"members\":[";
+      }
+      if (item.members_of && !members_done_) {
+        size_t n = 0;
+        Status s = store_.ScanMembers(
+            tenant_, *item.members_of, last_member_,
+            [&](const ResourceId& member, ResourceType type) {
+              if (wrote_member_) out.push_back(',');
+              wrote_member_ = true;
+              RenderMember(member, type, "", base_url_, out);
+              last_member_ = member;
+              return ++n < kMembersPerPiece;
+            });
+        // A store failure mid-stream cannot change the status line any more: end the
+        // list where it is (the body stays valid JSON).
+        if (!s.ok() || n < kMembersPerPiece) members_done_ = true;
+        if (!members_done_) return true;  // more members: hand this piece out
+      }
+      if (item.members_of) out.push_back(']');
+      out.push_back('}');
+      ++index_;
+      item_open_ = false;
+      members_done_ = false;
+      wrote_member_ = false;
+      last_member_.reset();
+      if (out.size() >= 64 * 1024 && index_ < items_.size()) return true;
+    }
+    out += suffix_;
+    suffix_.clear();
+    return false;
+  }
+
+ private:
+  Store& store_;
+  TenantId tenant_;
+  std::string base_url_;
+  std::string prefix_;
+  std::vector<BodyItem> items_;
+  std::string suffix_;
+  bool started_ = false;
+  size_t index_ = 0;
+  bool item_open_ = false;
+  bool members_done_ = false;
+  bool wrote_member_ = false;
+  std::optional<ResourceId> last_member_;
+};
+
+// Sends `stream` inline when the body is known to be small, else as a stream.
+void AttachBody(Response& r, std::shared_ptr<BodyStream> stream, bool small) {
+  if (small) {
+    while (stream->Next(r.body)) {
+    }
+    return;
+  }
+  r.stream = [stream](std::string& out) { return stream->Next(out); };
+}
+
+}  // namespace
+
+Response Service::Error(const Status& status) {
+  const StatusHttp http = ToHttp(status.code());
+  Response r;
+  r.status = http.http_status;
+  if (http.http_status == 304) return r;
+  std::string body = "{\"schemas\":[\"";
+  body += kErrorSchema;
+  body += "\"],\"status\":\"";
+  body += std::to_string(http.http_status);
+  body += "\"";
+  if (!http.scim_type.empty()) {
+    body += ",\"scimType\":\"";
+    body += http.scim_type;
+    body += "\"";
+  }
+  body += ",\"detail\":";
+  AppendJsonString(body, status.detail());
+  body += "}";
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", std::string(kContentType));
+  if (http.http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"scimd\"");
+  if (status.Is(Status::Code::kBusy)) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+Status Service::CheckNoCycle(const RequestContext& ctx, const ResourceId& parent,
+                             const ResourceId& child) {
+  // Adding `child` (a group) to `parent` closes a cycle iff `child` is `parent` or one of
+  // its ancestors: walk up from `parent` through member_of.
+  if (parent == child) return Status::InvalidValue("a group cannot be a member of itself");
+  std::vector<ResourceId> frontier = {parent};
+  std::vector<ResourceId> seen;
+  while (!frontier.empty()) {
+    ResourceId g = frontier.back();
+    frontier.pop_back();
+    bool cycle = false;
+    Status s = store_.ScanMemberOf(ctx.tenant, g, [&](const ResourceId& up) {
+      if (up == child) {
+        cycle = true;
+        return false;
+      }
+      for (const auto& x : seen) {
+        if (x == up) return true;
+      }
+      seen.push_back(up);
+      frontier.push_back(up);
+      return seen.size() < kMaxNestingVisits;
+    });
+    SCIMD_RETURN_IF_ERROR(s);
+    if (cycle) {
+      return Status::InvalidValue("adding group \"" + child.ToString() + "\" to group \"" +
+                                  parent.ToString() + "\" would create a membership cycle");
+    }
+    if (seen.size() >= kMaxNestingVisits) {
+      return Status::InvalidValue("group nesting is too deep to check for cycles");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
+                           std::vector<MemberRef>& members) {
+  for (auto& m : members) {
+    // Lock the member so it cannot be deleted before this commit (no dangling edges).
+    std::optional<ResourceType> found;
+    for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
+      if (m.type && *m.type != t) continue;
+      auto r = txn.GetResourceForUpdate(t, m.id);
+      if (r.ok()) {
+        found = t;
+        break;
+      }
+      if (!r.status().Is(Status::Code::kNotFound)) return r.status();
+    }
+    if (!found) {
+      return Status::InvalidValue("member \"" + m.id.ToString() + "\" does not exist");
+    }
+    m.type = found;
+    if (*found == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(CheckNoCycle(ctx, group, m.id));
+    SCIMD_ASSIGN_OR_RETURN(bool added, txn.AddMember(group, m.id, *found));
+    (void)added;  // adding a present member is not an error
+  }
+  return Status::Ok();
+}
+
+Response Service::RenderOne(const RequestContext& ctx, ResourceType type, const ResourceId& id,
+                            const StoredHeader& header, std::string_view attrs_json,
+                            const Projection& projection, int status) {
+  Response r = JsonResponse(status, "");
+  r.headers.emplace_back("ETag", WeakEtag(header.version));
+  std::string head;
+  RenderResource(type, id, header, attrs_json, ctx.base_url, projection, head);
+  if (type == ResourceType::kGroup && projection.WantsMembers()) {
+    auto count = store_.CountMembers(ctx.tenant, id);
+    if (!count.ok()) return Error(count.status());
+    std::vector<BodyItem> items;
+    items.push_back({std::move(head), id});
+    auto stream = std::make_shared<BodyStream>(store_, ctx.tenant, ctx.base_url, "",
+                                               std::move(items), "");
+    AttachBody(r, std::move(stream), *count <= kInlineMemberLimit);
+    return r;
+  }
+  r.body = std::move(head);
+  FinishResource(r.body);
+  return r;
+}
+
+Response Service::Create(const RequestContext& ctx, ResourceType type, std::string_view body) {
+  auto json = Json::Parse(body);
+  if (!json.ok()) return Error(json.status());
+  auto input = DecodeInput(type, *json, ctx.settings.decode);
+  if (!input.ok()) return Error(input.status());
+  InputResource& in = *input;
+
+  const ResourceId id = ResourceId::Generate();
+  const int64_t now = NowMicros();
+  const StoredHeader header{1, now, now};
+  const std::string value = EncodeStored(header, in.attrs);
+  const auto unique_terms = IndexTermsOf(type, in.attrs, true);
+  const auto index_terms = IndexTermsOf(type, in.attrs, false);
+
+  Status s = WithRetry([&]() -> Status {
+    auto txn = store_.Begin(ctx.tenant);
+    SCIMD_RETURN_IF_ERROR(ApplyUniqueDiff(*txn, type, id, {}, unique_terms, in.attrs));
+    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id, {}, index_terms));
+    if (type == ResourceType::kGroup) {
+      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, in.members));
+    }
+    SCIMD_RETURN_IF_ERROR(txn->PutResource(type, id, value));
+    SCIMD_RETURN_IF_ERROR(txn->AdjustResourceCount(type, 1));
+    return txn->Commit();
+  });
+  if (!s.ok()) return Error(s);
+
+  const auto split = SplitStored(value);
+  Response r = RenderOne(ctx, type, id, header, split->second, Projection{}, 201);
+  const auto& rt = SchemaRegistry::Default().resource_type(type);
+  r.headers.emplace_back("Location", ctx.base_url + rt.endpoint + "/" + id.ToString());
+  return r;
+}
+
+Response Service::Get(const RequestContext& ctx, ResourceType type, std::string_view id_text,
+                      const ReadParams& params) {
+  auto id = ResourceId::Parse(id_text);
+  if (!id.ok()) return Error(NotFound(type, id_text));
+  auto value = store_.GetResource(ctx.tenant, type, *id);
+  if (!value.ok()) {
+    return Error(value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
+                                                              : value.status());
+  }
+  auto split = SplitStored(*value);
+  if (!split.ok()) return Error(split.status());
+  const auto& [header, attrs_json] = *split;
+  if (!params.if_none_match.empty() &&
+      EtagListMatches(params.if_none_match, WeakEtag(header.version))) {
+    Response r;
+    r.status = 304;
+    r.headers.emplace_back("ETag", WeakEtag(header.version));
+    return r;
+  }
+  auto projection = ParseProjection(type, params.attributes, params.excluded_attributes);
+  if (!projection.ok()) return Error(projection.status());
+  return RenderOne(ctx, type, *id, header, attrs_json, *projection, 200);
+}
+
+Response Service::Replace(const RequestContext& ctx, ResourceType type, std::string_view id_text,
+                          std::string_view body, std::string_view if_match) {
+  auto id = ResourceId::Parse(id_text);
+  if (!id.ok()) return Error(NotFound(type, id_text));
+  auto json = Json::Parse(body);
+  if (!json.ok()) return Error(json.status());
+  auto input = DecodeInput(type, *json, ctx.settings.decode);
+  if (!input.ok()) return Error(input.status());
+  InputResource& in = *input;
+  const auto unique_terms = IndexTermsOf(type, in.attrs, true);
+  const auto index_terms = IndexTermsOf(type, in.attrs, false);
+
+  StoredHeader header;
+  std::string value;
+  Status s = WithRetry([&]() -> Status {
+    auto txn = store_.Begin(ctx.tenant);
+    auto old_value = txn->GetResourceForUpdate(type, *id);
+    if (!old_value.ok()) {
+      return old_value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
+                                                            : old_value.status();
+    }
+    SCIMD_ASSIGN_OR_RETURN(auto old_split, SplitStored(*old_value));
+    const StoredHeader old_header = old_split.first;
+    if (!if_match.empty() && !EtagListMatches(if_match, WeakEtag(old_header.version))) {
+      return Status::PreconditionFailed("If-Match does not match the current version " +
+                                        WeakEtag(old_header.version));
+    }
+    SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
+    SCIMD_RETURN_IF_ERROR(ApplyUniqueDiff(*txn, type, *id, IndexTermsOf(type, old_attrs, true),
+                                          unique_terms, in.attrs));
+    SCIMD_RETURN_IF_ERROR(
+        ApplyIndexDiff(*txn, type, *id, IndexTermsOf(type, old_attrs, false), index_terms));
+    bool members_changed = false;
+    if (type == ResourceType::kGroup) {
+      // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
+      SCIMD_ASSIGN_OR_RETURN(uint64_t before, store_.CountMembers(ctx.tenant, *id));
+      if (before > 0 || !in.members.empty()) {
+        SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
+        SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, *id, in.members));
+        members_changed = true;
+      }
+    }
+    std::string new_json = in.attrs.Serialize();
+    header = old_header;
+    if (members_changed || new_json != old_split.second) {
+      header.version = old_header.version + 1;
+      header.modified_us = NowMicros();
+    }
+    value = EncodeStored(header, in.attrs);
+    SCIMD_RETURN_IF_ERROR(txn->PutResource(type, *id, value));
+    return txn->Commit();
+  });
+  if (!s.ok()) return Error(s);
+  const auto split = SplitStored(value);
+  return RenderOne(ctx, type, *id, header, split->second, Projection{}, 200);
+}
+
+Response Service::Delete(const RequestContext& ctx, ResourceType type, std::string_view id_text,
+                         std::string_view if_match) {
+  auto id = ResourceId::Parse(id_text);
+  if (!id.ok()) return Error(NotFound(type, id_text));
+  Status s = WithRetry([&]() -> Status {
+    auto txn = store_.Begin(ctx.tenant);
+    auto old_value = txn->GetResourceForUpdate(type, *id);
+    if (!old_value.ok()) {
+      return old_value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
+                                                            : old_value.status();
+    }
+    SCIMD_ASSIGN_OR_RETURN(auto old_split, SplitStored(*old_value));
+    if (!if_match.empty() && !EtagListMatches(if_match, WeakEtag(old_split.first.version))) {
+      return Status::PreconditionFailed("If-Match does not match the current version " +
+                                        WeakEtag(old_split.first.version));
+    }
+    SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
+    for (const auto& t : IndexTermsOf(type, old_attrs, true)) {
+      SCIMD_RETURN_IF_ERROR(txn->ReleaseUnique(type, t));
+    }
+    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id, IndexTermsOf(type, old_attrs, false), {}));
+    if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
+    SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(*id));
+    SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, *id));
+    SCIMD_RETURN_IF_ERROR(txn->AdjustResourceCount(type, -1));
+    return txn->Commit();
+  });
+  if (!s.ok()) return Error(s);
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+Response Service::List(const RequestContext& ctx, ResourceType type, const ListParams& params) {
+  int64_t start_index = 1;
+  int64_t count = static_cast<int64_t>(kDefaultPageSize);
+  if (!params.start_index.empty()) {
+    auto v = ParseQueryInt("startIndex", params.start_index);
+    if (!v.ok()) return Error(v.status());
+    start_index = *v < 1 ? 1 : *v;  // RFC 7644 §3.4.2.4: values < 1 are treated as 1
+  }
+  if (!params.count.empty()) {
+    auto v = ParseQueryInt("count", params.count);
+    if (!v.ok()) return Error(v.status());
+    count = *v < 0 ? 0 : *v;  // negative is treated as 0
+  }
+  if (count > static_cast<int64_t>(kMaxPageSize)) count = static_cast<int64_t>(kMaxPageSize);
+  auto projection = ParseProjection(type, params.attributes, params.excluded_attributes);
+  if (!projection.ok()) return Error(projection.status());
+
+  struct Row {
+    ResourceId id;
+    std::string value;
+  };
+  std::vector<Row> rows;
+  uint64_t total = 0;
+  if (!params.filter.empty()) {
+    auto filter = ParseEqFilter(type, params.filter);
+    if (!filter.ok()) return Error(filter.status());
+    std::vector<ResourceId> ids;
+    if (filter->attr == "id") {
+      if (filter->value.is_string()) {
+        auto id = ResourceId::Parse(filter->value.as_string());
+        if (id.ok()) ids.push_back(*id);
+      }
+    } else if (filter->value.is_string()) {
+      const IndexedAttr* ia = SchemaRegistry::Default().FindIndexed(type, filter->attr);
+      const IndexTerm term{ia->id, IndexValue::String(
+                                       NormalizeForIndex(filter->value.as_string(), ia->case_exact))};
+      if (ia->unique) {
+        auto hit = store_.LookupUnique(ctx.tenant, type, term);
+        if (!hit.ok()) return Error(hit.status());
+        if (*hit) ids.push_back(**hit);
+      } else {
+        Status s = store_.ScanIndexEq(ctx.tenant, type, term, [&](const ResourceId& id) {
+          ids.push_back(id);
+          return true;
+        });
+        if (!s.ok()) return Error(s);
+      }
+    }
+    // Re-check every candidate against the stored resource: the index only accelerates.
+    for (const auto& id : ids) {
+      auto value = store_.GetResource(ctx.tenant, type, id);
+      if (!value.ok()) {
+        if (value.status().Is(Status::Code::kNotFound)) continue;
+        return Error(value.status());
+      }
+      bool match = filter->attr == "id";
+      if (!match) {
+        auto split = SplitStored(*value);
+        if (!split.ok()) return Error(split.status());
+        auto attrs = Json::Parse(split->second);
+        if (!attrs.ok()) return Error(Status::Corruption("stored resource is not valid JSON"));
+        const IndexedAttr* ia = SchemaRegistry::Default().FindIndexed(type, filter->attr);
+        const Json* v = attrs->Find(ia->path);
+        match = v != nullptr && v->is_string() &&
+                NormalizeForIndex(v->as_string(), ia->case_exact) ==
+                    NormalizeForIndex(filter->value.as_string(), ia->case_exact);
+      }
+      if (!match) continue;
+      ++total;
+      if (total >= static_cast<uint64_t>(start_index) &&
+          rows.size() < static_cast<size_t>(count)) {
+        rows.push_back({id, std::move(value).value()});
+      }
+    }
+  } else {
+    auto n = store_.CountResources(ctx.tenant, type);
+    if (!n.ok()) return Error(n.status());
+    total = *n;
+    if (count > 0 && static_cast<uint64_t>(start_index) <= total) {
+      int64_t skip = start_index - 1;
+      Status s = store_.ScanResources(ctx.tenant, type, std::nullopt,
+                                      [&](const ResourceId& id, std::string_view value) {
+                                        if (skip > 0) {
+                                          --skip;
+                                          return true;
+                                        }
+                                        rows.push_back({id, std::string(value)});
+                                        return rows.size() < static_cast<size_t>(count);
+                                      });
+      if (!s.ok()) return Error(s);
+    }
+  }
+
+  std::vector<BodyItem> items;
+  bool small = true;
+  const bool members = type == ResourceType::kGroup && projection->WantsMembers();
+  for (const auto& row : rows) {
+    auto split = SplitStored(row.value);
+    if (!split.ok()) return Error(split.status());
+    BodyItem item;
+    RenderResource(type, row.id, split->first, split->second, ctx.base_url, *projection,
+                   item.head);
+    if (members) {
+      item.members_of = row.id;
+      auto n = store_.CountMembers(ctx.tenant, row.id);
+      if (!n.ok()) return Error(n.status());
+      if (*n > kInlineMemberLimit) small = false;
+    }
+    items.push_back(std::move(item));
+  }
+  std::string prefix = "{\"schemas\":[\"";
+  prefix += kListResponseSchema;
+  prefix += "\"],\"totalResults\":" + std::to_string(total) +
+            ",\"startIndex\":" + std::to_string(start_index) +
+            ",\"itemsPerPage\":" + std::to_string(items.size()) + ",\"Resources\":[";
+  Response r = JsonResponse(200, "");
+  auto stream = std::make_shared<BodyStream>(store_, ctx.tenant, ctx.base_url, std::move(prefix),
+                                             std::move(items), "]}");
+  AttachBody(r, std::move(stream), small);
+  return r;
+}
+
+// ---- discovery ----
+
+namespace {
+Json ListOf(std::vector<Json> resources) {
+  Json list = Json::MakeObject();
+  Json schemas = Json::MakeArray();
+  schemas.Push(Json::Str(std::string(kListResponseSchema)));
+  list.Set("schemas", std::move(schemas));
+  list.Set("totalResults", Json::Int(static_cast<int64_t>(resources.size())));
+  list.Set("itemsPerPage", Json::Int(static_cast<int64_t>(resources.size())));
+  list.Set("startIndex", Json::Int(1));
+  Json arr = Json::MakeArray();
+  for (auto& r : resources) arr.Push(std::move(r));
+  list.Set("Resources", std::move(arr));
+  return list;
+}
+Json Supported(bool yes) {
+  Json j = Json::MakeObject();
+  j.Set("supported", Json::Bool(yes));
+  return j;
+}
+}  // namespace
+
+Response Service::ServiceProviderConfig(std::string_view base_url) {
+  Json j = Json::MakeObject();
+  Json schemas = Json::MakeArray();
+  schemas.Push(Json::Str("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"));
+  j.Set("schemas", std::move(schemas));
+  j.Set("documentationUri", Json::Str("https://github.com/scimd/scimd/tree/main/docs"));
+  // Truthful: PATCH, Bulk, sorting and password change arrive in later versions.
+  j.Set("patch", Supported(false));
+  Json bulk = Supported(false);
+  bulk.Set("maxOperations", Json::Int(0));
+  bulk.Set("maxPayloadSize", Json::Int(0));
+  j.Set("bulk", std::move(bulk));
+  Json filter = Supported(true);
+  filter.Set("maxResults", Json::Int(static_cast<int64_t>(kMaxPageSize)));
+  j.Set("filter", std::move(filter));
+  j.Set("changePassword", Supported(false));
+  j.Set("sort", Supported(false));
+  j.Set("etag", Supported(true));
+  Json schemes = Json::MakeArray();
+  Json bearer = Json::MakeObject();
+  bearer.Set("type", Json::Str("oauthbearertoken"));
+  bearer.Set("name", Json::Str("OAuth Bearer Token"));
+  bearer.Set("description",
+             Json::Str("Authentication with a bearer token issued by `scimctl token issue`."));
+  bearer.Set("primary", Json::Bool(true));
+  schemes.Push(std::move(bearer));
+  j.Set("authenticationSchemes", std::move(schemes));
+  Json meta = Json::MakeObject();
+  meta.Set("resourceType", Json::Str("ServiceProviderConfig"));
+  meta.Set("location", Json::Str(std::string(base_url) + "/ServiceProviderConfig"));
+  j.Set("meta", std::move(meta));
+  return JsonResponse(200, j.Serialize());
+}
+
+Response Service::ResourceTypes(std::string_view base_url, std::string_view name) {
+  const SchemaRegistry& reg = SchemaRegistry::Default();
+  std::vector<Json> all;
+  for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
+    const auto& rt = reg.resource_type(t);
+    if (!name.empty()) {
+      if (EqualsCi(rt.name, name)) return JsonResponse(200, reg.ResourceTypeJson(rt, base_url).Serialize());
+      continue;
+    }
+    all.push_back(reg.ResourceTypeJson(rt, base_url));
+  }
+  if (!name.empty()) return Error(Status::NotFound("resource type \"" + std::string(name) + "\" not found"));
+  return JsonResponse(200, ListOf(std::move(all)).Serialize());
+}
+
+Response Service::Schemas(std::string_view base_url, std::string_view id) {
+  const SchemaRegistry& reg = SchemaRegistry::Default();
+  if (!id.empty()) {
+    const SchemaDef* s = reg.FindSchema(id);
+    if (s == nullptr) return Error(Status::NotFound("schema \"" + std::string(id) + "\" not found"));
+    return JsonResponse(200, reg.SchemaJson(*s, base_url).Serialize());
+  }
+  std::vector<Json> all;
+  for (const auto* s : reg.schemas()) all.push_back(reg.SchemaJson(*s, base_url));
+  return JsonResponse(200, ListOf(std::move(all)).Serialize());
+}
+
+}  // namespace scimd::core

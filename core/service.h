@@ -1,0 +1,83 @@
+// The SCIM use cases (create, read, replace, delete, list, discovery) over the Store
+// interface. HTTP-shaped but socket-free: it returns a Response that net/ writes out.
+// Stateless apart from the store reference; safe to call from every reactor thread.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/resource.h"
+#include "core/status.h"
+#include "core/store.h"
+#include "core/tenant_settings.h"
+
+namespace scimd::core {
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // When set, the body is produced piece by piece (see net/http_types.h).
+  std::function<bool(std::string& out)> stream;
+};
+
+// Who is asking and where: resolved by the router from the token and the request URL.
+struct RequestContext {
+  TenantId tenant = 0;
+  TenantSettings settings;
+  std::string base_url;  // e.g. "http://127.0.0.1:8080/scim/v2", no trailing slash
+};
+
+struct ReadParams {
+  std::string_view attributes;
+  std::string_view excluded_attributes;
+  std::string_view if_none_match;
+};
+
+struct ListParams {
+  std::string_view filter;
+  std::string_view attributes;
+  std::string_view excluded_attributes;
+  std::string_view start_index;  // raw query values; empty when absent
+  std::string_view count;
+};
+
+class Service {
+ public:
+  explicit Service(Store& store) : store_(store) {}
+
+  Response Create(const RequestContext& ctx, ResourceType type, std::string_view body);
+  Response Get(const RequestContext& ctx, ResourceType type, std::string_view id,
+               const ReadParams& params);
+  Response Replace(const RequestContext& ctx, ResourceType type, std::string_view id,
+                   std::string_view body, std::string_view if_match);
+  Response Delete(const RequestContext& ctx, ResourceType type, std::string_view id,
+                  std::string_view if_match);
+  Response List(const RequestContext& ctx, ResourceType type, const ListParams& params);
+
+  // Discovery (RFC 7644 §4). `name` selects one entry; empty lists all.
+  static Response ServiceProviderConfig(std::string_view base_url);
+  static Response ResourceTypes(std::string_view base_url, std::string_view name);
+  static Response Schemas(std::string_view base_url, std::string_view id);
+
+  // A SCIM error response for `status` (RFC 7644 §3.12).
+  static Response Error(const Status& status);
+
+ private:
+  Status AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
+                    std::vector<MemberRef>& members);
+  Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent,
+                      const ResourceId& child);
+  Response RenderOne(const RequestContext& ctx, ResourceType type, const ResourceId& id,
+                     const StoredHeader& header, std::string_view attrs_json,
+                     const Projection& projection, int status);
+
+  Store& store_;
+};
+
+}  // namespace scimd::core
