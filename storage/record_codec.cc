@@ -1,0 +1,122 @@
+// Tenant and token record codecs. Layouts (all integers big-endian):
+//   tenant v1: 0x01 | id(4) | created_unix(8) | len(4) name | count(4) (len(4) k len(4) v)*
+//   token v1:  0x01 | tenant(4) | created_unix(8) | hash(32)
+#include "storage/record_codec.h"
+
+#include <utility>
+
+#include "storage/key_codec.h"
+
+namespace scimd::storage {
+namespace {
+
+using core::Result;
+using core::Status;
+
+void AppendBytes(std::string* dst, std::string_view s) {
+  AppendU32(dst, static_cast<uint32_t>(s.size()));
+  dst->append(s);
+}
+
+// A bounds-checked reader over a record; every read fails instead of running past the end.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool U8(uint8_t* v) {
+    if (in_.empty()) return false;
+    *v = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return true;
+  }
+  bool U32(uint32_t* v) {
+    if (in_.size() < 4) return false;
+    *v = ReadU32(in_.data());
+    in_.remove_prefix(4);
+    return true;
+  }
+  bool U64(uint64_t* v) {
+    if (in_.size() < 8) return false;
+    *v = ReadU64(in_.data());
+    in_.remove_prefix(8);
+    return true;
+  }
+  bool Raw(size_t n, std::string* out) {
+    if (in_.size() < n) return false;
+    out->assign(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool Bytes(std::string* out) {
+    uint32_t n = 0;
+    return U32(&n) && Raw(n, out);
+  }
+  bool AtEnd() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace
+
+std::string EncodeTenantRecord(const core::TenantRecord& record) {
+  std::string v(1, static_cast<char>(kTenantRecordV1));
+  AppendU32(&v, record.id);
+  AppendU64(&v, static_cast<uint64_t>(record.created_unix));
+  AppendBytes(&v, record.name);
+  AppendU32(&v, static_cast<uint32_t>(record.settings.size()));
+  for (const auto& [k, val] : record.settings) {
+    AppendBytes(&v, k);
+    AppendBytes(&v, val);
+  }
+  return v;
+}
+
+Result<core::TenantRecord> DecodeTenantRecord(std::string_view value) {
+  Reader r(value);
+  uint8_t version = 0;
+  if (!r.U8(&version) || version != kTenantRecordV1) {
+    return Status::Corruption("tenant record: unknown format version");
+  }
+  core::TenantRecord t;
+  uint64_t created = 0;
+  uint32_t count = 0;
+  if (!r.U32(&t.id) || !r.U64(&created) || !r.Bytes(&t.name) || !r.U32(&count)) {
+    return Status::Corruption("tenant record: truncated");
+  }
+  t.created_unix = static_cast<int64_t>(created);
+  // Each setting takes at least 8 bytes, so `count` is bounded by the record's size.
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string k, v;
+    if (!r.Bytes(&k) || !r.Bytes(&v)) return Status::Corruption("tenant record: truncated");
+    t.settings.insert_or_assign(std::move(k), std::move(v));
+  }
+  if (!r.AtEnd()) return Status::Corruption("tenant record: trailing bytes");
+  return t;
+}
+
+std::string EncodeTokenRecord(const core::TokenRecord& record) {
+  std::string v(1, static_cast<char>(kTokenRecordV1));
+  AppendU32(&v, record.tenant);
+  AppendU64(&v, static_cast<uint64_t>(record.created_unix));
+  v.append(record.hash);
+  return v;
+}
+
+Result<core::TokenRecord> DecodeTokenRecord(std::string_view token_id, std::string_view value) {
+  Reader r(value);
+  uint8_t version = 0;
+  if (!r.U8(&version) || version != kTokenRecordV1) {
+    return Status::Corruption("token record: unknown format version");
+  }
+  core::TokenRecord t;
+  t.token_id.assign(token_id);
+  uint64_t created = 0;
+  if (!r.U32(&t.tenant) || !r.U64(&created) || !r.Raw(kTokenHashBytes, &t.hash) ||
+      !r.AtEnd()) {
+    return Status::Corruption("token record: bad size");
+  }
+  t.created_unix = static_cast<int64_t>(created);
+  return t;
+}
+
+}  // namespace scimd::storage

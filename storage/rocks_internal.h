@@ -1,0 +1,77 @@
+// Shared plumbing of RocksStore and RocksTransaction (not part of storage's public API):
+// the open column family handles, rocksdb::Status -> core::Status mapping, lock retry and
+// a bounded range scan. Thread rules: RocksHandles is immutable after Open.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/status.h>
+#include <rocksdb/utilities/transaction.h>
+#include <rocksdb/utilities/transaction_db.h>
+
+#include "core/status.h"
+#include "storage/key_codec.h"
+
+namespace scimd::storage::internal {
+
+struct RocksHandles {
+  rocksdb::TransactionDB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* resources = nullptr;
+  rocksdb::ColumnFamilyHandle* index = nullptr;
+  rocksdb::ColumnFamilyHandle* unique = nullptr;
+  rocksdb::ColumnFamilyHandle* members = nullptr;
+  rocksdb::ColumnFamilyHandle* member_of = nullptr;
+  rocksdb::ColumnFamilyHandle* counters = nullptr;
+  rocksdb::ColumnFamilyHandle* tenants = nullptr;
+  rocksdb::ColumnFamilyHandle* tokens = nullptr;
+  rocksdb::ColumnFamilyHandle* changelog = nullptr;
+  rocksdb::WriteOptions write_options;
+  rocksdb::TransactionOptions txn_options;        // request path: lock_timeout 0
+  rocksdb::TransactionOptions admin_txn_options;  // tenants/tokens: short bounded wait
+};
+
+// Busy/TimedOut/TryAgain -> Busy (retry the whole transaction), NotFound -> NotFound,
+// Corruption -> Corruption, everything else -> IoError. `what` names the operation.
+core::Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+// With lock_timeout 0 RocksDB only try-locks the lock table's stripe mutex, so a lock
+// call can fail with TimedOut(kMutexTimeout) although no one holds the KEY: another
+// thread was merely inside the same stripe for a few instructions. Such failures are
+// retried here (bounded) so that Busy always means a real key conflict.
+template <typename Op>
+rocksdb::Status RetryStripeContention(Op&& op) {
+  constexpr int kMaxAttempts = 1000;
+  rocksdb::Status s;
+  for (int i = 0; i < kMaxAttempts; ++i) {
+    s = op();
+    if (!(s.IsTimedOut() && s.subcode() == rocksdb::Status::kMutexTimeout)) return s;
+  }
+  return s;
+}
+
+// Calls visit(key, value) for the keys in `range`, in key order, until visit returns
+// false. `make_iterator(read_options)` returns a new iterator (from the DB or from a
+// transaction); the range bounds are enforced both via iterate_upper_bound and here.
+template <typename MakeIterator, typename Visit>
+core::Status ScanRange(const KeyRange& range, rocksdb::ReadOptions read_options,
+                       MakeIterator&& make_iterator, Visit&& visit) {
+  rocksdb::Slice upper(range.end);
+  if (!range.end.empty()) read_options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(make_iterator(read_options));
+  for (it->Seek(range.begin); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (!range.end.empty() && k.compare(upper) >= 0) break;
+    const rocksdb::Slice v = it->value();
+    if (!visit(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+}  // namespace scimd::storage::internal

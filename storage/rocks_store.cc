@@ -1,0 +1,472 @@
+// RocksStore: open/close, tuning, snapshot reads, tenants and tokens. Transactions are in
+// rocks_transaction.cc. Tuning choices are explained in FORMAT.md ("RocksDB options").
+#include "storage/rocks_store.h"
+
+#include <chrono>
+#include <utility>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/table.h>
+
+#include "storage/record_codec.h"
+#include "storage/rocks_internal.h"
+#include "storage/rocks_transaction.h"
+#include "storage/uint64_add.h"
+
+namespace scimd::storage {
+namespace {
+
+using core::Result;
+using core::ResourceId;
+using core::ResourceType;
+using core::Status;
+
+// Tenant names are host-like labels ("acme.qa"); 253 is the longest DNS name.
+constexpr size_t kMaxTenantNameBytes = 253;
+// Admin operations (tenants, tokens) are rare and run off the reactor: they may wait this
+// long for a lock instead of failing with Busy at once.
+constexpr int64_t kAdminLockTimeoutMs = 100;
+// More stripes than the default 16 so that concurrent writers rarely share a stripe.
+constexpr size_t kLockStripes = 64;
+// Bits per key of the bloom filters (about 1% false positives).
+constexpr double kBloomBitsPerKey = 10;
+
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status OpenError(const std::string& dir, const rocksdb::Status& s) {
+  const std::string text = s.ToString();
+  if (s.IsIOError() && text.find("LOCK") != std::string::npos) {
+    return Status::IoError("store " + dir +
+                           " is locked: it is in use by another process (a running scimd?) or "
+                           "already open in this one (" + text + ")");
+  }
+  return internal::FromRocks(s, "open " + dir);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
+                                                     const Options& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  // Two background threads: flushes and compactions share 2 cores with the reactors.
+  db_options.IncreaseParallelism(2);
+  db_options.db_write_buffer_size = options.write_buffer_bytes;
+  // Rarely written column families (tenants, tokens) would otherwise pin old WAL files.
+  db_options.max_total_wal_size = 2 * options.write_buffer_bytes;
+  db_options.keep_log_file_num = 5;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Point lookups (GetForUpdate on unique/edge keys, resource reads) dominate; whole-key
+  // bloom filters make misses cheap. No prefix extractor: not measured to help yet.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.OptimizeLevelStyleCompaction(options.write_buffer_bytes / 2);
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::ColumnFamilyOptions counter_options = cf_options;
+  counter_options.merge_operator = NewUInt64AddOperator();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {kCfResources, cf_options},
+      {kCfIndex, cf_options},
+      {kCfUnique, cf_options},
+      {kCfMembers, cf_options},
+      {kCfMemberOf, cf_options},
+      {kCfCounters, counter_options},
+      {kCfTenants, cf_options},
+      {kCfTokens, cf_options},
+      {kCfChangelog, cf_options},
+  };
+  const size_t known = descriptors.size();
+  // RocksDB requires every existing column family to be opened: keep ones that a newer
+  // version may have added.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok()) {
+    for (const std::string& name : existing) {
+      bool found = false;
+      for (const auto& d : descriptors) found = found || d.name == name;
+      if (!found) descriptors.emplace_back(name, cf_options);
+    }
+  }
+
+  rocksdb::TransactionDBOptions txn_db_options;
+  txn_db_options.transaction_lock_timeout = 0;
+  txn_db_options.default_lock_timeout = kAdminLockTimeoutMs;  // non-transactional writes
+  txn_db_options.num_stripes = kLockStripes;
+
+  rocksdb::TransactionDB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s =
+      rocksdb::TransactionDB::Open(db_options, txn_db_options, dir, descriptors, &handles, &db);
+  if (!s.ok()) return OpenError(dir, s);
+
+  auto h = std::make_unique<internal::RocksHandles>();
+  h->db = db;
+  rocksdb::ColumnFamilyHandle** slots[] = {nullptr,       &h->resources, &h->index,
+                                           &h->unique,    &h->members,   &h->member_of,
+                                           &h->counters,  &h->tenants,   &h->tokens,
+                                           &h->changelog};
+  static_assert(sizeof(slots) / sizeof(slots[0]) == 10);
+  for (size_t i = 1; i < known; ++i) *slots[i] = handles[i];
+  h->write_options.sync = options.sync;
+  h->txn_options.lock_timeout = 0;
+  h->txn_options.deadlock_detect = false;  // nothing ever waits, so no deadlock
+  h->admin_txn_options.lock_timeout = kAdminLockTimeoutMs;
+  return std::unique_ptr<RocksStore>(new RocksStore(dir, std::move(h), std::move(handles)));
+}
+
+RocksStore::RocksStore(std::string dir, std::unique_ptr<internal::RocksHandles> handles,
+                       std::vector<rocksdb::ColumnFamilyHandle*> all_handles)
+    : dir_(std::move(dir)), h_(std::move(handles)), all_handles_(std::move(all_handles)) {}
+
+RocksStore::~RocksStore() {
+  for (rocksdb::ColumnFamilyHandle* cf : all_handles_) {
+    h_->db->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+  }
+  delete h_->db;
+}
+
+std::unique_ptr<core::Transaction> RocksStore::Begin(core::TenantId tenant) {
+  return std::make_unique<RocksTransaction>(
+      h_.get(), tenant,
+      std::unique_ptr<rocksdb::Transaction>(
+          h_->db->BeginTransaction(h_->write_options, h_->txn_options)));
+}
+
+Result<std::optional<std::string>> RocksStore::Get(rocksdb::ColumnFamilyHandle* cf,
+                                                   const std::string& key) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = h_->db->Get(rocksdb::ReadOptions(), cf, key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return internal::FromRocks(s, "get");
+  return std::optional<std::string>(value.ToString());
+}
+
+Result<std::string> RocksStore::GetResource(core::TenantId tenant, ResourceType type,
+                                            const ResourceId& id) {
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->resources, ResourceKey(tenant, type, id)));
+  if (!value) return Status::NotFound("resource not found");
+  return std::move(*value);
+}
+
+Status RocksStore::ScanResources(core::TenantId tenant, ResourceType type,
+                                 const std::optional<ResourceId>& start_after,
+                                 const core::ResourceVisitor& visit) {
+  KeyRange range = PrefixRange(ResourceTypePrefix(tenant, type));
+  if (start_after) {
+    // Keys in this range all have the same length, so key + 0x00 is the first key after.
+    range.begin = ResourceKey(tenant, type, *start_after);
+    range.begin.push_back('\0');
+  }
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      range, rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->resources); },
+      [&](std::string_view key, std::string_view value) {
+        auto parsed = ParseResourceKey(key);
+        if (!parsed.ok()) {
+          parse_error = parsed.status();
+          return false;
+        }
+        return visit(parsed->id, value);
+      }));
+  return parse_error;
+}
+
+Result<uint64_t> RocksStore::CountResources(core::TenantId tenant, ResourceType type) {
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->counters, ResourceCountKey(tenant, type)));
+  if (!value) return uint64_t{0};
+  return DecodeCounter(*value);
+}
+
+Status RocksStore::ScanIds(const KeyRange& range, const core::IdVisitor& visit) {
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      range, rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->index); },
+      [&](std::string_view key, std::string_view) {
+        if (key.size() < kIdBytes) {
+          parse_error = Status::Corruption("index key: too short");
+          return false;
+        }
+        return visit(IndexKeyId(key));
+      }));
+  return parse_error;
+}
+
+Status RocksStore::ScanIndexEq(core::TenantId tenant, ResourceType type,
+                               const core::IndexTerm& term, const core::IdVisitor& visit) {
+  SCIMD_ASSIGN_OR_RETURN(KeyRange range, IndexEqRange(tenant, type, term));
+  return ScanIds(range, visit);
+}
+
+Status RocksStore::ScanPresence(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                const core::IdVisitor& visit) {
+  return ScanIds(IndexPresenceRange(tenant, type, attr), visit);
+}
+
+Status RocksStore::ScanIndexPrefix(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                   std::string_view prefix, const core::IdVisitor& visit) {
+  return ScanIds(IndexStringPrefixRange(tenant, type, attr, prefix), visit);
+}
+
+Status RocksStore::ScanIndexRange(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                  core::IndexValue::Kind kind,
+                                  const std::optional<IndexBound>& lower,
+                                  const std::optional<IndexBound>& upper,
+                                  const core::IdVisitor& visit) {
+  SCIMD_ASSIGN_OR_RETURN(KeyRange range,
+                         IndexValueRange(tenant, type, attr, kind, lower, upper));
+  return ScanIds(range, visit);
+}
+
+Result<std::optional<ResourceId>> RocksStore::LookupUnique(core::TenantId tenant,
+                                                           ResourceType type,
+                                                           const core::IndexTerm& term) {
+  SCIMD_ASSIGN_OR_RETURN(std::string key, UniqueKey(tenant, type, term));
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->unique, key));
+  if (!value) return std::optional<ResourceId>();
+  if (value->size() != kIdBytes) return Status::Corruption("unique value: bad size");
+  return std::optional<ResourceId>(ResourceId::FromBytes(*value));
+}
+
+Status RocksStore::ScanMembers(core::TenantId tenant, const ResourceId& group,
+                               const std::optional<ResourceId>& start_after,
+                               const core::MemberVisitor& visit) {
+  KeyRange range = PrefixRange(MemberPrefix(tenant, group));
+  if (start_after) {
+    range.begin = MemberKey(tenant, group, *start_after);  // fixed length: + 0x00 is next
+    range.begin.push_back('\0');
+  }
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      range, rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->members); },
+      [&](std::string_view key, std::string_view value) {
+        auto edge = ParseEdgeKey(key);
+        auto type = DecodeMemberValue(value);
+        if (!edge.ok() || !type.ok()) {
+          parse_error = edge.ok() ? type.status() : edge.status();
+          return false;
+        }
+        return visit(edge->second, *type);
+      }));
+  return parse_error;
+}
+
+Status RocksStore::ScanMemberOf(core::TenantId tenant, const ResourceId& member,
+                                const core::IdVisitor& visit) {
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      PrefixRange(MemberOfPrefix(tenant, member)), rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->member_of); },
+      [&](std::string_view key, std::string_view) {
+        auto edge = ParseEdgeKey(key);
+        if (!edge.ok()) {
+          parse_error = edge.status();
+          return false;
+        }
+        return visit(edge->second);
+      }));
+  return parse_error;
+}
+
+Result<uint64_t> RocksStore::CountMembers(core::TenantId tenant, const ResourceId& group) {
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->counters, MemberCountKey(tenant, group)));
+  if (!value) return uint64_t{0};
+  return DecodeCounter(*value);
+}
+
+// ---- tenants ---------------------------------------------------------------------------
+
+Result<core::TenantRecord> RocksStore::CreateTenant(std::string_view name) {
+  if (name.empty() || name.size() > kMaxTenantNameBytes) {
+    return Status::InvalidValue("tenant name must be 1 to 253 bytes");
+  }
+  std::unique_ptr<rocksdb::Transaction> txn(
+      h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
+  const std::string name_key = TenantNameKey(name);
+  std::string value;
+  rocksdb::Status s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tenants, name_key, &value);
+  if (s.ok()) return Status::Uniqueness("tenant name already exists");
+  if (!s.IsNotFound()) return internal::FromRocks(s, "tenant name");
+
+  // The sequence key is locked for the whole transaction: ids are handed out one at a time.
+  const std::string seq_key(kTenantSeqKey);
+  s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tenants, seq_key, &value);
+  TenantId id = 1;  // 0 is never a tenant
+  if (s.ok()) {
+    SCIMD_ASSIGN_OR_RETURN(id, DecodeTenantId(value));
+  } else if (!s.IsNotFound()) {
+    return internal::FromRocks(s, "tenant sequence");
+  }
+  if (id == 0 || id == UINT32_MAX) return Status::IoError("tenant ids exhausted");
+
+  core::TenantRecord record;
+  record.id = id;
+  record.name.assign(name);
+  record.created_unix = NowUnix();
+  SCIMD_RETURN_IF_ERROR(
+      internal::FromRocks(txn->Put(h_->tenants, seq_key, EncodeTenantId(id + 1)), "put"));
+  SCIMD_RETURN_IF_ERROR(
+      internal::FromRocks(txn->Put(h_->tenants, name_key, EncodeTenantId(id)), "put"));
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(
+      txn->Put(h_->tenants, TenantIdKey(id), EncodeTenantRecord(record)), "put"));
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(txn->Commit(), "commit"));
+  return record;
+}
+
+Result<std::optional<core::TenantRecord>> RocksStore::ReadTenant(TenantId id) {
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->tenants, TenantIdKey(id)));
+  if (!value) return std::optional<core::TenantRecord>();
+  SCIMD_ASSIGN_OR_RETURN(core::TenantRecord record, DecodeTenantRecord(*value));
+  return std::optional<core::TenantRecord>(std::move(record));
+}
+
+Result<std::optional<core::TenantRecord>> RocksStore::FindTenant(std::string_view name) {
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->tenants, TenantNameKey(name)));
+  if (!value) return std::optional<core::TenantRecord>();
+  SCIMD_ASSIGN_OR_RETURN(TenantId id, DecodeTenantId(*value));
+  return ReadTenant(id);
+}
+
+Result<std::optional<core::TenantRecord>> RocksStore::GetTenant(TenantId id) {
+  return ReadTenant(id);
+}
+
+Result<std::vector<core::TenantRecord>> RocksStore::ListTenants() {
+  std::vector<core::TenantRecord> out;
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      TenantIdKeyRange(), rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->tenants); },
+      [&](std::string_view, std::string_view value) {
+        auto record = DecodeTenantRecord(value);
+        if (!record.ok()) {
+          parse_error = record.status();
+          return false;
+        }
+        out.push_back(std::move(*record));
+        return true;
+      }));
+  SCIMD_RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+Status RocksStore::PutTenantSettings(TenantId id,
+                                     const std::map<std::string, std::string>& settings) {
+  std::unique_ptr<rocksdb::Transaction> txn(
+      h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
+  const std::string key = TenantIdKey(id);
+  std::string value;
+  rocksdb::Status s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tenants, key, &value);
+  if (s.IsNotFound()) return Status::NotFound("no such tenant");
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "tenant"));
+  SCIMD_ASSIGN_OR_RETURN(core::TenantRecord record, DecodeTenantRecord(value));
+  record.settings = settings;
+  SCIMD_RETURN_IF_ERROR(
+      internal::FromRocks(txn->Put(h_->tenants, key, EncodeTenantRecord(record)), "put"));
+  return internal::FromRocks(txn->Commit(), "commit");
+}
+
+// ---- tokens ----------------------------------------------------------------------------
+
+Status RocksStore::PutToken(const core::TokenRecord& token) {
+  if (token.token_id.empty() || token.token_id.size() > kMaxTokenIdBytes) {
+    return Status::InvalidValue("token id must be 1 to 64 bytes");
+  }
+  if (token.hash.size() != kTokenHashBytes) {
+    return Status::InvalidValue("token hash must be 32 bytes");
+  }
+  std::unique_ptr<rocksdb::Transaction> txn(
+      h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
+  std::string value;
+  rocksdb::Status s =
+      txn->Get(rocksdb::ReadOptions(), h_->tenants, TenantIdKey(token.tenant), &value);
+  if (s.IsNotFound()) return Status::NotFound("no such tenant");
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "tenant"));
+
+  const std::string key = TokenKey(token.token_id);
+  s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tokens, key, &value);
+  if (s.ok()) {
+    SCIMD_ASSIGN_OR_RETURN(core::TokenRecord old, DecodeTokenRecord(token.token_id, value));
+    if (old.tenant != token.tenant) {
+      SCIMD_RETURN_IF_ERROR(internal::FromRocks(
+          txn->Delete(h_->tokens, TokenByTenantKey(old.tenant, token.token_id)), "delete"));
+    }
+  } else if (!s.IsNotFound()) {
+    return internal::FromRocks(s, "token");
+  }
+  SCIMD_RETURN_IF_ERROR(
+      internal::FromRocks(txn->Put(h_->tokens, key, EncodeTokenRecord(token)), "put"));
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(
+      txn->Put(h_->tokens, TokenByTenantKey(token.tenant, token.token_id), rocksdb::Slice()),
+      "put"));
+  return internal::FromRocks(txn->Commit(), "commit");
+}
+
+Status RocksStore::DeleteToken(std::string_view token_id) {
+  std::unique_ptr<rocksdb::Transaction> txn(
+      h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
+  const std::string key = TokenKey(token_id);
+  std::string value;
+  rocksdb::Status s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tokens, key, &value);
+  if (s.IsNotFound()) return Status::NotFound("no such token");
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "token"));
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord old, DecodeTokenRecord(token_id, value));
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(txn->Delete(h_->tokens, key), "delete"));
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(
+      txn->Delete(h_->tokens, TokenByTenantKey(old.tenant, token_id)), "delete"));
+  return internal::FromRocks(txn->Commit(), "commit");
+}
+
+Result<std::optional<core::TokenRecord>> RocksStore::LookupToken(std::string_view token_id) {
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->tokens, TokenKey(token_id)));
+  if (!value) return std::optional<core::TokenRecord>();
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord record, DecodeTokenRecord(token_id, *value));
+  return std::optional<core::TokenRecord>(std::move(record));
+}
+
+Result<std::vector<core::TokenRecord>> RocksStore::ListTokens(core::TenantId tenant) {
+  rocksdb::ManagedSnapshot snapshot(h_->db);  // the secondary keys and records agree
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  std::vector<std::string> ids;
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      TokenByTenantRange(tenant), ro,
+      [&](const rocksdb::ReadOptions& o) { return h_->db->NewIterator(o, h_->tokens); },
+      [&](std::string_view key, std::string_view) {
+        auto parsed = ParseTokenByTenantKey(key);
+        if (!parsed.ok()) {
+          parse_error = parsed.status();
+          return false;
+        }
+        ids.push_back(std::move(parsed->token_id));
+        return true;
+      }));
+  SCIMD_RETURN_IF_ERROR(parse_error);
+  std::vector<core::TokenRecord> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    std::string value;
+    rocksdb::Status s = h_->db->Get(ro, h_->tokens, TokenKey(id), &value);
+    if (s.IsNotFound()) continue;
+    SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "token"));
+    SCIMD_ASSIGN_OR_RETURN(core::TokenRecord record, DecodeTokenRecord(id, value));
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+}  // namespace scimd::storage

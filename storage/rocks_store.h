@@ -1,0 +1,114 @@
+// RocksStore: core::Store on an embedded RocksDB TransactionDB (pessimistic, WAL on), one
+// column family per key space of key_codec.h. Thread-safe; Transactions it hands out must
+// be destroyed before it. Only one process may open a directory at a time.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/store.h"
+#include "storage/key_codec.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class TransactionDB;
+}  // namespace rocksdb
+
+namespace scimd::storage {
+
+namespace internal {
+struct RocksHandles;
+}  // namespace internal
+
+struct RocksStoreOptions {
+  // fsync the WAL on every commit (survives power loss). Without it a commit is in the
+  // OS page cache when acknowledged, which survives kill -9 but not power loss.
+  bool sync = false;
+  bool create_if_missing = true;
+  // Shared LRU block cache of all column families.
+  size_t block_cache_bytes = size_t{256} << 20;
+  // Upper bound on memtable memory across all column families.
+  size_t write_buffer_bytes = size_t{256} << 20;
+};
+
+class RocksStore final : public core::Store {
+ public:
+  using Options = RocksStoreOptions;
+
+  // Opens (or creates) the store in `dir`, creating missing column families. IoError with
+  // "locked" in the detail if another process (a running scimd) has it open.
+  static core::Result<std::unique_ptr<RocksStore>> Open(const std::string& dir,
+                                                        const Options& options);
+  ~RocksStore() override;
+  RocksStore(const RocksStore&) = delete;
+  RocksStore& operator=(const RocksStore&) = delete;
+
+  // ---- core::Store ----
+  std::unique_ptr<core::Transaction> Begin(core::TenantId tenant) override;
+  core::Result<std::string> GetResource(core::TenantId tenant, core::ResourceType type,
+                                        const core::ResourceId& id) override;
+  core::Status ScanResources(core::TenantId tenant, core::ResourceType type,
+                             const std::optional<core::ResourceId>& start_after,
+                             const core::ResourceVisitor& visit) override;
+  core::Result<uint64_t> CountResources(core::TenantId tenant, core::ResourceType type) override;
+  core::Status ScanIndexEq(core::TenantId tenant, core::ResourceType type,
+                           const core::IndexTerm& term, const core::IdVisitor& visit) override;
+  core::Status ScanPresence(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
+                            const core::IdVisitor& visit) override;
+  core::Result<std::optional<core::ResourceId>> LookupUnique(
+      core::TenantId tenant, core::ResourceType type, const core::IndexTerm& term) override;
+  core::Status ScanMembers(core::TenantId tenant, const core::ResourceId& group,
+                           const std::optional<core::ResourceId>& start_after,
+                           const core::MemberVisitor& visit) override;
+  core::Status ScanMemberOf(core::TenantId tenant, const core::ResourceId& member,
+                            const core::IdVisitor& visit) override;
+  core::Result<uint64_t> CountMembers(core::TenantId tenant,
+                                      const core::ResourceId& group) override;
+
+  core::Result<core::TenantRecord> CreateTenant(std::string_view name) override;
+  core::Result<std::optional<core::TenantRecord>> FindTenant(std::string_view name) override;
+  core::Result<std::optional<core::TenantRecord>> GetTenant(core::TenantId id) override;
+  core::Result<std::vector<core::TenantRecord>> ListTenants() override;
+  core::Status PutTenantSettings(core::TenantId id,
+                                 const std::map<std::string, std::string>& settings) override;
+  core::Status PutToken(const core::TokenRecord& token) override;
+  core::Result<std::optional<core::TokenRecord>> LookupToken(std::string_view token_id) override;
+  core::Result<std::vector<core::TokenRecord>> ListTokens(core::TenantId tenant) override;
+
+  // ---- Beyond core::Store (for the filter planner and admin tools) ----
+  // sw: ids whose string entry for `attr` starts with `prefix`, in value order then id
+  // order (NOT id order: an id may repeat for a multi-valued attribute).
+  core::Status ScanIndexPrefix(core::TenantId tenant, core::ResourceType type,
+                               core::AttrId attr, std::string_view prefix,
+                               const core::IdVisitor& visit);
+  // gt/ge/lt/le: ids whose entry of `kind` for `attr` lies within the bounds (a missing
+  // bound is open), in value order then id order. InvalidValue for a bound of another
+  // kind or NaN.
+  core::Status ScanIndexRange(core::TenantId tenant, core::ResourceType type,
+                              core::AttrId attr, core::IndexValue::Kind kind,
+                              const std::optional<IndexBound>& lower,
+                              const std::optional<IndexBound>& upper,
+                              const core::IdVisitor& visit);
+  // Removes a token. NotFound if absent.
+  core::Status DeleteToken(std::string_view token_id);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  RocksStore(std::string dir, std::unique_ptr<internal::RocksHandles> handles,
+             std::vector<rocksdb::ColumnFamilyHandle*> all_handles);
+  core::Status ScanIds(const KeyRange& range, const core::IdVisitor& visit);
+  core::Result<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf,
+                                               const std::string& key);
+  core::Result<std::optional<core::TenantRecord>> ReadTenant(TenantId id);
+
+  std::string dir_;
+  std::unique_ptr<internal::RocksHandles> h_;
+  std::vector<rocksdb::ColumnFamilyHandle*> all_handles_;  // owned; closed in the dtor
+};
+
+}  // namespace scimd::storage

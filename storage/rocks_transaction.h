@@ -1,0 +1,82 @@
+// core::Transaction over a pessimistic rocksdb::Transaction with a zero lock timeout: a
+// key held by another transaction gives Busy at once. Destroying it without Commit rolls
+// back. Used by one thread at a time; REQUIRES: destroyed before its RocksStore.
+//
+// Locking rules (what makes concurrent transactions correct without extra locks):
+//   - resource keys are locked by GetResourceForUpdate/PutResource/DeleteResource;
+//   - index and presence entries are written untracked (no lock): every transaction that
+//     touches a resource's entries also writes or locks that resource's key, which
+//     serializes them;
+//   - a unique key is locked by ClaimUnique (GetForUpdate, even when absent);
+//   - a members edge key is locked by Add/RemoveMember and is also the lock of its
+//     member_of mirror, which is written untracked;
+//   - counters are merged untracked: concurrent increments never conflict.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/store.h"
+#include "storage/rocks_internal.h"
+
+namespace scimd::storage {
+
+class RocksTransaction final : public core::Transaction {
+ public:
+  RocksTransaction(const internal::RocksHandles* handles, core::TenantId tenant,
+                   std::unique_ptr<rocksdb::Transaction> txn);
+  ~RocksTransaction() override;
+  RocksTransaction(const RocksTransaction&) = delete;
+  RocksTransaction& operator=(const RocksTransaction&) = delete;
+
+  core::Result<std::string> GetResourceForUpdate(core::ResourceType type,
+                                                 const core::ResourceId& id) override;
+  core::Status PutResource(core::ResourceType type, const core::ResourceId& id,
+                           std::string_view value) override;
+  core::Status DeleteResource(core::ResourceType type, const core::ResourceId& id) override;
+  core::Status AdjustResourceCount(core::ResourceType type, int64_t delta) override;
+
+  core::Status AddIndex(core::ResourceType type, const core::IndexTerm& term,
+                        const core::ResourceId& id) override;
+  core::Status RemoveIndex(core::ResourceType type, const core::IndexTerm& term,
+                           const core::ResourceId& id) override;
+  core::Status AddPresence(core::ResourceType type, core::AttrId attr,
+                           const core::ResourceId& id) override;
+  core::Status RemovePresence(core::ResourceType type, core::AttrId attr,
+                              const core::ResourceId& id) override;
+
+  core::Status ClaimUnique(core::ResourceType type, const core::IndexTerm& term,
+                           const core::ResourceId& id) override;
+  core::Status ReleaseUnique(core::ResourceType type, const core::IndexTerm& term) override;
+
+  core::Result<bool> AddMember(const core::ResourceId& group, const core::ResourceId& member,
+                               core::ResourceType member_type) override;
+  core::Result<bool> RemoveMember(const core::ResourceId& group,
+                                  const core::ResourceId& member) override;
+  core::Status RemoveAllMembers(const core::ResourceId& group) override;
+  core::Status RemoveFromAllGroups(const core::ResourceId& member) override;
+
+  core::Status Commit() override;
+
+ private:
+  core::Status CheckOpen() const;
+  // GetForUpdate with stripe-contention retry. NotFound leaves *value empty and is
+  // reported through *found = false, not as an error.
+  core::Status GetForUpdate(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                            std::string* value, bool* found);
+  core::Status Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                   std::string_view value);
+  core::Status Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key);
+  core::Status MergeCounter(const std::string& key, int64_t delta);
+  // Collects the second ids of every edge under `prefix` in `cf` (this transaction's view).
+  core::Status CollectEdges(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
+                            std::vector<core::ResourceId>* out);
+
+  const internal::RocksHandles* handles_;
+  const core::TenantId tenant_;
+  std::unique_ptr<rocksdb::Transaction> txn_;
+  bool finished_ = false;
+};
+
+}  // namespace scimd::storage
