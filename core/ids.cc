@@ -17,14 +17,24 @@ std::string_view ResourceTypeName(ResourceType t) {
 
 ResourceId ResourceId::Generate() {
   ResourceId id;
-  // RFC 9562 UUIDv7: 48-bit big-endian Unix milliseconds, version 7, variant 10, random.
-  const uint64_t ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
+  // RFC 9562 UUIDv7 with "method 3" (§6.2): 48-bit big-endian Unix milliseconds, then
+  // the 12-bit rand_a field holds the sub-millisecond fraction, so ids made one after
+  // another sort in creation order. A thread that would repeat or go back (same tick,
+  // clock step) takes the next tick instead: ids of one thread are strictly increasing.
+  thread_local uint64_t last_tick = 0;  // ms << 12 | fraction
+  const uint64_t us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count());
-  randombytes_buf(id.bytes.data() + 6, 10);  // thread-safe, never fails after sodium_init
+  uint64_t tick = (us / 1000) << 12 | ((us % 1000) * 4096 / 1000);
+  if (tick <= last_tick) tick = last_tick + 1;
+  last_tick = tick;
+  const uint64_t ms = tick >> 12;
+  const uint16_t fraction = static_cast<uint16_t>(tick & 0x0FFF);
+  randombytes_buf(id.bytes.data() + 8, 8);  // thread-safe once sodium_init has run
   for (int i = 0; i < 6; ++i) id.bytes[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
-  id.bytes[6] = static_cast<uint8_t>(0x70 | (id.bytes[6] & 0x0F));
+  id.bytes[6] = static_cast<uint8_t>(0x70 | (fraction >> 8));
+  id.bytes[7] = static_cast<uint8_t>(fraction & 0xFF);
   id.bytes[8] = static_cast<uint8_t>(0x80 | (id.bytes[8] & 0x3F));
   return id;
 }

@@ -22,7 +22,8 @@ enum class ResourceType : uint8_t {
 };
 std::string_view ResourceTypeName(ResourceType t);  // "User" / "Group"
 
-// A resource id: a UUID (version 7: 48-bit millisecond time, then random bits), kept as
+// A resource id: a UUID (version 7: 48-bit millisecond time, 12-bit sub-millisecond time,
+// then 62 random bits), kept as
 // 16 raw bytes in keys and written as the canonical 36-character lowercase text form.
 // Version 7 makes ids of new resources sort after older ones, so listing in id order
 // is close to creation order and appends at the end of the key range.

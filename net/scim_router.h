@@ -1,0 +1,41 @@
+// Routes HTTP requests to core's SCIM service: base paths (/scim/v2, /scim, a configured
+// prefix, or none), case-insensitive resource names, bearer-token auth to a tenant, query
+// parameters. One router serves all reactor threads; per-thread caches are thread_local.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/service.h"
+#include "core/store.h"
+#include "net/http_types.h"
+
+namespace scimd::net {
+
+class ScimRouter {
+ public:
+  struct Options {
+    // Prefixes the API is served under, besides the bare root. Compared
+    // case-insensitively; longest first.
+    std::vector<std::string> base_paths = {"/scim/v2", "/scim"};
+    // Host used in meta.location when a request has no usable Host header.
+    std::string default_host = "127.0.0.1";
+  };
+
+  ScimRouter(core::Store& store, Options options);
+
+  void Handle(const HttpRequest& request, HttpResponse& response);
+
+ private:
+  core::Response Route(const HttpRequest& request);
+
+  core::Store& store_;
+  core::Service service_;
+  Options options_;
+};
+
+// Decodes %XX escapes (and '+' as space when `plus_is_space`). Malformed escapes are
+// kept literally.
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace scimd::net

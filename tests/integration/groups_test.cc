@@ -1,0 +1,170 @@
+// Groups over HTTP: membership stored as edges, streamed reads, nested groups, deletes.
+#include "tests/integration/scim_fixture.h"
+
+namespace scimd::testing {
+namespace {
+
+using core::Json;
+
+class GroupsTest : public ScimServerTest {
+ protected:
+  std::string CreateGroup(const std::string& name, const std::vector<std::string>& members = {}) {
+    std::string body = R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":")" +
+                       name + R"(","members":[)";
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) body += ",";
+      body += R"({"value":")" + members[i] + "\"}";
+    }
+    body += "]}";
+    HttpResult r = Post("/Groups", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Str(Parse(r), "id");
+  }
+  static std::vector<std::string> MemberIds(const Json& group) {
+    std::vector<std::string> ids;
+    const Json* m = group.Find("members");
+    if (m == nullptr) return ids;
+    for (const auto& item : m->as_array()) ids.push_back(Str(item, "value"));
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+};
+
+TEST_F(GroupsTest, CreateWithMembersAndReadThemBack) {
+  const std::string u1 = CreateUser("m1"), u2 = CreateUser("m2");
+  HttpResult r = Post("/Groups", R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      "displayName":"Sales","externalId":"g-ext","members":[{"value":")" + u1 +
+                                     R"(","display":"M1","$ref":null},{"value":")" + u2 + R"(","type":"User"}]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  Json created = Parse(r);
+  const std::string gid = Str(created, "id");
+  std::vector<std::string> want = {u1, u2};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(MemberIds(created), want);
+  EXPECT_EQ(Str(*created.Find("meta"), "resourceType"), "Group");
+
+  HttpResult g = Get("/Groups/" + gid);
+  ASSERT_EQ(g.status, 200);
+  Json j = Parse(g);
+  EXPECT_EQ(Str(j, "displayName"), "Sales");
+  EXPECT_EQ(Str(j, "externalId"), "g-ext");
+  EXPECT_EQ(MemberIds(j), want);
+  const Json& item = j.Find("members")->as_array()[0];
+  EXPECT_EQ(Str(item, "type"), "User");
+  EXPECT_NE(Str(item, "$ref").find("/scim/v2/Users/"), std::string::npos);
+
+  Json excluded = Parse(Get("/Groups/" + gid + "?excludedAttributes=members"));
+  EXPECT_EQ(excluded.Find("members"), nullptr);
+  EXPECT_EQ(Str(excluded, "displayName"), "Sales");
+}
+
+TEST_F(GroupsTest, EntraGroupWithExtraSchemaAndEmptyMembers) {
+  HttpResult r = Post("/Groups", R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group",
+      "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+      "displayName":"Entra Group","externalId":"e1","members":[]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  // Entra's test connection for groups.
+  HttpResult t = Get("/Groups?excludedAttributes=members&filter=displayName+eq+%22b3f1c2d4-0000-4000-8000-000000000000%22");
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_EQ(Int(Parse(t), "totalResults"), 0);
+  Json found = Parse(Get("/Groups?excludedAttributes=members&filter=displayName+eq+%22entra%20group%22"));
+  EXPECT_EQ(Int(found, "totalResults"), 1);
+  EXPECT_EQ(found.Find("Resources")->as_array()[0].Find("members"), nullptr);
+  EXPECT_EQ(Int(Parse(Get("/Groups?filter=externalId+eq+%22e1%22")), "totalResults"), 1);
+}
+
+TEST_F(GroupsTest, MembersMustExistInTheTenant) {
+  const std::string missing = "01900000-0000-7000-8000-000000000001";
+  HttpResult r = Post("/Groups", R"({"displayName":"G","members":[{"value":")" + missing + "\"}]}");
+  ExpectScimError(r, 400, "invalidValue");
+  EXPECT_NE(r.body.find(missing), std::string::npos);
+  ExpectScimError(Post("/Groups", R"({"displayName":"G","members":[{"value":"junk"}]})"), 400,
+                  "invalidValue");
+  ExpectScimError(Post("/Groups", R"({"displayName":"G","members":[{"display":"no value"}]})"),
+                  400, "invalidValue");
+  ExpectScimError(Post("/Groups", R"({"displayName":"G","members":"x"})"), 400, "invalidValue");
+  ExpectScimError(Post("/Groups", R"({"members":[]})"), 400, "invalidValue");  // displayName
+  EXPECT_EQ(Int(Parse(Get("/Groups?count=0")), "totalResults"), 0);
+}
+
+TEST_F(GroupsTest, DeletingAUserRemovesItFromItsGroups) {
+  const std::string u1 = CreateUser("d1"), u2 = CreateUser("d2");
+  const std::string g1 = CreateGroup("A", {u1, u2}), g2 = CreateGroup("B", {u1});
+  ASSERT_EQ(Delete("/Users/" + u1).status, 204);
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g1))), std::vector<std::string>{u2});
+  EXPECT_TRUE(MemberIds(Parse(Get("/Groups/" + g2))).empty());
+}
+
+TEST_F(GroupsTest, PutReplacesMembership) {
+  const std::string u1 = CreateUser("p1"), u2 = CreateUser("p2"), u3 = CreateUser("p3");
+  const std::string g = CreateGroup("Put", {u1, u2});
+  HttpResult r = Put("/Groups/" + g, R"({"displayName":"Put2","members":[{"value":")" + u3 +
+                                        R"("},{"value":")" + u2 + "\"}]}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> want = {u2, u3};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(MemberIds(Parse(r)), want);
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))), want);
+  // PUT without members clears them (RFC 7644 §3.5.1 replaces the whole resource).
+  ASSERT_EQ(Put("/Groups/" + g, R"({"displayName":"Put3"})").status, 200);
+  EXPECT_TRUE(MemberIds(Parse(Get("/Groups/" + g))).empty());
+  // A bad member leaves the group as it was.
+  ExpectScimError(Put("/Groups/" + g, R"({"displayName":"Bad","members":[{"value":"01900000-0000-7000-8000-0000000000ff"}]})"),
+                  400, "invalidValue");
+  EXPECT_EQ(Str(Parse(Get("/Groups/" + g)), "displayName"), "Put3");
+}
+
+TEST_F(GroupsTest, NestedGroupsWithoutCycles) {
+  const std::string u = CreateUser("n1");
+  const std::string inner = CreateGroup("Inner", {u});
+  const std::string outer = CreateGroup("Outer", {inner});
+  Json o = Parse(Get("/Groups/" + outer));
+  ASSERT_EQ(MemberIds(o), std::vector<std::string>{inner});
+  EXPECT_EQ(Str(o.Find("members")->as_array()[0], "type"), "Group");
+  // Inner cannot contain Outer (cycle), nor itself.
+  ExpectScimError(Put("/Groups/" + inner, R"({"displayName":"Inner","members":[{"value":")" +
+                                              outer + "\"}]}"),
+                  400, "invalidValue");
+  ExpectScimError(Put("/Groups/" + inner, R"({"displayName":"Inner","members":[{"value":")" +
+                                              inner + "\"}]}"),
+                  400, "invalidValue");
+  // Deleting the inner group removes it from the outer one.
+  ASSERT_EQ(Delete("/Groups/" + inner).status, 204);
+  EXPECT_TRUE(MemberIds(Parse(Get("/Groups/" + outer))).empty());
+}
+
+TEST_F(GroupsTest, LargeGroupStreamsEveryMember) {
+  constexpr int kMembers = 3000;  // above the inline limit: sent chunked
+  std::vector<std::string> ids;
+  std::string body = R"({"displayName":"Big","members":[)";
+  for (int i = 0; i < kMembers; ++i) {
+    ids.push_back(CreateUser("big" + std::to_string(i)));
+    if (i > 0) body += ",";
+    body += R"({"value":")" + ids.back() + "\"}";
+  }
+  body += "]}";
+  HttpResult created = Post("/Groups", body);
+  ASSERT_EQ(created.status, 201);
+  const std::string gid = Str(Parse(created), "id");
+  HttpResult g = Get("/Groups/" + gid);
+  ASSERT_EQ(g.status, 200);
+  EXPECT_TRUE(g.chunked);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(MemberIds(Parse(g)), ids);
+  HttpResult excluded = Get("/Groups/" + gid + "?excludedAttributes=members");
+  EXPECT_FALSE(excluded.chunked);
+  EXPECT_LT(excluded.body.size(), 1000u);
+  Json list = Parse(Get("/Groups"));
+  ASSERT_EQ(list.Find("Resources")->as_array().size(), 1u);
+  EXPECT_EQ(MemberIds(list.Find("Resources")->as_array()[0]), ids);
+}
+
+TEST_F(GroupsTest, DeleteGroupThen404) {
+  const std::string g = CreateGroup("Del");
+  EXPECT_EQ(Delete("/Groups/" + g).status, 204);
+  ExpectScimError(Get("/Groups/" + g), 404);
+  EXPECT_EQ(Int(Parse(Get("/Groups?count=0")), "totalResults"), 0);
+}
+
+}  // namespace
+}  // namespace scimd::testing

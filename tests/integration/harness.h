@@ -1,0 +1,86 @@
+// Integration test harness: a temporary data directory, scimctl runs, a real scimd process
+// on an ephemeral 127.0.0.1 port, and a small blocking HTTP/1.1 client.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scimd::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+// Runs argv (no shell), capturing stdout and stderr; bounded by `timeout_s`.
+CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_s = 60);
+
+std::string ScimdBin();
+std::string ScimctlBin();
+
+// Creates a tenant in `data_dir` and returns a new token for it.
+std::string CreateTenantWithToken(const std::string& data_dir, const std::string& tenant);
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  bool chunked = false;
+  std::string Header(const std::string& lower) const {
+    auto it = headers.find(lower);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(int port);
+  ~HttpClient();
+  // Sends one request and reads its response. Adds Host and Content-Length. Reconnects
+  // when the server closed the connection.
+  HttpResult Send(const std::string& method, const std::string& target,
+                  const std::string& body = "",
+                  const std::vector<std::pair<std::string, std::string>>& headers = {});
+  // Writes raw bytes and reads one response (for malformed-input tests).
+  HttpResult SendRaw(const std::string& bytes);
+  bool Connected() const { return fd_ >= 0; }
+
+ private:
+  bool Connect();
+  std::optional<HttpResult> ReadResponse(bool head_request);
+  int port_;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class ScimdProcess {
+ public:
+  // Starts scimd on 127.0.0.1:0 with `data_dir` and extra flags; waits for its port.
+  ScimdProcess(const std::string& data_dir, std::vector<std::string> extra_args = {});
+  ~ScimdProcess();  // SIGTERM, then SIGKILL after a grace period
+  int port() const { return port_; }
+  int pid() const { return pid_; }
+  // Sends SIGTERM and waits; returns the exit status (or -1).
+  int Stop();
+  void Kill9();
+  std::string Output() const;  // what the server printed so far (stdout + stderr)
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+};
+
+}  // namespace scimd::testing

@@ -1,0 +1,120 @@
+// Process life cycle: durability across kill -9, graceful SIGTERM, scimctl against a
+// running server, the demo tenant of `make run`.
+#include <chrono>
+#include <thread>
+
+#include "tests/integration/scim_fixture.h"
+
+namespace scimd::testing {
+namespace {
+
+using core::Json;
+
+class LifecycleTest : public ScimServerTest {};
+
+TEST_F(LifecycleTest, AcknowledgedWritesSurviveKill9) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 200; ++i) ids.push_back(CreateUser("durable" + std::to_string(i)));
+  const std::string gid = Str(Parse(Post("/Groups", R"({"displayName":"D","members":[{"value":")" +
+                                                         ids[0] + "\"}]}")),
+                              "id");
+  const std::string replaced = ids[1];
+  ASSERT_EQ(Put("/Users/" + replaced, R"({"userName":"renamed"})").status, 200);
+  ASSERT_EQ(Delete("/Users/" + ids[2]).status, 204);
+  server_->Kill9();
+  client_.reset();
+  StartServer();
+  EXPECT_EQ(Int(Parse(Get("/Users?count=0")), "totalResults"), 199);
+  for (size_t i = 3; i < ids.size(); ++i) ASSERT_EQ(Get("/Users/" + ids[i]).status, 200) << i;
+  EXPECT_EQ(Str(Parse(Get("/Users/" + replaced)), "userName"), "renamed");
+  ExpectScimError(Get("/Users/" + ids[2]), 404);
+  Json g = Parse(Get("/Groups/" + gid));
+  ASSERT_NE(g.Find("members"), nullptr);
+  EXPECT_EQ(Str(g.Find("members")->as_array()[0], "value"), ids[0]);
+  ExpectScimError(Post("/Users", R"({"userName":"durable10"})"), 409, "uniqueness");
+}
+
+TEST_F(LifecycleTest, SigtermExitsCleanlyAndStoreReopens) {
+  const std::string id = CreateUser("graceful");
+  EXPECT_EQ(server_->Stop(), 0) << server_->Output();
+  client_.reset();
+  CommandResult list = RunCommand({ScimctlBin(), "--data", data_, "tenant", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("acme"), std::string::npos);
+  StartServer();
+  EXPECT_EQ(Get("/Users/" + id).status, 200);
+}
+
+TEST_F(LifecycleTest, ScimctlSaysClearlyWhenTheServerHoldsTheStore) {
+  CommandResult r = RunCommand({ScimctlBin(), "--data", data_, "tenant", "create", "other"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("in use by a running scimd"), std::string::npos) << r.err;
+}
+
+TEST_F(LifecycleTest, ScimctlTokensAreShownOnceAndListedWithoutSecrets) {
+  StopServer();
+  CommandResult issue = RunCommand({ScimctlBin(), "--data", data_, "token", "issue", "acme"});
+  ASSERT_EQ(issue.exit_code, 0) << issue.err;
+  std::string out = issue.out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  const std::string token = out.substr(out.rfind('\n') + 1);
+  EXPECT_EQ(token.rfind("scimd_", 0), 0u);
+  EXPECT_GE(token.size(), 6u + 16 + 1 + 43);  // 256-bit secret, base64url
+  CommandResult list = RunCommand({ScimctlBin(), "--data", data_, "token", "list", "acme"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out.find(token), std::string::npos);
+  EXPECT_EQ(list.out.find(token.substr(24)), std::string::npos);
+  EXPECT_NE(list.out.find(token.substr(6, 16)), std::string::npos);  // the public id
+  // Both tokens work; a token for an unknown tenant cannot be issued.
+  CommandResult bad = RunCommand({ScimctlBin(), "--data", data_, "token", "issue", "nope"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("no tenant"), std::string::npos);
+  CommandResult set_bad = RunCommand({ScimctlBin(), "--data", data_, "tenant", "set", "acme", "nope=1"});
+  EXPECT_NE(set_bad.exit_code, 0);
+  StartServer();
+  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status, 200);
+  EXPECT_EQ(Get("/Users").status, 200);
+}
+
+TEST_F(LifecycleTest, UnknownAttributesCanBeIgnoredPerTenant) {
+  ExpectScimError(Post("/Users", R"({"userName":"u1","adreses":[]})"), 400, "invalidSyntax");
+  StopServer();
+  CommandResult set = RunCommand(
+      {ScimctlBin(), "--data", data_, "tenant", "set", "acme", "unknown-attributes=ignore"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  StartServer();
+  HttpResult r = Post("/Users", R"({"userName":"u1","adreses":[]})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body.find("adreses"), std::string::npos);
+}
+
+TEST(DemoTenantTest, FirstStartCreatesDemoTenantAndPrintsUrlAndTokenOnce) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  std::string token;
+  {
+    ScimdProcess server(data, {"--demo-tenant", "demo"});
+    std::string out;
+    for (int i = 0; i < 200 && out.find("token") == std::string::npos; ++i) {
+      out = server.Output();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const size_t at = out.find("scimd_");
+    ASSERT_NE(at, std::string::npos) << out;
+    token = out.substr(at, out.find_first_of(" \n", at) - at);
+    EXPECT_NE(out.find("http://127.0.0.1:" + std::to_string(server.port()) + "/scim/v2"),
+              std::string::npos)
+        << out;
+    HttpClient c(server.port());
+    EXPECT_EQ(c.Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status,
+              200);
+  }
+  ScimdProcess again(data, {"--demo-tenant", "demo"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(again.Output().find("scimd_"), std::string::npos) << again.Output();
+  HttpClient c(again.port());
+  EXPECT_EQ(c.Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status, 200);
+}
+
+}  // namespace
+}  // namespace scimd::testing

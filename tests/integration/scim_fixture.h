@@ -1,0 +1,96 @@
+// A fixture with a fresh data directory, one tenant ("acme") and its token, and a running
+// scimd on an ephemeral loopback port. Helpers send authenticated SCIM requests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "core/json.h"
+#include "tests/integration/harness.h"
+
+namespace scimd::testing {
+
+class ScimServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.path() + "/data";
+    token_ = CreateTenantWithToken(data_, "acme");
+    StartServer();
+  }
+  // Extra scimd flags for a test class (override before SetUp runs).
+  virtual std::vector<std::string> ServerArgs() { return {}; }
+  void StartServer() {
+    server_ = std::make_unique<ScimdProcess>(data_, ServerArgs());
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+  void StopServer() {
+    client_.reset();
+    server_.reset();
+  }
+
+  std::vector<std::pair<std::string, std::string>> Auth(
+      std::vector<std::pair<std::string, std::string>> extra = {}) const {
+    extra.emplace_back("Authorization", "Bearer " + token_);
+    return extra;
+  }
+  HttpResult Get(const std::string& path, std::vector<std::pair<std::string, std::string>> h = {}) {
+    return client_->Send("GET", "/scim/v2" + path, "", Auth(std::move(h)));
+  }
+  HttpResult Post(const std::string& path, const std::string& body) {
+    return client_->Send("POST", "/scim/v2" + path, body, Auth());
+  }
+  HttpResult Put(const std::string& path, const std::string& body,
+                 std::vector<std::pair<std::string, std::string>> h = {}) {
+    return client_->Send("PUT", "/scim/v2" + path, body, Auth(std::move(h)));
+  }
+  HttpResult Delete(const std::string& path,
+                    std::vector<std::pair<std::string, std::string>> h = {}) {
+    return client_->Send("DELETE", "/scim/v2" + path, "", Auth(std::move(h)));
+  }
+
+  static core::Json Parse(const HttpResult& r) {
+    auto j = core::Json::Parse(r.body);
+    EXPECT_TRUE(j.ok()) << "not JSON: " << r.body;
+    return j.ok() ? std::move(j).value() : core::Json::MakeObject();
+  }
+  static std::string Str(const core::Json& j, const std::string& key) {
+    const core::Json* v = j.is_object() ? j.Find(key) : nullptr;
+    return v != nullptr && v->is_string() ? v->as_string() : "";
+  }
+  static int64_t Int(const core::Json& j, const std::string& key) {
+    const core::Json* v = j.is_object() ? j.Find(key) : nullptr;
+    return v != nullptr && v->is_int() ? v->as_int() : -1;
+  }
+  // Creates a user and returns its id (asserts 201).
+  std::string CreateUser(const std::string& user_name, const std::string& extra = "") {
+    HttpResult r = Post("/Users", R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],)"
+                                  R"("userName":")" + user_name + "\"" + extra + "}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Str(Parse(r), "id");
+  }
+  // Asserts a SCIM error response with `status` and, if given, `scim_type`.
+  static void ExpectScimError(const HttpResult& r, int status, const std::string& scim_type = "") {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.Header("content-type"), "application/scim+json") << r.body;
+    core::Json j = Parse(r);
+    const core::Json* schemas = j.Find("schemas");
+    ASSERT_TRUE(schemas != nullptr && schemas->is_array() && !schemas->as_array().empty())
+        << r.body;
+    EXPECT_EQ(schemas->as_array()[0].as_string(), "urn:ietf:params:scim:api:messages:2.0:Error");
+    EXPECT_EQ(Str(j, "status"), std::to_string(status)) << r.body;
+    EXPECT_FALSE(Str(j, "detail").empty()) << r.body;
+    if (!scim_type.empty()) {
+      EXPECT_EQ(Str(j, "scimType"), scim_type) << r.body;
+    }
+  }
+
+  TempDir dir_;
+  std::string data_;
+  std::string token_;
+  std::unique_ptr<ScimdProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+}  // namespace scimd::testing

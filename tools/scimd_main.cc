@@ -1,0 +1,170 @@
+// scimd: the SCIM server. Wires the RocksDB store, the SCIM router and the HTTP server;
+// handles flags, the demo tenant of `make run`, and an orderly shutdown on SIGINT/SIGTERM
+// (stop accepting, finish in-flight requests, close the store).
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "core/auth.h"
+#include "net/http_server.h"
+#include "net/scim_router.h"
+#include "storage/rocks_store.h"
+
+namespace {
+
+using scimd::core::Status;
+
+bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string h = listen.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) return false;
+  int p = 0;
+  try {
+    size_t used = 0;
+    p = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) return false;
+  } catch (...) {
+    return false;
+  }
+  if (p < 0 || p > 65535) return false;
+  *host = h;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+// Creates the demo tenant on first start; returns the new token, or nothing if the tenant
+// already existed.
+scimd::core::Result<std::optional<std::string>> EnsureDemoTenant(scimd::core::Store& store,
+                                                                  const std::string& name) {
+  SCIMD_ASSIGN_OR_RETURN(auto existing, store.FindTenant(name));
+  if (existing) return std::optional<std::string>();
+  SCIMD_ASSIGN_OR_RETURN(auto tenant, store.CreateTenant(name));
+  auto issued = scimd::core::MakeToken(tenant.id);
+  SCIMD_RETURN_IF_ERROR(store.PutToken(issued.record));
+  return std::optional<std::string>(issued.token);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"scimd: a multi-tenant SCIM 2.0 server"};
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::vector<std::string> base_paths;
+  std::string port_file;
+  std::string demo_tenant;
+  bool sync = false;
+  scimd::net::HttpServer::Options http;
+  int64_t header_timeout_ms = http.header_timeout.count();
+  int64_t idle_timeout_ms = http.idle_timeout.count();
+  app.add_option("--listen", listen, "address:port to listen on")->capture_default_str();
+  app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
+  app.add_option("--threads", http.threads, "reactor threads (0 = one per hardware thread)")
+      ->capture_default_str();
+  app.add_option("--base-path", base_paths,
+                 "extra URL prefix to serve the API under, e.g. /api/scim (repeatable); "
+                 "/scim/v2, /scim and the bare root are always served");
+  app.add_option("--max-body-bytes", http.max_body_bytes, "largest request body (413 above)")
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", http.max_header_bytes,
+                 "largest request head (431 above)")
+      ->capture_default_str();
+  app.add_option("--header-timeout-ms", header_timeout_ms,
+                 "time to receive a request head before the connection is closed")
+      ->capture_default_str();
+  app.add_option("--idle-timeout-ms", idle_timeout_ms,
+                 "keep-alive idle time before the connection is closed")
+      ->capture_default_str();
+  app.add_option("--max-connections", http.max_connections,
+                 "open connections across all threads (503 above)")
+      ->capture_default_str();
+  app.add_flag("--sync", sync,
+               "fsync each acknowledged write (survives power loss; without it a write "
+               "survives a process crash)");
+  app.add_option("--port-file", port_file, "write the bound port to this file once listening");
+  app.add_option("--demo-tenant", demo_tenant,
+                 "create this tenant on first start and print its base URL and token");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!ParseListen(listen, &http.host, &http.port)) {
+    std::cerr << "scimd: --listen takes address:port, e.g. 127.0.0.1:8080\n";
+    return 2;
+  }
+  http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+  http.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
+  if (Status s = scimd::core::InitCrypto(); !s.ok()) {
+    std::cerr << "scimd: " << s.detail() << "\n";
+    return 1;
+  }
+
+  scimd::storage::RocksStore::Options store_options;
+  store_options.sync = sync;
+  auto store_or = scimd::storage::RocksStore::Open(data_dir, store_options);
+  if (!store_or.ok()) {
+    std::cerr << "scimd: cannot open the store in " << data_dir << ": "
+              << store_or.status().detail() << "\n";
+    return 1;
+  }
+  std::unique_ptr<scimd::storage::RocksStore> store = std::move(store_or).value();
+
+  std::optional<std::string> demo_token;
+  if (!demo_tenant.empty()) {
+    auto t = EnsureDemoTenant(*store, demo_tenant);
+    if (!t.ok()) {
+      std::cerr << "scimd: cannot create the demo tenant: " << t.status().detail() << "\n";
+      return 1;
+    }
+    demo_token = *t;
+  }
+
+  scimd::net::ScimRouter::Options router_options;
+  for (const auto& p : base_paths) router_options.base_paths.push_back(p);
+  router_options.default_host = http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1"
+                                                                             : http.host;
+  {
+    scimd::net::ScimRouter router(*store, router_options);
+    scimd::net::HttpServer server(http, [&router](const scimd::net::HttpRequest& request,
+                                                  scimd::net::HttpResponse& response) {
+      router.Handle(request, response);
+    });
+    server.InstallSignalHandlers();
+    std::string error;
+    if (!server.Start(&error)) {
+      std::cerr << "scimd: cannot listen on " << listen << ": " << error << "\n";
+      return 1;
+    }
+    const std::string host = http.host.find(':') != std::string::npos ? "[" + http.host + "]"
+                                                                       : router_options.default_host;
+    const std::string base_url =
+        "http://" + host + ":" + std::to_string(server.port()) + "/scim/v2";
+    std::cout << "scimd: listening on " << host << ":" << server.port() << " with "
+              << server.threads() << " threads; data in " << data_dir
+              << (sync ? " (fsync per write)" : "") << std::endl;
+    if (!demo_tenant.empty()) {
+      std::cout << "scimd: demo tenant \"" << demo_tenant << "\"\n"
+                << "  SCIM base URL: " << base_url << "\n";
+      if (demo_token) {
+        std::cout << "  Bearer token (shown only this once, keep it): " << *demo_token
+                  << std::endl;
+      } else {
+        std::cout << "  Its token was printed when it was created. To issue another, stop "
+                     "scimd and run: scimctl --data "
+                  << data_dir << " token issue " << demo_tenant << std::endl;
+      }
+    }
+    if (!port_file.empty()) {
+      const std::string tmp = port_file + ".tmp";
+      std::ofstream(tmp) << server.port() << "\n";
+      std::rename(tmp.c_str(), port_file.c_str());
+    }
+    server.Wait();
+    std::cout << "scimd: stopped; closing the store" << std::endl;
+  }
+  store.reset();
+  return 0;
+}
