@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include <rocksdb/iterator.h>
@@ -45,11 +46,14 @@ core::Status FromRocks(const rocksdb::Status& s, std::string_view what);
 // retried here (bounded) so that Busy always means a real key conflict.
 template <typename Op>
 rocksdb::Status RetryStripeContention(Op&& op) {
-  constexpr int kMaxAttempts = 1000;
+  // The stripe mutex is held for a few hundred nanoseconds, unless its holder was
+  // preempted: yield so that it can run (tests run 8 writers on 2 cores).
+  constexpr int kMaxAttempts = 10'000;
   rocksdb::Status s;
   for (int i = 0; i < kMaxAttempts; ++i) {
     s = op();
     if (!(s.IsTimedOut() && s.subcode() == rocksdb::Status::kMutexTimeout)) return s;
+    std::this_thread::yield();
   }
   return s;
 }

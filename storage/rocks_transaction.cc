@@ -3,6 +3,9 @@
 
 #include <utility>
 
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
+
 namespace scimd::storage {
 
 using core::Result;
@@ -53,8 +56,14 @@ Status RocksTransaction::Delete(rocksdb::ColumnFamilyHandle* cf, const std::stri
 
 Status RocksTransaction::MergeCounter(const std::string& key, int64_t delta) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
-  return internal::FromRocks(
-      txn_->MergeUntracked(handles_->counters, key, EncodeCounterDelta(delta)), "count");
+  // Not txn_->MergeUntracked: on a pessimistic TransactionDB the *Untracked writes still
+  // take the key lock (they only skip snapshot validation), so every writer of one group
+  // would collide on its count. The merge goes straight into the batch that Commit writes:
+  // atomic with the rest of the transaction, no lock, and never read back through this
+  // transaction (counters are only read from the store), so it need not be indexed.
+  rocksdb::WriteBatch* batch = txn_->GetWriteBatch()->GetWriteBatch();
+  return internal::FromRocks(batch->Merge(handles_->counters, key, EncodeCounterDelta(delta)),
+                             "count");
 }
 
 Result<std::string> RocksTransaction::GetResourceForUpdate(ResourceType type,
@@ -85,31 +94,23 @@ Status RocksTransaction::AddIndex(ResourceType type, const core::IndexTerm& term
                                   const ResourceId& id) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant_, type, term, id));
-  return internal::FromRocks(txn_->PutUntracked(handles_->index, key, rocksdb::Slice()),
-                             "index put");
+  return Put(handles_->index, key, {});
 }
 
 Status RocksTransaction::RemoveIndex(ResourceType type, const core::IndexTerm& term,
                                      const ResourceId& id) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant_, type, term, id));
-  return internal::FromRocks(txn_->DeleteUntracked(handles_->index, key), "index delete");
+  return Delete(handles_->index, key);
 }
 
 Status RocksTransaction::AddPresence(ResourceType type, core::AttrId attr, const ResourceId& id) {
-  SCIMD_RETURN_IF_ERROR(CheckOpen());
-  return internal::FromRocks(
-      txn_->PutUntracked(handles_->index, IndexPresenceKey(tenant_, type, attr, id),
-                         rocksdb::Slice()),
-      "presence put");
+  return Put(handles_->index, IndexPresenceKey(tenant_, type, attr, id), {});
 }
 
 Status RocksTransaction::RemovePresence(ResourceType type, core::AttrId attr,
                                         const ResourceId& id) {
-  SCIMD_RETURN_IF_ERROR(CheckOpen());
-  return internal::FromRocks(
-      txn_->DeleteUntracked(handles_->index, IndexPresenceKey(tenant_, type, attr, id)),
-      "presence delete");
+  return Delete(handles_->index, IndexPresenceKey(tenant_, type, attr, id));
 }
 
 Status RocksTransaction::ClaimUnique(ResourceType type, const core::IndexTerm& term,
@@ -138,10 +139,7 @@ Result<bool> RocksTransaction::AddMember(const ResourceId& group, const Resource
   SCIMD_RETURN_IF_ERROR(GetForUpdate(handles_->members, edge, &value, &found));
   if (found) return false;
   SCIMD_RETURN_IF_ERROR(Put(handles_->members, edge, EncodeMemberValue(member_type)));
-  SCIMD_RETURN_IF_ERROR(internal::FromRocks(
-      txn_->PutUntracked(handles_->member_of, MemberOfKey(tenant_, member, group),
-                         rocksdb::Slice()),
-      "member_of put"));
+  SCIMD_RETURN_IF_ERROR(Put(handles_->member_of, MemberOfKey(tenant_, member, group), {}));
   SCIMD_RETURN_IF_ERROR(MergeCounter(MemberCountKey(tenant_, group), 1));
   return true;
 }
@@ -153,9 +151,7 @@ Result<bool> RocksTransaction::RemoveMember(const ResourceId& group, const Resou
   SCIMD_RETURN_IF_ERROR(GetForUpdate(handles_->members, edge, &value, &found));
   if (!found) return false;
   SCIMD_RETURN_IF_ERROR(Delete(handles_->members, edge));
-  SCIMD_RETURN_IF_ERROR(internal::FromRocks(
-      txn_->DeleteUntracked(handles_->member_of, MemberOfKey(tenant_, member, group)),
-      "member_of delete"));
+  SCIMD_RETURN_IF_ERROR(Delete(handles_->member_of, MemberOfKey(tenant_, member, group)));
   SCIMD_RETURN_IF_ERROR(MergeCounter(MemberCountKey(tenant_, group), -1));
   return true;
 }
@@ -194,9 +190,7 @@ Status RocksTransaction::RemoveAllMembers(const ResourceId& group) {
     SCIMD_RETURN_IF_ERROR(GetForUpdate(handles_->members, edge, &value, &found));
     if (!found) continue;
     SCIMD_RETURN_IF_ERROR(Delete(handles_->members, edge));
-    SCIMD_RETURN_IF_ERROR(internal::FromRocks(
-        txn_->DeleteUntracked(handles_->member_of, MemberOfKey(tenant_, member, group)),
-        "member_of delete"));
+    SCIMD_RETURN_IF_ERROR(Delete(handles_->member_of, MemberOfKey(tenant_, member, group)));
     ++removed;
   }
   if (removed == 0) return Status::Ok();

@@ -2,15 +2,15 @@
 // key held by another transaction gives Busy at once. Destroying it without Commit rolls
 // back. Used by one thread at a time; REQUIRES: destroyed before its RocksStore.
 //
-// Locking rules (what makes concurrent transactions correct without extra locks):
+// Locking rules (what makes concurrent transactions correct):
 //   - resource keys are locked by GetResourceForUpdate/PutResource/DeleteResource;
-//   - index and presence entries are written untracked (no lock): every transaction that
-//     touches a resource's entries also writes or locks that resource's key, which
-//     serializes them;
+//   - index and presence entries are locked when written (they contain the id, so only
+//     writers of the same resource meet there, and those already meet on its key);
 //   - a unique key is locked by ClaimUnique (GetForUpdate, even when absent);
-//   - a members edge key is locked by Add/RemoveMember and is also the lock of its
-//     member_of mirror, which is written untracked;
-//   - counters are merged untracked: concurrent increments never conflict.
+//   - a members edge key is locked by Add/RemoveMember (GetForUpdate), its member_of
+//     mirror when written;
+//   - counter merges take no lock at all: they are appended to the commit batch directly
+//     (see MergeCounter), so concurrent increments never conflict.
 #pragma once
 
 #include <memory>
