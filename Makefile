@@ -1,0 +1,64 @@
+# scimd: the two commands of README.md, plus bench.
+#   make run    install what is missing, build (Release), start scimd on 127.0.0.1:8080
+#   make test   install what is missing, build, run every test with ctest
+#   make bench  micro-benchmarks and the HTTP load test (see docs/PERFORMANCE.md)
+# Idempotent: only missing Debian packages / npm modules are installed.
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= Release
+LISTEN     ?= 127.0.0.1:8080
+DATA_DIR   ?= ./data
+JOBS       ?= $(shell nproc)
+
+# Everything the build, the tests and the load scripts need (Debian package names).
+DEB_PACKAGES := cmake ninja-build g++ make pkg-config \
+  librocksdb-dev libsimdjson-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  node-llhttp libsodium-dev libcli11-dev curl wrk nginx-light
+
+SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
+
+.PHONY: all deps deb-deps npm-deps build run test bench asan clean
+
+all: build
+
+deps: deb-deps npm-deps
+
+deb-deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# newman (pinned in package.json / package-lock.json) runs the conformance collection.
+npm-deps:
+	@[ -x node_modules/.bin/newman ] || npm ci --no-audit --no-fund --loglevel=error
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deb-deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/tools/scimd --listen $(LISTEN) --data $(DATA_DIR) --demo-tenant demo
+
+test: deps build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
+bench: deps build
+	./scripts/bench.sh $(BUILD_DIR)
+
+# ASan + UBSan build and tests, in its own directory.
+asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCIMD_SANITIZE=ON -DSCIMD_BUILD_BENCH=OFF
+	cmake --build build-asan -j $(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS) --timeout 900
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan
