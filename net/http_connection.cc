@@ -1,0 +1,614 @@
+#include "net/http_connection.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "net/http_wire.h"
+#include "net/http_worker.h"
+#include "net/limits.h"
+
+namespace scimd::net {
+namespace {
+
+// Bodies up to this size are copied behind their head so a response is one contiguous
+// write; larger ones are moved and gather-written. Not a bound on client input.
+constexpr size_t kInlineBodyBytes = 8 * 1024;
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kCrlfLastChunk = "\r\n0\r\n\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ToLower(a[i]) != ToLower(b[i])) return false;
+  }
+  return true;
+}
+
+// True if a comma-separated Connection value lists "close".
+bool ListsClose(std::string_view value) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view token = value.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (EqualsIgnoreCase(token, "close")) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool WouldBlock(const asio::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+std::string PeerAddress(asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  asio::ip::address address = endpoint.address();
+  if (address.is_v4()) {
+    auto bytes = address.to_v4().to_bytes();
+    inet_ntop(AF_INET, bytes.data(), text, sizeof(text));
+  } else {
+    auto bytes = address.to_v6().to_bytes();
+    inet_ntop(AF_INET6, bytes.data(), text, sizeof(text));
+  }
+  return text;
+}
+
+HttpConnection* Self(llhttp_t* parser) { return static_cast<HttpConnection*>(parser->data); }
+
+}  // namespace
+
+const llhttp_settings_t HttpConnection::kSettings = [] {
+  llhttp_settings_t settings;
+  llhttp_settings_init(&settings);
+  settings.on_message_begin = &HttpConnection::OnMessageBegin;
+  settings.on_url = &HttpConnection::OnUrl;
+  settings.on_header_field = &HttpConnection::OnHeaderField;
+  settings.on_header_field_complete = &HttpConnection::OnHeaderFieldComplete;
+  settings.on_header_value = &HttpConnection::OnHeaderValue;
+  settings.on_headers_complete = &HttpConnection::OnHeadersComplete;
+  settings.on_body = &HttpConnection::OnBody;
+  settings.on_message_complete = &HttpConnection::OnMessageComplete;
+  return settings;
+}();
+
+HttpConnection::HttpConnection(HttpWorker& worker, asio::ip::tcp::socket socket)
+    : worker_(worker), socket_(std::move(socket)) {
+  llhttp_init(&parser_, HTTP_REQUEST, &kSettings);
+  parser_.data = this;
+}
+
+HttpConnection::~HttpConnection() { Close(); }
+
+void HttpConnection::Start() {
+  asio::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  request_.remote_address = PeerAddress(socket_);
+  worker_.Register(this);
+  SetDeadline(worker_.options().header_timeout);
+  Drive();
+}
+
+void HttpConnection::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  asio::error_code ec;
+  socket_.close(ec);
+  stream_ = nullptr;  // let the handler's stream state go now, not when the last op returns
+  worker_.Unregister(this);
+}
+
+void HttpConnection::CheckDeadline(Clock::time_point now) {
+  if (state_ != State::kClosed && now >= deadline_) Close();
+}
+
+void HttpConnection::OnStop() {
+  if (state_ == State::kReading && !in_message_ && leftover_pos_ >= leftover_.size()) Close();
+}
+
+void HttpConnection::SetDeadline(std::chrono::milliseconds timeout) {
+  deadline_ = Clock::now() + timeout;
+}
+
+void HttpConnection::SetReadingDeadline() {
+  const auto& options = worker_.options();
+  if (!in_message_) {
+    SetDeadline(options.idle_timeout);
+  } else {
+    SetDeadline(headers_done_ ? options.body_timeout : options.header_timeout);
+  }
+}
+
+// ---- The state machine ------------------------------------------------------------------
+
+void HttpConnection::Drive() {
+  for (int round = 0; round < kMaxRoundsPerTurn; ++round) {
+    bool progress = false;
+    switch (state_) {
+      case State::kClosed:
+        return;
+      case State::kReading:
+        progress = ReadAndParse();
+        break;
+      case State::kWriting:
+        progress = WriteSome();
+        break;
+      case State::kLingering:
+        progress = Linger();
+        break;
+    }
+    if (!progress) return;  // an operation is armed, or the connection closed
+  }
+  asio::post(worker_.context(), [self = shared_from_this()] { self->Drive(); });
+}
+
+void HttpConnection::WaitReadable() {
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const asio::error_code& ec) {
+                       if (self->state_ == State::kClosed) return;
+                       if (ec) return self->Close();
+                       self->Drive();
+                     });
+}
+
+void HttpConnection::WaitWritable() {
+  socket_.async_wait(asio::socket_base::wait_write,
+                     [self = shared_from_this()](const asio::error_code& ec) {
+                       if (self->state_ == State::kClosed) return;
+                       if (ec) return self->Close();
+                       self->Drive();
+                     });
+}
+
+bool HttpConnection::ReadAndParse() {
+  if (leftover_pos_ < leftover_.size()) {
+    size_t consumed = Feed(leftover_.data() + leftover_pos_, leftover_.size() - leftover_pos_);
+    leftover_pos_ += consumed;
+    if (leftover_pos_ < leftover_.size() && closing_) unread_input_ = true;
+    if (leftover_pos_ >= leftover_.size() || closing_) {
+      leftover_.clear();
+      leftover_pos_ = 0;
+    }
+    AfterParse();
+    return state_ != State::kClosed;
+  }
+  if (worker_.Stopping() && !in_message_) {
+    Close();  // between requests while the server stops
+    return false;
+  }
+  asio::error_code ec;
+  char* buffer = worker_.read_buffer();
+  size_t n = socket_.read_some(asio::buffer(buffer, kReadBufferBytes), ec);
+  if (WouldBlock(ec)) {
+    WaitReadable();
+    return false;
+  }
+  if (ec) {
+    // EOF or reset: between requests that is the normal end; within one, nothing can be
+    // answered any more.
+    Close();
+    return false;
+  }
+  size_t consumed = Feed(buffer, n);
+  if (consumed < n) {
+    if (closing_) {
+      unread_input_ = true;
+    } else {
+      leftover_.assign(buffer + consumed, n - consumed);
+      leftover_pos_ = 0;
+    }
+  }
+  AfterParse();
+  return state_ != State::kClosed;
+}
+
+void HttpConnection::AfterParse() {
+  if (!out_.empty()) {
+    StartFlush();
+  } else if (closing_) {
+    BeginLinger();
+  }
+}
+
+void HttpConnection::StartFlush() {
+  write_buffers_.clear();
+  write_pos_ = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < cuts_.size(); ++i) {
+    if (cuts_[i] > start) write_buffers_.emplace_back(out_.data() + start, cuts_[i] - start);
+    write_buffers_.emplace_back(bodies_[i].data(), bodies_[i].size());
+    start = cuts_[i];
+  }
+  if (out_.size() > start) write_buffers_.emplace_back(out_.data() + start, out_.size() - start);
+  state_ = State::kWriting;
+  SetDeadline(worker_.options().send_timeout);
+}
+
+bool HttpConnection::WriteSome() {
+  while (write_pos_ < write_buffers_.size()) {
+    asio::error_code ec;
+    std::span<const asio::const_buffer> pending(write_buffers_.data() + write_pos_,
+                                                write_buffers_.size() - write_pos_);
+    size_t n = socket_.write_some(pending, ec);
+    if (WouldBlock(ec)) {
+      SetDeadline(worker_.options().send_timeout);
+      WaitWritable();
+      return false;
+    }
+    if (ec) {
+      Close();
+      return false;
+    }
+    while (n > 0) {
+      asio::const_buffer& front = write_buffers_[write_pos_];
+      if (n >= front.size()) {
+        n -= front.size();
+        ++write_pos_;
+      } else {
+        front += n;
+        n = 0;
+      }
+    }
+    while (write_pos_ < write_buffers_.size() && write_buffers_[write_pos_].size() == 0) {
+      ++write_pos_;
+    }
+  }
+  OnFlushed();
+  return state_ != State::kClosed;
+}
+
+void HttpConnection::OnFlushed() {
+  out_.clear();
+  if (out_.capacity() > kRetainedBodyCapacity) std::string().swap(out_);
+  bodies_.clear();
+  cuts_.clear();
+  write_buffers_.clear();
+  write_pos_ = 0;
+  queued_responses_ = 0;
+  queued_bytes_ = 0;
+  if (!streaming_ && piece_.capacity() > kRetainedBodyCapacity) std::string().swap(piece_);
+  if (streaming_) {
+    PullStreamPiece();
+    return;
+  }
+  if (closing_) {
+    BeginLinger();
+    return;
+  }
+  state_ = State::kReading;
+  SetReadingDeadline();
+}
+
+void HttpConnection::PullStreamPiece() {
+  piece_.clear();
+  bool more = false;
+  try {
+    more = stream_(piece_);
+  } catch (...) {
+    // The head is out: cutting the connection is the only way left to tell the client
+    // that the body is incomplete.
+    Close();
+    return;
+  }
+  write_buffers_.clear();
+  write_pos_ = 0;
+  if (stream_chunked_) {
+    if (!piece_.empty()) {
+      size_t line = FormatChunkSize(piece_.size(), chunk_size_line_);
+      write_buffers_.emplace_back(chunk_size_line_, line);
+      write_buffers_.emplace_back(piece_.data(), piece_.size());
+      write_buffers_.push_back(asio::buffer(more ? kCrlf : kCrlfLastChunk));
+    } else if (!more) {
+      write_buffers_.push_back(asio::buffer(kLastChunk));
+    }
+  } else if (!piece_.empty()) {
+    write_buffers_.emplace_back(piece_.data(), piece_.size());
+  }
+  if (!more) {
+    streaming_ = false;
+    stream_ = nullptr;
+  }
+  state_ = State::kWriting;
+  SetDeadline(worker_.options().send_timeout);
+}
+
+void HttpConnection::BeginLinger() {
+  asio::error_code ec;
+  socket_.shutdown(asio::socket_base::shutdown_send, ec);
+  if (ec) return Close();
+  if (!unread_input_) {
+    // The last request was read whole and nothing followed it (so far): like nginx, close
+    // at once unless input is already waiting.
+    socket_.read_some(asio::buffer(worker_.read_buffer(), kReadBufferBytes), ec);
+    if (ec) return Close();  // would_block, EOF or reset
+  }
+  state_ = State::kLingering;
+  SetDeadline(kLingerTime);
+}
+
+bool HttpConnection::Linger() {
+  char* buffer = worker_.read_buffer();
+  for (int i = 0; i < kMaxRoundsPerTurn; ++i) {
+    asio::error_code ec;
+    socket_.read_some(asio::buffer(buffer, kReadBufferBytes), ec);
+    if (WouldBlock(ec)) {
+      WaitReadable();
+      return false;
+    }
+    if (ec) {  // EOF: the client has read our response and closed
+      Close();
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---- Parsing ----------------------------------------------------------------------------
+
+size_t HttpConnection::Feed(const char* data, size_t size) {
+  llhttp_errno_t err = llhttp_execute(&parser_, data, size);
+  if (err == HPE_OK) return size;
+  if (err == HPE_PAUSED) {
+    // Paused by OnMessageComplete right after a request: the rest waits its turn.
+    const char* pos = llhttp_get_error_pos(&parser_);
+    llhttp_resume(&parser_);
+    return static_cast<size_t>(pos - data);
+  }
+  if (err == HPE_PAUSED_UPGRADE) {
+    closing_ = true;  // we do not speak other protocols; the response said close
+    return size;
+  }
+  in_message_ = false;
+  unread_input_ = true;  // the rest of this request (and anything after it) is unread
+  if (error_status_ != 0) {
+    QueueError(error_status_, error_detail_);
+  } else {
+    QueueError(400, std::string("malformed HTTP request: ") + llhttp_get_error_reason(&parser_));
+  }
+  return size;
+}
+
+int HttpConnection::Fail(int status, std::string detail) {
+  error_status_ = status;
+  error_detail_ = std::move(detail);
+  return -1;
+}
+
+int HttpConnection::OnMessageBegin(llhttp_t* parser) {
+  HttpConnection* c = Self(parser);
+  c->in_message_ = true;
+  c->headers_done_ = false;
+  c->field_open_ = false;
+  c->head_bytes_ = 0;
+  c->error_status_ = 0;
+  HttpRequest& r = c->request_;
+  r.method.clear();
+  r.target.clear();
+  r.path.clear();
+  r.query.clear();
+  r.headers.clear();
+  r.body.clear();
+  c->SetDeadline(c->worker_.options().header_timeout);
+  return 0;
+}
+
+int HttpConnection::CheckHeadSize() {
+  size_t limit = worker_.options().max_header_bytes;
+  if (head_bytes_ <= limit) return 0;
+  return Fail(431, "request header fields exceed the " + std::to_string(limit) + "-byte limit");
+}
+
+int HttpConnection::OnUrl(llhttp_t* parser, const char* at, size_t length) {
+  HttpConnection* c = Self(parser);
+  c->head_bytes_ += length;
+  if (int rc = c->CheckHeadSize()) return rc;
+  c->request_.target.append(at, length);
+  return 0;
+}
+
+int HttpConnection::OnHeaderField(llhttp_t* parser, const char* at, size_t length) {
+  HttpConnection* c = Self(parser);
+  auto& headers = c->request_.headers;
+  if (!c->field_open_) {
+    if (headers.size() >= kMaxHeaderCount) {
+      return c->Fail(431,
+                     "request has more than " + std::to_string(kMaxHeaderCount) + " header fields");
+    }
+    headers.emplace_back();
+    c->field_open_ = true;
+    c->head_bytes_ += 4;  // ": " and CRLF
+  }
+  c->head_bytes_ += length;
+  if (int rc = c->CheckHeadSize()) return rc;
+  std::string& name = headers.back().first;
+  size_t old_size = name.size();
+  name.resize(old_size + length);
+  std::transform(at, at + length, name.begin() + static_cast<ptrdiff_t>(old_size), ToLower);
+  return 0;
+}
+
+int HttpConnection::OnHeaderFieldComplete(llhttp_t* parser) {
+  Self(parser)->field_open_ = false;
+  return 0;
+}
+
+int HttpConnection::OnHeaderValue(llhttp_t* parser, const char* at, size_t length) {
+  HttpConnection* c = Self(parser);
+  c->head_bytes_ += length;
+  if (int rc = c->CheckHeadSize()) return rc;
+  c->request_.headers.back().second.append(at, length);
+  return 0;
+}
+
+int HttpConnection::OnHeadersComplete(llhttp_t* parser) {
+  HttpConnection* c = Self(parser);
+  const auto& options = c->worker_.options();
+  HttpRequest& r = c->request_;
+  c->headers_done_ = true;
+  r.method = llhttp_method_name(static_cast<llhttp_method_t>(parser->method));
+  r.http_major = parser->http_major;
+  r.http_minor = parser->http_minor;
+  size_t question = r.target.find('?');
+  if (question == std::string::npos) {
+    r.path = r.target;
+  } else {
+    r.path.assign(r.target, 0, question);
+    r.query.assign(r.target, question + 1);
+  }
+
+  bool has_length = (parser->flags & F_CONTENT_LENGTH) != 0;
+  bool chunked = (parser->flags & F_CHUNKED) != 0;
+  if (has_length && parser->content_length > options.max_body_bytes) {
+    // Refused before reading the body (and without 100 Continue, so a client that waits
+    // for it never sends the body).
+    return c->Fail(
+        413, "request body exceeds the " + std::to_string(options.max_body_bytes) + "-byte limit");
+  }
+  bool body_follows = chunked || (has_length && parser->content_length > 0);
+  if (has_length && parser->content_length > 0) {
+    r.body.reserve(static_cast<size_t>(parser->content_length));
+  }
+  if (body_follows) {
+    if (parser->http_major == 1 && parser->http_minor >= 1 &&
+        EqualsIgnoreCase(r.Header("expect"), "100-continue")) {
+      c->out_.append(kContinue);  // flushed after this parse, before we wait for the body
+    }
+    c->SetDeadline(options.body_timeout);
+  }
+  return 0;
+}
+
+int HttpConnection::OnBody(llhttp_t* parser, const char* at, size_t length) {
+  HttpConnection* c = Self(parser);
+  size_t limit = c->worker_.options().max_body_bytes;
+  if (c->request_.body.size() + length > limit) {
+    return c->Fail(413, "request body exceeds the " + std::to_string(limit) + "-byte limit");
+  }
+  c->request_.body.append(at, length);
+  return 0;
+}
+
+int HttpConnection::OnMessageComplete(llhttp_t* parser) {
+  HttpConnection* c = Self(parser);
+  c->HandleRequest();
+  size_t max_pipelined = std::max<size_t>(1, c->worker_.options().max_pipelined);
+  if (c->closing_ || c->streaming_ || c->queued_responses_ >= max_pipelined ||
+      c->out_.size() + c->queued_bytes_ >= kMaxQueuedResponseBytes) {
+    return HPE_PAUSED;
+  }
+  return 0;
+}
+
+// ---- Requests and responses -------------------------------------------------------------
+
+void HttpConnection::HandleRequest() {
+  in_message_ = false;
+  bool head_request = parser_.method == HTTP_HEAD;
+  bool keep_alive = llhttp_should_keep_alive(&parser_) != 0 && parser_.upgrade == 0;
+  response_.status = 200;
+  response_.headers.clear();
+  response_.body.clear();
+  response_.stream = nullptr;
+  try {
+    worker_.handler()(request_, response_);
+  } catch (...) {
+    // A handler throws only by bug; the connection stays usable.
+    response_.status = 500;
+    response_.headers.clear();
+    response_.headers.emplace_back("Content-Type", "application/scim+json");
+    response_.body = ScimErrorBody(500, "internal server error");
+    response_.stream = nullptr;
+  }
+  if (request_.body.capacity() > kRetainedBodyCapacity) std::string().swap(request_.body);
+  if (worker_.Stopping()) keep_alive = false;  // checked after the handler: it may be slow
+  QueueResponse(response_, keep_alive, head_request);
+}
+
+void HttpConnection::QueueError(int status, std::string_view detail) {
+  response_.status = status;
+  response_.headers.clear();
+  response_.headers.emplace_back("Content-Type", "application/scim+json");
+  response_.body = ScimErrorBody(status, detail);
+  response_.stream = nullptr;
+  QueueResponse(response_, /*keep_alive=*/false, /*head_request=*/false);
+}
+
+void HttpConnection::QueueResponse(HttpResponse& response, bool keep_alive, bool head_request) {
+  int status = response.status;
+  if (status < 100 || status > 999) status = 500;  // a handler bug; keep the wire valid
+  bool no_body = status < 200 || status == 204 || status == 304;
+  bool http10 = parser_.http_major == 1 && parser_.http_minor == 0;
+  bool stream = response.stream != nullptr && !no_body;
+
+  out_.append("HTTP/1.1 ");
+  AppendDecimal(out_, static_cast<size_t>(status));
+  out_.push_back(' ');
+  out_.append(ReasonPhrase(status));
+  out_.append("\r\n");
+  for (const auto& [name, value] : response.headers) {
+    // Framing is ours; a handler's "Connection: close" is honoured.
+    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) {
+      continue;
+    }
+    if (EqualsIgnoreCase(name, "connection")) {
+      if (ListsClose(value)) keep_alive = false;
+      continue;
+    }
+    out_.append(name);
+    out_.append(": ");
+    out_.append(value);
+    out_.append("\r\n");
+  }
+  out_.append("Date: ");
+  out_.append(worker_.date().Now());
+  out_.append("\r\n");
+  if (!no_body) {
+    if (!stream) {
+      out_.append("Content-Length: ");
+      AppendDecimal(out_, response.body.size());
+      out_.append("\r\n");
+    } else if (!http10) {
+      out_.append("Transfer-Encoding: chunked\r\n");
+    } else {
+      keep_alive = false;  // HTTP/1.0 has no chunking: the close ends the body
+    }
+  }
+  if (!keep_alive) {
+    out_.append("Connection: close\r\n");
+  } else if (http10) {
+    out_.append("Connection: keep-alive\r\n");
+  }
+  out_.append("\r\n");
+  if (!no_body && !head_request) {
+    if (stream) {
+      stream_ = std::move(response.stream);
+      streaming_ = true;
+      stream_chunked_ = !http10;
+    } else if (response.body.size() <= kInlineBodyBytes) {
+      out_.append(response.body);
+    } else {
+      cuts_.push_back(out_.size());
+      queued_bytes_ += response.body.size();
+      bodies_.push_back(std::move(response.body));
+    }
+  }
+  if (!keep_alive) closing_ = true;
+  ++queued_responses_;
+  WorkerCounters::Bump(worker_.counters().requests_served, 1);
+}
+
+}  // namespace scimd::net

@@ -1,0 +1,127 @@
+// HttpConnection: one accepted TCP connection, from accept to close, on its worker's thread.
+// Reads into the worker's shared buffer, parses with llhttp, calls the handler for each
+// complete request and queues the responses in order; pipelined requests are answered
+// from one read and written with one gather write. Never reads and writes at the same time:
+// input that arrives while responses are written waits in the kernel (or in leftover_).
+// Owned by shared_ptrs held by its pending asynchronous operations.
+#pragma once
+
+#include <llhttp.h>
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/http_types.h"
+
+namespace scimd::net {
+
+class HttpWorker;
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  HttpConnection(HttpWorker& worker, asio::ip::tcp::socket socket);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Registers with the worker and starts reading. REQUIRES: owned by a shared_ptr.
+  void Start();
+  // Closes the connection if its current deadline has passed.
+  void CheckDeadline(Clock::time_point now);
+  // Graceful stop: closes now if between requests; otherwise the request in flight is
+  // answered with Connection: close.
+  void OnStop();
+  // Closes the socket now; pending operations complete with operation_aborted.
+  void Close();
+
+  size_t registry_index = 0;  // position in the worker's list; owned by the worker
+
+ private:
+  enum class State { kReading, kWriting, kLingering, kClosed };
+
+  // The state machine. Loops over reads, parses and writes until an operation would
+  // block (and is then armed) or the round budget is spent (and a continuation posted).
+  void Drive();
+  bool ReadAndParse();  // true: made progress, call again
+  bool WriteSome();
+  bool Linger();
+  void WaitReadable();
+  void WaitWritable();
+
+  // Feeds bytes to llhttp; returns how many it consumed (less than `size` when paused).
+  size_t Feed(const char* data, size_t size);
+  void AfterParse();
+  void StartFlush();
+  void OnFlushed();
+  void PullStreamPiece();
+  void BeginLinger();
+  void SetDeadline(std::chrono::milliseconds timeout);
+  void SetReadingDeadline();
+
+  // Request handling, from the llhttp callbacks.
+  void HandleRequest();
+  void QueueResponse(HttpResponse& response, bool keep_alive, bool head_request);
+  void QueueError(int status, std::string_view detail);
+  // Records a server-made error for the callback that detected it; the callback then
+  // returns -1 and Feed() answers it.
+  int Fail(int status, std::string detail);
+  int CheckHeadSize();  // 0, or Fail(431) once head_bytes_ passes the limit
+
+  static int OnMessageBegin(llhttp_t* parser);
+  static int OnUrl(llhttp_t* parser, const char* at, size_t length);
+  static int OnHeaderField(llhttp_t* parser, const char* at, size_t length);
+  static int OnHeaderFieldComplete(llhttp_t* parser);
+  static int OnHeaderValue(llhttp_t* parser, const char* at, size_t length);
+  static int OnHeadersComplete(llhttp_t* parser);
+  static int OnBody(llhttp_t* parser, const char* at, size_t length);
+  static int OnMessageComplete(llhttp_t* parser);
+  static const llhttp_settings_t kSettings;
+
+  HttpWorker& worker_;
+  asio::ip::tcp::socket socket_;
+  State state_ = State::kReading;
+  Clock::time_point deadline_;
+
+  // Parsing.
+  llhttp_t parser_;
+  HttpRequest request_;
+  HttpResponse response_;
+  size_t head_bytes_ = 0;      // bytes of the current head we have stored
+  bool field_open_ = false;    // the last header name is still arriving
+  bool in_message_ = false;    // a request has begun and not completed
+  bool headers_done_ = false;  // ... and its head is complete
+  bool closing_ = false;       // no more requests: close after the queued responses
+  bool unread_input_ = false;  // closing with client input left unread: linger
+  int error_status_ = 0;       // set by Fail()
+  std::string error_detail_;
+  std::string leftover_;  // unparsed input kept across a pause
+  size_t leftover_pos_ = 0;
+
+  // Output: response heads and small bodies in out_, large bodies moved into bodies_;
+  // cuts_[i] is the offset in out_ where bodies_[i] goes.
+  std::string out_;
+  std::vector<std::string> bodies_;
+  std::vector<size_t> cuts_;
+  size_t queued_responses_ = 0;
+  size_t queued_bytes_ = 0;  // bytes in bodies_
+  std::vector<asio::const_buffer> write_buffers_;
+  size_t write_pos_ = 0;
+
+  // A streamed (chunked) response in progress.
+  std::function<bool(std::string&)> stream_;
+  bool streaming_ = false;  // stream_ has more pieces to pull after the current write
+  bool stream_chunked_ = true;
+  std::string piece_;
+  char chunk_size_line_[24];
+};
+
+}  // namespace scimd::net

@@ -1,0 +1,100 @@
+#include "net/http_server.h"
+
+#include <asio.hpp>
+#include <utility>
+
+#include "net/http_worker.h"
+
+namespace scimd::net {
+
+HttpServer::HttpServer(Options options, HttpHandler handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {
+  int n = options_.threads;
+  if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  workers_.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<HttpWorker>(*this, i));
+}
+
+HttpServer::~HttpServer() {
+  Stop();
+  Wait();
+}
+
+bool HttpServer::Start(std::string* error) {
+  if (!threads_.empty() || stopping_.load()) {
+    *error = "the server was already started or stopped";
+    return false;
+  }
+  asio::error_code ec;
+  asio::ip::address address = asio::ip::make_address(options_.host, ec);
+  if (ec) {
+    *error = "invalid listen address '" + options_.host + "': " + ec.message();
+    return false;
+  }
+  if (options_.port != 0) {
+    // SO_REUSEPORT would let us share the port with another running server of the same
+    // user and split its traffic silently. A socket without the option cannot bind while
+    // any listener holds the port, so it detects one.
+    asio::io_context probe_context(1);
+    asio::ip::tcp::acceptor probe(probe_context);
+    asio::ip::tcp::endpoint endpoint(address, options_.port);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) {
+      *error = "bind " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message();
+      return false;
+    }
+    probe.close(ec);
+  }
+  asio::ip::tcp::endpoint endpoint(address, options_.port);
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (!workers_[i]->Listen(endpoint, error)) return false;  // workers close their acceptors
+    if (i == 0) {
+      bound_port_ = workers_[0]->local_port();
+      endpoint.port(bound_port_);  // the others join the port the first one got
+    }
+  }
+  threads_.reserve(workers_.size());
+  for (auto& worker : workers_) {
+    HttpWorker* w = worker.get();
+    threads_.emplace_back([w] { w->Run(); });
+  }
+  return true;
+}
+
+void HttpServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& worker : workers_) worker->PostStop();
+}
+
+void HttpServer::Wait() {
+  std::lock_guard<std::mutex> lock(wait_mutex_);
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+void HttpServer::InstallSignalHandlers() { workers_[0]->InstallSignalHandlers(); }
+
+HttpServer::Stats HttpServer::GetStats() const {
+  Stats total;
+  for (const auto& worker : workers_) {
+    Stats s = worker->GetStats();
+    total.connections_open += s.connections_open;
+    total.connections_accepted += s.connections_accepted;
+    total.connections_rejected += s.connections_rejected;
+    total.requests_served += s.requests_served;
+  }
+  return total;
+}
+
+std::vector<HttpServer::Stats> HttpServer::GetThreadStats() const {
+  std::vector<Stats> stats;
+  stats.reserve(workers_.size());
+  for (const auto& worker : workers_) stats.push_back(worker->GetStats());
+  return stats;
+}
+
+}  // namespace scimd::net

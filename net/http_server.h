@@ -1,0 +1,99 @@
+// HttpServer: HTTP/1.1 server, one reactor thread per core. Each thread has its own
+// io_context and its own SO_REUSEPORT acceptor on the same port, so the kernel spreads
+// connections; a connection lives on the thread that accepted it and the handler runs
+// there, with no locks on the request path. Start/Stop/Wait/GetStats are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/http_types.h"
+#include "net/limits.h"
+
+namespace scimd::net {
+
+class HttpWorker;
+
+class HttpServer {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";  // address to bind (IPv4 or IPv6 literal)
+    uint16_t port = 8080;            // 0 = ephemeral; read the bound port with port()
+    int threads = 0;                 // reactor threads; 0 = std::thread::hardware_concurrency()
+    size_t max_header_bytes = kDefaultMaxHeaderBytes;  // request line + headers
+    size_t max_body_bytes = kDefaultMaxBodyBytes;      // de-chunked body
+    // Whole request head, counted from its first byte (and the first request of a
+    // connection, counted from accept).
+    std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
+    std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;    // keep-alive between requests
+    std::chrono::milliseconds body_timeout = kDefaultBodyTimeout;    // whole body, after the head
+    std::chrono::milliseconds send_timeout = kDefaultSendTimeout;    // each write of a response
+    std::chrono::milliseconds drain_timeout = kDefaultDrainTimeout;  // Stop(): in-flight grace
+    size_t max_connections = kDefaultMaxConnections;  // across all threads; over: 503 + close
+    size_t max_pipelined = kDefaultMaxPipelined;      // responses queued per connection
+  };
+
+  // Counters of one reactor thread (or their sum). Read without locks; a snapshot.
+  struct Stats {
+    uint64_t connections_open = 0;
+    uint64_t connections_accepted = 0;
+    uint64_t connections_rejected = 0;  // over max_connections
+    uint64_t requests_served = 0;       // responses queued, including server-made errors
+  };
+
+  // `handler` is called on reactor threads, concurrently from several of them; it must be
+  // safe for that and must not block for long. It may throw only by bug (answered 500).
+  HttpServer(Options options, HttpHandler handler);
+  // Stops and waits if still running.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens on every thread's acceptor, then starts the reactor threads and
+  // returns; the server runs until Stop(). On failure returns false with *error set and
+  // starts nothing. REQUIRES: called at most once.
+  [[nodiscard]] bool Start(std::string* error);
+
+  // The bound port (the ephemeral one when Options::port was 0). REQUIRES: Start succeeded.
+  uint16_t port() const { return bound_port_; }
+  int threads() const { return static_cast<int>(workers_.size()); }
+
+  // Graceful stop, from any thread (including a handler) and any number of times; does not
+  // block. Stops accepting, closes idle keep-alive connections, lets requests in flight
+  // finish and their responses be written (with Connection: close), and cuts whatever is
+  // left after Options::drain_timeout. Wait() returns once every thread is done.
+  void Stop();
+
+  // Blocks until every reactor thread has exited (after Stop()); returns at once if Start
+  // was not called or failed. REQUIRES: not called from a reactor thread (a handler).
+  void Wait();
+
+  // SIGINT and SIGTERM call Stop() (through an asio::signal_set on the first reactor, so
+  // nothing runs in signal context). Replaces the process' handlers for those signals
+  // until Wait() returns. REQUIRES: called before Start().
+  void InstallSignalHandlers();
+
+  Stats GetStats() const;                     // summed over threads
+  std::vector<Stats> GetThreadStats() const;  // one per thread
+
+ private:
+  Options options_;
+  HttpHandler handler_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> open_connections_{0};  // across threads, for max_connections
+  uint16_t bound_port_ = 0;
+  std::vector<std::unique_ptr<HttpWorker>> workers_;
+  std::vector<std::thread> threads_;
+  std::mutex wait_mutex_;  // Wait() from two threads joins once
+
+  friend class HttpWorker;
+};
+
+}  // namespace scimd::net

@@ -1,0 +1,159 @@
+#include "net/http_wire.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace scimd::net {
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 428:
+      return "Precondition Required";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
+  }
+}
+
+void AppendDecimal(std::string& out, size_t value) {
+  char buf[24];
+  auto result = std::to_chars(buf, buf + sizeof(buf), value);
+  out.append(buf, result.ptr);
+}
+
+size_t FormatChunkSize(size_t value, char* buf) {
+  auto result = std::to_chars(buf, buf + 17, value, 16);
+  result.ptr[0] = '\r';
+  result.ptr[1] = '\n';
+  return static_cast<size_t>(result.ptr + 2 - buf);
+}
+
+std::string ScimErrorBody(int status, std::string_view detail) {
+  std::string body = R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":")";
+  AppendDecimal(body, static_cast<size_t>(status));
+  body += R"(","detail":")";
+  for (char c : detail) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      body += '\\';
+      body += c;
+    } else if (u < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof(esc), "\\u%04x", u);
+      body += esc;
+    } else {
+      body += c;
+    }
+  }
+  body += "\"}";
+  return body;
+}
+
+std::string ScimErrorResponse(int status, std::string_view detail, std::string_view date,
+                              bool close) {
+  std::string body = ScimErrorBody(status, detail);
+  std::string out = "HTTP/1.1 ";
+  AppendDecimal(out, static_cast<size_t>(status));
+  out += ' ';
+  out += ReasonPhrase(status);
+  out += "\r\nContent-Type: application/scim+json\r\nDate: ";
+  out += date;
+  out += "\r\nContent-Length: ";
+  AppendDecimal(out, body.size());
+  out += close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n";
+  out += body;
+  return out;
+}
+
+std::string_view DateCache::Now() {
+  std::time_t now = std::time(nullptr);
+  if (now != second_) {
+    // Formatted by hand: strftime's %a and %b follow the locale, HTTP dates must not.
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    int n = std::snprintf(text_, sizeof(text_), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                          kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
+                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    size_ = n > 0 ? static_cast<size_t>(n) : 0;
+    second_ = now;
+  }
+  return {text_, size_};
+}
+
+}  // namespace scimd::net

@@ -1,0 +1,41 @@
+// Bytes on the wire for responses: reason phrases, the Date header, chunk framing and
+// the SCIM error body of responses the server generates itself (400, 413, 431, 500, 503).
+// Pure functions plus a per-thread Date cache; no sockets.
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+namespace scimd::net {
+
+// "OK", "Not Found", ...; "Unknown" for codes without a registered phrase.
+std::string_view ReasonPhrase(int status);
+
+// Appends `value` in decimal / lower-case hex.
+void AppendDecimal(std::string& out, size_t value);
+// Writes `value` in hex followed by CRLF into `buf` (at least 20 bytes); returns the length.
+size_t FormatChunkSize(size_t value, char* buf);
+
+// The SCIM error document of RFC 7644 §3.12, with `status` as a string as the RFC shows it.
+std::string ScimErrorBody(int status, std::string_view detail);
+
+// A complete response (head and SCIM error body) the server sends on its own, e.g. for
+// 503 at accept time. `date` is an IMF-fixdate.
+std::string ScimErrorResponse(int status, std::string_view detail, std::string_view date,
+                              bool close);
+
+// The IMF-fixdate of the current second (RFC 9110 §5.6.7), reformatted at most once a
+// second. One per reactor thread; not thread-safe.
+class DateCache {
+ public:
+  std::string_view Now();
+
+ private:
+  std::time_t second_ = -1;
+  char text_[32] = {};
+  size_t size_ = 0;
+};
+
+}  // namespace scimd::net

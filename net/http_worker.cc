@@ -1,0 +1,226 @@
+#include "net/http_worker.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <utility>
+
+#include "net/http_connection.h"
+#include "net/limits.h"
+
+namespace scimd::net {
+namespace {
+
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+}  // namespace
+
+HttpWorker::HttpWorker(HttpServer& server, int index)
+    : server_(server),
+      index_(index),
+      read_buffer_(new char[kReadBufferBytes]),
+      context_(1),  // one thread runs it
+      acceptor_(context_),
+      sweep_timer_(context_),
+      drain_timer_(context_),
+      accept_retry_timer_(context_) {
+  // Deadlines are checked by a periodic sweep instead of a timer per connection, so a
+  // request costs no timer operation; a deadline fires at most 1/8 of its timeout late.
+  const auto& o = server_.options_;
+  std::chrono::milliseconds shortest =
+      std::min({o.header_timeout, o.idle_timeout, o.body_timeout, o.send_timeout,
+                std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTime)});
+  sweep_interval_ = std::clamp<Clock::duration>(shortest / 8, std::chrono::milliseconds(5),
+                                                std::chrono::milliseconds(250));
+}
+
+HttpWorker::~HttpWorker() = default;
+
+bool HttpWorker::Listen(const asio::ip::tcp::endpoint& endpoint, std::string* error) {
+  asio::error_code ec;
+  auto fail = [&](const char* what) {
+    *error = std::string(what) + " " + endpoint.address().to_string() + ":" +
+             std::to_string(endpoint.port()) + ": " + ec.message();
+    asio::error_code ignored;
+    acceptor_.close(ignored);
+    return false;
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("SO_REUSEADDR");
+  acceptor_.set_option(ReusePort(true), ec);
+  if (ec) return fail("SO_REUSEPORT");
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor_.listen(kListenBacklog, ec);
+  if (ec) return fail("listen");
+  return true;
+}
+
+uint16_t HttpWorker::local_port() const {
+  asio::error_code ec;
+  auto endpoint = acceptor_.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+void HttpWorker::Run() {
+  Accept();
+  for (;;) {
+    try {
+      context_.run();
+      return;
+    } catch (const std::exception& e) {
+      // Completion handlers do not throw by design; if one does (bad_alloc), keep serving.
+      std::fprintf(stderr, "scimd: reactor %d: unexpected exception: %s\n", index_, e.what());
+    } catch (...) {
+      std::fprintf(stderr, "scimd: reactor %d: unexpected exception\n", index_);
+    }
+  }
+}
+
+void HttpWorker::PostStop() {
+  asio::post(context_, [this] { BeginStop(); });
+}
+
+void HttpWorker::InstallSignalHandlers() {
+  signals_ = std::make_unique<asio::signal_set>(context_);
+  asio::error_code ec;
+  signals_->add(SIGINT, ec);
+  signals_->add(SIGTERM, ec);
+  signals_->async_wait([this](const asio::error_code& ec, int /*signal*/) {
+    if (!ec) server_.Stop();
+  });
+}
+
+HttpServer::Stats HttpWorker::GetStats() const {
+  HttpServer::Stats s;
+  s.connections_open = counters_.connections_open.load(std::memory_order_relaxed);
+  s.connections_accepted = counters_.connections_accepted.load(std::memory_order_relaxed);
+  s.connections_rejected = counters_.connections_rejected.load(std::memory_order_relaxed);
+  s.requests_served = counters_.requests_served.load(std::memory_order_relaxed);
+  return s;
+}
+
+void HttpWorker::Accept() {
+  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket socket) {
+  if (stopping_ || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    // Out of descriptors or buffers: the listening socket stays readable, so retrying at
+    // once would spin.
+    accept_retry_timer_.expires_after(kAcceptRetryDelay);
+    accept_retry_timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec && !stopping_) Accept();
+    });
+    return;
+  }
+  if (Stopping()) {
+    asio::error_code ignored;
+    socket.close(ignored);
+    return;  // BeginStop is on its way and closes the acceptor
+  }
+  size_t open = server_.open_connections_.fetch_add(1, std::memory_order_relaxed);
+  if (open >= server_.options_.max_connections) {
+    server_.open_connections_.fetch_sub(1, std::memory_order_relaxed);
+    Reject(socket);
+  } else {
+    WorkerCounters::Bump(counters_.connections_accepted, 1);
+    std::make_shared<HttpConnection>(*this, std::move(socket))->Start();
+  }
+  Accept();
+}
+
+void HttpWorker::Reject(asio::ip::tcp::socket& socket) {
+  WorkerCounters::Bump(counters_.connections_rejected, 1);
+  // Best effort: one non-blocking write of a 503 into an empty send buffer, then close.
+  asio::error_code ec;
+  socket.non_blocking(true, ec);
+  std::string response = ScimErrorResponse(503,
+                                           "the server is at its limit of " +
+                                               std::to_string(server_.options_.max_connections) +
+                                               " connections; retry later",
+                                           date_.Now(), /*close=*/true);
+  socket.write_some(asio::buffer(response), ec);
+  socket.shutdown(asio::socket_base::shutdown_send, ec);
+  socket.close(ec);
+}
+
+void HttpWorker::Register(HttpConnection* connection) {
+  connection->registry_index = connections_.size();
+  connections_.push_back(connection);
+  WorkerCounters::Bump(counters_.connections_open, 1);
+  if (!sweep_armed_) ArmSweep();
+}
+
+void HttpWorker::Unregister(HttpConnection* connection) {
+  size_t index = connection->registry_index;
+  HttpConnection* last = connections_.back();
+  connections_[index] = last;
+  last->registry_index = index;
+  connections_.pop_back();
+  WorkerCounters::Bump(counters_.connections_open, -1);
+  server_.open_connections_.fetch_sub(1, std::memory_order_relaxed);
+  if (stopping_) MaybeFinish();
+}
+
+void HttpWorker::ArmSweep() {
+  sweep_armed_ = true;
+  sweep_timer_.expires_after(sweep_interval_);
+  sweep_timer_.async_wait([this](const asio::error_code& ec) {
+    sweep_armed_ = false;
+    if (!ec) Sweep();
+  });
+}
+
+void HttpWorker::Sweep() {
+  Clock::time_point now = Clock::now();
+  // Backwards: closing a connection swaps the last one into its slot, already visited.
+  for (size_t i = connections_.size(); i-- > 0;) {
+    if (i < connections_.size()) connections_[i]->CheckDeadline(now);
+  }
+  if (!connections_.empty()) ArmSweep();
+}
+
+void HttpWorker::BeginStop() {
+  if (stopping_) return;
+  stopping_ = true;
+  asio::error_code ec;
+  acceptor_.close(ec);
+  accept_retry_timer_.cancel();
+  if (signals_) {
+    signals_->cancel(ec);
+    signals_->clear(ec);  // a second SIGINT/SIGTERM now ends the process the default way
+  }
+  for (size_t i = connections_.size(); i-- > 0;) {
+    if (i < connections_.size()) connections_[i]->OnStop();
+  }
+  if (connections_.empty()) {
+    MaybeFinish();
+    return;
+  }
+  drain_timer_.expires_after(server_.options_.drain_timeout);
+  drain_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    for (size_t i = connections_.size(); i-- > 0;) {
+      if (i < connections_.size()) connections_[i]->Close();
+    }
+  });
+}
+
+void HttpWorker::MaybeFinish() {
+  // With the acceptor closed and no connection left, cancelling the timers leaves the
+  // io_context without work, so Run() returns.
+  if (!connections_.empty()) return;
+  drain_timer_.cancel();
+  sweep_timer_.cancel();
+}
+
+}  // namespace scimd::net

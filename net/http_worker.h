@@ -1,0 +1,97 @@
+// HttpWorker: one reactor thread of HttpServer: its io_context, its SO_REUSEPORT acceptor,
+// the connections it accepted, a timer that sweeps their deadlines, its stats and the
+// buffers its connections share. Everything but PostStop() and stats reads runs on the
+// worker's own thread.
+#pragma once
+
+#include <asio.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/http_server.h"
+#include "net/http_wire.h"
+
+namespace scimd::net {
+
+class HttpConnection;
+
+// Single writer (the worker thread), any reader: relaxed loads and stores, no RMW.
+struct WorkerCounters {
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_rejected{0};
+  std::atomic<uint64_t> requests_served{0};
+
+  static void Bump(std::atomic<uint64_t>& c, int64_t delta) {
+    c.store(c.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
+};
+
+class HttpWorker {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  HttpWorker(HttpServer& server, int index);
+  ~HttpWorker();
+  HttpWorker(const HttpWorker&) = delete;
+  HttpWorker& operator=(const HttpWorker&) = delete;
+
+  // Opens, binds (with SO_REUSEADDR and SO_REUSEPORT) and listens. Called before Run().
+  bool Listen(const asio::ip::tcp::endpoint& endpoint, std::string* error);
+  uint16_t local_port() const;
+
+  // The thread body: accepts and serves until stopped and drained.
+  void Run();
+  // From any thread: begin the graceful stop on this worker's thread.
+  void PostStop();
+  // SIGINT/SIGTERM -> server.Stop(). Before Run().
+  void InstallSignalHandlers();
+
+  HttpServer::Stats GetStats() const;
+
+  // For connections, on this worker's thread.
+  asio::io_context& context() { return context_; }
+  const HttpServer::Options& options() const { return server_.options_; }
+  const HttpHandler& handler() const { return server_.handler_; }
+  bool Stopping() const { return server_.stopping_.load(std::memory_order_relaxed); }
+  char* read_buffer() { return read_buffer_.get(); }
+  DateCache& date() { return date_; }
+  WorkerCounters& counters() { return counters_; }
+  void Register(HttpConnection* connection);
+  void Unregister(HttpConnection* connection);
+
+ private:
+  void Accept();
+  void OnAccept(const asio::error_code& ec, asio::ip::tcp::socket socket);
+  void Reject(asio::ip::tcp::socket& socket);
+  void ArmSweep();
+  void Sweep();
+  void BeginStop();
+  void MaybeFinish();
+
+  HttpServer& server_;
+  const int index_;
+  WorkerCounters counters_;
+  DateCache date_;
+  std::unique_ptr<char[]> read_buffer_;
+  // Open connections, unordered; each knows its index (swap-remove).
+  std::vector<HttpConnection*> connections_;
+  bool stopping_ = false;  // BeginStop ran
+  bool sweep_armed_ = false;
+  Clock::duration sweep_interval_;
+  // Declared after what connections touch from their destructors, before the I/O objects
+  // that must be destroyed first.
+  asio::io_context context_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer sweep_timer_;
+  asio::steady_timer drain_timer_;
+  asio::steady_timer accept_retry_timer_;
+  std::unique_ptr<asio::signal_set> signals_;
+};
+
+}  // namespace scimd::net

@@ -1,0 +1,85 @@
+// Bounds on client input that the HTTP server enforces, and the defaults of
+// HttpServer::Options. Each number says where it comes from.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace scimd::net {
+
+// Request head (request line + all header lines). nginx's default
+// large_client_header_buffers is 4 x 8 KiB and Apache's LimitRequestFieldSize is 8190 bytes
+// per line; IdP bearer tokens (Entra/Okta JWTs) are 1-4 KiB, so 16 KiB fits a real SCIM head
+// several times over. Over the limit: 431.
+inline constexpr size_t kDefaultMaxHeaderBytes = 16 * 1024;
+
+// Header lines per request: Apache's LimitRequestFields default. SCIM clients send < 15.
+// Over the limit: 431.
+inline constexpr size_t kMaxHeaderCount = 100;
+
+// Request body. Advertised as bulk.maxPayloadSize in /ServiceProviderConfig (RFC 7644
+// §3.7.4); Entra sends at most ~1 MiB per request, bulk imports of 1000 users are ~2-4 MiB.
+// Over the limit: 413.
+inline constexpr size_t kDefaultMaxBodyBytes = 8 * 1024 * 1024;
+
+// Time to receive a whole request head once its first byte arrived (and the first request
+// of a new connection). nginx's client_header_timeout is 60 s; IdPs send a head in one
+// segment, so 10 s tolerates slow links and frees slowloris sockets six times sooner.
+inline constexpr std::chrono::milliseconds kDefaultHeaderTimeout{10'000};
+
+// Keep-alive idle time between requests: nginx keepalive_timeout is 75 s, Go's
+// http.Server uses ReadTimeout; 60 s outlives the pauses of IdP sync cycles within a batch.
+inline constexpr std::chrono::milliseconds kDefaultIdleTimeout{60'000};
+
+// Time to receive a whole request body: nginx client_body_timeout (60 s, but per read).
+// 8 MiB at 1.1 Mbit/s still arrives in time.
+inline constexpr std::chrono::milliseconds kDefaultBodyTimeout{60'000};
+
+// Time to write one response piece while the client does not read: nginx send_timeout.
+inline constexpr std::chrono::milliseconds kDefaultSendTimeout{60'000};
+
+// Graceful stop: in-flight requests get this long to finish before connections are cut.
+// systemd's TimeoutStopSec defaults to 90 s, Kubernetes' grace period to 30 s.
+inline constexpr std::chrono::milliseconds kDefaultDrainTimeout{10'000};
+
+// Open connections across all threads. Each idle connection costs ~1 KiB here plus the
+// kernel socket; the default RLIMIT_NOFILE soft limit is often 1024, raise it when raising
+// this. Over the limit: 503 and close.
+inline constexpr size_t kDefaultMaxConnections = 10'000;
+
+// Requests answered from one connection's input before their responses are written:
+// bounds the response bytes a pipelining client can make us buffer. wrk's pipeline
+// scripts use depth 16; 64 leaves room.
+inline constexpr size_t kDefaultMaxPipelined = 64;
+
+// Response bytes queued for one connection before we stop answering its pipelined
+// requests and write them out first (a 64 x 1000-user page would otherwise pile up).
+inline constexpr size_t kMaxQueuedResponseBytes = 4 * 1024 * 1024;
+
+// One read from a socket. Per thread, not per connection: idle connections own no input
+// buffer. 64 KiB is the largest segment Linux GRO hands to a socket, so one read usually
+// drains what arrived; it holds a typical SCIM request several times over.
+inline constexpr size_t kReadBufferBytes = 64 * 1024;
+
+// A connection's request body buffer keeps its capacity between requests up to this size;
+// a larger one (a bulk import) is freed after its request so idle connections stay small.
+inline constexpr size_t kRetainedBodyCapacity = 64 * 1024;
+
+// Lingering close: after the final response on a connection that still sends (e.g. a body
+// we refused with 413), read and discard its input this long before closing, so our
+// close does not send an RST that destroys the response in the client's receive queue.
+// nginx: lingering_timeout 5 s, lingering_time 30 s; we keep it short.
+inline constexpr std::chrono::milliseconds kLingerTime{2'000};
+
+// Listen backlog: Linux's net.core.somaxconn default since 5.4 (the kernel caps it there).
+inline constexpr int kListenBacklog = 4096;
+
+// After accept() fails (EMFILE, ENFILE, ENOBUFS), wait this long before accepting again
+// instead of spinning on a listening socket that stays readable.
+inline constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+
+// Reads, writes and parses one connection does before yielding its thread to the others
+// (fairness against a client that pipelines without end).
+inline constexpr int kMaxRoundsPerTurn = 16;
+
+}  // namespace scimd::net

@@ -1,0 +1,192 @@
+// A blocking raw-TCP HTTP/1.1 client for server tests: sends exact bytes, reads and splits
+// responses (Content-Length, chunked, or until close). Every receive times out so a hung
+// server fails a test instead of blocking it.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace scimd::net::testing {
+
+struct TestResponse {
+  int status = 0;
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  size_t chunks = 0;  // data chunks of a chunked body
+
+  std::optional<std::string> Header(std::string_view name) const {
+    for (const auto& [n, v] : headers) {
+      if (n == name) return v;
+    }
+    return std::nullopt;
+  }
+};
+
+class TestClient {
+ public:
+  explicit TestClient(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(3))
+      : timeout_(timeout) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) return;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  ~TestClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  TestClient(const TestClient&) = delete;
+  TestClient& operator=(const TestClient&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
+  // Reads one response; nullopt on timeout, close or garbage before it is complete.
+  // `head_request`: the response to a HEAD has no body whatever its headers say.
+  std::optional<TestResponse> ReadResponse(bool head_request = false) {
+    size_t head_end;
+    while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return std::nullopt;
+    }
+    TestResponse r;
+    std::string_view head(buffer_.data(), head_end + 2);
+    size_t line_end = head.find("\r\n");
+    std::string_view status_line = head.substr(0, line_end);
+    if (status_line.substr(0, 9) != "HTTP/1.1 " || status_line.size() < 12) return std::nullopt;
+    r.status = std::stoi(std::string(status_line.substr(9, 3)));
+    r.reason = std::string(status_line.substr(status_line.size() > 13 ? 13 : 12));
+    size_t pos = line_end + 2;
+    while (pos < head.size()) {
+      size_t end = head.find("\r\n", pos);
+      std::string_view line = head.substr(pos, end - pos);
+      size_t colon = line.find(':');
+      if (colon == std::string_view::npos) return std::nullopt;
+      std::string name(line.substr(0, colon));
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      r.headers.emplace_back(std::move(name), std::string(value));
+      pos = end + 2;
+    }
+    buffer_.erase(0, head_end + 4);
+    if (head_request || r.status < 200 || r.status == 204 || r.status == 304) return r;
+
+    if (auto te = r.Header("transfer-encoding"); te && *te == "chunked") {
+      for (;;) {
+        size_t eol;
+        while ((eol = buffer_.find("\r\n")) == std::string::npos) {
+          if (!Fill()) return std::nullopt;
+        }
+        size_t size = std::stoul(buffer_.substr(0, eol), nullptr, 16);
+        while (buffer_.size() < eol + 2 + size + 2) {
+          if (!Fill()) return std::nullopt;
+        }
+        if (buffer_.compare(eol + 2 + size, 2, "\r\n") != 0) return std::nullopt;
+        r.body.append(buffer_, eol + 2, size);
+        buffer_.erase(0, eol + 2 + size + 2);
+        if (size == 0) return r;  // no trailers from our server
+        ++r.chunks;
+      }
+    }
+    if (auto cl = r.Header("content-length")) {
+      size_t size = std::stoul(*cl);
+      while (buffer_.size() < size) {
+        if (!Fill()) return std::nullopt;
+      }
+      r.body = buffer_.substr(0, size);
+      buffer_.erase(0, size);
+      return r;
+    }
+    while (Fill()) {
+    }
+    if (!closed_) return std::nullopt;
+    r.body = std::move(buffer_);
+    buffer_.clear();
+    return r;
+  }
+
+  // True once the server closed the connection (EOF or reset) within `within`; bytes that
+  // arrive meanwhile are kept for ReadResponse.
+  bool WaitClosed(std::chrono::milliseconds within) {
+    auto deadline = std::chrono::steady_clock::now() + within;
+    while (!closed_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) {
+        closed_ = true;
+      } else {
+        buffer_.append(buf, static_cast<size_t>(n));
+      }
+    }
+    return true;
+  }
+
+  // Bytes received and not yet consumed by ReadResponse.
+  const std::string& pending() const { return buffer_; }
+
+  // True if nothing arrives within `within` (and the connection stays open).
+  bool Quiet(std::chrono::milliseconds within) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(within.count())) == 0;
+  }
+
+ private:
+  bool Fill() {
+    if (closed_) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout_.count())) <= 0) return false;
+    char buf[16384];
+    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      closed_ = true;
+      return false;
+    }
+    buffer_.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  std::chrono::milliseconds timeout_;
+  std::string buffer_;
+  bool closed_ = false;
+};
+
+}  // namespace scimd::net::testing
