@@ -1,0 +1,79 @@
+#include "core/json.h"
+
+#include <gtest/gtest.h>
+
+namespace scimd::core {
+namespace {
+
+TEST(JsonTest, ParseAndSerializeRoundTrip) {
+  auto j = Json::Parse(R"({"a":1,"b":[true,false,null],"c":{"d":"e\"\\\n\u0001"},"f":-2.5})");
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ(j->Serialize(), R"({"a":1,"b":[true,false,null],"c":{"d":"e\"\\\n\u0001"},"f":-2.5})");
+}
+
+TEST(JsonTest, KeepsInsertionOrderAndFindsCaseInsensitively) {
+  auto j = Json::Parse(R"({"zeta":1,"Alpha":2})");
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->as_object()[0].first, "zeta");
+  ASSERT_NE(j->FindCi("ALPHA"), nullptr);
+  EXPECT_EQ(j->FindCi("alpha")->as_int(), 2);
+  EXPECT_EQ(j->Find("alpha"), nullptr);
+}
+
+TEST(JsonTest, RejectsMalformedInput) {
+  for (const char* bad : {"", "{", "{\"a\":}", "[1,]", "tru", "{\"a\":1}}", "\"\xff\""}) {
+    auto j = Json::Parse(bad);
+    EXPECT_FALSE(j.ok()) << bad;
+    if (!j.ok()) {
+      EXPECT_TRUE(j.status().Is(Status::Code::kInvalidSyntax));
+    }
+  }
+}
+
+TEST(JsonTest, RejectsDuplicateKeysCaseInsensitively) {
+  EXPECT_FALSE(Json::Parse(R"({"a":1,"a":2})").ok());
+  EXPECT_FALSE(Json::Parse(R"({"userName":1,"USERNAME":2})").ok());
+  EXPECT_TRUE(Json::Parse(R"({"a":{"a":1}})").ok());  // nested objects are separate scopes
+}
+
+TEST(JsonTest, EnforcesDepthLimit) {
+  std::string ok_depth(20, '['), too_deep(200, '[');
+  ok_depth += std::string(20, ']');
+  too_deep += std::string(200, ']');
+  EXPECT_TRUE(Json::Parse(ok_depth).ok());
+  auto j = Json::Parse(too_deep);
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.status().detail().find("deeper"), std::string::npos);
+}
+
+TEST(JsonTest, NumbersKeepTheirKind) {
+  auto j = Json::Parse(R"([1, -9223372036854775808, 18446744073709551615, 1.5e3])");
+  ASSERT_TRUE(j.ok());
+  const auto& a = j->as_array();
+  EXPECT_TRUE(a[0].is_int());
+  EXPECT_EQ(a[1].as_int(), INT64_MIN);
+  EXPECT_FALSE(a[2].is_int());  // beyond int64: kept as a double
+  EXPECT_DOUBLE_EQ(a[3].as_double(), 1500.0);
+}
+
+TEST(JsonTest, SetReplacesAndEraseCi) {
+  Json o = Json::MakeObject();
+  o.Set("a", Json::Int(1));
+  o.Set("a", Json::Int(2));
+  EXPECT_EQ(o.as_object().size(), 1u);
+  EXPECT_EQ(o.Find("a")->as_int(), 2);
+  EXPECT_TRUE(o.EraseCi("A"));
+  EXPECT_TRUE(o.as_object().empty());
+}
+
+TEST(JsonTest, CopyIsDeep) {
+  Json a = Json::MakeObject();
+  a.Set("x", Json::MakeArray());
+  Json b = a;
+  b.FindCi("x")->Push(Json::Int(1));
+  EXPECT_TRUE(a.Find("x")->as_array().empty());
+  EXPECT_EQ(b.Find("x")->as_array().size(), 1u);
+}
+
+}  // namespace
+}  // namespace scimd::core

@@ -1,0 +1,121 @@
+// ids, status table, eq filter, tenant settings, tokens.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/auth.h"
+#include "core/ids.h"
+#include "core/simple_filter.h"
+#include "core/status.h"
+#include "core/tenant_settings.h"
+
+namespace scimd::core {
+namespace {
+
+TEST(IdsTest, TextRoundTripAndRejects) {
+  ASSERT_TRUE(InitCrypto().ok());
+  const ResourceId id = ResourceId::Generate();
+  const std::string text = id.ToString();
+  EXPECT_EQ(text.size(), 36u);
+  EXPECT_EQ(text[14], '7');  // version 7
+  auto back = ResourceId::Parse(text);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, id);
+  std::string upper = text;
+  for (char& c : upper) c = static_cast<char>(std::toupper(c));
+  EXPECT_EQ(*ResourceId::Parse(upper), id);
+  for (const char* bad : {"", "x", "0190a3f1-0000-7000-8000-00000000000g",
+                          "0190a3f100-00-7000-8000-000000000000",
+                          "0190a3f1-0000-7000-8000-0000000000000"}) {
+    EXPECT_FALSE(ResourceId::Parse(bad).ok()) << bad;
+  }
+}
+
+TEST(IdsTest, GeneratedIdsAreUniqueAndIncreasingOnOneThread) {
+  ASSERT_TRUE(InitCrypto().ok());
+  ResourceId prev = ResourceId::Generate();
+  std::set<std::string> seen;
+  for (int i = 0; i < 100000; ++i) {
+    ResourceId next = ResourceId::Generate();
+    ASSERT_LT(prev, next);
+    ASSERT_TRUE(seen.insert(next.ToString()).second);
+    prev = next;
+  }
+}
+
+TEST(StatusTest, HttpTable) {
+  EXPECT_EQ(ToHttp(Status::Code::kUniqueness).http_status, 409);
+  EXPECT_EQ(ToHttp(Status::Code::kUniqueness).scim_type, "uniqueness");
+  EXPECT_EQ(ToHttp(Status::Code::kInvalidFilter).scim_type, "invalidFilter");
+  EXPECT_EQ(ToHttp(Status::Code::kNotFound).http_status, 404);
+  EXPECT_EQ(ToHttp(Status::Code::kPayloadTooLarge).http_status, 413);
+  EXPECT_EQ(ToHttp(Status::Code::kUnauthorized).scim_type, "");
+  Result<int> r = Status::NotFound("x");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(), "notFound: x");
+  Result<int> v = 5;
+  EXPECT_TRUE(v.ok());
+  EXPECT_EQ(*v, 5);
+}
+
+TEST(EqFilterTest, ParsesSupportedForms) {
+  auto f = ParseEqFilter(ResourceType::kUser, R"(userName eq "a\"b\u00e9")");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->attr, "userName");
+  EXPECT_EQ(f->value.as_string(), "a\"b\xc3\xa9");
+  f = ParseEqFilter(ResourceType::kUser, "  USERNAME   EQ   \"x\"  ");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->attr, "userName");
+  f = ParseEqFilter(ResourceType::kGroup, R"(displayName eq "g")");
+  ASSERT_TRUE(f.ok());
+  f = ParseEqFilter(ResourceType::kUser, R"(urn:ietf:params:scim:schemas:core:2.0:User:externalId eq "e")");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->attr, "externalId");
+  f = ParseEqFilter(ResourceType::kUser, "id eq \"x\"");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->attr, "id");
+  f = ParseEqFilter(ResourceType::kUser, "userName eq 12");
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->value.is_number());
+}
+
+TEST(EqFilterTest, EverythingElseIsInvalidFilter) {
+  for (const char* bad :
+       {"", "userName", "userName eq", "userName sw \"a\"", "userName eq \"a\" and id eq \"b\"",
+        "title eq \"x\"", "emails.value eq \"x\"", "userName eq \"unterminated",
+        "userName eq bareword", "(userName eq \"a\")", "userName eq \"a\\q\""}) {
+    auto f = ParseEqFilter(ResourceType::kUser, bad);
+    ASSERT_FALSE(f.ok()) << bad;
+    EXPECT_TRUE(f.status().Is(Status::Code::kInvalidFilter)) << bad;
+  }
+  EXPECT_FALSE(ParseEqFilter(ResourceType::kGroup, "userName eq \"x\"").ok());
+  EXPECT_FALSE(ParseEqFilter(ResourceType::kUser, std::string(5000, 'a')).ok());
+}
+
+TEST(TenantSettingsTest, ValidatesNamesAndValues) {
+  EXPECT_TRUE(ValidateSetting("patch-response", "no-content").ok());
+  EXPECT_FALSE(ValidateSetting("patch-response", "maybe").ok());
+  EXPECT_FALSE(ValidateSetting("nope", "x").ok());
+  auto s = TenantSettings::FromMap({{"patch-response", "no-content"}, {"unknown-attributes", "ignore"}});
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->patch_no_content);
+  EXPECT_TRUE(s->decode.ignore_unknown_attributes);
+  auto d = TenantSettings::FromMap({});
+  EXPECT_FALSE(d->patch_no_content);
+  EXPECT_FALSE(d->decode.ignore_unknown_attributes);
+}
+
+TEST(AuthTest, TokensAreRandomAndStoredAsHash) {
+  ASSERT_TRUE(InitCrypto().ok());
+  IssuedToken a = MakeToken(7), b = MakeToken(7);
+  EXPECT_NE(a.token, b.token);
+  EXPECT_EQ(a.token.rfind("scimd_", 0), 0u);
+  EXPECT_EQ(a.token.size(), 6u + 16 + 1 + 43);
+  EXPECT_EQ(a.record.hash.size(), 32u);
+  EXPECT_EQ(a.record.tenant, 7u);
+  EXPECT_EQ(a.token.find(a.record.hash), std::string::npos);
+  EXPECT_EQ(a.token.substr(6, 16), a.record.token_id);
+}
+
+}  // namespace
+}  // namespace scimd::core

@@ -1,0 +1,173 @@
+#include "core/resource.h"
+
+#include <gtest/gtest.h>
+
+namespace scimd::core {
+namespace {
+
+Json ParseOk(std::string_view text) {
+  auto j = Json::Parse(text);
+  EXPECT_TRUE(j.ok()) << j.status().ToString();
+  return j.ok() ? std::move(j).value() : Json::MakeObject();
+}
+
+Result<InputResource> DecodeUser(std::string_view text, DecodeOptions opts = {}) {
+  return DecodeInput(ResourceType::kUser, ParseOk(text), opts);
+}
+
+TEST(ResourceTest, CanonicalizesNamesAndOrdersSchemasFirst) {
+  auto in = DecodeUser(R"({"USERNAME":"a","Name":{"GIVENNAME":"g"},
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user":{"Department":"d"},
+      "id":"ignored","meta":{"created":"x"},"groups":[{"value":"g1"}]})");
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->attrs.Serialize(),
+            R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",)"
+            R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],)"
+            R"("userName":"a","name":{"givenName":"g"},)"
+            R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"d"}})");
+}
+
+TEST(ResourceTest, NullsAndEmptiesAreUnassigned) {
+  auto in = DecodeUser(R"({"userName":"a","displayName":null,"emails":[],"name":{"givenName":null},
+                           "addresses":[null]})");
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in->attrs.Serialize(),
+            R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"})");
+}
+
+TEST(ResourceTest, TypeErrorsNameTheAttribute) {
+  auto in = DecodeUser(R"({"userName":"a","emails":[{"value":"x","primary":"sometimes"}]})");
+  ASSERT_FALSE(in.ok());
+  EXPECT_TRUE(in.status().Is(Status::Code::kInvalidValue));
+  EXPECT_NE(in.status().detail().find("emails.primary"), std::string::npos);
+  EXPECT_FALSE(DecodeUser(R"({"userName":"a","active":1})").ok());
+  EXPECT_FALSE(DecodeUser(R"({"userName":"a","externalId":5})").ok());
+  EXPECT_FALSE(DecodeUser(R"({"userName":"a","schemas":"urn:x"})").ok());
+  EXPECT_FALSE(DecodeUser(R"({"userName":"a","password":false})").ok());
+}
+
+TEST(ResourceTest, UnknownAttributesRejectedOrIgnoredBySetting) {
+  auto strict = DecodeUser(R"({"userName":"a","favouriteColour":"red"})");
+  ASSERT_FALSE(strict.ok());
+  EXPECT_NE(strict.status().detail().find("favouriteColour"), std::string::npos);
+  DecodeOptions lenient;
+  lenient.ignore_unknown_attributes = true;
+  auto ok = DecodeUser(R"({"userName":"a","favouriteColour":"red","name":{"x":1}})", lenient);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->attrs.Find("favouriteColour"), nullptr);
+  EXPECT_EQ(ok->attrs.Find("name"), nullptr);
+}
+
+TEST(ResourceTest, SingleValueWhereListBelongsIsWrapped) {
+  auto in = DecodeUser(R"({"userName":"a","emails":{"value":"x@y"}})");
+  ASSERT_TRUE(in.ok());
+  ASSERT_TRUE(in->attrs.Find("emails")->is_array());
+  EXPECT_EQ(in->attrs.Find("emails")->as_array().size(), 1u);
+}
+
+TEST(ResourceTest, PasswordIsSeparatedFromAttributes) {
+  auto in = DecodeUser(R"({"userName":"a","password":"pw"})");
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in->password.value_or(""), "pw");
+  EXPECT_EQ(in->attrs.Serialize().find("pw\""), std::string::npos);
+}
+
+TEST(ResourceTest, GroupMembersDecoded) {
+  auto in = DecodeInput(ResourceType::kGroup,
+                        ParseOk(R"({"displayName":"g","members":[
+      {"value":"01900000-0000-7000-8000-000000000001","type":"user","display":"U","$ref":null}]})"),
+                        {});
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  ASSERT_EQ(in->members.size(), 1u);
+  EXPECT_EQ(in->members[0].id.ToString(), "01900000-0000-7000-8000-000000000001");
+  EXPECT_EQ(*in->members[0].type, ResourceType::kUser);
+  EXPECT_EQ(in->members[0].display, "U");
+  EXPECT_EQ(in->attrs.Find("members"), nullptr);  // members live in edges, not the document
+}
+
+TEST(ResourceTest, IndexTermsAreDerivedFromTheResource) {
+  auto in = DecodeUser(R"({"userName":"Alice","externalId":"EXT","displayName":"Al",
+      "emails":[{"value":"A@x.com"},{"value":"a@X.com"},{"value":"b@x.com"}]})");
+  ASSERT_TRUE(in.ok());
+  auto unique = IndexTermsOf(ResourceType::kUser, in->attrs, true);
+  ASSERT_EQ(unique.size(), 1u);
+  EXPECT_EQ(unique[0].attr, 1);
+  EXPECT_EQ(unique[0].value.string, "alice");  // caseExact=false: folded
+  auto terms = IndexTermsOf(ResourceType::kUser, in->attrs, false);
+  std::vector<std::string> values;
+  for (const auto& t : terms) values.push_back(std::to_string(t.attr) + "=" + t.value.string);
+  EXPECT_EQ(values, (std::vector<std::string>{"2=EXT", "3=al", "4=a@x.com", "4=b@x.com"}));
+}
+
+TEST(ResourceTest, StoredCodecRoundTrip) {
+  Json attrs = ParseOk(R"({"schemas":["s"],"userName":"u"})");
+  StoredHeader h{42, 1700000000123456, 1700000000999999};
+  const std::string v = EncodeStored(h, attrs);
+  auto split = SplitStored(v);
+  ASSERT_TRUE(split.ok());
+  EXPECT_EQ(split->first.version, 42u);
+  EXPECT_EQ(split->first.created_us, 1700000000123456);
+  EXPECT_EQ(split->first.modified_us, 1700000000999999);
+  EXPECT_EQ(split->second, attrs.Serialize());
+  EXPECT_FALSE(SplitStored("x").ok());
+  EXPECT_FALSE(SplitStored(std::string(30, '\x02')).ok());
+}
+
+TEST(ResourceTest, RenderFastPathEqualsProjectedPathWithoutProjection) {
+  Json attrs = ParseOk(R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","name":{"givenName":"g","familyName":"f"}})");
+  const ResourceId id = ResourceId::Generate();
+  StoredHeader h{3, 0, 1000};
+  std::string fast;
+  RenderResource(ResourceType::kUser, id, h, attrs.Serialize(), "http://h/scim/v2", Projection{},
+                 fast);
+  FinishResource(fast);
+  auto j = Json::Parse(fast);
+  ASSERT_TRUE(j.ok()) << fast;
+  EXPECT_EQ(j->Find("id")->as_string(), id.ToString());
+  EXPECT_EQ(j->Find("meta")->Find("version")->as_string(), "W/\"3\"");
+  EXPECT_EQ(j->Find("meta")->Find("location")->as_string(), "http://h/scim/v2/Users/" + id.ToString());
+  EXPECT_EQ(j->Find("meta")->Find("lastModified")->as_string(), "1970-01-01T00:00:00.001Z");
+
+  auto p = ParseProjection(ResourceType::kUser, "name.familyName", "");
+  ASSERT_TRUE(p.ok());
+  std::string projected;
+  RenderResource(ResourceType::kUser, id, h, attrs.Serialize(), "http://h", *p, projected);
+  FinishResource(projected);
+  auto pj = Json::Parse(projected);
+  ASSERT_TRUE(pj.ok()) << projected;
+  EXPECT_EQ(pj->Find("userName"), nullptr);
+  EXPECT_EQ(pj->Find("meta"), nullptr);
+  EXPECT_EQ(pj->Find("name")->Serialize(), R"({"familyName":"f"})");
+  EXPECT_NE(pj->Find("id"), nullptr);
+}
+
+TEST(ResourceTest, ProjectionOfExtensionsAndMembers) {
+  auto p = ParseProjection(ResourceType::kGroup, "", "members");
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->WantsMembers());
+  auto q = ParseProjection(ResourceType::kGroup, "displayName", "");
+  EXPECT_FALSE(q->WantsMembers());
+  auto r = ParseProjection(ResourceType::kGroup, "members.value", "");
+  EXPECT_TRUE(r->WantsMembers());
+  EXPECT_TRUE(Projection{}.WantsMembers());
+  auto u = ParseProjection(ResourceType::kGroup, "urn:ietf:params:scim:schemas:core:2.0:Group:members", "");
+  EXPECT_TRUE(u->WantsMembers());
+
+  Json attrs = ParseOk(R"({"schemas":["a"],"userName":"u",
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"d","costCenter":"c"}})");
+  auto e = ParseProjection(ResourceType::kUser, "",
+                           "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department");
+  std::string out;
+  RenderResource(ResourceType::kUser, ResourceId::Generate(), {}, attrs.Serialize(), "", *e, out);
+  FinishResource(out);
+  EXPECT_EQ(out.find("department"), std::string::npos) << out;
+  EXPECT_NE(out.find("costCenter"), std::string::npos) << out;
+}
+
+TEST(ResourceTest, DateTimeFormat) {
+  EXPECT_EQ(FormatDateTime(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatDateTime(1700000000123456), "2023-11-14T22:13:20.123Z");
+}
+
+}  // namespace
+}  // namespace scimd::core
