@@ -26,8 +26,7 @@ constexpr char kTerminator = '\x01';
 constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
 Status Bad(std::string_view what, std::string_view key) {
-  return Status::Corruption(std::string(what) + " (" + std::to_string(key.size()) +
-                            " bytes)");
+  return Status::Corruption(std::string(what) + " (" + std::to_string(key.size()) + " bytes)");
 }
 
 void AppendTenantType(std::string* dst, TenantId tenant, ResourceType type) {
@@ -42,8 +41,7 @@ ResourceId IdAt(std::string_view key, size_t pos) {
 }
 
 // tenant | type | attr | kind
-std::string IndexAttrPrefix(TenantId tenant, ResourceType type, AttrId attr,
-                            IndexEntryKind entry) {
+std::string IndexAttrPrefix(TenantId tenant, ResourceType type, AttrId attr, IndexEntryKind entry) {
   std::string k;
   k.reserve(kTenantBytes + 1 + kAttrBytes + 1 + 32 + kIdBytes);
   AppendTenantType(&k, tenant, type);
@@ -92,9 +90,7 @@ uint32_t ReadU32(const char* p) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
   return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
 }
-uint64_t ReadU64(const char* p) {
-  return (uint64_t{ReadU32(p)} << 32) | ReadU32(p + 4);
-}
+uint64_t ReadU64(const char* p) { return (uint64_t{ReadU32(p)} << 32) | ReadU32(p + 4); }
 
 void AppendOrderedInt64(std::string* dst, int64_t v) {
   AppendU64(dst, static_cast<uint64_t>(v) ^ kSignBit);
@@ -406,8 +402,7 @@ Result<ParsedCounterKey> ParseCounterKey(std::string_view key) {
   ParsedCounterKey p;
   p.tenant = ReadU32(key.data());
   const auto kind = static_cast<uint8_t>(key[kTenantBytes]);
-  if (kind == static_cast<uint8_t>(CounterKind::kResourceCount) &&
-      key.size() == kTenantBytes + 2) {
+  if (kind == static_cast<uint8_t>(CounterKind::kResourceCount) && key.size() == kTenantBytes + 2) {
     p.kind = CounterKind::kResourceCount;
     p.type = static_cast<ResourceType>(key[kTenantBytes + 1]);
     return p;

@@ -135,10 +135,9 @@ struct ParsedResourceKey {
 core::Result<ParsedResourceKey> ParseResourceKey(std::string_view key);
 
 // ---- index ----------------------------------------------------------------------------
-core::Result<std::string> IndexValueKey(TenantId tenant, ResourceType type,
-                                        const IndexTerm& term, const ResourceId& id);
-std::string IndexPresenceKey(TenantId tenant, ResourceType type, AttrId attr,
-                             const ResourceId& id);
+core::Result<std::string> IndexValueKey(TenantId tenant, ResourceType type, const IndexTerm& term,
+                                        const ResourceId& id);
+std::string IndexPresenceKey(TenantId tenant, ResourceType type, AttrId attr, const ResourceId& id);
 // eq: the entries for exactly term.value (ids in id order).
 core::Result<KeyRange> IndexEqRange(TenantId tenant, ResourceType type, const IndexTerm& term);
 // pr: the presence entries of attr (ids in id order).

@@ -111,8 +111,7 @@ Result<core::TokenRecord> DecodeTokenRecord(std::string_view token_id, std::stri
   core::TokenRecord t;
   t.token_id.assign(token_id);
   uint64_t created = 0;
-  if (!r.U32(&t.tenant) || !r.U64(&created) || !r.Raw(kTokenHashBytes, &t.hash) ||
-      !r.AtEnd()) {
+  if (!r.U32(&t.tenant) || !r.U64(&created) || !r.Raw(kTokenHashBytes, &t.hash) || !r.AtEnd()) {
     return Status::Corruption("token record: bad size");
   }
   t.created_unix = static_cast<int64_t>(created);

@@ -3,17 +3,17 @@
 // a bounded range scan. Thread rules: RocksHandles is immutable after Open.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <utility>
-
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/utilities/transaction.h>
 #include <rocksdb/utilities/transaction_db.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
 
 #include "core/status.h"
 #include "storage/key_codec.h"

@@ -2,14 +2,14 @@
 // rocks_transaction.cc. Tuning choices are explained in FORMAT.md ("RocksDB options").
 #include "storage/rocks_store.h"
 
-#include <chrono>
-#include <utility>
-
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
+
+#include <chrono>
+#include <utility>
 
 #include "storage/record_codec.h"
 #include "storage/rocks_internal.h"
@@ -19,9 +19,9 @@
 namespace scimd::storage {
 namespace {
 
-using core::Result;
 using core::ResourceId;
 using core::ResourceType;
+using core::Result;
 using core::Status;
 
 // Tenant names are host-like labels ("acme.qa"); 253 is the longest DNS name.
@@ -45,7 +45,8 @@ Status OpenError(const std::string& dir, const rocksdb::Status& s) {
   if (s.IsIOError() && text.find("LOCK") != std::string::npos) {
     return Status::IoError("store " + dir +
                            " is locked: it is in use by another process (a running scimd?) or "
-                           "already open in this one (" + text + ")");
+                           "already open in this one (" +
+                           text + ")");
   }
   return internal::FromRocks(s, "open " + dir);
 }
@@ -112,10 +113,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
 
   auto h = std::make_unique<internal::RocksHandles>();
   h->db = db;
-  rocksdb::ColumnFamilyHandle** slots[] = {nullptr,       &h->resources, &h->index,
-                                           &h->unique,    &h->members,   &h->member_of,
-                                           &h->counters,  &h->tenants,   &h->tokens,
-                                           &h->changelog};
+  rocksdb::ColumnFamilyHandle** slots[] = {nullptr,     &h->resources, &h->index,    &h->unique,
+                                           &h->members, &h->member_of, &h->counters, &h->tenants,
+                                           &h->tokens,  &h->changelog};
   static_assert(sizeof(slots) / sizeof(slots[0]) == 10);
   for (size_t i = 1; i < known; ++i) *slots[i] = handles[i];
   h->write_options.sync = options.sync;
@@ -225,13 +225,11 @@ Status RocksStore::ScanIndexRange(core::TenantId tenant, ResourceType type, core
                                   const std::optional<IndexBound>& lower,
                                   const std::optional<IndexBound>& upper,
                                   const core::IdVisitor& visit) {
-  SCIMD_ASSIGN_OR_RETURN(KeyRange range,
-                         IndexValueRange(tenant, type, attr, kind, lower, upper));
+  SCIMD_ASSIGN_OR_RETURN(KeyRange range, IndexValueRange(tenant, type, attr, kind, lower, upper));
   return ScanIds(range, visit);
 }
 
-Result<std::optional<ResourceId>> RocksStore::LookupUnique(core::TenantId tenant,
-                                                           ResourceType type,
+Result<std::optional<ResourceId>> RocksStore::LookupUnique(core::TenantId tenant, ResourceType type,
                                                            const core::IndexTerm& term) {
   SCIMD_ASSIGN_OR_RETURN(std::string key, UniqueKey(tenant, type, term));
   SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->unique, key));

@@ -59,8 +59,9 @@ class RocksStore final : public core::Store {
                            const core::IndexTerm& term, const core::IdVisitor& visit) override;
   core::Status ScanPresence(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
                             const core::IdVisitor& visit) override;
-  core::Result<std::optional<core::ResourceId>> LookupUnique(
-      core::TenantId tenant, core::ResourceType type, const core::IndexTerm& term) override;
+  core::Result<std::optional<core::ResourceId>> LookupUnique(core::TenantId tenant,
+                                                             core::ResourceType type,
+                                                             const core::IndexTerm& term) override;
   core::Status ScanMembers(core::TenantId tenant, const core::ResourceId& group,
                            const std::optional<core::ResourceId>& start_after,
                            const core::MemberVisitor& visit) override;
@@ -82,17 +83,14 @@ class RocksStore final : public core::Store {
   // ---- Beyond core::Store (for the filter planner and admin tools) ----
   // sw: ids whose string entry for `attr` starts with `prefix`, in value order then id
   // order (NOT id order: an id may repeat for a multi-valued attribute).
-  core::Status ScanIndexPrefix(core::TenantId tenant, core::ResourceType type,
-                               core::AttrId attr, std::string_view prefix,
-                               const core::IdVisitor& visit);
+  core::Status ScanIndexPrefix(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
+                               std::string_view prefix, const core::IdVisitor& visit);
   // gt/ge/lt/le: ids whose entry of `kind` for `attr` lies within the bounds (a missing
   // bound is open), in value order then id order. InvalidValue for a bound of another
   // kind or NaN.
-  core::Status ScanIndexRange(core::TenantId tenant, core::ResourceType type,
-                              core::AttrId attr, core::IndexValue::Kind kind,
-                              const std::optional<IndexBound>& lower,
-                              const std::optional<IndexBound>& upper,
-                              const core::IdVisitor& visit);
+  core::Status ScanIndexRange(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
+                              core::IndexValue::Kind kind, const std::optional<IndexBound>& lower,
+                              const std::optional<IndexBound>& upper, const core::IdVisitor& visit);
   // Removes a token. NotFound if absent.
   core::Status DeleteToken(std::string_view token_id);
 

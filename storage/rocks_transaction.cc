@@ -1,20 +1,19 @@
 // RocksTransaction: see rocks_transaction.h for the locking rules.
 #include "storage/rocks_transaction.h"
 
-#include <utility>
-
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
+#include <utility>
+
 namespace scimd::storage {
 
-using core::Result;
 using core::ResourceId;
 using core::ResourceType;
+using core::Result;
 using core::Status;
 
-RocksTransaction::RocksTransaction(const internal::RocksHandles* handles,
-                                   core::TenantId tenant,
+RocksTransaction::RocksTransaction(const internal::RocksHandles* handles, core::TenantId tenant,
                                    std::unique_ptr<rocksdb::Transaction> txn)
     : handles_(handles), tenant_(tenant), txn_(std::move(txn)) {}
 
@@ -44,14 +43,14 @@ Status RocksTransaction::Put(rocksdb::ColumnFamilyHandle* cf, const std::string&
                              std::string_view value) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   const rocksdb::Slice v(value.data(), value.size());
-  return internal::FromRocks(
-      internal::RetryStripeContention([&] { return txn_->Put(cf, key, v); }), "put");
+  return internal::FromRocks(internal::RetryStripeContention([&] { return txn_->Put(cf, key, v); }),
+                             "put");
 }
 
 Status RocksTransaction::Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
-  return internal::FromRocks(
-      internal::RetryStripeContention([&] { return txn_->Delete(cf, key); }), "delete");
+  return internal::FromRocks(internal::RetryStripeContention([&] { return txn_->Delete(cf, key); }),
+                             "delete");
 }
 
 Status RocksTransaction::MergeCounter(const std::string& key, int64_t delta) {

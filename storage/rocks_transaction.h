@@ -65,8 +65,7 @@ class RocksTransaction final : public core::Transaction {
   // reported through *found = false, not as an error.
   core::Status GetForUpdate(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
                             std::string* value, bool* found);
-  core::Status Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
-                   std::string_view value);
+  core::Status Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string_view value);
   core::Status Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key);
   core::Status MergeCounter(const std::string& key, int64_t delta);
   // Collects the second ids of every edge under `prefix` in `cf` (this transaction's view).

@@ -1,10 +1,10 @@
 // uint64 addition merge operator; see uint64_add.h.
 #include "storage/uint64_add.h"
 
+#include <rocksdb/slice.h>
+
 #include <cstdint>
 #include <string>
-
-#include <rocksdb/slice.h>
 
 namespace scimd::storage {
 namespace {

@@ -3,9 +3,9 @@
 // 0xFF..FF. Never throws and never logs; a malformed value or operand counts as 0.
 #pragma once
 
-#include <memory>
-
 #include <rocksdb/merge_operator.h>
+
+#include <memory>
 
 namespace scimd::storage {
 

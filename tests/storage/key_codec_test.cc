@@ -2,6 +2,8 @@
 // contain exactly the keys they should, and every key decodes back to what built it.
 #include "storage/key_codec.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -11,8 +13,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/storage/test_util.h"
 
@@ -71,10 +71,9 @@ void ExpectOrderPreserved(const std::vector<IndexValue>& values, Less less) {
 
 std::vector<std::string> TrickyStrings() {
   using std::string_literals::operator""s;
-  return {""s,         "\0"s,      "\0\0"s,    "\0\x01"s,  "\0\xFF"s,  "\x01"s,
-          "\x01\0"s,   "a"s,       "a\0"s,     "a\0\0"s,   "a\0b"s,    "a\x01"s,
-          "a\xFE"s,    "a\xFF"s,   "a\xFF\0"s, "ab"s,      "abc"s,     "abd"s,
-          "b"s,        "\xFE"s,    "\xFF"s,    "\xFF\0"s,  "\xFF\xFF"s, "\xFF\xFF\xFF"s};
+  return {""s,    "\0"s,    "\0\0"s, "\0\x01"s, "\0\xFF"s, "\x01"s,   "\x01\0"s,   "a"s,
+          "a\0"s, "a\0\0"s, "a\0b"s, "a\x01"s,  "a\xFE"s,  "a\xFF"s,  "a\xFF\0"s,  "ab"s,
+          "abc"s, "abd"s,   "b"s,    "\xFE"s,   "\xFF"s,   "\xFF\0"s, "\xFF\xFF"s, "\xFF\xFF\xFF"s};
 }
 
 TEST(KeyCodecTest, StringsSortBytewise) {
@@ -94,17 +93,15 @@ TEST(KeyCodecTest, RandomStringsSortBytewise) {
     for (char& c : s) c = alphabet[rng() % sizeof(alphabet)];
     values.push_back(IndexValue::String(s));
   }
-  ExpectOrderPreserved(values, [](const IndexValue& a, const IndexValue& b) {
-    return a.string < b.string;
-  });
+  ExpectOrderPreserved(
+      values, [](const IndexValue& a, const IndexValue& b) { return a.string < b.string; });
 }
 
 TEST(KeyCodecTest, IntegersAndDateTimesSortNumerically) {
   const int64_t kMin = std::numeric_limits<int64_t>::min();
   const int64_t kMax = std::numeric_limits<int64_t>::max();
-  const std::vector<int64_t> ints = {kMin,   kMin + 1, -1'000'000'000'000, -256, -255, -1, 0,
-                                     1,      255,      256,               1'000'000'000'000,
-                                     kMax - 1, kMax};
+  const std::vector<int64_t> ints = {kMin, kMin + 1, -1'000'000'000'000, -256,     -255, -1, 0, 1,
+                                     255,  256,      1'000'000'000'000,  kMax - 1, kMax};
   std::vector<IndexValue> values, times;
   for (int64_t i : ints) {
     values.push_back(IndexValue::Integer(i));
@@ -118,21 +115,20 @@ TEST(KeyCodecTest, IntegersAndDateTimesSortNumerically) {
 TEST(KeyCodecTest, DecimalsSortNumerically) {
   const double inf = std::numeric_limits<double>::infinity();
   const double denorm = std::numeric_limits<double>::denorm_min();
-  const std::vector<double> ds = {-inf, -DBL_MAX, -1e300, -1.5, -1.0, -1e-300, -DBL_MIN,
-                                  -denorm, 0.0, denorm, DBL_MIN, 1e-300, 1.0, 1.5,
-                                  1e300, DBL_MAX, inf};
+  const std::vector<double> ds = {-inf,     -DBL_MAX, -1e300, -1.5,    -1.0,    -1e-300,
+                                  -DBL_MIN, -denorm,  0.0,    denorm,  DBL_MIN, 1e-300,
+                                  1.0,      1.5,      1e300,  DBL_MAX, inf};
   std::vector<IndexValue> values;
   for (double d : ds) values.push_back(IndexValue::Decimal(d));
-  ExpectOrderPreserved(values, [](const IndexValue& a, const IndexValue& b) {
-    return a.decimal < b.decimal;
-  });
+  ExpectOrderPreserved(
+      values, [](const IndexValue& a, const IndexValue& b) { return a.decimal < b.decimal; });
 }
 
 TEST(KeyCodecTest, NegativeZeroIsZeroAndNaNIsRejected) {
   EXPECT_EQ(Enc(IndexValue::Decimal(-0.0)), Enc(IndexValue::Decimal(0.0)));
   std::string out;
-  EXPECT_TRUE(AppendIndexValue(&out, IndexValue::Decimal(std::nan(""))).Is(
-      core::Status::Code::kInvalidValue));
+  EXPECT_TRUE(AppendIndexValue(&out, IndexValue::Decimal(std::nan("")))
+                  .Is(core::Status::Code::kInvalidValue));
   EXPECT_FALSE(IndexValueKey(1, ResourceType::kUser,
                              IndexTerm{1, IndexValue::Decimal(-std::nan(""))}, kMinId)
                    .ok());
@@ -140,17 +136,16 @@ TEST(KeyCodecTest, NegativeZeroIsZeroAndNaNIsRejected) {
 }
 
 TEST(KeyCodecTest, BooleansSortFalseFirst) {
-  ExpectOrderPreserved({IndexValue::Boolean(false), IndexValue::Boolean(true)},
-                       [](const IndexValue& a, const IndexValue& b) {
-                         return a.boolean < b.boolean;
-                       });
+  ExpectOrderPreserved(
+      {IndexValue::Boolean(false), IndexValue::Boolean(true)},
+      [](const IndexValue& a, const IndexValue& b) { return a.boolean < b.boolean; });
   EXPECT_EQ(Enc(IndexValue::Boolean(true)).size(), 2u);  // kind + one byte
 }
 
 TEST(KeyCodecTest, StringPrefixRangeContainsExactlyTheStringsWithThatPrefix) {
   using std::string_literals::operator""s;
-  const std::vector<std::string> prefixes = {""s, "\0"s, "a"s, "a\0"s, "ab"s, "\xFF"s,
-                                             "\xFF\xFF"s, "abc"s, "zzz"s};
+  const std::vector<std::string> prefixes = {""s,     "\0"s,       "a"s,   "a\0"s, "ab"s,
+                                             "\xFF"s, "\xFF\xFF"s, "abc"s, "zzz"s};
   const auto strings = TrickyStrings();
   for (const std::string& p : prefixes) {
     const KeyRange r = IndexStringPrefixRange(7, ResourceType::kUser, 3, p);
@@ -214,10 +209,10 @@ TEST(KeyCodecTest, ValueRangesMatchComparisonOperators) {
         EXPECT_FALSE(r->Contains(ValueKey(IndexValue::DateTime(0), kMinId)));
         EXPECT_FALSE(r->Contains(ValueKey(IndexValue::Decimal(0), kMinId)));
         EXPECT_FALSE(r->Contains(ValueKey(IndexValue::String(""), kMinId)));
-        EXPECT_FALSE(r->Contains(ValueKey(IndexValue::Integer(0), kMinId, 7,
-                                          ResourceType::kUser, 2)));
-        EXPECT_FALSE(r->Contains(ValueKey(IndexValue::Integer(0), kMinId, 7,
-                                          ResourceType::kUser, 4)));
+        EXPECT_FALSE(
+            r->Contains(ValueKey(IndexValue::Integer(0), kMinId, 7, ResourceType::kUser, 2)));
+        EXPECT_FALSE(
+            r->Contains(ValueKey(IndexValue::Integer(0), kMinId, 7, ResourceType::kUser, 4)));
       }
     }
   }
@@ -228,8 +223,8 @@ TEST(KeyCodecTest, StringRangesMatchComparisonOperators) {
   for (const std::string& b : strings) {
     auto gt = IndexValueRange(7, ResourceType::kUser, 3, IndexValue::Kind::kString,
                               IndexBound{IndexValue::String(b), false}, std::nullopt);
-    auto le = IndexValueRange(7, ResourceType::kUser, 3, IndexValue::Kind::kString,
-                              std::nullopt, IndexBound{IndexValue::String(b), true});
+    auto le = IndexValueRange(7, ResourceType::kUser, 3, IndexValue::Kind::kString, std::nullopt,
+                              IndexBound{IndexValue::String(b), true});
     ASSERT_TRUE(gt.ok() && le.ok());
     for (const std::string& s : strings) {
       const std::string key = ValueKey(IndexValue::String(s), Id(9));
@@ -243,8 +238,8 @@ TEST(KeyCodecTest, RangeBoundOfAnotherKindIsInvalid) {
   auto r = IndexValueRange(7, ResourceType::kUser, 3, IndexValue::Kind::kInteger,
                            IndexBound{IndexValue::String("x"), true}, std::nullopt);
   EXPECT_TRUE(r.status().Is(core::Status::Code::kInvalidValue));
-  auto d = IndexValueRange(7, ResourceType::kUser, 3, IndexValue::Kind::kDecimal,
-                           std::nullopt, IndexBound{IndexValue::Decimal(NAN), true});
+  auto d = IndexValueRange(7, ResourceType::kUser, 3, IndexValue::Kind::kDecimal, std::nullopt,
+                           IndexBound{IndexValue::Decimal(NAN), true});
   EXPECT_TRUE(d.status().Is(core::Status::Code::kInvalidValue));
 }
 
@@ -261,16 +256,17 @@ TEST(KeyCodecTest, TenantsTypesAndAttrsNeverInterleave) {
   std::vector<Entry> entries;
   const std::vector<TenantId> tenants = {0, 1, 2, 255, 256, 0xFFFFFFFE, 0xFFFFFFFF};
   const std::vector<AttrId> attrs = {0, 1, 255, 256, 0xFFFF};
-  const std::vector<IndexValue> values = {
-      IndexValue::String(""), IndexValue::String(std::string(3, '\xFF')),
-      IndexValue::Integer(std::numeric_limits<int64_t>::max()), IndexValue::Boolean(true),
-      IndexValue::Decimal(INFINITY)};
+  const std::vector<IndexValue> values = {IndexValue::String(""),
+                                          IndexValue::String(std::string(3, '\xFF')),
+                                          IndexValue::Integer(std::numeric_limits<int64_t>::max()),
+                                          IndexValue::Boolean(true), IndexValue::Decimal(INFINITY)};
   for (TenantId t : tenants) {
     for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
       for (AttrId a : attrs) {
         for (const ResourceId& id : {kMinId, MaxId()}) {
           entries.push_back({IndexPresenceKey(t, type, a, id), t, type, a});
-          for (const IndexValue& v : values) entries.push_back({ValueKey(v, id, t, type, a), t, type, a});
+          for (const IndexValue& v : values)
+            entries.push_back({ValueKey(v, id, t, type, a), t, type, a});
         }
       }
     }
@@ -296,8 +292,8 @@ TEST(KeyCodecTest, TenantsTypesAndAttrsNeverInterleave) {
   const KeyRange pr = IndexPresenceRange(2, ResourceType::kGroup, 256);
   for (const Entry& e : entries) {
     const bool presence = e.key.size() == kTenantBytes + 1 + kAttrBytes + 1 + kIdBytes;
-    EXPECT_EQ(pr.Contains(e.key), presence && e.tenant == 2 &&
-                                      e.type == ResourceType::kGroup && e.attr == 256);
+    EXPECT_EQ(pr.Contains(e.key),
+              presence && e.tenant == 2 && e.type == ResourceType::kGroup && e.attr == 256);
   }
 }
 
@@ -310,7 +306,8 @@ TEST(KeyCodecTest, OtherPerTenantKeysStartWithTheTenant) {
     EXPECT_TRUE(r.Contains(ResourceCountKey(t, ResourceType::kUser)));
     EXPECT_TRUE(r.Contains(MemberCountKey(t, MaxId())));
     EXPECT_TRUE(r.Contains(ChangelogKey(t, UINT64_MAX)));
-    EXPECT_TRUE(r.Contains(*UniqueKey(t, ResourceType::kUser, IndexTerm{1, IndexValue::String("x")})));
+    EXPECT_TRUE(
+        r.Contains(*UniqueKey(t, ResourceType::kUser, IndexTerm{1, IndexValue::String("x")})));
     if (t != 0) {
       EXPECT_FALSE(r.Contains(ResourceKey(t - 1, ResourceType::kGroup, MaxId())));
     }

@@ -3,6 +3,7 @@
 // exec, so it starts clean rather than inheriting RocksDB's threads) and running the
 // StorageChildProcess.Helper test with its role in the environment.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "storage/rocks_store.h"
 #include "tests/storage/store_test_util.h"
@@ -167,15 +166,20 @@ TEST(RocksStoreProcessTest, AcknowledgedWritesSurviveKill9) {
   // Each commit was atomic: resources, presence entries and the count agree (the one
   // commit in flight at the kill is either wholly there or wholly absent).
   size_t resources = 0, presence = 0;
-  ASSERT_TRUE(store->ScanResources(1, ResourceType::kUser, std::nullopt,
-                                   [&](const ResourceId&, std::string_view) {
-                                     ++resources;
-                                     return true;
-                                   }).ok());
-  ASSERT_TRUE(store->ScanPresence(1, ResourceType::kUser, 1, [&](const ResourceId&) {
-                       ++presence;
-                       return true;
-                     }).ok());
+  ASSERT_TRUE(store
+                  ->ScanResources(1, ResourceType::kUser, std::nullopt,
+                                  [&](const ResourceId&, std::string_view) {
+                                    ++resources;
+                                    return true;
+                                  })
+                  .ok());
+  ASSERT_TRUE(store
+                  ->ScanPresence(1, ResourceType::kUser, 1,
+                                 [&](const ResourceId&) {
+                                   ++presence;
+                                   return true;
+                                 })
+                  .ok());
   EXPECT_GE(resources, acked);
   EXPECT_LE(resources, acked + 1u);
   EXPECT_EQ(presence, resources);
@@ -194,8 +198,7 @@ TEST(RocksStoreProcessTest, StoreOpenInAnotherProcessIsLocked) {
     auto store = RocksStore::Open(path, {});
     ASSERT_FALSE(store.ok());
     EXPECT_TRUE(store.status().Is(Status::Code::kIoError));
-    EXPECT_NE(store.status().detail().find("locked"), std::string::npos)
-        << store.status().detail();
+    EXPECT_NE(store.status().detail().find("locked"), std::string::npos) << store.status().detail();
     EXPECT_NE(store.status().detail().find("running scimd"), std::string::npos);
   }
   kill(child.pid, SIGKILL);

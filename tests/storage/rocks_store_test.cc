@@ -2,15 +2,15 @@
 // counters, index, uniqueness, membership, tenant isolation, reopen and the dir lock.
 #include "storage/rocks_store.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/storage/store_test_util.h"
 #include "tests/storage/test_util.h"
@@ -43,43 +43,58 @@ class RocksStoreTest : public ::testing::Test {
   std::vector<ResourceId> ScanAll(core::TenantId t, ResourceType type,
                                   std::optional<ResourceId> after = std::nullopt) {
     std::vector<ResourceId> ids;
-    EXPECT_TRUE(store_->ScanResources(t, type, after, [&](const ResourceId& id, std::string_view) {
-                         ids.push_back(id);
-                         return true;
-                       }).ok());
+    EXPECT_TRUE(store_
+                    ->ScanResources(t, type, after,
+                                    [&](const ResourceId& id, std::string_view) {
+                                      ids.push_back(id);
+                                      return true;
+                                    })
+                    .ok());
     return ids;
   }
   std::vector<ResourceId> Eq(core::TenantId t, ResourceType type, const IndexTerm& term) {
     std::vector<ResourceId> ids;
-    EXPECT_TRUE(store_->ScanIndexEq(t, type, term, [&](const ResourceId& id) {
-                         ids.push_back(id);
-                         return true;
-                       }).ok());
+    EXPECT_TRUE(store_
+                    ->ScanIndexEq(t, type, term,
+                                  [&](const ResourceId& id) {
+                                    ids.push_back(id);
+                                    return true;
+                                  })
+                    .ok());
     return ids;
   }
   std::vector<ResourceId> Presence(core::TenantId t, ResourceType type, core::AttrId attr) {
     std::vector<ResourceId> ids;
-    EXPECT_TRUE(store_->ScanPresence(t, type, attr, [&](const ResourceId& id) {
-                         ids.push_back(id);
-                         return true;
-                       }).ok());
+    EXPECT_TRUE(store_
+                    ->ScanPresence(t, type, attr,
+                                   [&](const ResourceId& id) {
+                                     ids.push_back(id);
+                                     return true;
+                                   })
+                    .ok());
     return ids;
   }
   std::vector<ResourceId> Members(core::TenantId t, const ResourceId& g,
                                   std::optional<ResourceId> after = std::nullopt) {
     std::vector<ResourceId> ids;
-    EXPECT_TRUE(store_->ScanMembers(t, g, after, [&](const ResourceId& id, ResourceType) {
-                         ids.push_back(id);
-                         return true;
-                       }).ok());
+    EXPECT_TRUE(store_
+                    ->ScanMembers(t, g, after,
+                                  [&](const ResourceId& id, ResourceType) {
+                                    ids.push_back(id);
+                                    return true;
+                                  })
+                    .ok());
     return ids;
   }
   std::vector<ResourceId> MemberOf(core::TenantId t, const ResourceId& m) {
     std::vector<ResourceId> ids;
-    EXPECT_TRUE(store_->ScanMemberOf(t, m, [&](const ResourceId& id) {
-                         ids.push_back(id);
-                         return true;
-                       }).ok());
+    EXPECT_TRUE(store_
+                    ->ScanMemberOf(t, m,
+                                   [&](const ResourceId& id) {
+                                     ids.push_back(id);
+                                     return true;
+                                   })
+                    .ok());
     return ids;
   }
   uint64_t MemberCount(core::TenantId t, const ResourceId& g) {
@@ -189,12 +204,14 @@ TEST_F(RocksStoreTest, ScanResourcesInIdOrderWithStartAfter) {
   EXPECT_EQ(ScanAll(1, kUser, Id(10)), std::vector<ResourceId>{});
   EXPECT_EQ(ScanAll(1, kGroup), std::vector{Id(7)});
   std::vector<ResourceId> first_two;
-  ASSERT_TRUE(store_->ScanResources(1, kUser, std::nullopt,
-                                    [&](const ResourceId& id, std::string_view value) {
-                                      EXPECT_EQ(value, "u");
-                                      first_two.push_back(id);
-                                      return first_two.size() < 2;
-                                    }).ok());
+  ASSERT_TRUE(store_
+                  ->ScanResources(1, kUser, std::nullopt,
+                                  [&](const ResourceId& id, std::string_view value) {
+                                    EXPECT_EQ(value, "u");
+                                    first_two.push_back(id);
+                                    return first_two.size() < 2;
+                                  })
+                  .ok());
   EXPECT_EQ(first_two, (std::vector{Id(1), Id(2)}));
   EXPECT_EQ(ResourceCount(1, kUser), 6u);
   EXPECT_EQ(ResourceCount(1, kGroup), 1u);
@@ -209,8 +226,8 @@ TEST_F(RocksStoreTest, IndexEqPresencePrefixAndRangeScans) {
     std::string name;
     int64_t age;
   };
-  const std::vector<Row> rows = {{4, "ab", 30}, {2, "abc", -5}, {3, "ab", 30}, {1, "b", 40},
-                                 {5, std::string("ab\0", 3), 0}};
+  const std::vector<Row> rows = {
+      {4, "ab", 30}, {2, "abc", -5}, {3, "ab", 30}, {1, "b", 40}, {5, std::string("ab\0", 3), 0}};
   ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
                 for (const Row& r : rows) {
                   SCIMD_RETURN_IF_ERROR(
@@ -295,9 +312,8 @@ TEST_F(RocksStoreTest, UniqueClaims) {
   EXPECT_TRUE(RunTxn(*store_, 2, [&](Transaction& txn) {
                 return txn.ClaimUnique(kUser, name, Id(2));
               }).ok());
-  EXPECT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
-                return txn.ReleaseUnique(kUser, name);
-              }).ok());
+  EXPECT_TRUE(
+      RunTxn(*store_, 1, [&](Transaction& txn) { return txn.ReleaseUnique(kUser, name); }).ok());
   EXPECT_FALSE(store_->LookupUnique(1, kUser, name)->has_value());
   EXPECT_TRUE(claim(Id(2)).ok());
   EXPECT_EQ(**store_->LookupUnique(1, kUser, name), Id(2));
@@ -378,10 +394,13 @@ TEST_F(RocksStoreTest, MembersAreIdempotentExactAndBidirectional) {
   EXPECT_EQ(Members(1, g, Id(1)), (std::vector{Id(2), Id(3)}));
   EXPECT_EQ(MemberOf(1, Id(1)), std::vector{g});
   std::vector<ResourceType> types;
-  ASSERT_TRUE(store_->ScanMembers(1, g, std::nullopt, [&](const ResourceId&, ResourceType t) {
-                      types.push_back(t);
-                      return true;
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->ScanMembers(1, g, std::nullopt,
+                                [&](const ResourceId&, ResourceType t) {
+                                  types.push_back(t);
+                                  return true;
+                                })
+                  .ok());
   EXPECT_EQ(types, (std::vector{kGroup, kUser, kUser}));
 
   EXPECT_TRUE(remove(Id(3)));
@@ -417,9 +436,8 @@ TEST_F(RocksStoreTest, RemoveAllMembersAndRemoveFromAllGroups) {
   EXPECT_EQ(MemberCount(1, g1), 50u);
   EXPECT_EQ(MemberOf(1, m), (std::vector{g1, g2, g3}));
 
-  ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
-                return txn.RemoveFromAllGroups(m);
-              }).ok());
+  ASSERT_TRUE(
+      RunTxn(*store_, 1, [&](Transaction& txn) { return txn.RemoveFromAllGroups(m); }).ok());
   EXPECT_EQ(MemberOf(1, m), std::vector<ResourceId>{});
   EXPECT_EQ(MemberCount(1, g1), 49u);
   EXPECT_EQ(MemberCount(1, g2), 1u);
@@ -642,8 +660,7 @@ TEST(RocksStoreOpenTest, SecondOpenOfAnOpenStoreFailsWithLockedMessage) {
   auto second = RocksStore::Open(dir.Sub("db"), {});
   ASSERT_FALSE(second.ok());
   EXPECT_TRUE(second.status().Is(Status::Code::kIoError));
-  EXPECT_NE(second.status().detail().find("locked"), std::string::npos)
-      << second.status().detail();
+  EXPECT_NE(second.status().detail().find("locked"), std::string::npos) << second.status().detail();
   first.reset();
   EXPECT_TRUE(RocksStore::Open(dir.Sub("db"), {}).ok());
 }
@@ -668,10 +685,13 @@ TEST(RocksStoreOpenTest, SyncCommitsWork) {
                 }).ok());
   }
   size_t n = 0;
-  ASSERT_TRUE(store->ScanResources(1, kUser, std::nullopt, [&](const ResourceId&, std::string_view) {
-                     ++n;
-                     return true;
-                   }).ok());
+  ASSERT_TRUE(store
+                  ->ScanResources(1, kUser, std::nullopt,
+                                  [&](const ResourceId&, std::string_view) {
+                                    ++n;
+                                    return true;
+                                  })
+                  .ok());
   EXPECT_EQ(n, 20u);
 }
 

@@ -2,11 +2,11 @@
 // with the retry-on-Busy loop every caller of core::Transaction is expected to have.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "core/store.h"
 #include "storage/rocks_store.h"
