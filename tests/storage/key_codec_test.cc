@@ -52,9 +52,8 @@ int Sign(int c) { return (c > 0) - (c < 0); }
 template <typename Less>
 void ExpectOrderPreserved(const std::vector<IndexValue>& values, Less less) {
   for (const IndexValue& a : values) {
-    std::string_view in = Enc(a);
-    std::string copy(in);
-    in = copy;
+    const std::string encoded = Enc(a);
+    std::string_view in = encoded;
     IndexValue back;
     ASSERT_TRUE(ConsumeIndexValue(&in, &back).ok());
     EXPECT_TRUE(in.empty());
