@@ -79,6 +79,7 @@ const llhttp_settings_t HttpConnection::kSettings = [] {
   settings.on_header_field = &HttpConnection::OnHeaderField;
   settings.on_header_field_complete = &HttpConnection::OnHeaderFieldComplete;
   settings.on_header_value = &HttpConnection::OnHeaderValue;
+  settings.on_header_value_complete = &HttpConnection::OnHeaderValueComplete;
   settings.on_headers_complete = &HttpConnection::OnHeadersComplete;
   settings.on_body = &HttpConnection::OnBody;
   settings.on_message_complete = &HttpConnection::OnMessageComplete;
@@ -451,6 +452,17 @@ int HttpConnection::OnHeaderValue(llhttp_t* parser, const char* at, size_t lengt
   c->head_bytes_ += length;
   if (int rc = c->CheckHeadSize()) return rc;
   c->request_.headers.back().second.append(at, length);
+  return 0;
+}
+
+int HttpConnection::OnHeaderValueComplete(llhttp_t* parser) {
+  // llhttp drops the whitespace before a value but keeps what trails it; RFC 9110 §5.5
+  // excludes both from the field value.
+  auto& headers = Self(parser)->request_.headers;
+  if (headers.empty()) return 0;
+  std::string& value = headers.back().second;
+  size_t end = value.find_last_not_of(" \t");
+  value.resize(end == std::string::npos ? 0 : end + 1);
   return 0;
 }
 

@@ -81,6 +81,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   static int OnHeaderField(llhttp_t* parser, const char* at, size_t length);
   static int OnHeaderFieldComplete(llhttp_t* parser);
   static int OnHeaderValue(llhttp_t* parser, const char* at, size_t length);
+  static int OnHeaderValueComplete(llhttp_t* parser);
   static int OnHeadersComplete(llhttp_t* parser);
   static int OnBody(llhttp_t* parser, const char* at, size_t length);
   static int OnMessageComplete(llhttp_t* parser);

@@ -27,8 +27,11 @@ class HttpServer {
     std::string host = "127.0.0.1";  // address to bind (IPv4 or IPv6 literal)
     uint16_t port = 8080;            // 0 = ephemeral; read the bound port with port()
     int threads = 0;                 // reactor threads; 0 = std::thread::hardware_concurrency()
-    size_t max_header_bytes = kDefaultMaxHeaderBytes;  // request line + headers
-    size_t max_body_bytes = kDefaultMaxBodyBytes;      // de-chunked body
+    // Request target plus header names and values, +4 bytes per header line: what we
+    // store. Whitespace llhttp skips is not counted (it costs no memory; header_timeout
+    // bounds it).
+    size_t max_header_bytes = kDefaultMaxHeaderBytes;
+    size_t max_body_bytes = kDefaultMaxBodyBytes;  // de-chunked body
     // Whole request head, counted from its first byte (and the first request of a
     // connection, counted from accept).
     std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;

@@ -233,6 +233,28 @@ TEST_F(HttpServerTest, HeaderPiecesAcrossReadsAreAccumulated) {
   EXPECT_EQ(r->Header("x-test"), "a-longer-value");
 }
 
+TEST_F(HttpServerTest, HeaderValuesAreTrimmedAndNamesLowerCased) {
+  StartServer();
+  TestClient c(port());
+  ASSERT_TRUE(c.Send(Get("/t", "X-TeSt: \t padded value \t \r\n")));
+  auto r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->Header("x-test"), "padded value");
+  EXPECT_EQ(r->Header("date").value_or("").size(), 29u);  // IMF-fixdate
+}
+
+TEST_F(HttpServerTest, ContentLengthWithTransferEncodingIsRefused) {
+  StartServer();
+  TestClient c(port());
+  // A request-smuggling shape: two framings for one body.
+  ASSERT_TRUE(
+      c.Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  auto r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  ExpectScimError(*r, 400);
+}
+
 TEST_F(HttpServerTest, ExpectContinueGetsInterimResponseThenFinal) {
   StartServer();
   TestClient c(port());
