@@ -32,21 +32,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// True if a comma-separated Connection value lists "close".
-bool ListsClose(std::string_view value) {
-  while (!value.empty()) {
-    size_t comma = value.find(',');
-    std::string_view token = value.substr(0, comma);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-      token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (EqualsIgnoreCase(token, "close")) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 bool WouldBlock(const asio::error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -560,65 +545,30 @@ void HttpConnection::QueueError(int status, std::string_view detail) {
 }
 
 void HttpConnection::QueueResponse(HttpResponse& response, bool keep_alive, bool head_request) {
-  int status = response.status;
-  if (status < 100 || status > 999) status = 500;  // a handler bug; keep the wire valid
-  bool no_body = status < 200 || status == 204 || status == 304;
   bool http10 = parser_.http_major == 1 && parser_.http_minor == 0;
-  bool stream = response.stream != nullptr && !no_body;
-
-  out_.append("HTTP/1.1 ");
-  AppendDecimal(out_, static_cast<size_t>(status));
-  out_.push_back(' ');
-  out_.append(ReasonPhrase(status));
-  out_.append("\r\n");
-  for (const auto& [name, value] : response.headers) {
-    // Framing is ours; a handler's "Connection: close" is honoured.
-    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) {
-      continue;
-    }
-    if (EqualsIgnoreCase(name, "connection")) {
-      if (ListsClose(value)) keep_alive = false;
-      continue;
-    }
-    out_.append(name);
-    out_.append(": ");
-    out_.append(value);
-    out_.append("\r\n");
-  }
-  out_.append("Date: ");
-  out_.append(worker_.date().Now());
-  out_.append("\r\n");
-  if (!no_body) {
-    if (!stream) {
-      out_.append("Content-Length: ");
-      AppendDecimal(out_, response.body.size());
-      out_.append("\r\n");
-    } else if (!http10) {
-      out_.append("Transfer-Encoding: chunked\r\n");
-    } else {
-      keep_alive = false;  // HTTP/1.0 has no chunking: the close ends the body
+  ResponseHead head = AppendResponseHead(out_, response, keep_alive, http10, worker_.date().Now());
+  if (!head_request) {
+    switch (head.framing) {
+      case BodyFraming::kNone:
+        break;
+      case BodyFraming::kContentLength:
+        if (response.body.size() <= kInlineBodyBytes) {
+          out_.append(response.body);
+        } else {
+          cuts_.push_back(out_.size());
+          queued_bytes_ += response.body.size();
+          bodies_.push_back(std::move(response.body));
+        }
+        break;
+      case BodyFraming::kChunked:
+      case BodyFraming::kUntilClose:
+        stream_ = std::move(response.stream);
+        streaming_ = true;
+        stream_chunked_ = head.framing == BodyFraming::kChunked;
+        break;
     }
   }
-  if (!keep_alive) {
-    out_.append("Connection: close\r\n");
-  } else if (http10) {
-    out_.append("Connection: keep-alive\r\n");
-  }
-  out_.append("\r\n");
-  if (!no_body && !head_request) {
-    if (stream) {
-      stream_ = std::move(response.stream);
-      streaming_ = true;
-      stream_chunked_ = !http10;
-    } else if (response.body.size() <= kInlineBodyBytes) {
-      out_.append(response.body);
-    } else {
-      cuts_.push_back(out_.size());
-      queued_bytes_ += response.body.size();
-      bodies_.push_back(std::move(response.body));
-    }
-  }
-  if (!keep_alive) closing_ = true;
+  if (!head.keep_alive) closing_ = true;
   ++queued_responses_;
   WorkerCounters::Bump(worker_.counters().requests_served, 1);
 }

@@ -4,6 +4,34 @@
 #include <cstdio>
 
 namespace scimd::net {
+namespace {
+
+char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ToLower(a[i]) != ToLower(b[i])) return false;
+  }
+  return true;
+}
+
+// True if a comma-separated Connection value lists "close".
+bool ListsClose(std::string_view value) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view token = value.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (EqualsIgnoreCase(token, "close")) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
@@ -136,6 +164,62 @@ std::string ScimErrorResponse(int status, std::string_view detail, std::string_v
   out += close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n";
   out += body;
   return out;
+}
+
+ResponseHead AppendResponseHead(std::string& out, const HttpResponse& response, bool keep_alive,
+                                bool http10, std::string_view date) {
+  int status = response.status;
+  if (status < 100 || status > 999) status = 500;
+  ResponseHead head{BodyFraming::kContentLength, keep_alive};
+  if (status < 200 || status == 204 || status == 304) {
+    head.framing = BodyFraming::kNone;
+  } else if (response.stream) {
+    head.framing = http10 ? BodyFraming::kUntilClose : BodyFraming::kChunked;
+  }
+
+  out.append("HTTP/1.1 ");
+  AppendDecimal(out, static_cast<size_t>(status));
+  out.push_back(' ');
+  out.append(ReasonPhrase(status));
+  out.append("\r\n");
+  for (const auto& [name, value] : response.headers) {
+    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) {
+      continue;
+    }
+    if (EqualsIgnoreCase(name, "connection")) {
+      if (ListsClose(value)) head.keep_alive = false;
+      continue;
+    }
+    out.append(name);
+    out.append(": ");
+    out.append(value);
+    out.append("\r\n");
+  }
+  out.append("Date: ");
+  out.append(date);
+  out.append("\r\n");
+  switch (head.framing) {
+    case BodyFraming::kNone:
+      break;
+    case BodyFraming::kContentLength:
+      out.append("Content-Length: ");
+      AppendDecimal(out, response.body.size());
+      out.append("\r\n");
+      break;
+    case BodyFraming::kChunked:
+      out.append("Transfer-Encoding: chunked\r\n");
+      break;
+    case BodyFraming::kUntilClose:
+      head.keep_alive = false;
+      break;
+  }
+  if (!head.keep_alive) {
+    out.append("Connection: close\r\n");
+  } else if (http10) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  out.append("\r\n");
+  return head;
 }
 
 std::string_view DateCache::Now() {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/http_types.h"
+
 namespace scimd::net {
 
 // "OK", "Not Found", ...; "Unknown" for codes without a registered phrase.
@@ -25,6 +27,27 @@ std::string ScimErrorBody(int status, std::string_view detail);
 // 503 at accept time. `date` is an IMF-fixdate.
 std::string ScimErrorResponse(int status, std::string_view detail, std::string_view date,
                               bool close);
+
+// How a response body is delimited on the wire.
+enum class BodyFraming {
+  kNone,           // 1xx, 204, 304: no body at all
+  kContentLength,  // response.body
+  kChunked,        // response.stream, HTTP/1.1
+  kUntilClose,     // response.stream to an HTTP/1.0 client: the close ends the body
+};
+
+struct ResponseHead {
+  BodyFraming framing;
+  bool keep_alive;  // false: the connection closes after this response
+};
+
+// Appends the status line and header block of `response` (the blank line included, the
+// body not). Adds Date, Content-Length or Transfer-Encoding, and Connection; drops the
+// handler's own framing headers and honours its "Connection: close". For a HEAD request
+// call it as for GET and send no body. A status outside 100-999 (a handler bug) is sent
+// as 500.
+ResponseHead AppendResponseHead(std::string& out, const HttpResponse& response, bool keep_alive,
+                                bool http10, std::string_view date);
 
 // The IMF-fixdate of the current second (RFC 9110 §5.6.7), reformatted at most once a
 // second. One per reactor thread; not thread-safe.
