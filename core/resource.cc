@@ -187,7 +187,13 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v) {
           return Status::InvalidValue("\"members.type\" must be \"User\" or \"Group\"");
         }
       } else if (EqualsCi(key, "display") || EqualsCi(key, "displayName")) {
-        if (value.is_string()) m.display = value.as_string();
+        if (value.is_string()) {
+          if (value.as_string().size() > kMaxIndexedValueBytes) {
+            return Status::InvalidValue("\"members.display\" is longer than " +
+                                        std::to_string(kMaxIndexedValueBytes) + " bytes");
+          }
+          m.display = value.as_string();
+        }
       }
       // "$ref" and anything else a client adds to a member item is ignored: the
       // server computes $ref from the id.

@@ -175,10 +175,10 @@ class BodyStream {
         size_t n = 0;
         Status s = store_.ScanMembers(
             tenant_, *item.members_of, last_member_,
-            [&](const ResourceId& member, ResourceType type) {
+            [&](const ResourceId& member, ResourceType type, std::string_view display) {
               if (wrote_member_) out.push_back(',');
               wrote_member_ = true;
-              RenderMember(member, type, "", base_url_, out);
+              RenderMember(member, type, display, base_url_, out);
               last_member_ = member;
               return ++n < kMembersPerPiece;
             });
@@ -307,7 +307,7 @@ Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const Re
     }
     m.type = found;
     if (*found == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(CheckNoCycle(ctx, group, m.id));
-    SCIMD_ASSIGN_OR_RETURN(bool added, txn.AddMember(group, m.id, *found));
+    SCIMD_ASSIGN_OR_RETURN(bool added, txn.AddMember(group, m.id, *found, m.display));
     (void)added;  // adding a present member is not an error
   }
   return Status::Ok();

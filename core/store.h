@@ -122,9 +122,10 @@ class Transaction {
   virtual Status ReleaseUnique(ResourceType type, const IndexTerm& term) = 0;
 
   // Membership edges (members and member_of together). Each returns whether it changed
-  // anything; adding a present edge or removing an absent one costs one read.
+  // anything; adding a present edge or removing an absent one costs one read. `display`
+  // is the client's label for the member (members.display), kept with the edge.
   virtual Result<bool> AddMember(const ResourceId& group, const ResourceId& member,
-                                 ResourceType member_type) = 0;
+                                 ResourceType member_type, std::string_view display = {}) = 0;
   virtual Result<bool> RemoveMember(const ResourceId& group, const ResourceId& member) = 0;
   // Removes every edge from `group` to its members (O(members)).
   virtual Status RemoveAllMembers(const ResourceId& group) = 0;
@@ -138,7 +139,8 @@ class Transaction {
 // Visitor callbacks return true to continue, false to stop early.
 using IdVisitor = std::function<bool(const ResourceId& id)>;
 using ResourceVisitor = std::function<bool(const ResourceId& id, std::string_view value)>;
-using MemberVisitor = std::function<bool(const ResourceId& member, ResourceType type)>;
+using MemberVisitor =
+    std::function<bool(const ResourceId& member, ResourceType type, std::string_view display)>;
 
 class Store {
  public:

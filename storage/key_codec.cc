@@ -370,13 +370,19 @@ Result<ParsedEdgeKey> ParseEdgeKey(std::string_view key) {
   return p;
 }
 
-std::string EncodeMemberValue(ResourceType member_type) {
-  return std::string(1, static_cast<char>(member_type));
+std::string EncodeMemberValue(ResourceType member_type, std::string_view display) {
+  std::string v(1, static_cast<char>(member_type));
+  v.append(display);
+  return v;
 }
 
-Result<ResourceType> DecodeMemberValue(std::string_view value) {
-  if (value.size() != 1) return Status::Corruption("member value: bad size");
-  return static_cast<ResourceType>(value[0]);
+Result<MemberValue> DecodeMemberValue(std::string_view value) {
+  if (value.empty()) return Status::Corruption("member value: empty");
+  const auto type = static_cast<ResourceType>(value[0]);
+  if (type != ResourceType::kUser && type != ResourceType::kGroup) {
+    return Status::Corruption("member value: unknown member type");
+  }
+  return MemberValue{type, value.substr(1)};
 }
 
 // ---- counters --------------------------------------------------------------------------

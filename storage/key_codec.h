@@ -191,8 +191,13 @@ struct ParsedEdgeKey {
   ResourceId second;
 };
 core::Result<ParsedEdgeKey> ParseEdgeKey(std::string_view key);
-std::string EncodeMemberValue(ResourceType member_type);
-core::Result<ResourceType> DecodeMemberValue(std::string_view value);
+// A members edge value: member type(1) | display (the client's label, UTF-8, may be empty).
+struct MemberValue {
+  ResourceType type;
+  std::string_view display;  // points into the decoded value
+};
+std::string EncodeMemberValue(ResourceType member_type, std::string_view display);
+core::Result<MemberValue> DecodeMemberValue(std::string_view value);
 
 // ---- counters -------------------------------------------------------------------------
 std::string ResourceCountKey(TenantId tenant, ResourceType type);

@@ -257,7 +257,7 @@ Status RocksStore::ScanMembers(core::TenantId tenant, const ResourceId& group,
           parse_error = edge.ok() ? type.status() : edge.status();
           return false;
         }
-        return visit(edge->second, *type);
+        return visit(edge->second, type->type, type->display);
       }));
   return parse_error;
 }

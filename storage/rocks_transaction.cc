@@ -131,13 +131,13 @@ Status RocksTransaction::ReleaseUnique(ResourceType type, const core::IndexTerm&
 }
 
 Result<bool> RocksTransaction::AddMember(const ResourceId& group, const ResourceId& member,
-                                         ResourceType member_type) {
+                                         ResourceType member_type, std::string_view display) {
   const std::string edge = MemberKey(tenant_, group, member);
   std::string value;
   bool found = false;
   SCIMD_RETURN_IF_ERROR(GetForUpdate(handles_->members, edge, &value, &found));
   if (found) return false;
-  SCIMD_RETURN_IF_ERROR(Put(handles_->members, edge, EncodeMemberValue(member_type)));
+  SCIMD_RETURN_IF_ERROR(Put(handles_->members, edge, EncodeMemberValue(member_type, display)));
   SCIMD_RETURN_IF_ERROR(Put(handles_->member_of, MemberOfKey(tenant_, member, group), {}));
   SCIMD_RETURN_IF_ERROR(MergeCounter(MemberCountKey(tenant_, group), 1));
   return true;

@@ -51,7 +51,8 @@ class RocksTransaction final : public core::Transaction {
   core::Status ReleaseUnique(core::ResourceType type, const core::IndexTerm& term) override;
 
   core::Result<bool> AddMember(const core::ResourceId& group, const core::ResourceId& member,
-                               core::ResourceType member_type) override;
+                               core::ResourceType member_type,
+                               std::string_view display = {}) override;
   core::Result<bool> RemoveMember(const core::ResourceId& group,
                                   const core::ResourceId& member) override;
   core::Status RemoveAllMembers(const core::ResourceId& group) override;

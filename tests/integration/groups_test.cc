@@ -51,6 +51,17 @@ TEST_F(GroupsTest, CreateWithMembersAndReadThemBack) {
   EXPECT_EQ(MemberIds(j), want);
   const Json& item = j.Find("members")->as_array()[0];
   EXPECT_EQ(Str(item, "type"), "User");
+  // The client's display label is kept with the edge and returned.
+  bool saw_display = false;
+  for (const auto& m : j.Find("members")->as_array()) {
+    if (Str(m, "value") == u1) {
+      EXPECT_EQ(Str(m, "display"), "M1");
+      saw_display = true;
+    } else {
+      EXPECT_EQ(m.Find("display"), nullptr);
+    }
+  }
+  EXPECT_TRUE(saw_display);
   EXPECT_NE(Str(item, "$ref").find("/scim/v2/Users/"), std::string::npos);
 
   Json excluded = Parse(Get("/Groups/" + gid + "?excludedAttributes=members"));

@@ -371,8 +371,17 @@ TEST(KeyCodecTest, EveryKeyRoundTrips) {
     ASSERT_TRUE(mo.ok());
     EXPECT_EQ(mo->first, b);
     EXPECT_EQ(mo->second, a);
-    EXPECT_EQ(*DecodeMemberValue(EncodeMemberValue(ResourceType::kGroup)), ResourceType::kGroup);
+    auto mv = DecodeMemberValue(EncodeMemberValue(ResourceType::kGroup, ""));
+    ASSERT_TRUE(mv.ok());
+    EXPECT_EQ(mv->type, ResourceType::kGroup);
+    EXPECT_EQ(mv->display, "");
+    const std::string with_display = EncodeMemberValue(ResourceType::kUser, "Jane \xc3\xa9");
+    auto md = DecodeMemberValue(with_display);
+    ASSERT_TRUE(md.ok());
+    EXPECT_EQ(md->type, ResourceType::kUser);
+    EXPECT_EQ(md->display, "Jane \xc3\xa9");
     EXPECT_FALSE(DecodeMemberValue("").ok());
+    EXPECT_FALSE(DecodeMemberValue("\x07").ok());
   }
   {
     auto c = ParseCounterKey(ResourceCountKey(5, ResourceType::kGroup));

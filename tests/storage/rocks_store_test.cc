@@ -79,7 +79,7 @@ class RocksStoreTest : public ::testing::Test {
     std::vector<ResourceId> ids;
     EXPECT_TRUE(store_
                     ->ScanMembers(t, g, after,
-                                  [&](const ResourceId& id, ResourceType) {
+                                  [&](const ResourceId& id, ResourceType, std::string_view) {
                                     ids.push_back(id);
                                     return true;
                                   })
@@ -396,7 +396,7 @@ TEST_F(RocksStoreTest, MembersAreIdempotentExactAndBidirectional) {
   std::vector<ResourceType> types;
   ASSERT_TRUE(store_
                   ->ScanMembers(1, g, std::nullopt,
-                                [&](const ResourceId&, ResourceType t) {
+                                [&](const ResourceId&, ResourceType t, std::string_view) {
                                   types.push_back(t);
                                   return true;
                                 })
