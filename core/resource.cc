@@ -139,15 +139,9 @@ Status DecodeSchemaAttrs(const SchemaDef& schema, const Json& obj, const DecodeO
 }
 
 Status CheckIndexedLength(ResourceType type, const Json& attrs) {
-  for (const auto& term : IndexTermsOf(type, attrs, false)) {
+  for (const auto& term : IndexEntriesOf(type, attrs).values) {
     if (term.value.string.size() > kMaxIndexedValueBytes) {
       return Status::InvalidValue("value of an indexed attribute is longer than " +
-                                  std::to_string(kMaxIndexedValueBytes) + " bytes");
-    }
-  }
-  for (const auto& term : IndexTermsOf(type, attrs, true)) {
-    if (term.value.string.size() > kMaxIndexedValueBytes) {
-      return Status::InvalidValue("value of a unique attribute is longer than " +
                                   std::to_string(kMaxIndexedValueBytes) + " bytes");
     }
   }
@@ -321,21 +315,24 @@ std::string NormalizeForIndex(std::string_view value, bool case_exact) {
   return case_exact ? std::string(value) : ToLowerAscii(value);
 }
 
-std::vector<IndexTerm> IndexTermsOf(ResourceType type, const Json& attrs, bool unique) {
-  std::vector<IndexTerm> terms;
+IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs) {
+  IndexEntries out;
   for (const auto& ia : SchemaRegistry::Default().indexed()) {
-    if (ia.type != type || ia.unique != unique) continue;
+    if (ia.type != type) continue;
     const size_t dot = ia.path.find('.');
     const std::string_view top = std::string_view(ia.path).substr(0, dot);
     const Json* v = attrs.Find(top);
     if (v == nullptr) continue;
+    bool present = false;
     auto add = [&](const Json& s) {
       if (!s.is_string()) return;
+      present = true;
       IndexTerm t{ia.id, IndexValue::String(NormalizeForIndex(s.as_string(), ia.case_exact))};
-      for (const auto& existing : terms) {
+      for (const auto& existing : out.values) {
         if (existing == t) return;  // one entry per distinct value
       }
-      terms.push_back(std::move(t));
+      if (ia.unique) out.unique.push_back(t);
+      out.values.push_back(std::move(t));
     };
     if (dot == std::string::npos) {
       add(*v);
@@ -345,8 +342,9 @@ std::vector<IndexTerm> IndexTermsOf(ResourceType type, const Json& attrs, bool u
         if (const Json* s = item.is_object() ? item.Find(sub) : nullptr) add(*s);
       }
     }
+    if (present) out.presence.push_back(ia.id);
   }
-  return terms;
+  return out;
 }
 
 // ---- projection ----

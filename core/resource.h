@@ -57,10 +57,16 @@ std::string EncodeStored(const StoredHeader& header, const Json& attrs);
 // Splits a stored value; the returned view points into `value`.
 Result<std::pair<StoredHeader, std::string_view>> SplitStored(std::string_view value);
 
-// The one derivation of index entries from a resource: every (attr, normalized value)
-// for the indexed attributes of `type` (see SchemaRegistry::indexed()). `unique` selects
-// the attributes kept in the unique column family instead.
-std::vector<IndexTerm> IndexTermsOf(ResourceType type, const Json& attrs, bool unique);
+// Every index entry of a resource. Writes derive the old and the new set with
+// IndexEntriesOf and apply the difference, so an index never drifts from its resource.
+struct IndexEntries {
+  std::vector<IndexTerm> values;  // (attr, normalized value) for every indexed attribute
+  std::vector<IndexTerm> unique;  // the subset kept in the unique family (userName)
+  std::vector<AttrId> presence;   // indexed attributes with at least one value
+};
+// The one derivation of index entries from a resource, for the indexed attributes of
+// `type` (see SchemaRegistry::indexed()).
+IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs);
 // Normalizes a string for an index of an attribute with the given caseExact rule.
 std::string NormalizeForIndex(std::string_view value, bool case_exact);
 

@@ -79,44 +79,42 @@ std::string UniqueDetail(ResourceType type, const IndexTerm& term, const Json& a
   return "a unique attribute is already in use";
 }
 
-// Applies the difference between two sets of index terms to a transaction.
-Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
-                      const std::vector<IndexTerm>& old_terms,
-                      const std::vector<IndexTerm>& new_terms) {
-  auto contains = [](const std::vector<IndexTerm>& v, const IndexTerm& t) {
-    for (const auto& x : v) {
-      if (x == t) return true;
-    }
-    return false;
-  };
-  for (const auto& t : old_terms) {
-    if (!contains(new_terms, t)) SCIMD_RETURN_IF_ERROR(txn.RemoveIndex(type, t, id));
+template <typename T>
+bool Contains(const std::vector<T>& v, const T& x) {
+  for (const auto& y : v) {
+    if (y == x) return true;
   }
-  for (const auto& t : new_terms) {
-    if (!contains(old_terms, t)) SCIMD_RETURN_IF_ERROR(txn.AddIndex(type, t, id));
-  }
-  return Status::Ok();
+  return false;
 }
 
-Status ApplyUniqueDiff(Transaction& txn, ResourceType type, const ResourceId& id,
-                       const std::vector<IndexTerm>& old_terms,
-                       const std::vector<IndexTerm>& new_terms, const Json& new_attrs) {
-  auto contains = [](const std::vector<IndexTerm>& v, const IndexTerm& t) {
-    for (const auto& x : v) {
-      if (x == t) return true;
-    }
-    return false;
-  };
-  for (const auto& t : new_terms) {
-    if (contains(old_terms, t)) continue;
+// Applies the difference between a resource's old and new index entries to a transaction:
+// unique claims first (a conflict fails before anything else is written), then value and
+// presence entries. `new_attrs` names the conflicting value in a uniqueness error.
+Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
+                      const IndexEntries& old_entries, const IndexEntries& new_entries,
+                      const Json& new_attrs) {
+  for (const auto& t : new_entries.unique) {
+    if (Contains(old_entries.unique, t)) continue;
     Status s = txn.ClaimUnique(type, t, id);
     if (s.Is(Status::Code::kUniqueness)) {
       return Status::Uniqueness(UniqueDetail(type, t, new_attrs));
     }
     SCIMD_RETURN_IF_ERROR(s);
   }
-  for (const auto& t : old_terms) {
-    if (!contains(new_terms, t)) SCIMD_RETURN_IF_ERROR(txn.ReleaseUnique(type, t));
+  for (const auto& t : old_entries.unique) {
+    if (!Contains(new_entries.unique, t)) SCIMD_RETURN_IF_ERROR(txn.ReleaseUnique(type, t));
+  }
+  for (const auto& t : old_entries.values) {
+    if (!Contains(new_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.RemoveIndex(type, t, id));
+  }
+  for (const auto& t : new_entries.values) {
+    if (!Contains(old_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.AddIndex(type, t, id));
+  }
+  for (AttrId a : old_entries.presence) {
+    if (!Contains(new_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.RemovePresence(type, a, id));
+  }
+  for (AttrId a : new_entries.presence) {
+    if (!Contains(old_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.AddPresence(type, a, id));
   }
   return Status::Ok();
 }
@@ -346,13 +344,11 @@ Response Service::Create(const RequestContext& ctx, ResourceType type, std::stri
   const int64_t now = NowMicros();
   const StoredHeader header{1, now, now};
   const std::string value = EncodeStored(header, in.attrs);
-  const auto unique_terms = IndexTermsOf(type, in.attrs, true);
-  const auto index_terms = IndexTermsOf(type, in.attrs, false);
+  const IndexEntries entries = IndexEntriesOf(type, in.attrs);
 
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
-    SCIMD_RETURN_IF_ERROR(ApplyUniqueDiff(*txn, type, id, {}, unique_terms, in.attrs));
-    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id, {}, index_terms));
+    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id, {}, entries, in.attrs));
     if (type == ResourceType::kGroup) {
       SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, in.members));
     }
@@ -402,8 +398,7 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
   auto input = DecodeInput(type, *json, ctx.settings.decode);
   if (!input.ok()) return Error(input.status());
   InputResource& in = *input;
-  const auto unique_terms = IndexTermsOf(type, in.attrs, true);
-  const auto index_terms = IndexTermsOf(type, in.attrs, false);
+  const IndexEntries entries = IndexEntriesOf(type, in.attrs);
 
   StoredHeader header;
   std::string value;
@@ -421,10 +416,8 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
                                         WeakEtag(old_header.version));
     }
     SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
-    SCIMD_RETURN_IF_ERROR(ApplyUniqueDiff(*txn, type, *id, IndexTermsOf(type, old_attrs, true),
-                                          unique_terms, in.attrs));
     SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexTermsOf(type, old_attrs, false), index_terms));
+        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs), entries, in.attrs));
     bool members_changed = false;
     if (type == ResourceType::kGroup) {
       // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
@@ -467,10 +460,8 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
                                         WeakEtag(old_split.first.version));
     }
     SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
-    for (const auto& t : IndexTermsOf(type, old_attrs, true)) {
-      SCIMD_RETURN_IF_ERROR(txn->ReleaseUnique(type, t));
-    }
-    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id, IndexTermsOf(type, old_attrs, false), {}));
+    SCIMD_RETURN_IF_ERROR(
+        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs), {}, old_attrs));
     if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
     SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(*id));
     SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, *id));

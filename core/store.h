@@ -73,6 +73,12 @@ struct IndexValue {
   bool operator==(const IndexValue&) const = default;
 };
 
+// One end of a gt/ge/lt/le range over an index.
+struct IndexBound {
+  IndexValue value;
+  bool inclusive = true;
+};
+
 struct IndexTerm {
   AttrId attr = 0;
   IndexValue value;
@@ -159,6 +165,16 @@ class Store {
   // Ids whose index entry for term.attr equals term.value exactly, in id order.
   virtual Status ScanIndexEq(TenantId tenant, ResourceType type, const IndexTerm& term,
                              const IdVisitor& visit) = 0;
+  // sw: ids whose string entry for `attr` starts with `prefix` (already normalized), in
+  // value order then id order (an id may repeat for a multi-valued attribute).
+  virtual Status ScanIndexPrefix(TenantId tenant, ResourceType type, AttrId attr,
+                                 std::string_view prefix, const IdVisitor& visit) = 0;
+  // gt/ge/lt/le: ids whose entry of `kind` for `attr` lies within the bounds (a missing
+  // bound is open), in value order then id order. InvalidValue for a bound of another kind.
+  virtual Status ScanIndexRange(TenantId tenant, ResourceType type, AttrId attr,
+                                IndexValue::Kind kind, const std::optional<IndexBound>& lower,
+                                const std::optional<IndexBound>& upper,
+                                const IdVisitor& visit) = 0;
   // Ids that have a presence entry for attr, in id order.
   virtual Status ScanPresence(TenantId tenant, ResourceType type, AttrId attr,
                               const IdVisitor& visit) = 0;

@@ -146,10 +146,7 @@ KeyRange IndexPresenceRange(TenantId tenant, ResourceType type, AttrId attr);
 KeyRange IndexStringPrefixRange(TenantId tenant, ResourceType type, AttrId attr,
                                 std::string_view prefix);
 // One end of a gt/ge/lt/le range.
-struct IndexBound {
-  IndexValue value;
-  bool inclusive = true;
-};
+using core::IndexBound;
 // gt/ge/lt/le: entries of `kind` for attr between the bounds (value order, then id). A
 // missing bound means "to the end of this kind's values". InvalidValue if a bound has
 // another kind or is NaN. lower > upper gives an empty range (begin >= end).

@@ -80,17 +80,20 @@ class RocksStore final : public core::Store {
   core::Result<std::optional<core::TokenRecord>> LookupToken(std::string_view token_id) override;
   core::Result<std::vector<core::TokenRecord>> ListTokens(core::TenantId tenant) override;
 
-  // ---- Beyond core::Store (for the filter planner and admin tools) ----
+  // sw and range scans of core::Store.
   // sw: ids whose string entry for `attr` starts with `prefix`, in value order then id
   // order (NOT id order: an id may repeat for a multi-valued attribute).
   core::Status ScanIndexPrefix(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
-                               std::string_view prefix, const core::IdVisitor& visit);
+                               std::string_view prefix, const core::IdVisitor& visit) override;
   // gt/ge/lt/le: ids whose entry of `kind` for `attr` lies within the bounds (a missing
   // bound is open), in value order then id order. InvalidValue for a bound of another
   // kind or NaN.
   core::Status ScanIndexRange(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
                               core::IndexValue::Kind kind, const std::optional<IndexBound>& lower,
-                              const std::optional<IndexBound>& upper, const core::IdVisitor& visit);
+                              const std::optional<IndexBound>& upper,
+                              const core::IdVisitor& visit) override;
+
+  // ---- Beyond core::Store (admin tools) ----
   // Removes a token. NotFound if absent.
   core::Status DeleteToken(std::string_view token_id);
 

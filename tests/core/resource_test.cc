@@ -89,14 +89,17 @@ TEST(ResourceTest, IndexTermsAreDerivedFromTheResource) {
   auto in = DecodeUser(R"({"userName":"Alice","externalId":"EXT","displayName":"Al",
       "emails":[{"value":"A@x.com"},{"value":"a@X.com"},{"value":"b@x.com"}]})");
   ASSERT_TRUE(in.ok());
-  auto unique = IndexTermsOf(ResourceType::kUser, in->attrs, true);
-  ASSERT_EQ(unique.size(), 1u);
-  EXPECT_EQ(unique[0].attr, 1);
-  EXPECT_EQ(unique[0].value.string, "alice");  // caseExact=false: folded
-  auto terms = IndexTermsOf(ResourceType::kUser, in->attrs, false);
+  const IndexEntries e = IndexEntriesOf(ResourceType::kUser, in->attrs);
+  ASSERT_EQ(e.unique.size(), 1u);
+  EXPECT_EQ(e.unique[0].attr, 1);
+  EXPECT_EQ(e.unique[0].value.string, "alice");  // caseExact=false: folded
   std::vector<std::string> values;
-  for (const auto& t : terms) values.push_back(std::to_string(t.attr) + "=" + t.value.string);
-  EXPECT_EQ(values, (std::vector<std::string>{"2=EXT", "3=al", "4=a@x.com", "4=b@x.com"}));
+  for (const auto& t : e.values) values.push_back(std::to_string(t.attr) + "=" + t.value.string);
+  EXPECT_EQ(values,
+            (std::vector<std::string>{"1=alice", "2=EXT", "3=al", "4=a@x.com", "4=b@x.com"}));
+  EXPECT_EQ(e.presence, (std::vector<AttrId>{1, 2, 3, 4}));
+  auto none = DecodeUser(R"({"userName":"b"})");
+  EXPECT_EQ(IndexEntriesOf(ResourceType::kUser, none->attrs).presence, (std::vector<AttrId>{1}));
 }
 
 TEST(ResourceTest, StoredCodecRoundTrip) {
