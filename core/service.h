@@ -39,6 +39,13 @@ struct ReadParams {
   std::string_view if_none_match;
 };
 
+struct PatchParams {
+  std::string_view if_match;
+  std::string_view attributes;           // projection of the 200 response
+  std::string_view excluded_attributes;
+  bool prefer_minimal = false;           // Prefer: return=minimal (RFC 7240) -> 204
+};
+
 struct ListParams {
   std::string_view filter;
   std::string_view attributes;
@@ -58,6 +65,9 @@ class Service {
                    std::string_view body, std::string_view if_match);
   Response Delete(const RequestContext& ctx, ResourceType type, std::string_view id,
                   std::string_view if_match);
+  // RFC 7644 §3.5.2 PATCH (core/service_patch.cc).
+  Response Patch(const RequestContext& ctx, ResourceType type, std::string_view id,
+                 std::string_view body, const PatchParams& params);
   Response List(const RequestContext& ctx, ResourceType type, const ListParams& params);
 
   // Discovery (RFC 7644 §4). `name` selects one entry; empty lists all.

@@ -244,8 +244,12 @@ Response ScimRouter::Route(const HttpRequest& request) {
   if (method == "PUT") return service_.Replace(ctx, *type, id, request.body, request.Header("if-match"));
   if (method == "DELETE") return service_.Delete(ctx, *type, id, request.Header("if-match"));
   if (method == "PATCH") {
-    return core::Service::Error(
-        Status::NotImplemented("PATCH is not supported yet by this version of scimd"));
+    core::PatchParams p;
+    p.if_match = request.Header("if-match");
+    p.attributes = query.Get("attributes");
+    p.excluded_attributes = query.Get("excludedAttributes");
+    p.prefer_minimal = request.Header("prefer").find("return=minimal") != std::string_view::npos;
+    return service_.Patch(ctx, *type, id, request.body, p);
   }
   return MethodNotAllowed(method, "GET, PUT, DELETE");
 }
