@@ -27,14 +27,45 @@ inline constexpr size_t kMaxProjectionPaths = 128;
 // Members in one Group POST/PUT body. Larger memberships are built with PATCH.
 inline constexpr size_t kMaxMembersPerWrite = 100000;
 
-// Retries of an operation whose transaction lost a lock race (Status::kBusy). Each
-// retry yields the thread; conflicts last microseconds (non-sync commits), so 200
-// tries only run out under pathological contention, which answers 503.
-inline constexpr int kMaxBusyRetries = 200;
-
 // Longest string value accepted in an indexed attribute (userName, externalId,
 // displayName, emails.value): index keys stay small; RFC 7643 sets no limit, real
 // directory values are < 1 KiB (Entra UPN max 113 chars).
 inline constexpr size_t kMaxIndexedValueBytes = 2048;
+
+// Operations in one PATCH request. Entra batches member changes into one request with
+// hundreds of operations; 10,000 bounds the work of one request and its transaction.
+inline constexpr size_t kMaxPatchOperations = 10000;
+
+// Terms of a value filter in a PATCH path (emails[type eq "work" and ...]). Real paths
+// have one or two; Entra removes several members with `value eq "a" or value eq "b"`.
+inline constexpr size_t kMaxPatchFilterTerms = 1000;
+
+// /Bulk (RFC 7644 §3.7.4): operations per request, advertised as bulk.maxOperations in
+// /ServiceProviderConfig. 1000 is what IBM Security Verify advertises and matches our page
+// size (kMaxPageSize): a client can write back one page per request. One bulk request runs
+// on one reactor thread; 1000 non-sync commits take tens of milliseconds. Over: 413.
+inline constexpr size_t kBulkMaxOperations = 1000;
+
+// /Bulk request body in bytes, advertised as bulk.maxPayloadSize. The RFC's example and
+// IBM Security Verify use 1 MiB, but a rich User (enterprise extension, addresses, phones)
+// is 2-4 KiB, so 1 MiB would cap real batches near 300 users and make kBulkMaxOperations
+// unreachable; 4 MiB fits 1000 such users. It stays below the HTTP server's 8 MiB body cap
+// (net::kDefaultMaxBodyBytes), and the parsed DOM (~10x the text) stays near 40 MiB per
+// in-flight bulk request. Over: 413 with the limit in the detail.
+inline constexpr size_t kBulkMaxPayloadBytes = 4 * 1024 * 1024;
+
+// Cycle members named in the detail of a circular-reference error: keeps error bodies
+// small when a client sends a long ring of bulkIds.
+inline constexpr size_t kBulkMaxIdsInDetail = 10;
+
+// Filter nesting: parentheses, `not` and valuePath brackets, each one level. Real client
+// filters (Entra, Okta) nest at most 2-3 levels; 32 bounds the recursion of the parser,
+// binder and evaluator (each level is one stack frame per pass).
+inline constexpr size_t kMaxFilterDepth = 32;
+
+// Nodes (comparisons, and/or/not, valuePaths) in one filter. kMaxFilterLength already
+// allows at most ~800 (`a pr or a pr ...`); 1024 keeps the work of compiling and of
+// evaluating per resource bounded even if the length limit grows.
+inline constexpr size_t kMaxFilterNodes = 1024;
 
 }  // namespace scimd::core

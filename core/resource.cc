@@ -148,9 +148,26 @@ Status CheckIndexedLength(ResourceType type, const Json& attrs) {
   return Status::Ok();
 }
 
+
+void PutBigEndian64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (56 - 8 * i));
+}
+uint64_t GetBigEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+}  // namespace
+
 Result<std::vector<MemberRef>> DecodeMembers(const Json& v) {
   std::vector<MemberRef> out;
   if (v.is_null()) return out;
+  if (v.is_object()) {
+    Json one = Json::MakeArray();
+    one.Push(v);
+    return DecodeMembers(one);
+  }
   if (!v.is_array()) return Status::InvalidValue("attribute \"members\" must be an array");
   if (v.as_array().size() > kMaxMembersPerWrite) {
     return Status::InvalidValue("more than " + std::to_string(kMaxMembersPerWrite) +
@@ -199,17 +216,6 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v) {
   }
   return out;
 }
-
-void PutBigEndian64(char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (56 - 8 * i));
-}
-uint64_t GetBigEndian64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-}  // namespace
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
   if (!body.is_object()) return Status::InvalidSyntax("the request body must be a JSON object");

@@ -40,6 +40,9 @@ struct InputResource {
 };
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts);
+// Decodes a "members" value: an array of {"value": id, "type"?, "display"?} (a lone
+// object is taken as a one-item array). InvalidValue names what is wrong.
+Result<std::vector<MemberRef>> DecodeMembers(const Json& value);
 
 // The stored value of a resource: a fixed header, then the canonical attributes as JSON.
 //   byte 0       format version (1)       -- do not change the meaning of version 1

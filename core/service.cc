@@ -1,25 +1,30 @@
 #include "core/service.h"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <thread>
 
 #include "core/limits.h"
 #include "core/schema.h"
+#include "core/service_internal.h"
 #include "core/simple_filter.h"
 
 namespace scimd::core {
 
-namespace {
+using internal::ApplyIndexDiff;
+using internal::EtagListMatches;
+using internal::JsonResponse;
+using internal::NotFound;
+using internal::WithRetry;
 
-constexpr std::string_view kContentType = "application/scim+json";
-// Members rendered per piece of a streamed group body (~100 bytes each: ~64 KiB).
-constexpr size_t kMembersPerPiece = 512;
-// Groups whose membership is at most this size are sent with Content-Length in one
-// piece; larger ones stream.
-constexpr uint64_t kInlineMemberLimit = 2048;
-// Upward walk bound when checking nested groups for cycles.
-constexpr size_t kMaxNestingVisits = 10000;
+using internal::kContentType;
+using internal::kInlineMemberLimit;
+using internal::kMaxNestingVisits;
+using internal::kMembersPerPiece;
+
+namespace internal {
 
 Response JsonResponse(int status, std::string body) {
   Response r;
@@ -29,13 +34,22 @@ Response JsonResponse(int status, std::string body) {
   return r;
 }
 
-// Runs `fn` (which builds and commits one transaction) until it does not lose a lock race.
-template <typename Fn>
-Status WithRetry(Fn&& fn) {
-  for (int attempt = 0; attempt < kMaxBusyRetries; ++attempt) {
+Status WithRetry(const std::function<Status()>& fn) {
+  // Lock conflicts last as long as the winner's transaction: microseconds for most writes,
+  // milliseconds for a PATCH adding thousands of members. Yield first, then back off
+  // exponentially (this stalls only this reactor thread), up to a deadline.
+  const auto deadline = std::chrono::steady_clock::now() + kBusyRetryDeadline;
+  auto pause = std::chrono::microseconds(20);
+  for (int attempt = 0;; ++attempt) {
     Status s = fn();
     if (!s.Is(Status::Code::kBusy)) return s;
-    std::this_thread::yield();
+    if (std::chrono::steady_clock::now() > deadline) break;
+    if (attempt < kBusyYields) {
+      std::this_thread::yield();
+      continue;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(kMaxBusyPauseMicros));
   }
   return Status::Busy("the resource is being changed by other requests; retry shortly");
 }
@@ -118,6 +132,10 @@ Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
   }
   return Status::Ok();
 }
+
+}  // namespace internal
+
+namespace {
 
 Result<int64_t> ParseQueryInt(std::string_view name, std::string_view text) {
   int64_t v = 0;
@@ -287,7 +305,7 @@ Status Service::CheckNoCycle(const RequestContext& ctx, const ResourceId& parent
 }
 
 Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
-                           std::vector<MemberRef>& members) {
+                           std::vector<MemberRef>& members, size_t* added_count) {
   for (auto& m : members) {
     // Lock the member so it cannot be deleted before this commit (no dangling edges).
     std::optional<ResourceType> found;
@@ -306,7 +324,7 @@ Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const Re
     m.type = found;
     if (*found == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(CheckNoCycle(ctx, group, m.id));
     SCIMD_ASSIGN_OR_RETURN(bool added, txn.AddMember(group, m.id, *found, m.display));
-    (void)added;  // adding a present member is not an error
+    if (added && added_count != nullptr) ++*added_count;  // a present member is no error
   }
   return Status::Ok();
 }
@@ -625,11 +643,11 @@ Response Service::ServiceProviderConfig(std::string_view base_url) {
   schemas.Push(Json::Str("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"));
   j.Set("schemas", std::move(schemas));
   j.Set("documentationUri", Json::Str("https://github.com/scimd/scimd/tree/main/docs"));
-  // Truthful: PATCH, Bulk, sorting and password change arrive in later versions.
-  j.Set("patch", Supported(false));
-  Json bulk = Supported(false);
-  bulk.Set("maxOperations", Json::Int(0));
-  bulk.Set("maxPayloadSize", Json::Int(0));
+  // Truthful: what is not implemented is not advertised.
+  j.Set("patch", Supported(true));
+  Json bulk = Supported(true);  // core/bulk.h; the limits are RunBulk's defaults
+  bulk.Set("maxOperations", Json::Int(static_cast<int64_t>(kBulkMaxOperations)));
+  bulk.Set("maxPayloadSize", Json::Int(static_cast<int64_t>(kBulkMaxPayloadBytes)));
   j.Set("bulk", std::move(bulk));
   Json filter = Supported(true);
   filter.Set("maxResults", Json::Int(static_cast<int64_t>(kMaxPageSize)));

@@ -79,8 +79,9 @@ class Service {
   static Response Error(const Status& status);
 
  private:
+  // Adds edges after checking (and locking) each member; `added` counts new edges.
   Status AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
-                    std::vector<MemberRef>& members);
+                    std::vector<MemberRef>& members, size_t* added = nullptr);
   Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent,
                       const ResourceId& child);
   Response RenderOne(const RequestContext& ctx, ResourceType type, const ResourceId& id,

@@ -1,11 +1,96 @@
-// Service::Patch: RFC 7644 §3.5.2 (the PATCH engine is core/patch.h).
+// Service::Patch: RFC 7644 §3.5.2 on top of the PATCH engine (core/patch.h). The whole
+// request is one transaction: any failing operation leaves the resource untouched.
+#include "core/patch.h"
 #include "core/service.h"
+#include "core/service_internal.h"
 
 namespace scimd::core {
 
-Response Service::Patch(const RequestContext& ctx, ResourceType type, std::string_view id,
+using internal::ApplyIndexDiff;
+using internal::EtagListMatches;
+using internal::NotFound;
+using internal::WithRetry;
+
+Response Service::Patch(const RequestContext& ctx, ResourceType type, std::string_view id_text,
                         std::string_view body, const PatchParams& params) {
-  return Error(Status::NotImplemented("PATCH is not supported yet by this version of scimd"));
+  auto id = ResourceId::Parse(id_text);
+  if (!id.ok()) return Error(NotFound(type, id_text));
+  auto json = Json::Parse(body);
+  if (!json.ok()) return Error(json.status());
+  auto ops = ParsePatchRequest(*json);
+  if (!ops.ok()) return Error(ops.status());
+  auto projection = ParseProjection(type, params.attributes, params.excluded_attributes);
+  if (!projection.ok()) return Error(projection.status());
+
+  StoredHeader header;
+  std::string value;
+  Status s = WithRetry([&]() -> Status {
+    auto txn = store_.Begin(ctx.tenant);
+    auto old_value = txn->GetResourceForUpdate(type, *id);
+    if (!old_value.ok()) {
+      return old_value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
+                                                            : old_value.status();
+    }
+    SCIMD_ASSIGN_OR_RETURN(auto old_split, SplitStored(*old_value));
+    const StoredHeader old_header = old_split.first;
+    if (!params.if_match.empty() &&
+        !EtagListMatches(params.if_match, WeakEtag(old_header.version))) {
+      return Status::PreconditionFailed("If-Match does not match the current version " +
+                                        WeakEtag(old_header.version));
+    }
+    SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
+    SCIMD_ASSIGN_OR_RETURN(PatchOutcome outcome,
+                           ApplyPatch(type, old_attrs, *ops, ctx.settings.decode));
+
+    // Membership: each change costs O(members it names), in request order.
+    bool members_changed = false;
+    for (auto& change : outcome.members) {
+      switch (change.kind) {
+        case MemberChange::Kind::kRemoveAll: {
+          SCIMD_ASSIGN_OR_RETURN(uint64_t n, store_.CountMembers(ctx.tenant, *id));
+          SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
+          members_changed = members_changed || n > 0;
+          break;
+        }
+        case MemberChange::Kind::kRemove:
+          for (const auto& member : change.ids) {
+            SCIMD_ASSIGN_OR_RETURN(bool removed, txn->RemoveMember(*id, member));
+            members_changed = members_changed || removed;
+          }
+          break;
+        case MemberChange::Kind::kAdd: {
+          size_t added = 0;
+          SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, *id, change.members, &added));
+          members_changed = members_changed || added > 0;
+          break;
+        }
+      }
+    }
+    if (outcome.attrs_changed) {
+      SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs),
+                                           IndexEntriesOf(type, outcome.attrs), outcome.attrs));
+    }
+    header = old_header;
+    if (!outcome.attrs_changed && !members_changed) {
+      value = *old_value;  // nothing changed: no write, no new version
+      return Status::Ok();
+    }
+    header.version = old_header.version + 1;
+    header.modified_us = NowMicros();
+    value = EncodeStored(header, outcome.attrs);
+    SCIMD_RETURN_IF_ERROR(txn->PutResource(type, *id, value));
+    return txn->Commit();
+  });
+  if (!s.ok()) return Error(s);
+
+  if (params.prefer_minimal || ctx.settings.patch_no_content) {
+    Response r;
+    r.status = 204;
+    r.headers.emplace_back("ETag", WeakEtag(header.version));
+    return r;
+  }
+  const auto split = SplitStored(value);
+  return RenderOne(ctx, type, *id, header, split->second, *projection, 200);
 }
 
 }  // namespace scimd::core

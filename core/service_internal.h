@@ -1,0 +1,44 @@
+// Pieces shared by the files that implement core::Service (service.cc, service_patch.cc).
+// Not part of core's interface.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/resource.h"
+#include "core/service.h"
+#include "core/status.h"
+#include "core/store.h"
+
+namespace scimd::core::internal {
+
+inline constexpr std::string_view kContentType = "application/scim+json";
+// Members rendered per piece of a streamed group body (~100 bytes each: ~64 KiB).
+inline constexpr size_t kMembersPerPiece = 512;
+// Groups whose membership is at most this size are sent with Content-Length in one
+// piece; larger ones stream.
+inline constexpr uint64_t kInlineMemberLimit = 2048;
+// Upward walk bound when checking nested groups for cycles.
+inline constexpr size_t kMaxNestingVisits = 10000;
+// Lock-race retries (see WithRetry): plain yields first, then sleeps that double up to
+// kMaxBusyPauseMicros, until kBusyRetryDeadline has passed (then 503 + Retry-After).
+// 32 clients each adding 1,000 members to one group queue up for ~32 transactions of a
+// few milliseconds each, well within the deadline.
+inline constexpr int kBusyYields = 8;
+inline constexpr int64_t kMaxBusyPauseMicros = 2000;
+inline constexpr auto kBusyRetryDeadline = std::chrono::seconds(10);
+
+Response JsonResponse(int status, std::string body);
+// Runs `fn` (which builds and commits one transaction) until it does not lose a lock race.
+Status WithRetry(const std::function<Status()>& fn);
+Status NotFound(ResourceType type, std::string_view id);
+// Whether an If-Match / If-None-Match header value lists `etag` (or is "*").
+bool EtagListMatches(std::string_view header, const std::string& etag);
+// Applies the difference between a resource's old and new index entries.
+Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
+                      const IndexEntries& old_entries, const IndexEntries& new_entries,
+                      const Json& new_attrs);
+
+}  // namespace scimd::core::internal
