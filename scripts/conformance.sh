@@ -26,8 +26,9 @@ BUILD_DIR="$(cd "${1:-${REPO_ROOT}/build}" 2>/dev/null && pwd)" || {
 }
 readonly BUILD_DIR
 readonly SHARED_DIR="${SCIMD_SHARED_DIR:-${REPO_ROOT}/../shared}"
-readonly COLLECTION="${SHARED_DIR}/conformance/ms-scim-reference.postman_collection.json"
-readonly ENV_TEMPLATE="${SHARED_DIR}/conformance/ms-scim-reference.postman_environment.template.json"
+readonly SUITE_DIR="${SHARED_DIR}/conformance"
+readonly COLLECTION="${SUITE_DIR}/ms-scim-reference.postman_collection.json"
+readonly ENV_TEMPLATE="${SUITE_DIR}/ms-scim-reference.postman_environment.template.json"
 readonly BASELINE_FILE="${SCIMD_CONFORMANCE_BASELINE:-${REPO_ROOT}/tests/conformance/baseline.txt}"
 readonly REPORT_COPY="${SCIMD_CONFORMANCE_REPORT-${BUILD_DIR}/conformance-report.json}"
 readonly NEWMAN="${REPO_ROOT}/node_modules/.bin/newman"
@@ -114,7 +115,8 @@ fs.writeFileSync(process.env.OUT_DIR + "/env.json", JSON.stringify(env), {mode: 
 
 const suite = JSON.parse(fs.readFileSync(process.env.SUITE, "utf8"));
 const from = /postman\.setEnvironmentVariable\("token",\s*jsonData\.token\);/;
-const to = "if (jsonData && jsonData.token) postman.setEnvironmentVariable(\"token\", jsonData.token);";
+const to = "if (jsonData && jsonData.token) " +
+           "postman.setEnvironmentVariable(\"token\", jsonData.token);";
 let guarded = 0;
 (function walk(items) {
   for (const it of items || []) {
@@ -179,14 +181,17 @@ for (const ex of report.run.executions) {
     if (a.error) lines.push(`  FAIL [${code}] ${name} :: ${a.assertion} -- ${a.error.message}`);
   }
   for (const s of (ex.testScript || []).concat(ex.prereqScript || [])) {
-    if (s.error) lines.push(`  ERR  [${code}] ${name} :: script ${s.error.name}: ${s.error.message}`);
+    if (s.error) {
+      lines.push(`  ERR  [${code}] ${name} :: script ${s.error.name}: ${s.error.message}`);
+    }
   }
   if (ex.requestError) lines.push(`  ERR  ${name} :: request: ${ex.requestError.message}`);
 }
-console.log(`conformance: ${lines.length ? "failing assertions and script errors" : "no failures"}` +
-            (lines.length ? ` (${lines.length}):` : ""));
+console.log(lines.length ? `conformance: failing assertions and script errors (${lines.length}):`
+                         : "conformance: no failures");
 for (const l of lines) console.log(env.SCIMD_TOKEN ? l.split(env.SCIMD_TOKEN).join("***") : l);
-console.log(`conformance: requests ${stats.requests.total} (${stats.requests.failed} failed to send), ` +
+console.log(`conformance: requests ${stats.requests.total} ` +
+            `(${stats.requests.failed} failed to send), ` +
             `assertions ${total}: ${passed} passed, ${failed} failed, ` +
             `test scripts with errors ${stats.testScripts.failed}`);
 const baseline = Number(env.BASELINE_N);
