@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/auth.h"
+#include "core/bulk.h"
 #include "core/json.h"
 #include "core/schema.h"
 
@@ -207,6 +208,11 @@ Response ScimRouter::Route(const HttpRequest& request) {
     if (EqualsCi(endpoint, "Me")) {
       return core::Service::Error(Status::NotImplemented(
           "/Me is not supported: tokens belong to tenants (provisioning clients), not users"));
+    }
+    if (EqualsCi(endpoint, "Bulk")) {
+      if (segments.size() > 1) return core::Service::Error(Status::NotFound("no such endpoint"));
+      if (method != "POST") return MethodNotAllowed(method, "POST");
+      return core::RunBulk(service_, ctx, request.body, core::BulkLimits{});
     }
     return core::Service::Error(Status::NotImplemented(
         "/" + std::string(endpoint) + " is not supported yet by this version of scimd"));
