@@ -1,0 +1,66 @@
+#include "core/filter_ast.h"
+
+#include "core/json.h"
+
+namespace scimd::core {
+
+std::string_view CompareOpName(CompareOp op) {
+  switch (op) {
+    case CompareOp::kEq: return "eq";
+    case CompareOp::kNe: return "ne";
+    case CompareOp::kCo: return "co";
+    case CompareOp::kSw: return "sw";
+    case CompareOp::kEw: return "ew";
+    case CompareOp::kGt: return "gt";
+    case CompareOp::kGe: return "ge";
+    case CompareOp::kLt: return "lt";
+    case CompareOp::kLe: return "le";
+  }
+  return "?";
+}
+
+std::string AstPath::ToString() const {
+  std::string out;
+  if (!urn.empty()) out = urn + ":";
+  out += attr;
+  if (!sub.empty()) out += "." + sub;
+  return out;
+}
+
+std::string AstLiteral::ToString() const {
+  switch (kind) {
+    case Kind::kString: {
+      std::string out;
+      AppendJsonString(out, text);
+      return out;
+    }
+    case Kind::kNumber: return text;
+    case Kind::kTrue: return "true";
+    case Kind::kFalse: return "false";
+    case Kind::kNull: return "null";
+  }
+  return "?";
+}
+
+std::string AstNode::ToString() const {
+  switch (kind) {
+    case Kind::kCompare:
+      return "(" + path.ToString() + " " + std::string(CompareOpName(op)) + " " +
+             value.ToString() + ")";
+    case Kind::kPresent: return "(" + path.ToString() + " pr)";
+    case Kind::kAnd:
+    case Kind::kOr: {
+      std::string out = "(";
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out += kind == Kind::kAnd ? " and " : " or ";
+        out += children[i]->ToString();
+      }
+      return out + ")";
+    }
+    case Kind::kNot: return "not" + children[0]->ToString();
+    case Kind::kValuePath: return path.ToString() + "[" + children[0]->ToString() + "]";
+  }
+  return "?";
+}
+
+}  // namespace scimd::core

@@ -1,0 +1,59 @@
+#include "core/filter_bound.h"
+
+#include <cstdio>
+
+#include "core/filter_datetime.h"
+#include "core/json.h"
+
+namespace scimd::core {
+
+std::string BoundPath::ToString() const {
+  if (relative) return sub;
+  std::string out;
+  if (!schema.empty()) out = schema + ":";
+  out += attr;
+  if (!sub.empty()) out += "." + sub;
+  return out;
+}
+
+std::string BoundPath::IndexPath() const { return sub.empty() ? attr : attr + "." + sub; }
+
+std::string BoundValue::ToString() const {
+  std::string out;
+  switch (kind) {
+    case Kind::kString: AppendJsonString(out, string); break;
+    case Kind::kBoolean: out = boolean ? "true" : "false"; break;
+    case Kind::kInteger: out = std::to_string(integer); break;
+    case Kind::kDecimal: {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.17g", decimal);
+      out = buf;
+      break;
+    }
+    case Kind::kDateTime: AppendJsonString(out, FormatDateTimeMicros(integer)); break;
+  }
+  return out;
+}
+
+std::string BoundNode::ToString() const {
+  switch (kind) {
+    case Kind::kCompare:
+      return "(" + path.ToString() + " " + std::string(CompareOpName(op)) + " " +
+             value.ToString() + ")";
+    case Kind::kPresent: return "(" + path.ToString() + " pr)";
+    case Kind::kAnd:
+    case Kind::kOr: {
+      std::string out = "(";
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out += kind == Kind::kAnd ? " and " : " or ";
+        out += children[i]->ToString();
+      }
+      return out + ")";
+    }
+    case Kind::kNot: return "not" + children[0]->ToString();
+    case Kind::kValuePath: return path.ToString() + "[" + children[0]->ToString() + "]";
+  }
+  return "?";
+}
+
+}  // namespace scimd::core
