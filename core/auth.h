@@ -21,6 +21,10 @@ struct IssuedToken {
 };
 IssuedToken MakeToken(TenantId tenant);
 
+// A salted, slow hash of a user's password (Argon2id via libsodium's crypto_pwhash_str,
+// parameters in auth.cc), for storage. InvalidValue for an over-long password.
+Result<std::string> HashPassword(std::string_view password);
+
 // Resolves `authorization` ("Bearer <token>") to its token record. Unauthorized (401)
 // for a missing, malformed or unknown token; IoError if the store failed.
 Result<TokenRecord> Authenticate(Store& store, std::string_view authorization);

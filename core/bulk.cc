@@ -124,8 +124,10 @@ void ParseOperation(Json& json, BulkOperation& op) {
   op.id = std::move(parsed->id);
   const bool is_post = op.method == BulkMethod::kPost;
   if (is_post && !op.id.empty()) {
-    fail(Status::InvalidValue(label + ": POST takes a resource type endpoint path such as "
-                              "/Users, not " + Quote(path->as_string())));
+    fail(Status::InvalidValue(label +
+                              ": POST takes a resource type endpoint path such as "
+                              "/Users, not " +
+                              Quote(path->as_string())));
   } else if (!is_post && op.id.empty()) {
     fail(Status::InvalidValue(label + ": " + op.method_text +
                               " needs the path of one resource, such as /Users/{id}"));
@@ -193,8 +195,7 @@ std::vector<std::vector<size_t>> Cycles(const std::vector<std::vector<size_t>>& 
         on_stack[w] = false;
         component.push_back(w);
       } while (w != v);
-      const bool self_loop =
-          std::find(deps[v].begin(), deps[v].end(), v) != deps[v].end();
+      const bool self_loop = std::find(deps[v].begin(), deps[v].end(), v) != deps[v].end();
       if (component.size() > 1 || self_loop) {
         std::sort(component.begin(), component.end());
         cycles.push_back(std::move(component));
@@ -251,8 +252,7 @@ void CollectBulkIdRefs(const Json& value, std::vector<std::string>& out) {
   for (auto& f : found) out.push_back(std::move(f));
 }
 
-void SubstituteBulkIds(Json& value,
-                       const std::unordered_map<std::string, std::string>& created) {
+void SubstituteBulkIds(Json& value, const std::unordered_map<std::string, std::string>& created) {
   std::vector<Json*> todo = {&value};
   while (!todo.empty()) {
     Json* v = todo.back();
@@ -286,8 +286,7 @@ std::string BulkErrorBody(int status, std::string_view scim_type, std::string_vi
 Result<BulkRequest> ParseBulkRequest(std::string_view body, const BulkLimits& limits) {
   // RFC 7644 §3.7.4: 413 naming the limit that was exceeded.
   if (body.size() > limits.max_payload_bytes) {
-    return Status::PayloadTooLarge("The size of the bulk request (" +
-                                   std::to_string(body.size()) +
+    return Status::PayloadTooLarge("The size of the bulk request (" + std::to_string(body.size()) +
                                    " bytes) exceeds maxPayloadSize (" +
                                    std::to_string(limits.max_payload_bytes) + ")");
   }
@@ -430,9 +429,8 @@ std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execut
         if (dep.status >= 400 || dep.created_id.empty()) {
           result = Failure(409, "",
                            "bulkId " + Quote(ops[d].bulk_id) +
-                               " cannot be resolved: the POST that defines it (" +
-                               OpLabel(d) + ") failed with status " +
-                               std::to_string(dep.status));
+                               " cannot be resolved: the POST that defines it (" + OpLabel(d) +
+                               ") failed with status " + std::to_string(dep.status));
           break;
         }
       }

@@ -42,10 +42,10 @@ struct BulkOperation {
   size_t index = 0;         // position in the request
   std::string method_text;  // canonical upper case when valid, else as sent
   BulkMethod method = BulkMethod::kPost;
-  std::string bulk_id;      // empty when absent
-  std::string version;      // sent as If-Match
+  std::string bulk_id;  // empty when absent
+  std::string version;  // sent as If-Match
   ResourceType type = ResourceType::kUser;
-  std::string id;           // target of PUT/PATCH/DELETE; may be "bulkId:X"
+  std::string id;  // target of PUT/PATCH/DELETE; may be "bulkId:X"
   Json data;
   std::vector<std::string> refs;  // bulkIds referenced by `id` and `data`, deduplicated
   Status error;                   // non-OK: fails with this status, never runs

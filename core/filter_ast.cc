@@ -57,7 +57,7 @@ std::string AstNode::ToString() const {
       }
       return out + ")";
     }
-    case Kind::kNot: return "not" + children[0]->ToString();
+    case Kind::kNot: return "not " + children[0]->ToString();
     case Kind::kValuePath: return path.ToString() + "[" + children[0]->ToString() + "]";
   }
   return "?";

@@ -50,7 +50,7 @@ std::string BoundNode::ToString() const {
       }
       return out + ")";
     }
-    case Kind::kNot: return "not" + children[0]->ToString();
+    case Kind::kNot: return "not " + children[0]->ToString();
     case Kind::kValuePath: return path.ToString() + "[" + children[0]->ToString() + "]";
   }
   return "?";

@@ -324,6 +324,7 @@ class Patcher {
   Json& attrs() { return attrs_; }
   std::vector<MemberChange>& members() { return members_; }
   std::optional<std::string>& password() { return password_; }
+  bool password_changed() const { return password_changed_; }
 
  private:
   Status ApplyNoPath(const PatchOperation& op) {
@@ -388,6 +389,7 @@ class Patcher {
       return ApplyMembers(op, p, raw_value, has_value);
     }
     if (p.attr != nullptr && p.attr->name == "password" && p.extension == nullptr) {
+      password_changed_ = true;
       if (op == Op::kRemove || IsEmptyValue(raw_value)) {
         password_.reset();
         return Status::Ok();
@@ -648,6 +650,7 @@ class Patcher {
   Json attrs_;
   std::vector<MemberChange> members_;
   std::optional<std::string> password_;
+  bool password_changed_ = false;
 };
 
 }  // namespace
@@ -717,6 +720,7 @@ Result<PatchOutcome> ApplyPatch(ResourceType type, const Json& attrs,
   out.attrs = std::move(in.attrs);
   out.members = std::move(patcher.members());
   out.password = std::move(patcher.password());
+  out.password_changed = patcher.password_changed();
   return out;
 }
 

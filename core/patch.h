@@ -40,7 +40,8 @@ struct MemberChange {
 struct PatchOutcome {
   Json attrs;                          // the patched attributes, validated and canonical
   std::vector<MemberChange> members;   // Groups only
-  std::optional<std::string> password; // set by the patch (write-only; never stored as is)
+  bool password_changed = false;       // the patch set or removed the password
+  std::optional<std::string> password; // the new one (nullopt: removed); never stored as is
   bool attrs_changed = false;          // attrs differ from the input attributes
 };
 

@@ -45,15 +45,18 @@ Result<InputResource> DecodeInput(ResourceType type, const Json& body, const Dec
 Result<std::vector<MemberRef>> DecodeMembers(const Json& value);
 
 // The stored value of a resource: a fixed header, then the canonical attributes as JSON.
-//   byte 0       format version (1)       -- do not change the meaning of version 1
+//   byte 0       format: 1 = no password hash, 2 = with one -- do not change their meaning
 //   bytes 1-8    version, uint64 big-endian (meta.version; bumped on every change)
 //   bytes 9-16   created, int64 big-endian microseconds since the Unix epoch
 //   bytes 17-24  lastModified, same encoding
-//   bytes 25-    JSON object text of the attributes
+//   format 2:    2 bytes big-endian length N, then N bytes of password hash (the
+//                libsodium crypto_pwhash_str text: algorithm, parameters, salt, hash)
+//   then         JSON object text of the attributes
 struct StoredHeader {
   uint64_t version = 0;
   int64_t created_us = 0;
   int64_t modified_us = 0;
+  std::string password_hash;  // empty: no password (never rendered)
 };
 inline constexpr size_t kStoredHeaderBytes = 25;
 std::string EncodeStored(const StoredHeader& header, const Json& attrs);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/auth.h"
 #include "core/limits.h"
 #include "core/schema.h"
 #include "core/service_internal.h"
@@ -360,7 +361,12 @@ Response Service::Create(const RequestContext& ctx, ResourceType type, std::stri
 
   const ResourceId id = ResourceId::Generate();
   const int64_t now = NowMicros();
-  const StoredHeader header{1, now, now};
+  StoredHeader header{1, now, now, ""};
+  if (in.password && !in.password->empty()) {
+    auto hash = HashPassword(*in.password);
+    if (!hash.ok()) return Error(hash.status());
+    header.password_hash = std::move(hash).value();
+  }
   const std::string value = EncodeStored(header, in.attrs);
   const IndexEntries entries = IndexEntriesOf(type, in.attrs);
 
@@ -417,6 +423,14 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
   if (!input.ok()) return Error(input.status());
   InputResource& in = *input;
   const IndexEntries entries = IndexEntriesOf(type, in.attrs);
+  // A PUT without a password keeps the stored one: clients (Okta) replace users without
+  // resending the write-only password, and clearing it would be a surprise.
+  std::optional<std::string> new_hash;
+  if (in.password && !in.password->empty()) {
+    auto hash = HashPassword(*in.password);
+    if (!hash.ok()) return Error(hash.status());
+    new_hash = std::move(hash).value();
+  }
 
   StoredHeader header;
   std::string value;
@@ -448,7 +462,8 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
     }
     std::string new_json = in.attrs.Serialize();
     header = old_header;
-    if (members_changed || new_json != old_split.second) {
+    if (new_hash) header.password_hash = *new_hash;
+    if (members_changed || new_json != old_split.second || new_hash) {
       header.version = old_header.version + 1;
       header.modified_us = NowMicros();
     }

@@ -1,5 +1,6 @@
 // Service::Patch: RFC 7644 §3.5.2 on top of the PATCH engine (core/patch.h). The whole
 // request is one transaction: any failing operation leaves the resource untouched.
+#include "core/auth.h"
 #include "core/patch.h"
 #include "core/service.h"
 #include "core/service_internal.h"
@@ -24,6 +25,8 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
 
   StoredHeader header;
   std::string value;
+  std::optional<std::string> new_hash;  // computed once, outside the retry loop
+  bool hashed = false;
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
     auto old_value = txn->GetResourceForUpdate(type, *id);
@@ -71,7 +74,14 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
                                            IndexEntriesOf(type, outcome.attrs), outcome.attrs));
     }
     header = old_header;
-    if (!outcome.attrs_changed && !members_changed) {
+    if (outcome.password_changed) {
+      if (outcome.password && !hashed) {
+        SCIMD_ASSIGN_OR_RETURN(new_hash, HashPassword(*outcome.password));
+        hashed = true;
+      }
+      header.password_hash = outcome.password ? *new_hash : std::string();
+    }
+    if (!outcome.attrs_changed && !members_changed && !outcome.password_changed) {
       value = *old_value;  // nothing changed: no write, no new version
       return Status::Ok();
     }

@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include <sodium.h>
+
 #include "core/auth.h"
 #include "core/ids.h"
 #include "core/simple_filter.h"
@@ -115,6 +117,26 @@ TEST(AuthTest, TokensAreRandomAndStoredAsHash) {
   EXPECT_EQ(a.record.tenant, 7u);
   EXPECT_EQ(a.token.find(a.record.hash), std::string::npos);
   EXPECT_EQ(a.token.substr(6, 16), a.record.token_id);
+}
+
+}  // namespace
+}  // namespace scimd::core
+
+namespace scimd::core {
+namespace {
+
+TEST(AuthTest, PasswordsAreStoredAsSaltedArgon2idHashes) {
+  ASSERT_TRUE(InitCrypto().ok());
+  auto a = HashPassword("correct horse");
+  auto b = HashPassword("correct horse");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->rfind("$argon2id$", 0), 0u);
+  EXPECT_NE(*a, *b);  // salted
+  EXPECT_EQ(a->find("correct horse"), std::string::npos);
+  EXPECT_EQ(crypto_pwhash_str_verify(a->c_str(), "correct horse", 13), 0);
+  EXPECT_NE(crypto_pwhash_str_verify(a->c_str(), "wrong", 5), 0);
+  EXPECT_FALSE(HashPassword(std::string(5000, 'x')).ok());
 }
 
 }  // namespace

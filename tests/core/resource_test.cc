@@ -104,7 +104,7 @@ TEST(ResourceTest, IndexTermsAreDerivedFromTheResource) {
 
 TEST(ResourceTest, StoredCodecRoundTrip) {
   Json attrs = ParseOk(R"({"schemas":["s"],"userName":"u"})");
-  StoredHeader h{42, 1700000000123456, 1700000000999999};
+  StoredHeader h{42, 1700000000123456, 1700000000999999, ""};
   const std::string v = EncodeStored(h, attrs);
   auto split = SplitStored(v);
   ASSERT_TRUE(split.ok());
@@ -113,13 +113,23 @@ TEST(ResourceTest, StoredCodecRoundTrip) {
   EXPECT_EQ(split->first.modified_us, 1700000000999999);
   EXPECT_EQ(split->second, attrs.Serialize());
   EXPECT_FALSE(SplitStored("x").ok());
+  // Format 2 carries a password hash between the header and the JSON.
+  StoredHeader with_pw{7, 1, 2, "$argon2id$v=19$m=1024,t=2,p=1$c2FsdA$aGFzaA"};
+  const std::string v2 = EncodeStored(with_pw, attrs);
+  EXPECT_EQ(v2[0], 2);
+  auto split2 = SplitStored(v2);
+  ASSERT_TRUE(split2.ok());
+  EXPECT_EQ(split2->first.password_hash, with_pw.password_hash);
+  EXPECT_EQ(split2->first.version, 7u);
+  EXPECT_EQ(split2->second, attrs.Serialize());
+  EXPECT_FALSE(SplitStored(v2.substr(0, 30)).ok());
   EXPECT_FALSE(SplitStored(std::string(30, '\x02')).ok());
 }
 
 TEST(ResourceTest, RenderFastPathEqualsProjectedPathWithoutProjection) {
   Json attrs = ParseOk(R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","name":{"givenName":"g","familyName":"f"}})");
   const ResourceId id = ResourceId::Generate();
-  StoredHeader h{3, 0, 1000};
+  StoredHeader h{3, 0, 1000, ""};
   std::string fast;
   RenderResource(ResourceType::kUser, id, h, attrs.Serialize(), "http://h/scim/v2", Projection{},
                  fast);

@@ -1,6 +1,8 @@
 // Process life cycle: durability across kill -9, graceful SIGTERM, scimctl against a
 // running server, the demo tenant of `make run`.
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/scim_fixture.h"
@@ -86,6 +88,35 @@ TEST_F(LifecycleTest, UnknownAttributesCanBeIgnoredPerTenant) {
   HttpResult r = Post("/Users", R"({"userName":"u1","adreses":[]})");
   EXPECT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.body.find("adreses"), std::string::npos);
+}
+
+// Every byte the server wrote to its data directory, concatenated.
+std::string ReadDataDir(const std::string& dir) {
+  std::string all;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream f(e.path(), std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  return all;
+}
+
+TEST_F(LifecycleTest, PasswordsAreStoredOnlyAsSaltedHashes) {
+  const std::string id = CreateUser("pw.user", R"(,"password":"Plaintext-Secret-1")");
+  HttpResult patched = client_->Send(
+      "PATCH", "/scim/v2/Users/" + id,
+      R"({"Operations":[{"op":"replace","path":"password","value":"Plaintext-Secret-2"}]})", Auth());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.body.find("Plaintext"), std::string::npos);
+  EXPECT_EQ(patched.body.find("password"), std::string::npos);
+  // A PUT without a password keeps it; the version moved on for the password change.
+  ASSERT_EQ(Put("/Users/" + id, R"({"userName":"pw.user","title":"t"})").status, 200);
+  EXPECT_EQ(Get("/Users/" + id + "?attributes=password").body.find("Plaintext"), std::string::npos);
+  StopServer();
+  const std::string bytes = ReadDataDir(data_);
+  EXPECT_EQ(bytes.find("Plaintext-Secret"), std::string::npos);
+  EXPECT_NE(bytes.find("$argon2id$"), std::string::npos);
+  StartServer();
 }
 
 TEST(DemoTenantTest, FirstStartCreatesDemoTenantAndPrintsUrlAndTokenOnce) {
