@@ -17,8 +17,8 @@ std::string Request(const std::string& operations, const std::string& extra = ""
 }
 
 std::string UserPost(const std::string& bulk_id, const std::string& extra = "") {
-  return R"({"method":"POST","path":"/Users","bulkId":")" + bulk_id +
-         R"(","data":{"userName":")" + bulk_id + "\"" + extra + "}}";
+  return R"({"method":"POST","path":"/Users","bulkId":")" + bulk_id + R"(","data":{"userName":")" +
+         bulk_id + "\"" + extra + "}}";
 }
 
 std::string GroupPost(const std::string& bulk_id, const std::vector<std::string>& members) {
@@ -53,8 +53,8 @@ TEST(BulkParseTest, EnvelopeErrors) {
                              "Operations":[]})")
                   .Is(Status::Code::kInvalidValue));
   EXPECT_TRUE(ParseError(std::string(kHead) + R"("x":1})").Is(Status::Code::kInvalidSyntax));
-  EXPECT_TRUE(ParseError(std::string(kHead) + R"("Operations":{}})")
-                  .Is(Status::Code::kInvalidSyntax));
+  EXPECT_TRUE(
+      ParseError(std::string(kHead) + R"("Operations":{}})").Is(Status::Code::kInvalidSyntax));
   EXPECT_TRUE(ParseError(Request("1")).Is(Status::Code::kInvalidSyntax));
   for (const char* bad : {"0", "-1", "\"1\"", "1.5", "true"}) {
     Status s = ParseError(Request("", std::string(R"("failOnErrors":)") + bad + ","));
@@ -86,12 +86,10 @@ TEST(BulkParseTest, DuplicateBulkIdsRejectTheRequest) {
 TEST(BulkParseTest, LimitsGive413NamingTheLimit) {
   BulkLimits limits;
   limits.max_operations = 2;
-  Status s = ParseError(Request(UserPost("a") + "," + UserPost("b") + "," + UserPost("c")),
-                        limits);
+  Status s = ParseError(Request(UserPost("a") + "," + UserPost("b") + "," + UserPost("c")), limits);
   EXPECT_TRUE(s.Is(Status::Code::kPayloadTooLarge));
   EXPECT_NE(s.detail().find("maxOperations (2)"), std::string::npos) << s.detail();
-  EXPECT_EQ(MustParse(Request(UserPost("a") + "," + UserPost("b")), limits).operations.size(),
-            2u);
+  EXPECT_EQ(MustParse(Request(UserPost("a") + "," + UserPost("b")), limits).operations.size(), 2u);
 
   limits = BulkLimits{};
   const std::string body = Request(UserPost("a"));
@@ -106,17 +104,17 @@ TEST(BulkParseTest, LimitsGive413NamingTheLimit) {
 }
 
 TEST(BulkParseTest, InvalidOperationsFailAloneWithoutFailingTheRequest) {
-  BulkRequest r = MustParse(Request(
-      R"({"method":"GET","path":"/Users/x"},)"                            // 0 method
-      R"({"path":"/Users/x"},)"                                           // 1 no method
-      R"({"method":"POST","path":"/Users","data":{}},)"                   // 2 no bulkId
-      R"({"method":"POST","path":"/Users/x","bulkId":"p","data":{}},)"    // 3 id on POST
-      R"({"method":"PUT","path":"/Users","data":{}},)"                    // 4 no id
-      R"({"method":"PUT","path":"/Users/x"},)"                            // 5 no data
-      R"({"method":"DELETE","path":"/Widgets/x"},)"                       // 6 bad endpoint
-      R"({"method":"DELETE","path":"/Users/x/y"},)"                       // 7 too deep
-      R"({"method":"PATCH","path":"/Groups/g","data":[]},)"               // 8 data not object
-      R"({"method":"DELETE","path":"/Groups/g/"})"));                     // 9 fine
+  BulkRequest r = MustParse(
+      Request(R"({"method":"GET","path":"/Users/x"},)"                          // 0 method
+              R"({"path":"/Users/x"},)"                                         // 1 no method
+              R"({"method":"POST","path":"/Users","data":{}},)"                 // 2 no bulkId
+              R"({"method":"POST","path":"/Users/x","bulkId":"p","data":{}},)"  // 3 id on POST
+              R"({"method":"PUT","path":"/Users","data":{}},)"                  // 4 no id
+              R"({"method":"PUT","path":"/Users/x"},)"                          // 5 no data
+              R"({"method":"DELETE","path":"/Widgets/x"},)"                     // 6 bad endpoint
+              R"({"method":"DELETE","path":"/Users/x/y"},)"                     // 7 too deep
+              R"({"method":"PATCH","path":"/Groups/g","data":[]},)"             // 8 data not object
+              R"({"method":"DELETE","path":"/Groups/g/"})"));                   // 9 fine
   ASSERT_EQ(r.operations.size(), 10u);
   for (size_t i = 0; i < 9; ++i) {
     EXPECT_FALSE(r.operations[i].error.ok()) << i;
@@ -166,8 +164,8 @@ TEST(BulkRefsTest, PathAndDataReferencesAreCollected) {
 // ---- plan and execution (with a fake executor) ----
 
 struct FakeRun {
-  std::vector<size_t> order;               // indices in execution order
-  std::vector<std::string> seen_data;      // data as the executor saw it, by execution
+  std::vector<size_t> order;           // indices in execution order
+  std::vector<std::string> seen_data;  // data as the executor saw it, by execution
   std::vector<std::string> seen_ids;
   std::vector<size_t> ran;
   std::vector<std::optional<BulkOpResult>> results;
@@ -198,9 +196,8 @@ void RunFake(BulkRequest& request, FakeRun& run) {
 }
 
 TEST(BulkExecuteTest, RequestOrderWhenNothingIsReferenced) {
-  BulkRequest r = MustParse(Request(UserPost("a") + "," +
-                                    R"({"method":"DELETE","path":"/Users/x"},)" +
-                                    UserPost("b")));
+  BulkRequest r = MustParse(
+      Request(UserPost("a") + "," + R"({"method":"DELETE","path":"/Users/x"},)" + UserPost("b")));
   FakeRun run;
   RunFake(r, run);
   EXPECT_EQ(run.order, (std::vector<size_t>{0, 1, 2}));
@@ -219,16 +216,14 @@ TEST(BulkExecuteTest, ForwardReferencesRunAfterTheirPostsAndAreSubstituted) {
   // Ready first: DELETE (2) and u1 (3) and u2 (4); then the group (1); then its PUT (0).
   EXPECT_EQ(run.order, (std::vector<size_t>{2, 3, 4, 1, 0}));
   EXPECT_EQ(run.ran, (std::vector<size_t>{0, 1, 2, 3, 4}));
-  EXPECT_EQ(run.seen_data[3],
-            R"({"displayName":"g","members":[{"value":"id0"},{"value":"id1"},)"
-            R"({"value":"literal"}]})");
+  EXPECT_EQ(run.seen_data[3], R"({"displayName":"g","members":[{"value":"id0"},{"value":"id1"},)"
+                              R"({"value":"literal"}]})");
   EXPECT_EQ(run.seen_ids[4], "id2");  // the PUT's path names the group's new id
   for (size_t i = 0; i < 5; ++i) EXPECT_LT(run.results[i]->status, 400) << i;
 }
 
 TEST(BulkExecuteTest, UnknownBulkIdFailsWith400AndOthersRun) {
-  BulkRequest r =
-      MustParse(Request(GroupPost("g", {"bulkId:nobody"}) + "," + UserPost("u")));
+  BulkRequest r = MustParse(Request(GroupPost("g", {"bulkId:nobody"}) + "," + UserPost("u")));
   FakeRun run;
   RunFake(r, run);
   EXPECT_EQ(run.order, (std::vector<size_t>{1}));
@@ -243,8 +238,7 @@ TEST(BulkExecuteTest, CyclesFailWith409AndTheirDependentsFailNamingTheBulkId) {
   // a <-> b is a cycle; c references a (not on the cycle); d references itself; e is free.
   BulkRequest r = MustParse(Request(
       GroupPost("a", {"bulkId:b"}) + "," + GroupPost("b", {"bulkId:a"}) + "," +
-      GroupPost("c", {"bulkId:a"}) + "," + GroupPost("d", {"bulkId:d"}) + "," +
-      UserPost("e")));
+      GroupPost("c", {"bulkId:a"}) + "," + GroupPost("d", {"bulkId:d"}) + "," + UserPost("e")));
   BulkPlan plan = PlanBulk(r);
   ASSERT_TRUE(plan.failed[0] && plan.failed[1] && plan.failed[3]);
   EXPECT_FALSE(plan.failed[2]);
@@ -268,10 +262,10 @@ TEST(BulkExecuteTest, CyclesFailWith409AndTheirDependentsFailNamingTheBulkId) {
 
 TEST(BulkExecuteTest, AnOperationBetweenTwoCyclesIsNotOnACycle) {
   // a <-> b; x references b; c <-> d and c references x.
-  BulkRequest r = MustParse(Request(
-      GroupPost("a", {"bulkId:b"}) + "," + GroupPost("b", {"bulkId:a"}) + "," +
-      GroupPost("x", {"bulkId:b"}) + "," + GroupPost("c", {"bulkId:d", "bulkId:x"}) + "," +
-      GroupPost("d", {"bulkId:c"})));
+  BulkRequest r = MustParse(
+      Request(GroupPost("a", {"bulkId:b"}) + "," + GroupPost("b", {"bulkId:a"}) + "," +
+              GroupPost("x", {"bulkId:b"}) + "," + GroupPost("c", {"bulkId:d", "bulkId:x"}) + "," +
+              GroupPost("d", {"bulkId:c"})));
   BulkPlan plan = PlanBulk(r);
   EXPECT_TRUE(plan.failed[0] && plan.failed[1] && plan.failed[3] && plan.failed[4]);
   EXPECT_FALSE(plan.failed[2]);
@@ -283,9 +277,9 @@ TEST(BulkExecuteTest, AnOperationBetweenTwoCyclesIsNotOnACycle) {
 }
 
 TEST(BulkExecuteTest, FailedPostFailsItsDependentsTransitively) {
-  BulkRequest r = MustParse(Request(
-      UserPost("u") + "," + GroupPost("g", {"bulkId:u"}) + "," +
-      R"({"method":"DELETE","path":"/Groups/bulkId:g"},)" + UserPost("v")));
+  BulkRequest r =
+      MustParse(Request(UserPost("u") + "," + GroupPost("g", {"bulkId:u"}) + "," +
+                        R"({"method":"DELETE","path":"/Groups/bulkId:g"},)" + UserPost("v")));
   FakeRun run;
   run.fail_bulk_ids = {"u"};
   RunFake(r, run);
@@ -299,8 +293,8 @@ TEST(BulkExecuteTest, FailedPostFailsItsDependentsTransitively) {
 }
 
 TEST(BulkExecuteTest, FailOnErrorsStopsAfterThatManyErrors) {
-  const std::string ops = UserPost("a") + "," + UserPost("b") + "," + UserPost("c") + "," +
-                          UserPost("d");
+  const std::string ops =
+      UserPost("a") + "," + UserPost("b") + "," + UserPost("c") + "," + UserPost("d");
   {
     BulkRequest r = MustParse(Request(ops, R"("failOnErrors":1,)"));
     FakeRun run;
@@ -326,9 +320,9 @@ TEST(BulkExecuteTest, FailOnErrorsStopsAfterThatManyErrors) {
 }
 
 TEST(BulkExecuteTest, InvalidOperationsCountAsErrorsInExecutionOrder) {
-  BulkRequest r = MustParse(
-      Request(UserPost("a") + R"(,{"method":"GET","path":"/Users/x"},)" + UserPost("b"),
-              R"("failOnErrors":1,)"));
+  BulkRequest r =
+      MustParse(Request(UserPost("a") + R"(,{"method":"GET","path":"/Users/x"},)" + UserPost("b"),
+                        R"("failOnErrors":1,)"));
   FakeRun run;
   RunFake(r, run);
   EXPECT_EQ(run.ran, (std::vector<size_t>{0, 1}));

@@ -43,7 +43,8 @@ class BulkTest : public ScimServerTest {
                                const std::vector<std::string>& members) {
     std::string s = R"({"method":"POST","path":"/Groups","bulkId":")" + bulk_id +
                     R"(","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],)"
-                    R"("displayName":")" + name + R"(","members":[)";
+                    R"("displayName":")" +
+                    name + R"(","members":[)";
     for (size_t i = 0; i < members.size(); ++i) {
       if (i > 0) s += ",";
       s += R"({"value":")" + members[i] + "\"}";
@@ -111,12 +112,12 @@ TEST_F(BulkTest, CreatesUsersAndAGroupReferencingThemByBulkId) {
 
 TEST_F(BulkTest, ForwardReferencesRunAfterThePostsTheyReference) {
   // The group and the employee come before the users they reference.
-  HttpResult r = PostBulk(
-      GroupPost("g", "Early", {"bulkId:u1", "bulkId:boss"}) + "," +
-      UserPost("u1", "employee",
-               R"(,"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":)"
-               R"({"manager":{"value":"bulkId:boss"}})") +
-      "," + UserPost("boss", "the.boss"));
+  HttpResult r =
+      PostBulk(GroupPost("g", "Early", {"bulkId:u1", "bulkId:boss"}) + "," +
+               UserPost("u1", "employee",
+                        R"(,"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":)"
+                        R"({"manager":{"value":"bulkId:boss"}})") +
+               "," + UserPost("boss", "the.boss"));
   std::vector<Json> ops = Ops(r);
   ASSERT_EQ(ops.size(), 3u) << r.body;
   // Reported in request order.
@@ -136,23 +137,24 @@ TEST_F(BulkTest, ForwardReferencesRunAfterThePostsTheyReference) {
 }
 
 TEST_F(BulkTest, CircularReferencesFailWith409AndCreateNothing) {
-  HttpResult r = PostBulk(GroupPost("a", "A", {"bulkId:b"}) + "," +
-                          GroupPost("b", "B", {"bulkId:a"}) + "," +
-                          GroupPost("c", "C", {"bulkId:a"}) + "," + UserPost("u", "free"));
+  HttpResult r =
+      PostBulk(GroupPost("a", "A", {"bulkId:b"}) + "," + GroupPost("b", "B", {"bulkId:a"}) + "," +
+               GroupPost("c", "C", {"bulkId:a"}) + "," + UserPost("u", "free"));
   std::vector<Json> ops = Ops(r);
   ASSERT_EQ(ops.size(), 4u) << r.body;
   ExpectOpError(ops[0], 409, "", "circular");
   ExpectOpError(ops[1], 409, "", "circular");
   ExpectOpError(ops[2], 409, "", "bulkId \"a\"");  // depends on the cycle
-  EXPECT_EQ(ops[0].Find("location"), nullptr);   // POST failure: no location
+  EXPECT_EQ(ops[0].Find("location"), nullptr);     // POST failure: no location
   EXPECT_EQ(Str(ops[3], "status"), "201");
   EXPECT_EQ(Int(Parse(Get("/Groups?count=0")), "totalResults"), 0);
 }
 
 TEST_F(BulkTest, UnknownBulkIdFailsThatOperationOnly) {
-  HttpResult r = PostBulk(GroupPost("g", "G", {"bulkId:ghost"}) + "," +
-                          R"({"method":"PUT","path":"/Users/bulkId:nobody","data":{"userName":"x"}},)" +
-                          UserPost("u", "real"));
+  HttpResult r =
+      PostBulk(GroupPost("g", "G", {"bulkId:ghost"}) + "," +
+               R"({"method":"PUT","path":"/Users/bulkId:nobody","data":{"userName":"x"}},)" +
+               UserPost("u", "real"));
   std::vector<Json> ops = Ops(r);
   ASSERT_EQ(ops.size(), 3u) << r.body;
   ExpectOpError(ops[0], 400, "invalidValue", "\"ghost\"");
@@ -172,9 +174,9 @@ TEST_F(BulkTest, OperationsReferencingAFailedPostFailWith409) {
 
 TEST_F(BulkTest, FailOnErrorsStopsAfterTheFirstError) {
   CreateUser("existing");
-  HttpResult r = PostBulk(UserPost("a", "first") + "," + UserPost("b", "existing") + "," +
-                              UserPost("c", "never"),
-                          R"("failOnErrors":1,)");
+  HttpResult r = PostBulk(
+      UserPost("a", "first") + "," + UserPost("b", "existing") + "," + UserPost("c", "never"),
+      R"("failOnErrors":1,)");
   std::vector<Json> ops = Ops(r);
   ASSERT_EQ(ops.size(), 2u) << r.body;  // the third is neither run nor reported
   EXPECT_EQ(Str(ops[0], "status"), "201");
@@ -211,16 +213,15 @@ TEST_F(BulkTest, MixedPostPutPatchDelete) {
   const std::string etag = Get("/Users/" + keep).Header("etag");
   // The ETag W/"1" as a JSON string value: W/\"1\".
   const std::string version = "W/\\\"" + etag.substr(3, etag.size() - 4) + "\\\"";
-  HttpResult r = PostBulk(
-      UserPost("n", "newbie") + "," +
-      R"({"method":"PUT","path":"/Users/)" + keep + R"(","version":")" + version +
-      R"(","data":{"userName":"kept","displayName":"Kept"}},)" +
-      R"({"method":"delete","path":"/Users/)" + gone + R"("},)" +
-      R"({"method":"PATCH","path":"/Users/bulkId:n","data":{"schemas":)"
-      R"(["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":)"
-      R"([{"op":"replace","path":"displayName","value":"Newbie"}]}},)" +
-      R"({"method":"PUT","path":"/Users/)" + keep + R"(","version":")" + version +
-      R"(","data":{"userName":"stale"}})");
+  HttpResult r = PostBulk(UserPost("n", "newbie") + "," + R"({"method":"PUT","path":"/Users/)" +
+                          keep + R"(","version":")" + version +
+                          R"(","data":{"userName":"kept","displayName":"Kept"}},)" +
+                          R"({"method":"delete","path":"/Users/)" + gone + R"("},)" +
+                          R"({"method":"PATCH","path":"/Users/bulkId:n","data":{"schemas":)"
+                          R"(["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":)"
+                          R"([{"op":"replace","path":"displayName","value":"Newbie"}]}},)" +
+                          R"({"method":"PUT","path":"/Users/)" + keep + R"(","version":")" +
+                          version + R"(","data":{"userName":"stale"}})");
   std::vector<Json> ops = Ops(r);
   ASSERT_EQ(ops.size(), 5u) << r.body;
   EXPECT_EQ(Str(ops[0], "status"), "201");
@@ -252,9 +253,9 @@ TEST_F(BulkTest, MixedPostPutPatchDelete) {
 }
 
 TEST_F(BulkTest, PathFormsAreLenient) {
-  HttpResult r = PostBulk(
-      R"({"method":"post","path":"users","bulkId":"a","data":{"userName":"lenient"}},)"
-      R"({"method":"DELETE","path":"/USERS/bulkId:a"})");
+  HttpResult r =
+      PostBulk(R"({"method":"post","path":"users","bulkId":"a","data":{"userName":"lenient"}},)"
+               R"({"method":"DELETE","path":"/USERS/bulkId:a"})");
   std::vector<Json> ops = Ops(r);
   ASSERT_EQ(ops.size(), 2u) << r.body;
   EXPECT_EQ(Str(ops[0], "method"), "POST");
@@ -264,12 +265,12 @@ TEST_F(BulkTest, PathFormsAreLenient) {
 }
 
 TEST_F(BulkTest, InvalidOperationsAreReportedAndTheRestRuns) {
-  HttpResult r = PostBulk(
-      R"({"method":"GET","path":"/Users/x"},)"
-      R"({"method":"POST","path":"/Users","data":{"userName":"nobulkid"}},)"
-      R"({"method":"POST","path":"/Widgets","bulkId":"w","data":{}},)"
-      R"({"method":"POST","path":"/Users","bulkId":"bad","data":{"userName":42}},)" +
-      UserPost("ok", "fine"));
+  HttpResult r =
+      PostBulk(R"({"method":"GET","path":"/Users/x"},)"
+               R"({"method":"POST","path":"/Users","data":{"userName":"nobulkid"}},)"
+               R"({"method":"POST","path":"/Widgets","bulkId":"w","data":{}},)"
+               R"({"method":"POST","path":"/Users","bulkId":"bad","data":{"userName":42}},)" +
+               UserPost("ok", "fine"));
   std::vector<Json> ops = Ops(r);
   ASSERT_EQ(ops.size(), 5u) << r.body;
   ExpectOpError(ops[0], 400, "invalidValue", "method");
