@@ -482,6 +482,12 @@ Result<Projection> ParseProjection(ResourceType type, std::string_view attribute
   return p;
 }
 
+bool Projection::WantsGroups() const {
+  const std::string path = ToLowerAscii(kUserSchema) + ":groups";
+  if (!include.empty() && !Selected(include, path, true, true)) return false;
+  return !Selected(exclude, path, true, false);
+}
+
 bool Projection::WantsMembers() const {
   const std::string path = ToLowerAscii(kGroupSchema) + ":members";
   if (!include.empty() && !Selected(include, path, true, true)) return false;

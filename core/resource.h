@@ -84,6 +84,8 @@ struct Projection {
   bool empty() const { return include.empty() && exclude.empty(); }
   // Whether a Group's members are rendered.
   bool WantsMembers() const;
+  // Whether a User's computed "groups" attribute is rendered.
+  bool WantsGroups() const;
 };
 Result<Projection> ParseProjection(ResourceType type, std::string_view attributes,
                                    std::string_view excluded_attributes);

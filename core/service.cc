@@ -347,9 +347,72 @@ Response Service::RenderOne(const RequestContext& ctx, ResourceType type, const 
     AttachBody(r, std::move(stream), *count <= kInlineMemberLimit);
     return r;
   }
+  if (type == ResourceType::kUser && projection.WantsGroups()) {
+    if (Status s = AppendUserGroups(ctx, id, head); !s.ok()) return Error(s);
+  }
   r.body = std::move(head);
   FinishResource(r.body);
   return r;
+}
+
+Status Service::AppendUserGroups(const RequestContext& ctx, const ResourceId& user,
+                                 std::string& out) {
+  // Direct groups from member_of, then their ancestors (indirect), breadth first with
+  // every group visited once and the walk bounded.
+  struct Found {
+    ResourceId id;
+    bool direct;
+  };
+  std::vector<Found> found;
+  auto seen = [&](const ResourceId& g) {
+    for (const auto& f : found) {
+      if (f.id == g) return true;
+    }
+    return false;
+  };
+  SCIMD_RETURN_IF_ERROR(store_.ScanMemberOf(ctx.tenant, user, [&](const ResourceId& g) {
+    found.push_back({g, true});
+    return found.size() < kMaxNestingVisits;
+  }));
+  for (size_t next = 0; next < found.size() && found.size() < kMaxNestingVisits; ++next) {
+    const ResourceId group = found[next].id;
+    SCIMD_RETURN_IF_ERROR(store_.ScanMemberOf(ctx.tenant, group, [&](const ResourceId& up) {
+      if (!seen(up)) found.push_back({up, false});
+      return found.size() < kMaxNestingVisits;
+    }));
+  }
+  if (found.empty()) return Status::Ok();
+  out += ",\"groups\":[";
+  bool first = true;
+  for (const auto& f : found) {
+    std::string display;
+    auto value = store_.GetResource(ctx.tenant, ResourceType::kGroup, f.id);
+    if (value.ok()) {
+      auto split = SplitStored(*value);
+      if (split.ok()) {
+        auto attrs = Json::Parse(split->second);
+        if (attrs.ok()) {
+          if (const Json* d = attrs->Find("displayName"); d != nullptr && d->is_string()) {
+            display = d->as_string();
+          }
+        }
+      }
+    } else if (!value.status().Is(Status::Code::kNotFound)) {
+      return value.status();
+    }
+    if (!first) out.push_back(',');
+    first = false;
+    const std::string gid = f.id.ToString();
+    out += "{\"value\":\"" + gid + "\",\"$ref\":";
+    AppendJsonString(out, ctx.base_url + "/Groups/" + gid);
+    if (!display.empty()) {
+      out += ",\"display\":";
+      AppendJsonString(out, display);
+    }
+    out += f.direct ? ",\"type\":\"direct\"}" : ",\"type\":\"indirect\"}";
+  }
+  out.push_back(']');
+  return Status::Ok();
 }
 
 Response Service::Create(const RequestContext& ctx, ResourceType type, std::string_view body) {
@@ -609,6 +672,9 @@ Response Service::List(const RequestContext& ctx, ResourceType type, const ListP
     BodyItem item;
     RenderResource(type, row.id, split->first, split->second, ctx.base_url, *projection,
                    item.head);
+    if (type == ResourceType::kUser && projection->WantsGroups()) {
+      if (Status s = AppendUserGroups(ctx, row.id, item.head); !s.ok()) return Error(s);
+    }
     if (members) {
       item.members_of = row.id;
       auto n = store_.CountMembers(ctx.tenant, row.id);

@@ -84,6 +84,9 @@ class Service {
                     std::vector<MemberRef>& members, size_t* added = nullptr);
   Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent,
                       const ResourceId& child);
+  // Appends `,"groups":[...]` (direct and indirect groups of a user, from member_of) to
+  // a rendered user, or nothing when it belongs to no group.
+  Status AppendUserGroups(const RequestContext& ctx, const ResourceId& user, std::string& out);
   Response RenderOne(const RequestContext& ctx, ResourceType type, const ResourceId& id,
                      const StoredHeader& header, std::string_view attrs_json,
                      const Projection& projection, int status);

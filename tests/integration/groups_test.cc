@@ -144,6 +144,37 @@ TEST_F(GroupsTest, NestedGroupsWithoutCycles) {
   EXPECT_TRUE(MemberIds(Parse(Get("/Groups/" + outer))).empty());
 }
 
+TEST_F(GroupsTest, UserGroupsAttributeIsComputedDirectAndIndirect) {
+  const std::string u = CreateUser("grouped");
+  EXPECT_EQ(Parse(Get("/Users/" + u)).Find("groups"), nullptr);  // in no group: unassigned
+  const std::string inner = CreateGroup("Inner Team", {u});
+  const std::string outer = CreateGroup("Whole Org", {inner});
+  Json user = Parse(Get("/Users/" + u));
+  const Json* groups = user.Find("groups");
+  ASSERT_NE(groups, nullptr) << Get("/Users/" + u).body;
+  ASSERT_EQ(groups->as_array().size(), 2u);
+  const Json& direct = groups->as_array()[0];
+  const Json& indirect = groups->as_array()[1];
+  EXPECT_EQ(Str(direct, "value"), inner);
+  EXPECT_EQ(Str(direct, "display"), "Inner Team");
+  EXPECT_EQ(Str(direct, "type"), "direct");
+  EXPECT_NE(Str(direct, "$ref").find("/Groups/" + inner), std::string::npos);
+  EXPECT_EQ(Str(indirect, "value"), outer);
+  EXPECT_EQ(Str(indirect, "type"), "indirect");
+  EXPECT_EQ(Parse(Get("/Users/" + u + "?excludedAttributes=groups")).Find("groups"), nullptr);
+  EXPECT_EQ(Parse(Get("/Users/" + u + "?attributes=userName")).Find("groups"), nullptr);
+  EXPECT_NE(Parse(Get("/Users/" + u + "?attributes=groups")).Find("groups"), nullptr);
+  Json list = Parse(Get("/Users?filter=userName%20eq%20%22grouped%22"));
+  EXPECT_NE(list.Find("Resources")->as_array()[0].Find("groups"), nullptr);
+  // groups is read-only: ignored on input.
+  HttpResult put = Put("/Users/" + u, R"({"userName":"grouped","groups":[{"value":"x"}]})");
+  ASSERT_EQ(put.status, 200);
+  EXPECT_EQ(Parse(put).Find("groups")->as_array().size(), 2u);
+  // Leaving the inner group removes both.
+  ASSERT_EQ(Put("/Groups/" + inner, R"({"displayName":"Inner Team"})").status, 200);
+  EXPECT_EQ(Parse(Get("/Users/" + u)).Find("groups"), nullptr);
+}
+
 TEST_F(GroupsTest, LargeGroupStreamsEveryMember) {
   constexpr int kMembers = 3000;  // above the inline limit: sent chunked
   std::vector<std::string> ids;
