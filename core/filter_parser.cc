@@ -342,7 +342,7 @@ class Parser {
 
   // attrExpr := attrPath "pr" | attrPath compareOp compValue | valuePath
   Result<std::unique_ptr<AstNode>> AttrExpr(bool in_brackets) {
-    if (tok_.kind != Token::Kind::kWord) {
+    if (tok_.kind != Token::Kind::kWord || AtWord("and") || AtWord("or")) {
       return FilterError(tok_.pos, "expected an attribute path, found " + Describe(tok_));
     }
     const Token path_tok = tok_;
