@@ -313,7 +313,8 @@ void KeepOnePrimary(Json& array, const std::vector<size_t>& touched) {
 
 class Patcher {
  public:
-  Patcher(ResourceType type, Json attrs) : type_(type), attrs_(std::move(attrs)) {}
+  Patcher(ResourceType type, Json attrs, const DecodeOptions& options)
+      : type_(type), attrs_(std::move(attrs)), options_(options) {}
 
   Status Apply(const PatchOperation& op) {
     if (op.path.empty()) return ApplyNoPath(op);
@@ -631,7 +632,7 @@ class Patcher {
         members_.push_back({MemberChange::Kind::kRemoveAll, {}, {}});
         return Status::Ok();
       }
-      SCIMD_ASSIGN_OR_RETURN(std::vector<MemberRef> refs, DecodeMembers(value));
+      SCIMD_ASSIGN_OR_RETURN(std::vector<MemberRef> refs, DecodeMembers(value, options_));
       MemberChange change;
       change.kind = MemberChange::Kind::kRemove;
       for (const auto& r : refs) change.ids.push_back(r.id);
@@ -641,13 +642,14 @@ class Patcher {
     if (!has_value) return Status::InvalidValue("adding members needs a \"value\"");
     if (op == Op::kReplace) members_.push_back({MemberChange::Kind::kRemoveAll, {}, {}});
     if (value.is_null() || (value.is_array() && value.as_array().empty())) return Status::Ok();
-    SCIMD_ASSIGN_OR_RETURN(std::vector<MemberRef> refs, DecodeMembers(value));
+    SCIMD_ASSIGN_OR_RETURN(std::vector<MemberRef> refs, DecodeMembers(value, options_));
     members_.push_back({MemberChange::Kind::kAdd, std::move(refs), {}});
     return Status::Ok();
   }
 
   ResourceType type_;
   Json attrs_;
+  const DecodeOptions& options_;
   std::vector<MemberChange> members_;
   std::optional<std::string> password_;
   bool password_changed_ = false;
@@ -711,7 +713,7 @@ Result<std::vector<PatchOperation>> ParsePatchRequest(const Json& body) {
 Result<PatchOutcome> ApplyPatch(ResourceType type, const Json& attrs,
                                 const std::vector<PatchOperation>& ops,
                                 const DecodeOptions& options) {
-  Patcher patcher(type, attrs);
+  Patcher patcher(type, attrs, options);
   for (const auto& op : ops) SCIMD_RETURN_IF_ERROR(patcher.Apply(op));
   // Validate and canonicalize the result exactly as a PUT body would be.
   SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(type, patcher.attrs(), options));

@@ -161,24 +161,31 @@ uint64_t GetBigEndian64(const char* p) {
 
 }  // namespace
 
-Result<std::vector<MemberRef>> DecodeMembers(const Json& v) {
+Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions& opts) {
   std::vector<MemberRef> out;
   if (v.is_null()) return out;
-  if (v.is_object()) {
+  if (v.is_object() || v.is_string()) {
     Json one = Json::MakeArray();
     one.Push(v);
-    return DecodeMembers(one);
+    return DecodeMembers(one, opts);
   }
   if (!v.is_array()) return Status::InvalidValue("attribute \"members\" must be an array");
   if (v.as_array().size() > kMaxMembersPerWrite) {
     return Status::InvalidValue("more than " + std::to_string(kMaxMembersPerWrite) +
                                 " members in one request; add the rest with PATCH");
   }
-  for (const auto& item : v.as_array()) {
+  for (const auto& listed : v.as_array()) {
+    Json wrapped;
+    if (listed.is_string()) {  // a bare id where an item belongs
+      wrapped = Json::MakeObject();
+      wrapped.Set("value", listed);
+    }
+    const Json& item = listed.is_string() ? wrapped : listed;
     if (!item.is_object()) {
       return Status::InvalidValue("each item of \"members\" must be an object with a \"value\"");
     }
     MemberRef m;
+    bool skip = false;
     for (const auto& [key, value] : item.as_object()) {
       if (EqualsCi(key, "value")) {
         if (!value.is_string()) {
@@ -186,6 +193,10 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v) {
         }
         auto id = ResourceId::Parse(value.as_string());
         if (!id.ok()) {
+          if (opts.ignore_unknown_members) {
+            skip = true;
+            continue;
+          }
           return Status::InvalidValue("member \"" + value.as_string() + "\" does not exist");
         }
         m.id = *id;
@@ -213,7 +224,7 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v) {
     if (item.FindCi("value") == nullptr) {
       return Status::InvalidValue("each item of \"members\" needs a \"value\" (the member id)");
     }
-    out.push_back(std::move(m));
+    if (!skip) out.push_back(std::move(m));
   }
   return out;
 }
@@ -243,7 +254,7 @@ Result<InputResource> DecodeInput(ResourceType type, const Json& body, const Dec
     }
     if (type == ResourceType::kGroup && EqualsCi(key, "members")) {
       in.has_members = true;
-      SCIMD_ASSIGN_OR_RETURN(in.members, DecodeMembers(value));
+      SCIMD_ASSIGN_OR_RETURN(in.members, DecodeMembers(value, opts));
       continue;
     }
     if (type == ResourceType::kUser && EqualsCi(key, "password")) {

@@ -23,6 +23,9 @@ struct DecodeOptions {
   // Unknown attributes in a known schema: false = 400 invalidSyntax (default),
   // true = dropped silently (for clients that send misspelled or private attributes).
   bool ignore_unknown_attributes = false;
+  // Group members that are malformed ids or do not exist: false = 400 naming the id
+  // (default), true = skipped (for clients that send placeholder members).
+  bool ignore_unknown_members = false;
 };
 
 struct MemberRef {
@@ -41,8 +44,9 @@ struct InputResource {
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts);
 // Decodes a "members" value: an array of {"value": id, "type"?, "display"?} (a lone
-// object is taken as a one-item array). InvalidValue names what is wrong.
-Result<std::vector<MemberRef>> DecodeMembers(const Json& value);
+// object is taken as a one-item array, a bare string as {"value": string}). InvalidValue
+// names what is wrong; a malformed id is skipped when opts.ignore_unknown_members.
+Result<std::vector<MemberRef>> DecodeMembers(const Json& value, const DecodeOptions& opts);
 
 // The stored value of a resource: a fixed header, then the canonical attributes as JSON.
 //   byte 0       format: 1 = no password hash, 2 = with one -- do not change their meaning

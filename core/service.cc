@@ -320,6 +320,7 @@ Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const Re
       if (!r.status().Is(Status::Code::kNotFound)) return r.status();
     }
     if (!found) {
+      if (ctx.settings.decode.ignore_unknown_members) continue;
       return Status::InvalidValue("member \"" + m.id.ToString() + "\" does not exist");
     }
     m.type = found;
@@ -340,6 +341,11 @@ Response Service::RenderOne(const RequestContext& ctx, ResourceType type, const 
   if (type == ResourceType::kGroup && projection.WantsMembers()) {
     auto count = store_.CountMembers(ctx.tenant, id);
     if (!count.ok()) return Error(count.status());
+    if (*count == 0) {  // no members: the attribute is unassigned, and omitted
+      r.body = std::move(head);
+      FinishResource(r.body);
+      return r;
+    }
     std::vector<BodyItem> items;
     items.push_back({std::move(head), id});
     auto stream = std::make_shared<BodyStream>(store_, ctx.tenant, ctx.base_url, "",
@@ -543,6 +549,21 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
                          std::string_view if_match) {
   auto id = ResourceId::Parse(id_text);
   if (!id.ok()) return Error(NotFound(type, id_text));
+  if (type == ResourceType::kUser && ctx.settings.soft_delete) {
+    // delete-policy=soft: deprovision instead of removing (the user stays findable).
+    PatchParams p;
+    p.if_match = if_match;
+    p.prefer_minimal = true;
+    Response r = Patch(ctx, type, id_text,
+                       R"({"Operations":[{"op":"replace","path":"active","value":false}]})", p);
+    if (r.status == 200 || r.status == 204) {
+      r.status = 204;
+      r.body.clear();
+      r.stream = nullptr;
+      r.headers.clear();
+    }
+    return r;
+  }
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
     auto old_value = txn->GetResourceForUpdate(type, *id);
@@ -676,9 +697,9 @@ Response Service::List(const RequestContext& ctx, ResourceType type, const ListP
       if (Status s = AppendUserGroups(ctx, row.id, item.head); !s.ok()) return Error(s);
     }
     if (members) {
-      item.members_of = row.id;
       auto n = store_.CountMembers(ctx.tenant, row.id);
       if (!n.ok()) return Error(n.status());
+      if (*n > 0) item.members_of = row.id;
       if (*n > kInlineMemberLimit) small = false;
     }
     items.push_back(std::move(item));

@@ -1,7 +1,10 @@
 // Per-tenant settings: the typed view of TenantRecord::settings, with validation for
-// `scimctl tenant set`. Unknown names are refused so typos do not pass silently.
+// `scimctl tenant set`. Unknown names and values are refused so typos do not pass silently.
+// Where clients disagree (shared/IDP-BEHAVIOUR.md), the default suits most of them and
+// a setting serves the others.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -17,6 +20,15 @@ struct TenantSettings {
   bool patch_no_content = false;
   // "unknown-attributes": "reject" (400, the default) or "ignore".
   DecodeOptions decode;
+  // "delete-policy": "hard" (DELETE removes a user, the default) or "soft" (DELETE sets
+  // active=false and keeps the user, for products that never hard-delete). Groups are
+  // always removed.
+  bool soft_delete = false;
+  // "unknown-members": "reject" (a member id that does not exist is a 400 naming it, the
+  // default) or "ignore" (such members are skipped): in `decode`.
+  // "rate-limit": requests per second for the tenant, 0 (the default) for no limit.
+  // Over it: 429 with Retry-After (Entra backs off and retries).
+  uint32_t rate_limit = 0;
 
   static Result<TenantSettings> FromMap(const std::map<std::string, std::string>& settings);
 };

@@ -203,6 +203,16 @@ Response ScimRouter::Route(const HttpRequest& request) {
     }
     ctx.settings = it->second.settings;
   }
+  if (ctx.settings.rate_limit > 0) {
+    if (const int64_t wait = limiter_.Check(ctx.tenant, ctx.settings.rate_limit); wait > 0) {
+      Response r = core::Service::Error(Status(
+          Status::Code::kTooManyRequests,
+          "this tenant is limited to " + std::to_string(ctx.settings.rate_limit) +
+              " requests per second; retry after " + std::to_string(wait) + " s"));
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+  }
 
   if (!type) {
     if (EqualsCi(endpoint, "Me")) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rate_limiter.h"
 #include "core/service.h"
 #include "core/store.h"
 #include "net/http_types.h"
@@ -31,6 +32,7 @@ class ScimRouter {
 
   core::Store& store_;
   core::Service service_;
+  core::RateLimiter limiter_;
   Options options_;
 };
 

@@ -141,3 +141,44 @@ TEST(AuthTest, PasswordsAreStoredAsSaltedArgon2idHashes) {
 
 }  // namespace
 }  // namespace scimd::core
+
+#include "core/rate_limiter.h"
+
+namespace scimd::core {
+namespace {
+
+TEST(RateLimiterTest, AdmitsABurstOfOneSecondThenAsksToWait) {
+  RateLimiter limiter;
+  const auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
+  int admitted = 0;
+  for (int i = 0; i < 100; ++i) admitted += limiter.Check(1, 10, t0) == 0;
+  EXPECT_EQ(admitted, 10);  // a burst of one second's worth
+  EXPECT_GE(limiter.Check(1, 10, t0), 1);
+  // Another tenant has its own budget.
+  EXPECT_EQ(limiter.Check(2, 10, t0), 0);
+  // Half a second later, 5 more fit.
+  admitted = 0;
+  for (int i = 0; i < 100; ++i) {
+    admitted += limiter.Check(1, 10, t0 + std::chrono::milliseconds(500)) == 0;
+  }
+  EXPECT_EQ(admitted, 5);
+}
+
+TEST(TenantSettingsTest, NumericAndPolicySettings) {
+  EXPECT_TRUE(ValidateSetting("rate-limit", "25").ok());
+  EXPECT_TRUE(ValidateSetting("rate-limit", "0").ok());
+  EXPECT_FALSE(ValidateSetting("rate-limit", "-1").ok());
+  EXPECT_FALSE(ValidateSetting("rate-limit", "fast").ok());
+  EXPECT_FALSE(ValidateSetting("rate-limit", "99999999999").ok());
+  EXPECT_TRUE(ValidateSetting("delete-policy", "soft").ok());
+  EXPECT_TRUE(ValidateSetting("unknown-members", "ignore").ok());
+  auto s = TenantSettings::FromMap({{"rate-limit", "25"}, {"delete-policy", "soft"},
+                                    {"unknown-members", "ignore"}});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->rate_limit, 25u);
+  EXPECT_TRUE(s->soft_delete);
+  EXPECT_TRUE(s->decode.ignore_unknown_members);
+}
+
+}  // namespace
+}  // namespace scimd::core

@@ -90,6 +90,67 @@ TEST_F(LifecycleTest, UnknownAttributesCanBeIgnoredPerTenant) {
   EXPECT_EQ(r.body.find("adreses"), std::string::npos);
 }
 
+// Changes one tenant setting (the server is restarted around it).
+void SetTenant(ScimServerTest* t, const std::string& data, const std::string& kv) {
+  CommandResult r = RunCommand({ScimctlBin(), "--data", data, "tenant", "set", "acme", kv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(LifecycleTest, SoftDeletePolicyDeprovisionsInsteadOfDeleting) {
+  StopServer();
+  SetTenant(this, data_, "delete-policy=soft");
+  StartServer();
+  const std::string id = CreateUser("keepme", R"(,"active":true)");
+  EXPECT_EQ(Delete("/Users/" + id).status, 204);
+  Json j = Parse(Get("/Users/" + id));
+  EXPECT_EQ(Str(j, "userName"), "keepme");
+  EXPECT_FALSE(j.Find("active")->as_bool());
+  EXPECT_EQ(Int(Parse(Get("/Users?filter=userName%20eq%20%22keepme%22")), "totalResults"), 1);
+  ExpectScimError(Delete("/Users/01900000-0000-7000-8000-0000000000bb"), 404);
+  // Groups are still removed.
+  const std::string g = Str(Parse(Post("/Groups", R"({"displayName":"g"})")), "id");
+  EXPECT_EQ(Delete("/Groups/" + g).status, 204);
+  ExpectScimError(Get("/Groups/" + g), 404);
+}
+
+TEST_F(LifecycleTest, RateLimitAnswers429WithRetryAfter) {
+  StopServer();
+  SetTenant(this, data_, "rate-limit=5");
+  StartServer();
+  int ok = 0, limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 30; ++i) {
+    HttpResult r = Get("/Users?count=0");
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++limited;
+      retry_after = r.Header("retry-after");
+      ExpectScimError(r, 429);
+    }
+  }
+  EXPECT_GE(ok, 5);
+  EXPECT_LE(ok, 12);  // a burst of about one second's worth, whatever the timing
+  EXPECT_GT(limited, 0);
+  EXPECT_GE(std::atoi(retry_after.c_str()), 1);
+  // Discovery is not limited (no tenant).
+  EXPECT_EQ(client_->Send("GET", "/scim/v2/ServiceProviderConfig").status, 200);
+}
+
+TEST_F(LifecycleTest, UnknownMembersCanBeIgnoredPerTenant) {
+  const std::string g = Str(Parse(Post("/Groups", R"({"displayName":"g"})")), "id");
+  const std::string patch =
+      R"({"Operations":[{"op":"add","path":"members","value":"string id 1"}]})";
+  ExpectScimError(client_->Send("PATCH", "/scim/v2/Groups/" + g, patch, Auth()), 400, "invalidValue");
+  StopServer();
+  SetTenant(this, data_, "unknown-members=ignore");
+  StartServer();
+  EXPECT_EQ(client_->Send("PATCH", "/scim/v2/Groups/" + g, patch, Auth()).status, 200);
+  const std::string missing = "01900000-0000-7000-8000-0000000000cc";
+  HttpResult r = Post("/Groups", R"({"displayName":"h","members":[{"value":")" + missing + "\"}]}");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Parse(r).Find("members"), nullptr);
+}
+
 // Every byte the server wrote to its data directory, concatenated.
 std::string ReadDataDir(const std::string& dir) {
   std::string all;
