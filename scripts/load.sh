@@ -121,22 +121,29 @@ result_field() {  # result_field FILE KEY
 
 readonly CLK_TCK="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime, all threads
+idle_ticks() { awk '/^cpu / { print $5 + $6 }' /proc/stat; }  # idle + iowait, all CPUs
 measure() {  # measure NAME SERVER_PID URL -- LUA_ARGS...: wrk run plus server/wrk CPU use
-  local name="$1" pid="$2" url="$3" before after t0 t1
+  local name="$1" pid="$2" url="$3" before after idle0 idle1 t0 t1
   shift 3
   before="$(cpu_ticks "${pid}")"
+  idle0="$(idle_ticks)"
   t0="$(date +%s%N)"
   local TIMEFORMAT='%R %U %S'
   { time run_wrk "${TMP}/${name}.out" "${CONNECTIONS}" "${DURATION}" "${url}" "$@"; } \
     2>"${TMP}/${name}.time"
   t1="$(date +%s%N)"
   after="$(cpu_ticks "${pid}")"
+  idle1="$(idle_ticks)"
   read -r wall user sys <"${TMP}/${name}.time"
+  # server %, wrk %, and the rest of the machine's busy time: kernel network softirq not
+  # charged to a process, plus any other work on the box (then the figures are disturbed).
   awk -v d=$((after - before)) -v hz="${CLK_TCK}" -v ns=$((t1 - t0)) -v w="${wall}" \
-    -v u="${user}" -v s="${sys}" 'BEGIN { printf "%.0f %.0f\n", 100 * d / hz / (ns / 1e9),
-                                                 100 * (u + s) / w }' >"${TMP}/${name}.cpu"
+    -v u="${user}" -v s="${sys}" -v idle=$((idle1 - idle0)) -v cpus="$(nproc)" \
+    'BEGIN { sec = ns / 1e9; srv = 100 * d / hz / sec; cli = 100 * (u + s) / w;
+             other = 100 * cpus - 100 * idle / hz / sec - srv - cli;
+             printf "%.0f %.0f %.0f\n", srv, cli, other < 0 ? 0 : other }' >"${TMP}/${name}.cpu"
 }
-cpu_field() { cut -d' ' -f"$2" "${TMP}/$1.cpu"; }  # cpu_field NAME 1=server 2=wrk
+cpu_field() { cut -d' ' -f"$2" "${TMP}/$1.cpu"; }  # cpu_field NAME 1=server 2=wrk 3=other
 
 # --- seed --------------------------------------------------------------------------------------
 log "scimd --threads ${SCIMD_THREADS} on ${SCIMD_URL#http://}; seeding ${USERS} users"
@@ -252,9 +259,6 @@ done
 log "measuring: ${WRK_DESC} per run; scimd --threads ${SCIMD_THREADS}" \
   "${SERVER_CPU:+(servers on CPU 0, wrk on CPU 1)}"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 1.0) }'; then
-  log "warning: load average ${LOAD_BEFORE} before measuring: other work shares the CPUs"
-fi
 measure nginx "${NGINX_PID}" "http://127.0.0.1:${NGINX_PORT}" -- get "${TMP}/ids.txt"
 stop_pid "${NGINX_PID}"
 NGINX_PID=""
@@ -269,10 +273,10 @@ FINAL_USERS="$(total_users)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 row() {  # row LABEL NAME
   local f="${TMP}/$2.out"
-  printf '%-34s %9s %8s %8s %7s %7s %8s %8s\n' "$1" "$(result_field "${f}" rps)" \
+  printf '%-34s %8s %7s %7s %6s %7s %5s %5s %5s\n' "$1" "$(result_field "${f}" rps)" \
     "$(result_field "${f}" p50_ms)" "$(result_field "${f}" p99_ms)" \
     "$(result_field "${f}" non2xx)" "$(result_field "${f}" socket_errors)" \
-    "$(cpu_field "$2" 1)" "$(cpu_field "$2" 2)"
+    "$(cpu_field "$2" 1)" "$(cpu_field "$2" 2)" "$(cpu_field "$2" 3)"
 }
 NG_RPS="$(result_field "${TMP}/nginx.out" rps)"
 NG_P50="$(result_field "${TMP}/nginx.out" p50_ms)"
@@ -283,10 +287,11 @@ echo "set-up: ${WRK_DESC}, keep-alive, loopback; scimd --threads ${SCIMD_THREADS
   "nginx worker_processes 1${SERVER_CPU:+; servers pinned to CPU 0, wrk to CPU 1}"
 echo "data: ${HAVE} users seeded (${SEED_S} s), ${FINAL_USERS} after the POST run;" \
   "GET response ${USER_BYTES} B, nginx file ${STATIC_BYTES} B"
-echo "CPU% = CPU time / wall time of the run (100 = one core busy); server = all its threads"
+echo "CPU %: srv = server (all threads), wrk = client, oth = rest of the machine (kernel" \
+  "softirq + other processes); 100 = one core busy, $(nproc) CPUs = $(($(nproc) * 100))"
 echo "load average: ${LOAD_BEFORE} before the runs, $(cut -d' ' -f1-3 /proc/loadavg) after"
-printf '%-34s %9s %8s %8s %7s %7s %8s %8s\n' "run" "req/s" "p50 ms" "p99 ms" "non2xx" \
-  "sockerr" "srv CPU%" "wrk CPU%"
+printf '%-34s %8s %7s %7s %6s %7s %5s %5s %5s\n' "run" "req/s" "p50 ms" "p99 ms" "non2xx" \
+  "sockerr" "srv%" "wrk%" "oth%"
 row "scimd GET /Users/{id}" get
 row "scimd POST /Users" post
 row "nginx GET static user (reference)" nginx
@@ -299,4 +304,7 @@ done
 for f in get post nginx; do
   errs="$(result_field "${TMP}/${f}.out" non2xx)"
   [[ "${errs}" == 0 ]] || log "warning: ${f} run had ${errs} non-2xx responses"
+  other="$(cpu_field "${f}" 3)"
+  ((other <= 40)) || log "warning: ${other}% CPU went elsewhere during the ${f} run:" \
+    "other work on the machine disturbed it"
 done
