@@ -140,10 +140,10 @@ bool Seed(core::Store& store, core::TenantId tenant, int users) {
       }
       const std::string family = attrs.Find("name")->Find("familyName")->as_string();
       if (s.ok()) {
-        s = txn->AddIndex(ResourceType::kUser,
-                          {kFamilyNameAttr, core::IndexValue::String(
-                                                core::NormalizeForIndex(family, false))},
-                          id);
+        s = txn->AddIndex(
+            ResourceType::kUser,
+            {kFamilyNameAttr, core::IndexValue::String(core::NormalizeForIndex(family, false))},
+            id);
       }
       if (s.ok()) s = txn->AddPresence(ResourceType::kUser, kFamilyNameAttr, id);
       if (s.ok()) s = txn->PutResource(ResourceType::kUser, id, core::EncodeStored(header, attrs));

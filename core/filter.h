@@ -64,8 +64,7 @@ struct FilterStats {
   std::string plan;            // Explain() of the plan that ran
 };
 
-using FilterMatchVisitor =
-    std::function<bool(const ResourceId& id, std::string_view stored_value)>;
+using FilterMatchVisitor = std::function<bool(const ResourceId& id, std::string_view stored_value)>;
 
 // Visits every resource of the tenant that matches, in id order; `on_match` gets the
 // stored value (header + JSON, see SplitStored) and returns false to stop. Reads are not

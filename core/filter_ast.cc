@@ -6,15 +6,24 @@ namespace scimd::core {
 
 std::string_view CompareOpName(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq: return "eq";
-    case CompareOp::kNe: return "ne";
-    case CompareOp::kCo: return "co";
-    case CompareOp::kSw: return "sw";
-    case CompareOp::kEw: return "ew";
-    case CompareOp::kGt: return "gt";
-    case CompareOp::kGe: return "ge";
-    case CompareOp::kLt: return "lt";
-    case CompareOp::kLe: return "le";
+    case CompareOp::kEq:
+      return "eq";
+    case CompareOp::kNe:
+      return "ne";
+    case CompareOp::kCo:
+      return "co";
+    case CompareOp::kSw:
+      return "sw";
+    case CompareOp::kEw:
+      return "ew";
+    case CompareOp::kGt:
+      return "gt";
+    case CompareOp::kGe:
+      return "ge";
+    case CompareOp::kLt:
+      return "lt";
+    case CompareOp::kLe:
+      return "le";
   }
   return "?";
 }
@@ -34,10 +43,14 @@ std::string AstLiteral::ToString() const {
       AppendJsonString(out, text);
       return out;
     }
-    case Kind::kNumber: return text;
-    case Kind::kTrue: return "true";
-    case Kind::kFalse: return "false";
-    case Kind::kNull: return "null";
+    case Kind::kNumber:
+      return text;
+    case Kind::kTrue:
+      return "true";
+    case Kind::kFalse:
+      return "false";
+    case Kind::kNull:
+      return "null";
   }
   return "?";
 }
@@ -45,9 +58,10 @@ std::string AstLiteral::ToString() const {
 std::string AstNode::ToString() const {
   switch (kind) {
     case Kind::kCompare:
-      return "(" + path.ToString() + " " + std::string(CompareOpName(op)) + " " +
-             value.ToString() + ")";
-    case Kind::kPresent: return "(" + path.ToString() + " pr)";
+      return "(" + path.ToString() + " " + std::string(CompareOpName(op)) + " " + value.ToString() +
+             ")";
+    case Kind::kPresent:
+      return "(" + path.ToString() + " pr)";
     case Kind::kAnd:
     case Kind::kOr: {
       std::string out = "(";
@@ -57,8 +71,10 @@ std::string AstNode::ToString() const {
       }
       return out + ")";
     }
-    case Kind::kNot: return "not " + children[0]->ToString();
-    case Kind::kValuePath: return path.ToString() + "[" + children[0]->ToString() + "]";
+    case Kind::kNot:
+      return "not " + children[0]->ToString();
+    case Kind::kValuePath:
+      return path.ToString() + "[" + children[0]->ToString() + "]";
   }
   return "?";
 }

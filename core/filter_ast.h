@@ -27,8 +27,8 @@ struct AstPath {
 struct AstLiteral {
   enum class Kind : uint8_t { kString, kNumber, kTrue, kFalse, kNull };
   Kind kind = Kind::kNull;
-  std::string text;  // kString: the unescaped value; kNumber: the source text
-  bool bare = false; // kString written without quotes (Microsoft's reference client)
+  std::string text;   // kString: the unescaped value; kNumber: the source text
+  bool bare = false;  // kString written without quotes (Microsoft's reference client)
   size_t pos = 0;
   std::string ToString() const;
 };

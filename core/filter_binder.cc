@@ -16,14 +16,22 @@ namespace {
 
 std::string_view TypeName(AttrType t) {
   switch (t) {
-    case AttrType::kString: return "string";
-    case AttrType::kBoolean: return "boolean";
-    case AttrType::kDecimal: return "decimal";
-    case AttrType::kInteger: return "integer";
-    case AttrType::kDateTime: return "dateTime";
-    case AttrType::kReference: return "reference";
-    case AttrType::kComplex: return "complex";
-    case AttrType::kBinary: return "binary";
+    case AttrType::kString:
+      return "string";
+    case AttrType::kBoolean:
+      return "boolean";
+    case AttrType::kDecimal:
+      return "decimal";
+    case AttrType::kInteger:
+      return "integer";
+    case AttrType::kDateTime:
+      return "dateTime";
+    case AttrType::kReference:
+      return "reference";
+    case AttrType::kComplex:
+      return "complex";
+    case AttrType::kBinary:
+      return "binary";
   }
   return "?";
 }
@@ -63,8 +71,8 @@ class Binder {
     switch (n.kind) {
       case AstNode::Kind::kAnd:
       case AstNode::Kind::kOr: {
-        const auto kind = n.kind == AstNode::Kind::kAnd ? BoundNode::Kind::kAnd
-                                                        : BoundNode::Kind::kOr;
+        const auto kind =
+            n.kind == AstNode::Kind::kAnd ? BoundNode::Kind::kAnd : BoundNode::Kind::kOr;
         auto out = MakeNode(kind);
         for (const auto& c : n.children) {
           SCIMD_ASSIGN_OR_RETURN(auto child, Bind(*c, parent));
@@ -83,7 +91,8 @@ class Binder {
         out->children.push_back(std::move(child));
         return out;
       }
-      case AstNode::Kind::kValuePath: return BindValuePath(n, parent);
+      case AstNode::Kind::kValuePath:
+        return BindValuePath(n, parent);
       case AstNode::Kind::kPresent:
       case AstNode::Kind::kCompare: {
         Resolved r;
@@ -129,13 +138,13 @@ class Binder {
     r.path.case_exact = def->case_exact;
     if (!p.sub.empty()) {
       if (def->type != AttrType::kComplex) {
-        return FilterError(p.pos, Quote(def->name) + " has no sub-attributes (found " +
-                                      Quote(p.ToString()) + ")");
+        return FilterError(
+            p.pos, Quote(def->name) + " has no sub-attributes (found " + Quote(p.ToString()) + ")");
       }
       const AttrDef* sub = def->FindSub(p.sub);
       if (sub == nullptr) {
-        return FilterError(p.pos, "unknown sub-attribute " + Quote(p.ToString()) + " of " +
-                                      rt_.name);
+        return FilterError(p.pos,
+                           "unknown sub-attribute " + Quote(p.ToString()) + " of " + rt_.name);
       }
       r.path.sub = sub->name;
       r.path.type = sub->type;
@@ -149,11 +158,10 @@ class Binder {
   Result<std::optional<Resolved>> ResolveCommon(const AstPath& p) {
     Resolved r;
     r.path.case_exact = true;
-    if (EqualsCi(p.attr, "id") || EqualsCi(p.attr, "externalId") ||
-        EqualsCi(p.attr, "schemas")) {
+    if (EqualsCi(p.attr, "id") || EqualsCi(p.attr, "externalId") || EqualsCi(p.attr, "schemas")) {
       if (!p.sub.empty()) {
-        return FilterError(p.pos, Quote(p.attr) + " has no sub-attributes (found " +
-                                      Quote(p.ToString()) + ")");
+        return FilterError(
+            p.pos, Quote(p.attr) + " has no sub-attributes (found " + Quote(p.ToString()) + ")");
       }
       if (EqualsCi(p.attr, "id")) {
         r.path.field = FieldKind::kId;
@@ -189,8 +197,9 @@ class Binder {
       }
     }
     if (p.sub.empty()) {
-      return FilterError(p.pos, "\"meta\" needs a sub-attribute (created, lastModified, "
-                                "resourceType, version or location)");
+      return FilterError(p.pos,
+                         "\"meta\" needs a sub-attribute (created, lastModified, "
+                         "resourceType, version or location)");
     }
     return FilterError(p.pos, "unknown sub-attribute " + Quote(p.ToString()) + " of " + rt_.name);
   }
@@ -203,8 +212,8 @@ class Binder {
     }
     const AttrDef* sub = parent.def->FindSub(p.attr);
     if (sub == nullptr) {
-      return FilterError(p.pos, "unknown sub-attribute " +
-                                    Quote(parent.path.attr + "." + p.attr) + " of " + rt_.name);
+      return FilterError(p.pos, "unknown sub-attribute " + Quote(parent.path.attr + "." + p.attr) +
+                                    " of " + rt_.name);
     }
     Resolved r = parent;
     r.path.sub = sub->name;
@@ -274,8 +283,9 @@ class Binder {
     }
     SCIMD_ASSIGN_OR_RETURN(Resolved r, ResolveTop(n.path));
     if (r.path.type != AttrType::kComplex || r.def == nullptr) {
-      return FilterError(n.pos, Quote(r.path.ToString()) + " is not a complex attribute, so it "
-                                "cannot take a [...] filter");
+      return FilterError(n.pos, Quote(r.path.ToString()) +
+                                    " is not a complex attribute, so it "
+                                    "cannot take a [...] filter");
     }
     if (IsMembership(r)) return BindMembershipFilter(*n.children[0], r);
     auto out = MakeNode(BoundNode::Kind::kValuePath);
@@ -318,11 +328,12 @@ class Binder {
     }
     const std::string name = Quote(path.ToString());
     if (path.type == AttrType::kComplex) {
-      return FilterError(n.pos, name + " is a complex attribute: compare one of its "
-                                       "sub-attributes, or use pr");
+      return FilterError(n.pos, name +
+                                    " is a complex attribute: compare one of its "
+                                    "sub-attributes, or use pr");
     }
-    const bool substring = n.op == CompareOp::kCo || n.op == CompareOp::kSw ||
-                           n.op == CompareOp::kEw;
+    const bool substring =
+        n.op == CompareOp::kCo || n.op == CompareOp::kSw || n.op == CompareOp::kEw;
     const bool ordering = n.op == CompareOp::kGt || n.op == CompareOp::kGe ||
                           n.op == CompareOp::kLt || n.op == CompareOp::kLe;
     if (substring && !IsStringLike(path.type)) {
@@ -389,7 +400,8 @@ class Binder {
         v.integer = *micros;
         break;
       }
-      case AttrType::kComplex: break;  // refused above
+      case AttrType::kComplex:
+        break;  // refused above
     }
     out->path = std::move(path);
     return out;
@@ -413,8 +425,7 @@ Result<BoundFilter> BindFilter(ResourceType type, const AstNode& root) {
 Result<BoundFilter> BindValueFilter(ResourceType type, const AstPath& attr, const AstNode& root) {
   Binder binder(type, true);
   SCIMD_ASSIGN_OR_RETURN(Resolved parent, binder.ResolveTop(attr));
-  if (parent.path.type != AttrType::kComplex || !parent.path.sub.empty() ||
-      parent.def == nullptr) {
+  if (parent.path.type != AttrType::kComplex || !parent.path.sub.empty() || parent.def == nullptr) {
     return Status::InvalidFilter(Quote(attr.ToString()) +
                                  " is not a complex attribute, so it cannot take a [...] filter");
   }

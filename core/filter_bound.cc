@@ -21,16 +21,24 @@ std::string BoundPath::IndexPath() const { return sub.empty() ? attr : attr + ".
 std::string BoundValue::ToString() const {
   std::string out;
   switch (kind) {
-    case Kind::kString: AppendJsonString(out, string); break;
-    case Kind::kBoolean: out = boolean ? "true" : "false"; break;
-    case Kind::kInteger: out = std::to_string(integer); break;
+    case Kind::kString:
+      AppendJsonString(out, string);
+      break;
+    case Kind::kBoolean:
+      out = boolean ? "true" : "false";
+      break;
+    case Kind::kInteger:
+      out = std::to_string(integer);
+      break;
     case Kind::kDecimal: {
       char buf[32];
       std::snprintf(buf, sizeof(buf), "%.17g", decimal);
       out = buf;
       break;
     }
-    case Kind::kDateTime: AppendJsonString(out, FormatDateTimeMicros(integer)); break;
+    case Kind::kDateTime:
+      AppendJsonString(out, FormatDateTimeMicros(integer));
+      break;
   }
   return out;
 }
@@ -38,9 +46,10 @@ std::string BoundValue::ToString() const {
 std::string BoundNode::ToString() const {
   switch (kind) {
     case Kind::kCompare:
-      return "(" + path.ToString() + " " + std::string(CompareOpName(op)) + " " +
-             value.ToString() + ")";
-    case Kind::kPresent: return "(" + path.ToString() + " pr)";
+      return "(" + path.ToString() + " " + std::string(CompareOpName(op)) + " " + value.ToString() +
+             ")";
+    case Kind::kPresent:
+      return "(" + path.ToString() + " pr)";
     case Kind::kAnd:
     case Kind::kOr: {
       std::string out = "(";
@@ -50,8 +59,10 @@ std::string BoundNode::ToString() const {
       }
       return out + ")";
     }
-    case Kind::kNot: return "not " + children[0]->ToString();
-    case Kind::kValuePath: return path.ToString() + "[" + children[0]->ToString() + "]";
+    case Kind::kNot:
+      return "not " + children[0]->ToString();
+    case Kind::kValuePath:
+      return path.ToString() + "[" + children[0]->ToString() + "]";
   }
   return "?";
 }

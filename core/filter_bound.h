@@ -54,8 +54,8 @@ struct BoundValue {
   std::string string;  // kString: as written
   std::string folded;  // kString: NormalizeForIndex(string, case_exact)
   bool boolean = false;
-  int64_t integer = 0;  // kInteger; kDateTime: microseconds since the Unix epoch
-  double decimal = 0;   // kInteger and kDecimal
+  int64_t integer = 0;           // kInteger; kDateTime: microseconds since the Unix epoch
+  double decimal = 0;            // kInteger and kDecimal
   std::optional<ResourceId> id;  // kMembers/kGroups/kId eq: the parsed id, if valid
 
   std::string ToString() const;

@@ -17,8 +17,12 @@ class Executor {
  public:
   Executor(Store& store, TenantId tenant, const CompiledFilter& filter,
            const FilterMatchVisitor& on_match, FilterStats* stats)
-      : store_(store), tenant_(tenant), filter_(filter), type_(filter.type()),
-        on_match_(on_match), stats_(stats) {}
+      : store_(store),
+        tenant_(tenant),
+        filter_(filter),
+        type_(filter.type()),
+        on_match_(on_match),
+        stats_(stats) {}
 
   Status Run() {
     const PlanNode& source = filter_.plan().source;
@@ -31,7 +35,8 @@ class Executor {
             }));
         return error_;
       }
-      case PlanNode::Kind::kEmpty: return Status::Ok();
+      case PlanNode::Kind::kEmpty:
+        return Status::Ok();
       case PlanNode::Kind::kIdLookup:
         Fetch(source.id);
         return error_;
@@ -41,7 +46,8 @@ class Executor {
         if (id) Fetch(*id);
         return error_;
       }
-      default: break;
+      default:
+        break;
     }
     if (source.IdOrdered()) {  // stream: fetch while the scan runs
       SCIMD_RETURN_IF_ERROR(Candidates(source, [&](const ResourceId& id) { return Fetch(id); }));
@@ -64,8 +70,11 @@ class Executor {
   // Emits the ids of one plan node (any order, possibly repeated).
   Status Candidates(const PlanNode& node, const IdVisitor& visit) {
     switch (node.kind) {
-      case PlanNode::Kind::kIdLookup: visit(node.id); return Status::Ok();
-      case PlanNode::Kind::kEmpty: return Status::Ok();
+      case PlanNode::Kind::kIdLookup:
+        visit(node.id);
+        return Status::Ok();
+      case PlanNode::Kind::kEmpty:
+        return Status::Ok();
       case PlanNode::Kind::kUniqueLookup: {
         SCIMD_ASSIGN_OR_RETURN(std::optional<ResourceId> id,
                                store_.LookupUnique(tenant_, type_, {node.attr, node.value}));
@@ -79,8 +88,10 @@ class Executor {
       case PlanNode::Kind::kIndexRange:
         return store_.ScanIndexRange(tenant_, type_, node.attr, node.range_kind, node.lower,
                                      node.upper, visit);
-      case PlanNode::Kind::kPresence: return store_.ScanPresence(tenant_, type_, node.attr, visit);
-      case PlanNode::Kind::kMemberOf: return store_.ScanMemberOf(tenant_, node.id, visit);
+      case PlanNode::Kind::kPresence:
+        return store_.ScanPresence(tenant_, type_, node.attr, visit);
+      case PlanNode::Kind::kMemberOf:
+        return store_.ScanMemberOf(tenant_, node.id, visit);
       case PlanNode::Kind::kMembers:
         return store_.ScanMembers(tenant_, node.id, std::nullopt,
                                   [&](const ResourceId& m, ResourceType t, std::string_view) {
@@ -97,7 +108,8 @@ class Executor {
         }
         return Status::Ok();
       }
-      case PlanNode::Kind::kFullScan: return Status::Internal("full scan is not a candidate set");
+      case PlanNode::Kind::kFullScan:
+        return Status::Internal("full scan is not a candidate set");
     }
     return Status::Internal("unknown plan node");
   }

@@ -31,8 +31,8 @@ struct Token {
 std::string Describe(const Token& t) {
   if (t.kind == Token::Kind::kEnd) return "end of filter";
   std::string out;
-  AppendJsonString(out, t.raw.size() > 40 ? std::string(t.raw.substr(0, 40)) + "..."
-                                          : std::string(t.raw));
+  AppendJsonString(
+      out, t.raw.size() > 40 ? std::string(t.raw.substr(0, 40)) + "..." : std::string(t.raw));
   return out;
 }
 
@@ -68,11 +68,26 @@ class Lexer {
     const char c = text_[i_];
     const size_t start = i_;
     switch (c) {
-      case '(': out->kind = Token::Kind::kLParen; ++i_; break;
-      case ')': out->kind = Token::Kind::kRParen; ++i_; break;
-      case '[': out->kind = Token::Kind::kLBracket; ++i_; break;
-      case ']': out->kind = Token::Kind::kRBracket; ++i_; break;
-      case '"': out->kind = Token::Kind::kString; SCIMD_RETURN_IF_ERROR(String(out)); break;
+      case '(':
+        out->kind = Token::Kind::kLParen;
+        ++i_;
+        break;
+      case ')':
+        out->kind = Token::Kind::kRParen;
+        ++i_;
+        break;
+      case '[':
+        out->kind = Token::Kind::kLBracket;
+        ++i_;
+        break;
+      case ']':
+        out->kind = Token::Kind::kRBracket;
+        ++i_;
+        break;
+      case '"':
+        out->kind = Token::Kind::kString;
+        SCIMD_RETURN_IF_ERROR(String(out));
+        break;
       default:
         out->kind = Token::Kind::kWord;
         while (i_ < text_.size() && !IsDelimiter(text_[i_])) ++i_;
@@ -103,14 +118,30 @@ class Lexer {
       const size_t esc = i_;
       if (++i_ >= text_.size()) return FilterError(open + 1, "unterminated string");
       switch (text_[i_++]) {
-        case '"': out->text.push_back('"'); break;
-        case '\\': out->text.push_back('\\'); break;
-        case '/': out->text.push_back('/'); break;
-        case 'b': out->text.push_back('\b'); break;
-        case 'f': out->text.push_back('\f'); break;
-        case 'n': out->text.push_back('\n'); break;
-        case 'r': out->text.push_back('\r'); break;
-        case 't': out->text.push_back('\t'); break;
+        case '"':
+          out->text.push_back('"');
+          break;
+        case '\\':
+          out->text.push_back('\\');
+          break;
+        case '/':
+          out->text.push_back('/');
+          break;
+        case 'b':
+          out->text.push_back('\b');
+          break;
+        case 'f':
+          out->text.push_back('\f');
+          break;
+        case 'n':
+          out->text.push_back('\n');
+          break;
+        case 'r':
+          out->text.push_back('\r');
+          break;
+        case 't':
+          out->text.push_back('\t');
+          break;
         case 'u': {
           uint32_t cp = 0;
           SCIMD_RETURN_IF_ERROR(Hex4(esc, &cp));
@@ -132,8 +163,9 @@ class Lexer {
           break;
         }
         default:
-          return FilterError(esc + 1, "invalid escape in string (expected one of \\\" \\\\ \\/ "
-                                      "\\b \\f \\n \\r \\t \\uXXXX)");
+          return FilterError(esc + 1,
+                             "invalid escape in string (expected one of \\\" \\\\ \\/ "
+                             "\\b \\f \\n \\r \\t \\uXXXX)");
       }
     }
   }
@@ -224,8 +256,8 @@ class Parser {
     SCIMD_RETURN_IF_ERROR(Advance());
     SCIMD_ASSIGN_OR_RETURN(auto root, Or(false));
     if (tok_.kind != Token::Kind::kEnd) {
-      return FilterError(tok_.pos, "expected \"and\", \"or\" or the end of the filter, found " +
-                                       Describe(tok_));
+      return FilterError(
+          tok_.pos, "expected \"and\", \"or\" or the end of the filter, found " + Describe(tok_));
     }
     return root;
   }
@@ -267,8 +299,8 @@ class Parser {
 
   Result<std::unique_ptr<AstNode>> NewNode(AstNode::Kind kind, size_t pos) {
     if (++nodes_ > kMaxFilterNodes) {
-      return FilterError(pos, "the filter has more than " + std::to_string(kMaxFilterNodes) +
-                                  " terms");
+      return FilterError(pos,
+                         "the filter has more than " + std::to_string(kMaxFilterNodes) + " terms");
     }
     auto n = std::make_unique<AstNode>();
     n->kind = kind;
@@ -307,8 +339,8 @@ class Parser {
 
   Status Enter(size_t pos) {
     if (++depth_ > kMaxFilterDepth) {
-      return FilterError(pos, "the filter nests deeper than " + std::to_string(kMaxFilterDepth) +
-                                  " levels");
+      return FilterError(
+          pos, "the filter nests deeper than " + std::to_string(kMaxFilterDepth) + " levels");
     }
     return Status::Ok();
   }
@@ -352,8 +384,9 @@ class Parser {
     if (tok_.kind == Token::Kind::kLBracket) {
       if (in_brackets) return FilterError(tok_.pos, "a valuePath filter cannot be nested");
       if (!path.sub.empty()) {
-        return FilterError(tok_.pos, "a valuePath filter follows an attribute without a "
-                                     "sub-attribute, e.g. emails[type eq \"work\"]");
+        return FilterError(tok_.pos,
+                           "a valuePath filter follows an attribute without a "
+                           "sub-attribute, e.g. emails[type eq \"work\"]");
       }
       return ValuePath(std::move(path));
     }
@@ -404,8 +437,10 @@ class Parser {
         lit->bare = true;
       }
     } else {
-      return FilterError(tok_.pos, "expected a value (a string, number, true, false or null), "
-                                   "found " + Describe(tok_));
+      return FilterError(tok_.pos,
+                         "expected a value (a string, number, true, false or null), "
+                         "found " +
+                             Describe(tok_));
     }
     return Advance();
   }
@@ -431,8 +466,8 @@ class Parser {
       sub.pos = sub_tok.pos + 1;
       sub.attr = std::string(sub_tok.raw.substr(1));
       if (!IsAttrName(sub.attr)) {
-        return FilterError(sub.pos, "expected a sub-attribute name after \"].\", found " +
-                                        Describe(sub_tok));
+        return FilterError(
+            sub.pos, "expected a sub-attribute name after \"].\", found " + Describe(sub_tok));
       }
       SCIMD_RETURN_IF_ERROR(Advance());
       SCIMD_ASSIGN_OR_RETURN(auto cmp, Comparison(std::move(sub), sub_tok));

@@ -49,7 +49,7 @@ struct PlanNode {
   std::optional<IndexBound> lower, upper;  // kIndexRange
   ResourceId id;                           // kIdLookup, kMemberOf, kMembers
   std::vector<PlanNode> children;          // kUnion
-  double cost = 0;  // estimated candidates (heuristic; see filter_plan.cc)
+  double cost = 0;                         // estimated candidates (heuristic; see filter_plan.cc)
 
   // Whether the candidate stream comes out in id order without repeats.
   bool IdOrdered() const;

@@ -168,11 +168,10 @@ int RunCase(const Case& c) {
     } else if (l.key == "error") {
       ++checks;
       Status s = compile_status();
-      EXPECT_TRUE(s.Is(Status::Code::kInvalidFilter)) << at << ": expected invalidFilter, got "
-                                                      << (s.ok() ? "OK" : s.ToString());
+      EXPECT_TRUE(s.Is(Status::Code::kInvalidFilter))
+          << at << ": expected invalidFilter, got " << (s.ok() ? "OK" : s.ToString());
       EXPECT_NE(s.detail().find(l.value), std::string::npos)
-          << at << ": the detail \"" << s.detail() << "\" does not contain \"" << l.value
-          << "\"";
+          << at << ": the detail \"" << s.detail() << "\" does not contain \"" << l.value << "\"";
     } else if (l.key == "id") {
       auto id = ResourceId::Parse(l.value);
       EXPECT_TRUE(id.ok()) << at;

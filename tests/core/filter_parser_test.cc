@@ -74,9 +74,11 @@ TEST(FilterParserTest, StringEscapes) {
   ast = ParseFilter(R"(a eq "\ud83d\ude00")");
   ASSERT_TRUE(ast.ok());
   EXPECT_EQ((*ast)->value.text, "\xF0\x9F\x98\x80");
-  EXPECT_EQ(Parsed("a eq \"\x01\""), "ERROR filter position 7: control character in string "
-                                     "(escape it)");
-  EXPECT_EQ(Parsed(R"(a eq "\udc00")"), "ERROR filter position 7: unpaired surrogate in \\u escape");
+  EXPECT_EQ(Parsed("a eq \"\x01\""),
+            "ERROR filter position 7: control character in string "
+            "(escape it)");
+  EXPECT_EQ(Parsed(R"(a eq "\udc00")"),
+            "ERROR filter position 7: unpaired surrogate in \\u escape");
 }
 
 TEST(FilterParserTest, ErrorsAreInvalidFilterWithPosition) {
@@ -86,12 +88,14 @@ TEST(FilterParserTest, ErrorsAreInvalidFilterWithPosition) {
   EXPECT_EQ(ast.status().detail(),
             "filter position 10: expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) "
             "after \"userName\", found \"xx\"");
-  EXPECT_EQ(Parsed("a pr and"), "ERROR filter position 9: expected an attribute path, found end "
-                                "of filter");
+  EXPECT_EQ(Parsed("a pr and"),
+            "ERROR filter position 9: expected an attribute path, found end "
+            "of filter");
   EXPECT_EQ(Parsed("a pr and and b pr"),
             "ERROR filter position 10: expected an attribute path, found \"and\"");
-  EXPECT_EQ(Parsed("a[b pr"), "ERROR filter position 7: expected \"]\" to close the \"[\" at "
-                              "position 2, found end of filter");
+  EXPECT_EQ(Parsed("a[b pr"),
+            "ERROR filter position 7: expected \"]\" to close the \"[\" at "
+            "position 2, found end of filter");
   // Long tokens are shortened in messages.
   const std::string long_word(100, 'x');
   EXPECT_EQ(Parsed("a pr " + long_word),
@@ -141,11 +145,13 @@ TEST(FilterDateTimeTest, ParsesRfc3339AndXsd) {
   EXPECT_EQ(*ParseDateTimeMicros("2015-10-10T21:38:21.000000000000001Z"), base);
   EXPECT_EQ(*ParseDateTimeMicros("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(*ParseDateTimeMicros("1969-12-31T23:59:59.5Z"), -500000);
-  EXPECT_EQ(*ParseDateTimeMicros("2016-02-29T24:00:00Z"), *ParseDateTimeMicros("2016-03-01T00:00:00Z"));
-  for (const char* bad : {"", "2015-10-10", "2015-10-10T21:38", "2015-10-10T21:38:21.", "2015-1-10T21:38:21Z",
-                          "2015-10-32T00:00:00Z", "2015-02-29T00:00:00Z", "2015-10-10T25:00:00Z",
-                          "2015-10-10T24:00:01Z", "2015-10-10T21:38:21+7:00", "2015-10-10T21:38:21+15:00",
-                          "2015-10-10T21:38:21Zx", "2015-10-10 21:38:21Z"}) {
+  EXPECT_EQ(*ParseDateTimeMicros("2016-02-29T24:00:00Z"),
+            *ParseDateTimeMicros("2016-03-01T00:00:00Z"));
+  for (const char* bad :
+       {"", "2015-10-10", "2015-10-10T21:38", "2015-10-10T21:38:21.", "2015-1-10T21:38:21Z",
+        "2015-10-32T00:00:00Z", "2015-02-29T00:00:00Z", "2015-10-10T25:00:00Z",
+        "2015-10-10T24:00:01Z", "2015-10-10T21:38:21+7:00", "2015-10-10T21:38:21+15:00",
+        "2015-10-10T21:38:21Zx", "2015-10-10 21:38:21Z"}) {
     EXPECT_FALSE(ParseDateTimeMicros(bad).has_value()) << bad;
   }
 }

@@ -56,20 +56,32 @@ TEST(FilterEvalTest, OperatorTypeMatrix) {
       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales"}})";
   const MatrixCase cases[] = {
       // caseExact=false string
-      {"userName eq \"ALICE\"", user, true},       {"userName ne \"alice\"", user, false},
-      {"userName co \"LIC\"", user, true},         {"userName sw \"AL\"", user, true},
-      {"userName ew \"CE\"", user, true},          {"userName gt \"ALICd\"", user, true},
-      {"userName ge \"alice\"", user, true},       {"userName lt \"ALICE\"", user, false},
-      {"userName le \"ALICE\"", user, true},       {"userName pr", user, true},
+      {"userName eq \"ALICE\"", user, true},
+      {"userName ne \"alice\"", user, false},
+      {"userName co \"LIC\"", user, true},
+      {"userName sw \"AL\"", user, true},
+      {"userName ew \"CE\"", user, true},
+      {"userName gt \"ALICd\"", user, true},
+      {"userName ge \"alice\"", user, true},
+      {"userName lt \"ALICE\"", user, false},
+      {"userName le \"ALICE\"", user, true},
+      {"userName pr", user, true},
       // caseExact=true string
-      {"externalId eq \"abc\"", user, false},      {"externalId ne \"abc\"", user, true},
-      {"externalId co \"bC\"", user, true},        {"externalId sw \"a\"", user, false},
-      {"externalId ew \"C\"", user, true},         {"externalId gt \"AbB\"", user, true},
-      {"externalId ge \"a\"", user, false},        {"externalId lt \"a\"", user, true},
-      {"externalId le \"AbC\"", user, true},       {"externalId pr", user, true},
+      {"externalId eq \"abc\"", user, false},
+      {"externalId ne \"abc\"", user, true},
+      {"externalId co \"bC\"", user, true},
+      {"externalId sw \"a\"", user, false},
+      {"externalId ew \"C\"", user, true},
+      {"externalId gt \"AbB\"", user, true},
+      {"externalId ge \"a\"", user, false},
+      {"externalId lt \"a\"", user, true},
+      {"externalId le \"AbC\"", user, true},
+      {"externalId pr", user, true},
       // boolean
-      {"active eq false", user, true},             {"active ne false", user, false},
-      {"active eq \"TRUE\"", user, false},         {"active pr", user, true},
+      {"active eq false", user, true},
+      {"active ne false", user, false},
+      {"active eq \"TRUE\"", user, false},
+      {"active pr", user, true},
       // dateTime (meta from the header)
       {"meta.created eq \"2020-01-01T01:00:00+01:00\"", user, true},
       {"meta.created ne \"2020-01-01T00:00:00Z\"", user, false},
@@ -79,16 +91,23 @@ TEST(FilterEvalTest, OperatorTypeMatrix) {
       {"meta.lastModified le 2021-06-01T05:00:00.5-07:00", user, true},
       {"meta.created pr", user, true},
       // multi-valued
-      {"emails eq \"B@Y.ORG\"", user, true},        {"emails.value ne \"a@x.com\"", user, false},
-      {"emails.value co \"@Y\"", user, true},       {"emails.value sw \"b\"", user, true},
-      {"emails.value ew \".net\"", user, false},    {"emails.value gt \"b\"", user, true},
-      {"emails.value ge \"c\"", user, false},       {"emails.value lt \"a@x.com\"", user, false},
-      {"emails.value le \"a@x.com\"", user, true},  {"emails.type pr", user, true},
+      {"emails eq \"B@Y.ORG\"", user, true},
+      {"emails.value ne \"a@x.com\"", user, false},
+      {"emails.value co \"@Y\"", user, true},
+      {"emails.value sw \"b\"", user, true},
+      {"emails.value ew \".net\"", user, false},
+      {"emails.value gt \"b\"", user, true},
+      {"emails.value ge \"c\"", user, false},
+      {"emails.value lt \"a@x.com\"", user, false},
+      {"emails.value le \"a@x.com\"", user, true},
+      {"emails.type pr", user, true},
       {"emails[type eq \"home\" and value sw \"b\"]", user, true},
       {"emails[type eq \"home\" and value sw \"a\"]", user, false},
       // complex
-      {"name.familyName eq \"smith\"", user, true}, {"name.givenName ne \"al\"", user, false},
-      {"name.familyName co \"MIT\"", user, true},   {"name pr", user, true},
+      {"name.familyName eq \"smith\"", user, true},
+      {"name.givenName ne \"al\"", user, false},
+      {"name.familyName co \"MIT\"", user, true},
+      {"name pr", user, true},
       {"name[familyName sw \"sm\" and givenName ew \"l\"]", user, true},
       // extension
       {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"SALES\"", user,
@@ -97,9 +116,12 @@ TEST(FilterEvalTest, OperatorTypeMatrix) {
        true},
       {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr", user, false},
       // missing
-      {"title eq \"x\"", user, false},              {"title ne \"x\"", user, true},
-      {"title co \"x\"", user, false},              {"title gt \"\"", user, false},
-      {"title pr", user, false},                    {"title eq null", user, true},
+      {"title eq \"x\"", user, false},
+      {"title ne \"x\"", user, true},
+      {"title co \"x\"", user, false},
+      {"title gt \"\"", user, false},
+      {"title pr", user, false},
+      {"title eq null", user, true},
       {"phoneNumbers[type eq \"work\"]", user, false},
       {"not (phoneNumbers[type eq \"work\"])", user, true},
   };
@@ -115,8 +137,8 @@ TEST(FilterEvalTest, IntegerAndDecimalComparisons) {
     f.root->kind = BoundNode::Kind::kCompare;
     f.root->op = op;
     f.root->path.attr = "level";
-    f.root->path.type = kind == BoundValue::Kind::kInteger ? AttrType::kInteger
-                                                            : AttrType::kDecimal;
+    f.root->path.type =
+        kind == BoundValue::Kind::kInteger ? AttrType::kInteger : AttrType::kDecimal;
     f.root->value.kind = kind;
     f.root->value.integer = i;
     f.root->value.decimal = d;
@@ -160,7 +182,8 @@ TEST(FilterEvalTest, MembershipUsesTheOracle) {
 }
 
 TEST(FilterEvalTest, ValueFilterElements) {
-  auto f = CompileValueFilter(ResourceType::kUser, "emails", "type eq \"work\" and primary eq true");
+  auto f =
+      CompileValueFilter(ResourceType::kUser, "emails", "type eq \"work\" and primary eq true");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   ASSERT_TRUE(f->element_attr.has_value());
   EXPECT_EQ(f->element_attr->attr, "emails");
@@ -207,8 +230,8 @@ TEST(FilterPlanTest, UsesTheGivenIndexSet) {
   std::vector<IndexedAttr> indexed = SchemaRegistry::Default().indexed();
   indexed.push_back({5, ResourceType::kUser, "name.familyName", false, false});
   indexed.push_back({6, ResourceType::kUser,
-                     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-                     false, false});
+                     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", false,
+                     false});
   auto f = CompileFilter(ResourceType::kUser, "name.familyName sw \"Jen\"", indexed);
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(Explain(*f), "IndexPrefix(User.name.familyName sw \"jen\")");
