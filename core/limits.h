@@ -69,4 +69,8 @@ inline constexpr size_t kMaxFilterDepth = 32;
 // evaluating per resource bounded even if the length limit grows.
 inline constexpr size_t kMaxFilterNodes = 1024;
 
+// Matches a sorted list may order in memory (key + id each, ~100 bytes: ~20 MiB).
+// A larger sorted result answers 400 tooMany; unsorted lists have no such limit.
+inline constexpr size_t kMaxSortedResults = 200000;
+
 }  // namespace scimd::core

@@ -21,6 +21,8 @@ inline constexpr std::string_view kEnterpriseUserSchema =
 inline constexpr std::string_view kListResponseSchema =
     "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 inline constexpr std::string_view kErrorSchema = "urn:ietf:params:scim:api:messages:2.0:Error";
+inline constexpr std::string_view kSearchRequestSchema =
+    "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 inline constexpr std::string_view kPatchOpSchema =
     "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 

@@ -10,7 +10,8 @@
 #include "core/limits.h"
 #include "core/schema.h"
 #include "core/service_internal.h"
-#include "core/simple_filter.h"
+#include "core/filter.h"
+#include "core/sort.h"
 
 namespace scimd::core {
 
@@ -592,6 +593,11 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
 }
 
 Response Service::List(const RequestContext& ctx, ResourceType type, const ListParams& params) {
+  return Search(ctx, {type}, params);
+}
+
+Response Service::Search(const RequestContext& ctx, const std::vector<ResourceType>& types,
+                         const ListParams& params) {
   int64_t start_index = 1;
   int64_t count = static_cast<int64_t>(kDefaultPageSize);
   if (!params.start_index.empty()) {
@@ -605,98 +611,154 @@ Response Service::List(const RequestContext& ctx, ResourceType type, const ListP
     count = *v < 0 ? 0 : *v;  // negative is treated as 0
   }
   if (count > static_cast<int64_t>(kMaxPageSize)) count = static_cast<int64_t>(kMaxPageSize);
-  auto projection = ParseProjection(type, params.attributes, params.excluded_attributes);
-  if (!projection.ok()) return Error(projection.status());
+  const uint64_t first = static_cast<uint64_t>(start_index);  // 1-based
+  const uint64_t window_end = first + static_cast<uint64_t>(count);
+
+  // Per type: projection, filter and sort. With several types (a search at the root), a
+  // filter or sortBy that names an attribute one type lacks simply matches nothing there.
+  struct TypeQuery {
+    ResourceType type;
+    Projection projection;
+    std::optional<CompiledFilter> filter;
+    std::optional<SortSpec> sort;
+  };
+  std::vector<TypeQuery> queries;
+  Status first_error;
+  for (ResourceType type : types) {
+    TypeQuery q{type, {}, std::nullopt, std::nullopt};
+    auto projection = ParseProjection(type, params.attributes, params.excluded_attributes);
+    if (!projection.ok()) return Error(projection.status());
+    q.projection = std::move(projection).value();
+    if (!params.filter.empty()) {
+      auto filter = CompileFilter(type, params.filter);
+      if (!filter.ok()) {
+        if (first_error.ok()) first_error = filter.status();
+        continue;
+      }
+      q.filter = std::move(filter).value();
+    }
+    if (!params.sort_by.empty()) {
+      auto sort = ParseSort(type, params.sort_by, params.sort_order);
+      if (!sort.ok()) {
+        if (first_error.ok()) first_error = sort.status();
+        continue;
+      }
+      q.sort = std::move(sort).value();
+    } else if (!params.sort_order.empty()) {
+      if (auto sort = ParseSort(type, "id", params.sort_order); !sort.ok()) {
+        return Error(sort.status());
+      }
+    }
+    queries.push_back(std::move(q));
+  }
+  if (queries.empty()) return Error(first_error);
 
   struct Row {
+    ResourceType type;
     ResourceId id;
     std::string value;
   };
   std::vector<Row> rows;
   uint64_t total = 0;
-  if (!params.filter.empty()) {
-    auto filter = ParseEqFilter(type, params.filter);
-    if (!filter.ok()) return Error(filter.status());
-    std::vector<ResourceId> ids;
-    if (filter->attr == "id") {
-      if (filter->value.is_string()) {
-        auto id = ResourceId::Parse(filter->value.as_string());
-        if (id.ok()) ids.push_back(*id);
-      }
-    } else if (filter->value.is_string()) {
-      const IndexedAttr* ia = SchemaRegistry::Default().FindIndexed(type, filter->attr);
-      const IndexTerm term{ia->id, IndexValue::String(
-                                       NormalizeForIndex(filter->value.as_string(), ia->case_exact))};
-      if (ia->unique) {
-        auto hit = store_.LookupUnique(ctx.tenant, type, term);
-        if (!hit.ok()) return Error(hit.status());
-        if (*hit) ids.push_back(**hit);
-      } else {
-        Status s = store_.ScanIndexEq(ctx.tenant, type, term, [&](const ResourceId& id) {
-          ids.push_back(id);
-          return true;
-        });
+  // Visits every match of one type in id order.
+  auto visit_matches = [&](const TypeQuery& q, const FilterMatchVisitor& visit) -> Status {
+    if (q.filter) return RunFilter(store_, ctx.tenant, *q.filter, visit, nullptr);
+    return store_.ScanResources(ctx.tenant, q.type, std::nullopt, visit);
+  };
+
+  if (params.sort_by.empty()) {
+    // Id order, type after type: count every match (totalResults is exact) and keep the
+    // ones in the requested window. An unfiltered type is counted from its counter.
+    for (const auto& q : queries) {
+      if (!q.filter) {
+        auto n = store_.CountResources(ctx.tenant, q.type);
+        if (!n.ok()) return Error(n.status());
+        const uint64_t type_first = total + 1;
+        total += *n;
+        if (count == 0 || window_end <= type_first || first > total) continue;
+        uint64_t skip = first > type_first ? first - type_first : 0;
+        Status s = store_.ScanResources(ctx.tenant, q.type, std::nullopt,
+                                        [&](const ResourceId& id, std::string_view value) {
+                                          if (skip > 0) {
+                                            --skip;
+                                            return true;
+                                          }
+                                          rows.push_back({q.type, id, std::string(value)});
+                                          return rows.size() < static_cast<size_t>(count);
+                                        });
         if (!s.ok()) return Error(s);
+        continue;
       }
-    }
-    // Re-check every candidate against the stored resource: the index only accelerates.
-    for (const auto& id : ids) {
-      auto value = store_.GetResource(ctx.tenant, type, id);
-      if (!value.ok()) {
-        if (value.status().Is(Status::Code::kNotFound)) continue;
-        return Error(value.status());
-      }
-      bool match = filter->attr == "id";
-      if (!match) {
-        auto split = SplitStored(*value);
-        if (!split.ok()) return Error(split.status());
-        auto attrs = Json::Parse(split->second);
-        if (!attrs.ok()) return Error(Status::Corruption("stored resource is not valid JSON"));
-        const IndexedAttr* ia = SchemaRegistry::Default().FindIndexed(type, filter->attr);
-        const Json* v = attrs->Find(ia->path);
-        match = v != nullptr && v->is_string() &&
-                NormalizeForIndex(v->as_string(), ia->case_exact) ==
-                    NormalizeForIndex(filter->value.as_string(), ia->case_exact);
-      }
-      if (!match) continue;
-      ++total;
-      if (total >= static_cast<uint64_t>(start_index) &&
-          rows.size() < static_cast<size_t>(count)) {
-        rows.push_back({id, std::move(value).value()});
-      }
+      Status s = visit_matches(q, [&](const ResourceId& id, std::string_view value) {
+        ++total;
+        if (total >= first && total < window_end) rows.push_back({q.type, id, std::string(value)});
+        return true;
+      });
+      if (!s.ok()) return Error(s);
     }
   } else {
-    auto n = store_.CountResources(ctx.tenant, type);
-    if (!n.ok()) return Error(n.status());
-    total = *n;
-    if (count > 0 && static_cast<uint64_t>(start_index) <= total) {
-      int64_t skip = start_index - 1;
-      Status s = store_.ScanResources(ctx.tenant, type, std::nullopt,
-                                      [&](const ResourceId& id, std::string_view value) {
-                                        if (skip > 0) {
-                                          --skip;
-                                          return true;
-                                        }
-                                        rows.push_back({id, std::string(value)});
-                                        return rows.size() < static_cast<size_t>(count);
-                                      });
+    // Sorted: collect (key, id) of every match, bounded, then sort and fetch the page.
+    struct Keyed {
+      size_t query;
+      ResourceId id;
+      SortKey key;
+    };
+    std::vector<Keyed> keyed;
+    bool too_many = false;
+    for (size_t qi = 0; qi < queries.size(); ++qi) {
+      const auto& q = queries[qi];
+      Status s = visit_matches(q, [&](const ResourceId& id, std::string_view value) {
+        if (keyed.size() >= kMaxSortedResults) {
+          too_many = true;
+          return false;
+        }
+        auto split = SplitStored(value);
+        if (!split.ok()) return true;
+        auto attrs = Json::Parse(split->second);
+        Keyed k{qi, id, {}};
+        if (attrs.ok()) k.key = ExtractSortKey(*q.sort, id, split->first, *attrs);
+        keyed.push_back(std::move(k));
+        return true;
+      });
       if (!s.ok()) return Error(s);
+      if (too_many) {
+        return Error(Status(Status::Code::kTooMany,
+                            "sorting is limited to " + std::to_string(kMaxSortedResults) +
+                                " results; narrow the filter"));
+      }
+    }
+    const SortSpec& spec = *queries.front().sort;  // same direction for every type
+    std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+      return SortBefore(spec, a.key, a.id, b.key, b.id);
+    });
+    total = keyed.size();
+    for (uint64_t i = first; i < window_end && i <= total; ++i) {
+      const Keyed& k = keyed[i - 1];
+      auto value = store_.GetResource(ctx.tenant, queries[k.query].type, k.id);
+      if (!value.ok()) {
+        if (value.status().Is(Status::Code::kNotFound)) continue;  // deleted meanwhile
+        return Error(value.status());
+      }
+      rows.push_back({queries[k.query].type, k.id, std::move(value).value()});
     }
   }
 
   std::vector<BodyItem> items;
   bool small = true;
-  const bool members = type == ResourceType::kGroup && projection->WantsMembers();
   for (const auto& row : rows) {
+    const TypeQuery* q = nullptr;
+    for (const auto& candidate : queries) {
+      if (candidate.type == row.type) q = &candidate;
+    }
     auto split = SplitStored(row.value);
     if (!split.ok()) return Error(split.status());
     BodyItem item;
-    RenderResource(type, row.id, split->first, split->second, ctx.base_url, *projection,
+    RenderResource(row.type, row.id, split->first, split->second, ctx.base_url, q->projection,
                    item.head);
-    if (type == ResourceType::kUser && projection->WantsGroups()) {
+    if (row.type == ResourceType::kUser && q->projection.WantsGroups()) {
       if (Status s = AppendUserGroups(ctx, row.id, item.head); !s.ok()) return Error(s);
     }
-    if (members) {
+    if (row.type == ResourceType::kGroup && q->projection.WantsMembers()) {
       auto n = store_.CountMembers(ctx.tenant, row.id);
       if (!n.ok()) return Error(n.status());
       if (*n > 0) item.members_of = row.id;
@@ -714,6 +776,62 @@ Response Service::List(const RequestContext& ctx, ResourceType type, const ListP
                                              std::move(items), "]}");
   AttachBody(r, std::move(stream), small);
   return r;
+}
+
+Response Service::SearchRequest(const RequestContext& ctx, const std::vector<ResourceType>& types,
+                                std::string_view body) {
+  // POST .search (RFC 7644 §3.4.3): the query parameters as a SearchRequest message.
+  auto json = Json::Parse(body);
+  if (!json.ok()) return Error(json.status());
+  if (!json->is_object()) return Error(Status::InvalidSyntax("a SearchRequest must be a JSON object"));
+  if (const Json* schemas = json->FindCi("schemas")) {
+    bool ok = false;
+    if (schemas->is_array()) {
+      for (const auto& s : schemas->as_array()) {
+        ok = ok || (s.is_string() && EqualsCi(s.as_string(), kSearchRequestSchema));
+      }
+    }
+    if (!ok) {
+      return Error(Status::InvalidSyntax("\"schemas\" of a search must list " +
+                                         std::string(kSearchRequestSchema)));
+    }
+  }
+  std::string attributes, excluded, filter, sort_by, sort_order, start_index, count;
+  auto text = [&](const char* name, std::string& out) -> Status {
+    const Json* v = json->FindCi(name);
+    if (v == nullptr || v->is_null()) return Status::Ok();
+    if (v->is_string()) {
+      out = v->as_string();
+    } else if (v->is_int()) {
+      out = std::to_string(v->as_int());
+    } else if (v->is_array()) {  // attributes / excludedAttributes: a list of paths
+      for (const auto& item : v->as_array()) {
+        if (!item.is_string()) {
+          return Status::InvalidValue("\"" + std::string(name) + "\" must list strings");
+        }
+        if (!out.empty()) out += ",";
+        out += item.as_string();
+      }
+    } else {
+      return Status::InvalidValue("\"" + std::string(name) + "\" has the wrong type");
+    }
+    return Status::Ok();
+  };
+  for (auto [name, out] : {std::pair<const char*, std::string*>{"attributes", &attributes},
+                           {"excludedAttributes", &excluded}, {"filter", &filter},
+                           {"sortBy", &sort_by}, {"sortOrder", &sort_order},
+                           {"startIndex", &start_index}, {"count", &count}}) {
+    if (Status s = text(name, *out); !s.ok()) return Error(s);
+  }
+  ListParams p;
+  p.attributes = attributes;
+  p.excluded_attributes = excluded;
+  p.filter = filter;
+  p.sort_by = sort_by;
+  p.sort_order = sort_order;
+  p.start_index = start_index;
+  p.count = count;
+  return Search(ctx, types, p);
 }
 
 // ---- discovery ----
@@ -755,7 +873,7 @@ Response Service::ServiceProviderConfig(std::string_view base_url) {
   filter.Set("maxResults", Json::Int(static_cast<int64_t>(kMaxPageSize)));
   j.Set("filter", std::move(filter));
   j.Set("changePassword", Supported(false));
-  j.Set("sort", Supported(false));
+  j.Set("sort", Supported(true));
   j.Set("etag", Supported(true));
   Json schemes = Json::MakeArray();
   Json bearer = Json::MakeObject();

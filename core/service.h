@@ -52,6 +52,8 @@ struct ListParams {
   std::string_view excluded_attributes;
   std::string_view start_index;  // raw query values; empty when absent
   std::string_view count;
+  std::string_view sort_by;
+  std::string_view sort_order;
 };
 
 class Service {
@@ -69,6 +71,13 @@ class Service {
   Response Patch(const RequestContext& ctx, ResourceType type, std::string_view id,
                  std::string_view body, const PatchParams& params);
   Response List(const RequestContext& ctx, ResourceType type, const ListParams& params);
+  // A list over several resource types (the root endpoint's search): matches of each type
+  // in turn, or all of them ordered together when sorted.
+  Response Search(const RequestContext& ctx, const std::vector<ResourceType>& types,
+                  const ListParams& params);
+  // POST .search with a SearchRequest body (RFC 7644 §3.4.3).
+  Response SearchRequest(const RequestContext& ctx, const std::vector<ResourceType>& types,
+                         std::string_view body);
 
   // Discovery (RFC 7644 §4). `name` selects one entry; empty lists all.
   static Response ServiceProviderConfig(std::string_view base_url);

@@ -224,8 +224,11 @@ Response ScimRouter::Route(const HttpRequest& request) {
       if (method != "POST") return MethodNotAllowed(method, "POST");
       return core::RunBulk(service_, ctx, request.body, core::BulkLimits{});
     }
-    return core::Service::Error(Status::NotImplemented(
-        "/" + std::string(endpoint) + " is not supported yet by this version of scimd"));
+    // POST /.search at the root: Users and Groups together (RFC 7644 §3.4.3).
+    if (segments.size() > 1) return core::Service::Error(Status::NotFound("no such endpoint"));
+    if (method != "POST") return MethodNotAllowed(method, "POST");
+    return service_.SearchRequest(ctx, {core::ResourceType::kUser, core::ResourceType::kGroup},
+                                  request.body);
   }
 
   const QueryParams query = ParseQuery(request.query);
@@ -237,14 +240,16 @@ Response ScimRouter::Route(const HttpRequest& request) {
       p.excluded_attributes = query.Get("excludedAttributes");
       p.start_index = query.Get("startIndex");
       p.count = query.Get("count");
+      p.sort_by = query.Get("sortBy");
+      p.sort_order = query.Get("sortOrder");
       return service_.List(ctx, *type, p);
     }
     if (method == "POST") return service_.Create(ctx, *type, request.body);
     return MethodNotAllowed(method, "GET, POST");
   }
   if (segments.size() == 2 && EqualsCi(segments[1], ".search")) {
-    return core::Service::Error(
-        Status::NotImplemented("POST /.search is not supported yet by this version of scimd"));
+    if (method != "POST") return MethodNotAllowed(method, "POST");
+    return service_.SearchRequest(ctx, {*type}, request.body);
   }
   if (segments.size() > 2) {
     return core::Service::Error(Status::NotFound("no such endpoint"));

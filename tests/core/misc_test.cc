@@ -1,4 +1,4 @@
-// ids, status table, eq filter, tenant settings, tokens.
+// ids, status table, tenant settings, tokens, rate limits.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -7,7 +7,6 @@
 
 #include "core/auth.h"
 #include "core/ids.h"
-#include "core/simple_filter.h"
 #include "core/status.h"
 #include "core/tenant_settings.h"
 
@@ -58,40 +57,6 @@ TEST(StatusTest, HttpTable) {
   Result<int> v = 5;
   EXPECT_TRUE(v.ok());
   EXPECT_EQ(*v, 5);
-}
-
-TEST(EqFilterTest, ParsesSupportedForms) {
-  auto f = ParseEqFilter(ResourceType::kUser, R"(userName eq "a\"b\u00e9")");
-  ASSERT_TRUE(f.ok()) << f.status().ToString();
-  EXPECT_EQ(f->attr, "userName");
-  EXPECT_EQ(f->value.as_string(), "a\"b\xc3\xa9");
-  f = ParseEqFilter(ResourceType::kUser, "  USERNAME   EQ   \"x\"  ");
-  ASSERT_TRUE(f.ok());
-  EXPECT_EQ(f->attr, "userName");
-  f = ParseEqFilter(ResourceType::kGroup, R"(displayName eq "g")");
-  ASSERT_TRUE(f.ok());
-  f = ParseEqFilter(ResourceType::kUser, R"(urn:ietf:params:scim:schemas:core:2.0:User:externalId eq "e")");
-  ASSERT_TRUE(f.ok());
-  EXPECT_EQ(f->attr, "externalId");
-  f = ParseEqFilter(ResourceType::kUser, "id eq \"x\"");
-  ASSERT_TRUE(f.ok());
-  EXPECT_EQ(f->attr, "id");
-  f = ParseEqFilter(ResourceType::kUser, "userName eq 12");
-  ASSERT_TRUE(f.ok());
-  EXPECT_TRUE(f->value.is_number());
-}
-
-TEST(EqFilterTest, EverythingElseIsInvalidFilter) {
-  for (const char* bad :
-       {"", "userName", "userName eq", "userName sw \"a\"", "userName eq \"a\" and id eq \"b\"",
-        "title eq \"x\"", "emails.value eq \"x\"", "userName eq \"unterminated",
-        "userName eq bareword", "(userName eq \"a\")", "userName eq \"a\\q\""}) {
-    auto f = ParseEqFilter(ResourceType::kUser, bad);
-    ASSERT_FALSE(f.ok()) << bad;
-    EXPECT_TRUE(f.status().Is(Status::Code::kInvalidFilter)) << bad;
-  }
-  EXPECT_FALSE(ParseEqFilter(ResourceType::kGroup, "userName eq \"x\"").ok());
-  EXPECT_FALSE(ParseEqFilter(ResourceType::kUser, std::string(5000, 'a')).ok());
 }
 
 TEST(TenantSettingsTest, ValidatesNamesAndValues) {

@@ -135,7 +135,7 @@ TEST_F(ProtocolTest, UnknownEndpointsMethodsAndUnsupportedFeatures) {
   ExpectScimError(client_->Send("POST", "/scim/v2/ServiceProviderConfig", "{}", Auth()), 405);
   ExpectScimError(client_->Send("POST", "/scim/v2/Users/x", "{}", Auth()), 405);
   ExpectScimError(Get("/Me"), 501);
-  ExpectScimError(Post("/Users/.search", "{}"), 501);
+  ExpectScimError(client_->Send("PUT", "/scim/v2/.search", "{}", Auth()), 405);
 }
 
 TEST_F(ProtocolTest, OversizedBodyIs413) {

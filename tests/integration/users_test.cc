@@ -244,14 +244,113 @@ TEST_F(UsersTest, EntraTestConnectionFilterGivesEmptyList) {
   EXPECT_TRUE(j.Find("Resources")->as_array().empty());
 }
 
-TEST_F(UsersTest, UnsupportedFiltersAreInvalidFilterNeverWrongResults) {
+TEST_F(UsersTest, BadFiltersAreInvalidFilterNeverWrongResults) {
   CreateUser("f1");
-  for (const char* f : {"userName%20sw%20%22f%22", "title%20eq%20%22x%22", "userName%20eq",
-                        "userName%20eq%20%22f1%22%20and%20active%20eq%20true", "%22unterminated",
-                        "emails.value%20eq%20%22a%22", "nosuchattr%20eq%20%22x%22",
-                        "userName%20eq%20%22unterminated"}) {
-    ExpectScimError(Get(std::string("/Users?filter=") + f), 400, "invalidFilter");
+  for (const char* f : {"userName%20eq", "%22unterminated", "nosuchattr%20eq%20%22x%22",
+                        "userName%20eq%20%22unterminated", "active%20gt%20true",
+                        "(userName%20eq%20%22a%22", "userName%20zz%20%22a%22",
+                        "emails%5Btype%20eq%20%22work%22", "name.nosuch%20pr",
+                        "userName%20eq%20%22a%22%20and", "meta.created%20gt%20%22yesterday%22"}) {
+    HttpResult r = Get(std::string("/Users?filter=") + f);
+    ExpectScimError(r, 400, "invalidFilter");
   }
+}
+
+TEST_F(UsersTest, FullFilterLanguageOverHttp) {
+  const std::string a = CreateUser("Alice.Smith@example.com", R"(,"displayName":"Alice","active":true,
+      "name":{"familyName":"Smith","givenName":"Alice"},"title":"Engineer",
+      "emails":[{"value":"alice@example.com","type":"work"},{"value":"al@home.org","type":"home"}])");
+  const std::string b = CreateUser("bob@example.org", R"(,"displayName":"Bob","active":false,
+      "name":{"familyName":"Jones"},"emails":[{"value":"bob@example.org","type":"work"}])");
+  const std::string c = CreateUser("carol@example.com", R"(,"active":true,"name":{"familyName":"Smithers"})");
+  auto ids = [&](const std::string& filter) {
+    Json j = Parse(Get("/Users?filter=" + filter));
+    std::vector<std::string> out;
+    for (const auto& r : j.Find("Resources")->as_array()) out.push_back(Str(r, "id"));
+    std::sort(out.begin(), out.end());
+    EXPECT_EQ(Int(j, "totalResults"), static_cast<int64_t>(out.size()));
+    return out;
+  };
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(ids("userName%20sw%20%22ALICE%22"), sorted({a}));
+  EXPECT_EQ(ids("userName%20ew%20%22example.com%22"), sorted({a, c}));
+  EXPECT_EQ(ids("emails.value%20co%20%22example%22"), sorted({a, b}));
+  EXPECT_EQ(ids("name.familyName%20sw%20%22smith%22"), sorted({a, c}));
+  EXPECT_EQ(ids("active%20eq%20false"), sorted({b}));
+  EXPECT_EQ(ids("title%20pr"), sorted({a}));
+  EXPECT_EQ(ids("not%20(title%20pr)"), sorted({b, c}));
+  EXPECT_EQ(ids("active%20eq%20true%20and%20name.familyName%20eq%20%22smithers%22"), sorted({c}));
+  EXPECT_EQ(ids("displayName%20eq%20%22bob%22%20or%20displayName%20eq%20%22alice%22"), sorted({a, b}));
+  EXPECT_EQ(ids("emails%5Btype%20eq%20%22work%22%20and%20value%20co%20%22example.org%22%5D"), sorted({b}));
+  // Entra's matching form.
+  EXPECT_EQ(ids("emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22alice@example.com%22"), sorted({a}));
+  EXPECT_EQ(ids("meta.created%20gt%202015-10-10T14:38:21.8617979-07:00"), sorted({a, b, c}));
+  EXPECT_EQ(ids("meta.lastModified%20lt%20%222015-01-01T00:00:00Z%22"), std::vector<std::string>{});
+  // Microsoft's reference client sends unquoted values.
+  EXPECT_EQ(ids("name.familyName%20eq%20Jones%20and%20(emails.value%20co%20example.com%20or%20emails.value%20co%20example.org)"),
+            sorted({b}));
+}
+
+TEST_F(UsersTest, SortByAndSortOrder) {
+  CreateUser("b-user", R"(,"name":{"familyName":"beta"})");
+  CreateUser("A-user", R"(,"name":{"familyName":"Alpha"})");
+  CreateUser("c-user");
+  auto names = [&](const std::string& query) {
+    Json j = Parse(Get("/Users?" + query));
+    std::vector<std::string> out;
+    for (const auto& r : j.Find("Resources")->as_array()) out.push_back(Str(r, "userName"));
+    return out;
+  };
+  EXPECT_EQ(names("sortBy=userName"), (std::vector<std::string>{"A-user", "b-user", "c-user"}));
+  EXPECT_EQ(names("sortBy=userName&sortOrder=descending"),
+            (std::vector<std::string>{"c-user", "b-user", "A-user"}));
+  // caseExact=false: "Alpha" < "beta"; a user without the attribute sorts last.
+  EXPECT_EQ(names("sortBy=name.familyName"), (std::vector<std::string>{"A-user", "b-user", "c-user"}));
+  EXPECT_EQ(names("sortBy=name.familyName&sortOrder=descending"),
+            (std::vector<std::string>{"b-user", "A-user", "c-user"}));
+  EXPECT_EQ(names("sortBy=userName&startIndex=2&count=1"), (std::vector<std::string>{"b-user"}));
+  EXPECT_EQ(names("sortBy=meta.created&filter=userName%20ew%20%22user%22"),
+            (std::vector<std::string>{"b-user", "A-user", "c-user"}));
+  ExpectScimError(Get("/Users?sortBy=nosuch"), 400, "invalidValue");
+  ExpectScimError(Get("/Users?sortBy=userName&sortOrder=sideways"), 400, "invalidValue");
+}
+
+TEST_F(UsersTest, PostSearchOnUsersGroupsAndRoot) {
+  const std::string u = CreateUser("searcher", R"(,"displayName":"Finder")");
+  ASSERT_EQ(Post("/Groups", R"({"displayName":"Finders"})").status, 201);
+  const std::string body = R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+      "attributes":["displayName"],"filter":"displayName sw \"Find\"","startIndex":1,"count":10})";
+  HttpResult users_r = Post("/Users/.search", body);
+  ASSERT_EQ(users_r.status, 200) << users_r.body;
+  Json users = Parse(users_r);
+  ASSERT_EQ(Int(users, "totalResults"), 1);
+  const Json& only = users.Find("Resources")->as_array()[0];
+  EXPECT_EQ(Str(only, "id"), u);
+  EXPECT_EQ(Str(only, "displayName"), "Finder");
+  EXPECT_EQ(only.Find("userName"), nullptr);  // attributes honoured
+  EXPECT_EQ(Int(Parse(Post("/Groups/.search", body)), "totalResults"), 1);
+  Json root = Parse(client_->Send("POST", "/scim/v2/.search", body, Auth()));
+  EXPECT_EQ(Int(root, "totalResults"), 2);
+  // A filter on an attribute only Users have matches no Group at the root.
+  Json by_user_name = Parse(client_->Send(
+      "POST", "/scim/v2/.search",
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"searcher\""})",
+      Auth()));
+  EXPECT_EQ(Int(by_user_name, "totalResults"), 1);
+  // Sorted across types.
+  Json sorted_root = Parse(client_->Send(
+      "POST", "/scim/v2/.search",
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"sortBy":"displayName","sortOrder":"descending"})",
+      Auth()));
+  ASSERT_EQ(Int(sorted_root, "totalResults"), 2);
+  EXPECT_EQ(Str(sorted_root.Find("Resources")->as_array()[0], "displayName"), "Finders");
+  ExpectScimError(Post("/Users/.search", R"({"schemas":["urn:nope"]})"), 400, "invalidSyntax");
+  ExpectScimError(Post("/Users/.search", R"({"filter":"userName zz 1"})"), 400, "invalidFilter");
+  ExpectScimError(Post("/Users/.search", R"({"count":"many"})"), 400, "invalidValue");
+  ExpectScimError(client_->Send("GET", "/scim/v2/Users/.search", "", Auth()), 405);
 }
 
 TEST_F(UsersTest, AttributesAndExcludedAttributesProjection) {
