@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/filter.h"
 #include "core/limits.h"
 
 namespace scimd::core {
@@ -425,13 +426,32 @@ bool Selected(const std::vector<std::string>& list, const std::string& path, boo
   return false;
 }
 
-Result<std::vector<std::string>> SplitPaths(ResourceType type, std::string_view list) {
+// Splits an attributes / excludedAttributes list at the commas that are not inside a
+// [filter] or a quoted string; bracketed items add an element filter to `p`.
+Result<std::vector<std::string>> SplitPaths(ResourceType type, std::string_view list, bool include,
+                                            Projection& p) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::string_view item = list.substr(start, comma - start);
+    size_t end = start;
+    int depth = 0;
+    bool quoted = false;
+    for (; end < list.size(); ++end) {
+      const char c = list[end];
+      if (quoted) {
+        if (c == '\\') ++end;
+        else if (c == '"') quoted = false;
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == '[') {
+        ++depth;
+      } else if (c == ']') {
+        --depth;
+      } else if (c == ',' && depth == 0) {
+        break;
+      }
+    }
+    std::string_view item = list.substr(start, end - start);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (!item.empty()) {
@@ -439,9 +459,23 @@ Result<std::vector<std::string>> SplitPaths(ResourceType type, std::string_view 
         return Status::BadRequest("more than " + std::to_string(kMaxProjectionPaths) +
                                   " attribute paths");
       }
-      out.push_back(NormalizePath(type, item));
+      const size_t bracket = item.find('[');
+      if (bracket != std::string_view::npos) {
+        if (item.back() != ']') {
+          return Status::InvalidFilter("attribute path \"" + std::string(item) +
+                                       "\": expected ']' at its end");
+        }
+        const std::string_view attr = item.substr(0, bracket);
+        const std::string_view text = item.substr(bracket + 1, item.size() - bracket - 2);
+        SCIMD_ASSIGN_OR_RETURN(BoundFilter bound, CompileValueFilter(type, attr, text));
+        out.push_back(NormalizePath(type, attr));
+        p.element_filters.push_back(
+            {out.back(), include, std::make_shared<const BoundFilter>(std::move(bound))});
+      } else {
+        out.push_back(NormalizePath(type, item));
+      }
     }
-    start = comma + 1;
+    start = end + 1;
   }
   return out;
 }
@@ -479,6 +513,16 @@ void ProjectObject(const Projection& p, const std::string& schema_prefix, Json& 
         filter(it->second);
       }
     }
+    if (keep && it->second.is_array()) {
+      for (const auto& f : p.element_filters) {
+        if (f.path != path) continue;
+        auto& items = it->second.as_array();
+        for (auto e = items.begin(); e != items.end();) {
+          e = MatchesElement(*f.filter, *e) == f.include ? e + 1 : items.erase(e);
+        }
+      }
+      keep = !it->second.as_array().empty();
+    }
     it = keep ? it + 1 : members.erase(it);
   }
 }
@@ -488,8 +532,13 @@ void ProjectObject(const Projection& p, const std::string& schema_prefix, Json& 
 Result<Projection> ParseProjection(ResourceType type, std::string_view attributes,
                                    std::string_view excluded_attributes) {
   Projection p;
-  SCIMD_ASSIGN_OR_RETURN(p.include, SplitPaths(type, attributes));
-  SCIMD_ASSIGN_OR_RETURN(p.exclude, SplitPaths(type, excluded_attributes));
+  SCIMD_ASSIGN_OR_RETURN(p.include, SplitPaths(type, attributes, true, p));
+  SCIMD_ASSIGN_OR_RETURN(p.exclude, SplitPaths(type, excluded_attributes, false, p));
+  // An element filter in excludedAttributes removes elements, not the attribute.
+  for (const auto& f : p.element_filters) {
+    if (f.include) continue;
+    p.exclude.erase(std::remove(p.exclude.begin(), p.exclude.end(), f.path), p.exclude.end());
+  }
   return p;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,11 +82,21 @@ IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs);
 std::string NormalizeForIndex(std::string_view value, bool case_exact);
 
 // What to include when rendering; built from attributes/excludedAttributes.
+struct BoundFilter;  // core/filter_bound.h
+
 struct Projection {
   // Canonical "urn:attr" or "urn:attr.sub" paths, lower-cased; empty = everything default.
   std::vector<std::string> include;
   std::vector<std::string> exclude;
-  bool empty() const { return include.empty() && exclude.empty(); }
+  // `attributes=emails[type eq "work"]` (Microsoft's clients): of a multi-valued
+  // attribute, only the elements that match (or, in excludedAttributes, all but those).
+  struct ElementFilter {
+    std::string path;  // normalized like include/exclude
+    bool include = true;
+    std::shared_ptr<const BoundFilter> filter;
+  };
+  std::vector<ElementFilter> element_filters;
+  bool empty() const { return include.empty() && exclude.empty() && element_filters.empty(); }
   // Whether a Group's members are rendered.
   bool WantsMembers() const;
   // Whether a User's computed "groups" attribute is rendered.

@@ -172,6 +172,22 @@ Response ScimRouter::Route(const HttpRequest& request) {
                                          : core::Service::ResourceTypes(base_url, name);
   }
 
+  if (!options_.insecure_token_tenant.empty() && EqualsCi(endpoint, "Token") &&
+      segments.size() == 1) {
+    auto tenant = store_.FindTenant(options_.insecure_token_tenant);
+    if (!tenant.ok()) return core::Service::Error(tenant.status());
+    if (!*tenant) return core::Service::Error(Status::NotFound("the token tenant does not exist"));
+    core::IssuedToken issued = core::MakeToken((*tenant)->id);
+    if (Status s = store_.PutToken(issued.record); !s.ok()) return core::Service::Error(s);
+    Response r;
+    r.body = "{\"token\":";
+    core::AppendJsonString(r.body, issued.token);
+    r.body += "}";
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
+
   const auto type = core::SchemaRegistry::Default().FindEndpoint(endpoint);
   const bool known = type.has_value() || EqualsCi(endpoint, "Me") || EqualsCi(endpoint, "Bulk") ||
                      EqualsCi(endpoint, ".search");

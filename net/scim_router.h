@@ -21,6 +21,10 @@ class ScimRouter {
     std::vector<std::string> base_paths = {"/scim/v2", "/scim"};
     // Host used in meta.location when a request has no usable Host header.
     std::string default_host = "127.0.0.1";
+    // When set, `GET|POST <base>/Token` hands a new bearer token for this tenant to anyone
+    // who asks, as the server of Microsoft's SCIM reference suite does. Only for running
+    // such test suites against a throw-away tenant; never in production.
+    std::string insecure_token_tenant;
   };
 
   ScimRouter(core::Store& store, Options options);

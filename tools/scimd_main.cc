@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "write the bound port to this file once listening");
   app.add_option("--demo-tenant", demo_tenant,
                  "create this tenant on first start and print its base URL and token");
+  std::string insecure_token_tenant;
+  app.add_option("--insecure-token-endpoint", insecure_token_tenant,
+                 "serve GET /Token handing out tokens of this tenant to anyone (only for "
+                 "Microsoft's SCIM reference test suite; never in production)");
   CLI11_PARSE(app, argc, argv);
 
   if (!ParseListen(listen, &http.host, &http.port)) {
@@ -124,6 +128,12 @@ int main(int argc, char** argv) {
 
   scimd::net::ScimRouter::Options router_options;
   for (const auto& p : base_paths) router_options.base_paths.push_back(p);
+  router_options.insecure_token_tenant = insecure_token_tenant;
+  if (!insecure_token_tenant.empty()) {
+    std::cerr << "scimd: WARNING: --insecure-token-endpoint gives anyone who can reach this "
+                 "server a token of tenant \""
+              << insecure_token_tenant << "\"; use it only for test suites\n";
+  }
   router_options.default_host = http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1"
                                                                              : http.host;
   {

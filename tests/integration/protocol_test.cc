@@ -138,6 +138,20 @@ TEST_F(ProtocolTest, UnknownEndpointsMethodsAndUnsupportedFeatures) {
   ExpectScimError(client_->Send("PUT", "/scim/v2/.search", "{}", Auth()), 405);
 }
 
+TEST_F(ProtocolTest, NoTokenEndpointUnlessAskedFor) {
+  ExpectScimError(client_->Send("GET", "/scim/v2/Token"), 404);  // just an unknown endpoint
+  StopServer();
+  server_ = std::make_unique<ScimdProcess>(data_, std::vector<std::string>{"--insecure-token-endpoint", "acme"});
+  client_ = std::make_unique<HttpClient>(server_->port());
+  HttpResult t = client_->Send("GET", "/scim/v2/Token");
+  ASSERT_EQ(t.status, 200) << t.body;
+  const std::string token = Str(Parse(t), "token");
+  EXPECT_EQ(token.rfind("scimd_", 0), 0u);
+  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status, 200);
+  EXPECT_NE(server_->Output().find("WARNING"), std::string::npos);
+  EXPECT_EQ(server_->Output().find(token), std::string::npos);  // never logged
+}
+
 TEST_F(ProtocolTest, OversizedBodyIs413) {
   std::string big = R"({"userName":"big","displayName":")" + std::string(70000, 'a') + "\"}";
   HttpResult r = Post("/Users", big);

@@ -377,6 +377,26 @@ TEST_F(UsersTest, AttributesAndExcludedAttributesProjection) {
   EXPECT_EQ(r0.Find("displayName"), nullptr);
 }
 
+TEST_F(UsersTest, AttributesWithAnElementFilter) {
+  // Microsoft's clients ask for some elements of a multi-valued attribute.
+  const std::string id = CreateUser("elements", R"(,"emails":[{"value":"w@x.com","type":"work"},
+      {"value":"h@x.com","type":"home"}],"displayName":"E")");
+  Json j = Parse(Get("/Users/" + id + "?attributes=emails%5Btype+eq+%22work%22%5D"));
+  ASSERT_NE(j.Find("emails"), nullptr);
+  ASSERT_EQ(j.Find("emails")->as_array().size(), 1u);
+  EXPECT_EQ(Str(j.Find("emails")->as_array()[0], "value"), "w@x.com");
+  EXPECT_EQ(j.Find("displayName"), nullptr);
+  Json list = Parse(Get("/Users?attributes=emails%5Bvalue+eq+%22h@x.com%22%5D,displayName"));
+  const Json& r0 = list.Find("Resources")->as_array()[0];
+  EXPECT_EQ(r0.Find("emails")->as_array().size(), 1u);
+  EXPECT_EQ(Str(r0, "displayName"), "E");
+  Json excl = Parse(Get("/Users/" + id + "?excludedAttributes=emails%5Btype+eq+%22work%22%5D"));
+  ASSERT_EQ(excl.Find("emails")->as_array().size(), 1u);
+  EXPECT_EQ(Str(excl.Find("emails")->as_array()[0], "type"), "home");
+  EXPECT_EQ(Str(excl, "displayName"), "E");
+  ExpectScimError(Get("/Users/" + id + "?attributes=emails%5Bcolour+eq+%22x%22%5D"), 400, "invalidFilter");
+}
+
 TEST_F(UsersTest, BadInputGetsClearScimErrors) {
   ExpectScimError(Post("/Users", "{not json"), 400, "invalidSyntax");
   ExpectScimError(Post("/Users", ""), 400, "invalidSyntax");
