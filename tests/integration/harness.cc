@@ -212,13 +212,15 @@ std::optional<HttpResult> HttpClient::ReadResponse(bool head_request) {
 HttpResult HttpClient::Send(const std::string& method, const std::string& target,
                             const std::string& body,
                             const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                    std::to_string(port_) + "\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\n";
   bool has_ct = false;
+  bool has_host = false;
   for (const auto& [k, v] : headers) {
     req += k + ": " + v + "\r\n";
     if (strcasecmp(k.c_str(), "content-type") == 0) has_ct = true;
+    if (strcasecmp(k.c_str(), "host") == 0) has_host = true;
   }
+  if (!has_host) req += "Host: 127.0.0.1:" + std::to_string(port_) + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     if (!has_ct) req += "Content-Type: application/scim+json\r\n";
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
