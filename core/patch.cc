@@ -605,6 +605,11 @@ class Patcher {
   Status ApplyMembers(PatchOperation::Op op, const PatchPath& p, const Json& value, bool has_value) {
     using Op = PatchOperation::Op;
     if (p.sub != nullptr) {
+      if (p.sub->mutability == Mutability::kImmutable && op != Op::kAdd) {
+        // RFC 7643 §2.2: value, $ref and type of a member never change in place.
+        return Status::Mutability("\"" + p.text + "\" is immutable: remove the member and add " +
+                                  "the new one");
+      }
       return Status::InvalidPath("\"" + p.text + "\": members are changed as a whole item");
     }
     if (p.filter) {
