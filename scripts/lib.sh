@@ -1,0 +1,173 @@
+# Shell functions shared by the load and measurement scripts (source it; bash only).
+# Callers set TMP (their private temp dir) and, for pinning, SERVER_CPU / CLIENT_CPU arrays.
+# Nothing here prints a token.
+
+# stop_pid PID: TERM, wait up to 10 s, then KILL. Only ever a pid the caller started.
+stop_pid() {
+  local pid="$1"
+  [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null || return 0
+  kill -TERM "${pid}" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "${pid}" 2>/dev/null || true
+  wait "${pid}" 2>/dev/null || true
+}
+
+free_port() {
+  node -e 'const s = require("net").createServer();
+    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# pin_setup [PIN]: with PIN=1 and >= 2 CPUs, servers on CPU 0 and clients on CPU 1.
+pin_setup() {
+  SERVER_CPU=()
+  CLIENT_CPU=()
+  if [[ "${1:-1}" == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
+    SERVER_CPU=(taskset -c 0)
+    CLIENT_CPU=(taskset -c 1)
+  fi
+}
+
+readonly LIB_CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime, all threads
+idle_ticks() { awk '/^cpu / { print $5 + $6 }' /proc/stat; }  # idle + iowait, all CPUs
+# Whole-machine busy ticks (all CPUs): everything but idle and iowait.
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+# cpu_run OUT_CPU_FILE CMD...: runs CMD (its own CPU from `time`), then writes
+# "self% other%" to OUT_CPU_FILE: CMD's CPU and the rest of the machine's busy time in %
+# of one core over the run. Returns CMD's status.
+cpu_run() {
+  local out="$1" b0 b1 t0 t1 rc=0 wall user sys
+  shift
+  b0="$(busy_ticks)"
+  t0="$(date +%s%N)"
+  local TIMEFORMAT='%R %U %S'
+  { time "$@" 2>&3; } 3>&2 2>"${out}.time" || rc=$?
+  t1="$(date +%s%N)"
+  b1="$(busy_ticks)"
+  read -r wall user sys <"${out}.time"
+  awk -v b=$((b1 - b0)) -v hz="${LIB_CLK_TCK}" -v ns=$((t1 - t0)) -v u="${user}" -v s="${sys}" \
+    'BEGIN { sec = ns / 1e9; self = 100 * (u + s) / sec; other = 100 * b / hz / sec - self;
+             printf "%.0f %.0f\n", self, other < 0 ? 0 : other }' >"${out}"
+  return "${rc}"
+}
+
+# proc_mem_kib PID FIELD: VmRSS / VmHWM of a process, in KiB.
+proc_mem_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# start_scimd DATA_DIR THREADS LOG: scimd on an ephemeral 127.0.0.1 port (pinned with
+# SERVER_CPU); sets SCIMD_PID and SCIMD_URL. Waits up to 60 s (a large store opens slowly).
+start_scimd() {
+  local data="$1" threads="$2" log="$3"
+  rm -f "${TMP}/port"
+  "${SERVER_CPU[@]}" "${SCIMD}" --listen 127.0.0.1:0 --data "${data}" \
+    --threads "${threads}" --port-file "${TMP}/port" >"${log}" 2>&1 &
+  SCIMD_PID=$!
+  for _ in $(seq 600); do
+    [[ -s "${TMP}/port" ]] && break
+    kill -0 "${SCIMD_PID}" 2>/dev/null || { cat "${log}" >&2; return 1; }
+    sleep 0.1
+  done
+  [[ -s "${TMP}/port" ]] || return 1
+  SCIMD_URL="http://127.0.0.1:$(tr -d '[:space:]' <"${TMP}/port")"
+}
+
+# make_tenant SCIMCTL DATA_DIR NAME: tenant + token via scimctl; the token goes to the
+# exported SCIMD_TOKEN and to ${TMP}/auth.header (for curl -H @file), never to output.
+make_tenant() {
+  local scimctl="$1" data="$2" name="$3"
+  "${scimctl}" --data "${data}" tenant create "${name}" >"${TMP}/scimctl.log" 2>&1 ||
+    { cat "${TMP}/scimctl.log" >&2; return 1; }
+  (umask 077 && "${scimctl}" --data "${data}" token issue "${name}" >"${TMP}/token.out" \
+    2>"${TMP}/token.err") || { cat "${TMP}/token.err" >&2; return 1; }
+  SCIMD_TOKEN="$(tail -n 1 "${TMP}/token.out")"
+  export SCIMD_TOKEN
+  rm -f "${TMP}/token.out"
+  (umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_TOKEN}" >"${TMP}/auth.header")
+}
+
+# start_nginx PORT FILE LOCATION_PREFIX: unprivileged foreground nginx (one worker, pinned
+# with SERVER_CPU) answering every path under LOCATION_PREFIX with FILE (copied into
+# ${TMP}/www); sets NGINX_PID. Same configuration as scripts/load.sh's reference.
+start_nginx() {
+  local port="$1" file="$2" prefix="$3"
+  mkdir -p "${TMP}/nginx" "${TMP}/www"
+  [[ "${file}" -ef "${TMP}/www/static.json" ]] || cp "${file}" "${TMP}/www/static.json"
+  cat >"${TMP}/nginx/nginx.conf" <<CONF
+# Unprivileged foreground nginx for the reference run; everything lives in ${TMP}.
+daemon off;
+master_process off;
+worker_processes 1;
+pid ${TMP}/nginx/nginx.pid;
+error_log ${TMP}/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${TMP}/nginx/body;
+  proxy_temp_path ${TMP}/nginx/proxy;
+  fastcgi_temp_path ${TMP}/nginx/fastcgi;
+  uwsgi_temp_path ${TMP}/nginx/uwsgi;
+  scgi_temp_path ${TMP}/nginx/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 75s;
+  default_type application/scim+json;
+  sendfile on;
+  open_file_cache max=16 inactive=60s;
+  open_file_cache_valid 60s;
+  server {
+    listen 127.0.0.1:${port};
+    root ${TMP}/www;
+    location ${prefix} { rewrite ^ /static.json break; }
+  }
+}
+CONF
+  "${SERVER_CPU[@]}" nginx -p "${TMP}/nginx" -e "${TMP}/nginx/error.log" \
+    -c "${TMP}/nginx/nginx.conf" >>"${TMP}/nginx/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  for _ in $(seq 50); do
+    kill -0 "${NGINX_PID}" 2>/dev/null || return 1
+    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:${port}${prefix}x" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_nginx_retry FILE LOCATION_PREFIX: start_nginx on a free port, 3 tries (a port can
+# be taken between the probe and the bind); sets NGINX_PORT.
+start_nginx_retry() {
+  NGINX_PORT=""
+  local port
+  for _ in 1 2 3; do
+    port="$(free_port)"
+    if start_nginx "${port}" "$1" "$2"; then NGINX_PORT="${port}"; return 0; fi
+    stop_pid "${NGINX_PID}"
+    NGINX_PID=""
+  done
+  return 1
+}
+
+# wrk_measure NAME SERVER_PID LUA URL CONNS DURATION -- LUA_ARGS...: one wrk run (pinned
+# with CLIENT_CPU) into ${TMP}/NAME.out, and "server% wrk% other%" into ${TMP}/NAME.cpu.
+wrk_measure() {
+  local name="$1" pid="$2" lua="$3" url="$4" conns="$5" dur="$6" before after idle0 idle1 t0 t1
+  shift 6
+  [[ "${1:-}" == "--" ]] && shift
+  before="$(cpu_ticks "${pid}")"
+  idle0="$(idle_ticks)"
+  t0="$(date +%s%N)"
+  local TIMEFORMAT='%R %U %S'
+  { time "${CLIENT_CPU[@]}" wrk -t1 -c"${conns}" -d"${dur}" --timeout 10s -s "${lua}" "${url}" \
+      -- "$@" >"${TMP}/${name}.out" 2>&1; } 2>"${TMP}/${name}.time" ||
+    { cat "${TMP}/${name}.out" >&2; return 1; }
+  t1="$(date +%s%N)"
+  after="$(cpu_ticks "${pid}")"
+  idle1="$(idle_ticks)"
+  read -r wall user sys <"${TMP}/${name}.time"
+  awk -v d=$((after - before)) -v hz="${LIB_CLK_TCK}" -v ns=$((t1 - t0)) -v w="${wall}" \
+    -v u="${user}" -v s="${sys}" -v idle=$((idle1 - idle0)) -v cpus="$(nproc)" \
+    'BEGIN { sec = ns / 1e9; srv = 100 * d / hz / sec; cli = 100 * (u + s) / w;
+             other = 100 * cpus - 100 * idle / hz / sec - srv - cli;
+             printf "%.0f %.0f %.0f\n", srv, cli, other < 0 ? 0 : other }' >"${TMP}/${name}.cpu"
+}
+result_field() { sed -n "s/^RESULT.* $2=\([^ ]*\).*/\1/p" "$1"; }  # result_field FILE KEY
+cpu_field() { cut -d' ' -f"$2" "${TMP}/$1.cpu"; }  # cpu_field NAME 1=server 2=wrk 3=other
