@@ -73,6 +73,13 @@ using FilterMatchVisitor = std::function<bool(const ResourceId& id, std::string_
 Status RunFilter(Store& store, TenantId tenant, const CompiledFilter& filter,
                  const FilterMatchVisitor& on_match, FilterStats* stats);
 
+// Evaluates `filter` on one stored resource (header + JSON, see SplitStored), asking the
+// store about membership terms: what RunFilter does to each candidate, for callers that
+// produce candidates themselves (the index-ordered sort). Corruption if `stored` does not
+// decode.
+Result<bool> MatchesStored(Store& store, TenantId tenant, const CompiledFilter& filter,
+                           const ResourceId& id, std::string_view stored);
+
 // The chosen plan in a stable, readable form, e.g.
 // `IndexPrefix(User.userName sw "bj") AND residual(title pr)` (vocabulary: filter_plan.h).
 std::string Explain(const CompiledFilter& filter);

@@ -129,62 +129,12 @@ class Executor {
   // Evaluates one stored resource; calls on_match if it matches. False to stop.
   bool Check(const ResourceId& id, std::string_view stored) {
     ++stats_->rows_examined;
-    auto split = SplitStored(stored);
-    if (!split.ok()) {
-      error_ = split.status();
+    Result<bool> match = MatchesStored(store_, tenant_, filter_, id, stored);
+    if (!match.ok()) {
+      error_ = match.status();
       return false;
     }
-    auto attrs = Json::Parse(split->second);
-    if (!attrs.ok()) {
-      error_ = Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
-      return false;
-    }
-    ResourceView view;
-    view.type = type_;
-    view.id = id;
-    view.header = split->first;
-    view.attrs = &*attrs;
-    Status oracle_error;
-    if (type_ == ResourceType::kGroup) {
-      view.membership = [&](const ResourceId& member) {
-        return MemberOfContains(member, &id, &oracle_error);
-      };
-      view.has_membership = [&]() {
-        bool any = false;
-        Status s = store_.ScanMembers(tenant_, id, std::nullopt,
-                                      [&](const ResourceId&, ResourceType, std::string_view) {
-                                        any = true;
-                                        return false;
-                                      });
-        if (!s.ok()) oracle_error = s;
-        return any;
-      };
-    } else {
-      view.membership = [&](const ResourceId& group) {
-        return MemberOfContains(id, &group, &oracle_error);
-      };
-      view.has_membership = [&]() { return MemberOfContains(id, nullptr, &oracle_error); };
-    }
-    const bool match = Matches(filter_, view);
-    if (!oracle_error.ok()) {
-      error_ = oracle_error;
-      return false;
-    }
-    return !match || on_match_(id, stored);
-  }
-
-  // Whether `member` belongs directly to `group` (any group when null).
-  bool MemberOfContains(const ResourceId& member, const ResourceId* group, Status* error) {
-    bool found = false;
-    Status s = store_.ScanMemberOf(tenant_, member, [&](const ResourceId& g) {
-      if (group == nullptr || g == *group) {
-        found = true;
-        return false;
-      }
-      return g < *group;  // group-id order: past it, it is not there
-    });
-    if (!s.ok()) *error = s;
-    return found;
+    return !*match || on_match_(id, stored);
   }
 
   Store& store_;
@@ -196,7 +146,62 @@ class Executor {
   Status error_;
 };
 
+// Whether `member` belongs directly to `group` (any group when null).
+bool MemberOfContains(Store& store, TenantId tenant, const ResourceId& member,
+                      const ResourceId* group, Status* error) {
+  bool found = false;
+  Status s = store.ScanMemberOf(tenant, member, [&](const ResourceId& g) {
+    if (group == nullptr || g == *group) {
+      found = true;
+      return false;
+    }
+    return g < *group;  // group-id order: past it, it is not there
+  });
+  if (!s.ok()) *error = s;
+  return found;
+}
+
 }  // namespace
+
+Result<bool> MatchesStored(Store& store, TenantId tenant, const CompiledFilter& filter,
+                           const ResourceId& id, std::string_view stored) {
+  SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(stored));
+  auto attrs = Json::Parse(split.second);
+  if (!attrs.ok()) {
+    return Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
+  }
+  ResourceView view;
+  view.type = filter.type();
+  view.id = id;
+  view.header = split.first;
+  view.attrs = &*attrs;
+  Status oracle_error;
+  if (filter.type() == ResourceType::kGroup) {
+    view.membership = [&](const ResourceId& member) {
+      return MemberOfContains(store, tenant, member, &id, &oracle_error);
+    };
+    view.has_membership = [&]() {
+      bool any = false;
+      Status s = store.ScanMembers(tenant, id, std::nullopt,
+                                   [&](const ResourceId&, ResourceType, std::string_view) {
+                                     any = true;
+                                     return false;
+                                   });
+      if (!s.ok()) oracle_error = s;
+      return any;
+    };
+  } else {
+    view.membership = [&](const ResourceId& group) {
+      return MemberOfContains(store, tenant, id, &group, &oracle_error);
+    };
+    view.has_membership = [&]() {
+      return MemberOfContains(store, tenant, id, nullptr, &oracle_error);
+    };
+  }
+  const bool match = Matches(filter, view);
+  SCIMD_RETURN_IF_ERROR(oracle_error);
+  return match;
+}
 
 Status RunFilter(Store& store, TenantId tenant, const CompiledFilter& filter,
                  const FilterMatchVisitor& on_match, FilterStats* stats) {

@@ -23,6 +23,8 @@ constexpr double kCostPrefixSpread = 2000;
 constexpr double kCostRangeBoth = 2000;  // gt/lt with both ends
 constexpr double kCostRangeOne = 5000;   // one open end
 constexpr double kCostPresence = 20000;
+// eq on a boolean (active eq true): one of two values, about half the resources.
+constexpr double kCostBooleanEq = kCostPresence;
 constexpr double kCostFullScan = std::numeric_limits<double>::max();
 
 struct Planned {
@@ -223,7 +225,9 @@ class Planner {
     switch (n.op) {
       case CompareOp::kEq:
         p.node = ia->unique ? Scan(PlanNode::Kind::kUniqueLookup, *ia, kCostPoint)
-                            : Scan(PlanNode::Kind::kIndexEq, *ia, kCostEq);
+                 : value->kind == IndexValue::Kind::kBoolean
+                     ? Scan(PlanNode::Kind::kIndexEq, *ia, kCostBooleanEq)
+                     : Scan(PlanNode::Kind::kIndexEq, *ia, kCostEq);
         p.node.value = *std::move(value);
         return p;
       case CompareOp::kSw:
@@ -236,6 +240,8 @@ class Planner {
       case CompareOp::kGe:
       case CompareOp::kLt:
       case CompareOp::kLe: {
+        // Booleans have no order (the binder rejects gt/ge/lt/le on them): eq and pr only.
+        if (value->kind == IndexValue::Kind::kBoolean) return std::nullopt;
         p.node = Scan(PlanNode::Kind::kIndexRange, *ia, kCostRangeOne);
         p.node.range_kind = value->kind;
         IndexBound bound{*std::move(value), n.op == CompareOp::kGe || n.op == CompareOp::kLe};

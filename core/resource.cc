@@ -358,10 +358,18 @@ IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs) {
     const Json* v = attrs.Find(top);
     if (v == nullptr) continue;
     bool present = false;
+    // Strings (folded unless caseExact) and booleans are indexed; the decoder has already
+    // checked every value against its attribute's type, so nothing else reaches here.
     auto add = [&](const Json& s) {
-      if (!s.is_string()) return;
+      IndexTerm t{ia.id, {}};
+      if (s.is_string()) {
+        t.value = IndexValue::String(NormalizeForIndex(s.as_string(), ia.case_exact));
+      } else if (s.is_bool()) {
+        t.value = IndexValue::Boolean(s.as_bool());
+      } else {
+        return;
+      }
       present = true;
-      IndexTerm t{ia.id, IndexValue::String(NormalizeForIndex(s.as_string(), ia.case_exact))};
       for (const auto& existing : out.values) {
         if (existing == t) return;  // one entry per distinct value
       }
@@ -370,10 +378,17 @@ IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs) {
     };
     if (dot == std::string::npos) {
       add(*v);
-    } else if (v->is_array()) {
+    } else {
+      // "attr.sub": the sub-attribute of every element of a multi-valued complex
+      // attribute (emails.value), or of a single-valued one (name.familyName).
       const std::string_view sub = std::string_view(ia.path).substr(dot + 1);
-      for (const auto& item : v->as_array()) {
+      auto add_sub = [&](const Json& item) {
         if (const Json* s = item.is_object() ? item.Find(sub) : nullptr) add(*s);
+      };
+      if (v->is_array()) {
+        for (const auto& item : v->as_array()) add_sub(item);
+      } else {
+        add_sub(*v);
       }
     }
     if (present) out.presence.push_back(ia.id);

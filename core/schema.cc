@@ -265,6 +265,9 @@ SchemaRegistry::SchemaRegistry()
       {2, ResourceType::kUser, "externalId", true, false},
       {3, ResourceType::kUser, "displayName", false, false},
       {4, ResourceType::kUser, "emails.value", false, false},
+      {5, ResourceType::kUser, "name.familyName", false, false},
+      {6, ResourceType::kUser, "name.givenName", false, false},
+      {7, ResourceType::kUser, "active", false, false},  // booleans: eq and pr only
       {1, ResourceType::kGroup, "displayName", false, false},
       {2, ResourceType::kGroup, "externalId", true, false},
   };

@@ -11,6 +11,7 @@
 #include "core/schema.h"
 #include "core/service_internal.h"
 #include "core/filter.h"
+#include "core/index_sort.h"
 #include "core/sort.h"
 
 namespace scimd::core {
@@ -233,6 +234,38 @@ class BodyStream {
   bool wrote_member_ = false;
   std::optional<ResourceId> last_member_;
 };
+
+// X-Scimd-Plan quotes client filter literals: at most this many bytes of it are sent
+// (a filter is at most kMaxFilterLength; plan text adds a little per node).
+constexpr size_t kMaxPlanHeaderBytes = 4096;
+
+// A header value made of `text`: control bytes (CR, LF, ...) and non-ASCII bytes become
+// spaces / '?', so a filter literal can never split or forge a header; bounded length.
+std::string HeaderSafe(std::string_view text) {
+  std::string out;
+  out.reserve(std::min(text.size(), kMaxPlanHeaderBytes + 3));
+  for (char c : text) {
+    if (out.size() >= kMaxPlanHeaderBytes) {
+      out += "...";
+      break;
+    }
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(b < 0x20 || b == 0x7F ? ' ' : b >= 0x80 ? '?' : c);
+  }
+  return out;
+}
+
+// The filter as residual(...) names it: without the parentheses around the top term.
+std::string FilterText(const CompiledFilter& filter) {
+  std::string text = filter.bound().ToString();
+  const auto k = filter.bound().root->kind;
+  if ((k == BoundNode::Kind::kCompare || k == BoundNode::Kind::kPresent ||
+       k == BoundNode::Kind::kAnd || k == BoundNode::Kind::kOr) &&
+      text.size() >= 2) {
+    text = text.substr(1, text.size() - 2);
+  }
+  return text;
+}
 
 // Sends `stream` inline when the body is known to be small, else as a stream.
 void AttachBody(Response& r, std::shared_ptr<BodyStream> stream, bool small) {
@@ -660,16 +693,33 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
   };
   std::vector<Row> rows;
   uint64_t total = 0;
+  // For X-Scimd-Plan / X-Scimd-Rows-Examined: how each type was read, and how many
+  // resources were read in all.
+  std::vector<std::string> plans;
+  uint64_t rows_examined = 0;
+  auto plan_of = [](const TypeQuery& q) {
+    return q.filter ? Explain(*q.filter) : "FullScan(" + std::string(ResourceTypeName(q.type)) + ")";
+  };
   // Visits every match of one type in id order.
   auto visit_matches = [&](const TypeQuery& q, const FilterMatchVisitor& visit) -> Status {
-    if (q.filter) return RunFilter(store_, ctx.tenant, *q.filter, visit, nullptr);
-    return store_.ScanResources(ctx.tenant, q.type, std::nullopt, visit);
+    if (q.filter) {
+      FilterStats stats;
+      Status s = RunFilter(store_, ctx.tenant, *q.filter, visit, &stats);
+      rows_examined += stats.rows_examined;
+      return s;
+    }
+    return store_.ScanResources(ctx.tenant, q.type, std::nullopt,
+                                [&](const ResourceId& id, std::string_view value) {
+                                  ++rows_examined;
+                                  return visit(id, value);
+                                });
   };
 
   if (params.sort_by.empty()) {
     // Id order, type after type: count every match (totalResults is exact) and keep the
     // ones in the requested window. An unfiltered type is counted from its counter.
     for (const auto& q : queries) {
+      plans.push_back(plan_of(q));
       if (!q.filter) {
         auto n = store_.CountResources(ctx.tenant, q.type);
         if (!n.ok()) return Error(n.status());
@@ -679,6 +729,7 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
         uint64_t skip = first > type_first ? first - type_first : 0;
         Status s = store_.ScanResources(ctx.tenant, q.type, std::nullopt,
                                         [&](const ResourceId& id, std::string_view value) {
+                                          ++rows_examined;
                                           if (skip > 0) {
                                             --skip;
                                             return true;
@@ -697,49 +748,82 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
       if (!s.ok()) return Error(s);
     }
   } else {
-    // Sorted: collect (key, id) of every match, bounded, then sort and fetch the page.
-    struct Keyed {
-      size_t query;
-      ResourceId id;
-      SortKey key;
-    };
-    std::vector<Keyed> keyed;
-    bool too_many = false;
-    for (size_t qi = 0; qi < queries.size(); ++qi) {
-      const auto& q = queries[qi];
-      Status s = visit_matches(q, [&](const ResourceId& id, std::string_view value) {
-        if (keyed.size() >= kMaxSortedResults) {
-          too_many = true;
-          return false;
-        }
-        auto split = SplitStored(value);
-        if (!split.ok()) return true;
-        auto attrs = Json::Parse(split->second);
-        Keyed k{qi, id, {}};
-        if (attrs.ok()) k.key = ExtractSortKey(*q.sort, id, split->first, *attrs);
-        keyed.push_back(std::move(k));
-        return true;
-      });
-      if (!s.ok()) return Error(s);
-      if (too_many) {
+    const SortSpec& spec = *queries.front().sort;  // same direction for every type
+    // One type sorted by an indexed attribute: walk the index in value order (a page
+    // reads about `count` resources), unless a filter with an index of its own narrows
+    // the matches enough to sort them in memory.
+    const IndexedAttr* index =
+        queries.size() == 1 ? SortIndexFor(queries.front().type, spec) : nullptr;
+    bool walk_index = index != nullptr &&
+                      (!queries.front().filter ||
+                       queries.front().filter->plan().source.kind == PlanNode::Kind::kFullScan);
+    if (!walk_index) {
+      // Sorted in memory: collect (key, id) of every match, bounded, then sort and fetch
+      // the page.
+      struct Keyed {
+        size_t query;
+        ResourceId id;
+        SortKey key;
+      };
+      std::vector<Keyed> keyed;
+      bool too_many = false;
+      for (size_t qi = 0; qi < queries.size() && !too_many; ++qi) {
+        const auto& q = queries[qi];
+        Status s = visit_matches(q, [&](const ResourceId& id, std::string_view value) {
+          if (keyed.size() >= kMaxSortedResults) {
+            too_many = true;
+            return false;
+          }
+          auto split = SplitStored(value);
+          if (!split.ok()) return true;
+          auto attrs = Json::Parse(split->second);
+          Keyed k{qi, id, {}};
+          if (attrs.ok()) k.key = ExtractSortKey(*q.sort, id, split->first, *attrs);
+          keyed.push_back(std::move(k));
+          return true;
+        });
+        if (!s.ok()) return Error(s);
+      }
+      if (too_many && index == nullptr) {
         return Error(Status(Status::Code::kTooMany,
                             "sorting is limited to " + std::to_string(kMaxSortedResults) +
                                 " results; narrow the filter"));
       }
-    }
-    const SortSpec& spec = *queries.front().sort;  // same direction for every type
-    std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
-      return SortBefore(spec, a.key, a.id, b.key, b.id);
-    });
-    total = keyed.size();
-    for (uint64_t i = first; i < window_end && i <= total; ++i) {
-      const Keyed& k = keyed[i - 1];
-      auto value = store_.GetResource(ctx.tenant, queries[k.query].type, k.id);
-      if (!value.ok()) {
-        if (value.status().Is(Status::Code::kNotFound)) continue;  // deleted meanwhile
-        return Error(value.status());
+      if (too_many) {
+        walk_index = true;  // too many to sort in memory: the index walk needs no memory
+      } else {
+        std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+          return SortBefore(spec, a.key, a.id, b.key, b.id);
+        });
+        total = keyed.size();
+        for (uint64_t i = first; i < window_end && i <= total; ++i) {
+          const Keyed& k = keyed[i - 1];
+          auto value = store_.GetResource(ctx.tenant, queries[k.query].type, k.id);
+          if (!value.ok()) {
+            if (value.status().Is(Status::Code::kNotFound)) continue;  // deleted meanwhile
+            return Error(value.status());
+          }
+          ++rows_examined;
+          rows.push_back({queries[k.query].type, k.id, std::move(value).value()});
+        }
+        for (const auto& q : queries) {
+          plans.push_back(plan_of(q) + " THEN SortInMemory(" + std::string(params.sort_by) +
+                          (spec.descending ? " descending)" : " ascending)"));
+        }
       }
-      rows.push_back({queries[k.query].type, k.id, std::move(value).value()});
+    }
+    if (walk_index) {
+      const TypeQuery& q = queries.front();
+      const CompiledFilter* filter = q.filter ? &*q.filter : nullptr;
+      SortedWindow window;
+      Status s = IndexOrderedWindow(store_, ctx.tenant, q.type, spec, *index, filter, first,
+                                    static_cast<uint64_t>(count), &window);
+      if (!s.ok()) return Error(s);
+      total = window.total;
+      rows_examined += window.rows_examined;
+      for (auto& [id, value] : window.rows) rows.push_back({q.type, id, std::move(value)});
+      plans.push_back(ExplainIndexOrder(q.type, *index, spec.descending) +
+                      (filter ? " AND residual(" + FilterText(*filter) + ")" : ""));
     }
   }
 
@@ -772,6 +856,12 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
             ",\"startIndex\":" + std::to_string(start_index) +
             ",\"itemsPerPage\":" + std::to_string(items.size()) + ",\"Resources\":[";
   Response r = JsonResponse(200, "");
+  if (params.explain) {
+    std::string plan;
+    for (const auto& p : plans) plan += (plan.empty() ? "" : "; ") + p;
+    r.headers.emplace_back("X-Scimd-Plan", HeaderSafe(plan));
+    r.headers.emplace_back("X-Scimd-Rows-Examined", std::to_string(rows_examined));
+  }
   auto stream = std::make_shared<BodyStream>(store_, ctx.tenant, ctx.base_url, std::move(prefix),
                                              std::move(items), "]}");
   AttachBody(r, std::move(stream), small);
@@ -779,7 +869,7 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
 }
 
 Response Service::SearchRequest(const RequestContext& ctx, const std::vector<ResourceType>& types,
-                                std::string_view body) {
+                                std::string_view body, bool explain) {
   // POST .search (RFC 7644 §3.4.3): the query parameters as a SearchRequest message.
   auto json = Json::Parse(body);
   if (!json.ok()) return Error(json.status());
@@ -831,6 +921,7 @@ Response Service::SearchRequest(const RequestContext& ctx, const std::vector<Res
   p.sort_order = sort_order;
   p.start_index = start_index;
   p.count = count;
+  p.explain = explain;
   return Search(ctx, types, p);
 }
 

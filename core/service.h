@@ -54,6 +54,9 @@ struct ListParams {
   std::string_view count;
   std::string_view sort_by;
   std::string_view sort_order;
+  // Operators' debug aid (X-Scimd-Explain: 1): the response carries X-Scimd-Plan (how the
+  // list was read) and X-Scimd-Rows-Examined (resources read to answer it).
+  bool explain = false;
 };
 
 class Service {
@@ -77,7 +80,7 @@ class Service {
                   const ListParams& params);
   // POST .search with a SearchRequest body (RFC 7644 §3.4.3).
   Response SearchRequest(const RequestContext& ctx, const std::vector<ResourceType>& types,
-                         std::string_view body);
+                         std::string_view body, bool explain = false);
 
   // Discovery (RFC 7644 §4). `name` selects one entry; empty lists all.
   static Response ServiceProviderConfig(std::string_view base_url);

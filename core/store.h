@@ -145,6 +145,7 @@ class Transaction {
 // Visitor callbacks return true to continue, false to stop early.
 using IdVisitor = std::function<bool(const ResourceId& id)>;
 using ResourceVisitor = std::function<bool(const ResourceId& id, std::string_view value)>;
+using IndexEntryVisitor = std::function<bool(const IndexValue& value, const ResourceId& id)>;
 using MemberVisitor =
     std::function<bool(const ResourceId& member, ResourceType type, std::string_view display)>;
 
@@ -178,6 +179,18 @@ class Store {
   // Ids that have a presence entry for attr, in id order.
   virtual Status ScanPresence(TenantId tenant, ResourceType type, AttrId attr,
                               const IdVisitor& visit) = 0;
+  // sortOrder=descending over an index: the distinct values of `kind` for `attr`, in
+  // descending value order, each with the largest id holding it (ScanIndexEq gives all
+  // of them in id order). Costs one seek per distinct value.
+  virtual Status ScanIndexValuesDescending(TenantId tenant, ResourceType type, AttrId attr,
+                                           IndexValue::Kind kind,
+                                           const IndexEntryVisitor& visit) = 0;
+  // Rebuilds (scimctl reindex): every value entry of `attr`, all kinds, in kind, value,
+  // then id order; and every unique entry of `attr` with the id holding it.
+  virtual Status ScanIndexEntries(TenantId tenant, ResourceType type, AttrId attr,
+                                  const IndexEntryVisitor& visit) = 0;
+  virtual Status ScanUniqueEntries(TenantId tenant, ResourceType type, AttrId attr,
+                                   const IndexEntryVisitor& visit) = 0;
   virtual Result<std::optional<ResourceId>> LookupUnique(TenantId tenant, ResourceType type,
                                                          const IndexTerm& term) = 0;
   // A group's members in member-id order, starting after `start_after` when given.

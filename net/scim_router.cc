@@ -244,7 +244,7 @@ Response ScimRouter::Route(const HttpRequest& request) {
     if (segments.size() > 1) return core::Service::Error(Status::NotFound("no such endpoint"));
     if (method != "POST") return MethodNotAllowed(method, "POST");
     return service_.SearchRequest(ctx, {core::ResourceType::kUser, core::ResourceType::kGroup},
-                                  request.body);
+                                  request.body, request.Header("x-scimd-explain") == "1");
   }
 
   const QueryParams query = ParseQuery(request.query);
@@ -258,6 +258,7 @@ Response ScimRouter::Route(const HttpRequest& request) {
       p.count = query.Get("count");
       p.sort_by = query.Get("sortBy");
       p.sort_order = query.Get("sortOrder");
+      p.explain = request.Header("x-scimd-explain") == "1";
       return service_.List(ctx, *type, p);
     }
     if (method == "POST") return service_.Create(ctx, *type, request.body);
@@ -265,7 +266,8 @@ Response ScimRouter::Route(const HttpRequest& request) {
   }
   if (segments.size() == 2 && EqualsCi(segments[1], ".search")) {
     if (method != "POST") return MethodNotAllowed(method, "POST");
-    return service_.SearchRequest(ctx, {*type}, request.body);
+    return service_.SearchRequest(ctx, {*type}, request.body,
+                                  request.Header("x-scimd-explain") == "1");
   }
   if (segments.size() > 2) {
     return core::Service::Error(Status::NotFound("no such endpoint"));

@@ -288,6 +288,20 @@ Result<KeyRange> IndexValueRange(TenantId tenant, ResourceType type, AttrId attr
   return r;
 }
 
+KeyRange IndexAttrValuesRange(TenantId tenant, ResourceType type, AttrId attr) {
+  return PrefixRange(IndexAttrPrefix(tenant, type, attr, IndexEntryKind::kValue));
+}
+
+KeyRange IndexKindRange(TenantId tenant, ResourceType type, AttrId attr, IndexValue::Kind kind) {
+  std::string k = IndexAttrPrefix(tenant, type, attr, IndexEntryKind::kValue);
+  k.push_back(static_cast<char>(kind));
+  return PrefixRange(std::move(k));
+}
+
+std::string_view IndexKeyValuePrefix(std::string_view key) {
+  return key.substr(0, key.size() - kIdBytes);
+}
+
 Result<ParsedIndexKey> ParseIndexKey(std::string_view key) {
   constexpr size_t kHead = kTenantBytes + 1 + kAttrBytes + 1;
   if (key.size() < kHead + kIdBytes) return Bad("index key: too short", key);
@@ -320,6 +334,13 @@ Result<std::string> UniqueKey(TenantId tenant, ResourceType type, const IndexTer
   AppendU16(&k, term.attr);
   SCIMD_RETURN_IF_ERROR(AppendIndexValue(&k, term.value));
   return k;
+}
+
+KeyRange UniqueAttrRange(TenantId tenant, ResourceType type, AttrId attr) {
+  std::string k;
+  AppendTenantType(&k, tenant, type);
+  AppendU16(&k, attr);
+  return PrefixRange(std::move(k));
 }
 
 Result<ParsedUniqueKey> ParseUniqueKey(std::string_view key) {

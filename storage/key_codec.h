@@ -154,6 +154,13 @@ core::Result<KeyRange> IndexValueRange(TenantId tenant, ResourceType type, AttrI
                                        IndexValue::Kind kind,
                                        const std::optional<IndexBound>& lower,
                                        const std::optional<IndexBound>& upper);
+// Every value entry of attr, all kinds (kind order, then value, then id).
+KeyRange IndexAttrValuesRange(TenantId tenant, ResourceType type, AttrId attr);
+// The entries of one kind for attr (value order, then id).
+KeyRange IndexKindRange(TenantId tenant, ResourceType type, AttrId attr, IndexValue::Kind kind);
+// A value entry's key without its id: every entry of the same (attr, value) starts with
+// it, and it sorts before all of them. REQUIRES: key.size() >= 16.
+std::string_view IndexKeyValuePrefix(std::string_view key);
 struct ParsedIndexKey {
   TenantId tenant = 0;
   ResourceType type = ResourceType::kUser;
@@ -168,6 +175,8 @@ ResourceId IndexKeyId(std::string_view key);
 
 // ---- unique ---------------------------------------------------------------------------
 core::Result<std::string> UniqueKey(TenantId tenant, ResourceType type, const IndexTerm& term);
+// Every unique entry of attr (value order).
+KeyRange UniqueAttrRange(TenantId tenant, ResourceType type, AttrId attr);
 struct ParsedUniqueKey {
   TenantId tenant = 0;
   ResourceType type = ResourceType::kUser;

@@ -229,6 +229,66 @@ Status RocksStore::ScanIndexRange(core::TenantId tenant, ResourceType type, core
   return ScanIds(range, visit);
 }
 
+Status RocksStore::ScanIndexValuesDescending(core::TenantId tenant, ResourceType type,
+                                             core::AttrId attr, core::IndexValue::Kind kind,
+                                             const core::IndexEntryVisitor& visit) {
+  // Walks backwards one distinct value at a time: from the last entry of a value, a
+  // SeekForPrev to that value's key prefix (which sorts before all of its entries) lands
+  // on the last entry of the next smaller value, so a value held by many ids costs one
+  // seek, not one step per id.
+  const KeyRange range = IndexKindRange(tenant, type, attr, kind);
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice lower(range.begin);
+  rocksdb::Slice upper(range.end);
+  ro.iterate_lower_bound = &lower;
+  if (!range.end.empty()) ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(h_->db->NewIterator(ro, h_->index));
+  it->SeekToLast();
+  while (it->Valid()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (!range.Contains(key)) break;
+    SCIMD_ASSIGN_OR_RETURN(ParsedIndexKey parsed, ParseIndexKey(key));
+    if (!visit(parsed.value, parsed.id)) return Status::Ok();
+    const std::string prefix(IndexKeyValuePrefix(key));
+    it->SeekForPrev(prefix);
+  }
+  return internal::FromRocks(it->status(), "scan");
+}
+
+Status RocksStore::ScanIndexEntries(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                    const core::IndexEntryVisitor& visit) {
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      IndexAttrValuesRange(tenant, type, attr), rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->index); },
+      [&](std::string_view key, std::string_view) {
+        auto parsed = ParseIndexKey(key);
+        if (!parsed.ok()) {
+          parse_error = parsed.status();
+          return false;
+        }
+        return visit(parsed->value, parsed->id);
+      }));
+  return parse_error;
+}
+
+Status RocksStore::ScanUniqueEntries(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                     const core::IndexEntryVisitor& visit) {
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      UniqueAttrRange(tenant, type, attr), rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->unique); },
+      [&](std::string_view key, std::string_view value) {
+        auto parsed = ParseUniqueKey(key);
+        if (!parsed.ok() || value.size() != kIdBytes) {
+          parse_error = parsed.ok() ? Status::Corruption("unique entry: bad id") : parsed.status();
+          return false;
+        }
+        return visit(parsed->term.value, ResourceId::FromBytes(value));
+      }));
+  return parse_error;
+}
+
 Result<std::optional<ResourceId>> RocksStore::LookupUnique(core::TenantId tenant, ResourceType type,
                                                            const core::IndexTerm& term) {
   SCIMD_ASSIGN_OR_RETURN(std::string key, UniqueKey(tenant, type, term));

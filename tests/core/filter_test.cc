@@ -244,7 +244,7 @@ TEST(FilterPlanTest, UsesTheGivenIndexSet) {
             "IndexEq(User.urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department "
             "= \"sales\")");
   // Without the index: full scan.
-  f = CompileFilter(ResourceType::kUser, "name.familyName sw \"Jen\"");
+  f = CompileFilter(ResourceType::kUser, "name.familyName sw \"Jen\"", {});
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->plan().source.kind, PlanNode::Kind::kFullScan);
 }

@@ -1,0 +1,175 @@
+#include "core/reindex.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/resource.h"
+#include "core/schema.h"
+
+namespace scimd::core {
+
+namespace {
+
+// What IndexEntriesOf derives for one resource id (nothing if it does not exist).
+Result<IndexEntries> DeriveFor(Store& store, TenantId tenant, ResourceType type,
+                               const ResourceId& id) {
+  Result<std::string> value = store.GetResource(tenant, type, id);
+  if (!value.ok()) {
+    if (value.status().Is(Status::Code::kNotFound)) return IndexEntries();
+    return value.status();
+  }
+  SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(*value));
+  auto attrs = Json::Parse(split.second);
+  if (!attrs.ok()) {
+    return Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
+  }
+  return IndexEntriesOf(type, *attrs);
+}
+
+// One kind of existing entry of one attribute, as (value, id); value unused for presence.
+struct Entry {
+  IndexValue value;
+  ResourceId id;
+};
+enum class EntryFamily { kValue, kPresence, kUnique };
+
+// Removes the entries of `family` for `ia` that the resource they name does not derive.
+// Entries are checked and removed kReindexBatch at a time, each batch in one transaction
+// (removing behind a running scan is safe: the scan reads an implicit snapshot).
+Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFamily family,
+                   ReindexStats* stats) {
+  std::vector<Entry> batch;
+  auto flush = [&]() -> Status {
+    std::map<ResourceId, IndexEntries> derived;
+    std::unique_ptr<Transaction> txn;
+    for (const Entry& e : batch) {
+      auto it = derived.find(e.id);
+      if (it == derived.end()) {
+        SCIMD_ASSIGN_OR_RETURN(IndexEntries entries, DeriveFor(store, tenant, ia.type, e.id));
+        it = derived.emplace(e.id, std::move(entries)).first;
+      }
+      const IndexEntries& d = it->second;
+      const IndexTerm term{ia.id, e.value};
+      bool keep = false;
+      switch (family) {
+        case EntryFamily::kValue:
+          keep = std::find(d.values.begin(), d.values.end(), term) != d.values.end();
+          break;
+        case EntryFamily::kPresence:
+          keep = std::find(d.presence.begin(), d.presence.end(), ia.id) != d.presence.end();
+          break;
+        case EntryFamily::kUnique:
+          keep = std::find(d.unique.begin(), d.unique.end(), term) != d.unique.end();
+          break;
+      }
+      if (keep) continue;
+      if (!txn) txn = store.Begin(tenant);
+      switch (family) {
+        case EntryFamily::kValue:
+          SCIMD_RETURN_IF_ERROR(txn->RemoveIndex(ia.type, term, e.id));
+          break;
+        case EntryFamily::kPresence:
+          SCIMD_RETURN_IF_ERROR(txn->RemovePresence(ia.type, ia.id, e.id));
+          break;
+        case EntryFamily::kUnique:
+          SCIMD_RETURN_IF_ERROR(txn->ReleaseUnique(ia.type, term));
+          break;
+      }
+      ++stats->stale_removed;
+    }
+    batch.clear();
+    return txn ? txn->Commit() : Status::Ok();
+  };
+  Status error;
+  auto add = [&](const IndexValue& value, const ResourceId& id) {
+    batch.push_back({value, id});
+    if (batch.size() < kReindexBatch) return true;
+    error = flush();
+    return error.ok();
+  };
+  Status s;
+  switch (family) {
+    case EntryFamily::kValue:
+      s = store.ScanIndexEntries(tenant, ia.type, ia.id, add);
+      break;
+    case EntryFamily::kPresence:
+      s = store.ScanPresence(tenant, ia.type, ia.id,
+                             [&](const ResourceId& id) { return add(IndexValue(), id); });
+      break;
+    case EntryFamily::kUnique:
+      s = store.ScanUniqueEntries(tenant, ia.type, ia.id, add);
+      break;
+  }
+  SCIMD_RETURN_IF_ERROR(s);
+  SCIMD_RETURN_IF_ERROR(error);
+  return flush();
+}
+
+// Writes every entry the resources of `type` derive, kReindexBatch resources per
+// transaction. Writing an entry that exists already changes nothing.
+Status WriteDerived(Store& store, TenantId tenant, ResourceType type, ReindexStats* stats) {
+  std::unique_ptr<Transaction> txn;
+  size_t in_batch = 0;
+  Status error;
+  auto write = [&](const ResourceId& id, std::string_view stored) -> Status {
+    SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(stored));
+    auto attrs = Json::Parse(split.second);
+    if (!attrs.ok()) {
+      return Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
+    }
+    const IndexEntries entries = IndexEntriesOf(type, *attrs);
+    if (!txn) txn = store.Begin(tenant);
+    for (const auto& t : entries.unique) {
+      Status claim = txn->ClaimUnique(type, t, id);
+      if (claim.Is(Status::Code::kUniqueness)) {
+        return Status::Uniqueness("two " + std::string(ResourceTypeName(type)) +
+                                  " resources hold one unique value; " + id.ToString() +
+                                  " is one of them");
+      }
+      SCIMD_RETURN_IF_ERROR(claim);
+    }
+    for (const auto& t : entries.values) SCIMD_RETURN_IF_ERROR(txn->AddIndex(type, t, id));
+    for (AttrId a : entries.presence) SCIMD_RETURN_IF_ERROR(txn->AddPresence(type, a, id));
+    stats->entries_written +=
+        entries.unique.size() + entries.values.size() + entries.presence.size();
+    ++stats->resources;
+    if (++in_batch < kReindexBatch) return Status::Ok();
+    in_batch = 0;
+    Status commit = txn->Commit();
+    txn.reset();
+    return commit;
+  };
+  SCIMD_RETURN_IF_ERROR(store.ScanResources(tenant, type, std::nullopt,
+                                            [&](const ResourceId& id, std::string_view stored) {
+                                              error = write(id, stored);
+                                              return error.ok();
+                                            }));
+  SCIMD_RETURN_IF_ERROR(error);
+  return txn ? txn->Commit() : Status::Ok();
+}
+
+}  // namespace
+
+Status Reindex(Store& store, TenantId tenant, ReindexStats* stats) {
+  ReindexStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = ReindexStats();
+  // Stale entries first, so that a stale unique claim cannot block the resource that
+  // now holds the value.
+  for (const IndexedAttr& ia : SchemaRegistry::Default().indexed()) {
+    SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kValue, stats));
+    SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kPresence, stats));
+    if (ia.unique) {
+      SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kUnique, stats));
+    }
+  }
+  for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
+    SCIMD_RETURN_IF_ERROR(WriteDerived(store, tenant, type, stats));
+  }
+  return Status::Ok();
+}
+
+}  // namespace scimd::core

@@ -1,0 +1,32 @@
+// Rebuilding a tenant's index, unique and presence entries from its resources (scimctl
+// reindex): the backfill after an attribute becomes indexed, and the repair of an index
+// that drifted. Exact: afterwards the entries of every indexed attribute are exactly what
+// IndexEntriesOf derives from the resources. One transaction per batch; an interrupted
+// run leaves a mix of old and rebuilt entries and is simply run again. Meant for a store
+// no server writes to meanwhile (scimctl holds the store's lock).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/ids.h"
+#include "core/status.h"
+#include "core/store.h"
+
+namespace scimd::core {
+
+// Resources (or stale entries) handled per transaction: ~10 entries each, so a batch
+// writes about 10,000 keys, well within one RocksDB transaction.
+inline constexpr size_t kReindexBatch = 1000;
+
+struct ReindexStats {
+  uint64_t resources = 0;         // resources whose entries were written
+  uint64_t entries_written = 0;   // value + unique + presence entries written (idempotent)
+  uint64_t stale_removed = 0;     // entries no resource derives, removed
+};
+
+// Rebuilds every indexed attribute (SchemaRegistry::indexed()) of both resource types.
+// Uniqueness if two resources derive the same unique value (the data itself is broken).
+Status Reindex(Store& store, TenantId tenant, ReindexStats* stats);
+
+}  // namespace scimd::core
