@@ -171,3 +171,51 @@ wrk_measure() {
 }
 result_field() { sed -n "s/^RESULT.* $2=\([^ ]*\).*/\1/p" "$1"; }  # result_field FILE KEY
 cpu_field() { cut -d' ' -f"$2" "${TMP}/$1.cpu"; }  # cpu_field NAME 1=server 2=wrk 3=other
+
+# measure_cmd NAME SERVER_PID CMD...: runs CMD (a client such as curl) and writes
+# "server% cmd% other% wall_s" to ${TMP}/NAME.cpu: the server's CPU, CMD's, and the rest of
+# the machine's busy time (other work, unattributed kernel time), in % of one core.
+measure_cmd() {
+  local name="$1" pid="$2" before after b0 b1 t0 t1 rc=0 wall user sys
+  shift 2
+  before="$(cpu_ticks "${pid}")"
+  b0="$(busy_ticks)"
+  t0="$(date +%s%N)"
+  local TIMEFORMAT='%R %U %S'
+  { time "$@" 2>&3; } 3>&2 2>"${TMP}/${name}.time" || rc=$?
+  t1="$(date +%s%N)"
+  b1="$(busy_ticks)"
+  after="$(cpu_ticks "${pid}")"
+  read -r wall user sys <"${TMP}/${name}.time"
+  awk -v d=$((after - before)) -v b=$((b1 - b0)) -v hz="${LIB_CLK_TCK}" -v ns=$((t1 - t0)) \
+    -v u="${user}" -v s="${sys}" \
+    'BEGIN { sec = ns / 1e9; srv = 100 * d / hz / sec; cmd = 100 * (u + s) / sec;
+             other = 100 * b / hz / sec - srv - cmd;
+             printf "%.0f %.0f %.0f %.3f\n", srv, cmd, other < 0 ? 0 : other, sec }' \
+    >"${TMP}/${name}.cpu"
+  return "${rc}"
+}
+
+# wait_idle PID [MAX_S]: waits (at most MAX_S, default 120 s) until PID uses < 5% of a core
+# over a second, e.g. a freshly opened store done with its recovery flush and compactions.
+wait_idle() {
+  local pid="$1" max="${2:-120}" a b
+  for _ in $(seq "${max}"); do
+    a="$(cpu_ticks "${pid}")"
+    sleep 1
+    b="$(cpu_ticks "${pid}")"
+    (((b - a) * 100 < 5 * LIB_CLK_TCK)) && return 0
+  done
+  return 1
+}
+
+# sample_mem PID OUT INTERVAL_S MAX_S: appends "VmRSS VmHWM" (KiB) of PID every
+# INTERVAL_S to OUT until PID exits, the file ${OUT}.stop appears, or MAX_S has passed.
+sample_mem() {
+  local pid="$1" out="$2" interval="$3" max="$4" end
+  end=$(($(date +%s) + max))
+  while kill -0 "${pid}" 2>/dev/null && [[ ! -e "${out}.stop" ]] && (($(date +%s) < end)); do
+    echo "$(proc_mem_kib "${pid}" VmRSS) $(proc_mem_kib "${pid}" VmHWM)" >>"${out}"
+    sleep "${interval}"
+  done
+}
