@@ -1,0 +1,90 @@
+-- wrk script for scripts/patch_load.sh: Entra-shaped user updates. The bearer token comes
+-- from the environment variable SCIMD_TOKEN (never from the command line, never printed).
+--
+--   wrk ... -s patch.lua URL -- patch IDS_FILE
+--       PATCH /scim/v2/Users/<id>, ids picked at random from IDS_FILE, the body rotating
+--       over the three updates Entra sends most: disable (active "False", as Entra sends
+--       it), change department (enterprise extension URN path), replace the work email
+--       (emails[type eq "work"].value, a new value every time).
+--   wrk ... -s patch.lua URL -- get IDS_FILE
+--       GET /scim/v2/Users/<id>, ids picked at random (also the nginx reference run).
+--
+-- done() prints one machine-readable line, as bench/wrk/scim.lua does:
+--   RESULT requests=N duration_s=S rps=R p50_ms=A p99_ms=B non2xx=K socket_errors=E
+
+local thread_count = 0
+
+function setup(thread)
+  thread:set("tid", thread_count)
+  thread_count = thread_count + 1
+end
+
+local kPatchOp = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":['
+local kEnterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+local function disable_body()
+  return kPatchOp .. '{"op":"Replace","path":"active","value":"False"}]}'
+end
+
+local function department_body(n)
+  return kPatchOp .. '{"op":"Replace","path":"' .. kEnterprise .. ':department",' ..
+    '"value":"Department ' .. (n % 997) .. '"}]}'
+end
+
+local function email_body(n)
+  return kPatchOp .. '{"op":"Replace","path":"emails[type eq \\"work\\"].value",' ..
+    '"value":"moved-' .. tid .. '-' .. n .. '@fabrikam.example"}]}'
+end
+
+function init(args)
+  mode = args[1]
+  local token = os.getenv("SCIMD_TOKEN")
+  if token == nil or token == "" then
+    error("SCIMD_TOKEN is not set")
+  end
+  wrk.headers["Authorization"] = "Bearer " .. token
+  if mode ~= "patch" and mode ~= "get" then
+    error("mode must be patch or get")
+  end
+  ids = {}
+  for line in io.lines(args[2]) do
+    ids[#ids + 1] = line
+  end
+  if #ids == 0 then
+    error("no ids in " .. args[2])
+  end
+  math.randomseed(2000 + tid)
+  counter = 0
+  if mode == "patch" then
+    wrk.headers["Content-Type"] = "application/scim+json"
+  end
+end
+
+function request()
+  local path = "/scim/v2/Users/" .. ids[math.random(#ids)]
+  if mode == "get" then
+    return wrk.format("GET", path)
+  end
+  counter = counter + 1
+  local kind = counter % 3
+  local body
+  if kind == 0 then
+    body = disable_body()
+  elseif kind == 1 then
+    body = department_body(counter)
+  else
+    body = email_body(counter)
+  end
+  return wrk.format("PATCH", path, nil, body)
+end
+
+function done(summary, latency, requests)
+  local duration_s = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT requests=%d duration_s=%.2f rps=%.0f p50_ms=%.3f p99_ms=%.3f non2xx=%d " ..
+    "socket_errors=%d\n",
+    summary.requests, duration_s, summary.requests / duration_s,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, e.status,
+    e.connect + e.read + e.write + e.timeout))
+end

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# A 1,000,000-member group over HTTP (issue #6): scimd's memory while it streams the group
+# (GET /Groups/{id}, ~120 MB), the time of that GET and of GET with
+# excludedAttributes=members, and the time and memory of DELETE of the whole group.
+# See docs/PERFORMANCE.md ("PATCH and group membership").
+#
+#   scripts/group_mem.sh [BUILD_DIR]   (needs scimd, scimctl, bench/seed_group_bench there)
+#
+# 1. fresh data dir, tenant + token via scimctl; GROUP_MEMBERS users and one group holding
+#    them all written straight into the stopped store by seed_group_bench
+# 2. scimd --threads 1 on an ephemeral 127.0.0.1 port (pinned to CPU 0, clients on CPU 1)
+# 3. its VmRSS sampled every 50 ms (VmHWM reset before each step through
+#    /proc/PID/clear_refs) while curl: GETs the group and counts the members in the body
+#    (python3); GETs it with excludedAttributes=members (GET_REPS times, and the same for a
+#    10-member group for comparison); DELETEs it.
+#
+# Environment: GROUP_MEMBERS [1000000]  GET_REPS [50]  LOAD_PIN [1]
+# The bearer token never appears in output or on a command line. Servers on 127.0.0.1.
+set -euo pipefail
+
+readonly SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly REPO_ROOT="$(cd "${SCRIPT_DIR}/.." && pwd)"
+BUILD_DIR="$(cd "${1:-${REPO_ROOT}/build}" 2>/dev/null && pwd)" || {
+  echo "group_mem: build directory '${1:-${REPO_ROOT}/build}' does not exist" >&2
+  exit 2
+}
+readonly BUILD_DIR
+readonly SCIMD="${BUILD_DIR}/tools/scimd"
+readonly SCIMCTL="${BUILD_DIR}/tools/scimctl"
+readonly SEEDER="${BUILD_DIR}/bench/seed_group_bench"
+readonly MEMBERS="${GROUP_MEMBERS:-1000000}"
+readonly GET_REPS="${GET_REPS:-50}"
+readonly TENANT=groupmem
+# Every HTTP step is bounded in time.
+readonly BIG_TIMEOUT_S=600
+# shellcheck source=scripts/lib.sh
+source "${SCRIPT_DIR}/lib.sh"
+
+log() { echo "group_mem: $*"; }
+die() { echo "group_mem: error: $*" >&2; exit 1; }
+
+for tool in curl python3 node; do
+  command -v "${tool}" >/dev/null || die "${tool} is not installed"
+done
+[[ -x "${SCIMD}" && -x "${SCIMCTL}" && -x "${SEEDER}" ]] ||
+  die "build scimd, scimctl and seed_group_bench in ${BUILD_DIR} first"
+[[ "${MEMBERS}" =~ ^[0-9]+$ && "${MEMBERS}" -gt 10 ]] || die "GROUP_MEMBERS must be > 10"
+[[ "${GET_REPS}" =~ ^[0-9]+$ && "${GET_REPS}" -gt 0 && "${GET_REPS}" -le 10000 ]] ||
+  die "GET_REPS must be 1..10000"
+
+pin_setup "${LOAD_PIN:-1}"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/scimd-groupmem.XXXXXX")"
+SCIMD_PID=""
+SAMPLER_PID=""
+cleanup() {
+  stop_pid "${SAMPLER_PID}"
+  stop_pid "${SCIMD_PID}"
+  rm -rf "${TMP}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- data ---------------------------------------------------------------------------------------
+make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
+log "seeding ${MEMBERS} users and one group of all of them (seed_group_bench)"
+cpu_run "${TMP}/seed.cpu" "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" \
+  --users "${MEMBERS}" --members "${MEMBERS}" --ids "${TMP}/ids.txt" \
+  --group-id "${TMP}/group.txt" >"${TMP}/seed.out" || die "seeding failed"
+SEED_LINE="$(grep '^SEED' "${TMP}/seed.out")"
+log "${SEED_LINE}; with close: $(cat "${TMP}/seed.cpu") (self% other%)"
+GROUP="$(tr -d '[:space:]' <"${TMP}/group.txt")"
+
+start_scimd "${TMP}/data" 1 "${TMP}/scimd.log" || die "scimd did not start"
+log "scimd --threads 1 on ${SCIMD_URL#http://}; waiting for the store to settle"
+wait_idle "${SCIMD_PID}" 180 || log "warning: scimd still busy after 180 s"
+log "scimd idle: VmRSS $(($(proc_mem_kib "${SCIMD_PID}" VmRSS) / 1024)) MiB," \
+  "VmHWM since start $(($(proc_mem_kib "${SCIMD_PID}" VmHWM) / 1024)) MiB"
+
+# A 10-member group made over HTTP, for the excludedAttributes comparison.
+SMALL_BODY="$(head -n 10 "${TMP}/ids.txt" | node -e 'let s = "";
+  process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.stringify({
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Small group",
+    members: s.trim().split("\n").map(v => ({ value: v })) })))')"
+SMALL="$(curl -sS --max-time 10 -H @"${TMP}/auth.header" -H 'Content-Type: application/scim+json' \
+  --data-binary "${SMALL_BODY}" "${SCIMD_URL}/scim/v2/Groups" |
+  node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s).id))')"
+[[ -n "${SMALL}" && "${SMALL}" != undefined ]] || die "could not create the small group"
+
+# step NAME CURL_ARGS...: one curl under VmRSS sampling, with scimd's VmHWM reset first.
+# Writes ${TMP}/NAME.curl (http_code size time_total), .cpu, .mem (peak VmRSS, VmHWM in KiB).
+step() {
+  local name="$1"
+  shift
+  echo 5 >"/proc/${SCIMD_PID}/clear_refs"
+  rm -f "${TMP}/${name}.samples" "${TMP}/${name}.samples.stop"
+  sample_mem "${SCIMD_PID}" "${TMP}/${name}.samples" 0.05 "${BIG_TIMEOUT_S}" &
+  SAMPLER_PID=$!
+  measure_cmd "${name}" "${SCIMD_PID}" "${CLIENT_CPU[@]}" curl -sS --max-time "${BIG_TIMEOUT_S}" \
+    -H @"${TMP}/auth.header" -w '%{http_code} %{size_download} %{time_total}\n' "$@" \
+    >"${TMP}/${name}.curl" || die "curl (${name}) failed"
+  touch "${TMP}/${name}.samples.stop"
+  wait "${SAMPLER_PID}" 2>/dev/null || true
+  SAMPLER_PID=""
+  awk -v hwm="$(proc_mem_kib "${SCIMD_PID}" VmHWM)" '{ if ($1 > m) m = $1 }
+    END { print m, hwm, NR }' "${TMP}/${name}.samples" >"${TMP}/${name}.mem"
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+# --- GET the whole group -------------------------------------------------------------------------
+RSS_IDLE="$(proc_mem_kib "${SCIMD_PID}" VmRSS)"
+step get_full -o "${TMP}/group.json" "${SCIMD_URL}/scim/v2/Groups/${GROUP}"
+read -r code bytes secs <"${TMP}/get_full.curl"
+[[ "${code}" == 200 ]] || die "GET group gave ${code}"
+COUNT="$(python3 -c 'import json, sys
+g = json.load(open(sys.argv[1]))
+ids = {m["value"] for m in g.get("members", [])}
+print(len(g.get("members", [])), len(ids))' "${TMP}/group.json")"
+read -r n_members n_distinct <<<"${COUNT}"
+rm -f "${TMP}/group.json"
+read -r peak hwm samples <"${TMP}/get_full.mem"
+read -r srv cli oth wall <"${TMP}/get_full.cpu"
+echo
+echo "== scimd ${MEMBERS}-member group over HTTP ($(date -u +%Y-%m-%dT%H:%M:%SZ)) =="
+echo "data: ${SEED_LINE#SEED }"
+echo "GET /Groups/{id} (${MEMBERS} members): HTTP ${code}, ${bytes} B in ${secs} s" \
+  "($(awk -v b="${bytes}" -v s="${secs}" 'BEGIN { printf "%.0f", b / s / 1048576 }') MiB/s);" \
+  "members in body ${n_members} (${n_distinct} distinct)"
+echo "  scimd VmRSS $(mib "${RSS_IDLE}") MiB before; during: peak sampled VmRSS $(mib "${peak}")" \
+  "MiB, VmHWM $(mib "${hwm}") MiB (${samples} samples); CPU % srv ${srv} curl ${cli} other ${oth}"
+((n_members == MEMBERS && n_distinct == MEMBERS)) || log "warning: member count mismatch"
+
+# --- GET with excludedAttributes=members, big and small group --------------------------------------
+for which in big small; do
+  id="${GROUP}"
+  [[ "${which}" == small ]] && id="${SMALL}"
+  : >"${TMP}/excl_${which}.times"
+  b0="$(busy_ticks)"
+  c0="$(cpu_ticks "${SCIMD_PID}")"
+  t0="$(date +%s%N)"
+  for _ in $(seq "${GET_REPS}"); do
+    "${CLIENT_CPU[@]}" curl -sS --max-time 10 -H @"${TMP}/auth.header" -o "${TMP}/excl.json" \
+      -w '%{http_code} %{time_total}\n' \
+      "${SCIMD_URL}/scim/v2/Groups/${id}?excludedAttributes=members" >>"${TMP}/excl_${which}.times"
+  done
+  t1="$(date +%s%N)"
+  grep -qv '^200 ' "${TMP}/excl_${which}.times" && die "excludedAttributes GET (${which}) failed"
+  grep -q '"members"' "${TMP}/excl.json" && die "excludedAttributes=members still has members"
+  # Other CPU here includes the curl processes (a new one per request), so it is an upper bound.
+  cut -d' ' -f2 "${TMP}/excl_${which}.times" | sort -g |
+    awk -v b=$(($(busy_ticks) - b0)) -v c=$(($(cpu_ticks "${SCIMD_PID}") - c0)) \
+      -v hz="${LIB_CLK_TCK}" -v ns=$((t1 - t0)) -v w="${which}" -v n="${GET_REPS}" '
+      { t[NR] = $1 } END {
+        sec = ns / 1e9; p90 = int(0.9 * n + 0.5); if (p90 < 1) p90 = 1
+        printf "GET ?excludedAttributes=members, %s group: %d requests, curl time_total " \
+          "median %.2f ms, p90 %.2f ms, max %.2f ms; srv CPU %.0f%%, rest (curl + other) " \
+          "%.0f%%\n", w, n, 1000 * t[int((n + 1) / 2)], 1000 * t[p90], 1000 * t[n],
+          100 * c / hz / sec, 100 * (b - c) / hz / sec }'
+done
+
+# --- DELETE the group ------------------------------------------------------------------------------
+step delete -o /dev/null -X DELETE "${SCIMD_URL}/scim/v2/Groups/${GROUP}"
+read -r code bytes secs <"${TMP}/delete.curl"
+read -r peak hwm samples <"${TMP}/delete.mem"
+read -r srv cli oth wall <"${TMP}/delete.cpu"
+after="$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H @"${TMP}/auth.header" \
+  "${SCIMD_URL}/scim/v2/Groups/${GROUP}?excludedAttributes=members")"
+echo "DELETE /Groups/{id} (${MEMBERS} members): HTTP ${code} in ${secs} s; GET afterwards" \
+  "${after}; scimd peak sampled VmRSS $(mib "${peak}") MiB, VmHWM $(mib "${hwm}") MiB;" \
+  "CPU % srv ${srv} curl ${cli} other ${oth}"
+log "scimd VmRSS at the end $(($(proc_mem_kib "${SCIMD_PID}" VmRSS) / 1024)) MiB"
+for s in get_full delete; do
+  other="$(cut -d' ' -f3 "${TMP}/${s}.cpu")"
+  ((other <= 30)) || log "warning: ${other}% CPU went elsewhere during ${s}: re-run"
+done
