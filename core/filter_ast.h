@@ -53,4 +53,33 @@ struct AstNode {
   std::string ToString() const;
 };
 
+// The text form shared by AstNode and BoundNode (same kinds, same shape), used by
+// their ToString() and by the golden files: "(path op value)", "(a and b)", "not x",
+// "path[inner]".
+template <typename Node>
+std::string FilterNodeToString(const Node& n) {
+  using Kind = typename Node::Kind;
+  switch (n.kind) {
+    case Kind::kCompare:
+      return "(" + n.path.ToString() + " " + std::string(CompareOpName(n.op)) + " " +
+             n.value.ToString() + ")";
+    case Kind::kPresent:
+      return "(" + n.path.ToString() + " pr)";
+    case Kind::kAnd:
+    case Kind::kOr: {
+      std::string out = "(";
+      for (size_t i = 0; i < n.children.size(); ++i) {
+        if (i > 0) out += n.kind == Kind::kAnd ? " and " : " or ";
+        out += n.children[i]->ToString();
+      }
+      return out + ")";
+    }
+    case Kind::kNot:
+      return "not " + n.children[0]->ToString();
+    case Kind::kValuePath:
+      return n.path.ToString() + "[" + n.children[0]->ToString() + "]";
+  }
+  return "?";
+}
+
 }  // namespace scimd::core

@@ -43,28 +43,6 @@ std::string BoundValue::ToString() const {
   return out;
 }
 
-std::string BoundNode::ToString() const {
-  switch (kind) {
-    case Kind::kCompare:
-      return "(" + path.ToString() + " " + std::string(CompareOpName(op)) + " " + value.ToString() +
-             ")";
-    case Kind::kPresent:
-      return "(" + path.ToString() + " pr)";
-    case Kind::kAnd:
-    case Kind::kOr: {
-      std::string out = "(";
-      for (size_t i = 0; i < children.size(); ++i) {
-        if (i > 0) out += kind == Kind::kAnd ? " and " : " or ";
-        out += children[i]->ToString();
-      }
-      return out + ")";
-    }
-    case Kind::kNot:
-      return "not " + children[0]->ToString();
-    case Kind::kValuePath:
-      return path.ToString() + "[" + children[0]->ToString() + "]";
-  }
-  return "?";
-}
+std::string BoundNode::ToString() const { return FilterNodeToString(*this); }
 
 }  // namespace scimd::core
