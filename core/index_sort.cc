@@ -62,6 +62,11 @@ Status IndexOrderedWindow(Store& store, TenantId tenant, ResourceType type, cons
     return true;
   };
 
+  if (filter == nullptr) {
+    SCIMD_ASSIGN_OR_RETURN(out->total, store.CountResources(tenant, type));
+    if (first > out->total) return Status::Ok();  // past the end: nothing to read
+  }
+
   // 1. Resources with a value, in index order. Without a filter every entry is a match,
   // so entries before the window are counted without reading the resource and the walk
   // stops at the window's end; with one, every resource is read to count the total.
@@ -116,7 +121,6 @@ Status IndexOrderedWindow(Store& store, TenantId tenant, ResourceType type, cons
   // many there are, so the scan stops after the last of them or at the window's end.
   uint64_t missing_left = UINT64_MAX;
   if (filter == nullptr) {
-    SCIMD_ASSIGN_OR_RETURN(out->total, store.CountResources(tenant, type));
     if (stopped || window_full()) return Status::Ok();
     missing_left = out->total > pos ? out->total - pos : 0;
     if (missing_left == 0) return Status::Ok();

@@ -25,9 +25,9 @@ namespace scimd::core {
 const IndexedAttr* SortIndexFor(ResourceType type, const SortSpec& spec);
 
 struct SortedWindow {
-  uint64_t total = 0;  // every match, not only the window
+  uint64_t total = 0;                                    // every match, not only the window
   std::vector<std::pair<ResourceId, std::string>> rows;  // the window: id, stored value
-  uint64_t candidates = 0;     // index entries and resources visited
+  uint64_t candidates = 0;                               // index entries and resources visited
   uint64_t rows_examined = 0;  // resources read (and, with a filter, evaluated)
 };
 

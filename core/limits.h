@@ -70,7 +70,8 @@ inline constexpr size_t kMaxFilterDepth = 32;
 inline constexpr size_t kMaxFilterNodes = 1024;
 
 // Matches a sorted list may order in memory (key + id each, ~100 bytes: ~20 MiB).
-// A larger sorted result answers 400 tooMany; unsorted lists have no such limit.
+// A larger sorted result answers 400 tooMany, unless the sort attribute is indexed (then
+// the list walks the index instead: core/index_sort.h); unsorted lists have no such limit.
 inline constexpr size_t kMaxSortedResults = 200000;
 
 }  // namespace scimd::core

@@ -20,9 +20,9 @@ namespace scimd::core {
 inline constexpr size_t kReindexBatch = 1000;
 
 struct ReindexStats {
-  uint64_t resources = 0;         // resources whose entries were written
-  uint64_t entries_written = 0;   // value + unique + presence entries written (idempotent)
-  uint64_t stale_removed = 0;     // entries no resource derives, removed
+  uint64_t resources = 0;        // resources whose entries were written
+  uint64_t entries_written = 0;  // value + unique + presence entries written (idempotent)
+  uint64_t stale_removed = 0;    // entries no resource derives, removed
 };
 
 // Rebuilds every indexed attribute (SchemaRegistry::indexed()) of both resource types.

@@ -698,7 +698,8 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
   std::vector<std::string> plans;
   uint64_t rows_examined = 0;
   auto plan_of = [](const TypeQuery& q) {
-    return q.filter ? Explain(*q.filter) : "FullScan(" + std::string(ResourceTypeName(q.type)) + ")";
+    return q.filter ? Explain(*q.filter)
+                    : "FullScan(" + std::string(ResourceTypeName(q.type)) + ")";
   };
   // Visits every match of one type in id order.
   auto visit_matches = [&](const TypeQuery& q, const FilterMatchVisitor& visit) -> Status {

@@ -1,6 +1,6 @@
-// scimctl: admin CLI for tenants, tokens and index maintenance. Until the admin API exists it opens the data
-// directory itself, so it works on the store of a stopped server (and says so clearly
-// when a running scimd holds the store's lock).
+// scimctl: admin CLI for tenants, tokens and index maintenance (reindex, explain). Until the
+// admin API exists it opens the data directory itself, so it works on the store of a stopped
+// server (and says so clearly when a running scimd holds the store's lock).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>

@@ -39,8 +39,8 @@ class ExplainTest : public ScimServerTest {
                  R"(,"active":true,"externalId":"ext-)" + n + R"(","displayName":"User )" + n +
                      R"(","name":{"givenName":"G)" + n + R"(","familyName":"F)" + n +
                      R"("},"emails":[{"type":"work","value":"user)" + n + R"(@example.com"}])");
-      HttpResult g = Post("/Groups", R"({"displayName":"Group )" + n + R"(","externalId":"g)" +
-                                         n + "\"}");
+      HttpResult g =
+          Post("/Groups", R"({"displayName":"Group )" + n + R"(","externalId":"g)" + n + "\"}");
       ASSERT_EQ(g.status, 201) << g.body;
     }
   }
@@ -141,8 +141,8 @@ TEST_F(ExplainTest, ScimctlExplainPrintsThePlanAndWhatRunningItCost) {
   EXPECT_EQ(c.out,
             "plan: UniqueLookup(User.userName = \"user3@example.com\")\n"
             "candidates: 1\nrows examined: 1\nmatches: 1\n");
-  c = RunCommand({ScimctlBin(), "--data", data_, "explain", "acme", "Groups",
-                  "displayName co \"1\""});
+  c = RunCommand(
+      {ScimctlBin(), "--data", data_, "explain", "acme", "Groups", "displayName co \"1\""});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(c.out,
             "plan: FullScan(Group) AND residual(displayName co \"1\")\n"
@@ -156,8 +156,7 @@ TEST_F(ExplainTest, ScimctlExplainPrintsThePlanAndWhatRunningItCost) {
   c = RunCommand({ScimctlBin(), "--data", data_, "reindex", "acme"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(c.out.rfind("tenant acme: reindexed 24 resources (", 0), 0u) << c.out;
-  EXPECT_NE(c.out.find(" entries written, 0 stale entries removed)\n"), std::string::npos)
-      << c.out;
+  EXPECT_NE(c.out.find(" entries written, 0 stale entries removed)\n"), std::string::npos) << c.out;
   StartServer();
   HttpResult r = Get("/Users?filter=" + Encode("name.familyName eq \"f3\""));
   EXPECT_EQ(Int(Parse(r), "totalResults"), 1);

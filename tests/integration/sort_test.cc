@@ -70,12 +70,13 @@ class SortTest : public ScimServerTest {
   // ~80 users: mixed-case values, ties, missing values, an empty string, non-ASCII.
   void CreateMixedUsers() {
     const char* kLetters = "aAbBcCdDeEfF";
-    const std::vector<std::string> kFamilies = {"Smith", "smith", "SMITH", "Jones", "jones",
-                                                "Brown", "\xc3\x89mile", "zed", ""};
+    const std::vector<std::string> kFamilies = {"Smith", "smith",        "SMITH", "Jones", "jones",
+                                                "Brown", "\xc3\x89mile", "zed",   ""};
     const std::vector<std::string> kDisplays = {"Zoe", "adam", "Adam", "mike"};
     for (int i = 0; i < 80; ++i) {
       TestUser u;
-      u.user_name = std::string(1, kLetters[(i * 7) % 12]) + "user" + std::to_string((i * 37) % 100);
+      u.user_name =
+          std::string(1, kLetters[(i * 7) % 12]) + "user" + std::to_string((i * 37) % 100);
       std::string extra;
       if (i % 4 != 0) {
         u.family = kFamilies[i % kFamilies.size()];
@@ -147,7 +148,8 @@ TEST_F(SortTest, IndexOrderMatchesTheInMemorySortForEveryWindowAndFilter) {
   const std::vector<Filter> filters = {
       {"", "userName pr"},
       {"userName co \"1\"", "userName co \"1\" and userName pr"},
-      {"name.givenName ne \"x\" or title pr", "(name.givenName ne \"x\" or title pr) and userName pr"},
+      {"name.givenName ne \"x\" or title pr",
+       "(name.givenName ne \"x\" or title pr) and userName pr"},
   };
   const std::vector<std::pair<int, int>> windows = {{1, 1000}, {1, 7},  {5, 10}, {55, 10},
                                                     {60, 30},  {79, 5}, {81, 5}, {3, 0}};
@@ -158,7 +160,8 @@ TEST_F(SortTest, IndexOrderMatchesTheInMemorySortForEveryWindowAndFilter) {
           const std::string q = "sortBy=" + attr + "&sortOrder=" + order +
                                 "&startIndex=" + std::to_string(start) +
                                 "&count=" + std::to_string(count);
-          Page walked = List("/Users", q + (f.indexed.empty() ? "" : "&filter=" + Encode(f.indexed)));
+          Page walked =
+              List("/Users", q + (f.indexed.empty() ? "" : "&filter=" + Encode(f.indexed)));
           Page sorted = List("/Users", q + "&filter=" + Encode(f.in_memory));
           const std::string what = q + " filter " + f.indexed;
           EXPECT_EQ(walked.plan.rfind("IndexOrder(User." + attr, 0), 0u) << what << walked.plan;
@@ -180,8 +183,8 @@ TEST_F(SortTest, GroupsSortByDisplayNameThroughTheIndex) {
   }
   for (const char* order : {"ascending", "descending"}) {
     Page walked = List("/Groups", std::string("sortBy=displayName&sortOrder=") + order);
-    Page sorted =
-        List("/Groups", std::string("sortBy=displayName&filter=displayName%20pr&sortOrder=") + order);
+    Page sorted = List(
+        "/Groups", std::string("sortBy=displayName&filter=displayName%20pr&sortOrder=") + order);
     EXPECT_EQ(walked.plan, std::string("IndexOrder(Group.displayName ") + order + ")");
     EXPECT_EQ(walked.ids, sorted.ids);
     EXPECT_EQ(walked.total, 6);
@@ -201,14 +204,15 @@ TEST_F(SortTest, SortedPageOverThousandsOfUsersReadsAboutCountRows) {
       if (n % 10 == 0) ops += R"(,"name":{"familyName":"F)" + std::to_string(n) + "\"}";
       ops += "}}";
     }
-    HttpResult r = Post("/Bulk",
-                        R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],)"
-                        R"("Operations":[)" + ops + "]}");
+    HttpResult r =
+        Post("/Bulk", R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],)"
+                      R"("Operations":[)" +
+                          ops + "]}");
     ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
   }
   for (const char* order : {"ascending", "descending"}) {
-    Page p = List("/Users", std::string("sortBy=userName&count=25&startIndex=1500&sortOrder=") +
-                                order);
+    Page p =
+        List("/Users", std::string("sortBy=userName&count=25&startIndex=1500&sortOrder=") + order);
     EXPECT_EQ(p.total, kUsers);
     EXPECT_EQ(p.ids.size(), 25u);
     EXPECT_EQ(p.rows_examined, 25) << p.plan;

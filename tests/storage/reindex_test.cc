@@ -1,6 +1,8 @@
 // core::Reindex over a RocksStore: it writes what resources derive (the backfill of a newly
 // indexed attribute), removes what no resource derives (stale value, presence and unique
 // entries), and is idempotent. Also the descending distinct-value scan used by sortOrder.
+#include "core/reindex.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <tuple>
 #include <vector>
 
-#include "core/reindex.h"
 #include "core/resource.h"
 #include "core/schema.h"
 #include "core/service.h"
@@ -129,9 +130,9 @@ TEST_F(ReindexTest, BackfillsMissingEntriesAndRemovesStaleOnes) {
   std::vector<ResourceId> users;
   for (int i = 0; i < 25; ++i) {
     const std::string n = std::to_string(i);
-    std::string body = R"({"userName":"User)" + n + R"(","active":)" +
-                       (i % 2 ? "true" : "false") + R"(,"emails":[{"value":"u)" + n +
-                       R"(@x.com"},{"value":"U)" + n + R"(@Y.com"}])";
+    std::string body = R"({"userName":"User)" + n + R"(","active":)" + (i % 2 ? "true" : "false") +
+                       R"(,"emails":[{"value":"u)" + n + R"(@x.com"},{"value":"U)" + n +
+                       R"(@Y.com"}])";
     if (i % 3 != 0) body += R"(,"name":{"familyName":"Fam)" + std::to_string(i % 4) + R"("})";
     if (i % 5 != 0) body += R"(,"externalId":"E)" + n + "\"";
     users.push_back(*ResourceId::Parse(Create(ResourceType::kUser, body + "}")));
@@ -140,8 +141,8 @@ TEST_F(ReindexTest, BackfillsMissingEntriesAndRemovesStaleOnes) {
   ASSERT_EQ(Held(*store_, ctx_.tenant), Derived(*store_, ctx_.tenant));
 
   // Data written before name.familyName was indexed: its entries are missing.
-  const AttrId family = core::SchemaRegistry::Default().FindIndexed(ResourceType::kUser,
-                                                                    "name.familyName")->id;
+  const AttrId family =
+      core::SchemaRegistry::Default().FindIndexed(ResourceType::kUser, "name.familyName")->id;
   std::vector<std::pair<IndexValue, ResourceId>> family_entries;
   ASSERT_TRUE(store_
                   ->ScanIndexEntries(ctx_.tenant, ResourceType::kUser, family,
@@ -221,11 +222,11 @@ TEST_F(ReindexTest, DescendingValueScanVisitsEachDistinctValueOnceLargestFirst) 
   const AttrId attr = 3;
   ASSERT_TRUE(Txn([&](core::Transaction& txn) {
                 int n = 0;
-                for (const std::string& v : {std::string("b"), std::string("a"), std::string("b"),
-                                             std::string(), std::string("c\xff"),
-                                             std::string("a\0x", 3), std::string("b")}) {
-                  SCIMD_RETURN_IF_ERROR(txn.AddIndex(
-                      ResourceType::kUser, {attr, IndexValue::String(v)}, Id(10 - n++)));
+                for (const std::string& v :
+                     {std::string("b"), std::string("a"), std::string("b"), std::string(),
+                      std::string("c\xff"), std::string("a\0x", 3), std::string("b")}) {
+                  SCIMD_RETURN_IF_ERROR(txn.AddIndex(ResourceType::kUser,
+                                                     {attr, IndexValue::String(v)}, Id(10 - n++)));
                 }
                 // Neighbours that must not show: another attribute, another kind, presence.
                 SCIMD_RETURN_IF_ERROR(
@@ -244,20 +245,15 @@ TEST_F(ReindexTest, DescendingValueScanVisitsEachDistinctValueOnceLargestFirst) 
                                               })
                   .ok());
   // "b" is held by ids 10, 8 and 4: the largest is 10. "a\0x" sorts after "a".
-  const std::vector<std::pair<std::string, ResourceId>> want = {{"c\xff", Id(6)},
-                                                                {"b", Id(10)},
-                                                                {std::string("a\0x", 3), Id(5)},
-                                                                {"a", Id(9)},
-                                                                {"", Id(7)}};
+  const std::vector<std::pair<std::string, ResourceId>> want = {
+      {"c\xff", Id(6)}, {"b", Id(10)}, {std::string("a\0x", 3), Id(5)}, {"a", Id(9)}, {"", Id(7)}};
   EXPECT_EQ(seen, want);
   // Stopping early.
   int visits = 0;
   ASSERT_TRUE(store_
-                  ->ScanIndexValuesDescending(ctx_.tenant, ResourceType::kUser, attr,
-                                              IndexValue::Kind::kString,
-                                              [&](const IndexValue&, const ResourceId&) {
-                                                return ++visits < 2;
-                                              })
+                  ->ScanIndexValuesDescending(
+                      ctx_.tenant, ResourceType::kUser, attr, IndexValue::Kind::kString,
+                      [&](const IndexValue&, const ResourceId&) { return ++visits < 2; })
                   .ok());
   EXPECT_EQ(visits, 2);
 }
