@@ -213,9 +213,17 @@ wait_idle() {
 # INTERVAL_S to OUT until PID exits, the file ${OUT}.stop appears, or MAX_S has passed.
 sample_mem() {
   local pid="$1" out="$2" interval="$3" max="$4" end
-  end=$(($(date +%s) + max))
-  while kill -0 "${pid}" 2>/dev/null && [[ ! -e "${out}.stop" ]] && (($(date +%s) < end)); do
-    echo "$(proc_mem_kib "${pid}" VmRSS) $(proc_mem_kib "${pid}" VmHWM)" >>"${out}"
+  end=$((SECONDS + max))
+  while kill -0 "${pid}" 2>/dev/null && [[ ! -e "${out}.stop" ]] && ((SECONDS < end)); do
+    # Builtins only: a fork per sample would itself show up as "other" CPU.
+    local key value rss="" hwm=""
+    while read -r key value _; do
+      case "${key}" in
+        VmHWM:) hwm="${value}" ;;
+        VmRSS:) rss="${value}" ;;
+      esac
+    done <"/proc/${pid}/status" 2>/dev/null || break
+    echo "${rss} ${hwm}" >>"${out}"
     sleep "${interval}"
   done
 }
