@@ -19,6 +19,8 @@ namespace scimd::core {
 using internal::ApplyIndexDiff;
 using internal::EtagListMatches;
 using internal::JsonResponse;
+using internal::LockedResource;
+using internal::LockForUpdate;
 using internal::NotFound;
 using internal::WithRetry;
 
@@ -107,6 +109,24 @@ bool Contains(const std::vector<T>& v, const T& x) {
 // Applies the difference between a resource's old and new index entries to a transaction:
 // unique claims first (a conflict fails before anything else is written), then value and
 // presence entries. `new_attrs` names the conflicting value in a uniqueness error.
+Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const ResourceId& id,
+                                     std::string_view id_text, std::string_view if_match) {
+  auto value = txn.GetResourceForUpdate(type, id);
+  if (!value.ok()) {
+    return value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text) : value.status();
+  }
+  LockedResource r;
+  r.value = std::move(value).value();
+  SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(r.value));
+  r.header = std::move(split.first);
+  if (!if_match.empty() && !EtagListMatches(if_match, WeakEtag(r.header.version))) {
+    return Status::PreconditionFailed("If-Match does not match the current version " +
+                                      WeakEtag(r.header.version));
+  }
+  SCIMD_ASSIGN_OR_RETURN(r.attrs, Json::Parse(split.second));
+  return r;
+}
+
 Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
                       const IndexEntries& old_entries, const IndexEntries& new_entries,
                       const Json& new_attrs) {
@@ -539,20 +559,10 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
   std::string value;
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
-    auto old_value = txn->GetResourceForUpdate(type, *id);
-    if (!old_value.ok()) {
-      return old_value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
-                                                            : old_value.status();
-    }
-    SCIMD_ASSIGN_OR_RETURN(auto old_split, SplitStored(*old_value));
-    const StoredHeader old_header = old_split.first;
-    if (!if_match.empty() && !EtagListMatches(if_match, WeakEtag(old_header.version))) {
-      return Status::PreconditionFailed("If-Match does not match the current version " +
-                                        WeakEtag(old_header.version));
-    }
-    SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
+    SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
+    const StoredHeader& old_header = old.header;
     SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs), entries, in.attrs));
+        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs), entries, in.attrs));
     bool members_changed = false;
     if (type == ResourceType::kGroup) {
       // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
@@ -566,7 +576,7 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
     std::string new_json = in.attrs.Serialize();
     header = old_header;
     if (new_hash) header.password_hash = *new_hash;
-    if (members_changed || new_json != old_split.second || new_hash) {
+    if (members_changed || new_json != old.attrs.Serialize() || new_hash) {
       header.version = old_header.version + 1;
       header.modified_us = NowMicros();
     }
@@ -600,19 +610,9 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
   }
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
-    auto old_value = txn->GetResourceForUpdate(type, *id);
-    if (!old_value.ok()) {
-      return old_value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
-                                                            : old_value.status();
-    }
-    SCIMD_ASSIGN_OR_RETURN(auto old_split, SplitStored(*old_value));
-    if (!if_match.empty() && !EtagListMatches(if_match, WeakEtag(old_split.first.version))) {
-      return Status::PreconditionFailed("If-Match does not match the current version " +
-                                        WeakEtag(old_split.first.version));
-    }
-    SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
+    SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
     SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs), {}, old_attrs));
+        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs), {}, old.attrs));
     if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
     SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(*id));
     SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, *id));

@@ -36,6 +36,17 @@ Status WithRetry(const std::function<Status()>& fn);
 Status NotFound(ResourceType type, std::string_view id);
 // Whether an If-Match / If-None-Match header value lists `etag` (or is "*").
 bool EtagListMatches(std::string_view header, const std::string& etag);
+// The current state of a resource, read and locked inside a write transaction.
+struct LockedResource {
+  std::string value;  // the stored value as read
+  StoredHeader header;
+  Json attrs;
+};
+// Reads and locks a resource for update, and checks If-Match (when not empty) against
+// its version: NotFound naming `id_text`, PreconditionFailed, Busy or Corruption.
+Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const ResourceId& id,
+                                     std::string_view id_text, std::string_view if_match);
+
 // Applies the difference between a resource's old and new index entries.
 Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
                       const IndexEntries& old_entries, const IndexEntries& new_entries,

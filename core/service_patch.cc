@@ -8,7 +8,8 @@
 namespace scimd::core {
 
 using internal::ApplyIndexDiff;
-using internal::EtagListMatches;
+using internal::LockedResource;
+using internal::LockForUpdate;
 using internal::NotFound;
 using internal::WithRetry;
 
@@ -29,19 +30,10 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
   bool hashed = false;
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
-    auto old_value = txn->GetResourceForUpdate(type, *id);
-    if (!old_value.ok()) {
-      return old_value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
-                                                            : old_value.status();
-    }
-    SCIMD_ASSIGN_OR_RETURN(auto old_split, SplitStored(*old_value));
-    const StoredHeader old_header = old_split.first;
-    if (!params.if_match.empty() &&
-        !EtagListMatches(params.if_match, WeakEtag(old_header.version))) {
-      return Status::PreconditionFailed("If-Match does not match the current version " +
-                                        WeakEtag(old_header.version));
-    }
-    SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(old_split.second));
+    SCIMD_ASSIGN_OR_RETURN(LockedResource old,
+                           LockForUpdate(*txn, type, *id, id_text, params.if_match));
+    const StoredHeader& old_header = old.header;
+    const Json& old_attrs = old.attrs;
     SCIMD_ASSIGN_OR_RETURN(PatchOutcome outcome,
                            ApplyPatch(type, old_attrs, *ops, ctx.settings.decode));
 
@@ -82,7 +74,7 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
       header.password_hash = outcome.password ? *new_hash : std::string();
     }
     if (!outcome.attrs_changed && !members_changed && !outcome.password_changed) {
-      value = *old_value;  // nothing changed: no write, no new version
+      value = old.value;  // nothing changed: no write, no new version
       return Status::Ok();
     }
     header.version = old_header.version + 1;
