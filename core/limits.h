@@ -36,10 +36,6 @@ inline constexpr size_t kMaxIndexedValueBytes = 2048;
 // hundreds of operations; 10,000 bounds the work of one request and its transaction.
 inline constexpr size_t kMaxPatchOperations = 10000;
 
-// Terms of a value filter in a PATCH path (emails[type eq "work" and ...]). Real paths
-// have one or two; Entra removes several members with `value eq "a" or value eq "b"`.
-inline constexpr size_t kMaxPatchFilterTerms = 1000;
-
 // /Bulk (RFC 7644 §3.7.4): operations per request, advertised as bulk.maxOperations in
 // /ServiceProviderConfig. 1000 is what IBM Security Verify advertises and matches our page
 // size (kMaxPageSize): a client can write back one page per request. One bulk request runs

@@ -1,5 +1,6 @@
 #include "core/patch.h"
 
+#include "core/filter.h"
 #include "core/limits.h"
 #include "core/schema.h"
 
@@ -9,144 +10,47 @@ namespace {
 
 // ---- value filters inside PATCH paths: emails[type eq "work"] ----
 //
-// A conjunction or disjunction of `subAttr op literal` terms. This covers every form real
-// clients send in PATCH paths; a filter outside it is a clear invalidFilter.
+// Compiled by the filter compiler (core/filter.h) as value filters relative to the
+// attribute, so PATCH paths take the whole filter language.
 
-struct FilterTerm {
-  std::string sub;  // as written; compared case-insensitively to element keys
-  std::string op;   // eq ne co sw ew pr (lower-case)
-  Json literal;
-};
+Json LiteralOf(const BoundValue& v) {
+  switch (v.kind) {
+    case BoundValue::Kind::kBoolean: return Json::Bool(v.boolean);
+    case BoundValue::Kind::kInteger: return Json::Int(v.integer);
+    case BoundValue::Kind::kDecimal: return Json::Double(v.decimal);
+    case BoundValue::Kind::kString:
+    case BoundValue::Kind::kDateTime: return Json::Str(v.string);
+  }
+  return Json();
+}
 
-struct ElementFilter {
-  std::vector<FilterTerm> terms;
-  bool any = false;  // terms joined by "or" (else "and")
-
-  // Whether every term is `sub eq literal` joined by "and": then a missing element can be
-  // created from the literals (Entra's `emails[type eq "work"].value` on a user without one).
-  bool IsEqConjunction() const {
-    if (any && terms.size() > 1) return false;
-    for (const auto& t : terms) {
-      if (t.op != "eq") return false;
-    }
+// When the filter is `sub eq literal` terms joined by "and", the (sub, literal) pairs:
+// a missing element can be created from them (Entra's `emails[type eq "work"].value` on a
+// user without a work email). Otherwise false.
+bool EqConjunction(const BoundNode& n, std::vector<std::pair<std::string, Json>>* out) {
+  if (n.kind == BoundNode::Kind::kCompare && n.op == CompareOp::kEq && n.path.relative &&
+      !n.path.sub.empty()) {
+    out->emplace_back(n.path.sub, LiteralOf(n.value));
     return true;
   }
-};
-
-bool StringMatch(const std::string& op, std::string_view have, std::string_view want,
-                 bool case_exact) {
-  const std::string h = case_exact ? std::string(have) : ToLowerAscii(have);
-  const std::string w = case_exact ? std::string(want) : ToLowerAscii(want);
-  if (op == "eq") return h == w;
-  if (op == "ne") return h != w;
-  if (op == "co") return h.find(w) != std::string::npos;
-  if (op == "sw") return h.rfind(w, 0) == 0;
-  if (op == "ew") return h.size() >= w.size() && h.compare(h.size() - w.size(), w.size(), w) == 0;
-  return false;
+  if (n.kind != BoundNode::Kind::kAnd) return false;
+  for (const auto& c : n.children) {
+    if (!EqConjunction(*c, out)) return false;
+  }
+  return true;
 }
 
-bool TermMatches(const FilterTerm& t, const Json& element, const AttrDef& attr) {
-  const Json* v = element.is_object() ? element.FindCi(t.sub) : nullptr;
-  const bool present = v != nullptr && !v->is_null() && !(v->is_string() && v->as_string().empty());
-  if (t.op == "pr") return present;
-  if (!present) return t.op == "ne";
-  const AttrDef* sub = attr.FindSub(t.sub);
-  const bool case_exact = sub != nullptr && sub->case_exact;
-  if (v->is_string() && t.literal.is_string()) {
-    return StringMatch(t.op, v->as_string(), t.literal.as_string(), case_exact);
+// members[value eq "a" or value eq "b"]: the ids named, or false for any other shape.
+bool MemberIds(const BoundNode& n, std::vector<ResourceId>* out) {
+  if (n.kind == BoundNode::Kind::kCompare && n.op == CompareOp::kEq && n.path.sub == "value") {
+    if (auto id = ResourceId::Parse(n.value.string); id.ok()) out->push_back(*id);
+    return true;  // a malformed id names no member: nothing to remove
   }
-  if (v->is_bool() && t.literal.is_bool()) {
-    return t.op == "eq" ? v->as_bool() == t.literal.as_bool()
-                        : t.op == "ne" && v->as_bool() != t.literal.as_bool();
+  if (n.kind != BoundNode::Kind::kOr) return false;
+  for (const auto& c : n.children) {
+    if (!MemberIds(*c, out)) return false;
   }
-  if (v->is_number() && t.literal.is_number()) {
-    return t.op == "eq" ? v->as_double() == t.literal.as_double()
-                        : t.op == "ne" && v->as_double() != t.literal.as_double();
-  }
-  return t.op == "ne";
-}
-
-bool FilterMatches(const ElementFilter& f, const Json& element, const AttrDef& attr) {
-  for (const auto& t : f.terms) {
-    const bool m = TermMatches(t, element, attr);
-    if (f.any && m) return true;
-    if (!f.any && !m) return false;
-  }
-  return !f.any;
-}
-
-Status BadFilter(std::string_view text, std::string why) {
-  return Status::InvalidFilter("filter \"" + std::string(text) + "\" in a PATCH path: " + why);
-}
-
-Result<ElementFilter> ParseElementFilter(const AttrDef& attr, std::string_view text) {
-  if (text.size() > kMaxFilterLength) return BadFilter("...", "too long");
-  ElementFilter f;
-  size_t i = 0;
-  auto skip = [&] {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  };
-  auto word = [&]() -> std::string_view {
-    skip();
-    const size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
-    return text.substr(start, i - start);
-  };
-  bool joined = false;
-  for (;;) {
-    FilterTerm t;
-    std::string_view sub = word();
-    if (sub.empty() || sub.front() == '(') {
-      return BadFilter(text, "expected `subAttribute operator value` at position " +
-                                 std::to_string(i + 1));
-    }
-    if (attr.FindSub(sub) == nullptr) {
-      return BadFilter(text, "\"" + std::string(sub) + "\" is not a sub-attribute of " + attr.name);
-    }
-    t.sub = std::string(sub);
-    t.op = ToLowerAscii(word());
-    if (t.op != "eq" && t.op != "ne" && t.op != "co" && t.op != "sw" && t.op != "ew" &&
-        t.op != "pr") {
-      return BadFilter(text, "unsupported operator \"" + t.op + "\" (eq ne co sw ew pr)");
-    }
-    if (t.op != "pr") {
-      skip();
-      if (i >= text.size()) return BadFilter(text, "expected a value after " + t.op);
-      if (text[i] == '"') {
-        // A JSON string literal: let the JSON parser handle the escapes.
-        size_t end = i + 1;
-        while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
-        if (end >= text.size()) return BadFilter(text, "unterminated string");
-        auto lit = Json::Parse(text.substr(i, end - i + 1));
-        if (!lit.ok()) return BadFilter(text, "malformed string");
-        t.literal = std::move(lit).value();
-        i = end + 1;
-      } else {
-        std::string_view lit = word();
-        if (lit == "true" || lit == "false") {
-          t.literal = Json::Bool(lit == "true");
-        } else if (auto num = Json::Parse(lit); num.ok() && num->is_number()) {
-          t.literal = std::move(num).value();
-        } else {
-          t.literal = Json::Str(std::string(lit));  // bare word, as some clients send
-        }
-      }
-    }
-    f.terms.push_back(std::move(t));
-    if (f.terms.size() > kMaxPatchFilterTerms) return BadFilter(text, "too many terms");
-    std::string_view conj = word();
-    if (conj.empty()) break;
-    const bool is_or = EqualsCi(conj, "or");
-    if (!is_or && !EqualsCi(conj, "and")) {
-      return BadFilter(text, "expected \"and\" or \"or\" before \"" + std::string(conj) + "\"");
-    }
-    if (joined && is_or != f.any) {
-      return BadFilter(text, "mixing \"and\" and \"or\" is not supported in PATCH paths");
-    }
-    f.any = is_or;
-    joined = true;
-  }
-  return f;
+  return true;
 }
 
 // ---- paths ----
@@ -167,7 +71,7 @@ struct PatchPath {
   const SchemaDef* extension = nullptr;  // the attribute lives under attrs[extension->id]
   const AttrDef* attr = nullptr;         // nullptr: the whole extension object
   const AttrDef* sub = nullptr;
-  std::optional<ElementFilter> filter;
+  std::optional<BoundFilter> filter;
   std::string filter_text;
   bool read_only = false;  // id, meta, schemas, groups: not patchable
   std::string text;
@@ -247,7 +151,8 @@ Result<PatchPath> ParsePatchPath(ResourceType type, std::string_view path) {
     if (p.attr->type != AttrType::kComplex || !p.attr->multi_valued) {
       return invalid("a filter needs a multi-valued complex attribute");
     }
-    SCIMD_ASSIGN_OR_RETURN(p.filter, ParseElementFilter(*p.attr, p.filter_text));
+    SCIMD_ASSIGN_OR_RETURN(p.filter,
+                           CompileValueFilter(type, path.substr(0, bracket), p.filter_text));
   }
   return p;
 }
@@ -469,7 +374,7 @@ class Patcher {
     std::vector<size_t> touched;
     if (p.filter) {
       for (size_t i = 0; i < items.size(); ++i) {
-        if (!FilterMatches(*p.filter, items[i], attr)) continue;
+        if (!MatchesElement(*p.filter, items[i])) continue;
         touched.push_back(i);
         if (p.sub != nullptr) {
           SetCanonical(items[i], p.sub->name, raw_value);
@@ -486,14 +391,12 @@ class Patcher {
       if (touched.empty()) {
         // Nothing matched: create the element when the filter says what it is (Entra's
         // `emails[type eq "work"].value` for a user without a work email).
-        if (!p.filter->IsEqConjunction()) {
+        std::vector<std::pair<std::string, Json>> literals;
+        if (!EqConjunction(*p.filter->root, &literals)) {
           return Status::NoTarget("no value of \"" + attr.name + "\" matches [" + p.filter_text + "]");
         }
         Json element = Json::MakeObject();
-        for (const auto& t : p.filter->terms) {
-          const AttrDef* sub = attr.FindSub(t.sub);
-          element.Set(sub != nullptr ? sub->name : t.sub, t.literal);
-        }
+        for (auto& [sub, literal] : literals) element.Set(sub, std::move(literal));
         if (p.sub != nullptr) {
           SetCanonical(element, p.sub->name, raw_value);
         } else if (raw_value.is_object()) {
@@ -579,7 +482,7 @@ class Patcher {
     } else if (current->is_array()) {
       auto& items = current->as_array();
       for (auto it = items.begin(); it != items.end();) {
-        const bool match = !p.filter || FilterMatches(*p.filter, *it, attr);
+        const bool match = !p.filter || MatchesElement(*p.filter, *it);
         if (!match) {
           ++it;
           continue;
@@ -619,15 +522,9 @@ class Patcher {
       // members[value eq "id"] (or several joined by "or"): those members.
       MemberChange change;
       change.kind = MemberChange::Kind::kRemove;
-      for (const auto& t : p.filter->terms) {
-        if (t.op != "eq" || !EqualsCi(t.sub, "value") || !t.literal.is_string() ||
-            (p.filter->terms.size() > 1 && !p.filter->any)) {
-          return Status::InvalidFilter("filter \"" + p.filter_text +
-                                       "\": members are selected with value eq \"id\" (joined "
-                                       "by or)");
-        }
-        auto id = ResourceId::Parse(t.literal.as_string());
-        if (id.ok()) change.ids.push_back(*id);  // a malformed id is not a member: no-op
+      if (!MemberIds(*p.filter->root, &change.ids)) {
+        return Status::InvalidFilter("filter \"" + p.filter_text +
+                                     "\": members are selected with value eq \"id\" (joined by or)");
       }
       members_.push_back(std::move(change));
       return Status::Ok();
