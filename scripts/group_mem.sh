@@ -11,10 +11,11 @@
 # 2. scimd --threads 1 on an ephemeral 127.0.0.1 port (pinned to CPU 0, clients on CPU 1)
 # 3. its VmRSS sampled every 50 ms (VmHWM reset before each step through
 #    /proc/PID/clear_refs) while curl: GETs the group and counts the members in the body
-#    (python3); GETs it with excludedAttributes=members (GET_REPS times, and the same for a
-#    10-member group for comparison); DELETEs it.
+#    (python3); GETs it with excludedAttributes=members (wrk, and the same for a 10-member
+#    group for comparison); DELETEs it.
 #
-# Environment: GROUP_MEMBERS [1000000]  FULL_REPS [3]  GET_REPS [50]  LOAD_PIN [1]
+# Environment: GROUP_MEMBERS [1000000]  FULL_REPS [3]  EXCL_DURATION [5s]
+#              EXCL_CONNECTIONS [8]  LOAD_PIN [1]
 # The bearer token never appears in output or on a command line. Servers on 127.0.0.1.
 set -euo pipefail
 
@@ -29,7 +30,9 @@ readonly SCIMD="${BUILD_DIR}/tools/scimd"
 readonly SCIMCTL="${BUILD_DIR}/tools/scimctl"
 readonly SEEDER="${BUILD_DIR}/bench/seed_group_bench"
 readonly MEMBERS="${GROUP_MEMBERS:-1000000}"
-readonly GET_REPS="${GET_REPS:-50}"
+readonly EXCL_DURATION="${EXCL_DURATION:-5s}"
+readonly EXCL_CONNECTIONS="${EXCL_CONNECTIONS:-8}"
+readonly LUA="${REPO_ROOT}/bench/wrk/patch.lua"
 readonly FULL_REPS="${FULL_REPS:-3}"
 readonly TENANT=groupmem
 # Every HTTP step is bounded in time.
@@ -40,14 +43,12 @@ source "${SCRIPT_DIR}/lib.sh"
 log() { echo "group_mem: $*"; }
 die() { echo "group_mem: error: $*" >&2; exit 1; }
 
-for tool in curl python3 node; do
+for tool in curl python3 node wrk; do
   command -v "${tool}" >/dev/null || die "${tool} is not installed"
 done
 [[ -x "${SCIMD}" && -x "${SCIMCTL}" && -x "${SEEDER}" ]] ||
   die "build scimd, scimctl and seed_group_bench in ${BUILD_DIR} first"
 [[ "${MEMBERS}" =~ ^[0-9]+$ && "${MEMBERS}" -gt 10 ]] || die "GROUP_MEMBERS must be > 10"
-[[ "${GET_REPS}" =~ ^[0-9]+$ && "${GET_REPS}" -gt 0 && "${GET_REPS}" -le 10000 ]] ||
-  die "GET_REPS must be 1..10000"
 [[ "${FULL_REPS}" =~ ^[0-9]+$ && "${FULL_REPS}" -gt 0 && "${FULL_REPS}" -le 20 ]] ||
   die "FULL_REPS must be 1..20"
 
@@ -140,31 +141,21 @@ print(len(g.get("members", [])), len(ids))' "${TMP}/group.json")
 done
 
 # --- GET with excludedAttributes=members, big and small group --------------------------------------
+# wrk with EXCL_CONNECTIONS connections for EXCL_DURATION each, scimd pinned as above.
 for which in big small; do
   id="${GROUP}"
   [[ "${which}" == small ]] && id="${SMALL}"
-  : >"${TMP}/excl_${which}.times"
-  b0="$(busy_ticks)"
-  c0="$(cpu_ticks "${SCIMD_PID}")"
-  t0="$(date +%s%N)"
-  for _ in $(seq "${GET_REPS}"); do
-    "${CLIENT_CPU[@]}" curl -sS --max-time 10 -H @"${TMP}/auth.header" -o "${TMP}/excl.json" \
-      -w '%{http_code} %{time_total}\n' \
-      "${SCIMD_URL}/scim/v2/Groups/${id}?excludedAttributes=members" >>"${TMP}/excl_${which}.times"
-  done
-  t1="$(date +%s%N)"
-  grep -qv '^200 ' "${TMP}/excl_${which}.times" && die "excludedAttributes GET (${which}) failed"
+  path="/scim/v2/Groups/${id}?excludedAttributes=members"
+  curl -sS --max-time 10 -H @"${TMP}/auth.header" -o "${TMP}/excl.json" "${SCIMD_URL}${path}"
   grep -q '"members"' "${TMP}/excl.json" && die "excludedAttributes=members still has members"
-  # Other CPU here includes the curl processes (a new one per request), so it is an upper bound.
-  cut -d' ' -f2 "${TMP}/excl_${which}.times" | sort -g |
-    awk -v b=$(($(busy_ticks) - b0)) -v c=$(($(cpu_ticks "${SCIMD_PID}") - c0)) \
-      -v hz="${LIB_CLK_TCK}" -v ns=$((t1 - t0)) -v w="${which}" -v n="${GET_REPS}" '
-      { t[NR] = $1 } END {
-        sec = ns / 1e9; p90 = int(0.9 * n + 0.5); if (p90 < 1) p90 = 1
-        printf "GET ?excludedAttributes=members, %s group: %d requests, curl time_total " \
-          "median %.2f ms, p90 %.2f ms, max %.2f ms; srv CPU %.0f%%, rest (curl + other) " \
-          "%.0f%%\n", w, n, 1000 * t[int((n + 1) / 2)], 1000 * t[p90], 1000 * t[n],
-          100 * c / hz / sec, 100 * (b - c) / hz / sec }'
+  wrk_measure "excl_${which}" "${SCIMD_PID}" "${LUA}" "${SCIMD_URL}" "${EXCL_CONNECTIONS}" \
+    "${EXCL_DURATION}" -- fixed "${path}" || die "wrk (excludedAttributes) failed"
+  f="${TMP}/excl_${which}.out"
+  echo "GET ?excludedAttributes=members, ${which} group (wrk -t1 -c${EXCL_CONNECTIONS}" \
+    "-d${EXCL_DURATION}): $(result_field "${f}" rps) req/s, p50 $(result_field "${f}" p50_ms) ms," \
+    "p99 $(result_field "${f}" p99_ms) ms, non2xx $(result_field "${f}" non2xx);" \
+    "CPU % srv $(cpu_field "excl_${which}" 1) wrk $(cpu_field "excl_${which}" 2)" \
+    "other $(cpu_field "excl_${which}" 3)"
 done
 
 # --- DELETE the group ------------------------------------------------------------------------------
@@ -178,7 +169,7 @@ echo "DELETE /Groups/{id} (${MEMBERS} members): HTTP ${code} in ${secs} s; GET a
   "${after}; scimd peak sampled VmRSS $(mib "${peak}") MiB, VmHWM $(mib "${hwm}") MiB;" \
   "CPU % srv ${srv} curl ${cli} other ${oth}"
 log "scimd VmRSS at the end $(($(proc_mem_kib "${SCIMD_PID}" VmRSS) / 1024)) MiB"
-for s in $(seq -f 'get_full%g' "${FULL_REPS}") delete; do
+for s in $(seq -f 'get_full%g' "${FULL_REPS}") excl_big excl_small delete; do
   other="$(cut -d' ' -f3 "${TMP}/${s}.cpu")"
   ((other <= 30)) || log "warning: ${other}% CPU went elsewhere during ${s}: re-run"
 done

@@ -8,6 +8,8 @@
 --       (emails[type eq "work"].value, a new value every time).
 --   wrk ... -s patch.lua URL -- get IDS_FILE
 --       GET /scim/v2/Users/<id>, ids picked at random (also the nginx reference run).
+--   wrk ... -s patch.lua URL -- fixed PATH
+--       GET PATH (path and query) on every request.
 --
 -- done() prints one machine-readable line, as bench/wrk/scim.lua does:
 --   RESULT requests=N duration_s=S rps=R p50_ms=A p99_ms=B non2xx=K socket_errors=E
@@ -43,8 +45,12 @@ function init(args)
     error("SCIMD_TOKEN is not set")
   end
   wrk.headers["Authorization"] = "Bearer " .. token
+  if mode == "fixed" then
+    fixed_path = args[2]
+    return
+  end
   if mode ~= "patch" and mode ~= "get" then
-    error("mode must be patch or get")
+    error("mode must be patch, get or fixed")
   end
   ids = {}
   for line in io.lines(args[2]) do
@@ -61,6 +67,9 @@ function init(args)
 end
 
 function request()
+  if mode == "fixed" then
+    return wrk.format("GET", fixed_path)
+  end
   local path = "/scim/v2/Users/" .. ids[math.random(#ids)]
   if mode == "get" then
     return wrk.format("GET", path)
