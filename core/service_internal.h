@@ -1,11 +1,15 @@
-// Pieces shared by the files that implement core::Service (service.cc, service_patch.cc).
+// Pieces shared by the files that implement core::Service (service.cc, service_patch.cc,
+// service_list.cc, service_discovery.cc).
 // Not part of core's interface.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/resource.h"
 #include "core/service.h"
@@ -29,6 +33,47 @@ inline constexpr size_t kMaxNestingVisits = 10000;
 inline constexpr int kBusyYields = 8;
 inline constexpr int64_t kMaxBusyPauseMicros = 2000;
 inline constexpr auto kBusyRetryDeadline = std::chrono::seconds(10);
+
+// One resource of a response body, rendered up to (not including) its closing brace,
+// plus the group whose members follow it, if any.
+struct BodyItem {
+  std::string head;
+  std::optional<ResourceId> members_of;
+};
+
+// Produces a body made of `prefix`, the items separated by commas, and `suffix`,
+// streaming each group's members from the store in bounded pieces.
+class BodyStream {
+ public:
+  BodyStream(Store& store, TenantId tenant, std::string base_url, std::string prefix,
+             std::vector<BodyItem> items, std::string suffix)
+      : store_(store),
+        tenant_(tenant),
+        base_url_(std::move(base_url)),
+        prefix_(std::move(prefix)),
+        items_(std::move(items)),
+        suffix_(std::move(suffix)) {}
+
+  // Appends the next piece; false once the last piece has been appended.
+  bool Next(std::string& out);
+
+ private:
+  Store& store_;
+  TenantId tenant_;
+  std::string base_url_;
+  std::string prefix_;
+  std::vector<BodyItem> items_;
+  std::string suffix_;
+  bool started_ = false;
+  size_t index_ = 0;
+  bool item_open_ = false;
+  bool members_done_ = false;
+  bool wrote_member_ = false;
+  std::optional<ResourceId> last_member_;
+};
+
+// Sends `stream` inline when the body is known to be small, else as a stream.
+void AttachBody(Response& r, std::shared_ptr<BodyStream> stream, bool small);
 
 Response JsonResponse(int status, std::string body);
 // Runs `fn` (which builds and commits one transaction) until it does not lose a lock race.

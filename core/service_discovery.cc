@@ -1,0 +1,94 @@
+// Service discovery endpoints (RFC 7644 §4): /ServiceProviderConfig, /ResourceTypes,
+// /Schemas. The same for every tenant.
+#include "core/limits.h"
+#include "core/schema.h"
+#include "core/service.h"
+#include "core/service_internal.h"
+
+namespace scimd::core {
+
+using internal::JsonResponse;
+
+namespace {
+Json ListOf(std::vector<Json> resources) {
+  Json list = Json::MakeObject();
+  Json schemas = Json::MakeArray();
+  schemas.Push(Json::Str(std::string(kListResponseSchema)));
+  list.Set("schemas", std::move(schemas));
+  list.Set("totalResults", Json::Int(static_cast<int64_t>(resources.size())));
+  list.Set("itemsPerPage", Json::Int(static_cast<int64_t>(resources.size())));
+  list.Set("startIndex", Json::Int(1));
+  Json arr = Json::MakeArray();
+  for (auto& r : resources) arr.Push(std::move(r));
+  list.Set("Resources", std::move(arr));
+  return list;
+}
+Json Supported(bool yes) {
+  Json j = Json::MakeObject();
+  j.Set("supported", Json::Bool(yes));
+  return j;
+}
+}  // namespace
+
+Response Service::ServiceProviderConfig(std::string_view base_url) {
+  Json j = Json::MakeObject();
+  Json schemas = Json::MakeArray();
+  schemas.Push(Json::Str("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"));
+  j.Set("schemas", std::move(schemas));
+  j.Set("documentationUri", Json::Str("https://github.com/scimd/scimd/tree/main/docs"));
+  // Truthful: what is not implemented is not advertised.
+  j.Set("patch", Supported(true));
+  Json bulk = Supported(true);  // core/bulk.h; the limits are RunBulk's defaults
+  bulk.Set("maxOperations", Json::Int(static_cast<int64_t>(kBulkMaxOperations)));
+  bulk.Set("maxPayloadSize", Json::Int(static_cast<int64_t>(kBulkMaxPayloadBytes)));
+  j.Set("bulk", std::move(bulk));
+  Json filter = Supported(true);
+  filter.Set("maxResults", Json::Int(static_cast<int64_t>(kMaxPageSize)));
+  j.Set("filter", std::move(filter));
+  j.Set("changePassword", Supported(false));
+  j.Set("sort", Supported(true));
+  j.Set("etag", Supported(true));
+  Json schemes = Json::MakeArray();
+  Json bearer = Json::MakeObject();
+  bearer.Set("type", Json::Str("oauthbearertoken"));
+  bearer.Set("name", Json::Str("OAuth Bearer Token"));
+  bearer.Set("description",
+             Json::Str("Authentication with a bearer token issued by `scimctl token issue`."));
+  bearer.Set("primary", Json::Bool(true));
+  schemes.Push(std::move(bearer));
+  j.Set("authenticationSchemes", std::move(schemes));
+  Json meta = Json::MakeObject();
+  meta.Set("resourceType", Json::Str("ServiceProviderConfig"));
+  meta.Set("location", Json::Str(std::string(base_url) + "/ServiceProviderConfig"));
+  j.Set("meta", std::move(meta));
+  return JsonResponse(200, j.Serialize());
+}
+
+Response Service::ResourceTypes(std::string_view base_url, std::string_view name) {
+  const SchemaRegistry& reg = SchemaRegistry::Default();
+  std::vector<Json> all;
+  for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
+    const auto& rt = reg.resource_type(t);
+    if (!name.empty()) {
+      if (EqualsCi(rt.name, name)) return JsonResponse(200, reg.ResourceTypeJson(rt, base_url).Serialize());
+      continue;
+    }
+    all.push_back(reg.ResourceTypeJson(rt, base_url));
+  }
+  if (!name.empty()) return Error(Status::NotFound("resource type \"" + std::string(name) + "\" not found"));
+  return JsonResponse(200, ListOf(std::move(all)).Serialize());
+}
+
+Response Service::Schemas(std::string_view base_url, std::string_view id) {
+  const SchemaRegistry& reg = SchemaRegistry::Default();
+  if (!id.empty()) {
+    const SchemaDef* s = reg.FindSchema(id);
+    if (s == nullptr) return Error(Status::NotFound("schema \"" + std::string(id) + "\" not found"));
+    return JsonResponse(200, reg.SchemaJson(*s, base_url).Serialize());
+  }
+  std::vector<Json> all;
+  for (const auto* s : reg.schemas()) all.push_back(reg.SchemaJson(*s, base_url));
+  return JsonResponse(200, ListOf(std::move(all)).Serialize());
+}
+
+}  // namespace scimd::core
