@@ -75,6 +75,11 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::ColumnFamilyOptions counter_options = cf_options;
   counter_options.merge_operator = NewUInt64AddOperator();
+  // Every membership change merges +1/-1 into a group's counter; a read applies every
+  // operand still in the memtable, and the counters' memtable is tiny so it flushes
+  // rarely: after ~40,000 changes one CountMembers took ~1 ms (docs/PERFORMANCE.md, #6).
+  // Folding the operands on write after this many keeps reads O(1).
+  counter_options.max_successive_merges = 64;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
