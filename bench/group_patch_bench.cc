@@ -184,14 +184,13 @@ int Run(const std::string& dir, const std::vector<uint64_t>& sizes, uint64_t rep
       {"add 1, 200 response", "Add", std::min<uint64_t>(reps1, 200), 1, largest, &full, 200},
       {"remove 1, 200 response", "Remove", std::min<uint64_t>(reps1, 200), 1, largest, &full, 200},
   };
-  std::printf("\n%-24s %9s %6s %10s %10s %10s %10s %8s %8s\n", "PATCH (Service::Patch)",
-              "group", "reps", "median us", "p99 us", "mean us", "max us", "other%", "self%");
+  std::printf("\n%-24s %9s %6s %10s %10s %10s %10s %8s %8s\n", "PATCH (Service::Patch)", "group",
+              "reps", "median us", "p99 us", "mean us", "max us", "other%", "self%");
   for (const Phase& ph : phases) {
     std::vector<std::vector<double>> times(groups.size());
     const OtherCpu cpu;
     for (uint64_t r = 0; r < ph.reps; ++r) {
-      const std::string body =
-          MembersPatch(ph.op, ph.first_user + r * ph.per_patch, ph.per_patch);
+      const std::string body = MembersPatch(ph.op, ph.first_user + r * ph.per_patch, ph.per_patch);
       for (size_t g = 0; g < groups.size(); ++g) {
         const auto t0 = std::chrono::steady_clock::now();
         core::Response resp =
@@ -222,14 +221,16 @@ int Run(const std::string& dir, const std::vector<uint64_t>& sizes, uint64_t rep
     if (!n.ok() || *n != g.size) Fail("member count changed by the PATCHes");
   }
   for (size_t g = 0; g < groups.size(); ++g) {
-    std::printf("CountMembers, group of %llu: median %.1f us after the reopen, %.1f us after "
-                "the PATCHes above\n",
-                static_cast<unsigned long long>(groups[g].size), count_before[g],
-                CountMembersMicros(store, tenant, groups[g].id));
+    std::printf(
+        "CountMembers, group of %llu: median %.1f us after the reopen, %.1f us after "
+        "the PATCHes above\n",
+        static_cast<unsigned long long>(groups[g].size), count_before[g],
+        CountMembersMicros(store, tenant, groups[g].id));
   }
-  std::printf("\nmemory during the PATCHes: VmRSS %ld MiB before, %ld MiB after, peak (VmHWM) "
-              "%ld MiB\n",
-              rss_before_kib / 1024, ProcStatusKib("VmRSS") / 1024, ProcStatusKib("VmHWM") / 1024);
+  std::printf(
+      "\nmemory during the PATCHes: VmRSS %ld MiB before, %ld MiB after, peak (VmHWM) "
+      "%ld MiB\n",
+      rss_before_kib / 1024, ProcStatusKib("VmRSS") / 1024, ProcStatusKib("VmHWM") / 1024);
 
   // ---- DELETE of the largest group: RemoveAllMembers in one transaction
   if (std::getenv("GROUP_BENCH_SKIP_DELETE") == nullptr) {
@@ -241,11 +242,11 @@ int Run(const std::string& dir, const std::vector<uint64_t>& sizes, uint64_t rep
     const double s = Seconds(t0);
     if (resp.status != 204) Fail("delete: status " + std::to_string(resp.status) + " " + resp.body);
     auto n = store.CountMembers(tenant, groups.back().id);
-    std::printf("DELETE group of %llu members: %.2f s (other CPU %.0f%%), VmRSS %ld MiB before, "
-                "peak (VmHWM) %ld MiB; members left %llu\n",
-                static_cast<unsigned long long>(groups.back().size), s, cpu.Percent(),
-                before / 1024, ProcStatusKib("VmHWM") / 1024,
-                static_cast<unsigned long long>(n.ok() ? *n : 0));
+    std::printf(
+        "DELETE group of %llu members: %.2f s (other CPU %.0f%%), VmRSS %ld MiB before, "
+        "peak (VmHWM) %ld MiB; members left %llu\n",
+        static_cast<unsigned long long>(groups.back().size), s, cpu.Percent(), before / 1024,
+        ProcStatusKib("VmHWM") / 1024, static_cast<unsigned long long>(n.ok() ? *n : 0));
   }
   return 0;
 }

@@ -57,8 +57,8 @@ inline core::ResourceId SeedId(uint32_t salt, uint64_t i) {
 // via DecodeInput, exactly what a POST would store. Aborts on a schema mismatch.
 inline core::Json MakeUser(uint64_t i) {
   const uint64_t r = Mix(i);
-  static const char* kDepts[] = {"Sales", "Marketing", "Engineering", "Finance", "Legal",
-                                 "Support", "Operations", "Research"};
+  static const char* kDepts[] = {"Sales", "Marketing", "Engineering", "Finance",
+                                 "Legal", "Support",   "Operations",  "Research"};
   char key[32];
   std::snprintf(key, sizeof(key), "u%07llu", static_cast<unsigned long long>(i));
   char body[1400];
@@ -127,8 +127,8 @@ inline bool SeedUsers(core::Store& store, core::TenantId tenant, uint32_t salt, 
         return false;
       }
     }
-    core::Status s = txn->AdjustResourceCount(core::ResourceType::kUser,
-                                              static_cast<int64_t>(stop - base));
+    core::Status s =
+        txn->AdjustResourceCount(core::ResourceType::kUser, static_cast<int64_t>(stop - base));
     if (s.ok()) s = txn->Commit();
     if (!s.ok()) {
       std::fprintf(stderr, "seed users commit: %s\n", s.ToString().c_str());
@@ -242,8 +242,10 @@ inline double SelfCpuSeconds() {
 // interval, in % of one core, like scripts/load.sh's "oth%".
 class OtherCpu {
  public:
-  OtherCpu() : machine_(ReadMachineCpu()), self_(SelfCpuSeconds()),
-               start_(std::chrono::steady_clock::now()) {}
+  OtherCpu()
+      : machine_(ReadMachineCpu()),
+        self_(SelfCpuSeconds()),
+        start_(std::chrono::steady_clock::now()) {}
   double Percent() const {
     const CpuSample now = ReadMachineCpu();
     const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
