@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace scimd::core {
 
@@ -69,5 +70,10 @@ inline constexpr size_t kMaxFilterNodes = 1024;
 // A larger sorted result answers 400 tooMany, unless the sort attribute is indexed (then
 // the list walks the index instead: core/index_sort.h); unsorted lists have no such limit.
 inline constexpr size_t kMaxSortedResults = 200000;
+
+// Membership edges removed in one transaction when a large group is deleted: a batch
+// holds its locks and write batch in memory (~1 KiB per edge with both directions), so
+// 5,000 keeps a batch near 5 MiB; a million-edge transaction peaked at 1.2 GiB.
+inline constexpr uint64_t kMaxEdgesPerTransaction = 5000;
 
 }  // namespace scimd::core

@@ -201,6 +201,39 @@ TEST_F(GroupsTest, LargeGroupStreamsEveryMember) {
   EXPECT_EQ(MemberIds(list.Find("Resources")->as_array()[0]), ids);
 }
 
+TEST_F(GroupsTest, DeletingALargeGroupRemovesEveryEdgeInBatches) {
+  // More members than one transaction removes (kMaxEdgesPerTransaction = 5,000).
+  constexpr int kMembers = 5500;
+  std::vector<std::string> ids;
+  std::string body = R"({"displayName":"Huge","members":[)";
+  for (int i = 0; i < kMembers; ++i) {
+    ids.push_back(CreateUser("huge" + std::to_string(i)));
+    if (i > 0) body += ",";
+    body += R"({"value":")" + ids.back() + "\"}";
+  }
+  body += "]}";
+  const std::string keep = CreateGroup("Kept", {ids[0], ids[kMembers - 1]});
+  HttpResult created = Post("/Groups", body);
+  ASSERT_EQ(created.status, 201);
+  const std::string gid = Str(Parse(created), "id");
+  ASSERT_EQ(Delete("/Groups/" + gid).status, 204);
+  ExpectScimError(Get("/Groups/" + gid), 404);
+  // No user still belongs to the deleted group; the other group is untouched.
+  for (const std::string& u : {ids[0], ids[2500], ids[kMembers - 1]}) {
+    Json user = Parse(Get("/Users/" + u));
+    const Json* groups = user.Find("groups");
+    if (u == ids[2500]) {
+      EXPECT_EQ(groups, nullptr);
+    } else {
+      ASSERT_NE(groups, nullptr);
+      ASSERT_EQ(groups->as_array().size(), 1u);
+      EXPECT_EQ(Str(groups->as_array()[0], "value"), keep);
+    }
+  }
+  EXPECT_EQ(Int(Parse(Get("/Groups?filter=members%20eq%20%22" + ids[2500] + "%22")), "totalResults"), 0);
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + keep))).size(), 2u);
+}
+
 TEST_F(GroupsTest, DeleteGroupThen404) {
   const std::string g = CreateGroup("Del");
   EXPECT_EQ(Delete("/Groups/" + g).status, 204);
