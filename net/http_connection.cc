@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "core/json.h"
 #include "net/http_wire.h"
 #include "net/http_worker.h"
 #include "net/limits.h"
@@ -22,15 +23,6 @@ constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kCrlfLastChunk = "\r\n0\r\n\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
-char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
 
 bool WouldBlock(const asio::error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
@@ -423,7 +415,9 @@ int HttpConnection::OnHeaderField(llhttp_t* parser, const char* at, size_t lengt
   std::string& name = headers.back().first;
   size_t old_size = name.size();
   name.resize(old_size + length);
-  std::transform(at, at + length, name.begin() + static_cast<ptrdiff_t>(old_size), ToLower);
+  std::transform(at, at + length, name.begin() + static_cast<ptrdiff_t>(old_size), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  });
   return 0;
 }
 
@@ -481,7 +475,7 @@ int HttpConnection::OnHeadersComplete(llhttp_t* parser) {
   }
   if (body_follows) {
     if (parser->http_major == 1 && parser->http_minor >= 1 &&
-        EqualsIgnoreCase(r.Header("expect"), "100-continue")) {
+        core::EqualsCi(r.Header("expect"), "100-continue")) {
       c->out_.append(kContinue);  // flushed after this parse, before we wait for the body
     }
     c->SetDeadline(options.body_timeout);

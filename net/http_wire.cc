@@ -3,18 +3,11 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/json.h"
+
 namespace scimd::net {
 namespace {
 
-char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
 
 // True if a comma-separated Connection value lists "close".
 bool ListsClose(std::string_view value) {
@@ -24,7 +17,7 @@ bool ListsClose(std::string_view value) {
     while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
       token.remove_prefix(1);
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (EqualsIgnoreCase(token, "close")) return true;
+    if (core::EqualsCi(token, "close")) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -183,10 +176,10 @@ ResponseHead AppendResponseHead(std::string& out, const HttpResponse& response, 
   out.append(ReasonPhrase(status));
   out.append("\r\n");
   for (const auto& [name, value] : response.headers) {
-    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) {
+    if (core::EqualsCi(name, "content-length") || core::EqualsCi(name, "transfer-encoding")) {
       continue;
     }
-    if (EqualsIgnoreCase(name, "connection")) {
+    if (core::EqualsCi(name, "connection")) {
       if (ListsClose(value)) head.keep_alive = false;
       continue;
     }

@@ -12,20 +12,8 @@ namespace {
 
 using core::Json;
 
-std::string Encode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+// Query parameters are percent-encoded with UrlEncode (scim_fixture.h).
+std::string Encode(const std::string& s) { return UrlEncode(s); }
 
 class ExplainTest : public ScimServerTest {
  protected:
