@@ -41,6 +41,10 @@ readonly SEED_TIMEOUT_S=300
 readonly SEED_CONNECTIONS=64
 readonly TENANT=load
 
+# stop_pid, free_port, cpu_ticks, idle_ticks, cpu_field: shared with the other load scripts.
+# shellcheck source=scripts/lib.sh
+source "${SCRIPT_DIR}/lib.sh"
+
 log() { echo "load: $*"; }
 die() { echo "load: error: $*" >&2; exit 1; }
 
@@ -60,14 +64,6 @@ fi
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/scimd-load.XXXXXX")"
 SCIMD_PID=""
 NGINX_PID=""
-stop_pid() {
-  local pid="$1"
-  [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null || return 0
-  kill -TERM "${pid}" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "${pid}" 2>/dev/null || true
-  wait "${pid}" 2>/dev/null || true
-}
 cleanup() {
   stop_pid "${WRK_PID:-}"
   stop_pid "${NGINX_PID}"
@@ -77,10 +73,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  node -e 'const s = require("net").createServer();
-    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
 
 # --- scimd -------------------------------------------------------------------------------------
 "${SCIMCTL}" --data "${TMP}/data" tenant create "${TENANT}" >"${TMP}/scimctl.log" 2>&1 ||
@@ -120,8 +112,6 @@ result_field() {  # result_field FILE KEY
 }
 
 readonly CLK_TCK="$(getconf CLK_TCK)"
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime, all threads
-idle_ticks() { awk '/^cpu / { print $5 + $6 }' /proc/stat; }  # idle + iowait, all CPUs
 measure() {  # measure NAME SERVER_PID URL -- LUA_ARGS...: wrk run plus server/wrk CPU use
   local name="$1" pid="$2" url="$3" before after idle0 idle1 t0 t1
   shift 3
@@ -143,7 +133,6 @@ measure() {  # measure NAME SERVER_PID URL -- LUA_ARGS...: wrk run plus server/w
              other = 100 * cpus - 100 * idle / hz / sec - srv - cli;
              printf "%.0f %.0f %.0f\n", srv, cli, other < 0 ? 0 : other }' >"${TMP}/${name}.cpu"
 }
-cpu_field() { cut -d' ' -f"$2" "${TMP}/$1.cpu"; }  # cpu_field NAME 1=server 2=wrk 3=other
 
 # --- seed --------------------------------------------------------------------------------------
 log "scimd --threads ${SCIMD_THREADS} on ${SCIMD_URL#http://}; seeding ${USERS} users"
