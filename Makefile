@@ -45,7 +45,9 @@ $(BUILD_DIR)/build.ninja:
 build: deb-deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# Only the two programs: a first `make run` need not build the test suites.
+run: deb-deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target scimd scimctl
 	./$(BUILD_DIR)/tools/scimd --listen $(LISTEN) --data $(DATA_DIR) --demo-tenant demo
 
 test: deps build
