@@ -35,7 +35,6 @@ Response Service::ServiceProviderConfig(std::string_view base_url) {
   Json schemas = Json::MakeArray();
   schemas.Push(Json::Str("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"));
   j.Set("schemas", std::move(schemas));
-  j.Set("documentationUri", Json::Str("https://github.com/scimd/scimd/tree/main/docs"));
   // Truthful: what is not implemented is not advertised.
   j.Set("patch", Supported(true));
   Json bulk = Supported(true);  // core/bulk.h; the limits are RunBulk's defaults
