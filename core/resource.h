@@ -78,6 +78,13 @@ struct IndexEntries {
 // The one derivation of index entries from a resource, for the indexed attributes of
 // `type` (see SchemaRegistry::indexed()).
 IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs);
+// Writes the difference between a resource's old and new index entries into `txn`:
+// unique claims first (a conflict is Uniqueness naming the attribute and the value from
+// `new_attrs`, before anything else is written), then value and presence entries. Every
+// write of a resource goes through this (create: old = {}, delete: new = {}).
+Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
+                      const IndexEntries& old_entries, const IndexEntries& new_entries,
+                      const Json& new_attrs);
 // Normalizes a string for an index of an attribute with the given caseExact rule.
 std::string NormalizeForIndex(std::string_view value, bool case_exact);
 

@@ -12,7 +12,6 @@
 
 namespace scimd::core {
 
-using internal::ApplyIndexDiff;
 using internal::AttachBody;
 using internal::BodyItem;
 using internal::BodyStream;
@@ -83,31 +82,6 @@ bool EtagListMatches(std::string_view header, const std::string& etag) {
   return false;
 }
 
-std::string UniqueDetail(ResourceType type, const IndexTerm& term, const Json& attrs) {
-  for (const auto& ia : SchemaRegistry::Default().indexed()) {
-    if (ia.type == type && ia.id == term.attr) {
-      const Json* v = attrs.Find(ia.path);
-      std::string value = v != nullptr && v->is_string() ? v->as_string() : term.value.string;
-      std::string detail = ia.path + " ";
-      AppendJsonString(detail, value);
-      detail += " is already in use by another " + std::string(ResourceTypeName(type));
-      return detail;
-    }
-  }
-  return "a unique attribute is already in use";
-}
-
-template <typename T>
-bool Contains(const std::vector<T>& v, const T& x) {
-  for (const auto& y : v) {
-    if (y == x) return true;
-  }
-  return false;
-}
-
-// Applies the difference between a resource's old and new index entries to a transaction:
-// unique claims first (a conflict fails before anything else is written), then value and
-// presence entries. `new_attrs` names the conflicting value in a uniqueness error.
 Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const ResourceId& id,
                                      std::string_view id_text, std::string_view if_match) {
   auto value = txn.GetResourceForUpdate(type, id);
@@ -126,34 +100,6 @@ Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const 
   return r;
 }
 
-Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
-                      const IndexEntries& old_entries, const IndexEntries& new_entries,
-                      const Json& new_attrs) {
-  for (const auto& t : new_entries.unique) {
-    if (Contains(old_entries.unique, t)) continue;
-    Status s = txn.ClaimUnique(type, t, id);
-    if (s.Is(Status::Code::kUniqueness)) {
-      return Status::Uniqueness(UniqueDetail(type, t, new_attrs));
-    }
-    SCIMD_RETURN_IF_ERROR(s);
-  }
-  for (const auto& t : old_entries.unique) {
-    if (!Contains(new_entries.unique, t)) SCIMD_RETURN_IF_ERROR(txn.ReleaseUnique(type, t));
-  }
-  for (const auto& t : old_entries.values) {
-    if (!Contains(new_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.RemoveIndex(type, t, id));
-  }
-  for (const auto& t : new_entries.values) {
-    if (!Contains(old_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.AddIndex(type, t, id));
-  }
-  for (AttrId a : old_entries.presence) {
-    if (!Contains(new_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.RemovePresence(type, a, id));
-  }
-  for (AttrId a : new_entries.presence) {
-    if (!Contains(old_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.AddPresence(type, a, id));
-  }
-  return Status::Ok();
-}
 
 bool BodyStream::Next(std::string& out) {
   if (!started_) {

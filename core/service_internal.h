@@ -92,9 +92,5 @@ struct LockedResource {
 Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const ResourceId& id,
                                      std::string_view id_text, std::string_view if_match);
 
-// Applies the difference between a resource's old and new index entries.
-Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
-                      const IndexEntries& old_entries, const IndexEntries& new_entries,
-                      const Json& new_attrs);
 
 }  // namespace scimd::core::internal

@@ -7,7 +7,6 @@
 
 namespace scimd::core {
 
-using internal::ApplyIndexDiff;
 using internal::LockedResource;
 using internal::LockForUpdate;
 using internal::NotFound;

@@ -35,34 +35,6 @@ constexpr core::TenantId kTenant = 7;
 constexpr char kEnterprise[] = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 constexpr int64_t kBaseMicros = 1'600'000'000'000'000;  // 2020-09-13
 
-template <typename T>
-bool Contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-// The minimal ApplyIndexDiff of core/service.cc: unique claims, value and presence entries.
-Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
-                      const IndexEntries& old_entries, const IndexEntries& new_entries) {
-  for (const auto& t : new_entries.unique) {
-    if (!Contains(old_entries.unique, t)) SCIMD_RETURN_IF_ERROR(txn.ClaimUnique(type, t, id));
-  }
-  for (const auto& t : old_entries.unique) {
-    if (!Contains(new_entries.unique, t)) SCIMD_RETURN_IF_ERROR(txn.ReleaseUnique(type, t));
-  }
-  for (const auto& t : old_entries.values) {
-    if (!Contains(new_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.RemoveIndex(type, t, id));
-  }
-  for (const auto& t : new_entries.values) {
-    if (!Contains(old_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.AddIndex(type, t, id));
-  }
-  for (auto a : old_entries.presence) {
-    if (!Contains(new_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.RemovePresence(type, a, id));
-  }
-  for (auto a : new_entries.presence) {
-    if (!Contains(old_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.AddPresence(type, a, id));
-  }
-  return Status::Ok();
-}
 
 // Value pools shared by the data and the filter generator, so that filters hit.
 const std::vector<std::string> kNamePrefixes = {"al", "Al", "ALI", "alice", "bo", "Bob", "car"};
@@ -306,7 +278,7 @@ class FilterPropertyTest : public ::testing::Test {
       } else if (!old_value.status().Is(Status::Code::kNotFound)) {
         return old_value.status();
       }
-      SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(txn, type, id, old_entries, entries));
+      SCIMD_RETURN_IF_ERROR(core::ApplyIndexDiff(txn, type, id, old_entries, entries, attrs));
       SCIMD_RETURN_IF_ERROR(txn.PutResource(type, id, value));
       if (!existed) SCIMD_RETURN_IF_ERROR(txn.AdjustResourceCount(type, 1));
       return Status::Ok();
@@ -322,7 +294,7 @@ class FilterPropertyTest : public ::testing::Test {
       SCIMD_ASSIGN_OR_RETURN(auto split, core::SplitStored(old_value));
       SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(split.second));
       SCIMD_RETURN_IF_ERROR(
-          ApplyIndexDiff(txn, type, id, core::IndexEntriesOf(type, old_attrs), {}));
+          core::ApplyIndexDiff(txn, type, id, core::IndexEntriesOf(type, old_attrs), {}, old_attrs));
       if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(id));
       SCIMD_RETURN_IF_ERROR(txn.RemoveFromAllGroups(id));
       SCIMD_RETURN_IF_ERROR(txn.DeleteResource(type, id));
