@@ -1,9 +1,8 @@
 // End-to-end filter queries against a real RocksStore: a tenant of N users (default
 // 1,000,000; SCIMD_BENCH_USERS overrides) and a tenant of 10,000, seeded straight through
-// store transactions (many users per transaction, IndexEntriesOf for the index entries),
-// then time per query and rows examined for each plan kind. name.familyName is indexed
-// here as attribute 5 with entries written by this program (IndexEntriesOf does not derive
-// entries for a single-valued complex attribute yet). Prints a table; not a gbench suite.
+// store transactions (many users per transaction, IndexEntriesOf + ApplyIndexDiff for the
+// index entries, as the service writes them), then time per query and rows examined for
+// each plan kind. Prints a table; not a gbench suite.
 // Run: build-*/bench/filter_store_bench [users]
 #include <stdlib.h>
 
@@ -28,7 +27,6 @@ using core::ResourceId;
 using core::ResourceType;
 using core::Status;
 
-constexpr core::AttrId kFamilyNameAttr = 5;
 constexpr int kUsersPerTransaction = 2000;  // bounds one transaction's lock set and memory
 constexpr char kEnterprise[] = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -128,24 +126,7 @@ bool Seed(core::Store& store, core::TenantId tenant, int users) {
       header.created_us = 1'700'000'000'000'000 + int64_t{i} * 1000;
       header.modified_us = header.created_us;
       const core::IndexEntries entries = core::IndexEntriesOf(ResourceType::kUser, attrs);
-      Status s;
-      for (const auto& t : entries.unique) {
-        if (s.ok()) s = txn->ClaimUnique(ResourceType::kUser, t, id);
-      }
-      for (const auto& t : entries.values) {
-        if (s.ok()) s = txn->AddIndex(ResourceType::kUser, t, id);
-      }
-      for (auto a : entries.presence) {
-        if (s.ok()) s = txn->AddPresence(ResourceType::kUser, a, id);
-      }
-      const std::string family = attrs.Find("name")->Find("familyName")->as_string();
-      if (s.ok()) {
-        s = txn->AddIndex(
-            ResourceType::kUser,
-            {kFamilyNameAttr, core::IndexValue::String(core::NormalizeForIndex(family, false))},
-            id);
-      }
-      if (s.ok()) s = txn->AddPresence(ResourceType::kUser, kFamilyNameAttr, id);
+      Status s = core::ApplyIndexDiff(*txn, ResourceType::kUser, id, {}, entries, attrs);
       if (s.ok()) s = txn->PutResource(ResourceType::kUser, id, core::EncodeStored(header, attrs));
       if (!s.ok()) {
         std::fprintf(stderr, "seed: %s\n", s.ToString().c_str());
@@ -216,8 +197,7 @@ int Main(int argc, char** argv) {
     constexpr core::TenantId kBig = 1, kSmallTenant = 2;
     if (!Seed(store, kBig, users) || !Seed(store, kSmallTenant, kSmall)) return 1;
 
-    std::vector<core::IndexedAttr> indexed = core::SchemaRegistry::Default().indexed();
-    indexed.push_back({kFamilyNameAttr, ResourceType::kUser, "name.familyName", false, false});
+    const std::vector<core::IndexedAttr>& indexed = core::SchemaRegistry::Default().indexed();
 
     const int probe = users / 2 + 7;
     const std::string user = UserName(probe), email = Email(probe);

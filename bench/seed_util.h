@@ -109,16 +109,7 @@ inline bool SeedUsers(core::Store& store, core::TenantId tenant, uint32_t salt, 
       header.created_us = 1'700'000'000'000'000 + static_cast<int64_t>(i) * 1000;
       header.modified_us = header.created_us;
       const core::IndexEntries entries = core::IndexEntriesOf(core::ResourceType::kUser, attrs);
-      core::Status s;
-      for (const auto& t : entries.unique) {
-        if (s.ok()) s = txn->ClaimUnique(core::ResourceType::kUser, t, id);
-      }
-      for (const auto& t : entries.values) {
-        if (s.ok()) s = txn->AddIndex(core::ResourceType::kUser, t, id);
-      }
-      for (auto a : entries.presence) {
-        if (s.ok()) s = txn->AddPresence(core::ResourceType::kUser, a, id);
-      }
+      core::Status s = core::ApplyIndexDiff(*txn, core::ResourceType::kUser, id, {}, entries, attrs);
       if (s.ok()) {
         s = txn->PutResource(core::ResourceType::kUser, id, core::EncodeStored(header, attrs));
       }
@@ -182,16 +173,7 @@ inline bool SeedGroup(core::Store& store, core::TenantId tenant, const core::Res
   core::StoredHeader header{1, 1'700'000'000'000'000, 1'700'000'000'000'000, ""};
   const core::IndexEntries entries = core::IndexEntriesOf(core::ResourceType::kGroup, attrs);
   auto txn = store.Begin(tenant);
-  core::Status s;
-  for (const auto& t : entries.unique) {
-    if (s.ok()) s = txn->ClaimUnique(core::ResourceType::kGroup, t, id);
-  }
-  for (const auto& t : entries.values) {
-    if (s.ok()) s = txn->AddIndex(core::ResourceType::kGroup, t, id);
-  }
-  for (auto a : entries.presence) {
-    if (s.ok()) s = txn->AddPresence(core::ResourceType::kGroup, a, id);
-  }
+  core::Status s = core::ApplyIndexDiff(*txn, core::ResourceType::kGroup, id, {}, entries, attrs);
   if (s.ok()) {
     s = txn->PutResource(core::ResourceType::kGroup, id, core::EncodeStored(header, attrs));
   }
