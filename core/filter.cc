@@ -12,12 +12,13 @@ Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text) {
 }
 
 Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text,
-                                     const std::vector<IndexedAttr>& indexed) {
+                                     const std::vector<IndexedAttr>& indexed,
+                                     const CardinalityEstimator* estimator) {
   SCIMD_ASSIGN_OR_RETURN(std::unique_ptr<AstNode> ast, ParseFilter(text));
   SCIMD_ASSIGN_OR_RETURN(BoundFilter bound, BindFilter(type, *ast));
   auto state = std::make_shared<CompiledFilter::State>();
   state->bound = std::move(bound);
-  state->plan = PlanFilter(state->bound, indexed);
+  state->plan = PlanFilter(state->bound, indexed, estimator);
   return CompiledFilter(std::move(state));
 }
 

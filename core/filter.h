@@ -29,7 +29,8 @@ class CompiledFilter {
 
  private:
   friend Result<CompiledFilter> CompileFilter(ResourceType, std::string_view,
-                                              const std::vector<IndexedAttr>&);
+                                              const std::vector<IndexedAttr>&,
+                                              const CardinalityEstimator*);
   struct State {
     BoundFilter bound;
     Plan plan;  // points into `bound`: State is never moved once built
@@ -42,10 +43,18 @@ class CompiledFilter {
 // attributes (SchemaRegistry::Default().indexed()). InvalidFilter with the position and
 // what was expected, or naming the unknown attribute / wrong operator or literal.
 Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text);
-// The same with an explicit set of indexed attributes (e.g. extended per tenant). Only
-// attributes whose entries the store really holds may be listed.
+// The same with an explicit set of indexed attributes (e.g. extended per tenant), and
+// optionally an estimator (MakeCardinalityEstimator) so that the terms of an `and` are
+// ordered by the store's counts. Only attributes whose entries the store really holds
+// may be listed.
 Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text,
-                                     const std::vector<IndexedAttr>& indexed);
+                                     const std::vector<IndexedAttr>& indexed,
+                                     const CardinalityEstimator* estimator = nullptr);
+
+// Counts a plan node's candidates in `store` (up to the bound the planner gives): what
+// lets the planner order an `and` by measured cardinality. Reads only; `store` must
+// outlive the estimator.
+CardinalityEstimator MakeCardinalityEstimator(Store& store, TenantId tenant, ResourceType type);
 
 inline bool Matches(const CompiledFilter& filter, const ResourceView& view) {
   return Matches(filter.bound(), view);

@@ -1,5 +1,6 @@
 #include "core/filter_plan.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <utility>
@@ -59,8 +60,9 @@ std::string ValueText(const IndexValue& v) {
 
 class Planner {
  public:
-  Planner(const BoundFilter& filter, const std::vector<IndexedAttr>& indexed)
-      : filter_(filter), indexed_(indexed) {}
+  Planner(const BoundFilter& filter, const std::vector<IndexedAttr>& indexed,
+          const CardinalityEstimator* estimator)
+      : filter_(filter), indexed_(indexed), estimator_(estimator) {}
 
   // Recursion depth = bound tree depth <= kMaxFilterDepth.
   std::optional<Planned> PlanNodeOf(const BoundNode& n) const {
@@ -109,51 +111,124 @@ class Planner {
     return std::nullopt;
   }
 
-  // `and`: the cheapest indexed child drives; the others (and the child itself when the
-  // index does not decide it exactly) are residual.
+  // `and`: its indexable terms ordered by estimated candidates; the first drives, the
+  // others that can be checked per id (or were counted small) become probes of an
+  // Intersect; what they do not decide exactly is residual.
   std::optional<Planned> And(const BoundNode& n, std::vector<const BoundNode*>* residual) const {
     std::vector<std::optional<Planned>> plans;
     for (const auto& c : n.children) plans.push_back(PlanNodeOf(*c));
-    std::optional<Planned> best;
-    std::vector<size_t> used;
-    for (size_t i = 0; i < plans.size(); ++i) {
-      if (plans[i] && (!best || plans[i]->node.cost < best->node.cost)) {
-        best = plans[i];
-        used = {i};
-      }
+    std::vector<Term> terms = Terms(plans);
+    if (terms.empty()) return std::nullopt;
+    Measure(&terms);
+    std::stable_sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) {
+      return a.planned.node.cost < b.planned.node.cost;
+    });
+    std::vector<bool> decided(plans.size(), false);
+    auto decide = [&](const Term& t) {
+      if (!t.planned.exact) return;
+      for (size_t i : t.children) decided[i] = true;
+    };
+    Planned out{terms[0].planned.node, true};
+    decide(terms[0]);
+    if (out.node.kind == PlanNode::Kind::kEmpty) return out;  // so is the whole `and`
+    // A point lookup yields at most one id: probing it would only add reads.
+    const bool point = out.node.kind == PlanNode::Kind::kIdLookup ||
+                       out.node.kind == PlanNode::Kind::kUniqueLookup;
+    std::vector<PlanNode> probes;
+    for (size_t k = 1; k < terms.size() && !point; ++k) {
+      const PlanNode& node = terms[k].planned.node;
+      const bool counted_small = node.measured && !node.measured->saturated;
+      if (!node.PointProbe() && !counted_small) continue;
+      probes.push_back(node);
+      decide(terms[k]);
     }
-    // A lower and an upper bound on the same attribute make one closed range.
+    if (!probes.empty()) {
+      PlanNode both;
+      both.kind = PlanNode::Kind::kIntersect;
+      both.cost = out.node.cost;
+      both.children.push_back(std::move(out.node));
+      for (auto& p : probes) both.children.push_back(std::move(p));
+      out.node = std::move(both);
+    }
     for (size_t i = 0; i < plans.size(); ++i) {
+      if (!decided[i]) residual->push_back(n.children[i].get());
+    }
+    out.exact = residual->empty();
+    return out;
+  }
+
+ private:
+  // One indexable term of an `and`: its plan and the children of the `and` it covers.
+  struct Term {
+    Planned planned;
+    std::vector<size_t> children;
+  };
+
+  static bool OpenRange(const std::optional<Planned>& p, bool lower) {
+    return p && p->node.kind == PlanNode::Kind::kIndexRange &&
+           (lower ? p->node.lower && !p->node.upper : p->node.upper && !p->node.lower);
+  }
+
+  // The indexable terms of an `and`'s children; a lower and an upper bound on the same
+  // attribute make one closed range.
+  static std::vector<Term> Terms(const std::vector<std::optional<Planned>>& plans) {
+    std::vector<Term> terms;
+    std::vector<bool> taken(plans.size(), false);
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (taken[i] || !OpenRange(plans[i], true)) continue;
       for (size_t j = 0; j < plans.size(); ++j) {
-        if (!plans[i] || !plans[j] || plans[i]->node.kind != PlanNode::Kind::kIndexRange ||
-            plans[j]->node.kind != PlanNode::Kind::kIndexRange) {
-          continue;
-        }
+        if (taken[j] || !OpenRange(plans[j], false)) continue;
         const PlanNode& lo = plans[i]->node;
         const PlanNode& hi = plans[j]->node;
-        if (lo.attr != hi.attr || lo.range_kind != hi.range_kind || !lo.lower || lo.upper ||
-            !hi.upper || hi.lower || kCostRangeBoth >= best->node.cost) {
-          continue;
-        }
+        if (lo.attr != hi.attr || lo.range_kind != hi.range_kind) continue;
         Planned both = *plans[i];
         both.node.upper = hi.upper;
         both.node.cost = kCostRangeBoth;
         both.exact = plans[i]->exact && plans[j]->exact;
-        best = std::move(both);
-        used = {i, j};
+        terms.push_back({std::move(both), {i, j}});
+        taken[i] = taken[j] = true;
+        break;
       }
     }
-    if (!best) return std::nullopt;
     for (size_t i = 0; i < plans.size(); ++i) {
-      bool decided = false;
-      for (size_t u : used) decided = decided || (u == i && plans[i]->exact);
-      if (!decided) residual->push_back(n.children[i].get());
+      if (plans[i] && !taken[i]) terms.push_back({*plans[i], {i}});
     }
-    best->exact = residual->empty();
-    return best;
+    return terms;
   }
 
- private:
+  // Replaces heuristic costs by counts from the estimator when there is a choice to make.
+  // Terms are counted in heuristic order, each up to a bound that shrinks once a small
+  // term is known (a term far larger than the best only needs to be known as larger), so
+  // planning reads at most kEstimateBound entries per term.
+  void Measure(std::vector<Term>* terms) const {
+    if (estimator_ == nullptr || terms->size() < 2) return;
+    for (const Term& t : *terms) {
+      switch (t.planned.node.kind) {
+        case PlanNode::Kind::kEmpty:
+        case PlanNode::Kind::kIdLookup:
+        case PlanNode::Kind::kUniqueLookup:
+          return;  // at most one id drives: nothing to choose
+        default:
+          break;
+      }
+    }
+    std::stable_sort(terms->begin(), terms->end(), [](const Term& a, const Term& b) {
+      return a.planned.node.cost < b.planned.node.cost;
+    });
+    uint64_t best = kEstimateBound;
+    for (Term& t : *terms) {
+      PlanNode& node = t.planned.node;
+      const uint64_t bound = std::min<uint64_t>(kEstimateBound, 4 * best + 16);
+      std::optional<CardinalityEstimate> e = (*estimator_)(node, bound);
+      if (!e) continue;
+      node.measured = e;
+      // Saturated: after every exactly counted term, in heuristic order among themselves.
+      node.cost = e->saturated ? static_cast<double>(kEstimateBound) + node.cost
+                               : static_cast<double>(e->count);
+      if (!e->saturated) best = std::min(best, e->count);
+    }
+  }
+
   const IndexedAttr* Index(const BoundPath& p) const {
     if (p.field != FieldKind::kAttr) return nullptr;
     std::string key = p.IndexPath();
@@ -259,6 +334,7 @@ class Planner {
 
   const BoundFilter& filter_;
   const std::vector<IndexedAttr>& indexed_;
+  const CardinalityEstimator* estimator_;
 };
 
 }  // namespace
@@ -269,12 +345,38 @@ bool PlanNode::IdOrdered() const {
     case Kind::kIndexRange:
     case Kind::kUnion:
       return false;
+    case Kind::kIntersect:
+      return children[0].IdOrdered();
     default:
       return true;
   }
 }
 
+bool PlanNode::PointProbe() const {
+  switch (kind) {
+    case Kind::kEmpty:
+    case Kind::kIdLookup:
+    case Kind::kUniqueLookup:
+    case Kind::kIndexEq:
+    case Kind::kPresence:
+    case Kind::kMemberOf:
+    case Kind::kMembers:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string PlanNode::ToString(ResourceType type) const {
+  std::string out = NodeText(type);
+  if (measured) {
+    out += measured->saturated ? "[" + std::to_string(measured->count) + "+]"
+                               : "[~" + std::to_string(measured->count) + "]";
+  }
+  return out;
+}
+
+std::string PlanNode::NodeText(ResourceType type) const {
   const std::string t(ResourceTypeName(type));
   switch (kind) {
     case Kind::kFullScan:
@@ -301,8 +403,9 @@ std::string PlanNode::ToString(ResourceType type) const {
       return "MemberOf(" + id.ToString() + ")";
     case Kind::kMembers:
       return "Members(" + id.ToString() + ")";
-    case Kind::kUnion: {
-      std::string out = "Union(";
+    case Kind::kUnion:
+    case Kind::kIntersect: {
+      std::string out = kind == Kind::kUnion ? "Union(" : "Intersect(";
       for (size_t i = 0; i < children.size(); ++i) {
         if (i > 0) out += ", ";
         out += children[i].ToString(type);
@@ -334,10 +437,11 @@ std::string Plan::Explain() const {
   return out + ")";
 }
 
-Plan PlanFilter(const BoundFilter& filter, const std::vector<IndexedAttr>& indexed) {
+Plan PlanFilter(const BoundFilter& filter, const std::vector<IndexedAttr>& indexed,
+                const CardinalityEstimator* estimator) {
   Plan plan;
   plan.type = filter.type;
-  Planner planner(filter, indexed);
+  Planner planner(filter, indexed, estimator);
   const BoundNode& root = *filter.root;
   std::optional<Planned> best;
   if (root.kind == BoundNode::Kind::kAnd) {

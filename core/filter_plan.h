@@ -12,11 +12,16 @@
 //   MemberOf(<id>)                          Group members.value eq <id>: the groups of <id>
 //   Members(<id>)                           User groups.value eq <id>: the members of <id>
 //   Union(a, b, ...)                        or of indexable terms
-// followed by " AND residual(<terms>)" naming what the index does not decide. Every
-// candidate is re-checked against the whole filter, so a plan never changes an answer.
-// Pure; a Plan is immutable and safe to share read-only across threads.
+//   Intersect(a, b, ...)                    and of indexable terms: `a` drives, each id it
+//                                           yields must pass b, ... before it is fetched
+// followed by " AND residual(<terms>)" naming what the index does not decide. A node the
+// estimator counted shows it: `IndexEq(User.title = "x")[~12]`, `[>1000]` when it stopped
+// counting. Every candidate is re-checked against the whole filter, so a plan never
+// changes an answer. Pure; a Plan is immutable and safe to share read-only across threads.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +31,23 @@
 #include "core/store.h"
 
 namespace scimd::core {
+
+// How many candidates a scan yields, as counted by an estimator: exact when not
+// `saturated`, else at least `count` (the estimator stops counting at a bound).
+struct CardinalityEstimate {
+  uint64_t count = 0;
+  bool saturated = false;
+};
+
+// The most index entries the planner reads to count one term of an `and` (~50-100 us):
+// enough to tell a selective term from a broad one, small next to any scan it avoids.
+inline constexpr uint64_t kEstimateBound = 1000;
+
+struct PlanNode;
+// Counts the candidates of one scan node, doing bounded work (at most `bound` entries
+// read); nullopt for a node it cannot count. Used to order the terms of an `and`.
+using CardinalityEstimator =
+    std::function<std::optional<CardinalityEstimate>(const PlanNode& node, uint64_t bound)>;
 
 struct PlanNode {
   enum class Kind : uint8_t {
@@ -40,6 +62,7 @@ struct PlanNode {
     kMemberOf,
     kMembers,
     kUnion,
+    kIntersect,
   };
   Kind kind = Kind::kFullScan;
   AttrId attr = 0;
@@ -48,12 +71,21 @@ struct PlanNode {
   IndexValue::Kind range_kind = IndexValue::Kind::kString;
   std::optional<IndexBound> lower, upper;  // kIndexRange
   ResourceId id;                           // kIdLookup, kMemberOf, kMembers
-  std::vector<PlanNode> children;          // kUnion
-  double cost = 0;                         // estimated candidates (heuristic; see filter_plan.cc)
+  // kUnion: the branches; kIntersect: the driver first, then the probes, most selective
+  // first. A probe is a point check per id (PointProbe()) or, when its count was
+  // measured small, a set the executor collects before the driver runs.
+  std::vector<PlanNode> children;
+  double cost = 0;  // estimated candidates: measured when `measured`, else heuristic
+  std::optional<CardinalityEstimate> measured;
 
   // Whether the candidate stream comes out in id order without repeats.
   bool IdOrdered() const;
+  // Whether "is id among this node's candidates" is a point read (no scan).
+  bool PointProbe() const;
   std::string ToString(ResourceType type) const;
+
+ private:
+  std::string NodeText(ResourceType type) const;  // ToString without the estimate
 };
 
 struct Plan {
@@ -67,7 +99,10 @@ struct Plan {
 };
 
 // Plans `filter` given the indexed attributes (SchemaRegistry::indexed(), possibly
-// extended per tenant). REQUIRES: filter.root; `filter` outlives the Plan.
-Plan PlanFilter(const BoundFilter& filter, const std::vector<IndexedAttr>& indexed);
+// extended per tenant). With an estimator, the terms of an `and` are ordered by their
+// measured counts (the store's, at planning time); without, by fixed heuristics.
+// REQUIRES: filter.root; `filter` outlives the Plan.
+Plan PlanFilter(const BoundFilter& filter, const std::vector<IndexedAttr>& indexed,
+                const CardinalityEstimator* estimator = nullptr);
 
 }  // namespace scimd::core

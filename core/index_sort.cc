@@ -7,13 +7,17 @@
 
 namespace scimd::core {
 
-const IndexedAttr* SortIndexFor(ResourceType type, const SortSpec& spec) {
+const IndexedAttr* SortIndexFor(ResourceType type, const SortSpec& spec,
+                                const std::vector<IndexedAttr>& indexed) {
   if (spec.source != SortSpec::Source::kAttribute || spec.multi_valued ||
       spec.type != AttrType::kString || !spec.extension.empty()) {
     return nullptr;
   }
   const std::string path = spec.sub.empty() ? spec.attr : spec.attr + "." + spec.sub;
-  const IndexedAttr* ia = SchemaRegistry::Default().FindIndexed(type, path);
+  const IndexedAttr* ia = nullptr;
+  for (const auto& candidate : indexed) {
+    if (candidate.type == type && EqualsCi(candidate.path, path)) ia = &candidate;
+  }
   // A folding index cannot order a case-exact sort, nor the other way round.
   if (ia == nullptr || ia->case_exact != spec.case_exact) return nullptr;
   return ia;
@@ -32,8 +36,7 @@ Result<bool> HasIndexEntry(ResourceType type, const IndexedAttr& index, std::str
   SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(stored));
   auto attrs = Json::Parse(split.second);
   if (!attrs.ok()) return Status::Corruption("stored resource is not valid JSON");
-  const std::vector<AttrId> presence = IndexEntriesOf(type, *attrs).presence;
-  return std::find(presence.begin(), presence.end(), index.id) != presence.end();
+  return !IndexEntriesOf(type, *attrs, {index}).presence.empty();
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ namespace scimd::core {
 
 // The index that orders resources of `type` exactly as `spec` sorts them: one on the
 // same single-valued string attribute that folds case as the sort does. Null if none.
-const IndexedAttr* SortIndexFor(ResourceType type, const SortSpec& spec);
+const IndexedAttr* SortIndexFor(ResourceType type, const SortSpec& spec,
+                                const std::vector<IndexedAttr>& indexed);
 
 struct SortedWindow {
   uint64_t total = 0;                                    // every match, not only the window

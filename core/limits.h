@@ -76,4 +76,14 @@ inline constexpr size_t kMaxSortedResults = 200000;
 // 5,000 keeps a batch near 5 MiB; a million-edge transaction peaked at 1.2 GiB.
 inline constexpr uint64_t kMaxEdgesPerTransaction = 5000;
 
+// Ids an Intersect collects from a probe that is a scan (filter_exec.cc). The planner only
+// makes such probes of scans it counted at <= kEstimateBound (1,000) ids; this bound holds
+// if the data grew meanwhile (1.6 MB of ids), and past it the probe is simply dropped.
+inline constexpr size_t kMaxProbeSetIds = 100000;
+
+// Attributes one tenant may index beyond the built-in ones (core/tenant_index.h). Each
+// adds an index write per change of the attribute and entries per resource; 32 covers
+// every string attribute of User and Enterprise User a filter is likely to name.
+inline constexpr size_t kMaxTenantIndexes = 32;
+
 }  // namespace scimd::core

@@ -6,8 +6,10 @@
 #include <optional>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/resource.h"
 #include "core/schema.h"
+#include "core/tenant_index.h"
 
 namespace scimd::core {
 
@@ -15,7 +17,7 @@ namespace {
 
 // What IndexEntriesOf derives for one resource id (nothing if it does not exist).
 Result<IndexEntries> DeriveFor(Store& store, TenantId tenant, ResourceType type,
-                               const ResourceId& id) {
+                               const ResourceId& id, const std::vector<IndexedAttr>& indexed) {
   Result<std::string> value = store.GetResource(tenant, type, id);
   if (!value.ok()) {
     if (value.status().Is(Status::Code::kNotFound)) return IndexEntries();
@@ -26,7 +28,7 @@ Result<IndexEntries> DeriveFor(Store& store, TenantId tenant, ResourceType type,
   if (!attrs.ok()) {
     return Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
   }
-  return IndexEntriesOf(type, *attrs);
+  return IndexEntriesOf(type, *attrs, indexed);
 }
 
 // One kind of existing entry of one attribute, as (value, id); value unused for presence.
@@ -36,11 +38,12 @@ struct Entry {
 };
 enum class EntryFamily { kValue, kPresence, kUnique };
 
-// Removes the entries of `family` for `ia` that the resource they name does not derive.
-// Entries are checked and removed kReindexBatch at a time, each batch in one transaction
-// (removing behind a running scan is safe: the scan reads an implicit snapshot).
+// Removes the entries of `family` for `ia` that the resource they name does not derive
+// with `indexed` (empty: every entry goes). Entries are checked and removed kReindexBatch
+// at a time, each batch in one transaction (removing behind a running scan is safe: the
+// scan reads an implicit snapshot).
 Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFamily family,
-                   ReindexStats* stats) {
+                   const std::vector<IndexedAttr>& indexed, ReindexStats* stats) {
   std::vector<Entry> batch;
   auto flush = [&]() -> Status {
     std::map<ResourceId, IndexEntries> derived;
@@ -48,7 +51,8 @@ Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFa
     for (const Entry& e : batch) {
       auto it = derived.find(e.id);
       if (it == derived.end()) {
-        SCIMD_ASSIGN_OR_RETURN(IndexEntries entries, DeriveFor(store, tenant, ia.type, e.id));
+        SCIMD_ASSIGN_OR_RETURN(IndexEntries entries,
+                               DeriveFor(store, tenant, ia.type, e.id, indexed));
         it = derived.emplace(e.id, std::move(entries)).first;
       }
       const IndexEntries& d = it->second;
@@ -108,9 +112,11 @@ Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFa
   return flush();
 }
 
-// Writes every entry the resources of `type` derive, kReindexBatch resources per
-// transaction. Writing an entry that exists already changes nothing.
-Status WriteDerived(Store& store, TenantId tenant, ResourceType type, ReindexStats* stats) {
+// Writes every entry the resources of `type` derive with `indexed`, kReindexBatch
+// resources per transaction. Writing an entry that exists already changes nothing.
+// InvalidValue for a value too long to index (the write path refuses those).
+Status WriteDerived(Store& store, TenantId tenant, ResourceType type,
+                    const std::vector<IndexedAttr>& indexed, ReindexStats* stats) {
   std::unique_ptr<Transaction> txn;
   size_t in_batch = 0;
   Status error;
@@ -120,7 +126,15 @@ Status WriteDerived(Store& store, TenantId tenant, ResourceType type, ReindexSta
     if (!attrs.ok()) {
       return Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
     }
-    const IndexEntries entries = IndexEntriesOf(type, *attrs);
+    const IndexEntries entries = IndexEntriesOf(type, *attrs, indexed);
+    for (const auto& t : entries.values) {
+      if (t.value.string.size() > kMaxIndexedValueBytes) {
+        return Status::InvalidValue(std::string(ResourceTypeName(type)) + " " + id.ToString() +
+                                    " has a value longer than " +
+                                    std::to_string(kMaxIndexedValueBytes) +
+                                    " bytes, too long to index");
+      }
+    }
     if (!txn) txn = store.Begin(tenant);
     for (const auto& t : entries.unique) {
       Status claim = txn->ClaimUnique(type, t, id);
@@ -154,20 +168,42 @@ Status WriteDerived(Store& store, TenantId tenant, ResourceType type, ReindexSta
 }  // namespace
 
 Status Reindex(Store& store, TenantId tenant, ReindexStats* stats) {
+  SCIMD_ASSIGN_OR_RETURN(auto indexed, TenantIndexed(store, tenant));
+  return Reindex(store, tenant, *indexed, stats);
+}
+
+Status Reindex(Store& store, TenantId tenant, const std::vector<IndexedAttr>& indexed,
+               ReindexStats* stats) {
   ReindexStats local;
   if (stats == nullptr) stats = &local;
   *stats = ReindexStats();
   // Stale entries first, so that a stale unique claim cannot block the resource that
   // now holds the value.
-  for (const IndexedAttr& ia : SchemaRegistry::Default().indexed()) {
-    SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kValue, stats));
-    SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kPresence, stats));
+  for (const IndexedAttr& ia : indexed) {
+    SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kValue, indexed, stats));
+    SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kPresence, indexed, stats));
     if (ia.unique) {
-      SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kUnique, stats));
+      SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kUnique, indexed, stats));
     }
   }
   for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
-    SCIMD_RETURN_IF_ERROR(WriteDerived(store, tenant, type, stats));
+    const bool any = std::any_of(indexed.begin(), indexed.end(),
+                                 [&](const IndexedAttr& ia) { return ia.type == type; });
+    if (any) SCIMD_RETURN_IF_ERROR(WriteDerived(store, tenant, type, indexed, stats));
+  }
+  return Status::Ok();
+}
+
+Status RemoveIndexEntries(Store& store, TenantId tenant, const IndexedAttr& ia,
+                          ReindexStats* stats) {
+  ReindexStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = ReindexStats();
+  const std::vector<IndexedAttr> none;
+  SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kValue, none, stats));
+  SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kPresence, none, stats));
+  if (ia.unique) {
+    SCIMD_RETURN_IF_ERROR(RemoveStale(store, tenant, ia, EntryFamily::kUnique, none, stats));
   }
   return Status::Ok();
 }

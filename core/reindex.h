@@ -8,8 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/ids.h"
+#include "core/schema.h"
 #include "core/status.h"
 #include "core/store.h"
 
@@ -25,8 +27,15 @@ struct ReindexStats {
   uint64_t stale_removed = 0;    // entries no resource derives, removed
 };
 
-// Rebuilds every indexed attribute (SchemaRegistry::indexed()) of both resource types.
-// Uniqueness if two resources derive the same unique value (the data itself is broken).
+// Rebuilds every indexed attribute of the tenant (the built-in ones and its
+// "indexed-attributes", core/tenant_index.h) of both resource types. Uniqueness if two
+// resources derive the same unique value (the data itself is broken).
 Status Reindex(Store& store, TenantId tenant, ReindexStats* stats);
+// The same for the attributes `indexed` only (e.g. one being added).
+Status Reindex(Store& store, TenantId tenant, const std::vector<IndexedAttr>& indexed,
+               ReindexStats* stats);
+// Removes every entry of `ia` (an attribute no longer indexed), in batches.
+Status RemoveIndexEntries(Store& store, TenantId tenant, const IndexedAttr& ia,
+                          ReindexStats* stats);
 
 }  // namespace scimd::core

@@ -140,8 +140,10 @@ Status DecodeSchemaAttrs(const SchemaDef& schema, const Json& obj, const DecodeO
   return Status::Ok();
 }
 
-Status CheckIndexedLength(ResourceType type, const Json& attrs) {
-  for (const auto& term : IndexEntriesOf(type, attrs).values) {
+Status CheckIndexedLength(ResourceType type, const Json& attrs, const DecodeOptions& opts) {
+  const std::vector<IndexedAttr>& indexed =
+      opts.indexed != nullptr ? *opts.indexed : SchemaRegistry::Default().indexed();
+  for (const auto& term : IndexEntriesOf(type, attrs, indexed).values) {
     if (term.value.string.size() > kMaxIndexedValueBytes) {
       return Status::InvalidValue("value of an indexed attribute is longer than " +
                                   std::to_string(kMaxIndexedValueBytes) + " bytes");
@@ -303,7 +305,7 @@ Result<InputResource> DecodeInput(ResourceType type, const Json& body, const Dec
       return Status::InvalidValue("attribute \"" + a.name + "\" is required");
     }
   }
-  SCIMD_RETURN_IF_ERROR(CheckIndexedLength(type, in.attrs));
+  SCIMD_RETURN_IF_ERROR(CheckIndexedLength(type, in.attrs, opts));
   return in;
 }
 
@@ -350,12 +352,26 @@ std::string NormalizeForIndex(std::string_view value, bool case_exact) {
 }
 
 IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs) {
+  return IndexEntriesOf(type, attrs, SchemaRegistry::Default().indexed());
+}
+
+IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs,
+                            const std::vector<IndexedAttr>& indexed) {
   IndexEntries out;
-  for (const auto& ia : SchemaRegistry::Default().indexed()) {
+  for (const auto& ia : indexed) {
     if (ia.type != type) continue;
-    const size_t dot = ia.path.find('.');
-    const std::string_view top = std::string_view(ia.path).substr(0, dot);
-    const Json* v = attrs.Find(top);
+    // "urn:...:User:manager.value": the extension's object, then "manager.value" in it
+    // (attribute names hold no ':'; the URN's "2.0" holds a '.').
+    std::string_view path = ia.path;
+    const Json* scope = &attrs;
+    if (const size_t colon = path.rfind(':'); colon != std::string_view::npos) {
+      scope = attrs.Find(path.substr(0, colon));
+      if (scope == nullptr || !scope->is_object()) continue;
+      path = path.substr(colon + 1);
+    }
+    const size_t dot = path.find('.');
+    const std::string_view top = path.substr(0, dot);
+    const Json* v = scope->Find(top);
     if (v == nullptr) continue;
     bool present = false;
     // Strings (folded unless caseExact) and booleans are indexed; the decoder has already
@@ -381,7 +397,7 @@ IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs) {
     } else {
       // "attr.sub": the sub-attribute of every element of a multi-valued complex
       // attribute (emails.value), or of a single-valued one (name.familyName).
-      const std::string_view sub = std::string_view(ia.path).substr(dot + 1);
+      const std::string_view sub = path.substr(dot + 1);
       auto add_sub = [&](const Json& item) {
         if (const Json* s = item.is_object() ? item.Find(sub) : nullptr) add(*s);
       };

@@ -27,6 +27,9 @@ struct DecodeOptions {
   // Group members that are malformed ids or do not exist: false = 400 naming the id
   // (default), true = skipped (for clients that send placeholder members).
   bool ignore_unknown_members = false;
+  // The tenant's indexed attributes (values longer than kMaxIndexedValueBytes are refused
+  // for these); null: the built-in ones. Points into the owning TenantSettings::indexed.
+  const std::vector<IndexedAttr>* indexed = nullptr;
 };
 
 struct MemberRef {
@@ -76,8 +79,11 @@ struct IndexEntries {
   std::vector<AttrId> presence;   // indexed attributes with at least one value
 };
 // The one derivation of index entries from a resource, for the indexed attributes of
-// `type` (see SchemaRegistry::indexed()).
+// `type`: the built-in ones (SchemaRegistry::indexed()) or, with `indexed`, a tenant's
+// (built-ins plus its "indexed-attributes", see core/tenant_index.h).
 IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs);
+IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs,
+                            const std::vector<IndexedAttr>& indexed);
 // Writes the difference between a resource's old and new index entries into `txn`:
 // unique claims first (a conflict is Uniqueness naming the attribute and the value from
 // `new_attrs`, before anything else is written), then value and presence entries. Every

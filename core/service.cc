@@ -350,7 +350,7 @@ Response Service::Create(const RequestContext& ctx, ResourceType type, std::stri
     header.password_hash = std::move(hash).value();
   }
   const std::string value = EncodeStored(header, in.attrs);
-  const IndexEntries entries = IndexEntriesOf(type, in.attrs);
+  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
 
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
@@ -404,7 +404,7 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
   auto input = DecodeInput(type, *json, ctx.settings.decode);
   if (!input.ok()) return Error(input.status());
   InputResource& in = *input;
-  const IndexEntries entries = IndexEntriesOf(type, in.attrs);
+  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
   // A PUT without a password keeps the stored one: clients (Okta) replace users without
   // resending the write-only password, and clearing it would be a surprise.
   std::optional<std::string> new_hash;
@@ -421,7 +421,7 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
     const StoredHeader& old_header = old.header;
     SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs), entries, in.attrs));
+        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), entries, in.attrs));
     bool members_changed = false;
     if (type == ResourceType::kGroup) {
       // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
@@ -475,7 +475,7 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
     auto txn = store_.Begin(ctx.tenant);
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
     SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs), {}, old.attrs));
+        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), {}, old.attrs));
     if (type == ResourceType::kGroup) {
       SCIMD_ASSIGN_OR_RETURN(uint64_t members, store_.CountMembers(ctx.tenant, *id));
       members_left = members > kMaxEdgesPerTransaction;

@@ -113,7 +113,9 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
     if (!projection.ok()) return Error(projection.status());
     q.projection = std::move(projection).value();
     if (!params.filter.empty()) {
-      auto filter = CompileFilter(type, params.filter);
+      // The store counts the terms of an `and` so the most selective one drives.
+      const CardinalityEstimator estimator = MakeCardinalityEstimator(store_, ctx.tenant, type);
+      auto filter = CompileFilter(type, params.filter, ctx.settings.Indexed(), &estimator);
       if (!filter.ok()) {
         if (first_error.ok()) first_error = filter.status();
         continue;
@@ -204,7 +206,8 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
     // reads about `count` resources), unless a filter with an index of its own narrows
     // the matches enough to sort them in memory.
     const IndexedAttr* index =
-        queries.size() == 1 ? SortIndexFor(queries.front().type, spec) : nullptr;
+        queries.size() == 1 ? SortIndexFor(queries.front().type, spec, ctx.settings.Indexed())
+                            : nullptr;
     bool walk_index = index != nullptr &&
                       (!queries.front().filter ||
                        queries.front().filter->plan().source.kind == PlanNode::Kind::kFullScan);
@@ -236,9 +239,9 @@ Response Service::Search(const RequestContext& ctx, const std::vector<ResourceTy
         if (!s.ok()) return Error(s);
       }
       if (too_many && index == nullptr) {
-        return Error(Status(Status::Code::kTooMany,
-                            "sorting is limited to " + std::to_string(kMaxSortedResults) +
-                                " results; narrow the filter"));
+        return Error(Status(Status::Code::kTooMany, "sorting is limited to " +
+                                                        std::to_string(kMaxSortedResults) +
+                                                        " results; narrow the filter"));
       }
       if (too_many) {
         walk_index = true;  // too many to sort in memory: the index walk needs no memory
@@ -324,7 +327,8 @@ Response Service::SearchRequest(const RequestContext& ctx, const std::vector<Res
   // POST .search (RFC 7644 §3.4.3): the query parameters as a SearchRequest message.
   auto json = Json::Parse(body);
   if (!json.ok()) return Error(json.status());
-  if (!json->is_object()) return Error(Status::InvalidSyntax("a SearchRequest must be a JSON object"));
+  if (!json->is_object())
+    return Error(Status::InvalidSyntax("a SearchRequest must be a JSON object"));
   if (const Json* schemas = json->FindCi("schemas")) {
     bool ok = false;
     if (schemas->is_array()) {
@@ -359,9 +363,12 @@ Response Service::SearchRequest(const RequestContext& ctx, const std::vector<Res
     return Status::Ok();
   };
   for (auto [name, out] : {std::pair<const char*, std::string*>{"attributes", &attributes},
-                           {"excludedAttributes", &excluded}, {"filter", &filter},
-                           {"sortBy", &sort_by}, {"sortOrder", &sort_order},
-                           {"startIndex", &start_index}, {"count", &count}}) {
+                           {"excludedAttributes", &excluded},
+                           {"filter", &filter},
+                           {"sortBy", &sort_by},
+                           {"sortOrder", &sort_order},
+                           {"startIndex", &start_index},
+                           {"count", &count}}) {
     if (Status s = text(name, *out); !s.ok()) return Error(s);
   }
   ListParams p;

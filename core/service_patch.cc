@@ -61,8 +61,10 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
       }
     }
     if (outcome.attrs_changed) {
-      SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs),
-                                           IndexEntriesOf(type, outcome.attrs), outcome.attrs));
+      const std::vector<IndexedAttr>& indexed = ctx.settings.Indexed();
+      SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs, indexed),
+                                           IndexEntriesOf(type, outcome.attrs, indexed),
+                                           outcome.attrs));
     }
     header = old_header;
     if (outcome.password_changed) {

@@ -95,8 +95,8 @@ struct TenantRecord {
 
 // A bearer token as stored: never the token itself, only its SHA-256 hash.
 struct TokenRecord {
-  std::string token_id;   // public, non-secret part of the token (16 hex chars)
-  std::string hash;       // 32 raw bytes: SHA-256 of the whole token
+  std::string token_id;  // public, non-secret part of the token (16 hex chars)
+  std::string hash;      // 32 raw bytes: SHA-256 of the whole token
   TenantId tenant = 0;
   int64_t created_unix = 0;
 };
@@ -166,6 +166,12 @@ class Store {
   // Ids whose index entry for term.attr equals term.value exactly, in id order.
   virtual Status ScanIndexEq(TenantId tenant, ResourceType type, const IndexTerm& term,
                              const IdVisitor& visit) = 0;
+  // Whether `id` has the index entry `term` / a presence entry for `attr`: one point read,
+  // how an Intersect checks a candidate against its other terms without fetching it.
+  virtual Result<bool> HasIndexEntry(TenantId tenant, ResourceType type, const IndexTerm& term,
+                                     const ResourceId& id) = 0;
+  virtual Result<bool> HasPresence(TenantId tenant, ResourceType type, AttrId attr,
+                                   const ResourceId& id) = 0;
   // sw: ids whose string entry for `attr` starts with `prefix` (already normalized), in
   // value order then id order (an id may repeat for a multi-valued attribute).
   virtual Status ScanIndexPrefix(TenantId tenant, ResourceType type, AttrId attr,
@@ -174,8 +180,7 @@ class Store {
   // bound is open), in value order then id order. InvalidValue for a bound of another kind.
   virtual Status ScanIndexRange(TenantId tenant, ResourceType type, AttrId attr,
                                 IndexValue::Kind kind, const std::optional<IndexBound>& lower,
-                                const std::optional<IndexBound>& upper,
-                                const IdVisitor& visit) = 0;
+                                const std::optional<IndexBound>& upper, const IdVisitor& visit) = 0;
   // Ids that have a presence entry for attr, in id order.
   virtual Status ScanPresence(TenantId tenant, ResourceType type, AttrId attr,
                               const IdVisitor& visit) = 0;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/tenant_index.h"
+
 namespace scimd::core {
 
 namespace {
@@ -37,20 +39,24 @@ bool ParseUint(std::string_view s, uint32_t max, uint32_t* out) {
 }  // namespace
 
 Status ValidateSetting(std::string_view name, std::string_view value) {
+  if (name == kIndexedAttributesSetting) {
+    return Status::InvalidValue(
+        "indexed-attributes is changed with `scimctl index add|drop TENANT User|Group ATTR`, "
+        "which also builds or removes the index");
+  }
   for (const auto& def : kSettings) {
     if (def.name != name) continue;
     if (def.numeric) {
       uint32_t v;
       if (ParseUint(value, def.max, &v)) return Status::Ok();
-      return Status::InvalidValue("setting " + std::string(name) + " takes a whole number from 0 to " +
-                                  std::to_string(def.max));
+      return Status::InvalidValue("setting " + std::string(name) +
+                                  " takes a whole number from 0 to " + std::to_string(def.max));
     }
     for (const auto& v : def.values) {
       if (v == value) return Status::Ok();
     }
     return Status::InvalidValue("setting " + std::string(name) + " takes " +
-                                std::string(def.values[0]) + " or " +
-                                std::string(def.values[1]));
+                                std::string(def.values[0]) + " or " + std::string(def.values[1]));
   }
   std::string names;
   for (const auto& def : kSettings) names += (names.empty() ? "" : ", ") + std::string(def.name);
@@ -60,6 +66,11 @@ Status ValidateSetting(std::string_view name, std::string_view value) {
 Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::string>& m) {
   TenantSettings s;
   for (const auto& [name, value] : m) {
+    if (name == kIndexedAttributesSetting) {
+      SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ParseIndexedAttributes(value));
+      s.indexed = WithBuiltins(std::move(extra));
+      continue;
+    }
     SCIMD_RETURN_IF_ERROR(ValidateSetting(name, value));
     if (name == "patch-response") s.patch_no_content = value == "no-content";
     if (name == "unknown-attributes") s.decode.ignore_unknown_attributes = value == "ignore";
@@ -67,6 +78,7 @@ Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::
     if (name == "unknown-members") s.decode.ignore_unknown_members = value == "ignore";
     if (name == "rate-limit") ParseUint(value, kMaxRateLimit, &s.rate_limit);
   }
+  if (s.indexed) s.decode.indexed = s.indexed.get();
   return s;
 }
 

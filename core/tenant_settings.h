@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/resource.h"
 #include "core/status.h"
@@ -29,6 +31,14 @@ struct TenantSettings {
   // "rate-limit": requests per second for the tenant, 0 (the default) for no limit.
   // Over it: 429 with Retry-After (Entra backs off and retries).
   uint32_t rate_limit = 0;
+  // "indexed-attributes" (core/tenant_index.h, changed only by `scimctl index`): the
+  // attributes this tenant's index holds, built-ins first; null means the built-ins.
+  // decode.indexed points into it.
+  std::shared_ptr<const std::vector<IndexedAttr>> indexed;
+
+  const std::vector<IndexedAttr>& Indexed() const {
+    return indexed ? *indexed : SchemaRegistry::Default().indexed();
+  }
 
   static Result<TenantSettings> FromMap(const std::map<std::string, std::string>& settings);
 };

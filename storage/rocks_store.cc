@@ -294,6 +294,19 @@ Status RocksStore::ScanUniqueEntries(core::TenantId tenant, ResourceType type, c
   return parse_error;
 }
 
+Result<bool> RocksStore::HasIndexEntry(core::TenantId tenant, ResourceType type,
+                                       const core::IndexTerm& term, const ResourceId& id) {
+  SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant, type, term, id));
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->index, key));
+  return value.has_value();
+}
+
+Result<bool> RocksStore::HasPresence(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                     const ResourceId& id) {
+  SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->index, IndexPresenceKey(tenant, type, attr, id)));
+  return value.has_value();
+}
+
 Result<std::optional<ResourceId>> RocksStore::LookupUnique(core::TenantId tenant, ResourceType type,
                                                            const core::IndexTerm& term) {
   SCIMD_ASSIGN_OR_RETURN(std::string key, UniqueKey(tenant, type, term));

@@ -59,13 +59,18 @@ class RocksStore final : public core::Store {
                            const core::IndexTerm& term, const core::IdVisitor& visit) override;
   core::Status ScanPresence(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
                             const core::IdVisitor& visit) override;
+  core::Result<bool> HasIndexEntry(core::TenantId tenant, core::ResourceType type,
+                                   const core::IndexTerm& term,
+                                   const core::ResourceId& id) override;
+  core::Result<bool> HasPresence(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
+                                 const core::ResourceId& id) override;
   core::Status ScanIndexValuesDescending(core::TenantId tenant, core::ResourceType type,
                                          core::AttrId attr, core::IndexValue::Kind kind,
                                          const core::IndexEntryVisitor& visit) override;
   core::Status ScanIndexEntries(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
                                 const core::IndexEntryVisitor& visit) override;
-  core::Status ScanUniqueEntries(core::TenantId tenant, core::ResourceType type,
-                                 core::AttrId attr, const core::IndexEntryVisitor& visit) override;
+  core::Status ScanUniqueEntries(core::TenantId tenant, core::ResourceType type, core::AttrId attr,
+                                 const core::IndexEntryVisitor& visit) override;
   core::Result<std::optional<core::ResourceId>> LookupUnique(core::TenantId tenant,
                                                              core::ResourceType type,
                                                              const core::IndexTerm& term) override;

@@ -2,16 +2,17 @@
 // admin API exists it opens the data directory itself, so it works on the store of a stopped
 // server (and says so clearly when a running scimd holds the store's lock).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "core/auth.h"
 #include "core/filter.h"
 #include "core/reindex.h"
 #include "core/schema.h"
+#include "core/tenant_index.h"
 #include "core/tenant_settings.h"
 #include "storage/rocks_store.h"
 
@@ -65,7 +66,25 @@ int main(int argc, char** argv) {
       "reindex", "rebuild a tenant's index, unique and presence entries from its resources");
   reindex->add_option("tenant", name)->required();
 
-  std::string resource, filter_text;
+  std::string resource, filter_text, attr_path;
+  auto* index = app.add_subcommand(
+      "index", "a tenant's indexed attributes beyond the built-in ones (for its filters)");
+  index->require_subcommand(1);
+  auto* index_add = index->add_subcommand(
+      "add", "index an attribute: writes its entries for every resource, then lists it");
+  auto* index_drop =
+      index->add_subcommand("drop", "stop indexing an attribute and delete its entries");
+  for (auto* cmd : {index_add, index_drop}) {
+    cmd->add_option("tenant", name)->required();
+    cmd->add_option("resource", resource, "Users or Groups")->required();
+    cmd->add_option("attribute", attr_path,
+                    "e.g. title, name.formatted, "
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department")
+        ->required();
+  }
+  auto* index_list = index->add_subcommand("list", "list a tenant's indexed attributes");
+  index_list->add_option("tenant", name)->required();
+
   auto* explain = app.add_subcommand(
       "explain", "show how a filter is planned and run it: candidates, rows examined, matches");
   explain->add_option("tenant", name)->required();
@@ -166,17 +185,56 @@ int main(int argc, char** argv) {
               << " stale entries removed)\n";
     return 0;
   }
-  if (explain->parsed()) {
+  auto find_type = [&]() -> std::optional<scimd::core::ResourceType> {
     auto type = scimd::core::SchemaRegistry::Default().FindEndpoint(resource);
-    if (!type) {
-      std::cerr << "scimctl: unknown resource \"" << resource << "\" (Users or Groups)\n";
-      return 2;
-    }
-    auto filter = scimd::core::CompileFilter(*type, filter_text);
-    if (!filter.ok()) return Fail(filter.status());
-    std::cout << "plan: " << scimd::core::Explain(*filter) << "\n";
+    if (!type) std::cerr << "scimctl: unknown resource \"" << resource << "\" (Users or Groups)\n";
+    return type;
+  };
+  if (index_add->parsed() || index_drop->parsed()) {
+    auto type = find_type();
+    if (!type) return 2;
     auto t = find_tenant(name);
     if (!t.ok()) return Fail(t.status());
+    scimd::core::ReindexStats stats;
+    if (index_add->parsed()) {
+      auto added = scimd::core::AddTenantIndex(store, t->id, *type, attr_path, &stats);
+      if (!added.ok()) return Fail(added.status());
+      std::cout << "tenant " << name << ": indexed " << scimd::core::ResourceTypeName(*type) << " "
+                << added->path << " (attribute " << added->id << "): " << stats.entries_written
+                << " entries for " << stats.resources << " resources\n";
+    } else {
+      Status s = scimd::core::DropTenantIndex(store, t->id, *type, attr_path, &stats);
+      if (!s.ok()) return Fail(s);
+      std::cout << "tenant " << name << ": dropped the index of "
+                << scimd::core::ResourceTypeName(*type) << " " << attr_path << " ("
+                << stats.stale_removed << " entries removed)\n";
+    }
+    return 0;
+  }
+  if (index_list->parsed()) {
+    auto t = find_tenant(name);
+    if (!t.ok()) return Fail(t.status());
+    auto indexed = scimd::core::TenantIndexed(store, t->id);
+    if (!indexed.ok()) return Fail(indexed.status());
+    for (const auto& ia : **indexed) {
+      std::cout << scimd::core::ResourceTypeName(ia.type) << "\t" << ia.path << "\t" << ia.id
+                << "\t" << (ia.id < scimd::core::kFirstTenantAttrId ? "built-in" : "tenant")
+                << (ia.unique ? ", unique" : "") << (ia.case_exact ? ", caseExact" : "") << "\n";
+    }
+    return 0;
+  }
+  if (explain->parsed()) {
+    auto type = find_type();
+    if (!type) return 2;
+    auto t = find_tenant(name);
+    if (!t.ok()) return Fail(t.status());
+    auto indexed = scimd::core::TenantIndexed(store, t->id);
+    if (!indexed.ok()) return Fail(indexed.status());
+    const scimd::core::CardinalityEstimator estimator =
+        scimd::core::MakeCardinalityEstimator(store, t->id, *type);
+    auto filter = scimd::core::CompileFilter(*type, filter_text, **indexed, &estimator);
+    if (!filter.ok()) return Fail(filter.status());
+    std::cout << "plan: " << scimd::core::Explain(*filter) << "\n";
     uint64_t matches = 0;
     scimd::core::FilterStats stats;
     Status s = scimd::core::RunFilter(

@@ -16,6 +16,7 @@
 #include "core/filter.h"
 #include "core/filter_datetime.h"
 #include "core/resource.h"
+#include "core/tenant_index.h"
 #include "storage/rocks_store.h"
 #include "tests/storage/store_test_util.h"
 #include "tests/storage/test_util.h"
@@ -34,7 +35,6 @@ using core::Transaction;
 constexpr core::TenantId kTenant = 7;
 constexpr char kEnterprise[] = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 constexpr int64_t kBaseMicros = 1'600'000'000'000'000;  // 2020-09-13
-
 
 // Value pools shared by the data and the filter generator, so that filters hit.
 const std::vector<std::string> kNamePrefixes = {"al", "Al", "ALI", "alice", "bo", "Bob", "car"};
@@ -254,6 +254,12 @@ class FilterPropertyTest : public ::testing::Test {
   void SetUp() override {
     store_ = testing::OpenOrDie(dir_.Sub("db"));
     ASSERT_NE(store_, nullptr);
+    // Writes keep the built-in indexes and three a tenant added (core/tenant_index.h);
+    // filters are planned both with and without them.
+    auto extra = core::ParseIndexedAttributes(std::string("User/title=100 User/") + kEnterprise +
+                                              ":department=101 User/emails.type=102");
+    ASSERT_TRUE(extra.ok()) << extra.status().ToString();
+    indexed_ = core::WithBuiltins(std::move(extra).value());
   }
 
   // Writes (creates or replaces) a resource with its index entries; false if the userName
@@ -265,7 +271,7 @@ class FilterPropertyTest : public ::testing::Test {
     header.created_us = created;
     header.modified_us = modified;
     const std::string value = core::EncodeStored(header, attrs);
-    const IndexEntries entries = core::IndexEntriesOf(type, attrs);
+    const IndexEntries entries = core::IndexEntriesOf(type, attrs, *indexed_);
     Status s = testing::RunTxn(*store_, kTenant, [&](Transaction& txn) -> Status {
       IndexEntries old_entries;
       bool existed = false;
@@ -274,7 +280,7 @@ class FilterPropertyTest : public ::testing::Test {
         existed = true;
         SCIMD_ASSIGN_OR_RETURN(auto split, core::SplitStored(*old_value));
         SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(split.second));
-        old_entries = core::IndexEntriesOf(type, old_attrs);
+        old_entries = core::IndexEntriesOf(type, old_attrs, *indexed_);
       } else if (!old_value.status().Is(Status::Code::kNotFound)) {
         return old_value.status();
       }
@@ -293,8 +299,8 @@ class FilterPropertyTest : public ::testing::Test {
       SCIMD_ASSIGN_OR_RETURN(std::string old_value, txn.GetResourceForUpdate(type, id));
       SCIMD_ASSIGN_OR_RETURN(auto split, core::SplitStored(old_value));
       SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(split.second));
-      SCIMD_RETURN_IF_ERROR(
-          core::ApplyIndexDiff(txn, type, id, core::IndexEntriesOf(type, old_attrs), {}, old_attrs));
+      SCIMD_RETURN_IF_ERROR(core::ApplyIndexDiff(
+          txn, type, id, core::IndexEntriesOf(type, old_attrs, *indexed_), {}, old_attrs));
       if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(id));
       SCIMD_RETURN_IF_ERROR(txn.RemoveFromAllGroups(id));
       SCIMD_RETURN_IF_ERROR(txn.DeleteResource(type, id));
@@ -349,6 +355,7 @@ class FilterPropertyTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<RocksStore> store_;
   std::map<ResourceId, std::set<ResourceId>> members_;  // group -> members (mirror)
+  std::shared_ptr<const std::vector<core::IndexedAttr>> indexed_;
 };
 
 TEST_F(FilterPropertyTest, RunFilterEqualsBruteForce) {
@@ -392,35 +399,47 @@ TEST_F(FilterPropertyTest, RunFilterEqualsBruteForce) {
     if (deleted.insert(id).second) Delete(ResourceType::kGroup, id);
   }
 
-  int indexed_plans = 0, nonempty = 0, total = 0;
+  int indexed_plans = 0, nonempty = 0, total = 0, intersections = 0, measured = 0;
   for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
     const int n = type == ResourceType::kUser ? 600 : 200;
+    const core::CardinalityEstimator estimator =
+        core::MakeCardinalityEstimator(*store_, kTenant, type);
     for (int i = 0; i < n; ++i) {
       const std::string text = w.Filter(type);
-      auto f = core::CompileFilter(type, text);
-      ASSERT_TRUE(f.ok()) << text << ": " << f.status().ToString();
-      std::vector<ResourceId> got;
-      core::FilterStats stats;
-      Status s = core::RunFilter(
-          *store_, kTenant, *f,
-          [&](const ResourceId& id, std::string_view) {
-            got.push_back(id);
-            return true;
-          },
-          &stats);
-      ASSERT_TRUE(s.ok()) << text << ": " << s.ToString();
-      const std::vector<ResourceId> want = BruteForce(*f, type);
-      ASSERT_EQ(got, want) << "filter: " << text << "\nplan: " << stats.plan;
-      ++total;
-      if (stats.plan.rfind("FullScan", 0) != 0) ++indexed_plans;
-      if (!want.empty()) ++nonempty;
+      std::vector<ResourceId> want;
+      // Built-in indexes; the tenant's as well; and those with the store's counts.
+      for (int mode = 0; mode < 3; ++mode) {
+        auto f = mode == 0   ? core::CompileFilter(type, text)
+                 : mode == 1 ? core::CompileFilter(type, text, *indexed_)
+                             : core::CompileFilter(type, text, *indexed_, &estimator);
+        ASSERT_TRUE(f.ok()) << text << ": " << f.status().ToString();
+        std::vector<ResourceId> got;
+        core::FilterStats stats;
+        Status s = core::RunFilter(
+            *store_, kTenant, *f,
+            [&](const ResourceId& id, std::string_view) {
+              got.push_back(id);
+              return true;
+            },
+            &stats);
+        ASSERT_TRUE(s.ok()) << text << ": " << s.ToString();
+        if (mode == 0) want = BruteForce(*f, type);
+        ASSERT_EQ(got, want) << "filter: " << text << "\nplan: " << stats.plan;
+        ++total;
+        if (stats.plan.rfind("FullScan", 0) != 0) ++indexed_plans;
+        if (stats.plan.find("Intersect(") != std::string::npos) ++intersections;
+        if (stats.plan.find("[~") != std::string::npos) ++measured;
+        if (!want.empty()) ++nonempty;
+      }
     }
   }
-  // The generator must exercise both paths and find something often enough.
+  // The generator must exercise every path and find something often enough.
   EXPECT_GT(indexed_plans, total / 5);
   EXPECT_GT(nonempty, total / 4);
-  std::printf("filters: %d, index plans: %d, non-empty results: %d\n", total, indexed_plans,
-              nonempty);
+  EXPECT_GT(intersections, total / 50);
+  EXPECT_GT(measured, total / 100);
+  std::printf("filters: %d, index plans: %d, intersections: %d, measured: %d, non-empty: %d\n",
+              total, indexed_plans, intersections, measured, nonempty);
 }
 
 TEST_F(FilterPropertyTest, StopsWhenTheVisitorSaysSo) {
@@ -477,6 +496,77 @@ TEST_F(FilterPropertyTest, StatsCountCandidatesAndRows) {
   EXPECT_EQ(stats.plan, "FullScan(User) AND residual(title eq \"odd\")");
   EXPECT_EQ(count("userName eq \"nobody\"", &stats), 0);
   EXPECT_EQ(stats.rows_examined, 0u);
+}
+
+// With the store's counts, the term that matches least drives an `and` whatever its
+// place or kind; a scan counted small becomes a probe set; answers stay the same.
+TEST_F(FilterPropertyTest, MeasuredCountsChooseTheDriver) {
+  for (int i = 0; i < 200; ++i) {
+    Json u = Json::MakeObject();
+    u.Set("userName", Json::Str("u" + std::to_string(i)));
+    Json name = Json::MakeObject();
+    name.Set("familyName", Json::Str("Smith"));
+    u.Set("name", std::move(name));
+    if (i == 5 || i == 195) u.Set("displayName", Json::Str("Zed"));
+    ASSERT_TRUE(Put(ResourceType::kUser, testing::Id(i + 1), u, kBaseMicros, kBaseMicros, 1));
+  }
+  const core::CardinalityEstimator estimator =
+      core::MakeCardinalityEstimator(*store_, kTenant, ResourceType::kUser);
+  struct Case {
+    std::string filter, heuristic_plan, measured_plan;
+    int matches;
+  };
+  const Case cases[] = {
+      {"name.familyName eq \"Smith\" and displayName eq \"Zed\"",
+       "Intersect(IndexEq(User.name.familyName = \"smith\"), IndexEq(User.displayName = \"zed\"))",
+       "Intersect(IndexEq(User.displayName = \"zed\")[~2], "
+       "IndexEq(User.name.familyName = \"smith\")[~200])",
+       2},
+      {"userName sw \"u19\" and name.familyName eq \"Smith\"",
+       "IndexEq(User.name.familyName = \"smith\") AND residual(userName sw \"u19\")",
+       "Intersect(IndexPrefix(User.userName sw \"u19\")[~11], "
+       "IndexEq(User.name.familyName = \"smith\")[~200])",
+       11},
+      {"displayName eq \"Zed\" and userName sw \"u19\"",
+       "IndexEq(User.displayName = \"zed\") AND residual(userName sw \"u19\")",
+       "Intersect(IndexEq(User.displayName = \"zed\")[~2], "
+       "IndexPrefix(User.userName sw \"u19\")[~11])",
+       1},
+      {"displayName eq \"Zed\" and userName sw \"u\"",  // the prefix is not small: residual
+       "IndexEq(User.displayName = \"zed\") AND residual(userName sw \"u\")",
+       "IndexEq(User.displayName = \"zed\")[~2] AND residual(userName sw \"u\")", 2},
+      {"displayName eq \"Nobody\" and name.familyName eq \"Smith\"",
+       "Intersect(IndexEq(User.displayName = \"nobody\"), IndexEq(User.name.familyName = "
+       "\"smith\"))",
+       "Intersect(IndexEq(User.displayName = \"nobody\")[~0], "
+       "IndexEq(User.name.familyName = \"smith\")[16+])",
+       0},
+  };
+  for (const Case& c : cases) {
+    for (bool with_counts : {false, true}) {
+      auto f = with_counts
+                   ? core::CompileFilter(ResourceType::kUser, c.filter,
+                                         core::SchemaRegistry::Default().indexed(), &estimator)
+                   : core::CompileFilter(ResourceType::kUser, c.filter);
+      ASSERT_TRUE(f.ok()) << c.filter;
+      EXPECT_EQ(core::Explain(*f), with_counts ? c.measured_plan : c.heuristic_plan);
+      int n = 0;
+      core::FilterStats stats;
+      ASSERT_TRUE(core::RunFilter(
+                      *store_, kTenant, *f,
+                      [&](const ResourceId&, std::string_view) {
+                        ++n;
+                        return true;
+                      },
+                      &stats)
+                      .ok());
+      EXPECT_EQ(n, c.matches) << c.filter;
+      // Probes run before the fetch: only the matches are read.
+      if (core::Explain(*f).rfind("Intersect", 0) == 0) {
+        EXPECT_EQ(stats.rows_examined, static_cast<uint64_t>(c.matches)) << c.filter;
+      }
+    }
+  }
 }
 
 }  // namespace
