@@ -197,9 +197,10 @@ class Planner {
   }
 
   // Replaces heuristic costs by counts from the estimator when there is a choice to make.
-  // Terms are counted in heuristic order, each up to a bound that shrinks once a small
-  // term is known (a term far larger than the best only needs to be known as larger), so
-  // planning reads at most kEstimateBound entries per term.
+  // Counting is in rounds with a growing bound (16, 64, 256, kEstimateBound) and stops at
+  // the first round in which some term is counted exactly: the others are known to be
+  // larger, which is all the choice needs. So planning reads about 4 x (#terms) x (the
+  // smallest count) entries, at most #terms x ~1,350.
   void Measure(std::vector<Term>* terms) const {
     if (estimator_ == nullptr || terms->size() < 2) return;
     for (const Term& t : *terms) {
@@ -212,20 +213,27 @@ class Planner {
           break;
       }
     }
-    std::stable_sort(terms->begin(), terms->end(), [](const Term& a, const Term& b) {
-      return a.planned.node.cost < b.planned.node.cost;
-    });
-    uint64_t best = kEstimateBound;
-    for (Term& t : *terms) {
-      PlanNode& node = t.planned.node;
-      const uint64_t bound = std::min<uint64_t>(kEstimateBound, 4 * best + 16);
-      std::optional<CardinalityEstimate> e = (*estimator_)(node, bound);
-      if (!e) continue;
-      node.measured = e;
-      // Saturated: after every exactly counted term, in heuristic order among themselves.
-      node.cost = e->saturated ? static_cast<double>(kEstimateBound) + node.cost
-                               : static_cast<double>(e->count);
-      if (!e->saturated) best = std::min(best, e->count);
+    std::vector<double> heuristic;
+    for (const Term& t : *terms) heuristic.push_back(t.planned.node.cost);
+    std::vector<bool> settled(terms->size(), false);
+    for (uint64_t bound = kEstimateFirstBound;; bound = std::min(bound * 4, kEstimateBound)) {
+      bool exact = false;
+      for (size_t i = 0; i < terms->size(); ++i) {
+        if (settled[i]) continue;
+        PlanNode& node = (*terms)[i].planned.node;
+        std::optional<CardinalityEstimate> e = (*estimator_)(node, bound);
+        if (!e) {
+          settled[i] = true;  // cannot be counted: keeps its heuristic cost
+          continue;
+        }
+        node.measured = e;
+        // Saturated: after every exactly counted term, in heuristic order among themselves.
+        node.cost = e->saturated ? static_cast<double>(kEstimateBound) + heuristic[i]
+                                 : static_cast<double>(e->count);
+        settled[i] = !e->saturated;
+        exact = exact || !e->saturated;
+      }
+      if (exact || bound >= kEstimateBound) return;
     }
   }
 

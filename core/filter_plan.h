@@ -42,6 +42,8 @@ struct CardinalityEstimate {
 // The most index entries the planner reads to count one term of an `and` (~50-100 us):
 // enough to tell a selective term from a broad one, small next to any scan it avoids.
 inline constexpr uint64_t kEstimateBound = 1000;
+// The first round's bound: most `and`s of client filters have a term this selective.
+inline constexpr uint64_t kEstimateFirstBound = 16;
 
 struct PlanNode;
 // Counts the candidates of one scan node, doing bounded work (at most `bound` entries

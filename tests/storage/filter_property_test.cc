@@ -520,12 +520,12 @@ TEST_F(FilterPropertyTest, MeasuredCountsChooseTheDriver) {
       {"name.familyName eq \"Smith\" and displayName eq \"Zed\"",
        "Intersect(IndexEq(User.name.familyName = \"smith\"), IndexEq(User.displayName = \"zed\"))",
        "Intersect(IndexEq(User.displayName = \"zed\")[~2], "
-       "IndexEq(User.name.familyName = \"smith\")[~200])",
+       "IndexEq(User.name.familyName = \"smith\")[16+])",
        2},
       {"userName sw \"u19\" and name.familyName eq \"Smith\"",
        "IndexEq(User.name.familyName = \"smith\") AND residual(userName sw \"u19\")",
        "Intersect(IndexPrefix(User.userName sw \"u19\")[~11], "
-       "IndexEq(User.name.familyName = \"smith\")[~200])",
+       "IndexEq(User.name.familyName = \"smith\")[16+])",
        11},
       {"displayName eq \"Zed\" and userName sw \"u19\"",
        "IndexEq(User.displayName = \"zed\") AND residual(userName sw \"u19\")",
