@@ -71,9 +71,4 @@ inline constexpr size_t kMaxFilterNodes = 1024;
 // the list walks the index instead: core/index_sort.h); unsorted lists have no such limit.
 inline constexpr size_t kMaxSortedResults = 200000;
 
-// Membership edges removed in one transaction when a large group is deleted: a batch
-// holds its locks and write batch in memory (~1 KiB per edge with both directions), so
-// 5,000 keeps a batch near 5 MiB; a million-edge transaction peaked at 1.2 GiB.
-inline constexpr uint64_t kMaxEdgesPerTransaction = 5000;
-
 }  // namespace scimd::core

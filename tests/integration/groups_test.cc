@@ -201,8 +201,8 @@ TEST_F(GroupsTest, LargeGroupStreamsEveryMember) {
   EXPECT_EQ(MemberIds(list.Find("Resources")->as_array()[0]), ids);
 }
 
-TEST_F(GroupsTest, DeletingALargeGroupRemovesEveryEdgeInBatches) {
-  // More members than one transaction removes (kMaxEdgesPerTransaction = 5,000).
+TEST_F(GroupsTest, DeletingALargeGroupRemovesEveryEdge) {
+  // More members than one batch of the batched removal this replaced (5,000).
   constexpr int kMembers = 5500;
   std::vector<std::string> ids;
   std::string body = R"({"displayName":"Huge","members":[)";

@@ -447,7 +447,7 @@ TEST_F(RocksStoreTest, RemoveAllMembersAndRemoveFromAllGroups) {
   ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
                 // Sees its own uncommitted edge too.
                 SCIMD_RETURN_IF_ERROR(txn.AddMember(g1, Id(500), kGroup).status());
-                return txn.RemoveAllMembers(g1);
+                return txn.RemoveAllMembers(g1).status();
               }).ok());
   EXPECT_EQ(MemberCount(1, g1), 0u);
   EXPECT_EQ(Members(1, g1), std::vector<ResourceId>{});
@@ -458,7 +458,7 @@ TEST_F(RocksStoreTest, RemoveAllMembersAndRemoveFromAllGroups) {
   EXPECT_EQ(MemberOf(1, Id(500)), std::vector<ResourceId>{});
   // Empty cases are fine.
   EXPECT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
-                SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(g1));
+                SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(g1).status());
                 return txn.RemoveFromAllGroups(Id(12345));
               }).ok());
   EXPECT_EQ(MemberCount(1, g1), 0u);
