@@ -95,7 +95,8 @@ SMALL="$(curl -sS --max-time 10 -H @"${TMP}/auth.header" -H 'Content-Type: appli
 [[ -n "${SMALL}" && "${SMALL}" != undefined ]] || die "could not create the small group"
 
 # step NAME CURL_ARGS...: one curl under VmRSS sampling, with scimd's VmHWM reset first.
-# Writes ${TMP}/NAME.curl (http_code size time_total), .cpu, .mem (peak VmRSS, VmHWM in KiB).
+# Writes ${TMP}/NAME.curl (http_code size time_total), .cpu, .mem (peak VmRSS, VmHWM, sample
+# count, first sampled VmRSS; KiB).
 step() {
   local name="$1"
   shift
@@ -109,8 +110,8 @@ step() {
   touch "${TMP}/${name}.samples.stop"
   wait "${SAMPLER_PID}" 2>/dev/null || true
   SAMPLER_PID=""
-  awk -v hwm="$(proc_mem_kib "${SCIMD_PID}" VmHWM)" '{ if ($1 > m) m = $1 }
-    END { print m, hwm, NR }' "${TMP}/${name}.samples" >"${TMP}/${name}.mem"
+  awk -v hwm="$(proc_mem_kib "${SCIMD_PID}" VmHWM)" '{ if ($1 > m) m = $1; if (NR == 1) f = $1 }
+    END { print m, hwm, NR, f }' "${TMP}/${name}.samples" >"${TMP}/${name}.mem"
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
@@ -136,7 +137,7 @@ print(len(g.get("members", [])), len(ids))' "${TMP}/group.json")
     ((n_members == MEMBERS && n_distinct == MEMBERS)) || log "warning: member count mismatch"
   fi
   rm -f "${TMP}/group.json"
-  read -r peak hwm samples <"${TMP}/get_full${k}.mem"
+  read -r peak hwm samples first <"${TMP}/get_full${k}.mem"
   read -r srv cli oth wall <"${TMP}/get_full${k}.cpu"
   echo "GET /Groups/{id} #${k}: HTTP ${code}, ${bytes} B in ${secs} s" \
     "($(awk -v b="${bytes}" -v s="${secs}" 'BEGIN { printf "%.0f", b / s / 1048576 }') MiB/s)" \
@@ -169,7 +170,7 @@ step patch_replace -o "${TMP}/patch.json" -X PATCH -H 'Content-Type: application
   --data-binary "${PATCH_BODY}" "${SCIMD_URL}/scim/v2/Groups/${PATCH_GROUP}"
 read -r code bytes secs <"${TMP}/patch_replace.curl"
 [[ "${code}" == 200 ]] || die "PATCH replace members gave ${code}: $(head -c 300 "${TMP}/patch.json")"
-read -r peak hwm samples <"${TMP}/patch_replace.mem"
+read -r peak hwm samples first <"${TMP}/patch_replace.mem"
 read -r srv cli oth wall <"${TMP}/patch_replace.cpu"
 curl -sS --max-time 60 -H @"${TMP}/auth.header" -o "${TMP}/patched.json" \
   "${SCIMD_URL}/scim/v2/Groups/${PATCH_GROUP}"
@@ -178,18 +179,20 @@ print(" ".join(m["value"] for m in json.load(open(sys.argv[1])).get("members", [
   "${TMP}/patched.json")"
 [[ "${left}" == "${KEEP}" ]] || log "warning: members after the PATCH: '${left:0:100}'"
 echo "PATCH /Groups/{id} replace members (${MEMBERS} -> 1): HTTP ${code} in ${secs} s;" \
-  "members afterwards $(wc -w <<<"${left}"); scimd peak sampled VmRSS $(mib "${peak}") MiB," \
-  "VmHWM $(mib "${hwm}") MiB; CPU % srv ${srv} curl ${cli} other ${oth}"
+  "members afterwards $(wc -w <<<"${left}"); scimd VmRSS $(mib "${first}") MiB at the start," \
+  "peak sampled $(mib "${peak}") MiB, VmHWM $(mib "${hwm}") MiB;" \
+  "CPU % srv ${srv} curl ${cli} other ${oth}"
 
 # --- DELETE the group ------------------------------------------------------------------------------
 step delete -o /dev/null -X DELETE "${SCIMD_URL}/scim/v2/Groups/${GROUP}"
 read -r code bytes secs <"${TMP}/delete.curl"
-read -r peak hwm samples <"${TMP}/delete.mem"
+read -r peak hwm samples first <"${TMP}/delete.mem"
 read -r srv cli oth wall <"${TMP}/delete.cpu"
 after="$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H @"${TMP}/auth.header" \
   "${SCIMD_URL}/scim/v2/Groups/${GROUP}?excludedAttributes=members")"
 echo "DELETE /Groups/{id} (${MEMBERS} members): HTTP ${code} in ${secs} s; GET afterwards" \
-  "${after}; scimd peak sampled VmRSS $(mib "${peak}") MiB, VmHWM $(mib "${hwm}") MiB;" \
+  "${after}; scimd VmRSS $(mib "${first}") MiB at the start, peak sampled $(mib "${peak}") MiB," \
+  "VmHWM $(mib "${hwm}") MiB;" \
   "CPU % srv ${srv} curl ${cli} other ${oth}"
 log "scimd VmRSS at the end $(($(proc_mem_kib "${SCIMD_PID}" VmRSS) / 1024)) MiB"
 for s in $(seq -f 'get_full%g' "${FULL_REPS}") excl_big excl_small patch_replace delete; do
