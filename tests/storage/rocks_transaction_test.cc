@@ -48,31 +48,17 @@ class RocksTransactionTest : public ::testing::Test {
                 }).ok());
   }
   std::vector<ResourceId> Members(const ResourceId& g) {
-    std::vector<ResourceId> ids;
-    EXPECT_TRUE(store_
-                    ->ScanMembers(kTenant, g, std::nullopt,
-                                  [&](const ResourceId& id, ResourceType, std::string_view) {
-                                    ids.push_back(id);
-                                    return true;
-                                  })
-                    .ok());
-    return ids;
+    return testing::MemberIds(*store_, kTenant, g);
   }
   std::vector<ResourceId> MemberOf(const ResourceId& m) {
-    std::vector<ResourceId> ids;
-    EXPECT_TRUE(store_
-                    ->ScanMemberOf(kTenant, m,
-                                   [&](const ResourceId& id) {
-                                     ids.push_back(id);
-                                     return true;
-                                   })
-                    .ok());
-    return ids;
+    return testing::GroupIds(*store_, kTenant, m);
   }
-  uint64_t Count(const ResourceId& g) {
-    auto c = store_->CountMembers(kTenant, g);
-    EXPECT_TRUE(c.ok());
-    return c.ok() ? *c : ~uint64_t{0};
+  uint64_t Count(const ResourceId& g) { return testing::MemberCount(*store_, kTenant, g); }
+  // `g` has no members, and none of Id(former...) belongs to any group.
+  void ExpectEmpty(const ResourceId& g, std::initializer_list<uint64_t> former) {
+    EXPECT_EQ(Members(g), std::vector<ResourceId>{});
+    EXPECT_EQ(Count(g), 0u);
+    for (uint64_t m : former) EXPECT_EQ(MemberOf(Id(m)), std::vector<ResourceId>{}) << m;
   }
   // The count equals the edges, and every edge has its mirror.
   void ExpectConsistent(const ResourceId& g) {
@@ -157,9 +143,7 @@ TEST_F(RocksTransactionTest, EditsOfStoredEdgesBeforeAClearAreCountedOnce) {
                 EXPECT_EQ(removed, 2u);
                 return Status::Ok();
               }).ok());
-  EXPECT_EQ(Members(kGroup), kNone);
-  EXPECT_EQ(Count(kGroup), 0u);
-  for (uint64_t m : {1, 2, 3}) EXPECT_EQ(MemberOf(Id(m)), kNone) << m;
+  ExpectEmpty(kGroup, {1, 2, 3});
 }
 
 TEST_F(RocksTransactionTest, ClearOfAnEmptyGroup) {
@@ -233,9 +217,7 @@ TEST_F(RocksTransactionTest, ClearAndRemoveFromAllGroupsConflictEitherWay) {
                     return Status::Ok();
                   }).ok());
     }
-    EXPECT_EQ(Members(kGroup), kNone);
-    EXPECT_EQ(Count(kGroup), 0u);
-    for (uint64_t i : {1, 2, 3}) EXPECT_EQ(MemberOf(Id(i)), kNone) << i;
+    ExpectEmpty(kGroup, {1, 2, 3});
   }
 }
 
