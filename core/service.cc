@@ -465,7 +465,7 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
     return r;
   }
   // A group's edges go in the same transaction as the group, however many: RemoveAllMembers
-  // needs ~90 bytes of commit batch per edge and no per-edge lock (docs/PERFORMANCE.md #6).
+  // needs ~80 bytes of commit batch per edge and no per-edge lock (docs/PERFORMANCE.md #6).
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));

@@ -134,7 +134,7 @@ class Transaction {
                                  ResourceType member_type, std::string_view display = {}) = 0;
   virtual Result<bool> RemoveMember(const ResourceId& group, const ResourceId& member) = 0;
   // Removes every edge from `group` to its members and returns how many there were
-  // (time O(members); ~90 bytes of commit batch per edge, no lock per edge). Later calls
+  // (time O(members); ~80 bytes of commit batch per edge, no lock per edge). Later calls
   // on `group` in the same transaction see it empty. Busy while another open transaction
   // has added or removed one of `group`'s edges, and vice versa.
   virtual Result<uint64_t> RemoveAllMembers(const ResourceId& group) = 0;
