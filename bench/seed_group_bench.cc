@@ -1,12 +1,13 @@
 // Seeding tool (not a benchmark, despite the name that bench/CMakeLists.txt's glob wants):
-// fills a stopped scimd's data directory with N typical Entra users and, optionally, one
-// group whose members are the first M of them, writing straight through RocksStore
-// transactions (bench/seed_util.h) -- far faster than POSTing them. The tenant must exist
-// already (scimctl tenant create). Used by scripts/group_mem.sh and scripts/patch_load.sh.
+// fills a stopped scimd's data directory with N typical Entra users and, optionally, G
+// groups (default 1) whose members are the first M of them, writing straight through
+// RocksStore transactions (bench/seed_util.h) -- far faster than POSTing them. The tenant
+// must exist already (scimctl tenant create). Used by scripts/group_mem.sh and
+// scripts/patch_load.sh.
 //
-//   seed_group_bench --data DIR --tenant NAME --users N [--members M] [--ids FILE]
-//                    [--group-id FILE]
-// --ids writes every user id (one a line), --group-id the group's id.
+//   seed_group_bench --data DIR --tenant NAME --users N [--members M] [--groups G]
+//                    [--ids FILE] [--group-id FILE]
+// --ids writes every user id (one a line), --group-id the groups' ids (one a line).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -24,17 +25,19 @@ constexpr uint32_t kUserSalt = 0x5e1;
 constexpr uint32_t kGroupSalt = 0x6e1;
 // A bound on what one run may seed (10M users, ~10 GB of store).
 constexpr uint64_t kMaxUsers = 10'000'000;
+// Groups of M members each: a few are enough to measure one operation per group.
+constexpr uint64_t kMaxGroups = 8;
 
 int Usage() {
   std::fprintf(stderr,
                "usage: seed_group_bench --data DIR --tenant NAME --users N [--members M] "
-               "[--ids FILE] [--group-id FILE]\n");
+               "[--groups G] [--ids FILE] [--group-id FILE]\n");
   return 2;
 }
 
 int Main(int argc, char** argv) {
   std::string data, tenant_name, ids_file, group_file;
-  uint64_t users = 0, members = 0;
+  uint64_t users = 0, members = 0, groups = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--data") {
@@ -45,6 +48,8 @@ int Main(int argc, char** argv) {
       users = std::strtoull(value.c_str(), nullptr, 10);
     } else if (flag == "--members") {
       members = std::strtoull(value.c_str(), nullptr, 10);
+    } else if (flag == "--groups") {
+      groups = std::strtoull(value.c_str(), nullptr, 10);
     } else if (flag == "--ids") {
       ids_file = value;
     } else if (flag == "--group-id") {
@@ -54,7 +59,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (argc % 2 != 1 || data.empty() || tenant_name.empty() || users == 0 || users > kMaxUsers ||
-      members > users) {
+      members > users || groups == 0 || groups > kMaxGroups) {
     return Usage();
   }
   if (core::Status s = core::InitCrypto(); !s.ok()) {
@@ -82,23 +87,30 @@ int Main(int argc, char** argv) {
   if (!SeedUsers(store, tid, kUserSalt, 0, users, true)) return 1;
   const double users_s = Seconds(start);
   double edges_s = 0;
-  const core::ResourceId group = SeedId(kGroupSalt, 1);
   if (members > 0) {
     const auto edges_start = std::chrono::steady_clock::now();
-    if (!SeedGroup(store, tid, group, "Seeded group of " + std::to_string(members))) return 1;
-    if (!SeedMembers(store, tid, group, kUserSalt, 0, members, true)) return 1;
+    std::ofstream group_out;
+    if (!group_file.empty()) group_out.open(group_file);
+    for (uint64_t k = 1; k <= groups; ++k) {
+      const core::ResourceId group = SeedId(kGroupSalt, k);
+      std::string name = "Seeded group of " + std::to_string(members);
+      if (k > 1) name += " #" + std::to_string(k);
+      if (!SeedGroup(store, tid, group, name)) return 1;
+      if (!SeedMembers(store, tid, group, kUserSalt, 0, members, true)) return 1;
+      if (group_out.is_open()) group_out << group.ToString() << "\n";
+    }
     edges_s = Seconds(edges_start);
-    if (!group_file.empty()) std::ofstream(group_file) << group.ToString() << "\n";
   }
   if (!ids_file.empty()) {
     std::ofstream out(ids_file);
     for (uint64_t i = 0; i < users; ++i) out << SeedId(kUserSalt, i).ToString() << "\n";
   }
   std::printf(
-      "SEED users=%llu users_s=%.1f members=%llu edges_s=%.1f total_s=%.1f other_cpu_pct=%.0f "
-      "self_cpu_pct=%.0f vmhwm_kib=%ld\n",
-      static_cast<unsigned long long>(users), users_s, static_cast<unsigned long long>(members),
-      edges_s, Seconds(start), cpu.Percent(), cpu.SelfPercent(), ProcStatusKib("VmHWM"));
+      "SEED users=%llu users_s=%.1f groups=%llu members=%llu edges_s=%.1f total_s=%.1f "
+      "other_cpu_pct=%.0f self_cpu_pct=%.0f vmhwm_kib=%ld\n",
+      static_cast<unsigned long long>(users), users_s, static_cast<unsigned long long>(groups),
+      static_cast<unsigned long long>(members), edges_s, Seconds(start), cpu.Percent(),
+      cpu.SelfPercent(), ProcStatusKib("VmHWM"));
   return 0;
 }
 

@@ -71,11 +71,6 @@ inline constexpr size_t kMaxFilterNodes = 1024;
 // the list walks the index instead: core/index_sort.h); unsorted lists have no such limit.
 inline constexpr size_t kMaxSortedResults = 200000;
 
-// Membership edges removed in one transaction when a large group is deleted: a batch
-// holds its locks and write batch in memory (~1 KiB per edge with both directions), so
-// 5,000 keeps a batch near 5 MiB; a million-edge transaction peaked at 1.2 GiB.
-inline constexpr uint64_t kMaxEdgesPerTransaction = 5000;
-
 // Ids an Intersect collects from a probe that is a scan (filter_exec.cc). The planner only
 // makes such probes of scans it counted at <= kEstimateBound (1,000) ids; this bound holds
 // if the data grew meanwhile (1.6 MB of ids), and past it the probe is simply dropped.

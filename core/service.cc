@@ -425,12 +425,9 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
     bool members_changed = false;
     if (type == ResourceType::kGroup) {
       // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
-      SCIMD_ASSIGN_OR_RETURN(uint64_t before, store_.CountMembers(ctx.tenant, *id));
-      if (before > 0 || !in.members.empty()) {
-        SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
-        SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, *id, in.members));
-        members_changed = true;
-      }
+      SCIMD_ASSIGN_OR_RETURN(uint64_t removed, txn->RemoveAllMembers(*id));
+      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, *id, in.members));
+      members_changed = removed > 0 || !in.members.empty();
     }
     std::string new_json = in.attrs.Serialize();
     header = old_header;
@@ -467,51 +464,24 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
     }
     return r;
   }
-  // A group's members are removed with it in one transaction while they are few; a large
-  // membership is removed after the group, in batches, so memory stays bounded (one
-  // transaction over a million edges peaked at 1.2 GiB, docs/PERFORMANCE.md #6).
-  bool members_left = false;
+  // A group's edges go in the same transaction as the group, however many: RemoveAllMembers
+  // needs ~80 bytes of commit batch per edge and no per-edge lock (docs/PERFORMANCE.md #6).
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
     SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), {}, old.attrs));
-    if (type == ResourceType::kGroup) {
-      SCIMD_ASSIGN_OR_RETURN(uint64_t members, store_.CountMembers(ctx.tenant, *id));
-      members_left = members > kMaxEdgesPerTransaction;
-      if (!members_left) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
-    }
+        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()),
+                       {}, old.attrs));
+    if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id).status());
     SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(*id));
     SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, *id));
     SCIMD_RETURN_IF_ERROR(txn->AdjustResourceCount(type, -1));
     return txn->Commit();
   });
   if (!s.ok()) return Error(s);
-  if (members_left) {
-    // The group is gone (the 204 below is true); what remains are its edges. A crash in
-    // this loop leaves some behind: readers skip edges to groups that do not exist.
-    if (Status e = RemoveEdgesOfDeletedGroup(ctx, *id); !e.ok()) return Error(e);
-  }
   Response r;
   r.status = 204;
   return r;
-}
-
-Status Service::RemoveEdgesOfDeletedGroup(const RequestContext& ctx, const ResourceId& group) {
-  for (;;) {
-    std::vector<ResourceId> batch;
-    SCIMD_RETURN_IF_ERROR(store_.ScanMembers(
-        ctx.tenant, group, std::nullopt, [&](const ResourceId& m, ResourceType, std::string_view) {
-          batch.push_back(m);
-          return batch.size() < kMaxEdgesPerTransaction;
-        }));
-    if (batch.empty()) return Status::Ok();
-    SCIMD_RETURN_IF_ERROR(WithRetry([&]() -> Status {
-      auto txn = store_.Begin(ctx.tenant);
-      for (const auto& m : batch) SCIMD_RETURN_IF_ERROR(txn->RemoveMember(group, m).status());
-      return txn->Commit();
-    }));
-  }
 }
 
 }  // namespace scimd::core

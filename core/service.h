@@ -91,8 +91,6 @@ class Service {
   static Response Error(const Status& status);
 
  private:
-  // Removes the member edges of a group already deleted, kMaxEdgesPerTransaction at a time.
-  Status RemoveEdgesOfDeletedGroup(const RequestContext& ctx, const ResourceId& group);
   // Adds edges after checking (and locking) each member; `added` counts new edges.
   Status AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
                     std::vector<MemberRef>& members, size_t* added = nullptr);

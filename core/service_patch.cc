@@ -41,9 +41,10 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
     for (auto& change : outcome.members) {
       switch (change.kind) {
         case MemberChange::Kind::kRemoveAll: {
-          SCIMD_ASSIGN_OR_RETURN(uint64_t n, store_.CountMembers(ctx.tenant, *id));
-          SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id));
-          members_changed = members_changed || n > 0;
+          // Counted in this transaction's view: edges added by earlier operations of this
+          // request count, edges an earlier operation removed do not.
+          SCIMD_ASSIGN_OR_RETURN(uint64_t removed, txn->RemoveAllMembers(*id));
+          members_changed = members_changed || removed > 0;
           break;
         }
         case MemberChange::Kind::kRemove:

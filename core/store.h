@@ -133,8 +133,11 @@ class Transaction {
   virtual Result<bool> AddMember(const ResourceId& group, const ResourceId& member,
                                  ResourceType member_type, std::string_view display = {}) = 0;
   virtual Result<bool> RemoveMember(const ResourceId& group, const ResourceId& member) = 0;
-  // Removes every edge from `group` to its members (O(members)).
-  virtual Status RemoveAllMembers(const ResourceId& group) = 0;
+  // Removes every edge from `group` to its members and returns how many there were
+  // (time O(members); ~80 bytes of commit batch per edge, no lock per edge). Later calls
+  // on `group` in the same transaction see it empty. Busy while another open transaction
+  // has added or removed one of `group`'s edges, and vice versa.
+  virtual Result<uint64_t> RemoveAllMembers(const ResourceId& group) = 0;
   // Removes `member` from every group it belongs to (O(groups of member)).
   virtual Status RemoveFromAllGroups(const ResourceId& member) = 0;
 

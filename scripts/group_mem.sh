@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # A 1,000,000-member group over HTTP (issue #6): scimd's memory while it streams the group
 # (GET /Groups/{id}, ~120 MB), the time of that GET and of GET with
-# excludedAttributes=members, and the time and memory of DELETE of the whole group.
+# excludedAttributes=members, and the time and memory of a PATCH that replaces all the
+# members of such a group by one, and of DELETE of the whole group.
 # See docs/PERFORMANCE.md ("PATCH and group membership").
 #
 #   scripts/group_mem.sh [BUILD_DIR]   (needs scimd, scimctl, bench/seed_group_bench there)
 #
-# 1. fresh data dir, tenant + token via scimctl; GROUP_MEMBERS users and one group holding
-#    them all written straight into the stopped store by seed_group_bench
+# 1. fresh data dir, tenant + token via scimctl; GROUP_MEMBERS users and two groups each
+#    holding them all written straight into the stopped store by seed_group_bench
 # 2. scimd --threads 1 on an ephemeral 127.0.0.1 port (pinned to CPU 0, clients on CPU 1)
 # 3. its VmRSS sampled every 50 ms (VmHWM reset before each step through
 #    /proc/PID/clear_refs) while curl: GETs the group and counts the members in the body
 #    (python3); GETs it with excludedAttributes=members (wrk, and the same for a 10-member
-#    group for comparison); DELETEs it.
+#    group for comparison); PATCHes the second group with replace members by one user
+#    (checking the group then has exactly that member); DELETEs the first group.
 #
 # Environment: GROUP_MEMBERS [1000000]  FULL_REPS [3]  EXCL_DURATION [5s]
 #              EXCL_CONNECTIONS [8]  LOAD_PIN [1]
@@ -66,13 +68,15 @@ trap 'exit 130' INT TERM
 
 # --- data ---------------------------------------------------------------------------------------
 make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
-log "seeding ${MEMBERS} users and one group of all of them (seed_group_bench)"
+log "seeding ${MEMBERS} users and two groups of all of them (seed_group_bench)"
 cpu_run "${TMP}/seed.cpu" "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" \
-  --users "${MEMBERS}" --members "${MEMBERS}" --ids "${TMP}/ids.txt" \
+  --users "${MEMBERS}" --members "${MEMBERS}" --groups 2 --ids "${TMP}/ids.txt" \
   --group-id "${TMP}/group.txt" >"${TMP}/seed.out" || die "seeding failed"
 SEED_LINE="$(grep '^SEED' "${TMP}/seed.out")"
 log "${SEED_LINE}; with close: $(cat "${TMP}/seed.cpu") (self% other%)"
-GROUP="$(tr -d '[:space:]' <"${TMP}/group.txt")"
+GROUP="$(sed -n 1p "${TMP}/group.txt" | tr -d '[:space:]')"         # GETs, then DELETE
+PATCH_GROUP="$(sed -n 2p "${TMP}/group.txt" | tr -d '[:space:]')"   # PATCH replace members
+[[ -n "${GROUP}" && -n "${PATCH_GROUP}" ]] || die "seed_group_bench wrote no group ids"
 
 start_scimd "${TMP}/data" 1 "${TMP}/scimd.log" || die "scimd did not start"
 log "scimd --threads 1 on ${SCIMD_URL#http://}; waiting for the store to settle"
@@ -91,7 +95,8 @@ SMALL="$(curl -sS --max-time 10 -H @"${TMP}/auth.header" -H 'Content-Type: appli
 [[ -n "${SMALL}" && "${SMALL}" != undefined ]] || die "could not create the small group"
 
 # step NAME CURL_ARGS...: one curl under VmRSS sampling, with scimd's VmHWM reset first.
-# Writes ${TMP}/NAME.curl (http_code size time_total), .cpu, .mem (peak VmRSS, VmHWM in KiB).
+# Writes ${TMP}/NAME.curl (http_code size time_total), .cpu, .mem (peak VmRSS, VmHWM, sample
+# count, first sampled VmRSS; KiB).
 step() {
   local name="$1"
   shift
@@ -105,8 +110,8 @@ step() {
   touch "${TMP}/${name}.samples.stop"
   wait "${SAMPLER_PID}" 2>/dev/null || true
   SAMPLER_PID=""
-  awk -v hwm="$(proc_mem_kib "${SCIMD_PID}" VmHWM)" '{ if ($1 > m) m = $1 }
-    END { print m, hwm, NR }' "${TMP}/${name}.samples" >"${TMP}/${name}.mem"
+  awk -v hwm="$(proc_mem_kib "${SCIMD_PID}" VmHWM)" '{ if ($1 > m) m = $1; if (NR == 1) f = $1 }
+    END { print m, hwm, NR, f }' "${TMP}/${name}.samples" >"${TMP}/${name}.mem"
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
@@ -132,7 +137,7 @@ print(len(g.get("members", [])), len(ids))' "${TMP}/group.json")
     ((n_members == MEMBERS && n_distinct == MEMBERS)) || log "warning: member count mismatch"
   fi
   rm -f "${TMP}/group.json"
-  read -r peak hwm samples <"${TMP}/get_full${k}.mem"
+  read -r peak hwm samples first <"${TMP}/get_full${k}.mem"
   read -r srv cli oth wall <"${TMP}/get_full${k}.cpu"
   echo "GET /Groups/{id} #${k}: HTTP ${code}, ${bytes} B in ${secs} s" \
     "($(awk -v b="${bytes}" -v s="${secs}" 'BEGIN { printf "%.0f", b / s / 1048576 }') MiB/s)" \
@@ -158,18 +163,39 @@ for which in big small; do
     "other $(cpu_field "excl_${which}" 3)"
 done
 
+# --- PATCH replace all members of the second group by one -----------------------------------------
+KEEP="$(sed -n 1p "${TMP}/ids.txt" | tr -d '[:space:]')"
+PATCH_BODY='{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"members","value":[{"value":"'"${KEEP}"'"}]}]}'
+step patch_replace -o "${TMP}/patch.json" -X PATCH -H 'Content-Type: application/scim+json' \
+  --data-binary "${PATCH_BODY}" "${SCIMD_URL}/scim/v2/Groups/${PATCH_GROUP}"
+read -r code bytes secs <"${TMP}/patch_replace.curl"
+[[ "${code}" == 200 ]] || die "PATCH replace members gave ${code}: $(head -c 300 "${TMP}/patch.json")"
+read -r peak hwm samples first <"${TMP}/patch_replace.mem"
+read -r srv cli oth wall <"${TMP}/patch_replace.cpu"
+curl -sS --max-time 60 -H @"${TMP}/auth.header" -o "${TMP}/patched.json" \
+  "${SCIMD_URL}/scim/v2/Groups/${PATCH_GROUP}"
+left="$(python3 -c 'import json, sys
+print(" ".join(m["value"] for m in json.load(open(sys.argv[1])).get("members", [])))' \
+  "${TMP}/patched.json")"
+[[ "${left}" == "${KEEP}" ]] || log "warning: members after the PATCH: '${left:0:100}'"
+echo "PATCH /Groups/{id} replace members (${MEMBERS} -> 1): HTTP ${code} in ${secs} s;" \
+  "members afterwards $(wc -w <<<"${left}"); scimd VmRSS $(mib "${first}") MiB at the start," \
+  "peak sampled $(mib "${peak}") MiB, VmHWM $(mib "${hwm}") MiB;" \
+  "CPU % srv ${srv} curl ${cli} other ${oth}"
+
 # --- DELETE the group ------------------------------------------------------------------------------
 step delete -o /dev/null -X DELETE "${SCIMD_URL}/scim/v2/Groups/${GROUP}"
 read -r code bytes secs <"${TMP}/delete.curl"
-read -r peak hwm samples <"${TMP}/delete.mem"
+read -r peak hwm samples first <"${TMP}/delete.mem"
 read -r srv cli oth wall <"${TMP}/delete.cpu"
 after="$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H @"${TMP}/auth.header" \
   "${SCIMD_URL}/scim/v2/Groups/${GROUP}?excludedAttributes=members")"
 echo "DELETE /Groups/{id} (${MEMBERS} members): HTTP ${code} in ${secs} s; GET afterwards" \
-  "${after}; scimd peak sampled VmRSS $(mib "${peak}") MiB, VmHWM $(mib "${hwm}") MiB;" \
+  "${after}; scimd VmRSS $(mib "${first}") MiB at the start, peak sampled $(mib "${peak}") MiB," \
+  "VmHWM $(mib "${hwm}") MiB;" \
   "CPU % srv ${srv} curl ${cli} other ${oth}"
 log "scimd VmRSS at the end $(($(proc_mem_kib "${SCIMD_PID}" VmRSS) / 1024)) MiB"
-for s in $(seq -f 'get_full%g' "${FULL_REPS}") excl_big excl_small delete; do
+for s in $(seq -f 'get_full%g' "${FULL_REPS}") excl_big excl_small patch_replace delete; do
   other="$(cut -d' ' -f3 "${TMP}/${s}.cpu")"
   ((other <= 30)) || log "warning: ${other}% CPU went elsewhere during ${s}: re-run"
 done

@@ -4,6 +4,7 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace scimd::storage {
@@ -27,13 +28,13 @@ Status RocksTransaction::CheckOpen() const {
 }
 
 Status RocksTransaction::GetForUpdate(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
-                                      std::string* value, bool* found) {
+                                      std::string* value, bool* found, bool exclusive) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   rocksdb::Status s = internal::RetryStripeContention(
-      [&] { return txn_->GetForUpdate(rocksdb::ReadOptions(), cf, key, value); });
+      [&] { return txn_->GetForUpdate(rocksdb::ReadOptions(), cf, key, value, exclusive); });
   *found = s.ok();
   if (s.IsNotFound()) {
-    value->clear();
+    if (value != nullptr) value->clear();
     return Status::Ok();
   }
   return internal::FromRocks(s, "lock read");
@@ -130,13 +131,40 @@ Status RocksTransaction::ReleaseUnique(ResourceType type, const core::IndexTerm&
   return Delete(handles_->unique, key);
 }
 
-Result<bool> RocksTransaction::AddMember(const ResourceId& group, const ResourceId& member,
-                                         ResourceType member_type, std::string_view display) {
-  const std::string edge = MemberKey(tenant_, group, member);
+Status RocksTransaction::LockMembership(const ResourceId& group, bool exclusive) {
+  bool found = false;
+  return GetForUpdate(handles_->counters, MemberCountKey(tenant_, group), nullptr, &found,
+                      exclusive);
+}
+
+bool RocksTransaction::Cleared(const ResourceId& group) const {
+  return std::find(cleared_.begin(), cleared_.end(), group) != cleared_.end();
+}
+
+bool RocksTransaction::BatchHasPut(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
+  std::unique_ptr<rocksdb::WBWIIterator> it(txn_->GetWriteBatch()->NewIterator(cf));
+  bool put = false;
+  // Entries of one key are in write order; the last one counts.
+  for (it->Seek(key); it->Valid() && it->Entry().key == rocksdb::Slice(key); it->Next()) {
+    put = it->Entry().type == rocksdb::kPutRecord;
+  }
+  return put;
+}
+
+Result<bool> RocksTransaction::EdgePresent(const ResourceId& group, const std::string& edge) {
+  if (Cleared(group)) return BatchHasPut(handles_->members, edge);
   std::string value;
   bool found = false;
   SCIMD_RETURN_IF_ERROR(GetForUpdate(handles_->members, edge, &value, &found));
-  if (found) return false;
+  return found;
+}
+
+Result<bool> RocksTransaction::AddMember(const ResourceId& group, const ResourceId& member,
+                                         ResourceType member_type, std::string_view display) {
+  SCIMD_RETURN_IF_ERROR(LockMembership(group, /*exclusive=*/false));
+  const std::string edge = MemberKey(tenant_, group, member);
+  SCIMD_ASSIGN_OR_RETURN(bool present, EdgePresent(group, edge));
+  if (present) return false;
   SCIMD_RETURN_IF_ERROR(Put(handles_->members, edge, EncodeMemberValue(member_type, display)));
   SCIMD_RETURN_IF_ERROR(Put(handles_->member_of, MemberOfKey(tenant_, member, group), {}));
   SCIMD_RETURN_IF_ERROR(MergeCounter(MemberCountKey(tenant_, group), 1));
@@ -144,11 +172,10 @@ Result<bool> RocksTransaction::AddMember(const ResourceId& group, const Resource
 }
 
 Result<bool> RocksTransaction::RemoveMember(const ResourceId& group, const ResourceId& member) {
+  SCIMD_RETURN_IF_ERROR(LockMembership(group, /*exclusive=*/false));
   const std::string edge = MemberKey(tenant_, group, member);
-  std::string value;
-  bool found = false;
-  SCIMD_RETURN_IF_ERROR(GetForUpdate(handles_->members, edge, &value, &found));
-  if (!found) return false;
+  SCIMD_ASSIGN_OR_RETURN(bool present, EdgePresent(group, edge));
+  if (!present) return false;
   SCIMD_RETURN_IF_ERROR(Delete(handles_->members, edge));
   SCIMD_RETURN_IF_ERROR(Delete(handles_->member_of, MemberOfKey(tenant_, member, group)));
   SCIMD_RETURN_IF_ERROR(MergeCounter(MemberCountKey(tenant_, group), -1));
@@ -176,30 +203,102 @@ Status RocksTransaction::CollectEdges(rocksdb::ColumnFamilyHandle* cf, const std
   return parse_error;
 }
 
-Status RocksTransaction::RemoveAllMembers(const ResourceId& group) {
-  std::vector<ResourceId> members;
-  SCIMD_RETURN_IF_ERROR(CollectEdges(handles_->members, MemberPrefix(tenant_, group), &members));
-  int64_t removed = 0;
-  for (const ResourceId& member : members) {
-    // Re-read under the lock: an edge seen by the iterator may have been removed by a
-    // transaction that committed since, and the count must only drop for real edges.
-    const std::string edge = MemberKey(tenant_, group, member);
-    std::string value;
-    bool found = false;
-    SCIMD_RETURN_IF_ERROR(GetForUpdate(handles_->members, edge, &value, &found));
-    if (!found) continue;
-    SCIMD_RETURN_IF_ERROR(Delete(handles_->members, edge));
-    SCIMD_RETURN_IF_ERROR(Delete(handles_->member_of, MemberOfKey(tenant_, member, group)));
+Result<uint64_t> RocksTransaction::RemoveBatchEdges(const ResourceId& group,
+                                                    std::vector<std::string>* batch_keys) {
+  const std::string prefix = MemberPrefix(tenant_, group);
+  std::vector<bool> present;  // per batch_keys entry: its last entry is a Put
+  {
+    // Read fully before writing: a write invalidates a WBWIIterator's entries.
+    std::unique_ptr<rocksdb::WBWIIterator> it(
+        txn_->GetWriteBatch()->NewIterator(handles_->members));
+    for (it->Seek(prefix); it->Valid() && it->Entry().key.starts_with(prefix); it->Next()) {
+      const rocksdb::WriteEntry entry = it->Entry();
+      const std::string_view key(entry.key.data(), entry.key.size());
+      if (batch_keys->empty() || batch_keys->back() != key) {
+        batch_keys->emplace_back(key);
+        present.push_back(false);
+      }
+      present.back() = entry.type == rocksdb::kPutRecord;
+    }
+    SCIMD_RETURN_IF_ERROR(internal::FromRocks(it->status(), "batch scan"));
+  }
+  uint64_t removed = 0;
+  for (size_t i = 0; i < batch_keys->size(); ++i) {
+    if (!present[i]) continue;
+    const std::string& key = (*batch_keys)[i];
+    SCIMD_ASSIGN_OR_RETURN(ParsedEdgeKey edge, ParseEdgeKey(key));
+    SCIMD_RETURN_IF_ERROR(Delete(handles_->members, key));
+    SCIMD_RETURN_IF_ERROR(Delete(handles_->member_of, MemberOfKey(tenant_, edge.second, group)));
     ++removed;
   }
-  if (removed == 0) return Status::Ok();
-  return MergeCounter(MemberCountKey(tenant_, group), -removed);
+  return removed;
+}
+
+Result<uint64_t> RocksTransaction::RemoveStoredEdges(const ResourceId& group,
+                                                     const std::vector<std::string>& batch_keys) {
+  // A DB iterator, not txn_'s: this pass must see the store alone (the first pass settled
+  // the keys in batch_keys). Created after the exclusive lock was taken, so it sees every
+  // edge change that another transaction committed.
+  rocksdb::WriteBatch* batch = txn_->GetWriteBatch()->GetWriteBatch();
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = false;  // a one-off sweep: leave the hot blocks cached
+  uint64_t removed = 0;
+  Status error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      PrefixRange(MemberPrefix(tenant_, group)), read_options,
+      [&](const rocksdb::ReadOptions& ro) {
+        return handles_->db->NewIterator(ro, handles_->members);
+      },
+      [&](std::string_view key, std::string_view) {
+        if (std::binary_search(batch_keys.begin(), batch_keys.end(), key)) return true;
+        auto edge = ParseEdgeKey(key);
+        if (!edge.ok()) {
+          error = edge.status();
+          return false;
+        }
+        // Like MergeCounter: straight into the commit batch, no lock, no index entry.
+        rocksdb::Status s =
+            batch->Delete(handles_->members, rocksdb::Slice(key.data(), key.size()));
+        if (s.ok()) {
+          s = batch->Delete(handles_->member_of, MemberOfKey(tenant_, edge->second, group));
+        }
+        if (!s.ok()) {
+          error = internal::FromRocks(s, "delete edge");
+          return false;
+        }
+        ++removed;
+        return true;
+      }));
+  SCIMD_RETURN_IF_ERROR(error);
+  return removed;
+}
+
+Result<uint64_t> RocksTransaction::RemoveAllMembers(const ResourceId& group) {
+  SCIMD_RETURN_IF_ERROR(LockMembership(group, /*exclusive=*/true));
+  // Edges this transaction wrote are in the indexed batch, possibly over a stored edge
+  // ([remove x, add x]) or over an earlier clear's unindexed delete: they are settled
+  // first, with indexed deletes. Then the stored edges, unindexed, unless an earlier clear
+  // in this transaction already removed (and counted) them. Commit applies the batch in
+  // write order, so an edge added again after this clear ends present.
+  std::vector<std::string> batch_keys;
+  SCIMD_ASSIGN_OR_RETURN(uint64_t removed, RemoveBatchEdges(group, &batch_keys));
+  if (!Cleared(group)) {
+    SCIMD_ASSIGN_OR_RETURN(uint64_t stored, RemoveStoredEdges(group, batch_keys));
+    removed += stored;
+    cleared_.push_back(group);
+  }
+  if (removed == 0) return removed;
+  SCIMD_RETURN_IF_ERROR(
+      MergeCounter(MemberCountKey(tenant_, group), -static_cast<int64_t>(removed)));
+  return removed;
 }
 
 Status RocksTransaction::RemoveFromAllGroups(const ResourceId& member) {
   std::vector<ResourceId> groups;
   SCIMD_RETURN_IF_ERROR(
       CollectEdges(handles_->member_of, MemberOfPrefix(tenant_, member), &groups));
+  // A group cleared earlier in this transaction may still be listed (its mirror was
+  // deleted unindexed); RemoveMember decides from the batch then.
   for (const ResourceId& group : groups) {
     SCIMD_ASSIGN_OR_RETURN(bool removed, RemoveMember(group, member));
     (void)removed;

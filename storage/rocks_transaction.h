@@ -7,6 +7,11 @@
 //   - index and presence entries are locked when written (they contain the id, so only
 //     writers of the same resource meet there, and those already meet on its key);
 //   - a unique key is locked by ClaimUnique (GetForUpdate, even when absent);
+//   - a group's membership lock is its member-count key (GetForUpdate, no value read):
+//     Add/RemoveMember (and so RemoveFromAllGroups) take it shared, RemoveAllMembers
+//     exclusive. Holding it exclusive, RemoveAllMembers knows that no one else changes the
+//     group's edges until it commits, so it deletes them unlocked and unindexed, straight
+//     into the commit batch (bounded memory for a million edges);
 //   - a members edge key is locked by Add/RemoveMember (GetForUpdate), its member_of
 //     mirror when written;
 //   - counter merges take no lock at all: they are appended to the commit batch directly
@@ -55,7 +60,7 @@ class RocksTransaction final : public core::Transaction {
                                std::string_view display = {}) override;
   core::Result<bool> RemoveMember(const core::ResourceId& group,
                                   const core::ResourceId& member) override;
-  core::Status RemoveAllMembers(const core::ResourceId& group) override;
+  core::Result<uint64_t> RemoveAllMembers(const core::ResourceId& group) override;
   core::Status RemoveFromAllGroups(const core::ResourceId& member) override;
 
   core::Status Commit() override;
@@ -63,9 +68,9 @@ class RocksTransaction final : public core::Transaction {
  private:
   core::Status CheckOpen() const;
   // GetForUpdate with stripe-contention retry. NotFound leaves *value empty and is
-  // reported through *found = false, not as an error.
+  // reported through *found = false, not as an error. A null `value` only locks.
   core::Status GetForUpdate(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
-                            std::string* value, bool* found);
+                            std::string* value, bool* found, bool exclusive = true);
   core::Status Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string_view value);
   core::Status Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key);
   core::Status MergeCounter(const std::string& key, int64_t delta);
@@ -73,10 +78,31 @@ class RocksTransaction final : public core::Transaction {
   core::Status CollectEdges(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
                             std::vector<core::ResourceId>* out);
 
+  // Membership (see the locking rules above). RemoveAllMembers' unindexed deletes are
+  // invisible to reads through txn_, so for a group in cleared_ only the indexed batch
+  // tells whether an edge is present: edges added after the clear.
+  core::Status LockMembership(const core::ResourceId& group, bool exclusive);
+  bool Cleared(const core::ResourceId& group) const;
+  // Whether members edge `edge` of `group` is present in this transaction's view; locks
+  // it unless the group was cleared here (the exclusive membership lock covers it then).
+  core::Result<bool> EdgePresent(const core::ResourceId& group, const std::string& edge);
+  // Whether the latest entry for `key` in the indexed batch is a Put.
+  bool BatchHasPut(rocksdb::ColumnFamilyHandle* cf, const std::string& key);
+  // RemoveAllMembers, first pass: deletes (indexed) the edges of `group` that this
+  // transaction wrote itself and returns how many were present; *batch_keys gets every
+  // edge key of `group` in the indexed batch, present or deleted, in key order.
+  core::Result<uint64_t> RemoveBatchEdges(const core::ResourceId& group,
+                                          std::vector<std::string>* batch_keys);
+  // Second pass: deletes (unindexed) every stored edge of `group` that is not in
+  // `batch_keys` and returns how many. REQUIRES: the exclusive membership lock.
+  core::Result<uint64_t> RemoveStoredEdges(const core::ResourceId& group,
+                                           const std::vector<std::string>& batch_keys);
+
   const internal::RocksHandles* handles_;
   const core::TenantId tenant_;
   std::unique_ptr<rocksdb::Transaction> txn_;
   bool finished_ = false;
+  std::vector<core::ResourceId> cleared_;  // groups RemoveAllMembers cleared (few)
 };
 
 }  // namespace scimd::storage

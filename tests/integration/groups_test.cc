@@ -125,6 +125,44 @@ TEST_F(GroupsTest, PutReplacesMembership) {
   EXPECT_EQ(Str(Parse(Get("/Groups/" + g)), "displayName"), "Put3");
 }
 
+TEST_F(GroupsTest, PutOverManyMembersLeavesExactEdges) {
+  constexpr int kMembers = 40;
+  std::vector<std::string> users;
+  for (int i = 0; i < kMembers + 1; ++i) users.push_back(CreateUser("pm" + std::to_string(i)));
+  const std::string g =
+      CreateGroup("Before", std::vector<std::string>(users.begin(), users.begin() + kMembers));
+  const std::string other = CreateGroup("Other", {users[1]});
+  auto groups_of = [&](const std::string& user) {
+    std::vector<std::string> ids;
+    const Json u = Parse(Get("/Users/" + user));
+    if (const Json* gs = u.Find("groups")) {
+      for (const auto& item : gs->as_array()) ids.push_back(Str(item, "value"));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  // Keeps users[0], drops the rest, adds users[kMembers].
+  HttpResult r = Put("/Groups/" + g, R"({"displayName":"After","members":[{"value":")" +
+                                         users[kMembers] + R"("},{"value":")" + users[0] +
+                                         "\"}]}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> want = {users[0], users[kMembers]};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))), want);
+  EXPECT_EQ(groups_of(users[0]), std::vector<std::string>{g});
+  EXPECT_EQ(groups_of(users[1]), std::vector<std::string>{other});
+  EXPECT_TRUE(groups_of(users[kMembers - 1]).empty());
+  EXPECT_EQ(groups_of(users[kMembers]), std::vector<std::string>{g});
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + other))), std::vector<std::string>{users[1]});
+  // The same membership again: still exactly those two.
+  ASSERT_EQ(Put("/Groups/" + g, R"({"displayName":"After","members":[{"value":")" + users[0] +
+                                    R"("},{"value":")" + users[kMembers] + "\"}]}")
+                .status,
+            200);
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))), want);
+  EXPECT_EQ(groups_of(users[kMembers]), std::vector<std::string>{g});
+}
+
 TEST_F(GroupsTest, NestedGroupsWithoutCycles) {
   const std::string u = CreateUser("n1");
   const std::string inner = CreateGroup("Inner", {u});
@@ -201,8 +239,8 @@ TEST_F(GroupsTest, LargeGroupStreamsEveryMember) {
   EXPECT_EQ(MemberIds(list.Find("Resources")->as_array()[0]), ids);
 }
 
-TEST_F(GroupsTest, DeletingALargeGroupRemovesEveryEdgeInBatches) {
-  // More members than one transaction removes (kMaxEdgesPerTransaction = 5,000).
+TEST_F(GroupsTest, DeletingALargeGroupRemovesEveryEdge) {
+  // More members than one batch of the batched removal this replaced (5,000).
   constexpr int kMembers = 5500;
   std::vector<std::string> ids;
   std::string body = R"({"displayName":"Huge","members":[)";

@@ -199,6 +199,77 @@ TEST_F(PatchTest, EntraGroupMembershipForms) {
   EXPECT_TRUE(MemberIds(Parse(Get("/Groups/" + g))).empty());
 }
 
+// Replacing or removing all members of a group with many (RemoveAllMembers' unindexed
+// deletes), alone and between other member operations of the same request: the group's
+// members and every user's groups are exact afterwards.
+TEST_F(PatchTest, ReplaceAndRemoveAllMembersLeaveExactEdges) {
+  constexpr int kMembers = 40;
+  const std::string g = CreateGroup("Many");
+  std::vector<std::string> users;
+  std::string add = R"([{"op":"add","path":"members","value":[)";
+  for (int i = 0; i < kMembers + 3; ++i) {
+    users.push_back(CreateUser("many" + std::to_string(i)));
+    if (i >= kMembers) continue;  // three users outside the group
+    add += (i ? "," : "") + std::string(R"({"value":")") + users[i] + "\"}";
+  }
+  add += "]}]";
+  ASSERT_EQ(Patch("/Groups/" + g, add).status, 200);
+  auto groups_of = [&](const std::string& user) {
+    std::vector<std::string> ids;
+    const Json u = Parse(Get("/Users/" + user));
+    if (const Json* gs = u.Find("groups")) {
+      for (const auto& item : gs->as_array()) ids.push_back(Str(item, "value"));
+    }
+    return ids;
+  };
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<std::string> in_g = {g}, none;
+
+  // replace: one kept member, one new.
+  HttpResult r = Patch("/Groups/" + g, R"([{"op":"replace","path":"members","value":[{"value":")" +
+                                           users[0] + R"("},{"value":")" + users[kMembers] +
+                                           R"("}]}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(MemberIds(Parse(r)), sorted({users[0], users[kMembers]}));
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))), sorted({users[0], users[kMembers]}));
+  EXPECT_EQ(groups_of(users[0]), in_g);
+  EXPECT_EQ(groups_of(users[1]), none);
+  EXPECT_EQ(groups_of(users[kMembers - 1]), none);
+  EXPECT_EQ(groups_of(users[kMembers]), in_g);
+
+  // add x, remove all, add y (and x's edge from before the clear goes too).
+  const std::string& x = users[kMembers + 1];
+  const std::string& y = users[kMembers + 2];
+  r = Patch("/Groups/" + g, R"([{"op":"add","path":"members","value":[{"value":")" + x +
+                                R"("}]},{"op":"remove","path":"members"},)"
+                                R"({"op":"add","path":"members","value":[{"value":")" + y +
+                                R"("},{"value":")" + users[0] + R"("}]}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))), sorted({y, users[0]}));
+  EXPECT_EQ(groups_of(x), none);
+  EXPECT_EQ(groups_of(y), in_g);
+  EXPECT_EQ(groups_of(users[0]), in_g);
+  EXPECT_EQ(groups_of(users[kMembers]), none);
+  EXPECT_EQ(Int(Parse(Get("/Groups?filter=members%20eq%20%22" + x + "%22")), "totalResults"), 0);
+
+  // remove path members: the attribute is then unassigned; removing again changes nothing.
+  r = Patch("/Groups/" + g, R"([{"op":"remove","path":"members"}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string etag = r.Header("etag");
+  Json empty = Parse(Get("/Groups/" + g));
+  EXPECT_EQ(empty.Find("members"), nullptr);
+  EXPECT_EQ(groups_of(y), none);
+  EXPECT_EQ(groups_of(users[0]), none);
+  EXPECT_EQ(Patch("/Groups/" + g, R"([{"op":"remove","path":"members"}])").Header("etag"), etag);
+  // The group takes members again.
+  ASSERT_EQ(Patch("/Groups/" + g, add).status, 200);
+  EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))).size(), static_cast<size_t>(kMembers));
+  EXPECT_EQ(groups_of(users[kMembers - 1]), in_g);
+}
+
 TEST_F(PatchTest, GroupRenameAndMembersInOneRequestAndFilterByMember) {
   const std::string g = CreateGroup("Old");
   const std::string u = CreateUser("gm");

@@ -301,7 +301,7 @@ class FilterPropertyTest : public ::testing::Test {
       SCIMD_ASSIGN_OR_RETURN(Json old_attrs, Json::Parse(split.second));
       SCIMD_RETURN_IF_ERROR(core::ApplyIndexDiff(
           txn, type, id, core::IndexEntriesOf(type, old_attrs, *indexed_), {}, old_attrs));
-      if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(id));
+      if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(id).status());
       SCIMD_RETURN_IF_ERROR(txn.RemoveFromAllGroups(id));
       SCIMD_RETURN_IF_ERROR(txn.DeleteResource(type, id));
       return txn.AdjustResourceCount(type, -1);

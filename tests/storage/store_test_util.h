@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/store.h"
 #include "storage/rocks_store.h"
@@ -34,6 +36,41 @@ core::Status RunTxn(core::Store& store, core::TenantId tenant, Body&& body,
     txn.reset();  // roll back before retrying
     std::this_thread::yield();
   }
+}
+
+// A group's member ids (from after `after`, when given) and a member's group ids, in id
+// order, and a group's member count; a failed read fails the test.
+inline std::vector<core::ResourceId> MemberIds(
+    core::Store& store, core::TenantId tenant, const core::ResourceId& group,
+    const std::optional<core::ResourceId>& after = std::nullopt) {
+  std::vector<core::ResourceId> ids;
+  EXPECT_TRUE(
+      store
+          .ScanMembers(tenant, group, after,
+                       [&](const core::ResourceId& id, core::ResourceType, std::string_view) {
+                         ids.push_back(id);
+                         return true;
+                       })
+          .ok());
+  return ids;
+}
+inline std::vector<core::ResourceId> GroupIds(core::Store& store, core::TenantId tenant,
+                                              const core::ResourceId& member) {
+  std::vector<core::ResourceId> ids;
+  EXPECT_TRUE(store
+                  .ScanMemberOf(tenant, member,
+                                [&](const core::ResourceId& id) {
+                                  ids.push_back(id);
+                                  return true;
+                                })
+                  .ok());
+  return ids;
+}
+inline uint64_t MemberCount(core::Store& store, core::TenantId tenant,
+                            const core::ResourceId& group) {
+  auto c = store.CountMembers(tenant, group);
+  EXPECT_TRUE(c.ok());
+  return c.ok() ? *c : ~uint64_t{0};
 }
 
 }  // namespace scimd::storage::testing
