@@ -197,10 +197,9 @@ class Planner {
   }
 
   // Replaces heuristic costs by counts from the estimator when there is a choice to make.
-  // Counting is in rounds with a growing bound (16, 64, 256, kEstimateBound) and stops at
+  // Counting is in rounds with a growing bound (16, 64, ..., kEstimateBound) and stops at
   // the first round in which some term is counted exactly: the others are known to be
-  // larger, which is all the choice needs. So planning reads about 4 x (#terms) x (the
-  // smallest count) entries, at most #terms x ~1,350.
+  // larger, which is all the choice needs (see kEstimateBound for the cost).
   void Measure(std::vector<Term>* terms) const {
     if (estimator_ == nullptr || terms->size() < 2) return;
     for (const Term& t : *terms) {

@@ -39,9 +39,13 @@ struct CardinalityEstimate {
   bool saturated = false;
 };
 
-// The most index entries the planner reads to count one term of an `and` (~50-100 us):
-// enough to tell a selective term from a broad one, small next to any scan it avoids.
-inline constexpr uint64_t kEstimateBound = 1000;
+// The most index entries the planner reads to count one term of an `and`. Counting goes in
+// rounds (x4 from kEstimateFirstBound) and stops at the first round where some term is
+// counted exactly, so planning reads about 1.33 x (#terms) x the smallest term's count:
+// the same order as the scan the plan then runs. 65,536 tells a 1,000-id term from a
+// 50,000-id one at 1M users (1,000 could not: both saturated) and caps planning at ~87k
+// entries per term (~15 ms) for an `and` of huge terms, whose execution costs far more.
+inline constexpr uint64_t kEstimateBound = 65536;
 // The first round's bound: most `and`s of client filters have a term this selective.
 inline constexpr uint64_t kEstimateFirstBound = 16;
 

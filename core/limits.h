@@ -72,7 +72,7 @@ inline constexpr size_t kMaxFilterNodes = 1024;
 inline constexpr size_t kMaxSortedResults = 200000;
 
 // Ids an Intersect collects from a probe that is a scan (filter_exec.cc). The planner only
-// makes such probes of scans it counted at <= kEstimateBound (1,000) ids; this bound holds
+// makes such probes of scans it counted at <= kEstimateBound (65,536) ids; this bound holds
 // if the data grew meanwhile (1.6 MB of ids), and past it the probe is simply dropped.
 inline constexpr size_t kMaxProbeSetIds = 100000;
 
