@@ -63,9 +63,9 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
     }
     if (outcome.attrs_changed) {
       const std::vector<IndexedAttr>& indexed = ctx.settings.Indexed();
-      SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs, indexed),
-                                           IndexEntriesOf(type, outcome.attrs, indexed),
-                                           outcome.attrs));
+      SCIMD_RETURN_IF_ERROR(
+          ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old_attrs, indexed),
+                         IndexEntriesOf(type, outcome.attrs, indexed), outcome.attrs));
     }
     header = old_header;
     if (outcome.password_changed) {
@@ -87,7 +87,16 @@ Response Service::Patch(const RequestContext& ctx, ResourceType type, std::strin
   });
   if (!s.ok()) return Error(s);
 
-  if (params.prefer_minimal || ctx.settings.patch_no_content) {
+  bool no_content = params.prefer_minimal || ctx.settings.patch_no_content;
+  if (!no_content && type == ResourceType::kGroup && params.attributes.empty() &&
+      params.excluded_attributes.empty()) {
+    // The 200 body would be the whole membership, O(group size) for a change of a few
+    // members: a group too large to render inline is answered 204, which RFC 7644
+    // §3.5.2 allows; a client that names attributes or excludedAttributes still gets 200.
+    Result<uint64_t> members = store_.CountMembers(ctx.tenant, *id);
+    no_content = members.ok() && *members > internal::kInlineMemberLimit;
+  }
+  if (no_content) {
     Response r;
     r.status = 204;
     r.headers.emplace_back("ETag", WeakEtag(header.version));
