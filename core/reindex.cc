@@ -51,8 +51,10 @@ Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFa
     for (const Entry& e : batch) {
       auto it = derived.find(e.id);
       if (it == derived.end()) {
+        // Nothing indexed (a dropped attribute): every entry goes, no resource is read.
         SCIMD_ASSIGN_OR_RETURN(IndexEntries entries,
-                               DeriveFor(store, tenant, ia.type, e.id, indexed));
+                               indexed.empty() ? IndexEntries()
+                                               : DeriveFor(store, tenant, ia.type, e.id, indexed));
         it = derived.emplace(e.id, std::move(entries)).first;
       }
       const IndexEntries& d = it->second;
