@@ -40,7 +40,7 @@ inline constexpr size_t kMaxPatchOperations = 10000;
 // /Bulk (RFC 7644 §3.7.4): operations per request, advertised as bulk.maxOperations in
 // /ServiceProviderConfig. 1000 is what IBM Security Verify advertises and matches our page
 // size (kMaxPageSize): a client can write back one page per request. One bulk request runs
-// on one reactor thread; 1000 non-sync commits take tens of milliseconds. Over: 413.
+// on one blocking thread; 1000 non-sync commits take tens of milliseconds. Over: 413.
 inline constexpr size_t kBulkMaxOperations = 1000;
 
 // /Bulk request body in bytes, advertised as bulk.maxPayloadSize. The RFC's example and

@@ -46,6 +46,27 @@ std::string PeerAddress(asio::ip::tcp::socket& socket) {
 
 HttpConnection* Self(llhttp_t* parser) { return static_cast<HttpConnection*>(parser->data); }
 
+void ClearResponse(HttpResponse& response) {
+  response.status = 200;
+  response.headers.clear();
+  response.body.clear();
+  response.stream = nullptr;
+  response.deferred = nullptr;
+}
+
+// Runs a handler or a deferred job; a throw (only by bug) becomes a 500.
+template <typename Fn>
+void RunGuarded(HttpResponse& response, Fn&& fn) {
+  try {
+    fn();
+  } catch (...) {
+    ClearResponse(response);
+    response.status = 500;
+    response.headers.emplace_back("Content-Type", "application/scim+json");
+    response.body = ScimErrorBody(500, "internal server error");
+  }
+}
+
 }  // namespace
 
 const llhttp_settings_t HttpConnection::kSettings = [] {
@@ -87,15 +108,23 @@ void HttpConnection::Close() {
   asio::error_code ec;
   socket_.close(ec);
   stream_ = nullptr;  // let the handler's stream state go now, not when the last op returns
+  deferred_response_ = HttpResponse();
   worker_.Unregister(this);
 }
 
 void HttpConnection::CheckDeadline(Clock::time_point now) {
+  // Waiting for our own deferred job is not the client being slow. (Writes of the
+  // responses before it keep their send deadline.)
+  if (deferred_ && state_ == State::kReading) return;
   if (state_ != State::kClosed && now >= deadline_) Close();
 }
 
 void HttpConnection::OnStop() {
-  if (state_ == State::kReading && !in_message_ && leftover_pos_ >= leftover_.size()) Close();
+  // A deferred job in flight is answered with Connection: close (HandleRequest's check).
+  if (state_ == State::kReading && !in_message_ && !deferred_ &&
+      leftover_pos_ >= leftover_.size()) {
+    Close();
+  }
 }
 
 void HttpConnection::SetDeadline(std::chrono::milliseconds timeout) {
@@ -153,6 +182,23 @@ void HttpConnection::WaitWritable() {
 }
 
 bool HttpConnection::ReadAndParse() {
+  if (deferred_) {
+    if (!deferred_done_) {
+      parked_ = true;  // nothing armed: OnDeferredDone calls Drive
+      return false;
+    }
+    deferred_ = false;
+    deferred_done_ = false;
+    FinishRequest(deferred_response_, deferred_keep_alive_, deferred_head_);
+    deferred_response_ = HttpResponse();
+    if (closing_ && leftover_pos_ < leftover_.size()) {
+      unread_input_ = true;
+      leftover_.clear();
+      leftover_pos_ = 0;
+    }
+    AfterParse();
+    return state_ != State::kClosed;
+  }
   if (leftover_pos_ < leftover_.size()) {
     size_t consumed = Feed(leftover_.data() + leftover_pos_, leftover_.size() - leftover_pos_);
     leftover_pos_ += consumed;
@@ -497,7 +543,7 @@ int HttpConnection::OnMessageComplete(llhttp_t* parser) {
   HttpConnection* c = Self(parser);
   c->HandleRequest();
   size_t max_pipelined = std::max<size_t>(1, c->worker_.options().max_pipelined);
-  if (c->closing_ || c->streaming_ || c->queued_responses_ >= max_pipelined ||
+  if (c->closing_ || c->streaming_ || c->deferred_ || c->queued_responses_ >= max_pipelined ||
       c->out_.size() + c->queued_bytes_ >= kMaxQueuedResponseBytes) {
     return HPE_PAUSED;
   }
@@ -510,23 +556,60 @@ void HttpConnection::HandleRequest() {
   in_message_ = false;
   bool head_request = parser_.method == HTTP_HEAD;
   bool keep_alive = llhttp_should_keep_alive(&parser_) != 0 && parser_.upgrade == 0;
-  response_.status = 200;
-  response_.headers.clear();
-  response_.body.clear();
-  response_.stream = nullptr;
-  try {
-    worker_.handler()(request_, response_);
-  } catch (...) {
-    // A handler throws only by bug; the connection stays usable.
-    response_.status = 500;
-    response_.headers.clear();
-    response_.headers.emplace_back("Content-Type", "application/scim+json");
-    response_.body = ScimErrorBody(500, "internal server error");
-    response_.stream = nullptr;
+  ClearResponse(response_);
+  // A handler throws only by bug; the connection stays usable.
+  RunGuarded(response_, [&] { worker_.handler()(request_, response_); });
+  if (response_.deferred) {
+    if (worker_.blocking_pool() != nullptr) return StartDeferred(keep_alive, head_request);
+    std::function<void(HttpResponse&)> job = std::move(response_.deferred);
+    ClearResponse(response_);
+    RunGuarded(response_, [&] { job(response_); });
   }
+  FinishRequest(response_, keep_alive, head_request);
+}
+
+void HttpConnection::FinishRequest(HttpResponse& response, bool keep_alive, bool head_request) {
   if (request_.body.capacity() > kRetainedBodyCapacity) std::string().swap(request_.body);
   if (worker_.Stopping()) keep_alive = false;  // checked after the handler: it may be slow
-  QueueResponse(response_, keep_alive, head_request);
+  QueueResponse(response, keep_alive, head_request);
+}
+
+void HttpConnection::StartDeferred(bool keep_alive, bool head_request) {
+  deferred_ = true;
+  deferred_done_ = false;
+  deferred_keep_alive_ = keep_alive;
+  deferred_head_ = head_request;
+  WorkerCounters::Bump(worker_.counters().requests_deferred, 1);
+  // The work guard keeps the reactor running until the answer is back, even when the
+  // connection is closed meanwhile and the worker is stopping: the server never finishes
+  // (and the application never tears down what the job uses) with a job in flight.
+  // `self` keeps request_ alive for the job and travels back inside the answer, so the
+  // connection is destroyed on its own thread.
+  asio::post(*worker_.blocking_pool(),
+             [self = shared_from_this(), job = std::move(response_.deferred),
+              work = asio::make_work_guard(worker_.context())]() mutable {
+               HttpResponse response;
+               RunGuarded(response, [&] { job(response); });
+               job = nullptr;  // its captures go here, off the reactor
+               HttpConnection* c = self.get();
+               asio::post(c->worker_.context(),
+                          [self = std::move(self), response = std::move(response)]() mutable {
+                            self->OnDeferredDone(response);
+                          });
+             });
+  response_.deferred = nullptr;
+}
+
+void HttpConnection::OnDeferredDone(HttpResponse& response) {
+  if (state_ == State::kClosed) return;  // closed meanwhile: the answer has nowhere to go
+  deferred_response_ = std::move(response);
+  deferred_done_ = true;
+  // If Drive is parked, resume it; otherwise a write in progress (of responses queued
+  // before this one) is armed and its Drive picks the answer up in ReadAndParse.
+  if (parked_) {
+    parked_ = false;
+    Drive();
+  }
 }
 
 void HttpConnection::QueueError(int status, std::string_view detail) {

@@ -3,7 +3,10 @@
 // complete request and queues the responses in order; pipelined requests are answered
 // from one read and written with one gather write. Never reads and writes at the same time:
 // input that arrives while responses are written waits in the kernel (or in leftover_).
-// Owned by shared_ptrs held by its pending asynchronous operations.
+// A request whose handler defers its work (HttpResponse::deferred) parks the connection
+// until the job's answer is posted back from the blocking pool; later pipelined requests
+// wait unparsed. Owned by shared_ptrs held by its pending asynchronous operations and by
+// its deferred job; the last owner always lets go on the worker's thread.
 #pragma once
 
 #include <llhttp.h>
@@ -69,6 +72,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   // Request handling, from the llhttp callbacks.
   void HandleRequest();
+  // Trims the request buffers and queues the handler's (or deferred job's) answer.
+  void FinishRequest(HttpResponse& response, bool keep_alive, bool head_request);
+  // Hands response_.deferred to the blocking pool; OnDeferredDone gets the answer back.
+  void StartDeferred(bool keep_alive, bool head_request);
+  void OnDeferredDone(HttpResponse& response);
   void QueueResponse(HttpResponse& response, bool keep_alive, bool head_request);
   void QueueError(int status, std::string_view detail);
   // Records a server-made error for the callback that detected it; the callback then
@@ -106,6 +114,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::string error_detail_;
   std::string leftover_;  // unparsed input kept across a pause
   size_t leftover_pos_ = 0;
+
+  // A deferred job in flight (deferred_) or answered and not yet queued (deferred_done_).
+  // While it runs, parsing is paused and no read, idle or header deadline applies.
+  bool deferred_ = false;
+  bool deferred_done_ = false;
+  bool parked_ = false;  // Drive stopped for the job with nothing armed: its answer resumes
+  bool deferred_keep_alive_ = false;
+  bool deferred_head_ = false;
+  HttpResponse deferred_response_;
 
   // Output: response heads and small bodies in out_, large bodies moved into bodies_;
   // cuts_[i] is the offset in out_ where bodies_[i] goes.

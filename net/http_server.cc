@@ -56,6 +56,9 @@ bool HttpServer::Start(std::string* error) {
       endpoint.port(bound_port_);  // the others join the port the first one got
     }
   }
+  if (options_.blocking_threads > 0) {
+    blocking_pool_ = std::make_unique<asio::thread_pool>(options_.blocking_threads);
+  }
   threads_.reserve(workers_.size());
   for (auto& worker : workers_) {
     HttpWorker* w = worker.get();
@@ -74,6 +77,9 @@ void HttpServer::Wait() {
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
+  // Each deferred job holds work on its reactor until its answer is back there, so with
+  // the reactors gone the pool is idle and this only joins its threads.
+  if (blocking_pool_) blocking_pool_->join();
 }
 
 void HttpServer::InstallSignalHandlers() { workers_[0]->InstallSignalHandlers(); }
@@ -86,6 +92,7 @@ HttpServer::Stats HttpServer::GetStats() const {
     total.connections_accepted += s.connections_accepted;
     total.connections_rejected += s.connections_rejected;
     total.requests_served += s.requests_served;
+    total.requests_deferred += s.requests_deferred;
   }
   return total;
 }

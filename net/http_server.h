@@ -1,7 +1,9 @@
 // HttpServer: HTTP/1.1 server, one reactor thread per core. Each thread has its own
 // io_context and its own SO_REUSEPORT acceptor on the same port, so the kernel spreads
 // connections; a connection lives on the thread that accepted it and the handler runs
-// there, with no locks on the request path. Start/Stop/Wait/GetStats are thread-safe.
+// there, with no locks on the request path. Work a handler defers (HttpResponse::deferred)
+// runs on a small pool of blocking threads; the answer goes back to the connection's
+// reactor. Start/Stop/Wait/GetStats are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -16,6 +18,10 @@
 
 #include "net/http_types.h"
 #include "net/limits.h"
+
+namespace asio {
+class thread_pool;
+}
 
 namespace scimd::net {
 
@@ -41,6 +47,9 @@ class HttpServer {
     std::chrono::milliseconds drain_timeout = kDefaultDrainTimeout;  // Stop(): in-flight grace
     size_t max_connections = kDefaultMaxConnections;  // across all threads; over: 503 + close
     size_t max_pipelined = kDefaultMaxPipelined;      // responses queued per connection
+    // Threads for deferred handler work; 0 runs it inline on the reactor (as if the
+    // handler had done it itself).
+    int blocking_threads = kDefaultBlockingThreads;
   };
 
   // Counters of one reactor thread (or their sum). Read without locks; a snapshot.
@@ -49,10 +58,12 @@ class HttpServer {
     uint64_t connections_accepted = 0;
     uint64_t connections_rejected = 0;  // over max_connections
     uint64_t requests_served = 0;       // responses queued, including server-made errors
+    uint64_t requests_deferred = 0;     // handed to the blocking pool
   };
 
   // `handler` is called on reactor threads, concurrently from several of them; it must be
-  // safe for that and must not block for long. It may throw only by bug (answered 500).
+  // safe for that and must not block for long (long work goes into
+  // HttpResponse::deferred). It may throw only by bug (answered 500).
   HttpServer(Options options, HttpHandler handler);
   // Stops and waits if still running.
   ~HttpServer();
@@ -71,11 +82,13 @@ class HttpServer {
   // Graceful stop, from any thread (including a handler) and any number of times; does not
   // block. Stops accepting, closes idle keep-alive connections, lets requests in flight
   // finish and their responses be written (with Connection: close), and cuts whatever is
-  // left after Options::drain_timeout. Wait() returns once every thread is done.
+  // left after Options::drain_timeout. A deferred job is never cut: its reactor waits for
+  // it even when its connection was closed. Wait() returns once every thread is done.
   void Stop();
 
-  // Blocks until every reactor thread has exited (after Stop()); returns at once if Start
-  // was not called or failed. REQUIRES: not called from a reactor thread (a handler).
+  // Blocks until every reactor thread and every blocking thread has exited (after Stop()),
+  // so no deferred job still runs; returns at once if Start was not called or failed.
+  // REQUIRES: not called from a reactor thread (a handler) or a deferred job.
   void Wait();
 
   // SIGINT and SIGTERM call Stop() (through an asio::signal_set on the first reactor, so
@@ -94,6 +107,7 @@ class HttpServer {
   uint16_t bound_port_ = 0;
   std::vector<std::unique_ptr<HttpWorker>> workers_;
   std::vector<std::thread> threads_;
+  std::unique_ptr<asio::thread_pool> blocking_pool_;  // null when blocking_threads == 0
   std::mutex wait_mutex_;  // Wait() from two threads joins once
 
   friend class HttpWorker;

@@ -1,6 +1,7 @@
 // The HTTP request and response as the server hands them to an application handler.
 // A request owns its bytes (copied out of the read buffer); a handler runs on the
-// connection's reactor thread and must not block for long.
+// connection's reactor thread and must not block for long: long work goes into
+// HttpResponse::deferred, which the server runs on a blocking thread.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,14 @@ struct HttpResponse {
   // piece. The server waits for each piece to be written before asking for the next,
   // so memory stays bounded by one piece per connection.
   std::function<bool(std::string& out)> stream;
+  // When set, the handler has not answered yet: the server runs `deferred` on one of its
+  // blocking threads (HttpServer::Options::blocking_threads) with a fresh response to fill,
+  // and ignores everything else the handler put here. Meanwhile other connections of the
+  // reactor are served; this connection reads no further request, so responses stay in
+  // order. The request passed to the handler stays alive and unchanged until `deferred`
+  // returns, so the job may keep references into it. A `stream` the job sets is pulled
+  // later on the reactor thread. May throw only by bug (answered 500).
+  std::function<void(HttpResponse& response)> deferred;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

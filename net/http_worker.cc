@@ -102,6 +102,7 @@ HttpServer::Stats HttpWorker::GetStats() const {
   s.connections_accepted = counters_.connections_accepted.load(std::memory_order_relaxed);
   s.connections_rejected = counters_.connections_rejected.load(std::memory_order_relaxed);
   s.requests_served = counters_.requests_served.load(std::memory_order_relaxed);
+  s.requests_deferred = counters_.requests_deferred.load(std::memory_order_relaxed);
   return s;
 }
 

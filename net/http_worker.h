@@ -26,6 +26,7 @@ struct WorkerCounters {
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> connections_rejected{0};
   std::atomic<uint64_t> requests_served{0};
+  std::atomic<uint64_t> requests_deferred{0};
 
   static void Bump(std::atomic<uint64_t>& c, int64_t delta) {
     c.store(c.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
@@ -58,6 +59,8 @@ class HttpWorker {
   asio::io_context& context() { return context_; }
   const HttpServer::Options& options() const { return server_.options_; }
   const HttpHandler& handler() const { return server_.handler_; }
+  // Where deferred handler work runs; null when it runs inline (blocking_threads == 0).
+  asio::thread_pool* blocking_pool() { return server_.blocking_pool_.get(); }
   bool Stopping() const { return server_.stopping_.load(std::memory_order_relaxed); }
   char* read_buffer() { return read_buffer_.get(); }
   DateCache& date() { return date_; }

@@ -52,6 +52,11 @@ inline constexpr size_t kDefaultMaxConnections = 10'000;
 // scripts use depth 16; 64 leaves room.
 inline constexpr size_t kDefaultMaxPipelined = 64;
 
+// Threads that run deferred handler work (HttpResponse::deferred) off the reactors. Such
+// jobs are long writes that mostly wait on RocksDB (locks, fsync) or hash: a few threads
+// keep several in flight without taking the reactors' cores.
+inline constexpr int kDefaultBlockingThreads = 2;
+
 // Response bytes queued for one connection before we stop answering its pipelined
 // requests and write them out first (a 64 x 1000-user page would otherwise pile up).
 inline constexpr size_t kMaxQueuedResponseBytes = 4 * 1024 * 1024;

@@ -66,6 +66,13 @@ Response MethodNotAllowed(std::string_view method, std::string_view allow) {
   return r;
 }
 
+void Fill(HttpResponse& out, Response r) {
+  out.status = r.status;
+  out.headers = std::move(r.headers);
+  out.body = std::move(r.body);
+  out.stream = std::move(r.stream);
+}
+
 struct CachedTenant {
   core::TenantSettings settings;
   std::chrono::steady_clock::time_point expires;
@@ -107,14 +114,16 @@ ScimRouter::ScimRouter(core::Store& store, Options options)
 }
 
 void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
-  Response r = Route(request);
-  response.status = r.status;
-  response.headers = std::move(r.headers);
-  response.body = std::move(r.body);
-  response.stream = std::move(r.stream);
+  Job job;
+  Response r = Route(request, &job);
+  if (job) {
+    response.deferred = [job = std::move(job)](HttpResponse& out) { Fill(out, job()); };
+    return;
+  }
+  Fill(response, std::move(r));
 }
 
-Response ScimRouter::Route(const HttpRequest& request) {
+Response ScimRouter::Route(const HttpRequest& request, Job* deferred) {
   std::string path = PercentDecode(request.path, false);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
 
@@ -238,7 +247,10 @@ Response ScimRouter::Route(const HttpRequest& request) {
     if (EqualsCi(endpoint, "Bulk")) {
       if (segments.size() > 1) return core::Service::Error(Status::NotFound("no such endpoint"));
       if (method != "POST") return MethodNotAllowed(method, "POST");
-      return core::RunBulk(service_, ctx, request.body, core::BulkLimits{});
+      *deferred = [this, ctx = std::move(ctx), &request] {
+        return core::RunBulk(service_, ctx, request.body, core::BulkLimits{});
+      };
+      return {};
     }
     // POST /.search at the root: Users and Groups together (RFC 7644 §3.4.3).
     if (segments.size() > 1) return core::Service::Error(Status::NotFound("no such endpoint"));
@@ -247,7 +259,7 @@ Response ScimRouter::Route(const HttpRequest& request) {
                                   request.body, request.Header("x-scimd-explain") == "1");
   }
 
-  const QueryParams query = ParseQuery(request.query);
+  QueryParams query = ParseQuery(request.query);
   if (segments.size() == 1) {
     if (is_get) {
       core::ListParams p;
@@ -261,8 +273,14 @@ Response ScimRouter::Route(const HttpRequest& request) {
       p.explain = request.Header("x-scimd-explain") == "1";
       return service_.List(ctx, *type, p);
     }
-    if (method == "POST") return service_.Create(ctx, *type, request.body);
-    return MethodNotAllowed(method, "GET, POST");
+    if (method != "POST") return MethodNotAllowed(method, "GET, POST");
+    if (options_.sync_writes) {
+      *deferred = [this, ctx = std::move(ctx), type = *type, &request] {
+        return service_.Create(ctx, type, request.body);
+      };
+      return {};
+    }
+    return service_.Create(ctx, *type, request.body);
   }
   if (segments.size() == 2 && EqualsCi(segments[1], ".search")) {
     if (method != "POST") return MethodNotAllowed(method, "POST");
@@ -280,17 +298,28 @@ Response ScimRouter::Route(const HttpRequest& request) {
     p.if_none_match = request.Header("if-none-match");
     return service_.Get(ctx, *type, id, p);
   }
-  if (method == "PUT") return service_.Replace(ctx, *type, id, request.body, request.Header("if-match"));
-  if (method == "DELETE") return service_.Delete(ctx, *type, id, request.Header("if-match"));
-  if (method == "PATCH") {
+  if (method != "PUT" && method != "DELETE" && method != "PATCH") {
+    return MethodNotAllowed(method, "GET, PUT, DELETE");
+  }
+  // The write below, run here or as a job; it owns what does not live in `request`.
+  auto write = [this, ctx = std::move(ctx), type = *type, id = std::string(id),
+                query = std::move(query),
+                &request] {
+    const std::string_view if_match = request.Header("if-match");
+    if (request.method == "PUT") return service_.Replace(ctx, type, id, request.body, if_match);
+    if (request.method == "DELETE") return service_.Delete(ctx, type, id, if_match);
     core::PatchParams p;
-    p.if_match = request.Header("if-match");
+    p.if_match = if_match;
     p.attributes = query.Get("attributes");
     p.excluded_attributes = query.Get("excludedAttributes");
     p.prefer_minimal = request.Header("prefer").find("return=minimal") != std::string_view::npos;
-    return service_.Patch(ctx, *type, id, request.body, p);
+    return service_.Patch(ctx, type, id, request.body, p);
+  };
+  if (*type == core::ResourceType::kGroup || options_.sync_writes) {
+    *deferred = std::move(write);
+    return {};
   }
-  return MethodNotAllowed(method, "GET, PUT, DELETE");
+  return write();
 }
 
 }  // namespace scimd::net

@@ -83,6 +83,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", http.max_connections,
                  "open connections across all threads (503 above)")
       ->capture_default_str();
+  app.add_option("--blocking-threads", http.blocking_threads,
+                 "threads for long requests (group writes, /Bulk, writes with --sync), kept off "
+                 "the reactor threads; 0 runs them on the reactor")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   app.add_flag("--sync", sync,
                "fsync each acknowledged write (survives power loss; without it a write "
                "survives a process crash)");
@@ -129,6 +134,7 @@ int main(int argc, char** argv) {
   scimd::net::ScimRouter::Options router_options;
   for (const auto& p : base_paths) router_options.base_paths.push_back(p);
   router_options.insecure_token_tenant = insecure_token_tenant;
+  router_options.sync_writes = sync;
   if (!insecure_token_tenant.empty()) {
     std::cerr << "scimd: WARNING: --insecure-token-endpoint gives anyone who can reach this "
                  "server a token of tenant \""
@@ -172,6 +178,7 @@ int main(int argc, char** argv) {
       std::ofstream(tmp) << server.port() << "\n";
       std::rename(tmp.c_str(), port_file.c_str());
     }
+    // Returns once the reactors and the blocking threads are gone: no job touches the store.
     server.Wait();
     std::cout << "scimd: stopped; closing the store" << std::endl;
   }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -257,9 +258,12 @@ ScimdProcess::ScimdProcess(const std::string& data_dir, std::vector<std::string>
   const std::string port_file = data_dir + ".port";
   log_path_ = data_dir + ".log";
   std::filesystem::remove(port_file);
-  std::vector<std::string> argv = {ScimdBin(),          "--listen", "127.0.0.1:0",
-                                   "--port-file",       port_file,  "--data",
-                                   data_dir,            "--threads", "2"};
+  std::vector<std::string> argv = {ScimdBin(), "--listen", "127.0.0.1:0", "--port-file",
+                                   port_file,  "--data",   data_dir};
+  // Two reactor threads unless the test asks for its own number.
+  if (std::find(extra_args.begin(), extra_args.end(), "--threads") == extra_args.end()) {
+    argv.insert(argv.end(), {"--threads", "2"});
+  }
   for (auto& a : extra_args) argv.push_back(std::move(a));
   pid_ = fork();
   if (pid_ == 0) {

@@ -19,8 +19,11 @@ namespace scimd::net {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Get;
+using testing::Post;
 using testing::TestClient;
 using testing::TestResponse;
+using testing::WaitOrDie;
 
 constexpr std::string_view kScimErrorPrefix =
     R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":")";
@@ -77,50 +80,15 @@ class EchoHandler {
   }
 };
 
-// Waits for Wait() with a bound; a hung server aborts the test binary instead of hanging.
-void WaitOrDie(HttpServer& server, std::chrono::milliseconds bound = 5s) {
-  auto done = std::async(std::launch::async, [&] { server.Wait(); });
-  if (done.wait_for(bound) != std::future_status::ready) {
-    std::fprintf(stderr, "HttpServer::Wait() did not return within the bound\n");
-    std::_Exit(1);
-  }
-}
-
-class HttpServerTest : public ::testing::Test {
+class HttpServerTest : public testing::ServerTest {
  protected:
   void StartServer(HttpServer::Options options = {}) {
-    options.host = "127.0.0.1";
-    options.port = 0;
-    if (options.threads == 0) options.threads = 1;
-    server_ = std::make_unique<HttpServer>(
-        options, [this](const HttpRequest& q, HttpResponse& r) { echo_(q, r); });
-    std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    ASSERT_NE(server_->port(), 0);
+    ServerTest::StartServer(options,
+                            [this](const HttpRequest& q, HttpResponse& r) { echo_(q, r); });
   }
 
-  void TearDown() override {
-    if (server_) {
-      server_->Stop();
-      WaitOrDie(*server_);
-    }
-  }
-
-  uint16_t port() const { return server_->port(); }
-
-  std::unique_ptr<HttpServer> server_;
   EchoHandler echo_;
 };
-
-std::string Get(std::string_view target, std::string_view extra = "") {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
-}
-
-std::string Post(std::string_view target, std::string_view body, std::string_view extra = "") {
-  return "POST " + std::string(target) +
-         " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
-         std::string(extra) + "\r\n" + std::string(body);
-}
 
 void ExpectScimError(const TestResponse& r, int status) {
   EXPECT_EQ(r.status, status);

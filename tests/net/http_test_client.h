@@ -8,19 +8,74 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "net/http_server.h"
+
 namespace scimd::net::testing {
+
+// Waits for Wait() with a bound; a hung server aborts the test binary instead of hanging.
+inline void WaitOrDie(HttpServer& server,
+                      std::chrono::milliseconds bound = std::chrono::seconds(5)) {
+  auto done = std::async(std::launch::async, [&] { server.Wait(); });
+  if (done.wait_for(bound) != std::future_status::ready) {
+    std::fprintf(stderr, "HttpServer::Wait() did not return within the bound\n");
+    std::_Exit(1);
+  }
+}
+
+// A fixture that runs an HttpServer on an ephemeral 127.0.0.1 port and stops it (bounded)
+// when the test ends.
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(HttpServer::Options options, HttpHandler handler) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    if (options.threads == 0) options.threads = 1;
+    server_ = std::make_unique<HttpServer>(options, std::move(handler));
+    std::string error;
+    ASSERT_TRUE(server_->Start(&error)) << error;
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->Stop();
+      WaitOrDie(*server_);
+    }
+  }
+
+  uint16_t port() const { return server_->port(); }
+
+  std::unique_ptr<HttpServer> server_;
+};
+
+inline std::string Get(std::string_view target, std::string_view extra = "") {
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) +
+         "\r\n";
+}
+
+inline std::string Post(std::string_view target, std::string_view body,
+                        std::string_view extra = "") {
+  return "POST " + std::string(target) +
+         " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra) + "\r\n" + std::string(body);
+}
 
 struct TestResponse {
   int status = 0;
