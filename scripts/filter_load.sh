@@ -69,20 +69,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- data ---------------------------------------------------------------------------------------
-make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
-log "seeding ${USERS} users straight into the store (seed_group_bench)"
-cpu_run "${TMP}/seed.cpu" "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" \
-  --users "${USERS}" >"${TMP}/seed.out" || die "seeding failed"
-SEED_LINE="$(grep '^SEED' "${TMP}/seed.out")"
-log "${SEED_LINE} (wall+other incl. close: $(cat "${TMP}/seed.cpu") self%/other%)"
-
-start_scimd "${TMP}/data" 1 "${TMP}/scimd.log" || die "scimd did not start"
-log "scimd --threads 1 on ${SCIMD_URL#http://}; waiting for the store to settle"
-wait_idle "${SCIMD_PID}" 180 || log "warning: scimd still busy after 180 s"
-HAVE="$(curl -sS --max-time 60 -H @"${TMP}/auth.header" "${SCIMD_URL}/scim/v2/Users?count=0" |
-  node -e 'let s = ""; process.stdin.on("data", d => s += d)
-    .on("end", () => console.log(JSON.parse(s).totalResults))')"
-((HAVE == USERS)) || die "totalResults ${HAVE}, wanted ${USERS}"
+seed_and_start_scimd "${USERS}"
 
 # --- checks by hand -----------------------------------------------------------------------------
 # filter_check NAME WANT_TOTAL WANT_USERNAME: one filter request; 200, totalResults and the

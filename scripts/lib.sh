@@ -86,9 +86,33 @@ make_tenant() {
   (umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_TOKEN}" >"${TMP}/auth.header")
 }
 
+# seed_and_start_scimd USERS [SEEDER_ARGS...]: the data of a 1-core load test. A tenant and
+# token (make_tenant), USERS users written into the stopped store by ${SEEDER}
+# (seed_group_bench; SEEDER_ARGS appended), then scimd --threads 1 started, left to settle,
+# and checked to hold exactly USERS users. Uses the caller's SCIMCTL, SEEDER, TENANT, log
+# and die; sets SEED_LINE (the seeder's SEED summary) and what start_scimd sets.
+seed_and_start_scimd() {
+  local users="$1" have
+  shift
+  make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
+  log "seeding ${users} users straight into the store (seed_group_bench)"
+  cpu_run "${TMP}/seed.cpu" "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" \
+    --users "${users}" "$@" >"${TMP}/seed.out" || die "seeding failed"
+  SEED_LINE="$(grep '^SEED' "${TMP}/seed.out")"
+  log "${SEED_LINE} (wall+other incl. close: $(cat "${TMP}/seed.cpu") self%/other%)"
+
+  start_scimd "${TMP}/data" 1 "${TMP}/scimd.log" || die "scimd did not start"
+  log "scimd --threads 1 on ${SCIMD_URL#http://}; waiting for the store to settle"
+  wait_idle "${SCIMD_PID}" 180 || log "warning: scimd still busy after 180 s"
+  have="$(curl -sS --max-time 60 -H @"${TMP}/auth.header" "${SCIMD_URL}/scim/v2/Users?count=0" |
+    node -e 'let s = ""; process.stdin.on("data", d => s += d)
+      .on("end", () => console.log(JSON.parse(s).totalResults))')"
+  ((have == users)) || die "totalResults ${have}, wanted ${users}"
+}
+
 # start_nginx PORT FILE LOCATION_PREFIX: unprivileged foreground nginx (one worker, pinned
 # with SERVER_CPU) answering every path under LOCATION_PREFIX with FILE (copied into
-# ${TMP}/www); sets NGINX_PID. Same configuration as scripts/load.sh's reference.
+# ${TMP}/www); sets NGINX_PID. The reference of every load script.
 start_nginx() {
   local port="$1" file="$2" prefix="$3"
   mkdir -p "${TMP}/nginx" "${TMP}/www"

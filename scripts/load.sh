@@ -194,57 +194,10 @@ WRK_DESC="wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${DURATION}"
 sleep 3
 
 # --- nginx reference ------------------------------------------------------------------------------
-mkdir -p "${TMP}/nginx"
-start_nginx() {
-  local port="$1"
-  cat >"${TMP}/nginx/nginx.conf" <<EOF
-# Unprivileged foreground nginx for the reference run; everything lives in ${TMP}.
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${TMP}/nginx/nginx.pid;
-error_log ${TMP}/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  # scimd writes no access log either.
-  access_log off;
-  client_body_temp_path ${TMP}/nginx/body;
-  proxy_temp_path ${TMP}/nginx/proxy;
-  fastcgi_temp_path ${TMP}/nginx/fastcgi;
-  uwsgi_temp_path ${TMP}/nginx/uwsgi;
-  scgi_temp_path ${TMP}/nginx/scgi;
-  # Like scimd: keep-alive connections are not closed after N requests.
-  keepalive_requests 100000000;
-  keepalive_timeout 75s;
-  default_type application/scim+json;
-  sendfile on;
-  open_file_cache max=16 inactive=60s;
-  open_file_cache_valid 60s;
-  server {
-    listen 127.0.0.1:${port};
-    root ${TMP}/www;
-    location /scim/v2/Users/ { rewrite ^ /user.json break; }
-  }
-}
-EOF
-  "${SERVER_CPU[@]}" nginx -p "${TMP}/nginx" -e "${TMP}/nginx/error.log" \
-    -c "${TMP}/nginx/nginx.conf" >>"${TMP}/nginx/stdout.log" 2>&1 &
-  NGINX_PID=$!
-  for _ in $(seq 50); do
-    kill -0 "${NGINX_PID}" 2>/dev/null || return 1
-    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:${port}/scim/v2/Users/x" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-NGINX_PORT=""
-for _ in 1 2 3; do  # a free port can be taken between the probe and the bind: retry
-  port="$(free_port)"
-  if start_nginx "${port}"; then NGINX_PORT="${port}"; break; fi
-  stop_pid "${NGINX_PID}"
-  NGINX_PID=""
-done
-[[ -n "${NGINX_PORT}" ]] || { cat "${TMP}/nginx/error.log" >&2; die "nginx did not start"; }
+# lib.sh's nginx (the same configuration filter_load.sh and patch_load.sh use), serving the
+# rendered user on every /scim/v2/Users/ path.
+start_nginx_retry "${TMP}/www/user.json" /scim/v2/Users/ ||
+  { cat "${TMP}/nginx/error.log" >&2; die "nginx did not start"; }
 log "measuring: ${WRK_DESC} per run; scimd --threads ${SCIMD_THREADS}" \
   "${SERVER_CPU:+(servers on CPU 0, wrk on CPU 1)}"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
