@@ -13,7 +13,8 @@ JOBS       ?= $(shell nproc)
 # Everything the build, the tests and the load scripts need (Debian package names).
 DEB_PACKAGES := cmake ninja-build g++ make pkg-config \
   librocksdb-dev libsimdjson-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  node-llhttp libsodium-dev libcli11-dev curl wrk nginx-light
+  node-llhttp libsodium-dev libcli11-dev curl wrk nginx-light \
+  time python3
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 

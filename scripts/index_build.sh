@@ -35,6 +35,7 @@ log() { echo "index_build: $*"; }
 die() { echo "index_build: error: $*" >&2; exit 1; }
 
 [[ -x "${SCIMCTL}" && -x "${SEEDER}" ]] || die "build scimctl and seed_group_bench in ${BUILD_DIR} first"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time; make deps)"
 [[ "${USERS}" =~ ^[0-9]+$ && "${USERS}" -ge 10 ]] || die "INDEX_USERS must be >= 10"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/scimd-indexbuild.XXXXXX")"
