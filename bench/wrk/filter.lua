@@ -12,6 +12,10 @@
 -- (see bench/wrk/patch.lua). done() prints one machine-readable line, as patch.lua does:
 --   RESULT requests=N duration_s=S rps=R p50_ms=A p99_ms=B non2xx=K socket_errors=E
 
+-- The RESULT line (bench/wrk/result.lua, next to this script).
+local write_result =
+  dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "result.lua")
+
 local thread_count = 0
 
 function setup(thread)
@@ -48,12 +52,5 @@ function request()
 end
 
 function done(summary, latency, requests)
-  local duration_s = summary.duration / 1e6
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_s=%.2f rps=%.0f p50_ms=%.3f p99_ms=%.3f non2xx=%d " ..
-    "socket_errors=%d\n",
-    summary.requests, duration_s, summary.requests / duration_s,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, e.status,
-    e.connect + e.read + e.write + e.timeout))
+  write_result(summary, latency)
 end
