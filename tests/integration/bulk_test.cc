@@ -59,14 +59,6 @@ class BulkTest : public ScimServerTest {
     const std::string loc = Str(op, "location");
     return loc.substr(loc.rfind('/') + 1);
   }
-  static std::vector<std::string> MemberIds(const Json& group) {
-    std::vector<std::string> ids;
-    const Json* m = group.Find("members");
-    if (m == nullptr) return ids;
-    for (const auto& item : m->as_array()) ids.push_back(Str(item, "value"));
-    std::sort(ids.begin(), ids.end());
-    return ids;
-  }
   // Asserts an operation's error: status string and the SCIM error in "response".
   static void ExpectOpError(const Json& op, int status, const std::string& scim_type,
                             const std::string& detail_part) {

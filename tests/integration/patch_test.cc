@@ -25,14 +25,6 @@ class PatchTest : public ScimServerTest {
     EXPECT_EQ(r.status, 201) << r.body;
     return Str(Parse(r), "id");
   }
-  static std::vector<std::string> MemberIds(const Json& group) {
-    std::vector<std::string> ids;
-    if (const Json* m = group.Find("members")) {
-      for (const auto& item : m->as_array()) ids.push_back(Str(item, "value"));
-    }
-    std::sort(ids.begin(), ids.end());
-    return ids;
-  }
 };
 
 TEST_F(PatchTest, EntraUserUpdateAsSent) {

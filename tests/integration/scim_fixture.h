@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 #include "tests/integration/harness.h"
@@ -75,6 +77,15 @@ class ScimServerTest : public ::testing::Test {
   static std::string Str(const core::Json& j, const std::string& key) {
     const core::Json* v = j.is_object() ? j.Find(key) : nullptr;
     return v != nullptr && v->is_string() ? v->as_string() : "";
+  }
+  // The member ids of a group resource, sorted (empty when it has no "members").
+  static std::vector<std::string> MemberIds(const core::Json& group) {
+    std::vector<std::string> ids;
+    if (const core::Json* m = group.Find("members"); m != nullptr && m->is_array()) {
+      for (const auto& item : m->as_array()) ids.push_back(Str(item, "value"));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
   }
   static int64_t Int(const core::Json& j, const std::string& key) {
     const core::Json* v = j.is_object() ? j.Find(key) : nullptr;
