@@ -14,11 +14,11 @@ JOBS       ?= $(shell nproc)
 DEB_PACKAGES := cmake ninja-build g++ make pkg-config \
   librocksdb-dev libsimdjson-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
   node-llhttp libsodium-dev libcli11-dev curl wrk nginx-light \
-  time python3
+  time python3 clang-format
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: all deps deb-deps npm-deps build run test bench asan clean
+.PHONY: all deps deb-deps npm-deps build run test bench asan format clean
 
 all: build
 
@@ -62,6 +62,10 @@ asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCIMD_SANITIZE=ON -DSCIMD_BUILD_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j $(JOBS) --timeout 900
+
+# Rewrites the C++ sources as .clang-format says (ctest's format.clang_format checks it).
+format:
+	./scripts/check_format.sh --fix
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan

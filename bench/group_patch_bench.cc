@@ -185,7 +185,8 @@ int Run(const std::string& dir, const std::vector<uint64_t>& sizes, uint64_t rep
       {"add 100 members", "Add", reps100, 100, largest + reps1, &minimal, 204},
       {"remove 100 members", "Remove", reps100, 100, largest + reps1, &minimal, 204},
       {"add 1, 200 (no members)", "Add", std::min<uint64_t>(reps1, 200), 1, largest, &full, 200},
-      {"remove 1, 200 (no members)", "Remove", std::min<uint64_t>(reps1, 200), 1, largest, &full, 200},
+      {"remove 1, 200 (no members)", "Remove", std::min<uint64_t>(reps1, 200), 1, largest, &full,
+       200},
   };
   std::printf("\n%-24s %9s %6s %10s %10s %10s %10s %8s %8s\n", "PATCH (Service::Patch)", "group",
               "reps", "median us", "p99 us", "mean us", "max us", "other%", "self%");

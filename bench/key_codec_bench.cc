@@ -86,22 +86,16 @@ BENCHMARK(BM_UniqueKeyUserName);
 // Index value keys. Arg 0 = userName, 1 = emails.value, 2 = a dateTime.
 IndexTerm TermFor(int64_t which) {
   switch (which) {
-    case 0:
-      return UserNameTerm();
-    case 1:
-      return EmailTerm();
-    default:
-      return DateTimeTerm();
+    case 0: return UserNameTerm();
+    case 1: return EmailTerm();
+    default: return DateTimeTerm();
   }
 }
 const char* LabelFor(int64_t which) {
   switch (which) {
-    case 0:
-      return "userName";
-    case 1:
-      return "email";
-    default:
-      return "dateTime";
+    case 0: return "userName";
+    case 1: return "email";
+    default: return "dateTime";
   }
 }
 

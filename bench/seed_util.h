@@ -109,7 +109,8 @@ inline bool SeedUsers(core::Store& store, core::TenantId tenant, uint32_t salt, 
       header.created_us = 1'700'000'000'000'000 + static_cast<int64_t>(i) * 1000;
       header.modified_us = header.created_us;
       const core::IndexEntries entries = core::IndexEntriesOf(core::ResourceType::kUser, attrs);
-      core::Status s = core::ApplyIndexDiff(*txn, core::ResourceType::kUser, id, {}, entries, attrs);
+      core::Status s =
+          core::ApplyIndexDiff(*txn, core::ResourceType::kUser, id, {}, entries, attrs);
       if (s.ok()) {
         s = txn->PutResource(core::ResourceType::kUser, id, core::EncodeStored(header, attrs));
       }

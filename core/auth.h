@@ -16,8 +16,8 @@ namespace scimd::core {
 Status InitCrypto();
 
 struct IssuedToken {
-  std::string token;  // the secret, to show once
-  TokenRecord record; // what is stored
+  std::string token;   // the secret, to show once
+  TokenRecord record;  // what is stored
 };
 IssuedToken MakeToken(TenantId tenant);
 

@@ -470,9 +470,7 @@ Response RunBulk(Service& service, const RequestContext& ctx, std::string_view b
   const BulkExecutor execute = [&](const BulkOperation& op) {
     Response r;
     switch (op.method) {
-      case BulkMethod::kPost:
-        r = service.Create(ctx, op.type, op.data.Serialize());
-        break;
+      case BulkMethod::kPost: r = service.Create(ctx, op.type, op.data.Serialize()); break;
       case BulkMethod::kPut:
         r = service.Replace(ctx, op.type, op.id, op.data.Serialize(), op.version);
         break;
@@ -482,9 +480,7 @@ Response RunBulk(Service& service, const RequestContext& ctx, std::string_view b
         r = service.Patch(ctx, op.type, op.id, op.data.Serialize(), params);
         break;
       }
-      case BulkMethod::kDelete:
-        r = service.Delete(ctx, op.type, op.id, op.version);
-        break;
+      case BulkMethod::kDelete: r = service.Delete(ctx, op.type, op.id, op.version); break;
     }
     BulkOpResult result;
     result.status = r.status;

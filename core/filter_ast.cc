@@ -6,24 +6,15 @@ namespace scimd::core {
 
 std::string_view CompareOpName(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq:
-      return "eq";
-    case CompareOp::kNe:
-      return "ne";
-    case CompareOp::kCo:
-      return "co";
-    case CompareOp::kSw:
-      return "sw";
-    case CompareOp::kEw:
-      return "ew";
-    case CompareOp::kGt:
-      return "gt";
-    case CompareOp::kGe:
-      return "ge";
-    case CompareOp::kLt:
-      return "lt";
-    case CompareOp::kLe:
-      return "le";
+    case CompareOp::kEq: return "eq";
+    case CompareOp::kNe: return "ne";
+    case CompareOp::kCo: return "co";
+    case CompareOp::kSw: return "sw";
+    case CompareOp::kEw: return "ew";
+    case CompareOp::kGt: return "gt";
+    case CompareOp::kGe: return "ge";
+    case CompareOp::kLt: return "lt";
+    case CompareOp::kLe: return "le";
   }
   return "?";
 }
@@ -43,14 +34,10 @@ std::string AstLiteral::ToString() const {
       AppendJsonString(out, text);
       return out;
     }
-    case Kind::kNumber:
-      return text;
-    case Kind::kTrue:
-      return "true";
-    case Kind::kFalse:
-      return "false";
-    case Kind::kNull:
-      return "null";
+    case Kind::kNumber: return text;
+    case Kind::kTrue: return "true";
+    case Kind::kFalse: return "false";
+    case Kind::kNull: return "null";
   }
   return "?";
 }

@@ -63,8 +63,7 @@ std::string FilterNodeToString(const Node& n) {
     case Kind::kCompare:
       return "(" + n.path.ToString() + " " + std::string(CompareOpName(n.op)) + " " +
              n.value.ToString() + ")";
-    case Kind::kPresent:
-      return "(" + n.path.ToString() + " pr)";
+    case Kind::kPresent: return "(" + n.path.ToString() + " pr)";
     case Kind::kAnd:
     case Kind::kOr: {
       std::string out = "(";
@@ -74,10 +73,8 @@ std::string FilterNodeToString(const Node& n) {
       }
       return out + ")";
     }
-    case Kind::kNot:
-      return "not " + n.children[0]->ToString();
-    case Kind::kValuePath:
-      return n.path.ToString() + "[" + n.children[0]->ToString() + "]";
+    case Kind::kNot: return "not " + n.children[0]->ToString();
+    case Kind::kValuePath: return n.path.ToString() + "[" + n.children[0]->ToString() + "]";
   }
   return "?";
 }

@@ -16,22 +16,14 @@ namespace {
 
 std::string_view TypeName(AttrType t) {
   switch (t) {
-    case AttrType::kString:
-      return "string";
-    case AttrType::kBoolean:
-      return "boolean";
-    case AttrType::kDecimal:
-      return "decimal";
-    case AttrType::kInteger:
-      return "integer";
-    case AttrType::kDateTime:
-      return "dateTime";
-    case AttrType::kReference:
-      return "reference";
-    case AttrType::kComplex:
-      return "complex";
-    case AttrType::kBinary:
-      return "binary";
+    case AttrType::kString: return "string";
+    case AttrType::kBoolean: return "boolean";
+    case AttrType::kDecimal: return "decimal";
+    case AttrType::kInteger: return "integer";
+    case AttrType::kDateTime: return "dateTime";
+    case AttrType::kReference: return "reference";
+    case AttrType::kComplex: return "complex";
+    case AttrType::kBinary: return "binary";
   }
   return "?";
 }
@@ -91,8 +83,7 @@ class Binder {
         out->children.push_back(std::move(child));
         return out;
       }
-      case AstNode::Kind::kValuePath:
-        return BindValuePath(n, parent);
+      case AstNode::Kind::kValuePath: return BindValuePath(n, parent);
       case AstNode::Kind::kPresent:
       case AstNode::Kind::kCompare: {
         Resolved r;
@@ -400,8 +391,7 @@ class Binder {
         v.integer = *micros;
         break;
       }
-      case AttrType::kComplex:
-        break;  // refused above
+      case AttrType::kComplex: break;  // refused above
     }
     out->path = std::move(path);
     return out;

@@ -21,24 +21,16 @@ std::string BoundPath::IndexPath() const { return sub.empty() ? attr : attr + ".
 std::string BoundValue::ToString() const {
   std::string out;
   switch (kind) {
-    case Kind::kString:
-      AppendJsonString(out, string);
-      break;
-    case Kind::kBoolean:
-      out = boolean ? "true" : "false";
-      break;
-    case Kind::kInteger:
-      out = std::to_string(integer);
-      break;
+    case Kind::kString: AppendJsonString(out, string); break;
+    case Kind::kBoolean: out = boolean ? "true" : "false"; break;
+    case Kind::kInteger: out = std::to_string(integer); break;
     case Kind::kDecimal: {
       char buf[32];
       std::snprintf(buf, sizeof(buf), "%.17g", decimal);
       out = buf;
       break;
     }
-    case Kind::kDateTime:
-      AppendJsonString(out, FormatDateTimeMicros(integer));
-      break;
+    case Kind::kDateTime: AppendJsonString(out, FormatDateTimeMicros(integer)); break;
   }
   return out;
 }

@@ -37,20 +37,13 @@ bool EqualAt(std::string_view a, size_t at, std::string_view b, bool fold) {
 
 bool Ordered(int cmp, CompareOp op) {
   switch (op) {
-    case CompareOp::kEq:
-      return cmp == 0;
-    case CompareOp::kNe:
-      return cmp != 0;
-    case CompareOp::kGt:
-      return cmp > 0;
-    case CompareOp::kGe:
-      return cmp >= 0;
-    case CompareOp::kLt:
-      return cmp < 0;
-    case CompareOp::kLe:
-      return cmp <= 0;
-    default:
-      return false;
+    case CompareOp::kEq: return cmp == 0;
+    case CompareOp::kNe: return cmp != 0;
+    case CompareOp::kGt: return cmp > 0;
+    case CompareOp::kGe: return cmp >= 0;
+    case CompareOp::kLt: return cmp < 0;
+    case CompareOp::kLe: return cmp <= 0;
+    default: return false;
   }
 }
 
@@ -70,20 +63,17 @@ bool CompareString(std::string_view s, const BoundNode& n, CompareOp op) {
       }
       return false;
     }
-    case CompareOp::kSw:
-      return lit.size() <= s.size() && EqualAt(s, 0, lit, fold);
+    case CompareOp::kSw: return lit.size() <= s.size() && EqualAt(s, 0, lit, fold);
     case CompareOp::kEw:
       return lit.size() <= s.size() && EqualAt(s, s.size() - lit.size(), lit, fold);
-    default:
-      return Ordered(CompareStrings(s, lit, fold), op);
+    default: return Ordered(CompareStrings(s, lit, fold), op);
   }
 }
 
 // One leaf value against the literal of `n` with `op` (never ne: the caller makes that !eq).
 bool CompareLeaf(const Json& v, const BoundNode& n, CompareOp op) {
   switch (n.value.kind) {
-    case BoundValue::Kind::kString:
-      return v.is_string() && CompareString(v.as_string(), n, op);
+    case BoundValue::Kind::kString: return v.is_string() && CompareString(v.as_string(), n, op);
     case BoundValue::Kind::kBoolean:
       if (v.is_bool()) return Ordered(Cmp(v.as_bool(), n.value.boolean), op);
       return v.is_string() && EqualsCi(v.as_string(), n.value.boolean ? "true" : "false") &&
@@ -105,10 +95,8 @@ bool CompareLeaf(const Json& v, const BoundNode& n, CompareOp op) {
 // RFC 7644 §3.4.2.2 pr: a value that is not null and not empty ("", [], {}).
 bool IsPresent(const Json& v) {
   switch (v.type()) {
-    case Json::Type::kNull:
-      return false;
-    case Json::Type::kString:
-      return !v.as_string().empty();
+    case Json::Type::kNull: return false;
+    case Json::Type::kString: return !v.as_string().empty();
     case Json::Type::kArray:
       for (const auto& item : v.as_array()) {
         if (IsPresent(item)) return true;
@@ -119,8 +107,7 @@ bool IsPresent(const Json& v) {
         if (IsPresent(value)) return true;
       }
       return false;
-    default:
-      return true;
+    default: return true;
   }
 }
 
@@ -141,10 +128,8 @@ class Evaluator {
           if (Eval(*c)) return true;
         }
         return false;
-      case BoundNode::Kind::kNot:
-        return !Eval(*n.children[0]);
-      case BoundNode::Kind::kValuePath:
-        return ValuePath(n);
+      case BoundNode::Kind::kNot: return !Eval(*n.children[0]);
+      case BoundNode::Kind::kValuePath: return ValuePath(n);
       case BoundNode::Kind::kPresent:
         if (IsMembership(n.path)) return view_->has_membership && view_->has_membership();
         return AnyLeaf(n.path, [](const Json& v) { return IsPresent(v); });
@@ -172,8 +157,7 @@ class Evaluator {
                                                                        : view_->header.modified_us;
         return Ordered(Cmp(micros, n.value.integer), op);
       }
-      default:
-        return AnyLeaf(n.path, leaf);
+      default: return AnyLeaf(n.path, leaf);
     }
   }
 
@@ -203,24 +187,19 @@ class Evaluator {
   template <typename F>
   bool AnyLeaf(const BoundPath& p, const F& f) const {
     switch (p.field) {
-      case FieldKind::kAttr:
-        break;
-      case FieldKind::kId:
-        return f(Json::Str(view_->id.ToString()));
+      case FieldKind::kAttr: break;
+      case FieldKind::kId: return f(Json::Str(view_->id.ToString()));
       case FieldKind::kMetaResourceType:
         return f(Json::Str(std::string(ResourceTypeName(view_->type))));
-      case FieldKind::kMetaVersion:
-        return f(Json::Str(WeakEtag(view_->header.version)));
+      case FieldKind::kMetaVersion: return f(Json::Str(WeakEtag(view_->header.version)));
       case FieldKind::kMetaLocation:
         return f(Json::Str(std::string(view_->base_url) +
                            (view_->type == ResourceType::kUser ? "/Users/" : "/Groups/") +
                            view_->id.ToString()));
       case FieldKind::kMetaCreated:
-      case FieldKind::kMetaLastModified:
-        return true;  // always present
+      case FieldKind::kMetaLastModified: return true;  // always present
       case FieldKind::kMembers:
-      case FieldKind::kGroups:
-        return false;  // answered by the oracle
+      case FieldKind::kGroups: return false;  // answered by the oracle
     }
     if (p.relative) {
       if (element_ == nullptr || !element_->is_object()) return false;

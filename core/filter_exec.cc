@@ -69,16 +69,12 @@ class Probe {
   Result<bool> Contains(const ResourceId& id) {
     Status error;
     switch (node_.kind) {
-      case PlanNode::Kind::kEmpty:
-        return false;
-      case PlanNode::Kind::kIdLookup:
-        return id == node_.id;
-      case PlanNode::Kind::kUniqueLookup:
-        return unique_holder_ && *unique_holder_ == id;
+      case PlanNode::Kind::kEmpty: return false;
+      case PlanNode::Kind::kIdLookup: return id == node_.id;
+      case PlanNode::Kind::kUniqueLookup: return unique_holder_ && *unique_holder_ == id;
       case PlanNode::Kind::kIndexEq:
         return store_.HasIndexEntry(tenant_, type_, {node_.attr, node_.value}, id);
-      case PlanNode::Kind::kPresence:
-        return store_.HasPresence(tenant_, type_, node_.attr, id);
+      case PlanNode::Kind::kPresence: return store_.HasPresence(tenant_, type_, node_.attr, id);
       case PlanNode::Kind::kMemberOf: {  // groups that node_.id is a member of
         const bool in = MemberOfContains(store_, tenant_, node_.id, &id, &error);
         SCIMD_RETURN_IF_ERROR(error);
@@ -89,8 +85,7 @@ class Probe {
         SCIMD_RETURN_IF_ERROR(error);
         return in;
       }
-      default:
-        return pass_all_ || std::binary_search(set_.begin(), set_.end(), id);
+      default: return pass_all_ || std::binary_search(set_.begin(), set_.end(), id);
     }
   }
 
@@ -109,11 +104,8 @@ class Probe {
 Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const PlanNode& node,
                       const IdVisitor& visit) {
   switch (node.kind) {
-    case PlanNode::Kind::kIdLookup:
-      visit(node.id);
-      return Status::Ok();
-    case PlanNode::Kind::kEmpty:
-      return Status::Ok();
+    case PlanNode::Kind::kIdLookup: visit(node.id); return Status::Ok();
+    case PlanNode::Kind::kEmpty: return Status::Ok();
     case PlanNode::Kind::kUniqueLookup: {
       SCIMD_ASSIGN_OR_RETURN(std::optional<ResourceId> id,
                              store.LookupUnique(tenant, type, {node.attr, node.value}));
@@ -127,10 +119,8 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
     case PlanNode::Kind::kIndexRange:
       return store.ScanIndexRange(tenant, type, node.attr, node.range_kind, node.lower, node.upper,
                                   visit);
-    case PlanNode::Kind::kPresence:
-      return store.ScanPresence(tenant, type, node.attr, visit);
-    case PlanNode::Kind::kMemberOf:
-      return store.ScanMemberOf(tenant, node.id, visit);
+    case PlanNode::Kind::kPresence: return store.ScanPresence(tenant, type, node.attr, visit);
+    case PlanNode::Kind::kMemberOf: return store.ScanMemberOf(tenant, node.id, visit);
     case PlanNode::Kind::kMembers:
       return store.ScanMembers(tenant, node.id, std::nullopt,
                                [&](const ResourceId& m, ResourceType t, std::string_view) {
@@ -169,8 +159,7 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
           }));
       return error;
     }
-    case PlanNode::Kind::kFullScan:
-      return Status::Internal("full scan is not a candidate set");
+    case PlanNode::Kind::kFullScan: return Status::Internal("full scan is not a candidate set");
   }
   return Status::Internal("unknown plan node");
 }
@@ -197,19 +186,15 @@ class Executor {
             }));
         return error_;
       }
-      case PlanNode::Kind::kEmpty:
-        return Status::Ok();
-      case PlanNode::Kind::kIdLookup:
-        Fetch(source.id);
-        return error_;
+      case PlanNode::Kind::kEmpty: return Status::Ok();
+      case PlanNode::Kind::kIdLookup: Fetch(source.id); return error_;
       case PlanNode::Kind::kUniqueLookup: {
         SCIMD_ASSIGN_OR_RETURN(std::optional<ResourceId> id,
                                store_.LookupUnique(tenant_, type_, {source.attr, source.value}));
         if (id) Fetch(*id);
         return error_;
       }
-      default:
-        break;
+      default: break;
     }
     if (source.IdOrdered()) {  // stream: fetch while the scan runs
       SCIMD_RETURN_IF_ERROR(ScanCandidates(store_, tenant_, type_, source,

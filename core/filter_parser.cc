@@ -118,30 +118,14 @@ class Lexer {
       const size_t esc = i_;
       if (++i_ >= text_.size()) return FilterError(open + 1, "unterminated string");
       switch (text_[i_++]) {
-        case '"':
-          out->text.push_back('"');
-          break;
-        case '\\':
-          out->text.push_back('\\');
-          break;
-        case '/':
-          out->text.push_back('/');
-          break;
-        case 'b':
-          out->text.push_back('\b');
-          break;
-        case 'f':
-          out->text.push_back('\f');
-          break;
-        case 'n':
-          out->text.push_back('\n');
-          break;
-        case 'r':
-          out->text.push_back('\r');
-          break;
-        case 't':
-          out->text.push_back('\t');
-          break;
+        case '"': out->text.push_back('"'); break;
+        case '\\': out->text.push_back('\\'); break;
+        case '/': out->text.push_back('/'); break;
+        case 'b': out->text.push_back('\b'); break;
+        case 'f': out->text.push_back('\f'); break;
+        case 'n': out->text.push_back('\n'); break;
+        case 'r': out->text.push_back('\r'); break;
+        case 't': out->text.push_back('\t'); break;
         case 'u': {
           uint32_t cp = 0;
           SCIMD_RETURN_IF_ERROR(Hex4(esc, &cp));

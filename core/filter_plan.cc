@@ -36,24 +36,16 @@ struct Planned {
 std::string ValueText(const IndexValue& v) {
   std::string out;
   switch (v.kind) {
-    case IndexValue::Kind::kString:
-      AppendJsonString(out, v.string);
-      break;
-    case IndexValue::Kind::kInteger:
-      out = std::to_string(v.integer);
-      break;
+    case IndexValue::Kind::kString: AppendJsonString(out, v.string); break;
+    case IndexValue::Kind::kInteger: out = std::to_string(v.integer); break;
     case IndexValue::Kind::kDecimal: {
       char buf[32];
       std::snprintf(buf, sizeof(buf), "%.17g", v.decimal);
       out = buf;
       break;
     }
-    case IndexValue::Kind::kBoolean:
-      out = v.boolean ? "true" : "false";
-      break;
-    case IndexValue::Kind::kDateTime:
-      AppendJsonString(out, FormatDateTimeMicros(v.integer));
-      break;
+    case IndexValue::Kind::kBoolean: out = v.boolean ? "true" : "false"; break;
+    case IndexValue::Kind::kDateTime: AppendJsonString(out, FormatDateTimeMicros(v.integer)); break;
   }
   return out;
 }
@@ -67,8 +59,7 @@ class Planner {
   // Recursion depth = bound tree depth <= kMaxFilterDepth.
   std::optional<Planned> PlanNodeOf(const BoundNode& n) const {
     switch (n.kind) {
-      case BoundNode::Kind::kCompare:
-        return Compare(n);
+      case BoundNode::Kind::kCompare: return Compare(n);
       case BoundNode::Kind::kPresent: {
         const IndexedAttr* ia = Index(n.path);
         if (ia == nullptr) return std::nullopt;
@@ -105,8 +96,7 @@ class Planner {
         if (inner) inner->exact = false;
         return inner;
       }
-      case BoundNode::Kind::kNot:
-        return std::nullopt;
+      case BoundNode::Kind::kNot: return std::nullopt;
     }
     return std::nullopt;
   }
@@ -206,10 +196,8 @@ class Planner {
       switch (t.planned.node.kind) {
         case PlanNode::Kind::kEmpty:
         case PlanNode::Kind::kIdLookup:
-        case PlanNode::Kind::kUniqueLookup:
-          return;  // at most one id drives: nothing to choose
-        default:
-          break;
+        case PlanNode::Kind::kUniqueLookup: return;  // at most one id drives: nothing to choose
+        default: break;
       }
     }
     std::vector<double> heuristic;
@@ -266,16 +254,14 @@ class Planner {
         if (ia.case_exact && !n.path.case_exact) return std::nullopt;
         *exact = ia.case_exact == n.path.case_exact;
         return IndexValue::String(NormalizeForIndex(n.value.string, ia.case_exact));
-      case BoundValue::Kind::kBoolean:
-        return IndexValue::Boolean(n.value.boolean);
+      case BoundValue::Kind::kBoolean: return IndexValue::Boolean(n.value.boolean);
       case BoundValue::Kind::kInteger:
         if (n.path.type == AttrType::kDecimal) return IndexValue::Decimal(n.value.decimal);
         return IndexValue::Integer(n.value.integer);
       case BoundValue::Kind::kDecimal:
         if (n.path.type != AttrType::kDecimal) return std::nullopt;
         return IndexValue::Decimal(n.value.decimal);
-      case BoundValue::Kind::kDateTime:
-        return IndexValue::DateTime(n.value.integer);
+      case BoundValue::Kind::kDateTime: return IndexValue::DateTime(n.value.integer);
     }
     return std::nullopt;
   }
@@ -334,8 +320,7 @@ class Planner {
         }
         return p;
       }
-      default:
-        return std::nullopt;  // ne, co, ew: no index form
+      default: return std::nullopt;  // ne, co, ew: no index form
     }
   }
 
@@ -350,12 +335,9 @@ bool PlanNode::IdOrdered() const {
   switch (kind) {
     case Kind::kIndexPrefix:
     case Kind::kIndexRange:
-    case Kind::kUnion:
-      return false;
-    case Kind::kIntersect:
-      return children[0].IdOrdered();
-    default:
-      return true;
+    case Kind::kUnion: return false;
+    case Kind::kIntersect: return children[0].IdOrdered();
+    default: return true;
   }
 }
 
@@ -367,10 +349,8 @@ bool PlanNode::PointProbe() const {
     case Kind::kIndexEq:
     case Kind::kPresence:
     case Kind::kMemberOf:
-    case Kind::kMembers:
-      return true;
-    default:
-      return false;
+    case Kind::kMembers: return true;
+    default: return false;
   }
 }
 
@@ -386,16 +366,12 @@ std::string PlanNode::ToString(ResourceType type) const {
 std::string PlanNode::NodeText(ResourceType type) const {
   const std::string t(ResourceTypeName(type));
   switch (kind) {
-    case Kind::kFullScan:
-      return "FullScan(" + t + ")";
-    case Kind::kEmpty:
-      return "Empty";
-    case Kind::kIdLookup:
-      return "IdLookup(" + id.ToString() + ")";
+    case Kind::kFullScan: return "FullScan(" + t + ")";
+    case Kind::kEmpty: return "Empty";
+    case Kind::kIdLookup: return "IdLookup(" + id.ToString() + ")";
     case Kind::kUniqueLookup:
       return "UniqueLookup(" + t + "." + attr_path + " = " + ValueText(value) + ")";
-    case Kind::kIndexEq:
-      return "IndexEq(" + t + "." + attr_path + " = " + ValueText(value) + ")";
+    case Kind::kIndexEq: return "IndexEq(" + t + "." + attr_path + " = " + ValueText(value) + ")";
     case Kind::kIndexPrefix:
       return "IndexPrefix(" + t + "." + attr_path + " sw " + ValueText(value) + ")";
     case Kind::kIndexRange: {
@@ -404,12 +380,9 @@ std::string PlanNode::NodeText(ResourceType type) const {
       if (upper) out += (upper->inclusive ? " <= " : " < ") + ValueText(upper->value);
       return out + ")";
     }
-    case Kind::kPresence:
-      return "Presence(" + t + "." + attr_path + ")";
-    case Kind::kMemberOf:
-      return "MemberOf(" + id.ToString() + ")";
-    case Kind::kMembers:
-      return "Members(" + id.ToString() + ")";
+    case Kind::kPresence: return "Presence(" + t + "." + attr_path + ")";
+    case Kind::kMemberOf: return "MemberOf(" + id.ToString() + ")";
+    case Kind::kMembers: return "Members(" + id.ToString() + ")";
     case Kind::kUnion:
     case Kind::kIntersect: {
       std::string out = kind == Kind::kUnion ? "Union(" : "Intersect(";

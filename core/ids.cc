@@ -22,10 +22,9 @@ ResourceId ResourceId::Generate() {
   // another sort in creation order. A thread that would repeat or go back (same tick,
   // clock step) takes the next tick instead: ids of one thread are strictly increasing.
   thread_local uint64_t last_tick = 0;  // ms << 12 | fraction
-  const uint64_t us = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const uint64_t us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
   uint64_t tick = (us / 1000) << 12 | ((us % 1000) * 4096 / 1000);
   if (tick <= last_tick) tick = last_tick + 1;
   last_tick = tick;

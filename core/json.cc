@@ -122,9 +122,7 @@ Status Convert(simdjson::dom::element el, size_t depth, Json& out) {
                                  " levels");
   }
   switch (el.type()) {
-    case simdjson::dom::element_type::NULL_VALUE:
-      out = Json();
-      return Status::Ok();
+    case simdjson::dom::element_type::NULL_VALUE: out = Json(); return Status::Ok();
     case simdjson::dom::element_type::BOOL:
       out = Json::Bool(el.get_bool().value_unsafe());
       return Status::Ok();

@@ -49,10 +49,10 @@ class Json {
   Object& as_object() { return *obj_; }
 
   // Object access. REQUIRES: is_object().
-  const Json* Find(std::string_view key) const;     // exact key
-  const Json* FindCi(std::string_view key) const;   // ASCII case-insensitive key
+  const Json* Find(std::string_view key) const;    // exact key
+  const Json* FindCi(std::string_view key) const;  // ASCII case-insensitive key
   Json* FindCi(std::string_view key);
-  Json& Set(std::string key, Json value);           // replaces an exact-key match
+  Json& Set(std::string key, Json value);  // replaces an exact-key match
   bool EraseCi(std::string_view key);
 
   // REQUIRES: is_array().

@@ -122,13 +122,14 @@ Result<PatchPath> ParsePatchPath(ResourceType type, std::string_view path) {
   }
   const size_t dot = head.find('.');
   const std::string_view attr_name = head.substr(0, dot);
-  std::string_view sub_name = dot == std::string_view::npos ? std::string_view() : head.substr(dot + 1);
+  std::string_view sub_name =
+      dot == std::string_view::npos ? std::string_view() : head.substr(dot + 1);
   if (!tail.empty()) {
     if (!sub_name.empty()) return invalid("a sub-attribute both before and after the filter");
     sub_name = tail;
   }
-  if (p.extension == nullptr &&
-      (EqualsCi(attr_name, "id") || EqualsCi(attr_name, "meta") || EqualsCi(attr_name, "schemas"))) {
+  if (p.extension == nullptr && (EqualsCi(attr_name, "id") || EqualsCi(attr_name, "meta") ||
+                                 EqualsCi(attr_name, "schemas"))) {
     p.read_only = true;
     return p;
   }
@@ -203,8 +204,8 @@ void KeepOnePrimary(Json& array, const std::vector<size_t>& touched) {
   for (size_t idx : touched) {
     if (idx >= items.size() || !items[idx].is_object()) continue;
     const Json* p = items[idx].FindCi("primary");
-    if (p != nullptr && ((p->is_bool() && p->as_bool()) ||
-                         (p->is_string() && EqualsCi(p->as_string(), "true")))) {
+    if (p != nullptr &&
+        ((p->is_bool() && p->as_bool()) || (p->is_string() && EqualsCi(p->as_string(), "true")))) {
       winner = idx;
     }
   }
@@ -333,7 +334,8 @@ class Patcher {
 
     if (!attr.multi_valued) {
       if (attr.type != AttrType::kComplex) {
-        if (p.sub != nullptr) return Status::InvalidPath("\"" + attr.name + "\" has no sub-attributes");
+        if (p.sub != nullptr)
+          return Status::InvalidPath("\"" + attr.name + "\" has no sub-attributes");
         SetCanonical(*container, attr.name, raw_value);
         return Status::Ok();
       }
@@ -393,7 +395,8 @@ class Patcher {
         // `emails[type eq "work"].value` for a user without a work email).
         std::vector<std::pair<std::string, Json>> literals;
         if (!EqConjunction(*p.filter->root, &literals)) {
-          return Status::NoTarget("no value of \"" + attr.name + "\" matches [" + p.filter_text + "]");
+          return Status::NoTarget("no value of \"" + attr.name + "\" matches [" + p.filter_text +
+                                  "]");
         }
         Json element = Json::MakeObject();
         for (auto& [sub, literal] : literals) element.Set(sub, std::move(literal));
@@ -448,7 +451,8 @@ class Patcher {
     }
     const AttrDef& attr = *p.attr;
     if (attr.required && p.sub == nullptr && !p.filter) {
-      return Status::Mutability("attribute \"" + attr.name + "\" is required and cannot be removed");
+      return Status::Mutability("attribute \"" + attr.name +
+                                "\" is required and cannot be removed");
     }
     Json* container = Container(attrs_, p, false);
     if (container == nullptr) return Status::Ok();
@@ -505,7 +509,8 @@ class Patcher {
     return Status::Ok();
   }
 
-  Status ApplyMembers(PatchOperation::Op op, const PatchPath& p, const Json& value, bool has_value) {
+  Status ApplyMembers(PatchOperation::Op op, const PatchPath& p, const Json& value,
+                      bool has_value) {
     using Op = PatchOperation::Op;
     if (p.sub != nullptr) {
       if (p.sub->mutability == Mutability::kImmutable && op != Op::kAdd) {
@@ -517,14 +522,16 @@ class Patcher {
     }
     if (p.filter) {
       if (op != Op::kRemove) {
-        return Status::InvalidPath("\"" + p.text + "\": add or replace members with path \"members\"");
+        return Status::InvalidPath("\"" + p.text +
+                                   "\": add or replace members with path \"members\"");
       }
       // members[value eq "id"] (or several joined by "or"): those members.
       MemberChange change;
       change.kind = MemberChange::Kind::kRemove;
       if (!MemberIds(*p.filter->root, &change.ids)) {
-        return Status::InvalidFilter("filter \"" + p.filter_text +
-                                     "\": members are selected with value eq \"id\" (joined by or)");
+        return Status::InvalidFilter(
+            "filter \"" + p.filter_text +
+            "\": members are selected with value eq \"id\" (joined by or)");
       }
       members_.push_back(std::move(change));
       return Status::Ok();
@@ -566,12 +573,15 @@ Result<std::vector<PatchOperation>> ParsePatchRequest(const Json& body) {
     bool has_patch_op = false;
     if (ok) {
       for (const auto& s : schemas->as_array()) {
-        if (!s.is_string()) ok = false;
-        else if (EqualsCi(s.as_string(), kPatchOpSchema)) has_patch_op = true;
+        if (!s.is_string())
+          ok = false;
+        else if (EqualsCi(s.as_string(), kPatchOpSchema))
+          has_patch_op = true;
       }
     }
     if (!ok || !has_patch_op) {
-      return Status::InvalidSyntax("\"schemas\" of a PATCH must list " + std::string(kPatchOpSchema));
+      return Status::InvalidSyntax("\"schemas\" of a PATCH must list " +
+                                   std::string(kPatchOpSchema));
     }
   }
   const Json* ops = body.FindCi("Operations");
@@ -590,9 +600,12 @@ Result<std::vector<PatchOperation>> ParsePatchRequest(const Json& body) {
     if (name == nullptr || !name->is_string()) {
       return Status::InvalidSyntax("each PATCH operation needs \"op\": add, replace or remove");
     }
-    if (EqualsCi(name->as_string(), "add")) op.op = PatchOperation::Op::kAdd;
-    else if (EqualsCi(name->as_string(), "replace")) op.op = PatchOperation::Op::kReplace;
-    else if (EqualsCi(name->as_string(), "remove")) op.op = PatchOperation::Op::kRemove;
+    if (EqualsCi(name->as_string(), "add"))
+      op.op = PatchOperation::Op::kAdd;
+    else if (EqualsCi(name->as_string(), "replace"))
+      op.op = PatchOperation::Op::kReplace;
+    else if (EqualsCi(name->as_string(), "remove"))
+      op.op = PatchOperation::Op::kRemove;
     else {
       return Status::InvalidSyntax("unknown PATCH op \"" + name->as_string() +
                                    "\": use add, replace or remove");

@@ -38,11 +38,11 @@ struct MemberChange {
 };
 
 struct PatchOutcome {
-  Json attrs;                          // the patched attributes, validated and canonical
-  std::vector<MemberChange> members;   // Groups only
-  bool password_changed = false;       // the patch set or removed the password
-  std::optional<std::string> password; // the new one (nullopt: removed); never stored as is
-  bool attrs_changed = false;          // attrs differ from the input attributes
+  Json attrs;                           // the patched attributes, validated and canonical
+  std::vector<MemberChange> members;    // Groups only
+  bool password_changed = false;        // the patch set or removed the password
+  std::optional<std::string> password;  // the new one (nullopt: removed); never stored as is
+  bool attrs_changed = false;           // attrs differ from the input attributes
 };
 
 // Applies `ops` to `attrs` (the stored canonical attributes of a resource of `type`).

@@ -52,9 +52,9 @@ Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFa
       auto it = derived.find(e.id);
       if (it == derived.end()) {
         // Nothing indexed (a dropped attribute): every entry goes, no resource is read.
-        SCIMD_ASSIGN_OR_RETURN(IndexEntries entries,
-                               indexed.empty() ? IndexEntries()
-                                               : DeriveFor(store, tenant, ia.type, e.id, indexed));
+        SCIMD_ASSIGN_OR_RETURN(
+            IndexEntries entries,
+            indexed.empty() ? IndexEntries() : DeriveFor(store, tenant, ia.type, e.id, indexed));
         it = derived.emplace(e.id, std::move(entries)).first;
       }
       const IndexEntries& d = it->second;
@@ -80,9 +80,7 @@ Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFa
         case EntryFamily::kPresence:
           SCIMD_RETURN_IF_ERROR(txn->RemovePresence(ia.type, ia.id, e.id));
           break;
-        case EntryFamily::kUnique:
-          SCIMD_RETURN_IF_ERROR(txn->ReleaseUnique(ia.type, term));
-          break;
+        case EntryFamily::kUnique: SCIMD_RETURN_IF_ERROR(txn->ReleaseUnique(ia.type, term)); break;
       }
       ++stats->stale_removed;
     }
@@ -98,16 +96,12 @@ Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFa
   };
   Status s;
   switch (family) {
-    case EntryFamily::kValue:
-      s = store.ScanIndexEntries(tenant, ia.type, ia.id, add);
-      break;
+    case EntryFamily::kValue: s = store.ScanIndexEntries(tenant, ia.type, ia.id, add); break;
     case EntryFamily::kPresence:
       s = store.ScanPresence(tenant, ia.type, ia.id,
                              [&](const ResourceId& id) { return add(IndexValue(), id); });
       break;
-    case EntryFamily::kUnique:
-      s = store.ScanUniqueEntries(tenant, ia.type, ia.id, add);
-      break;
+    case EntryFamily::kUnique: s = store.ScanUniqueEntries(tenant, ia.type, ia.id, add); break;
   }
   SCIMD_RETURN_IF_ERROR(s);
   SCIMD_RETURN_IF_ERROR(error);

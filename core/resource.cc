@@ -47,8 +47,7 @@ Result<Json> DecodeSimple(const AttrDef& def, const Json& v, std::string_view pa
     case AttrType::kDateTime:
       if (v.is_string()) return v;
       break;
-    case AttrType::kComplex:
-      break;
+    case AttrType::kComplex: break;
   }
   return Status::InvalidValue("attribute \"" + std::string(path) + "\" must be " +
                               std::string(TypeName(def.type)));
@@ -151,7 +150,6 @@ Status CheckIndexedLength(ResourceType type, const Json& attrs, const DecodeOpti
   }
   return Status::Ok();
 }
-
 
 void PutBigEndian64(char* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (56 - 8 * i));
@@ -528,8 +526,10 @@ Result<std::vector<std::string>> SplitPaths(ResourceType type, std::string_view 
     for (; end < list.size(); ++end) {
       const char c = list[end];
       if (quoted) {
-        if (c == '\\') ++end;
-        else if (c == '"') quoted = false;
+        if (c == '\\')
+          ++end;
+        else if (c == '"')
+          quoted = false;
       } else if (c == '"') {
         quoted = true;
       } else if (c == '[') {
@@ -582,8 +582,10 @@ void ProjectObject(const Projection& p, const std::string& schema_prefix, Json& 
       filter_subs = keep && !Selected(p.include, path, true, false);
     }
     if (keep && !p.exclude.empty()) {
-      if (Selected(p.exclude, path, true, false)) keep = false;
-      else if (Selected(p.exclude, path, false, true)) filter_subs = true;
+      if (Selected(p.exclude, path, true, false))
+        keep = false;
+      else if (Selected(p.exclude, path, false, true))
+        filter_subs = true;
     }
     if (keep && filter_subs) {
       auto filter = [&](Json& complex) {
@@ -658,8 +660,7 @@ std::string FormatDateTime(int64_t micros) {
   gmtime_r(&secs, &tm_utc);
   char buf[96];
   snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm_utc.tm_year + 1900,
-           tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
-           millis);
+           tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec, millis);
   return buf;
 }
 
@@ -706,9 +707,12 @@ void RenderResource(ResourceType type, const ResourceId& id, const StoredHeader&
   std::vector<std::pair<std::string, Json>> exts;
   Json schemas;
   for (auto& [k, v] : attrs.as_object()) {
-    if (k == "schemas") schemas = std::move(v);
-    else if (k.find(':') != std::string::npos) exts.emplace_back(k, std::move(v));
-    else core_attrs.Set(k, std::move(v));
+    if (k == "schemas")
+      schemas = std::move(v);
+    else if (k.find(':') != std::string::npos)
+      exts.emplace_back(k, std::move(v));
+    else
+      core_attrs.Set(k, std::move(v));
   }
   core_attrs.Set("meta", Json());  // placeholder so meta follows the projection rules
   ProjectObject(projection, core_prefix, core_attrs);

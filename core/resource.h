@@ -41,8 +41,8 @@ struct MemberRef {
 // A decoded POST/PUT body.
 struct InputResource {
   Json attrs = Json::MakeObject();  // canonical names; no id, meta, members, password, groups
-  std::vector<MemberRef> members;    // Groups only
-  bool has_members = false;          // the body carried a "members" attribute
+  std::vector<MemberRef> members;   // Groups only
+  bool has_members = false;         // the body carried a "members" attribute
   std::optional<std::string> password;
 };
 
@@ -129,7 +129,7 @@ inline void FinishResource(std::string& out) { out.push_back('}'); }
 void RenderMember(const ResourceId& member, ResourceType type, std::string_view display,
                   std::string_view base_url, std::string& out);
 
-std::string WeakEtag(uint64_t version);       // W/"<version>"
+std::string WeakEtag(uint64_t version);      // W/"<version>"
 std::string FormatDateTime(int64_t micros);  // RFC 3339, UTC, millisecond precision
 int64_t NowMicros();
 

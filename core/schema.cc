@@ -40,15 +40,17 @@ AttrDef Canonical(AttrDef a, std::vector<std::string> values) {
 // The common shape of emails, phoneNumbers, ims, entitlements, roles, certificates.
 AttrDef MultiValued(std::string name, std::string description, AttrDef value,
                     std::vector<std::string> types) {
-  return Complex(std::move(name), std::move(description),
-                 {std::move(value), Str("display", "A human-readable name, primarily used for "
-                                                   "display purposes. READ-ONLY."),
-                  Canonical(Str("type", "A label indicating the attribute's function."),
-                            std::move(types)),
-                  Attr("primary", AttrType::kBoolean,
-                       "A Boolean value indicating the 'primary' or preferred attribute value "
-                       "for this attribute.")},
-                 true);
+  return Complex(
+      std::move(name), std::move(description),
+      {std::move(value),
+       Str("display",
+           "A human-readable name, primarily used for "
+           "display purposes. READ-ONLY."),
+       Canonical(Str("type", "A label indicating the attribute's function."), std::move(types)),
+       Attr("primary", AttrType::kBoolean,
+            "A Boolean value indicating the 'primary' or preferred attribute value "
+            "for this attribute.")},
+      true);
 }
 
 SchemaDef MakeUser() {
@@ -61,35 +63,38 @@ SchemaDef MakeUser() {
                           "directly authenticate to the service provider. REQUIRED.");
   user_name.required = true;
   user_name.uniqueness = Uniqueness::kServer;
-  AttrDef password = With(Str("password", "The User's cleartext password."),
-                          Mutability::kWriteOnly);
+  AttrDef password =
+      With(Str("password", "The User's cleartext password."), Mutability::kWriteOnly);
   password.returned = Returned::kNever;
   AttrDef groups = With(
-      Complex("groups", "A list of groups to which the user belongs, either through direct "
-                        "membership, through nested groups, or dynamically calculated.",
+      Complex("groups",
+              "A list of groups to which the user belongs, either through direct "
+              "membership, through nested groups, or dynamically calculated.",
               {With(Str("value", "The identifier of the User's group."), Mutability::kReadOnly),
                With(Ref("$ref", {"User", "Group"},
                         "The URI of the corresponding 'Group' resource to which the user "
                         "belongs."),
                     Mutability::kReadOnly),
-               With(Str("display", "A human-readable name, primarily used for display "
-                                   "purposes. READ-ONLY."),
+               With(Str("display",
+                        "A human-readable name, primarily used for display "
+                        "purposes. READ-ONLY."),
                     Mutability::kReadOnly),
-               With(Canonical(Str("type", "A label indicating the attribute's function, e.g., "
-                                          "'direct' or 'indirect'."),
+               With(Canonical(Str("type",
+                                  "A label indicating the attribute's function, e.g., "
+                                  "'direct' or 'indirect'."),
                               {"direct", "indirect"}),
                     Mutability::kReadOnly)},
               true),
       Mutability::kReadOnly);
-  AttrDef x509 = MultiValued(
-      "x509Certificates", "A list of certificates issued to the User.",
-      Attr("value", AttrType::kBinary, "The value of an X.509 certificate."), {});
+  AttrDef x509 =
+      MultiValued("x509Certificates", "A list of certificates issued to the User.",
+                  Attr("value", AttrType::kBinary, "The value of an X.509 certificate."), {});
   s.attributes = {
       user_name,
-      Complex("name",
-              "The components of the user's real name.",
-              {Str("formatted", "The full name, including all middle names, titles, and "
-                                "suffixes as appropriate, formatted for display."),
+      Complex("name", "The components of the user's real name.",
+              {Str("formatted",
+                   "The full name, including all middle names, titles, and "
+                   "suffixes as appropriate, formatted for display."),
                Str("familyName", "The family name of the User, or last name."),
                Str("givenName", "The given name of the User, or first name."),
                Str("middleName", "The middle name(s) of the User."),
@@ -97,18 +102,23 @@ SchemaDef MakeUser() {
                Str("honorificSuffix", "The honorific suffix(es) of the User, or suffix.")}),
       Str("displayName", "The name of the User, suitable for display to end-users."),
       Str("nickName", "The casual way to address the user in real life."),
-      Ref("profileUrl", {"external"}, "A fully qualified URL pointing to a page representing "
-                                      "the User's online profile."),
+      Ref("profileUrl", {"external"},
+          "A fully qualified URL pointing to a page representing "
+          "the User's online profile."),
       Str("title", "The user's title, such as \"Vice President.\""),
-      Str("userType", "Used to identify the relationship between the organization and the "
-                      "user."),
+      Str("userType",
+          "Used to identify the relationship between the organization and the "
+          "user."),
       Str("preferredLanguage", "Indicates the User's preferred written or spoken language."),
-      Str("locale", "Used to indicate the User's default location for purposes of localizing "
-                    "items such as currency, date time format, or numerical representations."),
-      Str("timezone", "The User's time zone in the 'Olson' time zone database format, e.g., "
-                      "'America/Los_Angeles'."),
-      Attr("active", AttrType::kBoolean, "A Boolean value indicating the User's administrative "
-                                         "status."),
+      Str("locale",
+          "Used to indicate the User's default location for purposes of localizing "
+          "items such as currency, date time format, or numerical representations."),
+      Str("timezone",
+          "The User's time zone in the 'Olson' time zone database format, e.g., "
+          "'America/Los_Angeles'."),
+      Attr("active", AttrType::kBoolean,
+           "A Boolean value indicating the User's administrative "
+           "status."),
       password,
       MultiValued("emails", "Email addresses for the user.",
                   Str("value", "Email addresses for the user."), {"work", "home", "other"}),
@@ -122,8 +132,9 @@ SchemaDef MakeUser() {
                   Ref("value", {"external"}, "URL of a photo of the User."),
                   {"photo", "thumbnail"}),
       Complex("addresses", "A physical mailing address for this User.",
-              {Str("formatted", "The full mailing address, formatted for display or use with "
-                                "a mailing label."),
+              {Str("formatted",
+                   "The full mailing address, formatted for display or use with "
+                   "a mailing label."),
                Str("streetAddress", "The full street address component."),
                Str("locality", "The city or locality component."),
                Str("region", "The state or region component."),
@@ -153,11 +164,11 @@ SchemaDef MakeEnterpriseUser() {
       "manager", "The User's manager.",
       {Str("value", "The id of the SCIM resource representing the User's manager."),
        Ref("$ref", {"User"}, "The URI of the SCIM resource representing the User's manager."),
-       With(Str("displayName", "The displayName of the User's manager."),
-            Mutability::kReadOnly)});
+       With(Str("displayName", "The displayName of the User's manager."), Mutability::kReadOnly)});
   s.attributes = {
-      Str("employeeNumber", "Numeric or alphanumeric identifier assigned to a person, typically "
-                            "based on order of hire or association with an organization."),
+      Str("employeeNumber",
+          "Numeric or alphanumeric identifier assigned to a person, typically "
+          "based on order of hire or association with an organization."),
       Str("costCenter", "Identifies the name of a cost center."),
       Str("organization", "Identifies the name of an organization."),
       Str("division", "Identifies the name of a division."),
@@ -180,12 +191,14 @@ SchemaDef MakeGroup() {
        With(Ref("$ref", {"User", "Group"},
                 "The URI corresponding to a SCIM resource that is a member of this Group."),
             Mutability::kImmutable),
-       With(Canonical(Str("type", "A label indicating the type of resource, e.g., 'User' or "
-                                  "'Group'."),
+       With(Canonical(Str("type",
+                          "A label indicating the type of resource, e.g., 'User' or "
+                          "'Group'."),
                       {"User", "Group"}),
             Mutability::kImmutable),
-       Str("display", "A human-readable name for the member, primarily used for display "
-                      "purposes.")},
+       Str("display",
+           "A human-readable name for the member, primarily used for display "
+           "purposes.")},
       true);
   s.attributes = {display_name, members};
   return s;

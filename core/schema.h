@@ -23,11 +23,18 @@ inline constexpr std::string_view kListResponseSchema =
 inline constexpr std::string_view kErrorSchema = "urn:ietf:params:scim:api:messages:2.0:Error";
 inline constexpr std::string_view kSearchRequestSchema =
     "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-inline constexpr std::string_view kPatchOpSchema =
-    "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+inline constexpr std::string_view kPatchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-enum class AttrType { kString, kBoolean, kDecimal, kInteger, kDateTime, kReference, kComplex,
-                      kBinary };
+enum class AttrType {
+  kString,
+  kBoolean,
+  kDecimal,
+  kInteger,
+  kDateTime,
+  kReference,
+  kComplex,
+  kBinary
+};
 enum class Mutability { kReadWrite, kReadOnly, kImmutable, kWriteOnly };
 enum class Returned { kDefault, kAlways, kNever, kRequest };
 enum class Uniqueness { kNone, kServer, kGlobal };
@@ -71,11 +78,11 @@ struct ResourceTypeDef {
 
 // An attribute that has an index: its persisted number, resource type, path and rules.
 struct IndexedAttr {
-  AttrId id;           // persisted in index keys: never renumber
+  AttrId id;  // persisted in index keys: never renumber
   ResourceType type;
-  std::string path;    // canonical, e.g. "userName", "emails.value"
+  std::string path;  // canonical, e.g. "userName", "emails.value"
   bool case_exact;
-  bool unique;         // also kept in the `unique` column family
+  bool unique;  // also kept in the `unique` column family
 };
 
 class SchemaRegistry {

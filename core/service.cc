@@ -100,7 +100,6 @@ Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const 
   return r;
 }
 
-
 bool BodyStream::Next(std::string& out) {
   if (!started_) {
     out += prefix_;
@@ -156,7 +155,6 @@ void AttachBody(Response& r, std::shared_ptr<BodyStream> stream, bool small) {
 }
 
 }  // namespace internal
-
 
 Response Service::Error(const Status& status) {
   const StatusHttp http = ToHttp(status.code());
@@ -261,8 +259,8 @@ Response Service::RenderOne(const RequestContext& ctx, ResourceType type, const 
     }
     std::vector<BodyItem> items;
     items.push_back({std::move(head), id});
-    auto stream = std::make_shared<BodyStream>(store_, ctx.tenant, ctx.base_url, "",
-                                               std::move(items), "");
+    auto stream =
+        std::make_shared<BodyStream>(store_, ctx.tenant, ctx.base_url, "", std::move(items), "");
     AttachBody(r, std::move(stream), *count <= kInlineMemberLimit);
     return r;
   }
@@ -378,7 +376,7 @@ Response Service::Get(const RequestContext& ctx, ResourceType type, std::string_
   auto value = store_.GetResource(ctx.tenant, type, *id);
   if (!value.ok()) {
     return Error(value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
-                                                              : value.status());
+                                                            : value.status());
   }
   auto split = SplitStored(*value);
   if (!split.ok()) return Error(split.status());
@@ -420,8 +418,9 @@ Response Service::Replace(const RequestContext& ctx, ResourceType type, std::str
     auto txn = store_.Begin(ctx.tenant);
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
     const StoredHeader& old_header = old.header;
-    SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), entries, in.attrs));
+    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id,
+                                         IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()),
+                                         entries, in.attrs));
     bool members_changed = false;
     if (type == ResourceType::kGroup) {
       // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
@@ -469,9 +468,8 @@ Response Service::Delete(const RequestContext& ctx, ResourceType type, std::stri
   Status s = WithRetry([&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
-    SCIMD_RETURN_IF_ERROR(
-        ApplyIndexDiff(*txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()),
-                       {}, old.attrs));
+    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(
+        *txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), {}, old.attrs));
     if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id).status());
     SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(*id));
     SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, *id));

@@ -41,9 +41,9 @@ struct ReadParams {
 
 struct PatchParams {
   std::string_view if_match;
-  std::string_view attributes;           // projection of the 200 response
+  std::string_view attributes;  // projection of the 200 response
   std::string_view excluded_attributes;
-  bool prefer_minimal = false;           // Prefer: return=minimal (RFC 7240) -> 204
+  bool prefer_minimal = false;  // Prefer: return=minimal (RFC 7240) -> 204
 };
 
 struct ListParams {
@@ -94,8 +94,7 @@ class Service {
   // Adds edges after checking (and locking) each member; `added` counts new edges.
   Status AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
                     std::vector<MemberRef>& members, size_t* added = nullptr);
-  Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent,
-                      const ResourceId& child);
+  Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent, const ResourceId& child);
   // Appends `,"groups":[...]` (direct and indirect groups of a user, from member_of) to
   // a rendered user, or nothing when it belongs to no group.
   Status AppendUserGroups(const RequestContext& ctx, const ResourceId& user, std::string& out);

@@ -69,12 +69,14 @@ Response Service::ResourceTypes(std::string_view base_url, std::string_view name
   for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
     const auto& rt = reg.resource_type(t);
     if (!name.empty()) {
-      if (EqualsCi(rt.name, name)) return JsonResponse(200, reg.ResourceTypeJson(rt, base_url).Serialize());
+      if (EqualsCi(rt.name, name))
+        return JsonResponse(200, reg.ResourceTypeJson(rt, base_url).Serialize());
       continue;
     }
     all.push_back(reg.ResourceTypeJson(rt, base_url));
   }
-  if (!name.empty()) return Error(Status::NotFound("resource type \"" + std::string(name) + "\" not found"));
+  if (!name.empty())
+    return Error(Status::NotFound("resource type \"" + std::string(name) + "\" not found"));
   return JsonResponse(200, ListOf(std::move(all)).Serialize());
 }
 
@@ -82,7 +84,8 @@ Response Service::Schemas(std::string_view base_url, std::string_view id) {
   const SchemaRegistry& reg = SchemaRegistry::Default();
   if (!id.empty()) {
     const SchemaDef* s = reg.FindSchema(id);
-    if (s == nullptr) return Error(Status::NotFound("schema \"" + std::string(id) + "\" not found"));
+    if (s == nullptr)
+      return Error(Status::NotFound("schema \"" + std::string(id) + "\" not found"));
     return JsonResponse(200, reg.SchemaJson(*s, base_url).Serialize());
   }
   std::vector<Json> all;

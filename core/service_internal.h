@@ -92,5 +92,4 @@ struct LockedResource {
 Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const ResourceId& id,
                                      std::string_view id_text, std::string_view if_match);
 
-
 }  // namespace scimd::core::internal

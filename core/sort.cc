@@ -33,7 +33,8 @@ Result<SortSpec> ParseSort(ResourceType type, std::string_view sort_by,
   }
   const size_t dot = path.find('.');
   const std::string_view attr = path.substr(0, dot);
-  const std::string_view sub = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+  const std::string_view sub =
+      dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
   auto unknown = [&] {
     return Status::InvalidValue("cannot sort by \"" + std::string(sort_by) +
                                 "\": not an attribute of " + rt.name);
@@ -44,9 +45,12 @@ Result<SortSpec> ParseSort(ResourceType type, std::string_view sort_by,
       return spec;
     }
     if (EqualsCi(attr, "meta")) {
-      if (EqualsCi(sub, "created")) spec.source = SortSpec::Source::kCreated;
-      else if (EqualsCi(sub, "lastModified")) spec.source = SortSpec::Source::kModified;
-      else return unknown();
+      if (EqualsCi(sub, "created"))
+        spec.source = SortSpec::Source::kCreated;
+      else if (EqualsCi(sub, "lastModified"))
+        spec.source = SortSpec::Source::kModified;
+      else
+        return unknown();
       return spec;
     }
     if (EqualsCi(attr, "externalId") && sub.empty()) {
@@ -112,11 +116,10 @@ SortKey ExtractSortKey(const SortSpec& spec, const ResourceId& id, const StoredH
     case SortSpec::Source::kCreated:
     case SortSpec::Source::kModified:
       k.kind = SortKey::Kind::kNumber;
-      k.number = static_cast<double>(spec.source == SortSpec::Source::kCreated ? header.created_us
-                                                                              : header.modified_us);
+      k.number = static_cast<double>(
+          spec.source == SortSpec::Source::kCreated ? header.created_us : header.modified_us);
       return k;
-    case SortSpec::Source::kAttribute:
-      break;
+    case SortSpec::Source::kAttribute: break;
   }
   const Json* holder = &attrs;
   if (!spec.extension.empty()) holder = attrs.Find(spec.extension);

@@ -34,8 +34,8 @@ Result<SortSpec> ParseSort(ResourceType type, std::string_view sort_by,
 struct SortKey {
   enum class Kind : uint8_t { kMissing, kString, kNumber, kBoolean };
   Kind kind = Kind::kMissing;
-  std::string text;  // kString: folded when caseExact=false
-  double number = 0; // kNumber (dateTime as microseconds), kBoolean (0/1)
+  std::string text;   // kString: folded when caseExact=false
+  double number = 0;  // kNumber (dateTime as microseconds), kBoolean (0/1)
 };
 
 // The value a resource sorts by: for a multi-valued attribute, the primary value, else

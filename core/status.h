@@ -17,29 +17,29 @@ class [[nodiscard]] Status {
   // The kinds of failure. Codes are not persisted; order carries no meaning.
   enum class Code : uint8_t {
     kOk,
-    kInvalidSyntax,     // 400 invalidSyntax: body or request not parseable / wrong shape
-    kInvalidValue,      // 400 invalidValue: a value of the wrong type or out of range
-    kInvalidFilter,     // 400 invalidFilter
-    kInvalidPath,       // 400 invalidPath
-    kNoTarget,          // 400 noTarget
-    kMutability,        // 400 mutability
-    kTooMany,           // 400 tooMany
-    kBadRequest,        // 400 without a scimType (e.g. bad query parameter)
-    kUnauthorized,      // 401
-    kForbidden,         // 403
-    kNotFound,          // 404
-    kMethodNotAllowed,  // 405
-    kUniqueness,        // 409 uniqueness
-    kPreconditionFailed,// 412
-    kNotModified,       // 304 (If-None-Match matched)
-    kPayloadTooLarge,   // 413
-    kUnsupportedMediaType, // 415
-    kTooManyRequests,   // 429
-    kNotImplemented,    // 501
-    kBusy,              // internal: a transaction lost a lock race; the caller retries
-    kCorruption,        // 500: stored data could not be decoded
-    kIoError,           // 500: the store failed
-    kInternal,          // 500: a bug
+    kInvalidSyntax,         // 400 invalidSyntax: body or request not parseable / wrong shape
+    kInvalidValue,          // 400 invalidValue: a value of the wrong type or out of range
+    kInvalidFilter,         // 400 invalidFilter
+    kInvalidPath,           // 400 invalidPath
+    kNoTarget,              // 400 noTarget
+    kMutability,            // 400 mutability
+    kTooMany,               // 400 tooMany
+    kBadRequest,            // 400 without a scimType (e.g. bad query parameter)
+    kUnauthorized,          // 401
+    kForbidden,             // 403
+    kNotFound,              // 404
+    kMethodNotAllowed,      // 405
+    kUniqueness,            // 409 uniqueness
+    kPreconditionFailed,    // 412
+    kNotModified,           // 304 (If-None-Match matched)
+    kPayloadTooLarge,       // 413
+    kUnsupportedMediaType,  // 415
+    kTooManyRequests,       // 429
+    kNotImplemented,        // 501
+    kBusy,                  // internal: a transaction lost a lock race; the caller retries
+    kCorruption,            // 500: stored data could not be decoded
+    kIoError,               // 500: the store failed
+    kInternal,              // 500: a bug
   };
 
   Status() = default;  // OK
@@ -81,8 +81,8 @@ class [[nodiscard]] Status {
 
 // The HTTP face of a Status: the one table that maps codes to statuses and scimTypes.
 struct StatusHttp {
-  int http_status;            // e.g. 400
-  std::string_view scim_type; // empty when RFC 7644 §3.12 defines none for this case
+  int http_status;             // e.g. 400
+  std::string_view scim_type;  // empty when RFC 7644 §3.12 defines none for this case
 };
 StatusHttp ToHttp(Status::Code code);
 std::string_view CodeName(Status::Code code);
@@ -91,8 +91,8 @@ std::string_view CodeName(Status::Code code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}         // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -115,10 +115,10 @@ class [[nodiscard]] Result {
 }  // namespace scimd::core
 
 // Propagate a non-OK Status from an expression returning Status.
-#define SCIMD_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::scimd::core::Status scimd_status_ = (expr);   \
-    if (!scimd_status_.ok()) return scimd_status_;  \
+#define SCIMD_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::scimd::core::Status scimd_status_ = (expr);  \
+    if (!scimd_status_.ok()) return scimd_status_; \
   } while (0)
 
 #define SCIMD_CONCAT_INNER_(a, b) a##b

@@ -23,7 +23,6 @@ constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kCrlfLastChunk = "\r\n0\r\n\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
-
 bool WouldBlock(const asio::error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -146,17 +145,10 @@ void HttpConnection::Drive() {
   for (int round = 0; round < kMaxRoundsPerTurn; ++round) {
     bool progress = false;
     switch (state_) {
-      case State::kClosed:
-        return;
-      case State::kReading:
-        progress = ReadAndParse();
-        break;
-      case State::kWriting:
-        progress = WriteSome();
-        break;
-      case State::kLingering:
-        progress = Linger();
-        break;
+      case State::kClosed: return;
+      case State::kReading: progress = ReadAndParse(); break;
+      case State::kWriting: progress = WriteSome(); break;
+      case State::kLingering: progress = Linger(); break;
     }
     if (!progress) return;  // an operation is armed, or the connection closed
   }
@@ -626,8 +618,7 @@ void HttpConnection::QueueResponse(HttpResponse& response, bool keep_alive, bool
   ResponseHead head = AppendResponseHead(out_, response, keep_alive, http10, worker_.date().Now());
   if (!head_request) {
     switch (head.framing) {
-      case BodyFraming::kNone:
-        break;
+      case BodyFraming::kNone: break;
       case BodyFraming::kContentLength:
         if (response.body.size() <= kInlineBodyBytes) {
           out_.append(response.body);

@@ -108,7 +108,7 @@ class HttpServer {
   std::vector<std::unique_ptr<HttpWorker>> workers_;
   std::vector<std::thread> threads_;
   std::unique_ptr<asio::thread_pool> blocking_pool_;  // null when blocking_threads == 0
-  std::mutex wait_mutex_;  // Wait() from two threads joins once
+  std::mutex wait_mutex_;                             // Wait() from two threads joins once
 
   friend class HttpWorker;
 };

@@ -19,7 +19,7 @@ struct HttpRequest {
   std::string path;    // target before '?', still percent-encoded
   std::string query;   // target after '?', without the '?'; empty if none
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  std::string body;    // de-chunked
+  std::string body;                                          // de-chunked
   int http_major = 1;
   int http_minor = 1;
   std::string remote_address;  // peer IP, for logs
@@ -31,8 +31,8 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // the server adds Date,
-                                                              // Content-Length/Transfer-Encoding
-                                                              // and Connection itself
+                                                             // Content-Length/Transfer-Encoding
+                                                             // and Connection itself
   std::string body;
   // When set, the body is streamed with chunked transfer encoding instead of `body`:
   // the server calls `stream` repeatedly; each call appends the next piece (keep it

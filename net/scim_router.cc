@@ -52,16 +52,15 @@ QueryParams ParseQuery(std::string_view q) {
 bool HostIsSane(std::string_view host) {
   if (host.empty() || host.size() > 255) return false;
   return std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
   });
 }
 
 Response MethodNotAllowed(std::string_view method, std::string_view allow) {
-  Response r = core::Service::Error(
-      Status(Status::Code::kMethodNotAllowed,
-             "method " + std::string(method) + " is not allowed here; allowed: " +
-                 std::string(allow)));
+  Response r = core::Service::Error(Status(
+      Status::Code::kMethodNotAllowed,
+      "method " + std::string(method) + " is not allowed here; allowed: " + std::string(allow)));
   r.headers.emplace_back("Allow", std::string(allow));
   return r;
 }
@@ -156,13 +155,14 @@ Response ScimRouter::Route(const HttpRequest& request, Job* deferred) {
   std::string_view host = request.Header("host");
   if (!HostIsSane(host)) host = options_.default_host;
   const bool https = EqualsCi(request.Header("x-forwarded-proto"), "https");
-  const std::string base_url = std::string(https ? "https://" : "http://") + std::string(host) + base;
+  const std::string base_url =
+      std::string(https ? "https://" : "http://") + std::string(host) + base;
 
   const std::string& method = request.method;
   const bool is_get = method == "GET" || method == "HEAD";
   if (segments.empty()) {
-    return core::Service::Error(Status::NotFound(
-        "no SCIM endpoint here; try " + base_url + "/Users or " + base_url + "/Schemas"));
+    return core::Service::Error(Status::NotFound("no SCIM endpoint here; try " + base_url +
+                                                 "/Users or " + base_url + "/Schemas"));
   }
   const std::string_view endpoint = segments[0];
 
@@ -230,10 +230,10 @@ Response ScimRouter::Route(const HttpRequest& request, Job* deferred) {
   }
   if (ctx.settings.rate_limit > 0) {
     if (const int64_t wait = limiter_.Check(ctx.tenant, ctx.settings.rate_limit); wait > 0) {
-      Response r = core::Service::Error(Status(
-          Status::Code::kTooManyRequests,
-          "this tenant is limited to " + std::to_string(ctx.settings.rate_limit) +
-              " requests per second; retry after " + std::to_string(wait) + " s"));
+      Response r = core::Service::Error(
+          Status(Status::Code::kTooManyRequests,
+                 "this tenant is limited to " + std::to_string(ctx.settings.rate_limit) +
+                     " requests per second; retry after " + std::to_string(wait) + " s"));
       r.headers.emplace_back("Retry-After", std::to_string(wait));
       return r;
     }
@@ -303,8 +303,7 @@ Response ScimRouter::Route(const HttpRequest& request, Job* deferred) {
   }
   // The write below, run here or as a job; it owns what does not live in `request`.
   auto write = [this, ctx = std::move(ctx), type = *type, id = std::string(id),
-                query = std::move(query),
-                &request] {
+                query = std::move(query), &request] {
     const std::string_view if_match = request.Header("if-match");
     if (request.method == "PUT") return service_.Replace(ctx, type, id, request.body, if_match);
     if (request.method == "DELETE") return service_.Delete(ctx, type, id, if_match);

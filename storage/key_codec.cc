@@ -121,15 +121,10 @@ void AppendOrderedString(std::string* dst, std::string_view s) {
 Status AppendIndexValue(std::string* dst, const IndexValue& v) {
   dst->push_back(static_cast<char>(v.kind));
   switch (v.kind) {
-    case IndexValue::Kind::kString:
-      AppendOrderedString(dst, v.string);
-      return Status::Ok();
+    case IndexValue::Kind::kString: AppendOrderedString(dst, v.string); return Status::Ok();
     case IndexValue::Kind::kInteger:
-    case IndexValue::Kind::kDateTime:
-      AppendOrderedInt64(dst, v.integer);
-      return Status::Ok();
-    case IndexValue::Kind::kDecimal:
-      return AppendOrderedDouble(dst, v.decimal);
+    case IndexValue::Kind::kDateTime: AppendOrderedInt64(dst, v.integer); return Status::Ok();
+    case IndexValue::Kind::kDecimal: return AppendOrderedDouble(dst, v.decimal);
     case IndexValue::Kind::kBoolean:
       dst->push_back(v.boolean ? '\x01' : '\x00');
       return Status::Ok();

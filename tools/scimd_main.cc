@@ -2,7 +2,6 @@
 // handles flags, the demo tenant of `make run`, and an orderly shutdown on SIGINT/SIGTERM
 // (stop accepting, finish in-flight requests, close the store).
 #include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -40,7 +39,7 @@ bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
 // Creates the demo tenant on first start; returns the new token, or nothing if the tenant
 // already existed.
 scimd::core::Result<std::optional<std::string>> EnsureDemoTenant(scimd::core::Store& store,
-                                                                  const std::string& name) {
+                                                                 const std::string& name) {
   SCIMD_ASSIGN_OR_RETURN(auto existing, store.FindTenant(name));
   if (existing) return std::optional<std::string>();
   SCIMD_ASSIGN_OR_RETURN(auto tenant, store.CreateTenant(name));
@@ -71,8 +70,7 @@ int main(int argc, char** argv) {
                  "/scim/v2, /scim and the bare root are always served");
   app.add_option("--max-body-bytes", http.max_body_bytes, "largest request body (413 above)")
       ->capture_default_str();
-  app.add_option("--max-header-bytes", http.max_header_bytes,
-                 "largest request head (431 above)")
+  app.add_option("--max-header-bytes", http.max_header_bytes, "largest request head (431 above)")
       ->capture_default_str();
   app.add_option("--header-timeout-ms", header_timeout_ms,
                  "time to receive a request head before the connection is closed")
@@ -140,14 +138,13 @@ int main(int argc, char** argv) {
                  "server a token of tenant \""
               << insecure_token_tenant << "\"; use it only for test suites\n";
   }
-  router_options.default_host = http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1"
-                                                                             : http.host;
+  router_options.default_host =
+      http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1" : http.host;
   {
     scimd::net::ScimRouter router(*store, router_options);
-    scimd::net::HttpServer server(http, [&router](const scimd::net::HttpRequest& request,
-                                                  scimd::net::HttpResponse& response) {
-      router.Handle(request, response);
-    });
+    scimd::net::HttpServer server(
+        http, [&router](const scimd::net::HttpRequest& request,
+                        scimd::net::HttpResponse& response) { router.Handle(request, response); });
     server.InstallSignalHandlers();
     std::string error;
     if (!server.Start(&error)) {
@@ -155,7 +152,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     const std::string host = http.host.find(':') != std::string::npos ? "[" + http.host + "]"
-                                                                       : router_options.default_host;
+                                                                      : router_options.default_host;
     const std::string base_url =
         "http://" + host + ":" + std::to_string(server.port()) + "/scim/v2";
     std::cout << "scimd: listening on " << host << ":" << server.port() << " with "
@@ -165,8 +162,7 @@ int main(int argc, char** argv) {
       std::cout << "scimd: demo tenant \"" << demo_tenant << "\"\n"
                 << "  SCIM base URL: " << base_url << "\n";
       if (demo_token) {
-        std::cout << "  Bearer token (shown only this once, keep it): " << *demo_token
-                  << std::endl;
+        std::cout << "  Bearer token (shown only this once, keep it): " << *demo_token << std::endl;
       } else {
         std::cout << "  Its token was printed when it was created. To issue another, stop "
                      "scimd and run: scimctl --data "

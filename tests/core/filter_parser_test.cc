@@ -185,15 +185,9 @@ TEST(FilterParserTest, RandomMutationsFailCleanly) {
     for (int e = 0; e < edits && !s.empty(); ++e) {
       const size_t at = rng() % s.size();
       switch (rng() % 3) {
-        case 0:
-          s.erase(at, 1 + rng() % 3);
-          break;
-        case 1:
-          s.insert(at, 1, kAlphabet[rng() % (sizeof(kAlphabet) - 1)]);
-          break;
-        default:
-          s[at] = static_cast<char>(rng() % 256);
-          break;
+        case 0: s.erase(at, 1 + rng() % 3); break;
+        case 1: s.insert(at, 1, kAlphabet[rng() % (sizeof(kAlphabet) - 1)]); break;
+        default: s[at] = static_cast<char>(rng() % 256); break;
       }
     }
     for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {

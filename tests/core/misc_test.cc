@@ -1,9 +1,8 @@
 // ids, status table, tenant settings, tokens, rate limits.
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <set>
-
-#include <sodium.h>
 
 #include "core/auth.h"
 #include "core/ids.h"
@@ -25,9 +24,9 @@ TEST(IdsTest, TextRoundTripAndRejects) {
   std::string upper = text;
   for (char& c : upper) c = static_cast<char>(std::toupper(c));
   EXPECT_EQ(*ResourceId::Parse(upper), id);
-  for (const char* bad : {"", "x", "0190a3f1-0000-7000-8000-00000000000g",
-                          "0190a3f100-00-7000-8000-000000000000",
-                          "0190a3f1-0000-7000-8000-0000000000000"}) {
+  for (const char* bad :
+       {"", "x", "0190a3f1-0000-7000-8000-00000000000g", "0190a3f100-00-7000-8000-000000000000",
+        "0190a3f1-0000-7000-8000-0000000000000"}) {
     EXPECT_FALSE(ResourceId::Parse(bad).ok()) << bad;
   }
 }
@@ -63,7 +62,8 @@ TEST(TenantSettingsTest, ValidatesNamesAndValues) {
   EXPECT_TRUE(ValidateSetting("patch-response", "no-content").ok());
   EXPECT_FALSE(ValidateSetting("patch-response", "maybe").ok());
   EXPECT_FALSE(ValidateSetting("nope", "x").ok());
-  auto s = TenantSettings::FromMap({{"patch-response", "no-content"}, {"unknown-attributes", "ignore"}});
+  auto s =
+      TenantSettings::FromMap({{"patch-response", "no-content"}, {"unknown-attributes", "ignore"}});
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->patch_no_content);
   EXPECT_TRUE(s->decode.ignore_unknown_attributes);
@@ -137,8 +137,8 @@ TEST(TenantSettingsTest, NumericAndPolicySettings) {
   EXPECT_FALSE(ValidateSetting("rate-limit", "99999999999").ok());
   EXPECT_TRUE(ValidateSetting("delete-policy", "soft").ok());
   EXPECT_TRUE(ValidateSetting("unknown-members", "ignore").ok());
-  auto s = TenantSettings::FromMap({{"rate-limit", "25"}, {"delete-policy", "soft"},
-                                    {"unknown-members", "ignore"}});
+  auto s = TenantSettings::FromMap(
+      {{"rate-limit", "25"}, {"delete-policy", "soft"}, {"unknown-members", "ignore"}});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->rate_limit, 25u);
   EXPECT_TRUE(s->soft_delete);

@@ -136,7 +136,9 @@ TEST(PatchGoldenTest, AllCases) {
 
 TEST(PatchTest, RequestEnvelope) {
   auto parse = [](std::string_view text) { return ParsePatchRequest(*Json::Parse(text)); };
-  EXPECT_TRUE(parse(R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]})").ok());
+  EXPECT_TRUE(
+      parse(R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]})")
+          .ok());
   EXPECT_TRUE(parse(R"({"operations":[{"op":"add","path":"a","value":1}]})").ok());
   EXPECT_FALSE(parse(R"({"schemas":["urn:x"],"Operations":[]})").ok());
   EXPECT_FALSE(parse(R"({"Operations":{}})").ok());
@@ -155,7 +157,8 @@ TEST(PatchTest, RequestEnvelope) {
 
 TEST(PatchTest, UnchangedPatchReportsNoChange) {
   auto in = DecodeInput(ResourceType::kUser, *Json::Parse(R"({"userName":"a","title":"t"})"), {});
-  auto ops = ParsePatchRequest(*Json::Parse(R"({"Operations":[{"op":"replace","path":"title","value":"t"}]})"));
+  auto ops = ParsePatchRequest(
+      *Json::Parse(R"({"Operations":[{"op":"replace","path":"title","value":"t"}]})"));
   auto out = ApplyPatch(ResourceType::kUser, in->attrs, *ops, {});
   ASSERT_TRUE(out.ok());
   EXPECT_FALSE(out->attrs_changed);
@@ -163,7 +166,8 @@ TEST(PatchTest, UnchangedPatchReportsNoChange) {
 
 TEST(PatchTest, PasswordIsTakenOutOfTheDocument) {
   auto in = DecodeInput(ResourceType::kUser, *Json::Parse(R"({"userName":"a"})"), {});
-  auto ops = ParsePatchRequest(*Json::Parse(R"({"Operations":[{"op":"replace","path":"password","value":"s3cret"}]})"));
+  auto ops = ParsePatchRequest(
+      *Json::Parse(R"({"Operations":[{"op":"replace","path":"password","value":"s3cret"}]})"));
   auto out = ApplyPatch(ResourceType::kUser, in->attrs, *ops, {});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->password.value_or(""), "s3cret");

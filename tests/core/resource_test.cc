@@ -73,8 +73,7 @@ TEST(ResourceTest, PasswordIsSeparatedFromAttributes) {
 }
 
 TEST(ResourceTest, GroupMembersDecoded) {
-  auto in = DecodeInput(ResourceType::kGroup,
-                        ParseOk(R"({"displayName":"g","members":[
+  auto in = DecodeInput(ResourceType::kGroup, ParseOk(R"({"displayName":"g","members":[
       {"value":"01900000-0000-7000-8000-000000000001","type":"user","display":"U","$ref":null}]})"),
                         {});
   ASSERT_TRUE(in.ok()) << in.status().ToString();
@@ -127,7 +126,8 @@ TEST(ResourceTest, StoredCodecRoundTrip) {
 }
 
 TEST(ResourceTest, RenderFastPathEqualsProjectedPathWithoutProjection) {
-  Json attrs = ParseOk(R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","name":{"givenName":"g","familyName":"f"}})");
+  Json attrs = ParseOk(
+      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","name":{"givenName":"g","familyName":"f"}})");
   const ResourceId id = ResourceId::Generate();
   StoredHeader h{3, 0, 1000, ""};
   std::string fast;
@@ -138,7 +138,8 @@ TEST(ResourceTest, RenderFastPathEqualsProjectedPathWithoutProjection) {
   ASSERT_TRUE(j.ok()) << fast;
   EXPECT_EQ(j->Find("id")->as_string(), id.ToString());
   EXPECT_EQ(j->Find("meta")->Find("version")->as_string(), "W/\"3\"");
-  EXPECT_EQ(j->Find("meta")->Find("location")->as_string(), "http://h/scim/v2/Users/" + id.ToString());
+  EXPECT_EQ(j->Find("meta")->Find("location")->as_string(),
+            "http://h/scim/v2/Users/" + id.ToString());
   EXPECT_EQ(j->Find("meta")->Find("lastModified")->as_string(), "1970-01-01T00:00:00.001Z");
 
   auto p = ParseProjection(ResourceType::kUser, "name.familyName", "");
@@ -163,7 +164,8 @@ TEST(ResourceTest, ProjectionOfExtensionsAndMembers) {
   auto r = ParseProjection(ResourceType::kGroup, "members.value", "");
   EXPECT_TRUE(r->WantsMembers());
   EXPECT_TRUE(Projection{}.WantsMembers());
-  auto u = ParseProjection(ResourceType::kGroup, "urn:ietf:params:scim:schemas:core:2.0:Group:members", "");
+  auto u = ParseProjection(ResourceType::kGroup,
+                           "urn:ietf:params:scim:schemas:core:2.0:Group:members", "");
   EXPECT_TRUE(u->WantsMembers());
 
   Json attrs = ParseOk(R"({"schemas":["a"],"userName":"u",

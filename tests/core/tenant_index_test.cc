@@ -59,8 +59,8 @@ TEST(TenantIndexTest, RefusesWhatCannotOrNeedNotBeIndexed) {
 }
 
 TEST(TenantIndexTest, SettingRoundTripsAndRejectsMalformedValues) {
-  const std::string value = std::string("User/title=100 User/") + kEnterprise +
-                            ":department=101 User/nickName=102";
+  const std::string value =
+      std::string("User/title=100 User/") + kEnterprise + ":department=101 User/nickName=102";
   auto extra = ParseIndexedAttributes(value);
   ASSERT_TRUE(extra.ok()) << extra.status().ToString();
   ASSERT_EQ(extra->size(), 3u);

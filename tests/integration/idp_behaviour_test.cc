@@ -20,8 +20,9 @@ class IdpBehaviourTest : public ScimServerTest {
 
 TEST_F(IdpBehaviourTest, PerCustomerHostNameAndProxySchemeAppearInLocations) {
   // `https://<customer>.example.com/scim` behind a TLS-terminating proxy.
-  HttpResult r = client_->Send("POST", "/scim/Users", R"({"userName":"host.user"})",
-                               Auth({{"Host", "acme.example.com"}, {"X-Forwarded-Proto", "https"}}));
+  HttpResult r =
+      client_->Send("POST", "/scim/Users", R"({"userName":"host.user"})",
+                    Auth({{"Host", "acme.example.com"}, {"X-Forwarded-Proto", "https"}}));
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = Str(Parse(r), "id");
   EXPECT_EQ(r.Header("location"), "https://acme.example.com/scim/Users/" + id);
@@ -45,8 +46,9 @@ TEST_F(IdpBehaviourTest, EntraSavesTheAppThenTestsTheConnection) {
   Json u = Parse(users);
   EXPECT_EQ(Int(u, "totalResults"), 0);
   EXPECT_TRUE(u.Find("Resources")->as_array().empty());
-  HttpResult groups = Get(
-      "/Groups?excludedAttributes=members&filter=displayName+eq+%2238a4b4c2-9d33-4d3f-9b8d-2a7b1c6f0e11%22");
+  HttpResult groups =
+      Get("/Groups?excludedAttributes=members&filter=displayName+eq+%2238a4b4c2-9d33-4d3f-9b8d-"
+          "2a7b1c6f0e11%22");
   ASSERT_EQ(groups.status, 200);
   EXPECT_EQ(Int(Parse(groups), "totalResults"), 0);
 }
@@ -62,7 +64,9 @@ TEST_F(IdpBehaviourTest, EntraOnConflictSearchesThenPatches) {
   Json found = Parse(Get("/Users?filter=userName+eq+%22jane.doe%40contoso.com%22"));
   ASSERT_EQ(Int(found, "totalResults"), 1);
   EXPECT_EQ(Str(found.Find("Resources")->as_array()[0], "id"), id);
-  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Replace","path":"displayName","value":"Jane"}])").status, 200);
+  ASSERT_EQ(
+      Patch("/Users/" + id, R"([{"op":"Replace","path":"displayName","value":"Jane"}])").status,
+      200);
   EXPECT_EQ(Str(Parse(Get("/Users/" + id)), "displayName"), "Jane");
 }
 
@@ -75,7 +79,9 @@ TEST_F(IdpBehaviourTest, EntraNoPathReplaceWithDottedAndUrnKeys) {
   EXPECT_FALSE(j.Find("active")->as_bool());
   EXPECT_EQ(Str(*j.Find("name"), "givenName"), "A");
   EXPECT_EQ(Str(*j.Find("name"), "familyName"), "F");
-  EXPECT_EQ(Str(*j.Find("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"), "department"), "X");
+  EXPECT_EQ(
+      Str(*j.Find("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"), "department"),
+      "X");
 }
 
 TEST_F(IdpBehaviourTest, EntraManagerInAllThreeForms) {
@@ -86,11 +92,13 @@ TEST_F(IdpBehaviourTest, EntraManagerInAllThreeForms) {
     Json j = Parse(Get("/Users/" + id));
     const Json* ext = j.Find("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
     return ext == nullptr || ext->Find("manager") == nullptr ? std::string()
-                                                               : Str(*ext->Find("manager"), "value");
+                                                             : Str(*ext->Find("manager"), "value");
   };
-  for (const std::string& value : {"\"" + mgr + "\"", R"({"value":")" + mgr + "\"}",
-                                   R"([{"value":")" + mgr + "\"}]"}) {
-    ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Replace","path":")" + path + "\",\"value\":" + value + "}]").status,
+  for (const std::string& value :
+       {"\"" + mgr + "\"", R"({"value":")" + mgr + "\"}", R"([{"value":")" + mgr + "\"}]"}) {
+    ASSERT_EQ(Patch("/Users/" + id,
+                    R"([{"op":"Replace","path":")" + path + "\",\"value\":" + value + "}]")
+                  .status,
               200)
         << value;
     EXPECT_EQ(manager_of(), mgr) << value;
@@ -98,8 +106,13 @@ TEST_F(IdpBehaviourTest, EntraManagerInAllThreeForms) {
     EXPECT_EQ(manager_of(), "");
   }
   // Entra clears the manager with an empty value.
-  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Add","path":")" + path + "\",\"value\":\"" + mgr + "\"}]").status, 200);
-  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Replace","path":")" + path + "\",\"value\":\"\"}]").status, 200);
+  ASSERT_EQ(
+      Patch("/Users/" + id, R"([{"op":"Add","path":")" + path + "\",\"value\":\"" + mgr + "\"}]")
+          .status,
+      200);
+  ASSERT_EQ(
+      Patch("/Users/" + id, R"([{"op":"Replace","path":")" + path + "\",\"value\":\"\"}]").status,
+      200);
   EXPECT_EQ(manager_of(), "");
 }
 
@@ -111,7 +124,8 @@ TEST_F(IdpBehaviourTest, HundredsOfMemberOperationsInOnePatch) {
   for (int i = 0; i < 300; ++i) {
     ids.push_back(CreateUser("batch" + std::to_string(i)));
     if (i > 0) ops += ",";
-    ops += R"({"op":"Add","path":"members","value":[{"value":")" + ids.back() + R"(","$ref":null}]})";
+    ops +=
+        R"({"op":"Add","path":"members","value":[{"value":")" + ids.back() + R"(","$ref":null}]})";
   }
   // ...and Entra's removal of a few listed members in the same request.
   for (int i = 0; i < 10; ++i) {
@@ -127,26 +141,33 @@ TEST_F(IdpBehaviourTest, HundredsOfMemberOperationsInOnePatch) {
 
 TEST_F(IdpBehaviourTest, DisabledUsersStayFindableAndCanBeReEnabled) {
   const std::string id = CreateUser("leaver@contoso.com", R"(,"externalId":"E-1","active":true)");
-  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Replace","path":"active","value":"False"}])").status, 200);
+  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Replace","path":"active","value":"False"}])").status,
+            200);
   EXPECT_FALSE(Parse(Get("/Users/" + id)).Find("active")->as_bool());
   Json by_ext = Parse(Get("/Users?filter=externalId+eq+%22E-1%22"));
   ASSERT_EQ(Int(by_ext, "totalResults"), 1);
   EXPECT_FALSE(by_ext.Find("Resources")->as_array()[0].Find("active")->as_bool());
-  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Replace","path":"active","value":"True"}])").status, 200);
+  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"Replace","path":"active","value":"True"}])").status,
+            200);
   EXPECT_TRUE(Parse(Get("/Users/" + id)).Find("active")->as_bool());
 }
 
 TEST_F(IdpBehaviourTest, OktaPutsUsersAndPagesWithStartIndexOne) {
-  const std::string id = CreateUser("okta@example.com", R"(,"name":{"givenName":"O","familyName":"K"},"active":true)");
+  const std::string id =
+      CreateUser("okta@example.com", R"(,"name":{"givenName":"O","familyName":"K"},"active":true)");
   // Okta PUTs the whole user, with password and groups it does not expect back.
-  HttpResult put = Put("/Users/" + id, R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
-      "id":")" + id + R"(","userName":"okta@example.com","name":{"givenName":"Olga","familyName":"K"},
+  HttpResult put =
+      Put("/Users/" + id,
+          R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+      "id":")" +
+              id + R"(","userName":"okta@example.com","name":{"givenName":"Olga","familyName":"K"},
       "emails":[{"primary":true,"value":"okta@example.com","type":"work"}],"active":true,
       "password":"Pa55word!","groups":[]})");
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(put.body.find("Pa55word"), std::string::npos);
   EXPECT_EQ(Str(*Parse(put).Find("name"), "givenName"), "Olga");
-  HttpResult found = Get("/Users?filter=userName+eq+%22OKTA%40EXAMPLE.COM%22&startIndex=1&count=100");
+  HttpResult found =
+      Get("/Users?filter=userName+eq+%22OKTA%40EXAMPLE.COM%22&startIndex=1&count=100");
   ASSERT_EQ(found.status, 200);
   Json j = Parse(found);
   EXPECT_EQ(Int(j, "totalResults"), 1);

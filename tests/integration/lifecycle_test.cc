@@ -17,9 +17,9 @@ class LifecycleTest : public ScimServerTest {};
 TEST_F(LifecycleTest, AcknowledgedWritesSurviveKill9) {
   std::vector<std::string> ids;
   for (int i = 0; i < 200; ++i) ids.push_back(CreateUser("durable" + std::to_string(i)));
-  const std::string gid = Str(Parse(Post("/Groups", R"({"displayName":"D","members":[{"value":")" +
-                                                         ids[0] + "\"}]}")),
-                              "id");
+  const std::string gid =
+      Str(Parse(Post("/Groups", R"({"displayName":"D","members":[{"value":")" + ids[0] + "\"}]}")),
+          "id");
   const std::string replaced = ids[1];
   ASSERT_EQ(Put("/Users/" + replaced, R"({"userName":"renamed"})").status, 200);
   ASSERT_EQ(Delete("/Users/" + ids[2]).status, 204);
@@ -71,10 +71,13 @@ TEST_F(LifecycleTest, ScimctlTokensAreShownOnceAndListedWithoutSecrets) {
   CommandResult bad = RunCommand({ScimctlBin(), "--data", data_, "token", "issue", "nope"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("no tenant"), std::string::npos);
-  CommandResult set_bad = RunCommand({ScimctlBin(), "--data", data_, "tenant", "set", "acme", "nope=1"});
+  CommandResult set_bad =
+      RunCommand({ScimctlBin(), "--data", data_, "tenant", "set", "acme", "nope=1"});
   EXPECT_NE(set_bad.exit_code, 0);
   StartServer();
-  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status, 200);
+  EXPECT_EQ(
+      client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status,
+      200);
   EXPECT_EQ(Get("/Users").status, 200);
 }
 
@@ -145,7 +148,8 @@ TEST_F(LifecycleTest, UnknownMembersCanBeIgnoredPerTenant) {
   const std::string g = Str(Parse(Post("/Groups", R"({"displayName":"g"})")), "id");
   const std::string patch =
       R"({"Operations":[{"op":"add","path":"members","value":"string id 1"}]})";
-  ExpectScimError(client_->Send("PATCH", "/scim/v2/Groups/" + g, patch, Auth()), 400, "invalidValue");
+  ExpectScimError(client_->Send("PATCH", "/scim/v2/Groups/" + g, patch, Auth()), 400,
+                  "invalidValue");
   StopServer();
   SetTenant(this, data_, "unknown-members=ignore");
   StartServer();
@@ -171,7 +175,8 @@ TEST_F(LifecycleTest, PasswordsAreStoredOnlyAsSaltedHashes) {
   const std::string id = CreateUser("pw.user", R"(,"password":"Plaintext-Secret-1")");
   HttpResult patched = client_->Send(
       "PATCH", "/scim/v2/Users/" + id,
-      R"({"Operations":[{"op":"replace","path":"password","value":"Plaintext-Secret-2"}]})", Auth());
+      R"({"Operations":[{"op":"replace","path":"password","value":"Plaintext-Secret-2"}]})",
+      Auth());
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(patched.body.find("Plaintext"), std::string::npos);
   EXPECT_EQ(patched.body.find("password"), std::string::npos);
@@ -210,7 +215,8 @@ TEST(DemoTenantTest, FirstStartCreatesDemoTenantAndPrintsUrlAndTokenOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(again.Output().find("scimd_"), std::string::npos) << again.Output();
   HttpClient c(again.port());
-  EXPECT_EQ(c.Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status, 200);
+  EXPECT_EQ(c.Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status,
+            200);
 }
 
 }  // namespace

@@ -28,8 +28,9 @@ class PatchTest : public ScimServerTest {
 };
 
 TEST_F(PatchTest, EntraUserUpdateAsSent) {
-  const std::string id = CreateUser("entra.user@contoso.com",
-                                    R"(,"active":true,"emails":[{"type":"work","value":"old@contoso.com","primary":true}])");
+  const std::string id = CreateUser(
+      "entra.user@contoso.com",
+      R"(,"active":true,"emails":[{"type":"work","value":"old@contoso.com","primary":true}])");
   HttpResult r = Patch("/Users/" + id, R"([
     {"op":"Replace","path":"active","value":"False"},
     {"op":"Replace","path":"displayName","value":"Entra User"},
@@ -53,7 +54,9 @@ TEST_F(PatchTest, EntraUserUpdateAsSent) {
   // What was acknowledged is what is stored.
   EXPECT_EQ(Get("/Users/" + id).body, r.body);
   // Inactive users are still found by filters (clients look them up to re-enable).
-  EXPECT_EQ(Int(Parse(Get("/Users?filter=userName%20eq%20%22entra.user@contoso.com%22")), "totalResults"), 1);
+  EXPECT_EQ(
+      Int(Parse(Get("/Users?filter=userName%20eq%20%22entra.user@contoso.com%22")), "totalResults"),
+      1);
 }
 
 TEST_F(PatchTest, OktaNoPathReplaceOfActive) {
@@ -68,7 +71,8 @@ TEST_F(PatchTest, UserNameChangeMovesUniquenessAndIndexes) {
   CreateUser("taken");
   ExpectScimError(Patch("/Users/" + id, R"([{"op":"replace","path":"userName","value":"TAKEN"}])"),
                   409, "uniqueness");
-  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"replace","path":"userName","value":"after"}])").status, 200);
+  ASSERT_EQ(Patch("/Users/" + id, R"([{"op":"replace","path":"userName","value":"after"}])").status,
+            200);
   EXPECT_EQ(Int(Parse(Get("/Users?filter=userName%20eq%20%22after%22")), "totalResults"), 1);
   EXPECT_EQ(Int(Parse(Get("/Users?filter=userName%20eq%20%22before%22")), "totalResults"), 0);
   EXPECT_EQ(Post("/Users", R"({"userName":"before"})").status, 201);
@@ -84,8 +88,9 @@ TEST_F(PatchTest, FailingOperationLeavesResourceUntouched) {
                                            {"op":"replace","path":"nope","value":1}])"),
                   400, "invalidPath");
   ExpectScimError(Patch("/Users/" + id, R"([{"op":"remove"}])"), 400, "noTarget");
-  ExpectScimError(Patch("/Users/" + id, R"([{"op":"replace","path":"emails[type zz 1]","value":"x"}])"),
-                  400, "invalidFilter");
+  ExpectScimError(
+      Patch("/Users/" + id, R"([{"op":"replace","path":"emails[type zz 1]","value":"x"}])"), 400,
+      "invalidFilter");
   ExpectScimError(Patch("/Users/" + id, R"([{"op":"replace","path":"active","value":"maybe"}])"),
                   400, "invalidValue");
   EXPECT_EQ(Get("/Users/" + id).body, before);
@@ -93,19 +98,23 @@ TEST_F(PatchTest, FailingOperationLeavesResourceUntouched) {
 
 TEST_F(PatchTest, MalformedRequestsAndPreconditions) {
   const std::string id = CreateUser("bad");
-  ExpectScimError(client_->Send("PATCH", "/scim/v2/Users/" + id, "{", Auth()), 400, "invalidSyntax");
+  ExpectScimError(client_->Send("PATCH", "/scim/v2/Users/" + id, "{", Auth()), 400,
+                  "invalidSyntax");
   ExpectScimError(client_->Send("PATCH", "/scim/v2/Users/" + id, R"({"Operations":"x"})", Auth()),
                   400, "invalidSyntax");
-  ExpectScimError(client_->Send("PATCH", "/scim/v2/Users/" + id,
-                                R"({"Operations":[{"op":"upsert","path":"title","value":"x"}]})", Auth()),
-                  400, "invalidSyntax");
+  ExpectScimError(
+      client_->Send("PATCH", "/scim/v2/Users/" + id,
+                    R"({"Operations":[{"op":"upsert","path":"title","value":"x"}]})", Auth()),
+      400, "invalidSyntax");
   ExpectScimError(Patch("/Users/01900000-0000-7000-8000-000000000009", R"([])"), 404);
   ExpectScimError(Patch("/Users/" + id, R"([{"op":"add","path":"title","value":"x"}])",
                         {{"If-Match", "W/\"999\""}}),
                   412);
   const std::string etag = Get("/Users/" + id).Header("etag");
-  EXPECT_EQ(Patch("/Users/" + id, R"([{"op":"add","path":"title","value":"x"}])", {{"If-Match", etag}}).status,
-            200);
+  EXPECT_EQ(
+      Patch("/Users/" + id, R"([{"op":"add","path":"title","value":"x"}])", {{"If-Match", etag}})
+          .status,
+      200);
 }
 
 TEST_F(PatchTest, NoChangeKeepsVersion) {
@@ -119,11 +128,18 @@ TEST_F(PatchTest, NoChangeKeepsVersion) {
   const std::string g = CreateGroup("g");
   const std::string g_etag = Get("/Groups/" + g).Header("etag");
   // Removing a member that is not there, or adding one twice, changes nothing.
-  EXPECT_EQ(Patch("/Groups/" + g, R"([{"op":"remove","path":"members[value eq \")" + id + R"(\"]"}])").Header("etag"),
-            g_etag);
-  const std::string added = Patch("/Groups/" + g, R"([{"op":"add","path":"members","value":[{"value":")" + id + R"("}]}])").Header("etag");
+  EXPECT_EQ(
+      Patch("/Groups/" + g, R"([{"op":"remove","path":"members[value eq \")" + id + R"(\"]"}])")
+          .Header("etag"),
+      g_etag);
+  const std::string added =
+      Patch("/Groups/" + g,
+            R"([{"op":"add","path":"members","value":[{"value":")" + id + R"("}]}])")
+          .Header("etag");
   EXPECT_NE(added, g_etag);
-  EXPECT_EQ(Patch("/Groups/" + g, R"([{"op":"add","path":"members","value":[{"value":")" + id + R"("}]}])").Header("etag"),
+  EXPECT_EQ(Patch("/Groups/" + g,
+                  R"([{"op":"add","path":"members","value":[{"value":")" + id + R"("}]}])")
+                .Header("etag"),
             added);
 }
 
@@ -134,10 +150,11 @@ TEST_F(PatchTest, ResponseFormsPreferMinimalAttributes) {
   EXPECT_EQ(minimal.status, 204);
   EXPECT_TRUE(minimal.body.empty());
   EXPECT_FALSE(minimal.Header("etag").empty());
-  HttpResult projected = client_->Send(
-      "PATCH", "/scim/v2/Users/" + id + "?attributes=title",
-      std::string("{") + kPatchOp + R"(,"Operations":[{"op":"replace","path":"title","value":"T3"}]})",
-      Auth());
+  HttpResult projected =
+      client_->Send("PATCH", "/scim/v2/Users/" + id + "?attributes=title",
+                    std::string("{") + kPatchOp +
+                        R"(,"Operations":[{"op":"replace","path":"title","value":"T3"}]})",
+                    Auth());
   ASSERT_EQ(projected.status, 200);
   Json j = Parse(projected);
   EXPECT_EQ(Str(j, "title"), "T3");
@@ -147,10 +164,13 @@ TEST_F(PatchTest, ResponseFormsPreferMinimalAttributes) {
 TEST_F(PatchTest, TenantSettingMakes204TheDefault) {
   StopServer();
   ASSERT_EQ(RunCommand({ScimctlBin(), "--data", data_, "tenant", "set", "acme",
-                       "patch-response=no-content"}).exit_code, 0);
+                        "patch-response=no-content"})
+                .exit_code,
+            0);
   StartServer();
   const std::string id = CreateUser("ms");
-  HttpResult r = Patch("/Users/" + id, R"([{"op":"Replace","path":"userName","value":"newusername"}])");
+  HttpResult r =
+      Patch("/Users/" + id, R"([{"op":"Replace","path":"userName","value":"newusername"}])");
   EXPECT_EQ(r.status, 204);
   EXPECT_EQ(Str(Parse(Get("/Users/" + id)), "userName"), "newusername");
 }
@@ -161,8 +181,8 @@ TEST_F(PatchTest, EntraGroupMembershipForms) {
   for (int i = 0; i < 5; ++i) users.push_back(CreateUser("member" + std::to_string(i)));
   std::string add = R"([{"op":"Add","path":"members","value":[)";
   for (size_t i = 0; i < users.size(); ++i) {
-    add += (i ? "," : "") + std::string(R"({"value":")") + users[i] + R"(","$ref":null,"display":"M)" +
-           std::to_string(i) + "\"}";
+    add += (i ? "," : "") + std::string(R"({"value":")") + users[i] +
+           R"(","$ref":null,"display":"M)" + std::to_string(i) + "\"}";
   }
   add += "]}]";
   HttpResult r = Patch("/Groups/" + g, add);
@@ -171,9 +191,15 @@ TEST_F(PatchTest, EntraGroupMembershipForms) {
   std::sort(all.begin(), all.end());
   EXPECT_EQ(MemberIds(Parse(r)), all);
   // Remove only those listed.
-  ASSERT_EQ(Patch("/Groups/" + g, R"([{"op":"Remove","path":"members","value":[{"value":")" + users[0] + R"("}]}])").status, 200);
+  ASSERT_EQ(Patch("/Groups/" + g,
+                  R"([{"op":"Remove","path":"members","value":[{"value":")" + users[0] + R"("}]}])")
+                .status,
+            200);
   // Remove by filter.
-  ASSERT_EQ(Patch("/Groups/" + g, R"([{"op":"Remove","path":"members[value eq \")" + users[1] + R"(\"]"}])").status, 200);
+  ASSERT_EQ(Patch("/Groups/" + g,
+                  R"([{"op":"Remove","path":"members[value eq \")" + users[1] + R"(\"]"}])")
+                .status,
+            200);
   std::vector<std::string> left = {users[2], users[3], users[4]};
   std::sort(left.begin(), left.end());
   Json group = Parse(Get("/Groups/" + g));
@@ -182,7 +208,8 @@ TEST_F(PatchTest, EntraGroupMembershipForms) {
   // Members must exist: the id is in the detail, and nothing is applied.
   const std::string missing = "01900000-0000-7000-8000-0000000000aa";
   HttpResult bad = Patch("/Groups/" + g, R"([{"op":"Replace","path":"displayName","value":"X"},
-      {"op":"Add","path":"members","value":[{"value":")" + missing + R"("}]}])");
+      {"op":"Add","path":"members","value":[{"value":")" +
+                                             missing + R"("}]}])");
   ExpectScimError(bad, 400, "invalidValue");
   EXPECT_NE(bad.body.find(missing), std::string::npos);
   EXPECT_EQ(Str(Parse(Get("/Groups/" + g)), "displayName"), "Engineering");
@@ -221,9 +248,9 @@ TEST_F(PatchTest, ReplaceAndRemoveAllMembersLeaveExactEdges) {
   const std::vector<std::string> in_g = {g}, none;
 
   // replace: one kept member, one new.
-  HttpResult r = Patch("/Groups/" + g, R"([{"op":"replace","path":"members","value":[{"value":")" +
-                                           users[0] + R"("},{"value":")" + users[kMembers] +
-                                           R"("}]}])");
+  HttpResult r =
+      Patch("/Groups/" + g, R"([{"op":"replace","path":"members","value":[{"value":")" + users[0] +
+                                R"("},{"value":")" + users[kMembers] + R"("}]}])");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(MemberIds(Parse(r)), sorted({users[0], users[kMembers]}));
   EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))), sorted({users[0], users[kMembers]}));
@@ -237,8 +264,8 @@ TEST_F(PatchTest, ReplaceAndRemoveAllMembersLeaveExactEdges) {
   const std::string& y = users[kMembers + 2];
   r = Patch("/Groups/" + g, R"([{"op":"add","path":"members","value":[{"value":")" + x +
                                 R"("}]},{"op":"remove","path":"members"},)"
-                                R"({"op":"add","path":"members","value":[{"value":")" + y +
-                                R"("},{"value":")" + users[0] + R"("}]}])");
+                                R"({"op":"add","path":"members","value":[{"value":")" +
+                                y + R"("},{"value":")" + users[0] + R"("}]}])");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(MemberIds(Parse(Get("/Groups/" + g))), sorted({y, users[0]}));
   EXPECT_EQ(groups_of(x), none);
@@ -266,7 +293,10 @@ TEST_F(PatchTest, GroupRenameAndMembersInOneRequestAndFilterByMember) {
   const std::string g = CreateGroup("Old");
   const std::string u = CreateUser("gm");
   ASSERT_EQ(Patch("/Groups/" + g, R"([{"op":"Replace","path":"displayName","value":"New"},
-      {"op":"Add","path":"members","value":[{"value":")" + u + R"("}]}])").status, 200);
+      {"op":"Add","path":"members","value":[{"value":")" +
+                                      u + R"("}]}])")
+                .status,
+            200);
   EXPECT_EQ(Int(Parse(Get("/Groups?filter=displayName%20eq%20%22new%22")), "totalResults"), 1);
   EXPECT_EQ(Int(Parse(Get("/Groups?filter=displayName%20eq%20%22old%22")), "totalResults"), 0);
 }
@@ -281,9 +311,9 @@ TEST_F(PatchTest, ConcurrentMemberAddsAreNeverLost) {
       creators.emplace_back([&, c] {
         HttpClient http(server_->port());
         for (int i = 0; i < kPerClient; ++i) {
-          HttpResult r = http.Send("POST", "/scim/v2/Users",
-                                   R"({"userName":"c)" + std::to_string(c) + "-" + std::to_string(i) + "\"}",
-                                   Auth());
+          HttpResult r = http.Send(
+              "POST", "/scim/v2/Users",
+              R"({"userName":"c)" + std::to_string(c) + "-" + std::to_string(i) + "\"}", Auth());
           ASSERT_EQ(r.status, 201) << r.body;
           ids[c].push_back(Str(Parse(r), "id"));
         }
@@ -298,12 +328,14 @@ TEST_F(PatchTest, ConcurrentMemberAddsAreNeverLost) {
     writers.emplace_back([&, c] {
       HttpClient http(server_->port());
       for (int start = 0; start < kPerClient; start += kBatch) {
-        std::string ops = std::string("{") + kPatchOp + R"(,"Operations":[{"op":"Add","path":"members","value":[)";
+        std::string ops = std::string("{") + kPatchOp +
+                          R"(,"Operations":[{"op":"Add","path":"members","value":[)";
         for (int i = start; i < start + kBatch; ++i) {
           ops += (i > start ? "," : "") + std::string(R"({"value":")") + ids[c][i] + "\"}";
         }
         ops += "]}]}";
-        HttpResult r = http.Send("PATCH", "/scim/v2/Groups/" + g + "?excludedAttributes=members", ops, Auth());
+        HttpResult r =
+            http.Send("PATCH", "/scim/v2/Groups/" + g + "?excludedAttributes=members", ops, Auth());
         if (r.status != 200) {
           ++failures;
           ADD_FAILURE() << r.status << " " << r.body;

@@ -15,10 +15,11 @@ class ProtocolTest : public ScimServerTest {
 
 TEST_F(ProtocolTest, SameApiUnderEveryBasePathCaseInsensitiveWithTrailingSlash) {
   const std::string id = CreateUser("paths");
-  for (const std::string& prefix : std::vector<std::string>{"/scim/v2", "/scim", "/api/scim", "", "/SCIM/V2"}) {
+  for (const std::string& prefix :
+       std::vector<std::string>{"/scim/v2", "/scim", "/api/scim", "", "/SCIM/V2"}) {
     for (const std::string& users : std::vector<std::string>{"/Users", "/users", "/USERS/"}) {
-      HttpResult r = client_->Send("GET", prefix + users + "?filter=userName%20eq%20%22paths%22",
-                                   "", Auth());
+      HttpResult r =
+          client_->Send("GET", prefix + users + "?filter=userName%20eq%20%22paths%22", "", Auth());
       ASSERT_EQ(r.status, 200) << prefix << users << " " << r.body;
       EXPECT_EQ(Int(Parse(r), "totalResults"), 1) << prefix << users;
     }
@@ -34,15 +35,17 @@ TEST_F(ProtocolTest, MissingOrWrongTokenIs401WithChallenge) {
   HttpResult none = client_->Send("GET", "/scim/v2/Users");
   ExpectScimError(none, 401);
   EXPECT_NE(none.Header("www-authenticate").find("Bearer"), std::string::npos);
-  for (const std::string& auth : std::vector<std::string>{"Bearer nope", "Basic dXNlcjpwYXNz", "Bearer " + token_ + "x", "Bearer",
-        "Bearer scimd_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
+  for (const std::string& auth : std::vector<std::string>{
+           "Bearer nope", "Basic dXNlcjpwYXNz", "Bearer " + token_ + "x", "Bearer",
+           "Bearer scimd_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
     HttpResult r = client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", auth}});
     ExpectScimError(r, 401);
     EXPECT_EQ(r.body.find(token_), std::string::npos);
   }
   // The scheme name is case-insensitive.
-  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "bearer " + token_}}).status,
-            200);
+  EXPECT_EQ(
+      client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "bearer " + token_}}).status,
+      200);
   // No User-Agent (Entra) is fine: our client sends none.
   EXPECT_EQ(Get("/Users").status, 200);
 }
@@ -76,10 +79,12 @@ TEST_F(ProtocolTest, DiscoveryEndpoints) {
   Json user = Parse(Get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"));
   std::vector<std::string> names;
   for (const auto& a : user.Find("attributes")->as_array()) names.push_back(Str(a, "name"));
-  for (const char* want : {"userName", "name", "displayName", "nickName", "profileUrl", "title",
-                           "userType", "preferredLanguage", "locale", "timezone", "active",
-                           "password", "emails", "phoneNumbers", "ims", "photos", "addresses",
-                           "groups", "entitlements", "roles", "x509Certificates"}) {
+  for (const char* want : {"userName",        "name",         "displayName",  "nickName",
+                           "profileUrl",      "title",        "userType",     "preferredLanguage",
+                           "locale",          "timezone",     "active",       "password",
+                           "emails",          "phoneNumbers", "ims",          "photos",
+                           "addresses",       "groups",       "entitlements", "roles",
+                           "x509Certificates"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   }
   for (const auto& a : user.Find("attributes")->as_array()) {
@@ -104,21 +109,26 @@ TEST_F(ProtocolTest, TenantsNeverSeeEachOther) {
   StopServer();
   const std::string token_b = CreateTenantWithToken(data_, "globex");
   StartServer();
-  auto as_b = [&](const std::string& method, const std::string& path, const std::string& body = "") {
+  auto as_b = [&](const std::string& method, const std::string& path,
+                  const std::string& body = "") {
     return client_->Send(method, "/scim/v2" + path, body, {{"Authorization", "Bearer " + token_b}});
   };
   ExpectScimError(as_b("GET", "/Users/" + a_id), 404);
   ExpectScimError(as_b("PUT", "/Users/" + a_id, R"({"userName":"hijack"})"), 404);
   ExpectScimError(as_b("DELETE", "/Users/" + a_id), 404);
   EXPECT_EQ(Int(Parse(as_b("GET", "/Users")), "totalResults"), 0);
-  EXPECT_EQ(Int(Parse(as_b("GET", "/Users?filter=userName%20eq%20%22shared-name%22")), "totalResults"), 0);
+  EXPECT_EQ(
+      Int(Parse(as_b("GET", "/Users?filter=userName%20eq%20%22shared-name%22")), "totalResults"),
+      0);
   EXPECT_EQ(Int(Parse(as_b("GET", "/Users?filter=externalId%20eq%20%22x1%22")), "totalResults"), 0);
-  EXPECT_EQ(Int(Parse(as_b("GET", "/Users?filter=id%20eq%20%22" + a_id + "%22")), "totalResults"), 0);
+  EXPECT_EQ(Int(Parse(as_b("GET", "/Users?filter=id%20eq%20%22" + a_id + "%22")), "totalResults"),
+            0);
   // The same userName is free in another tenant, and a group there cannot take A's user.
   HttpResult b_user = as_b("POST", "/Users", R"({"userName":"shared-name"})");
   EXPECT_EQ(b_user.status, 201);
-  ExpectScimError(as_b("POST", "/Groups", R"({"displayName":"g","members":[{"value":")" + a_id + "\"}]}"),
-                  400, "invalidValue");
+  ExpectScimError(
+      as_b("POST", "/Groups", R"({"displayName":"g","members":[{"value":")" + a_id + "\"}]}"), 400,
+      "invalidValue");
   // A's view is unchanged.
   EXPECT_EQ(Str(Parse(Get("/Users/" + a_id)), "userName"), "shared-name");
   EXPECT_EQ(Int(Parse(Get("/Users")), "totalResults"), 1);
@@ -141,13 +151,16 @@ TEST_F(ProtocolTest, UnknownEndpointsMethodsAndUnsupportedFeatures) {
 TEST_F(ProtocolTest, NoTokenEndpointUnlessAskedFor) {
   ExpectScimError(client_->Send("GET", "/scim/v2/Token"), 404);  // just an unknown endpoint
   StopServer();
-  server_ = std::make_unique<ScimdProcess>(data_, std::vector<std::string>{"--insecure-token-endpoint", "acme"});
+  server_ = std::make_unique<ScimdProcess>(
+      data_, std::vector<std::string>{"--insecure-token-endpoint", "acme"});
   client_ = std::make_unique<HttpClient>(server_->port());
   HttpResult t = client_->Send("GET", "/scim/v2/Token");
   ASSERT_EQ(t.status, 200) << t.body;
   const std::string token = Str(Parse(t), "token");
   EXPECT_EQ(token.rfind("scimd_", 0), 0u);
-  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status, 200);
+  EXPECT_EQ(
+      client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + token}}).status,
+      200);
   EXPECT_NE(server_->Output().find("WARNING"), std::string::npos);
   EXPECT_EQ(server_->Output().find(token), std::string::npos);  // never logged
 }

@@ -94,7 +94,8 @@ class ScimServerTest : public ::testing::Test {
   // Creates a user and returns its id (asserts 201).
   std::string CreateUser(const std::string& user_name, const std::string& extra = "") {
     HttpResult r = Post("/Users", R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],)"
-                                  R"("userName":")" + user_name + "\"" + extra + "}");
+                                  R"("userName":")" +
+                                      user_name + "\"" + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     return Str(Parse(r), "id");
   }

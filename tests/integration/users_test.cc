@@ -24,8 +24,8 @@ TEST_F(UsersTest, CreateReturns201WithLocationMetaAndEtag) {
   Json j = Parse(r);
   const std::string id = Str(j, "id");
   ASSERT_EQ(id.size(), 36u);
-  EXPECT_EQ(r.Header("location"), "http://127.0.0.1:" + std::to_string(server_->port()) +
-                                      "/scim/v2/Users/" + id);
+  EXPECT_EQ(r.Header("location"),
+            "http://127.0.0.1:" + std::to_string(server_->port()) + "/scim/v2/Users/" + id);
   const Json* meta = j.Find("meta");
   ASSERT_NE(meta, nullptr);
   EXPECT_EQ(Str(*meta, "resourceType"), "User");
@@ -85,13 +85,15 @@ TEST_F(UsersTest, ConcurrentCreatesOfOneUserNameGiveExactlyOne201) {
     for (int i = 0; i < kClients; ++i) {
       threads.emplace_back([&, i] {
         HttpClient c(server_->port());
-        HttpResult r = c.Send("POST", "/scim/v2/Users",
-                              R"({"userName":"race-)" + std::to_string(round) +
-                                  (i % 2 ? "" : "") + R"("})",
-                              Auth());
-        if (r.status == 201) ++created;
-        else if (r.status == 409) ++conflicts;
-        else ++other;
+        HttpResult r = c.Send(
+            "POST", "/scim/v2/Users",
+            R"({"userName":"race-)" + std::to_string(round) + (i % 2 ? "" : "") + R"("})", Auth());
+        if (r.status == 201)
+          ++created;
+        else if (r.status == 409)
+          ++conflicts;
+        else
+          ++other;
       });
     }
     for (auto& t : threads) t.join();
@@ -165,8 +167,7 @@ TEST_F(UsersTest, EtagPreconditions) {
   EXPECT_EQ(not_modified.status, 304);
   EXPECT_TRUE(not_modified.body.empty());
   EXPECT_EQ(Get("/Users/" + id, {{"If-None-Match", "W/\"999\""}}).status, 200);
-  ExpectScimError(Put("/Users/" + id, R"({"userName":"etag2"})", {{"If-Match", "W/\"999\""}}),
-                  412);
+  ExpectScimError(Put("/Users/" + id, R"({"userName":"etag2"})", {{"If-Match", "W/\"999\""}}), 412);
   EXPECT_EQ(Put("/Users/" + id, R"({"userName":"etag2"})", {{"If-Match", etag}}).status, 200);
   ExpectScimError(Delete("/Users/" + id, {{"If-Match", etag}}), 412);  // version moved on
   EXPECT_EQ(Delete("/Users/" + id, {{"If-Match", "*"}}).status, 204);
@@ -216,7 +217,8 @@ TEST_F(UsersTest, ListPagingTotalsAndCountZero) {
 }
 
 TEST_F(UsersTest, EqFilterOnIndexedAttributes) {
-  const std::string a = CreateUser("Okta.User@Example.com", R"(,"externalId":"EXT-a","displayName":"Ann Lee")");
+  const std::string a =
+      CreateUser("Okta.User@Example.com", R"(,"externalId":"EXT-a","displayName":"Ann Lee")");
   CreateUser("other@example.com", R"(,"externalId":"ext-A","displayName":"Bob")");
   auto total = [&](const std::string& filter) {
     return Int(Parse(Get("/Users?filter=" + filter)), "totalResults");
@@ -229,7 +231,9 @@ TEST_F(UsersTest, EqFilterOnIndexedAttributes) {
   EXPECT_EQ(total("externalId%20eq%20%22ext-a%22"), 0);
   EXPECT_EQ(total("DisplayName+eq+%22ann%20lee%22"), 1);
   EXPECT_EQ(total("id%20eq%20%22" + a + "%22"), 1);
-  EXPECT_EQ(total("urn:ietf:params:scim:schemas:core:2.0:User:userName%20eq%20%22other@example.com%22"), 1);
+  EXPECT_EQ(
+      total("urn:ietf:params:scim:schemas:core:2.0:User:userName%20eq%20%22other@example.com%22"),
+      1);
   Json one = Parse(Get("/Users?filter=userName%20eq%20%22Okta.User@Example.com%22"));
   ASSERT_EQ(one.Find("Resources")->as_array().size(), 1u);
   EXPECT_EQ(Str(one.Find("Resources")->as_array()[0], "id"), a);
@@ -246,23 +250,25 @@ TEST_F(UsersTest, EntraTestConnectionFilterGivesEmptyList) {
 
 TEST_F(UsersTest, BadFiltersAreInvalidFilterNeverWrongResults) {
   CreateUser("f1");
-  for (const char* f : {"userName%20eq", "%22unterminated", "nosuchattr%20eq%20%22x%22",
-                        "userName%20eq%20%22unterminated", "active%20gt%20true",
-                        "(userName%20eq%20%22a%22", "userName%20zz%20%22a%22",
-                        "emails%5Btype%20eq%20%22work%22", "name.nosuch%20pr",
-                        "userName%20eq%20%22a%22%20and", "meta.created%20gt%20%22yesterday%22"}) {
+  for (const char* f :
+       {"userName%20eq", "%22unterminated", "nosuchattr%20eq%20%22x%22",
+        "userName%20eq%20%22unterminated", "active%20gt%20true", "(userName%20eq%20%22a%22",
+        "userName%20zz%20%22a%22", "emails%5Btype%20eq%20%22work%22", "name.nosuch%20pr",
+        "userName%20eq%20%22a%22%20and", "meta.created%20gt%20%22yesterday%22"}) {
     HttpResult r = Get(std::string("/Users?filter=") + f);
     ExpectScimError(r, 400, "invalidFilter");
   }
 }
 
 TEST_F(UsersTest, FullFilterLanguageOverHttp) {
-  const std::string a = CreateUser("Alice.Smith@example.com", R"(,"displayName":"Alice","active":true,
+  const std::string a =
+      CreateUser("Alice.Smith@example.com", R"(,"displayName":"Alice","active":true,
       "name":{"familyName":"Smith","givenName":"Alice"},"title":"Engineer",
       "emails":[{"value":"alice@example.com","type":"work"},{"value":"al@home.org","type":"home"}])");
   const std::string b = CreateUser("bob@example.org", R"(,"displayName":"Bob","active":false,
       "name":{"familyName":"Jones"},"emails":[{"value":"bob@example.org","type":"work"}])");
-  const std::string c = CreateUser("carol@example.com", R"(,"active":true,"name":{"familyName":"Smithers"})");
+  const std::string c =
+      CreateUser("carol@example.com", R"(,"active":true,"name":{"familyName":"Smithers"})");
   auto ids = [&](const std::string& filter) {
     Json j = Parse(Get("/Users?filter=" + filter));
     std::vector<std::string> out;
@@ -283,14 +289,18 @@ TEST_F(UsersTest, FullFilterLanguageOverHttp) {
   EXPECT_EQ(ids("title%20pr"), sorted({a}));
   EXPECT_EQ(ids("not%20(title%20pr)"), sorted({b, c}));
   EXPECT_EQ(ids("active%20eq%20true%20and%20name.familyName%20eq%20%22smithers%22"), sorted({c}));
-  EXPECT_EQ(ids("displayName%20eq%20%22bob%22%20or%20displayName%20eq%20%22alice%22"), sorted({a, b}));
-  EXPECT_EQ(ids("emails%5Btype%20eq%20%22work%22%20and%20value%20co%20%22example.org%22%5D"), sorted({b}));
+  EXPECT_EQ(ids("displayName%20eq%20%22bob%22%20or%20displayName%20eq%20%22alice%22"),
+            sorted({a, b}));
+  EXPECT_EQ(ids("emails%5Btype%20eq%20%22work%22%20and%20value%20co%20%22example.org%22%5D"),
+            sorted({b}));
   // Entra's matching form.
-  EXPECT_EQ(ids("emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22alice@example.com%22"), sorted({a}));
+  EXPECT_EQ(ids("emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22alice@example.com%22"),
+            sorted({a}));
   EXPECT_EQ(ids("meta.created%20gt%202015-10-10T14:38:21.8617979-07:00"), sorted({a, b, c}));
   EXPECT_EQ(ids("meta.lastModified%20lt%20%222015-01-01T00:00:00Z%22"), std::vector<std::string>{});
   // Microsoft's reference client sends unquoted values.
-  EXPECT_EQ(ids("name.familyName%20eq%20Jones%20and%20(emails.value%20co%20example.com%20or%20emails.value%20co%20example.org)"),
+  EXPECT_EQ(ids("name.familyName%20eq%20Jones%20and%20(emails.value%20co%20example.com%20or%"
+                "20emails.value%20co%20example.org)"),
             sorted({b}));
 }
 
@@ -308,7 +318,8 @@ TEST_F(UsersTest, SortByAndSortOrder) {
   EXPECT_EQ(names("sortBy=userName&sortOrder=descending"),
             (std::vector<std::string>{"c-user", "b-user", "A-user"}));
   // caseExact=false: "Alpha" < "beta"; a user without the attribute sorts last.
-  EXPECT_EQ(names("sortBy=name.familyName"), (std::vector<std::string>{"A-user", "b-user", "c-user"}));
+  EXPECT_EQ(names("sortBy=name.familyName"),
+            (std::vector<std::string>{"A-user", "b-user", "c-user"}));
   EXPECT_EQ(names("sortBy=name.familyName&sortOrder=descending"),
             (std::vector<std::string>{"b-user", "A-user", "c-user"}));
   EXPECT_EQ(names("sortBy=userName&startIndex=2&count=1"), (std::vector<std::string>{"b-user"}));
@@ -354,7 +365,9 @@ TEST_F(UsersTest, PostSearchOnUsersGroupsAndRoot) {
 }
 
 TEST_F(UsersTest, AttributesAndExcludedAttributesProjection) {
-  const std::string id = CreateUser("proj", R"(,"displayName":"P","name":{"givenName":"G","familyName":"F"},"emails":[{"value":"p@x.com","type":"work"}])");
+  const std::string id = CreateUser(
+      "proj",
+      R"(,"displayName":"P","name":{"givenName":"G","familyName":"F"},"emails":[{"value":"p@x.com","type":"work"}])");
   Json only = Parse(Get("/Users/" + id + "?attributes=userName,name.givenName"));
   EXPECT_EQ(Str(only, "id"), id);  // returned: always
   EXPECT_EQ(Str(only, "userName"), "proj");
@@ -394,7 +407,8 @@ TEST_F(UsersTest, AttributesWithAnElementFilter) {
   ASSERT_EQ(excl.Find("emails")->as_array().size(), 1u);
   EXPECT_EQ(Str(excl.Find("emails")->as_array()[0], "type"), "home");
   EXPECT_EQ(Str(excl, "displayName"), "E");
-  ExpectScimError(Get("/Users/" + id + "?attributes=emails%5Bcolour+eq+%22x%22%5D"), 400, "invalidFilter");
+  ExpectScimError(Get("/Users/" + id + "?attributes=emails%5Bcolour+eq+%22x%22%5D"), 400,
+                  "invalidFilter");
 }
 
 TEST_F(UsersTest, BadInputGetsClearScimErrors) {

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -66,8 +66,7 @@ class ServerTest : public ::testing::Test {
 };
 
 inline std::string Get(std::string_view target, std::string_view extra = "") {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) +
-         "\r\n";
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
 }
 
 inline std::string Post(std::string_view target, std::string_view body,

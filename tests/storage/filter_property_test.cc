@@ -138,43 +138,26 @@ class World {
   std::string Term(ResourceType type) {
     if (type == ResourceType::kGroup) {
       switch (Int(0, 6)) {
-        case 0:
-          return "displayName " + Op(true, true) + " " + StringLiteral(kGroupNames);
-        case 1:
-          return "externalId " + Op(true, true) + " " + Quote(ExternalId());
-        case 2:
-          return "displayName pr";
-        case 3:
-          return "members.value eq " + Quote(MemberLiteral());
-        case 4:
-          return "members[value eq " + Quote(MemberLiteral()) + "]";
-        case 5:
-          return "members pr";
-        default:
-          return "meta.created " + Op(true, false) + " " + DateLiteral();
+        case 0: return "displayName " + Op(true, true) + " " + StringLiteral(kGroupNames);
+        case 1: return "externalId " + Op(true, true) + " " + Quote(ExternalId());
+        case 2: return "displayName pr";
+        case 3: return "members.value eq " + Quote(MemberLiteral());
+        case 4: return "members[value eq " + Quote(MemberLiteral()) + "]";
+        case 5: return "members pr";
+        default: return "meta.created " + Op(true, false) + " " + DateLiteral();
       }
     }
     switch (Int(0, 19)) {
-      case 0:
-        return "userName " + Op(true, true) + " " + StringLiteral(kNamePrefixes);
-      case 1:
-        return "userName " + Op(true, true) + " " + Quote(UserName());
-      case 2:
-        return "externalId " + Op(true, true) + " " + Quote(ExternalId());
-      case 3:
-        return "displayName " + Op(true, true) + " " + StringLiteral(kDisplayNames);
-      case 4:
-        return "emails.value " + Op(true, true) + " " + Quote(Email());
-      case 5:
-        return "emails " + Op(true, true) + " " + StringLiteral(kNamePrefixes);
-      case 6:
-        return "emails.type " + Op(false, true) + " " + StringLiteral(kEmailTypes);
-      case 7:
-        return "name.familyName " + Op(true, true) + " " + StringLiteral(kFamilyNames);
-      case 8:
-        return "title " + Op(true, true) + " " + StringLiteral(kTitles);
-      case 9:
-        return "active " + Op(false, false) + (Chance(50) ? " true" : " \"False\"");
+      case 0: return "userName " + Op(true, true) + " " + StringLiteral(kNamePrefixes);
+      case 1: return "userName " + Op(true, true) + " " + Quote(UserName());
+      case 2: return "externalId " + Op(true, true) + " " + Quote(ExternalId());
+      case 3: return "displayName " + Op(true, true) + " " + StringLiteral(kDisplayNames);
+      case 4: return "emails.value " + Op(true, true) + " " + Quote(Email());
+      case 5: return "emails " + Op(true, true) + " " + StringLiteral(kNamePrefixes);
+      case 6: return "emails.type " + Op(false, true) + " " + StringLiteral(kEmailTypes);
+      case 7: return "name.familyName " + Op(true, true) + " " + StringLiteral(kFamilyNames);
+      case 8: return "title " + Op(true, true) + " " + StringLiteral(kTitles);
+      case 9: return "active " + Op(false, false) + (Chance(50) ? " true" : " \"False\"");
       case 10: {
         static const std::vector<std::string> kPr = {"userName", "externalId",   "displayName",
                                                      "emails",   "emails.value", "title",
@@ -184,23 +167,16 @@ class World {
       case 11:
         return std::string(kEnterprise) + ":department " + Op(true, true) + " " +
                StringLiteral(kDepartments);
-      case 12:
-        return "emails[" + ValueFilter() + "]";
+      case 12: return "emails[" + ValueFilter() + "]";
       case 13:
         return "emails[type eq " + StringLiteral(kEmailTypes) + "].value " + Op(true, true) + " " +
                Quote(Email());
-      case 14:
-        return "meta.created " + Op(true, false) + " " + DateLiteral();
-      case 15:
-        return "meta.lastModified " + Op(true, false) + " " + DateLiteral();
-      case 16:
-        return "groups.value eq " + Quote(GroupLiteral());
-      case 17:
-        return "id eq " + Quote(UserLiteral());
-      case 18:
-        return "displayName " + Pick(std::vector<std::string>{"eq", "ne"}) + " null";
-      default:
-        return "userName sw " + Quote(MixCase(Pick(kNamePrefixes)));
+      case 14: return "meta.created " + Op(true, false) + " " + DateLiteral();
+      case 15: return "meta.lastModified " + Op(true, false) + " " + DateLiteral();
+      case 16: return "groups.value eq " + Quote(GroupLiteral());
+      case 17: return "id eq " + Quote(UserLiteral());
+      case 18: return "displayName " + Pick(std::vector<std::string>{"eq", "ne"}) + " null";
+      default: return "userName sw " + Quote(MixCase(Pick(kNamePrefixes)));
     }
   }
 
@@ -211,14 +187,10 @@ class World {
     }
     if (depth < 2 && Chance(10)) return "not (" + ValueFilter(depth + 1) + ")";
     switch (Int(0, 3)) {
-      case 0:
-        return "type " + Op(false, true) + " " + StringLiteral(kEmailTypes);
-      case 1:
-        return "value " + Op(true, true) + " " + Quote(Email());
-      case 2:
-        return "primary eq " + std::string(Chance(50) ? "true" : "false");
-      default:
-        return "value sw " + StringLiteral(kNamePrefixes);
+      case 0: return "type " + Op(false, true) + " " + StringLiteral(kEmailTypes);
+      case 1: return "value " + Op(true, true) + " " + Quote(Email());
+      case 2: return "primary eq " + std::string(Chance(50) ? "true" : "false");
+      default: return "value sw " + StringLiteral(kNamePrefixes);
     }
   }
 

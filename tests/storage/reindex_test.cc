@@ -32,12 +32,9 @@ using EntryKey = std::tuple<char, int, AttrId, std::string, std::string>;
 
 std::string ValueText(const IndexValue& v) {
   switch (v.kind) {
-    case IndexValue::Kind::kString:
-      return "s:" + v.string;
-    case IndexValue::Kind::kBoolean:
-      return v.boolean ? "b:true" : "b:false";
-    default:
-      return "other";
+    case IndexValue::Kind::kString: return "s:" + v.string;
+    case IndexValue::Kind::kBoolean: return v.boolean ? "b:true" : "b:false";
+    default: return "other";
   }
 }
 
