@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/json.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 
@@ -75,8 +76,7 @@ IssuedToken MakeToken(TenantId tenant) {
 
 Result<TokenRecord> Authenticate(Store& store, std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() < kScheme.size() ||
-      !EqualsCi(authorization.substr(0, kScheme.size()), kScheme)) {
+  if (!StartsWithCi(authorization, kScheme)) {
     return Status::Unauthorized("missing bearer token: send Authorization: Bearer <token>");
   }
   std::string_view token = authorization.substr(kScheme.size());

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/schema.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 
@@ -88,13 +89,7 @@ void ParseOperation(Json& json, BulkOperation& op) {
     return;
   }
   op.method_text = method->as_string();
-  const std::string upper = [&] {
-    std::string u = method->as_string();
-    for (char& c : u) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    }
-    return u;
-  }();
+  const std::string upper = ToUpperAscii(method->as_string());
   if (upper == "POST") {
     op.method = BulkMethod::kPost;
   } else if (upper == "PUT") {

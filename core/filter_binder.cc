@@ -7,8 +7,9 @@
 
 #include "core/filter_datetime.h"
 #include "core/filter_parser.h"
+#include "core/index_entries.h"
 #include "core/json.h"
-#include "core/resource.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 

@@ -3,6 +3,9 @@
 #include <string>
 
 #include "core/filter_datetime.h"
+#include "core/index_entries.h"
+#include "core/stored_value.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 
@@ -11,7 +14,7 @@ namespace {
 // The same folding as NormalizeForIndex (ASCII letters only), applied byte by byte so
 // that no comparison allocates.
 inline unsigned char Fold(unsigned char c, bool fold) {
-  return fold && c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
+  return fold ? static_cast<unsigned char>(LowerAscii(static_cast<char>(c))) : c;
 }
 
 // Three-way comparison of `a` (folded on the fly) with `b` (already normalized), in the

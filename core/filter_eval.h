@@ -13,7 +13,7 @@
 #include "core/filter_bound.h"
 #include "core/ids.h"
 #include "core/json.h"
-#include "core/resource.h"
+#include "core/stored_value.h"
 
 namespace scimd::core {
 

@@ -8,7 +8,7 @@
 
 #include "core/filter.h"
 #include "core/limits.h"
-#include "core/resource.h"
+#include "core/stored_value.h"
 
 namespace scimd::core {
 

@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 

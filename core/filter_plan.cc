@@ -5,9 +5,11 @@
 #include <limits>
 #include <utility>
 
+#include "core/clock.h"
 #include "core/filter_datetime.h"
+#include "core/index_entries.h"
 #include "core/json.h"
-#include "core/resource.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 

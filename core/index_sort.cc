@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <optional>
 
-#include "core/resource.h"
+#include "core/index_entries.h"
+#include "core/stored_value.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 

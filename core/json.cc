@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/limits.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 
@@ -55,25 +56,6 @@ void Json::CopyFrom(const Json& o) {
   s_ = o.s_;
   arr_ = o.arr_ ? std::make_unique<Array>(*o.arr_) : nullptr;
   obj_ = o.obj_ ? std::make_unique<Object>(*o.obj_) : nullptr;
-}
-
-bool EqualsCi(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-std::string ToLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
 }
 
 const Json* Json::Find(std::string_view key) const {

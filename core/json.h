@@ -91,9 +91,5 @@ class Json {
 
 // Appends `s` as a JSON string literal (with quotes) to `out`.
 void AppendJsonString(std::string& out, std::string_view s);
-// ASCII case-insensitive equality (SCIM attribute names and URNs).
-bool EqualsCi(std::string_view a, std::string_view b);
-// ASCII lower-casing of a copy.
-std::string ToLowerAscii(std::string_view s);
 
 }  // namespace scimd::core

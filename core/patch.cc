@@ -3,6 +3,7 @@
 #include "core/filter.h"
 #include "core/limits.h"
 #include "core/schema.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 
@@ -97,11 +98,10 @@ Result<PatchPath> ParsePatchPath(ResourceType type, std::string_view path) {
   }
   // Schema URN prefix: the longest known schema id followed by ':' (or the whole head).
   const SchemaDef* schema = rt.schema;
-  if (head.size() > 4 && EqualsCi(head.substr(0, 4), "urn:")) {
+  if (head.size() > 4 && StartsWithCi(head, "urn:")) {
     const SchemaDef* found = nullptr;
     for (const SchemaDef* s : {rt.schema}) {
-      if (head.size() > s->id.size() && EqualsCi(head.substr(0, s->id.size()), s->id) &&
-          head[s->id.size()] == ':') {
+      if (head.size() > s->id.size() && StartsWithCi(head, s->id) && head[s->id.size()] == ':') {
         found = s;
       }
     }
@@ -110,8 +110,7 @@ Result<PatchPath> ParsePatchPath(ResourceType type, std::string_view path) {
         p.extension = e;  // the whole extension object
         return p;
       }
-      if (head.size() > e->id.size() && EqualsCi(head.substr(0, e->id.size()), e->id) &&
-          head[e->id.size()] == ':') {
+      if (head.size() > e->id.size() && StartsWithCi(head, e->id) && head[e->id.size()] == ':') {
         found = e;
         p.extension = e;
       }
@@ -264,9 +263,9 @@ class Patcher {
       if (key.find(':') != std::string::npos) {
         // A URN-qualified attribute ("urn:...:User:department") of a known schema, or an
         // attribute of an unknown schema, which is ignored like unknown schemas on input.
-        bool known = EqualsCi(std::string_view(key).substr(0, rt.schema->id.size()), rt.schema->id);
+        bool known = StartsWithCi(key, rt.schema->id);
         for (const auto* e : rt.extensions) {
-          known = known || EqualsCi(std::string_view(key).substr(0, e->id.size()), e->id);
+          known = known || StartsWithCi(key, e->id);
         }
         if (!known) continue;
       }

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/decode.h"
 #include "core/ids.h"
 #include "core/json.h"
-#include "core/resource.h"
 #include "core/status.h"
 
 namespace scimd::core {

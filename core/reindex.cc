@@ -6,9 +6,10 @@
 #include <optional>
 #include <vector>
 
+#include "core/index_entries.h"
 #include "core/limits.h"
-#include "core/resource.h"
 #include "core/schema.h"
+#include "core/stored_value.h"
 #include "core/tenant_index.h"
 
 namespace scimd::core {

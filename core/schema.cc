@@ -1,5 +1,7 @@
 #include "core/schema.h"
 
+#include "core/strings.h"
+
 namespace scimd::core {
 
 namespace {

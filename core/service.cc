@@ -9,6 +9,7 @@
 #include "core/limits.h"
 #include "core/schema.h"
 #include "core/service_internal.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 
@@ -71,9 +72,7 @@ bool EtagListMatches(std::string_view header, const std::string& etag) {
   while (start < header.size()) {
     size_t comma = header.find(',', start);
     if (comma == std::string_view::npos) comma = header.size();
-    std::string_view item = header.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    const std::string_view item = TrimSpaces(header.substr(start, comma - start));
     if (item == "*" || item == etag) return true;
     // A strong tag "N" matches our weak W/"N" (weak comparison, RFC 9110 §8.8.3.2).
     if (etag.size() > 2 && item == std::string_view(etag).substr(2)) return true;

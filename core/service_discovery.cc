@@ -4,6 +4,7 @@
 #include "core/schema.h"
 #include "core/service.h"
 #include "core/service_internal.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 

@@ -11,6 +11,7 @@
 #include "core/service.h"
 #include "core/service_internal.h"
 #include "core/sort.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 

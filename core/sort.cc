@@ -1,6 +1,8 @@
 #include "core/sort.h"
 
 #include "core/filter_datetime.h"
+#include "core/index_entries.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 
@@ -18,8 +20,7 @@ Result<SortSpec> ParseSort(ResourceType type, std::string_view sort_by,
   std::string_view path = sort_by;
   const SchemaDef* schema = rt.schema;
   auto strip = [&](const SchemaDef* s) {
-    if (path.size() > s->id.size() && EqualsCi(path.substr(0, s->id.size()), s->id) &&
-        path[s->id.size()] == ':') {
+    if (path.size() > s->id.size() && StartsWithCi(path, s->id) && path[s->id.size()] == ':') {
       path.remove_prefix(s->id.size() + 1);
       schema = s;
       return true;

@@ -8,9 +8,9 @@
 
 #include "core/ids.h"
 #include "core/json.h"
-#include "core/resource.h"
 #include "core/schema.h"
 #include "core/status.h"
+#include "core/stored_value.h"
 
 namespace scimd::core {
 

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/limits.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 

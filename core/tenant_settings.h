@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/resource.h"
+#include "core/decode.h"
 #include "core/status.h"
 
 namespace scimd::core {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/json.h"
+#include "core/strings.h"
 #include "net/http_wire.h"
 #include "net/http_worker.h"
 #include "net/limits.h"
@@ -453,9 +454,8 @@ int HttpConnection::OnHeaderField(llhttp_t* parser, const char* at, size_t lengt
   std::string& name = headers.back().first;
   size_t old_size = name.size();
   name.resize(old_size + length);
-  std::transform(at, at + length, name.begin() + static_cast<ptrdiff_t>(old_size), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-  });
+  std::transform(at, at + length, name.begin() + static_cast<ptrdiff_t>(old_size),
+                 core::LowerAscii);
   return 0;
 }
 

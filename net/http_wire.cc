@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/json.h"
+#include "core/strings.h"
 
 namespace scimd::net {
 namespace {

@@ -8,6 +8,7 @@
 #include "core/bulk.h"
 #include "core/json.h"
 #include "core/schema.h"
+#include "core/strings.h"
 
 namespace scimd::net {
 

@@ -12,6 +12,7 @@
 #include "core/filter_datetime.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/strings.h"
 
 namespace scimd::core {
 namespace {

@@ -1,0 +1,31 @@
+// ASCII string helpers for the protocol's case rules: SCIM attribute names, schema URNs,
+// resource type names and HTTP header names compare case-insensitively (RFC 7643 §2.1,
+// RFC 9110 §5.1), and only their ASCII letters fold. Pure functions; safe on any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace scimd::core {
+
+// 'A'-'Z' to 'a'-'z'; every other byte unchanged (UTF-8 sequences included).
+constexpr char LowerAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+constexpr char UpperAscii(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c;
+}
+
+// ASCII case-insensitive equality / prefix test.
+bool EqualsCi(std::string_view a, std::string_view b);
+bool StartsWithCi(std::string_view s, std::string_view prefix);
+
+// ASCII lower- / upper-casing of a copy.
+std::string ToLowerAscii(std::string_view s);
+std::string ToUpperAscii(std::string_view s);
+
+// `s` without leading and trailing spaces (the separators of comma lists in headers and
+// query parameters).
+std::string_view TrimSpaces(std::string_view s);
+
+}  // namespace scimd::core
