@@ -8,13 +8,14 @@
 #include <utility>
 
 #include "core/schema.h"
+#include "core/scim_error.h"
+#include "core/scim_render.h"
 #include "core/strings.h"
 
 namespace scimd::core {
 
 namespace {
 
-constexpr std::string_view kContentType = "application/scim+json";
 // Client text quoted in an error detail is cut here: details stay readable and small even
 // when a client sends a megabyte-long path or bulkId.
 constexpr size_t kMaxQuotedBytes = 128;
@@ -203,20 +204,13 @@ std::vector<std::vector<size_t>> Cycles(const std::vector<std::vector<size_t>>& 
 BulkOpResult Failure(int status, std::string_view scim_type, std::string_view detail) {
   BulkOpResult r;
   r.status = status;
-  r.error_body = BulkErrorBody(status, scim_type, detail);
+  r.error_body = ScimErrorBody(status, scim_type, detail);
   return r;
 }
 
 BulkOpResult Failure(const Status& s) {
   const StatusHttp http = ToHttp(s.code());
   return Failure(http.http_status, http.scim_type, s.detail());
-}
-
-std::string_view HeaderValue(const Response& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers) {
-    if (EqualsCi(k, name)) return v;
-  }
-  return {};
 }
 
 }  // namespace
@@ -262,20 +256,6 @@ void SubstituteBulkIds(Json& value, const std::unordered_map<std::string, std::s
       for (auto& [k, e] : v->as_object()) todo.push_back(&e);
     }
   }
-}
-
-std::string BulkErrorBody(int status, std::string_view scim_type, std::string_view detail) {
-  std::string body = "{\"schemas\":[\"";
-  body += kErrorSchema;
-  body += "\"],\"status\":\"" + std::to_string(status) + "\"";
-  if (!scim_type.empty()) {
-    body += ",\"scimType\":";
-    AppendJsonString(body, scim_type);
-  }
-  body += ",\"detail\":";
-  AppendJsonString(body, detail);
-  body += "}";
-  return body;
 }
 
 Result<BulkRequest> ParseBulkRequest(std::string_view body, const BulkLimits& limits) {
@@ -453,54 +433,77 @@ std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execut
   return ran;
 }
 
-Response RunBulk(Service& service, const RequestContext& ctx, std::string_view body,
-                 const BulkLimits& limits) {
-  auto request = ParseBulkRequest(body, limits);
-  if (!request.ok()) return Service::Error(request.status());
-  const SchemaRegistry& registry = SchemaRegistry::Default();
-  auto resource_url = [&](const BulkOperation& op) {
-    return ctx.base_url + registry.resource_type(op.type).endpoint + "/" + op.id;
-  };
+namespace {
 
-  const BulkExecutor execute = [&](const BulkOperation& op) {
-    Response r;
-    switch (op.method) {
-      case BulkMethod::kPost: r = service.Create(ctx, op.type, op.data.Serialize()); break;
-      case BulkMethod::kPut:
-        r = service.Replace(ctx, op.type, op.id, op.data.Serialize(), op.version);
-        break;
-      case BulkMethod::kPatch: {
-        PatchParams params;
-        params.if_match = op.version;
-        r = service.Patch(ctx, op.type, op.id, op.data.Serialize(), params);
-        break;
-      }
-      case BulkMethod::kDelete: r = service.Delete(ctx, op.type, op.id, op.version); break;
-    }
-    BulkOpResult result;
-    result.status = r.status;
-    if (r.status >= 400) {
-      // Error responses are built whole by Service::Error, never streamed.
-      result.error_body = std::move(r.body);
-    } else if (op.method != BulkMethod::kDelete) {
-      result.version = std::string(HeaderValue(r, "ETag"));
-    }
-    if (op.method == BulkMethod::kPost) {
-      if (r.status < 400) {
-        // The id is the last segment of Location; the body may be a stream (large groups)
-        // and is not needed.
-        result.location = std::string(HeaderValue(r, "Location"));
-        const size_t slash = result.location.rfind('/');
-        result.created_id = result.location.substr(slash == std::string::npos ? 0 : slash + 1);
-      }
-    } else {
-      result.location = resource_url(op);
-    }
+// Runs one operation whose bulkId references are resolved.
+BulkOpResult RunOperation(Service& service, const RequestContext& ctx, const BulkOperation& op,
+                          std::string_view base_url) {
+  BulkOpResult result;
+  auto fail = [&](const Status& s) {  // keeps the location of a PUT, PATCH or DELETE
+    BulkOpResult failed = Failure(s);
+    failed.location = std::move(result.location);
+    return failed;
+  };
+  const std::string location =
+      std::string(base_url) + SchemaRegistry::Default().resource_type(op.type).endpoint + "/";
+  if (op.method == BulkMethod::kPost) {
+    auto input = DecodeInput(op.type, op.data, ctx.settings.decode);
+    if (!input.ok()) return fail(input.status());
+    auto written = service.Create(ctx, op.type, std::move(input).value());
+    if (!written.ok()) return fail(written.status());
+    result.status = 201;
+    result.created_id = written->resource.id.ToString();
+    result.location = location + result.created_id;
+    result.version = written->resource.Etag();
     return result;
-  };
+  }
+  result.location = location + op.id;
+  auto id = ResourceId::Parse(op.id);
+  if (!id.ok()) return fail(ResourceNotFound(op.type, op.id));
+  Result<WriteResult> written = Status::Internal("unreachable");
+  switch (op.method) {
+    case BulkMethod::kDelete: {
+      Status s = service.Delete(ctx, op.type, *id, op.version).status();
+      if (!s.ok()) return fail(s);
+      result.status = 204;
+      return result;
+    }
+    case BulkMethod::kPut: {
+      auto input = DecodeInput(op.type, op.data, ctx.settings.decode);
+      if (!input.ok()) return fail(input.status());
+      written = service.Replace(ctx, op.type, *id, std::move(input).value(), op.version);
+      result.status = 200;
+      break;
+    }
+    case BulkMethod::kPatch: {
+      auto ops = ParsePatchRequest(op.data);
+      if (!ops.ok()) return fail(ops.status());
+      written = service.Patch(ctx, op.type, *id, *ops, op.version);
+      if (written.ok()) {
+        ScimRenderer renderer(service);
+        auto with_body = renderer.PatchAnswersWithResource(ctx, written->resource, false, false);
+        if (!with_body.ok()) return fail(with_body.status());
+        result.status = *with_body ? 200 : 204;
+      }
+      break;
+    }
+    case BulkMethod::kPost: break;
+  }
+  if (!written.ok()) return fail(written.status());
+  result.version = written->resource.Etag();
+  return result;
+}
 
+}  // namespace
+
+std::string RunBulk(Service& service, const RequestContext& ctx, BulkRequest& request,
+                    std::string_view base_url) {
+  const SchemaRegistry& registry = SchemaRegistry::Default();
+  const BulkExecutor execute = [&](const BulkOperation& op) {
+    return RunOperation(service, ctx, op, base_url);
+  };
   std::vector<std::optional<BulkOpResult>> results;
-  const std::vector<size_t> ran = ExecuteBulk(*request, execute, results);
+  const std::vector<size_t> ran = ExecuteBulk(request, execute, results);
 
   // Reported in request order (RFC 7644 §3.7.3 lets clients match by bulkId and location,
   // but request order also lets them match by position).
@@ -509,7 +512,7 @@ Response RunBulk(Service& service, const RequestContext& ctx, std::string_view b
   out += "\"],\"Operations\":[";
   bool first = true;
   for (size_t i : ran) {
-    const BulkOperation& op = request->operations[i];
+    const BulkOperation& op = request.operations[i];
     const BulkOpResult& r = *results[i];
     if (!first) out.push_back(',');
     first = false;
@@ -523,7 +526,7 @@ Response RunBulk(Service& service, const RequestContext& ctx, std::string_view b
     // Operations that failed before running still name their target when it is known.
     if (location.empty() && op.error.ok() && op.method != BulkMethod::kPost &&
         !IsBulkIdRef(op.id)) {
-      location = resource_url(op);
+      location = std::string(base_url) + registry.resource_type(op.type).endpoint + "/" + op.id;
     }
     if (!location.empty()) {
       out += ",\"location\":";
@@ -541,12 +544,7 @@ Response RunBulk(Service& service, const RequestContext& ctx, std::string_view b
     out.push_back('}');
   }
   out += "]}";
-
-  Response response;
-  response.status = 200;
-  response.body = std::move(out);
-  response.headers.emplace_back("Content-Type", std::string(kContentType));
-  return response;
+  return out;
 }
 
 }  // namespace scimd::core

@@ -1,6 +1,7 @@
 // POST /Bulk (RFC 7644 §3.7): parse a BulkRequest, order its operations so that each runs
-// after the POSTs whose bulkIds it references, run them through Service, and render the
-// BulkResponse. Stateless; runs on the calling (reactor) thread like any other request.
+// after the POSTs whose bulkIds it references, run them through the typed use cases of
+// core/service.h, and render the BulkResponse. Stateless; the router runs it on a
+// blocking thread (up to 1,000 writes).
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/request_context.h"
 #include "core/service.h"
 #include "core/status.h"
 
@@ -96,12 +98,10 @@ using BulkExecutor = std::function<BulkOpResult(const BulkOperation& op)>;
 std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execute,
                                 std::vector<std::optional<BulkOpResult>>& results);
 
-// A SCIM error body for an operation's "response" (RFC 7644 §3.12). `scim_type` may be
-// empty.
-std::string BulkErrorBody(int status, std::string_view scim_type, std::string_view detail);
-
-// The whole endpoint: 200 with a BulkResponse, or an error for the envelope.
-Response RunBulk(Service& service, const RequestContext& ctx, std::string_view body,
-                 const BulkLimits& limits);
+// Runs every operation of `request` through `service` and returns the BulkResponse JSON
+// (RFC 7644 §3.7.3); an operation's failure is its entry's status and SCIM error
+// "response". `base_url` ("http://host/scim/v2") prefixes the locations.
+std::string RunBulk(Service& service, const RequestContext& ctx, BulkRequest& request,
+                    std::string_view base_url);
 
 }  // namespace scimd::core

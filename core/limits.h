@@ -81,4 +81,42 @@ inline constexpr size_t kMaxProbeSetIds = 100000;
 // every string attribute of User and Enterprise User a filter is likely to name.
 inline constexpr size_t kMaxTenantIndexes = 32;
 
+// ---- Waiting for other writers (core/service.cc, RunTransaction) ----
+
+// A write that loses a lock race on a reactor thread (RequestContext::may_wait false) is
+// tried this many times back to back, without pausing, then handed back as Busy and re-run
+// on a blocking thread. Most conflicts are two short transactions meeting (microseconds);
+// one immediate retry usually wins, and a long holder (a million-member clear) is not
+// worth more tries: the reactor must not spin on it either.
+inline constexpr int kInlineBusyAttempts = 3;
+// On a blocking thread: plain yields first, then pauses that double up to
+// kMaxBusyPauseMicros, until kBusyRetryDeadline has passed (then 503 + Retry-After).
+// 32 clients each adding 1,000 members to one group queue up for ~32 transactions of a
+// few milliseconds each, and clearing a million members holds a group for 1.2-1.8 s
+// (docs/PERFORMANCE.md): both well within the deadline.
+inline constexpr int kBusyYields = 8;
+inline constexpr int64_t kMaxBusyPauseMicros = 2000;
+inline constexpr int64_t kBusyRetryDeadlineMicros = 10 * 1000 * 1000;
+
+// ---- Groups ----
+
+// Upward walk bound when checking nested groups for cycles and listing a user's groups.
+inline constexpr size_t kMaxNestingVisits = 10000;
+// Groups whose membership is at most this size are rendered with Content-Length in one
+// piece (and a PATCH of them answers 200 with the group); larger ones stream, and a PATCH
+// answers 204 unless the client names attributes (core/scim_render.h).
+inline constexpr uint64_t kInlineMemberLimit = 2048;
+// Members rendered per piece of a streamed group body (~100 bytes each: ~64 KiB).
+inline constexpr size_t kMembersPerPiece = 512;
+
+// ---- Tenants (core/gate.h) ----
+
+// Tenant settings are cached per reactor thread for this long: a settings change reaches
+// every thread within it, and a store read stays off the hot path.
+inline constexpr int64_t kTenantSettingsTtlMicros = 5 * 1000 * 1000;
+// Tenants whose settings one thread keeps: ~200 bytes each, so 10,000 tenants (a large
+// hosted provider's whole fleet) cost ~2 MiB per thread; past it the expired entries go,
+// then the oldest.
+inline constexpr size_t kMaxCachedTenants = 10000;
+
 }  // namespace scimd::core

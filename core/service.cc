@@ -1,54 +1,40 @@
+// core::Service: creates, replacements, deletes and reads by id; the transaction retry
+// policy. PATCH is in service_patch.cc, searches in service_search.cc.
 #include "core/service.h"
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
 #include <thread>
 
 #include "core/auth.h"
-#include "core/limits.h"
+#include "core/index_entries.h"
 #include "core/schema.h"
 #include "core/service_internal.h"
 #include "core/strings.h"
 
 namespace scimd::core {
 
-using internal::AttachBody;
-using internal::BodyItem;
-using internal::BodyStream;
-using internal::EtagListMatches;
-using internal::JsonResponse;
-using internal::LockedResource;
-using internal::LockForUpdate;
-using internal::NotFound;
-using internal::WithRetry;
-
-using internal::kContentType;
-using internal::kInlineMemberLimit;
-using internal::kMaxNestingVisits;
-using internal::kMembersPerPiece;
-
 namespace internal {
 
-Response JsonResponse(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers.emplace_back("Content-Type", std::string(kContentType));
-  return r;
-}
-
-Status WithRetry(const std::function<Status()>& fn) {
+Status RunTransaction(const RequestContext& ctx, const std::function<Status()>& attempt) {
+  if (!ctx.may_wait) {
+    for (int i = 0; i < kInlineBusyAttempts; ++i) {
+      Status s = attempt();
+      if (!s.Is(Status::Code::kBusy)) return s;
+    }
+    return Status::Busy("the resource is being changed by another request");
+  }
   // Lock conflicts last as long as the winner's transaction: microseconds for most writes,
-  // milliseconds for a PATCH adding thousands of members. Yield first, then back off
-  // exponentially (this stalls only this reactor thread), up to a deadline.
-  const auto deadline = std::chrono::steady_clock::now() + kBusyRetryDeadline;
+  // milliseconds for a PATCH adding thousands of members, a second or two for clearing a
+  // million members. Yield first, then back off exponentially, up to a deadline.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(kBusyRetryDeadlineMicros);
   auto pause = std::chrono::microseconds(20);
-  for (int attempt = 0;; ++attempt) {
-    Status s = fn();
+  for (int i = 0;; ++i) {
+    Status s = attempt();
     if (!s.Is(Status::Code::kBusy)) return s;
     if (std::chrono::steady_clock::now() > deadline) break;
-    if (attempt < kBusyYields) {
+    if (i < kBusyYields) {
       std::this_thread::yield();
       continue;
     }
@@ -58,34 +44,12 @@ Status WithRetry(const std::function<Status()>& fn) {
   return Status::Busy("the resource is being changed by other requests; retry shortly");
 }
 
-std::string ResourceLabel(ResourceType type, std::string_view id) {
-  return std::string(ResourceTypeName(type)) + " \"" + std::string(id) + "\"";
-}
-
-Status NotFound(ResourceType type, std::string_view id) {
-  return Status::NotFound(ResourceLabel(type, id) + " not found");
-}
-
-// Whether an If-Match / If-None-Match header value lists `etag` (or is "*").
-bool EtagListMatches(std::string_view header, const std::string& etag) {
-  size_t start = 0;
-  while (start < header.size()) {
-    size_t comma = header.find(',', start);
-    if (comma == std::string_view::npos) comma = header.size();
-    const std::string_view item = TrimSpaces(header.substr(start, comma - start));
-    if (item == "*" || item == etag) return true;
-    // A strong tag "N" matches our weak W/"N" (weak comparison, RFC 9110 §8.8.3.2).
-    if (etag.size() > 2 && item == std::string_view(etag).substr(2)) return true;
-    start = comma + 1;
-  }
-  return false;
-}
-
 Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const ResourceId& id,
-                                     std::string_view id_text, std::string_view if_match) {
+                                     std::string_view if_match) {
   auto value = txn.GetResourceForUpdate(type, id);
   if (!value.ok()) {
-    return value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text) : value.status();
+    return value.status().Is(Status::Code::kNotFound) ? ResourceNotFound(type, id.ToString())
+                                                      : value.status();
   }
   LockedResource r;
   r.value = std::move(value).value();
@@ -99,85 +63,67 @@ Result<LockedResource> LockForUpdate(Transaction& txn, ResourceType type, const 
   return r;
 }
 
-bool BodyStream::Next(std::string& out) {
-  if (!started_) {
-    out += prefix_;
-    started_ = true;
-  }
-  while (index_ < items_.size()) {
-    BodyItem& item = items_[index_];
-    if (!item_open_) {
-      if (index_ > 0) out.push_back(',');
-      out += item.head;
-      item.head.clear();
-      item.head.shrink_to_fit();
-      item_open_ = true;
-      if (item.members_of) out += ",\"members\":[";
+std::vector<std::string> ChangedAttributes(const Json& before, const Json& after) {
+  // Top-level attributes compare whole; an extension (a URN key) compares attribute by
+  // attribute and reports "<urn>:<name>". "schemas" follows from the others.
+  std::vector<std::string> out;
+  auto compare = [&](const Json* a, const Json* b, const std::string& prefix, auto& self) -> void {
+    auto names = [](const Json* o, std::vector<std::string>& into) {
+      if (o == nullptr || !o->is_object()) return;
+      for (const auto& [k, v] : o->as_object()) {
+        if (std::find(into.begin(), into.end(), k) == into.end()) into.push_back(k);
+      }
+    };
+    std::vector<std::string> keys;
+    names(a, keys);
+    names(b, keys);
+    for (const auto& k : keys) {
+      if (prefix.empty() && k == "schemas") continue;
+      const Json* x = a != nullptr && a->is_object() ? a->Find(k) : nullptr;
+      const Json* y = b != nullptr && b->is_object() ? b->Find(k) : nullptr;
+      if (prefix.empty() && k.find(':') != std::string::npos) {
+        self(x, y, k + ":", self);
+        continue;
+      }
+      const bool same =
+          (x == nullptr) == (y == nullptr) && (x == nullptr || x->Serialize() == y->Serialize());
+      if (!same) out.push_back(prefix + k);
     }
-    if (item.members_of && !members_done_) {
-      size_t n = 0;
-      Status s = store_.ScanMembers(
-          tenant_, *item.members_of, last_member_,
-          [&](const ResourceId& member, ResourceType type, std::string_view display) {
-            if (wrote_member_) out.push_back(',');
-            wrote_member_ = true;
-            RenderMember(member, type, display, base_url_, out);
-            last_member_ = member;
-            return ++n < kMembersPerPiece;
-          });
-      // A store failure mid-stream cannot change the status line any more: end the
-      // list where it is (the body stays valid JSON).
-      if (!s.ok() || n < kMembersPerPiece) members_done_ = true;
-      if (!members_done_) return true;  // more members: hand this piece out
-    }
-    if (item.members_of) out.push_back(']');
-    out.push_back('}');
-    ++index_;
-    item_open_ = false;
-    members_done_ = false;
-    wrote_member_ = false;
-    last_member_.reset();
-    if (out.size() >= 64 * 1024 && index_ < items_.size()) return true;
-  }
-  out += suffix_;
-  suffix_.clear();
-  return false;
-}
-
-void AttachBody(Response& r, std::shared_ptr<BodyStream> stream, bool small) {
-  if (small) {
-    while (stream->Next(r.body)) {
-    }
-    return;
-  }
-  r.stream = [stream](std::string& out) { return stream->Next(out); };
+  };
+  compare(before.is_object() ? &before : nullptr, after.is_object() ? &after : nullptr, "",
+          compare);
+  return out;
 }
 
 }  // namespace internal
 
-Response Service::Error(const Status& status) {
-  const StatusHttp http = ToHttp(status.code());
-  Response r;
-  r.status = http.http_status;
-  if (http.http_status == 304) return r;
-  std::string body = "{\"schemas\":[\"";
-  body += kErrorSchema;
-  body += "\"],\"status\":\"";
-  body += std::to_string(http.http_status);
-  body += "\"";
-  if (!http.scim_type.empty()) {
-    body += ",\"scimType\":\"";
-    body += http.scim_type;
-    body += "\"";
+using internal::ChangedAttributes;
+using internal::LockedResource;
+using internal::LockForUpdate;
+using internal::RunTransaction;
+
+Status ResourceNotFound(ResourceType type, std::string_view id_text) {
+  return Status::NotFound(std::string(ResourceTypeName(type)) + " \"" + std::string(id_text) +
+                          "\" not found");
+}
+
+bool EtagListMatches(std::string_view header, std::string_view etag) {
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t comma = header.find(',', start);
+    if (comma == std::string_view::npos) comma = header.size();
+    const std::string_view item = TrimSpaces(header.substr(start, comma - start));
+    if (item == "*" || item == etag) return true;
+    if (etag.size() > 2 && item == etag.substr(2)) return true;
+    start = comma + 1;
   }
-  body += ",\"detail\":";
-  AppendJsonString(body, status.detail());
-  body += "}";
-  r.body = std::move(body);
-  r.headers.emplace_back("Content-Type", std::string(kContentType));
-  if (http.http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"scimd\"");
-  if (status.Is(Status::Code::kBusy)) r.headers.emplace_back("Retry-After", "1");
-  return r;
+  return false;
+}
+
+void SearchQuery::SetPage(std::optional<int64_t> start, std::optional<int64_t> page_size) {
+  if (start) start_index = *start < 1 ? 1 : static_cast<uint64_t>(*start);
+  if (page_size) count = *page_size < 0 ? 0 : static_cast<uint64_t>(*page_size);
+  count = std::min<uint64_t>(count, kMaxPageSize);
 }
 
 Status Service::CheckNoCycle(const RequestContext& ctx, const ResourceId& parent,
@@ -241,115 +187,18 @@ Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const Re
   return Status::Ok();
 }
 
-Response Service::RenderOne(const RequestContext& ctx, ResourceType type, const ResourceId& id,
-                            const StoredHeader& header, std::string_view attrs_json,
-                            const Projection& projection, int status) {
-  Response r = JsonResponse(status, "");
-  r.headers.emplace_back("ETag", WeakEtag(header.version));
-  std::string head;
-  RenderResource(type, id, header, attrs_json, ctx.base_url, projection, head);
-  if (type == ResourceType::kGroup && projection.WantsMembers()) {
-    auto count = store_.CountMembers(ctx.tenant, id);
-    if (!count.ok()) return Error(count.status());
-    if (*count == 0) {  // no members: the attribute is unassigned, and omitted
-      r.body = std::move(head);
-      FinishResource(r.body);
-      return r;
-    }
-    std::vector<BodyItem> items;
-    items.push_back({std::move(head), id});
-    auto stream =
-        std::make_shared<BodyStream>(store_, ctx.tenant, ctx.base_url, "", std::move(items), "");
-    AttachBody(r, std::move(stream), *count <= kInlineMemberLimit);
-    return r;
-  }
-  if (type == ResourceType::kUser && projection.WantsGroups()) {
-    if (Status s = AppendUserGroups(ctx, id, head); !s.ok()) return Error(s);
-  }
-  r.body = std::move(head);
-  FinishResource(r.body);
-  return r;
-}
-
-Status Service::AppendUserGroups(const RequestContext& ctx, const ResourceId& user,
-                                 std::string& out) {
-  // Direct groups from member_of, then their ancestors (indirect), breadth first with
-  // every group visited once and the walk bounded.
-  struct Found {
-    ResourceId id;
-    bool direct;
-  };
-  std::vector<Found> found;
-  auto seen = [&](const ResourceId& g) {
-    for (const auto& f : found) {
-      if (f.id == g) return true;
-    }
-    return false;
-  };
-  SCIMD_RETURN_IF_ERROR(store_.ScanMemberOf(ctx.tenant, user, [&](const ResourceId& g) {
-    found.push_back({g, true});
-    return found.size() < kMaxNestingVisits;
-  }));
-  for (size_t next = 0; next < found.size() && found.size() < kMaxNestingVisits; ++next) {
-    const ResourceId group = found[next].id;
-    SCIMD_RETURN_IF_ERROR(store_.ScanMemberOf(ctx.tenant, group, [&](const ResourceId& up) {
-      if (!seen(up)) found.push_back({up, false});
-      return found.size() < kMaxNestingVisits;
-    }));
-  }
-  if (found.empty()) return Status::Ok();
-  std::string items;
-  for (const auto& f : found) {
-    std::string display;
-    auto value = store_.GetResource(ctx.tenant, ResourceType::kGroup, f.id);
-    if (value.ok()) {
-      auto split = SplitStored(*value);
-      if (split.ok()) {
-        auto attrs = Json::Parse(split->second);
-        if (attrs.ok()) {
-          if (const Json* d = attrs->Find("displayName"); d != nullptr && d->is_string()) {
-            display = d->as_string();
-          }
-        }
-      }
-    } else if (value.status().Is(Status::Code::kNotFound)) {
-      continue;  // an edge left behind by an interrupted delete of a large group
-    } else {
-      return value.status();
-    }
-    if (!items.empty()) items.push_back(',');
-    const std::string gid = f.id.ToString();
-    items += "{\"value\":\"" + gid + "\",\"$ref\":";
-    AppendJsonString(items, ctx.base_url + "/Groups/" + gid);
-    if (!display.empty()) {
-      items += ",\"display\":";
-      AppendJsonString(items, display);
-    }
-    items += f.direct ? ",\"type\":\"direct\"}" : ",\"type\":\"indirect\"}";
-  }
-  if (!items.empty()) out += ",\"groups\":[" + items + "]";
-  return Status::Ok();
-}
-
-Response Service::Create(const RequestContext& ctx, ResourceType type, std::string_view body) {
-  auto json = Json::Parse(body);
-  if (!json.ok()) return Error(json.status());
-  auto input = DecodeInput(type, *json, ctx.settings.decode);
-  if (!input.ok()) return Error(input.status());
-  InputResource& in = *input;
-
+Result<WriteResult> Service::Create(const RequestContext& ctx, ResourceType type,
+                                    InputResource in) {
   const ResourceId id = ResourceId::Generate();
-  const int64_t now = NowMicros();
+  const int64_t now = ctx.NowMicros();
   StoredHeader header{1, now, now, ""};
   if (in.password && !in.password->empty()) {
-    auto hash = HashPassword(*in.password);
-    if (!hash.ok()) return Error(hash.status());
-    header.password_hash = std::move(hash).value();
+    SCIMD_ASSIGN_OR_RETURN(header.password_hash, HashPassword(*in.password));
   }
-  const std::string value = EncodeStored(header, in.attrs);
+  std::string value = EncodeStored(header, in.attrs);
   const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
 
-  Status s = WithRetry([&]() -> Status {
+  SCIMD_RETURN_IF_ERROR(RunTransaction(ctx, [&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
     SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id, {}, entries, in.attrs));
     if (type == ResourceType::kGroup) {
@@ -358,127 +207,155 @@ Response Service::Create(const RequestContext& ctx, ResourceType type, std::stri
     SCIMD_RETURN_IF_ERROR(txn->PutResource(type, id, value));
     SCIMD_RETURN_IF_ERROR(txn->AdjustResourceCount(type, 1));
     return txn->Commit();
-  });
-  if (!s.ok()) return Error(s);
+  }));
 
-  const auto split = SplitStored(value);
-  Response r = RenderOne(ctx, type, id, header, split->second, Projection{}, 201);
-  const auto& rt = SchemaRegistry::Default().resource_type(type);
-  r.headers.emplace_back("Location", ctx.base_url + rt.endpoint + "/" + id.ToString());
-  return r;
+  WriteResult result;
+  result.changed = true;
+  result.changed_attributes = ChangedAttributes(Json(), in.attrs);
+  if (!in.members.empty()) result.changed_attributes.push_back("members");
+  if (!header.password_hash.empty()) result.changed_attributes.push_back("password");
+  std::sort(result.changed_attributes.begin(), result.changed_attributes.end());
+  SCIMD_ASSIGN_OR_RETURN(result.resource, StoredResource::FromValue(type, id, std::move(value)));
+  return result;
 }
 
-Response Service::Get(const RequestContext& ctx, ResourceType type, std::string_view id_text,
-                      const ReadParams& params) {
-  auto id = ResourceId::Parse(id_text);
-  if (!id.ok()) return Error(NotFound(type, id_text));
-  auto value = store_.GetResource(ctx.tenant, type, *id);
+Result<StoredResource> Service::Get(const RequestContext& ctx, ResourceType type,
+                                    const ResourceId& id) {
+  auto value = store_.GetResource(ctx.tenant, type, id);
   if (!value.ok()) {
-    return Error(value.status().Is(Status::Code::kNotFound) ? NotFound(type, id_text)
-                                                            : value.status());
+    return value.status().Is(Status::Code::kNotFound) ? ResourceNotFound(type, id.ToString())
+                                                      : value.status();
   }
-  auto split = SplitStored(*value);
-  if (!split.ok()) return Error(split.status());
-  const auto& [header, attrs_json] = *split;
-  if (!params.if_none_match.empty() &&
-      EtagListMatches(params.if_none_match, WeakEtag(header.version))) {
-    Response r;
-    r.status = 304;
-    r.headers.emplace_back("ETag", WeakEtag(header.version));
-    return r;
-  }
-  auto projection = ParseProjection(type, params.attributes, params.excluded_attributes);
-  if (!projection.ok()) return Error(projection.status());
-  return RenderOne(ctx, type, *id, header, attrs_json, *projection, 200);
+  return StoredResource::FromValue(type, id, std::move(value).value());
 }
 
-Response Service::Replace(const RequestContext& ctx, ResourceType type, std::string_view id_text,
-                          std::string_view body, std::string_view if_match) {
-  auto id = ResourceId::Parse(id_text);
-  if (!id.ok()) return Error(NotFound(type, id_text));
-  auto json = Json::Parse(body);
-  if (!json.ok()) return Error(json.status());
-  auto input = DecodeInput(type, *json, ctx.settings.decode);
-  if (!input.ok()) return Error(input.status());
-  InputResource& in = *input;
+Result<WriteResult> Service::Replace(const RequestContext& ctx, ResourceType type,
+                                     const ResourceId& id, InputResource in,
+                                     std::string_view if_match) {
   const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
   // A PUT without a password keeps the stored one: clients (Okta) replace users without
   // resending the write-only password, and clearing it would be a surprise.
   std::optional<std::string> new_hash;
   if (in.password && !in.password->empty()) {
-    auto hash = HashPassword(*in.password);
-    if (!hash.ok()) return Error(hash.status());
-    new_hash = std::move(hash).value();
+    SCIMD_ASSIGN_OR_RETURN(new_hash, HashPassword(*in.password));
   }
 
+  WriteResult result;
   StoredHeader header;
   std::string value;
-  Status s = WithRetry([&]() -> Status {
+  SCIMD_RETURN_IF_ERROR(RunTransaction(ctx, [&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
-    SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
+    SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, id, if_match));
     const StoredHeader& old_header = old.header;
-    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, *id,
+    SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id,
                                          IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()),
                                          entries, in.attrs));
     bool members_changed = false;
     if (type == ResourceType::kGroup) {
       // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
-      SCIMD_ASSIGN_OR_RETURN(uint64_t removed, txn->RemoveAllMembers(*id));
-      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, *id, in.members));
+      SCIMD_ASSIGN_OR_RETURN(uint64_t removed, txn->RemoveAllMembers(id));
+      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, in.members));
       members_changed = removed > 0 || !in.members.empty();
     }
-    std::string new_json = in.attrs.Serialize();
+    result.changed_attributes = ChangedAttributes(old.attrs, in.attrs);
+    if (members_changed) result.changed_attributes.push_back("members");
+    if (new_hash) result.changed_attributes.push_back("password");
     header = old_header;
     if (new_hash) header.password_hash = *new_hash;
-    if (members_changed || new_json != old.attrs.Serialize() || new_hash) {
+    result.changed = !result.changed_attributes.empty();
+    if (result.changed) {
       header.version = old_header.version + 1;
-      header.modified_us = NowMicros();
+      header.modified_us = ctx.NowMicros();
     }
     value = EncodeStored(header, in.attrs);
-    SCIMD_RETURN_IF_ERROR(txn->PutResource(type, *id, value));
+    SCIMD_RETURN_IF_ERROR(txn->PutResource(type, id, value));
     return txn->Commit();
-  });
-  if (!s.ok()) return Error(s);
-  const auto split = SplitStored(value);
-  return RenderOne(ctx, type, *id, header, split->second, Projection{}, 200);
+  }));
+  std::sort(result.changed_attributes.begin(), result.changed_attributes.end());
+  SCIMD_ASSIGN_OR_RETURN(result.resource, StoredResource::FromValue(type, id, std::move(value)));
+  return result;
 }
 
-Response Service::Delete(const RequestContext& ctx, ResourceType type, std::string_view id_text,
-                         std::string_view if_match) {
-  auto id = ResourceId::Parse(id_text);
-  if (!id.ok()) return Error(NotFound(type, id_text));
+Result<DeleteResult> Service::Delete(const RequestContext& ctx, ResourceType type,
+                                     const ResourceId& id, std::string_view if_match) {
   if (type == ResourceType::kUser && ctx.settings.soft_delete) {
     // delete-policy=soft: deprovision instead of removing (the user stays findable).
-    PatchParams p;
-    p.if_match = if_match;
-    p.prefer_minimal = true;
-    Response r = Patch(ctx, type, id_text,
-                       R"({"Operations":[{"op":"replace","path":"active","value":false}]})", p);
-    if (r.status == 200 || r.status == 204) {
-      r.status = 204;
-      r.body.clear();
-      r.stream = nullptr;
-      r.headers.clear();
-    }
-    return r;
+    PatchOperation deactivate;
+    deactivate.op = PatchOperation::Op::kReplace;
+    deactivate.path = "active";
+    deactivate.value = Json::Bool(false);
+    deactivate.has_value = true;
+    SCIMD_RETURN_IF_ERROR(Patch(ctx, type, id, {deactivate}, if_match).status());
+    return DeleteResult{true};
   }
   // A group's edges go in the same transaction as the group, however many: RemoveAllMembers
   // needs ~80 bytes of commit batch per edge and no per-edge lock (docs/PERFORMANCE.md #6).
-  Status s = WithRetry([&]() -> Status {
+  SCIMD_RETURN_IF_ERROR(RunTransaction(ctx, [&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
-    SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, *id, id_text, if_match));
+    SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, id, if_match));
     SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(
-        *txn, type, *id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), {}, old.attrs));
-    if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(*id).status());
-    SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(*id));
-    SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, *id));
+        *txn, type, id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), {}, old.attrs));
+    if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(id).status());
+    SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(id));
+    SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, id));
     SCIMD_RETURN_IF_ERROR(txn->AdjustResourceCount(type, -1));
     return txn->Commit();
-  });
-  if (!s.ok()) return Error(s);
-  Response r;
-  r.status = 204;
-  return r;
+  }));
+  return DeleteResult{false};
+}
+
+Result<uint64_t> Service::CountMembers(const RequestContext& ctx, const ResourceId& group) {
+  return store_.CountMembers(ctx.tenant, group);
+}
+
+Status Service::ScanMembers(const RequestContext& ctx, const ResourceId& group,
+                            const std::optional<ResourceId>& start_after,
+                            const MemberVisitor& visit) {
+  return store_.ScanMembers(ctx.tenant, group, start_after, visit);
+}
+
+Result<std::vector<GroupMembership>> Service::GroupsOf(const RequestContext& ctx,
+                                                       const ResourceId& user) {
+  // Direct groups from member_of, then their ancestors (indirect), breadth first with
+  // every group visited once and the walk bounded.
+  std::vector<GroupMembership> found;
+  auto seen = [&](const ResourceId& g) {
+    for (const auto& f : found) {
+      if (f.group == g) return true;
+    }
+    return false;
+  };
+  SCIMD_RETURN_IF_ERROR(store_.ScanMemberOf(ctx.tenant, user, [&](const ResourceId& g) {
+    found.push_back({g, "", true});
+    return found.size() < kMaxNestingVisits;
+  }));
+  for (size_t next = 0; next < found.size() && found.size() < kMaxNestingVisits; ++next) {
+    const ResourceId group = found[next].group;
+    SCIMD_RETURN_IF_ERROR(store_.ScanMemberOf(ctx.tenant, group, [&](const ResourceId& up) {
+      if (!seen(up)) found.push_back({up, "", false});
+      return found.size() < kMaxNestingVisits;
+    }));
+  }
+  std::vector<GroupMembership> out;
+  out.reserve(found.size());
+  for (auto& f : found) {
+    auto value = store_.GetResource(ctx.tenant, ResourceType::kGroup, f.group);
+    if (!value.ok()) {
+      // An edge whose group is gone cannot be committed (deletes remove edges in the same
+      // transaction), but a read between snapshots may still meet one: skip it.
+      if (value.status().Is(Status::Code::kNotFound)) continue;
+      return value.status();
+    }
+    if (auto split = SplitStored(*value); split.ok()) {
+      if (auto attrs = Json::Parse(split->second); attrs.ok()) {
+        if (const Json* d = attrs->Find("displayName"); d != nullptr && d->is_string()) {
+          f.display = d->as_string();
+        }
+      }
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 }  // namespace scimd::core

@@ -1,108 +1,115 @@
-// The SCIM use cases (create, read, replace, delete, list, discovery) over the Store
-// interface. HTTP-shaped but socket-free: it returns a Response that net/ writes out.
-// Stateless apart from the store reference; safe to call from every reactor thread.
+// The SCIM use cases over the Store, typed: create, replace, patch, delete, get and search
+// Users and Groups, each taking a RequestContext and typed inputs and returning the stored
+// resource (with its version) and what changed, or a Status. No HTTP, no JSON text in or
+// out: net/'s SCIM adapter renders the results (core/scim_render.h), and /Bulk, the
+// delete policy and tools call the same functions. Stateless apart from the store
+// reference; safe to call from every thread.
 #pragma once
 
-#include <functional>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "core/decode.h"
 #include "core/ids.h"
-#include "core/resource.h"
+#include "core/limits.h"
+#include "core/patch.h"
+#include "core/request_context.h"
 #include "core/status.h"
 #include "core/store.h"
-#include "core/tenant_settings.h"
+#include "core/stored_value.h"
 
 namespace scimd::core {
 
-struct Response {
-  int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  // When set, the body is produced piece by piece (see net/http_types.h).
-  std::function<bool(std::string& out)> stream;
+// What a write did.
+struct WriteResult {
+  StoredResource resource;  // as stored after the write
+  bool changed = false;     // a new version was written (always, for a create)
+  // What changed, for the activity log: attribute names as the schema spells them
+  // (extension attributes as "<schema urn>:<name>"), "members" for a membership change,
+  // "password" for a new or removed password (never a value). Sorted.
+  std::vector<std::string> changed_attributes;
 };
 
-// Who is asking and where: resolved by the router from the token and the request URL.
-struct RequestContext {
-  TenantId tenant = 0;
-  TenantSettings settings;
-  std::string base_url;  // e.g. "http://127.0.0.1:8080/scim/v2", no trailing slash
+struct DeleteResult {
+  // The tenant's delete-policy=soft kept the user and set active=false instead.
+  bool soft = false;
 };
 
-struct ReadParams {
-  std::string_view attributes;
-  std::string_view excluded_attributes;
-  std::string_view if_none_match;
+// A list or search (RFC 7644 §3.4.2): filter, sort and one page of the matches.
+struct SearchQuery {
+  std::vector<ResourceType> types;  // one, or Users and Groups for a search at the root
+  std::string_view filter;          // empty: every resource
+  std::string_view sort_by;         // empty: id order (creation order)
+  std::string_view sort_order;      // "ascending" / "descending" as sent; empty: ascending
+  uint64_t start_index = 1;         // 1-based, at least 1
+  uint64_t count = kDefaultPageSize;
+  bool explain = false;  // fill SearchResult::plans
+
+  // RFC 7644 §3.4.2.4 as clients send it: startIndex below 1 counts as 1, a negative count
+  // as 0, and count is capped at kMaxPageSize. Absent values keep the defaults.
+  void SetPage(std::optional<int64_t> start, std::optional<int64_t> page_size);
 };
 
-struct PatchParams {
-  std::string_view if_match;
-  std::string_view attributes;  // projection of the 200 response
-  std::string_view excluded_attributes;
-  bool prefer_minimal = false;  // Prefer: return=minimal (RFC 7240) -> 204
+struct SearchResult {
+  uint64_t total = 0;                // every match (exact)
+  std::vector<StoredResource> page;  // matches start_index .. start_index + count - 1
+  std::vector<std::string> plans;    // with explain: how each type was read
+  uint64_t rows_examined = 0;        // resources read to answer
 };
 
-struct ListParams {
-  std::string_view filter;
-  std::string_view attributes;
-  std::string_view excluded_attributes;
-  std::string_view start_index;  // raw query values; empty when absent
-  std::string_view count;
-  std::string_view sort_by;
-  std::string_view sort_order;
-  // Operators' debug aid (X-Scimd-Explain: 1): the response carries X-Scimd-Plan (how the
-  // list was read) and X-Scimd-Rows-Examined (resources read to answer it).
-  bool explain = false;
+// A group a user belongs to, directly or through nested groups.
+struct GroupMembership {
+  ResourceId group;
+  std::string display;  // the group's displayName
+  bool direct = true;
 };
 
 class Service {
  public:
   explicit Service(Store& store) : store_(store) {}
 
-  Response Create(const RequestContext& ctx, ResourceType type, std::string_view body);
-  Response Get(const RequestContext& ctx, ResourceType type, std::string_view id,
-               const ReadParams& params);
-  Response Replace(const RequestContext& ctx, ResourceType type, std::string_view id,
-                   std::string_view body, std::string_view if_match);
-  Response Delete(const RequestContext& ctx, ResourceType type, std::string_view id,
-                  std::string_view if_match);
-  // RFC 7644 §3.5.2 PATCH (core/service_patch.cc).
-  Response Patch(const RequestContext& ctx, ResourceType type, std::string_view id,
-                 std::string_view body, const PatchParams& params);
-  Response List(const RequestContext& ctx, ResourceType type, const ListParams& params);
-  // A list over several resource types (the root endpoint's search): matches of each type
-  // in turn, or all of them ordered together when sorted.
-  Response Search(const RequestContext& ctx, const std::vector<ResourceType>& types,
-                  const ListParams& params);
-  // POST .search with a SearchRequest body (RFC 7644 §3.4.3).
-  Response SearchRequest(const RequestContext& ctx, const std::vector<ResourceType>& types,
-                         std::string_view body, bool explain = false);
+  Result<WriteResult> Create(const RequestContext& ctx, ResourceType type, InputResource input);
+  // A whole replacement (PUT). A Group's membership becomes input.members; a User without
+  // a password keeps the stored one. `if_match` (an If-Match list) may be empty.
+  Result<WriteResult> Replace(const RequestContext& ctx, ResourceType type, const ResourceId& id,
+                              InputResource input, std::string_view if_match);
+  // RFC 7644 §3.5.2, all operations in one transaction.
+  Result<WriteResult> Patch(const RequestContext& ctx, ResourceType type, const ResourceId& id,
+                            const std::vector<PatchOperation>& operations,
+                            std::string_view if_match);
+  // Removes the resource, its index entries and its edges; under delete-policy=soft a User
+  // is deactivated instead (a PATCH of active=false).
+  Result<DeleteResult> Delete(const RequestContext& ctx, ResourceType type, const ResourceId& id,
+                              std::string_view if_match);
+  Result<StoredResource> Get(const RequestContext& ctx, ResourceType type, const ResourceId& id);
+  Result<SearchResult> Search(const RequestContext& ctx, const SearchQuery& query);
 
-  // Discovery (RFC 7644 §4). `name` selects one entry; empty lists all.
-  static Response ServiceProviderConfig(std::string_view base_url);
-  static Response ResourceTypes(std::string_view base_url, std::string_view name);
-  static Response Schemas(std::string_view base_url, std::string_view id);
-
-  // A SCIM error response for `status` (RFC 7644 §3.12).
-  static Response Error(const Status& status);
+  // Reads behind a rendered resource.
+  Result<uint64_t> CountMembers(const RequestContext& ctx, const ResourceId& group);
+  // A group's members in member-id order from after `start_after`; see Store::ScanMembers.
+  Status ScanMembers(const RequestContext& ctx, const ResourceId& group,
+                     const std::optional<ResourceId>& start_after, const MemberVisitor& visit);
+  // The groups of a user: direct ones first, then their ancestors, each once (bounded by
+  // kMaxNestingVisits).
+  Result<std::vector<GroupMembership>> GroupsOf(const RequestContext& ctx, const ResourceId& user);
 
  private:
   // Adds edges after checking (and locking) each member; `added` counts new edges.
   Status AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
                     std::vector<MemberRef>& members, size_t* added = nullptr);
   Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent, const ResourceId& child);
-  // Appends `,"groups":[...]` (direct and indirect groups of a user, from member_of) to
-  // a rendered user, or nothing when it belongs to no group.
-  Status AppendUserGroups(const RequestContext& ctx, const ResourceId& user, std::string& out);
-  Response RenderOne(const RequestContext& ctx, ResourceType type, const ResourceId& id,
-                     const StoredHeader& header, std::string_view attrs_json,
-                     const Projection& projection, int status);
 
   Store& store_;
 };
+
+// NotFound naming the resource as the client wrote its id.
+Status ResourceNotFound(ResourceType type, std::string_view id_text);
+
+// Whether an If-Match / If-None-Match header value lists `etag` (or is "*"); a strong tag
+// "N" matches the weak W/"N" (weak comparison, RFC 9110 §8.8.3.2).
+bool EtagListMatches(std::string_view header, std::string_view etag);
 
 }  // namespace scimd::core

@@ -61,7 +61,11 @@ class [[nodiscard]] Status {
   }
   static Status PayloadTooLarge(std::string d) { return {Code::kPayloadTooLarge, std::move(d)}; }
   static Status NotImplemented(std::string d) { return {Code::kNotImplemented, std::move(d)}; }
-  static Status Busy(std::string d) { return {Code::kBusy, std::move(d)}; }
+  // Busy says when to retry: Retry-After: 1 if it reaches a client (503).
+  static Status Busy(std::string d) { return Status(Code::kBusy, std::move(d)).RetryAfter(1); }
+  static Status TooManyRequests(std::string d, int64_t retry_after_s) {
+    return Status(Code::kTooManyRequests, std::move(d)).RetryAfter(retry_after_s);
+  }
   static Status Corruption(std::string d) { return {Code::kCorruption, std::move(d)}; }
   static Status IoError(std::string d) { return {Code::kIoError, std::move(d)}; }
   static Status Internal(std::string d) { return {Code::kInternal, std::move(d)}; }
@@ -70,13 +74,21 @@ class [[nodiscard]] Status {
   Code code() const { return code_; }
   const std::string& detail() const { return detail_; }
   bool Is(Code c) const { return code_ == c; }
+  // Seconds a client should wait before trying again (HTTP Retry-After); 0: not said.
+  int64_t retry_after() const { return retry_after_s_; }
 
   // "invalidValue: detail" style text for logs and tests.
   std::string ToString() const;
 
  private:
+  Status RetryAfter(int64_t seconds) && {
+    retry_after_s_ = seconds;
+    return std::move(*this);
+  }
+
   Code code_ = Code::kOk;
   std::string detail_;
+  int64_t retry_after_s_ = 0;
 };
 
 // The HTTP face of a Status: the one table that maps codes to statuses and scimTypes.

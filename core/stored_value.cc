@@ -53,6 +53,18 @@ Result<std::pair<StoredHeader, std::string_view>> SplitStored(std::string_view v
   return std::make_pair(std::move(h), value.substr(json_at));
 }
 
+Result<StoredResource> StoredResource::FromValue(ResourceType type, const ResourceId& id,
+                                                 std::string value) {
+  StoredResource r;
+  r.type = type;
+  r.id = id;
+  r.value = std::move(value);
+  SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(r.value));
+  r.header = std::move(split.first);
+  r.attrs_at_ = static_cast<size_t>(split.second.data() - r.value.data());
+  return r;
+}
+
 std::string WeakEtag(uint64_t version) { return "W/\"" + std::to_string(version) + "\""; }
 
 }  // namespace scimd::core

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/ids.h"
 #include "core/json.h"
 #include "core/status.h"
 
@@ -35,5 +36,23 @@ Result<std::pair<StoredHeader, std::string_view>> SplitStored(std::string_view v
 
 // meta.version and the ETag of a version: W/"<version>".
 std::string WeakEtag(uint64_t version);
+
+// One resource as stored, decoded enough to render or compare it: what the typed use cases
+// of core/service.h return. Owns its bytes; the attribute JSON is a view into `value`.
+struct StoredResource {
+  ResourceType type = ResourceType::kUser;
+  ResourceId id;
+  StoredHeader header;
+  std::string value;  // the stored bytes: header, then the attribute JSON
+
+  std::string_view AttrsJson() const { return std::string_view(value).substr(attrs_at_); }
+  std::string Etag() const { return WeakEtag(header.version); }
+  // Corruption when `value` is not a stored resource.
+  static Result<StoredResource> FromValue(ResourceType type, const ResourceId& id,
+                                          std::string value);
+
+ private:
+  size_t attrs_at_ = 0;  // offset of the JSON in `value`
+};
 
 }  // namespace scimd::core

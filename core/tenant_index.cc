@@ -25,20 +25,22 @@ std::optional<ResourceType> TypeNamed(std::string_view name) {
   return std::nullopt;
 }
 
-Result<std::optional<TenantRecord>> Tenant(Store& store, TenantId tenant) {
+}  // namespace
+
+Result<TenantRecord> GetTenantRecord(Store& store, TenantId tenant) {
   SCIMD_ASSIGN_OR_RETURN(std::optional<TenantRecord> record, store.GetTenant(tenant));
   if (!record) return Status::NotFound("no tenant with id " + std::to_string(tenant));
-  return record;
+  return std::move(*record);
 }
 
-// The tenant's extra attributes as recorded.
-Result<std::vector<IndexedAttr>> Extra(const TenantRecord& record) {
+Result<std::vector<IndexedAttr>> ExtraIndexed(const TenantRecord& record) {
   auto it = record.settings.find(std::string(kIndexedAttributesSetting));
   if (it == record.settings.end()) return std::vector<IndexedAttr>();
   return ParseIndexedAttributes(it->second);
 }
 
-Status PutExtra(Store& store, const TenantRecord& record, const std::vector<IndexedAttr>& extra) {
+Status PutExtraIndexed(Store& store, const TenantRecord& record,
+                       const std::vector<IndexedAttr>& extra) {
   std::map<std::string, std::string> settings = record.settings;
   if (extra.empty()) {
     settings.erase(std::string(kIndexedAttributesSetting));
@@ -47,8 +49,6 @@ Status PutExtra(Store& store, const TenantRecord& record, const std::vector<Inde
   }
   return store.PutTenantSettings(record.id, settings);
 }
-
-}  // namespace
 
 Result<IndexedAttr> ResolveIndexable(ResourceType type, std::string_view path) {
   const SchemaRegistry& registry = SchemaRegistry::Default();
@@ -171,64 +171,9 @@ std::shared_ptr<const std::vector<IndexedAttr>> WithBuiltins(std::vector<Indexed
 
 Result<std::shared_ptr<const std::vector<IndexedAttr>>> TenantIndexed(Store& store,
                                                                       TenantId tenant) {
-  SCIMD_ASSIGN_OR_RETURN(std::optional<TenantRecord> record, Tenant(store, tenant));
-  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, Extra(*record));
+  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, GetTenantRecord(store, tenant));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ExtraIndexed(record));
   return WithBuiltins(std::move(extra));
-}
-
-Result<IndexedAttr> AddTenantIndex(Store& store, TenantId tenant, ResourceType type,
-                                   std::string_view path, ReindexStats* stats) {
-  SCIMD_ASSIGN_OR_RETURN(std::optional<TenantRecord> record, Tenant(store, tenant));
-  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, Extra(*record));
-  SCIMD_ASSIGN_OR_RETURN(IndexedAttr ia, ResolveIndexable(type, path));
-  AttrId next = kFirstTenantAttrId;
-  for (const auto& e : extra) {
-    if (e.type == type && e.path == ia.path) {
-      return Status::Uniqueness(std::string(ResourceTypeName(type)) + " " + ia.path +
-                                " is indexed already");
-    }
-    if (e.type == type) next = std::max<AttrId>(next, e.id + 1);
-  }
-  if (extra.size() >= kMaxTenantIndexes) {
-    return Status::InvalidValue("the tenant indexes " + std::to_string(kMaxTenantIndexes) +
-                                " attributes already; drop one first");
-  }
-  ia.id = next;
-  // Backfill before the attribute is listed: until then no reader plans with it. The
-  // number may hold leftovers of an interrupted drop or add: Reindex removes those first.
-  Status built = Reindex(store, tenant, {ia}, stats);
-  if (!built.ok()) {
-    (void)RemoveIndexEntries(store, tenant, ia, nullptr);
-    return built;
-  }
-  extra.push_back(ia);
-  SCIMD_RETURN_IF_ERROR(PutExtra(store, *record, extra));
-  return ia;
-}
-
-Status DropTenantIndex(Store& store, TenantId tenant, ResourceType type, std::string_view path,
-                       ReindexStats* stats) {
-  SCIMD_ASSIGN_OR_RETURN(std::optional<TenantRecord> record, Tenant(store, tenant));
-  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, Extra(*record));
-  if (SchemaRegistry::Default().FindIndexed(type, path) != nullptr) {
-    return Status::InvalidValue(std::string(ResourceTypeName(type)) + " " + std::string(path) +
-                                " is a built-in index and cannot be dropped");
-  }
-  SCIMD_ASSIGN_OR_RETURN(IndexedAttr wanted, ResolveIndexable(type, path));
-  auto it = std::find_if(extra.begin(), extra.end(), [&](const IndexedAttr& e) {
-    return e.type == type && e.path == wanted.path;
-  });
-  if (it == extra.end()) {
-    return Status::NotFound(std::string(ResourceTypeName(type)) + " " + wanted.path +
-                            " is not indexed for this tenant");
-  }
-  const IndexedAttr gone = *it;
-  extra.erase(it);
-  // Forgotten first, so that no plan uses entries while they are being deleted; an
-  // interrupted delete leaves entries under a free number, which the next add of that
-  // number clears before backfilling.
-  SCIMD_RETURN_IF_ERROR(PutExtra(store, *record, extra));
-  return RemoveIndexEntries(store, tenant, gone, stats);
 }
 
 }  // namespace scimd::core

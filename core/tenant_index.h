@@ -5,10 +5,11 @@
 // type / canonical path = persisted attribute number). Numbers from kFirstTenantAttrId up
 // are per tenant: an index key carries the tenant, so tenants never share them.
 //
-// An attribute is only listed once its entries are complete: AddTenantIndex backfills
-// first and records the setting last; DropTenantIndex forgets it first and deletes its
-// entries afterwards. Both run in scimctl against a stopped server (the store's lock),
-// which is what makes "listed = complete" hold without a build state shared with writers.
+// An attribute is only listed once its entries are complete: AddTenantIndex
+// (core/reindex.h) backfills first and records the setting last; DropTenantIndex forgets
+// it first and deletes its entries afterwards. Both run in scimctl against a stopped server (the
+// store's lock), which is what makes "listed = complete" hold without a build state shared with
+// writers.
 #pragma once
 
 #include <memory>
@@ -16,7 +17,6 @@
 #include <string_view>
 #include <vector>
 
-#include "core/reindex.h"
 #include "core/schema.h"
 #include "core/status.h"
 #include "core/store.h"
@@ -43,16 +43,11 @@ std::shared_ptr<const std::vector<IndexedAttr>> WithBuiltins(std::vector<Indexed
 Result<std::shared_ptr<const std::vector<IndexedAttr>>> TenantIndexed(Store& store,
                                                                       TenantId tenant);
 
-// Indexes `path` of `type` for the tenant: writes its entries for every resource (stale
-// entries of the chosen number removed first), then records it in the tenant's settings.
-// Uniqueness if already indexed; InvalidValue if it cannot be (ResolveIndexable), if the
-// tenant has kMaxTenantIndexes, or if a resource holds a value longer than
-// kMaxIndexedValueBytes (entries written so far are removed again). Returns the entry.
-Result<IndexedAttr> AddTenantIndex(Store& store, TenantId tenant, ResourceType type,
-                                   std::string_view path, ReindexStats* stats);
-// Forgets a tenant-indexed attribute and deletes its entries. NotFound if not indexed
-// for the tenant (built-in indexes cannot be dropped).
-Status DropTenantIndex(Store& store, TenantId tenant, ResourceType type, std::string_view path,
-                       ReindexStats* stats);
+// A tenant's record (NotFound naming the id if there is none), its extra attributes as
+// its "indexed-attributes" setting lists them, and the setting written back.
+Result<TenantRecord> GetTenantRecord(Store& store, TenantId tenant);
+Result<std::vector<IndexedAttr>> ExtraIndexed(const TenantRecord& record);
+Status PutExtraIndexed(Store& store, const TenantRecord& record,
+                       const std::vector<IndexedAttr>& extra);
 
 }  // namespace scimd::core

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/json.h"
+#include "core/scim_error.h"
 #include "core/strings.h"
 #include "net/http_wire.h"
 #include "net/http_worker.h"
@@ -62,7 +63,7 @@ void RunGuarded(HttpResponse& response, Fn&& fn) {
   } catch (...) {
     ClearResponse(response);
     response.status = 500;
-    response.headers.emplace_back("Content-Type", "application/scim+json");
+    response.headers.emplace_back("Content-Type", std::string(core::kScimMediaType));
     response.body = ScimErrorBody(500, "internal server error");
   }
 }
@@ -607,7 +608,7 @@ void HttpConnection::OnDeferredDone(HttpResponse& response) {
 void HttpConnection::QueueError(int status, std::string_view detail) {
   response_.status = status;
   response_.headers.clear();
-  response_.headers.emplace_back("Content-Type", "application/scim+json");
+  response_.headers.emplace_back("Content-Type", std::string(core::kScimMediaType));
   response_.body = ScimErrorBody(status, detail);
   response_.stream = nullptr;
   QueueResponse(response_, /*keep_alive=*/false, /*head_request=*/false);

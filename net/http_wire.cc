@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/json.h"
+#include "core/scim_error.h"
 #include "core/strings.h"
 
 namespace scimd::net {
@@ -84,24 +85,7 @@ size_t FormatChunkSize(size_t value, char* buf) {
 }
 
 std::string ScimErrorBody(int status, std::string_view detail) {
-  std::string body = R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":")";
-  AppendDecimal(body, static_cast<size_t>(status));
-  body += R"(","detail":")";
-  for (char c : detail) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      body += '\\';
-      body += c;
-    } else if (u < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof(esc), "\\u%04x", u);
-      body += esc;
-    } else {
-      body += c;
-    }
-  }
-  body += "\"}";
-  return body;
+  return core::ScimErrorBody(status, "", detail);
 }
 
 std::string ScimErrorResponse(int status, std::string_view detail, std::string_view date,
@@ -111,7 +95,9 @@ std::string ScimErrorResponse(int status, std::string_view detail, std::string_v
   AppendDecimal(out, static_cast<size_t>(status));
   out += ' ';
   out += ReasonPhrase(status);
-  out += "\r\nContent-Type: application/scim+json\r\nDate: ";
+  out += "\r\nContent-Type: ";
+  out += core::kScimMediaType;
+  out += "\r\nDate: ";
   out += date;
   out += "\r\nContent-Length: ";
   AppendDecimal(out, body.size());

@@ -20,7 +20,8 @@ void AppendDecimal(std::string& out, size_t value);
 // Writes `value` in hex followed by CRLF into `buf` (at least 20 bytes); returns the length.
 size_t FormatChunkSize(size_t value, char* buf);
 
-// The SCIM error document of RFC 7644 §3.12, with `status` as a string as the RFC shows it.
+// The SCIM error document of RFC 7644 §3.12 without a scimType (core::ScimErrorBody), for
+// the errors the server answers on its own.
 std::string ScimErrorBody(int status, std::string_view detail);
 
 // A complete response (head and SCIM error body) the server sends on its own, e.g. for

@@ -1,19 +1,21 @@
-// Routes HTTP requests to core's SCIM service: base paths (/scim/v2, /scim, a configured
-// prefix, or none), case-insensitive resource names, bearer-token auth to a tenant, query
-// parameters. One router serves all reactor threads; per-thread caches are thread_local.
-// Authentication, tenant settings and rate limiting always run on the reactor; requests
-// that can take long (see Handle) are then deferred to the server's blocking threads; such
-// a job uses only the service (safe from any thread), the request and its own copies.
+// Routes HTTP requests to the SCIM adapter: the target is parsed (net/scim_target.h), a
+// dispatch table gives the endpoint's methods, whether it needs a token and where it runs,
+// core::Gate admits the request (token, tenant settings, rate limit), and the adapter
+// answers. Reads run on the reactor; writes too, unless they can take long or meet
+// another writer's lock, in which case they are deferred to the server's blocking threads
+// (HttpResponse::deferred): a reactor thread never waits for a lock. One router serves all
+// reactor threads.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "core/rate_limiter.h"
+#include "core/gate.h"
 #include "core/service.h"
 #include "core/store.h"
 #include "net/http_types.h"
+#include "net/scim_adapter.h"
+#include "net/scim_target.h"
 
 namespace scimd::net {
 
@@ -21,7 +23,7 @@ class ScimRouter {
  public:
   struct Options {
     // Prefixes the API is served under, besides the bare root. Compared
-    // case-insensitively; longest first.
+    // case-insensitively; the longest that matches wins.
     std::vector<std::string> base_paths = {"/scim/v2", "/scim"};
     // Host used in meta.location when a request has no usable Host header.
     std::string default_host = "127.0.0.1";
@@ -32,30 +34,45 @@ class ScimRouter {
     // Set when every commit is fsynced (scimd --sync): each write request then waits on
     // the disk and runs off the reactor.
     bool sync_writes = false;
+    // The clock requests read (tests move time by hand).
+    const core::Clock* clock = &core::Clock::System();
   };
 
   ScimRouter(core::Store& store, Options options);
 
-  // Answers `request`, or defers the work (HttpResponse::deferred) when it can take long:
-  // writes to /Groups (PUT, PATCH, DELETE: a membership change can be a million rows in
-  // one transaction), POST /Bulk, and with Options::sync_writes every write.
+  // Answers `request`, or defers the work (HttpResponse::deferred) when it can take long
+  // or has met another writer's lock: writes to /Groups (PUT, PATCH, DELETE: a membership
+  // change can be a million rows in one transaction), POST /Bulk, every write with
+  // Options::sync_writes, and any write that lost a lock race on the reactor.
   void Handle(const HttpRequest& request, HttpResponse& response);
 
+  // Where an endpoint's handler runs.
+  enum class Placement {
+    kReactor,   // reads: microseconds, never a lock
+    kWrite,     // on the reactor, moved to a blocking thread by --sync, by a Group target
+                // (membership changes can be large) or by a lost lock race
+    kBlocking,  // always on a blocking thread (/Bulk: up to 1,000 writes)
+  };
+  using Handler = bool (ScimAdapter::*)(const ScimCall& call, HttpResponse& out);
+  struct Route {
+    ScimEndpoint endpoint;
+    std::string_view method;  // "GET" also serves HEAD
+    bool needs_token;
+    Placement placement;
+    Handler handler;
+  };
+  // The dispatch table, in the order Allow lists methods.
+  static const std::vector<Route>& Routes();
+
  private:
-  using Job = std::function<core::Response()>;
+  // Runs `route`'s handler for `call` on a blocking thread.
+  void Defer(const Route& route, ScimCall call, HttpResponse& response);
 
-  // Answers the request, or sets *deferred to the job that answers it and returns nothing
-  // of use. A job may keep references into `request` (HttpResponse::deferred's contract).
-  core::Response Route(const HttpRequest& request, Job* deferred);
-
-  core::Store& store_;
   core::Service service_;
-  core::RateLimiter limiter_;
-  Options options_;
+  core::Gate gate_;
+  ScimAdapter adapter_;
+  TargetRules rules_;
+  bool sync_writes_;
 };
-
-// Decodes %XX escapes (and '+' as space when `plus_is_space`). Malformed escapes are
-// kept literally.
-std::string PercentDecode(std::string_view s, bool plus_is_space);
 
 }  // namespace scimd::net

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/scim_error.h"
+
 namespace scimd::core {
 namespace {
 
@@ -184,7 +186,7 @@ void RunFake(BulkRequest& request, FakeRun& run) {
         for (const auto& f : run.fail_bulk_ids) {
           if (op.method == BulkMethod::kPost && op.bulk_id == f) {
             r.status = 409;
-            r.error_body = BulkErrorBody(409, "uniqueness", "taken");
+            r.error_body = ScimErrorBody(409, "uniqueness", "taken");
             return r;
           }
         }
@@ -364,10 +366,10 @@ TEST(BulkExecuteTest, DeepChainDoesNotRecurse) {
 }
 
 TEST(BulkErrorBodyTest, ShapeWithAndWithoutScimType) {
-  EXPECT_EQ(BulkErrorBody(409, "", "x"),
+  EXPECT_EQ(ScimErrorBody(409, "", "x"),
             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409",)"
             R"("detail":"x"})");
-  EXPECT_EQ(BulkErrorBody(400, "invalidValue", "a\"b"),
+  EXPECT_EQ(ScimErrorBody(400, "invalidValue", "a\"b"),
             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400",)"
             R"("scimType":"invalidValue","detail":"a\"b"})");
 }

@@ -84,7 +84,7 @@ TEST(HttpWireTest, ScimErrorBodyEscapesDetail) {
             R"("detail":"request body exceeds the 8388608-byte limit"})");
   EXPECT_EQ(ScimErrorBody(400, "a \"b\" \\ \n"),
             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400",)"
-            R"("detail":"a \"b\" \\ \u000a"})");
+            R"("detail":"a \"b\" \\ \n"})");
 }
 
 TEST(HttpWireTest, ScimErrorResponseIsComplete) {

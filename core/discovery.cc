@@ -1,14 +1,10 @@
-// Service discovery endpoints (RFC 7644 §4): /ServiceProviderConfig, /ResourceTypes,
-// /Schemas. The same for every tenant.
+#include "core/discovery.h"
+
 #include "core/limits.h"
 #include "core/schema.h"
-#include "core/service.h"
-#include "core/service_internal.h"
 #include "core/strings.h"
 
 namespace scimd::core {
-
-using internal::JsonResponse;
 
 namespace {
 Json ListOf(std::vector<Json> resources) {
@@ -31,14 +27,14 @@ Json Supported(bool yes) {
 }
 }  // namespace
 
-Response Service::ServiceProviderConfig(std::string_view base_url) {
+std::string ServiceProviderConfigJson(std::string_view base_url) {
   Json j = Json::MakeObject();
   Json schemas = Json::MakeArray();
   schemas.Push(Json::Str("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"));
   j.Set("schemas", std::move(schemas));
   // Truthful: what is not implemented is not advertised.
   j.Set("patch", Supported(true));
-  Json bulk = Supported(true);  // core/bulk.h; the limits are RunBulk's defaults
+  Json bulk = Supported(true);  // core/bulk.h; the limits of core/limits.h
   bulk.Set("maxOperations", Json::Int(static_cast<int64_t>(kBulkMaxOperations)));
   bulk.Set("maxPayloadSize", Json::Int(static_cast<int64_t>(kBulkMaxPayloadBytes)));
   j.Set("bulk", std::move(bulk));
@@ -61,37 +57,35 @@ Response Service::ServiceProviderConfig(std::string_view base_url) {
   meta.Set("resourceType", Json::Str("ServiceProviderConfig"));
   meta.Set("location", Json::Str(std::string(base_url) + "/ServiceProviderConfig"));
   j.Set("meta", std::move(meta));
-  return JsonResponse(200, j.Serialize());
+  return j.Serialize();
 }
 
-Response Service::ResourceTypes(std::string_view base_url, std::string_view name) {
+Result<std::string> ResourceTypesJson(std::string_view base_url, std::string_view name) {
   const SchemaRegistry& reg = SchemaRegistry::Default();
   std::vector<Json> all;
   for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
     const auto& rt = reg.resource_type(t);
     if (!name.empty()) {
-      if (EqualsCi(rt.name, name))
-        return JsonResponse(200, reg.ResourceTypeJson(rt, base_url).Serialize());
+      if (EqualsCi(rt.name, name)) return reg.ResourceTypeJson(rt, base_url).Serialize();
       continue;
     }
     all.push_back(reg.ResourceTypeJson(rt, base_url));
   }
   if (!name.empty())
-    return Error(Status::NotFound("resource type \"" + std::string(name) + "\" not found"));
-  return JsonResponse(200, ListOf(std::move(all)).Serialize());
+    return Status::NotFound("resource type \"" + std::string(name) + "\" not found");
+  return ListOf(std::move(all)).Serialize();
 }
 
-Response Service::Schemas(std::string_view base_url, std::string_view id) {
+Result<std::string> SchemasJson(std::string_view base_url, std::string_view id) {
   const SchemaRegistry& reg = SchemaRegistry::Default();
   if (!id.empty()) {
     const SchemaDef* s = reg.FindSchema(id);
-    if (s == nullptr)
-      return Error(Status::NotFound("schema \"" + std::string(id) + "\" not found"));
-    return JsonResponse(200, reg.SchemaJson(*s, base_url).Serialize());
+    if (s == nullptr) return Status::NotFound("schema \"" + std::string(id) + "\" not found");
+    return reg.SchemaJson(*s, base_url).Serialize();
   }
   std::vector<Json> all;
   for (const auto* s : reg.schemas()) all.push_back(reg.SchemaJson(*s, base_url));
-  return JsonResponse(200, ListOf(std::move(all)).Serialize());
+  return ListOf(std::move(all)).Serialize();
 }
 
 }  // namespace scimd::core

@@ -1,0 +1,78 @@
+// The thin SCIM adapter: for each endpoint, decodes the HTTP request into the typed inputs
+// of core's use cases (core/service.h), calls them, and writes their results as SCIM HTTP
+// responses (status, Location, ETag, body via core/scim_render.h, errors via
+// core/scim_error.h). Which endpoint and whether it runs on the reactor is the router's
+// business (net/scim_router.h). Safe on any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/gate.h"
+#include "core/request_context.h"
+#include "core/scim_render.h"
+#include "core/service.h"
+#include "core/status.h"
+#include "net/http_types.h"
+#include "net/scim_target.h"
+
+namespace scimd::net {
+
+// One request on its way through the adapter. `request` outlives the call (and a deferred
+// job that carries it: HttpResponse::deferred's contract).
+struct ScimCall {
+  const HttpRequest* request = nullptr;
+  ScimTarget target;
+  core::RequestContext ctx;
+  QueryParams query;
+};
+
+// Writes `status` as a SCIM error response (RFC 7644 §3.12), with WWW-Authenticate on 401
+// and Retry-After when the status says when to retry.
+void AnswerError(const core::Status& status, HttpResponse& out);
+
+class ScimAdapter {
+ public:
+  // `token_tenant`: the tenant whose tokens /Token hands out (scimd
+  // --insecure-token-endpoint), empty when that endpoint is off.
+  ScimAdapter(core::Service& service, core::Gate& gate, std::string token_tenant)
+      : service_(service),
+        renderer_(service),
+        gate_(gate),
+        token_tenant_(std::move(token_tenant)) {}
+
+  // Each answers the call into `out` and returns true, except a write that lost a lock race
+  // on a reactor thread (call.ctx.may_wait false): it returns false and leaves `out` alone,
+  // for the router to run it again where waiting is allowed.
+  bool ServiceProviderConfig(const ScimCall& call, HttpResponse& out);
+  bool ResourceTypes(const ScimCall& call, HttpResponse& out);
+  bool Schemas(const ScimCall& call, HttpResponse& out);
+  bool Token(const ScimCall& call, HttpResponse& out);
+  bool Me(const ScimCall& call, HttpResponse& out);
+  bool Bulk(const ScimCall& call, HttpResponse& out);
+  bool List(const ScimCall& call, HttpResponse& out);    // GET /Users
+  bool Search(const ScimCall& call, HttpResponse& out);  // POST [/Users]/.search
+  bool Create(const ScimCall& call, HttpResponse& out);
+  bool Get(const ScimCall& call, HttpResponse& out);
+  bool Replace(const ScimCall& call, HttpResponse& out);
+  bool Patch(const ScimCall& call, HttpResponse& out);
+  bool Delete(const ScimCall& call, HttpResponse& out);
+
+ private:
+  // Answers a failed use case: false for Busy on a reactor thread, else the error.
+  bool Fail(const ScimCall& call, const core::Status& status, HttpResponse& out);
+  // Runs a search and answers its ListResponse.
+  bool AnswerSearch(const ScimCall& call, core::SearchQuery& query, std::string_view attributes,
+                    std::string_view excluded_attributes, HttpResponse& out);
+  // Answers one written or read resource with `status`, its ETag and its body.
+  bool AnswerResource(const ScimCall& call, int status, const core::StoredResource& resource,
+                      const core::Projection& projection, HttpResponse& out);
+
+  core::Service& service_;
+  core::ScimRenderer renderer_;
+  core::Gate& gate_;
+  std::string token_tenant_;
+};
+
+}  // namespace scimd::net
