@@ -19,7 +19,8 @@
 namespace scimd::core {
 
 // Identifies an indexed attribute, e.g. User userName. Persisted in index keys: an
-// attribute's number never changes once assigned (see core/attr_ids.h).
+// attribute's number never changes once assigned (SchemaRegistry numbers the built-in
+// ones, core/tenant_index.h a tenant's own; storage/FORMAT.md).
 using AttrId = uint16_t;
 
 // A value in its index form. Strings arrive already normalized by core (case-folded
