@@ -264,6 +264,98 @@ TEST_P(StoreContractTest, IndexEqPresencePrefixAndRangeScans) {
                   .Is(Status::Code::kInvalidValue));
 }
 
+TEST_P(StoreContractTest, ScansSeeTheStoreAsOfTheirStart) {
+  // Store reads are snapshot reads, and a visitor may commit (core/reindex.cc does): what it
+  // commits shows in the next scan, not in the one under way. Enough entries that a store
+  // reading in batches needs several.
+  constexpr uint64_t kN = 300;
+  const ResourceId g = Id(10'000);
+  const core::AttrId attr = 1;
+  ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) -> Status {
+                for (uint64_t i = 1; i <= kN; ++i) {
+                  SCIMD_RETURN_IF_ERROR(txn.PutResource(kUser, Id(i), "old"));
+                  SCIMD_RETURN_IF_ERROR(txn.AddMember(g, Id(i), kUser).status());
+                  SCIMD_RETURN_IF_ERROR(
+                      txn.AddIndex(kUser, IndexTerm{attr, IndexValue::Integer(i % 3)}, Id(i)));
+                }
+                return Status::Ok();
+              }).ok());
+  // Deletes, changes and adds entries ahead of the scans.
+  auto meanwhile = [&] {
+    EXPECT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) -> Status {
+                  for (uint64_t i : {2, 150, 299}) {
+                    SCIMD_RETURN_IF_ERROR(txn.DeleteResource(kUser, Id(i)));
+                    SCIMD_RETURN_IF_ERROR(
+                        txn.RemoveIndex(kUser, IndexTerm{attr, IndexValue::Integer(i % 3)}, Id(i)));
+                  }
+                  SCIMD_RETURN_IF_ERROR(txn.PutResource(kUser, Id(200), "new"));
+                  SCIMD_RETURN_IF_ERROR(txn.PutResource(kUser, Id(kN + 1), "new"));
+                  for (uint64_t i = 1; i <= kN; i += 3) {  // every id holding value 1
+                    SCIMD_RETURN_IF_ERROR(
+                        txn.RemoveIndex(kUser, IndexTerm{attr, IndexValue::Integer(1)}, Id(i)));
+                  }
+                  return txn.AddIndex(kUser, IndexTerm{attr, IndexValue::Integer(-7)}, Id(1));
+                }).ok());
+  };
+
+  std::vector<ResourceId> ids;
+  size_t old_values = 0;
+  ASSERT_TRUE(store_
+                  ->ScanResources(1, kUser, std::nullopt,
+                                  [&](const ResourceId& id, std::string_view value) {
+                                    if (ids.empty()) meanwhile();
+                                    ids.push_back(id);
+                                    old_values += value == "old";
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(ids.size(), kN);
+  EXPECT_EQ(old_values, kN);
+  EXPECT_EQ(ids.back(), Id(kN));
+  EXPECT_EQ(ScanAll(1, kUser).size(), kN - 3 + 1);  // the next scan sees the commit
+
+  // Again over members, and a descending walk, which reads between visits.
+  std::vector<ResourceId> members;
+  ASSERT_TRUE(store_
+                  ->ScanMembers(1, g, std::nullopt,
+                                [&](const ResourceId& id, ResourceType, std::string_view) {
+                                  if (members.empty()) {
+                                    EXPECT_TRUE(
+                                        RunTxn(*store_, 1, [&](Transaction& txn) -> Status {
+                                          SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(g).status());
+                                          return txn.AddMember(g, Id(kN + 1), kUser).status();
+                                        }).ok());
+                                  }
+                                  members.push_back(id);
+                                  return true;
+                                })
+                  .ok());
+  ASSERT_EQ(members.size(), kN);
+  EXPECT_EQ(members.back(), Id(kN));
+  EXPECT_EQ(Members(1, g), std::vector{Id(kN + 1)});
+
+  ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) -> Status {
+                for (uint64_t i = 1; i <= kN; i += 3) {
+                  SCIMD_RETURN_IF_ERROR(
+                      txn.AddIndex(kUser, IndexTerm{attr, IndexValue::Integer(1)}, Id(i)));
+                }
+                return txn.RemoveIndex(kUser, IndexTerm{attr, IndexValue::Integer(-7)}, Id(1));
+              }).ok());
+  std::vector<std::pair<int64_t, ResourceId>> values;
+  ASSERT_TRUE(store_
+                  ->ScanIndexValuesDescending(1, kUser, attr, IndexValue::Kind::kInteger,
+                                              [&](const IndexValue& v, const ResourceId& id) {
+                                                if (values.empty()) meanwhile();
+                                                values.emplace_back(v.integer, id);
+                                                return true;
+                                              })
+                  .ok());
+  // Meanwhile removes every entry of value 1 and adds -7: the walk still sees 1, not -7.
+  const std::vector<std::pair<int64_t, ResourceId>> want = {
+      {2, Id(296)}, {1, Id(298)}, {0, Id(300)}};
+  EXPECT_EQ(values, want);
+}
+
 TEST_P(StoreContractTest, UniqueClaims) {
   const IndexTerm name{1, IndexValue::String("alice")};
   auto claim = [&](const ResourceId& id) {
