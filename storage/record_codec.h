@@ -17,6 +17,8 @@ inline constexpr uint8_t kTokenRecordV1 = 1;
 
 inline constexpr size_t kTokenHashBytes = 32;  // SHA-256
 inline constexpr size_t kMaxTokenIdBytes = 64;
+// Tenant names are host-like labels ("acme.qa"); 253 is the longest DNS name.
+inline constexpr size_t kMaxTenantNameBytes = 253;
 
 std::string EncodeTenantRecord(const core::TenantRecord& record);
 core::Result<core::TenantRecord> DecodeTenantRecord(std::string_view value);

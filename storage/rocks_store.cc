@@ -24,8 +24,6 @@ using core::ResourceType;
 using core::Result;
 using core::Status;
 
-// Tenant names are host-like labels ("acme.qa"); 253 is the longest DNS name.
-constexpr size_t kMaxTenantNameBytes = 253;
 // Admin operations (tenants, tokens) are rare and run off the reactor: they may wait this
 // long for a lock instead of failing with Busy at once.
 constexpr int64_t kAdminLockTimeoutMs = 100;

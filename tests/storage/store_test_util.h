@@ -1,17 +1,21 @@
-// Store-level test helpers: open a RocksStore in a temp dir and run a transaction body
-// with the retry-on-Busy loop every caller of core::Transaction is expected to have.
+// Store-level test helpers: open a RocksStore in a temp dir, the fixture of the contract
+// tests (one store of each implementation), and run a transaction body with the
+// retry-on-Busy loop every caller of core::Transaction is expected to have.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/store.h"
+#include "storage/mem_store.h"
 #include "storage/rocks_store.h"
+#include "tests/storage/test_util.h"
 
 namespace scimd::storage::testing {
 
@@ -21,6 +25,46 @@ inline std::unique_ptr<RocksStore> OpenOrDie(const std::string& dir,
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
 }
+
+// The implementations of core::Store that the contract tests run against.
+enum class StoreKind { kRocks, kMem };
+
+inline const char* StoreKindText(StoreKind kind) {
+  return kind == StoreKind::kRocks ? "Rocks" : "Mem";
+}
+// Names the instances of a contract test: Suite.Test/Rocks, Suite.Test/Mem.
+inline std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info) {
+  return StoreKindText(info.param);
+}
+// For GoogleTest's failure messages ("where GetParam() = Mem").
+inline void PrintTo(StoreKind kind, std::ostream* os) { *os << StoreKindText(kind); }
+
+// Fixture of the contract tests (store_contract_test.cc, transaction_contract_test.cc): a
+// fresh store of the kind under test, a RocksStore in a temporary directory or a MemStore.
+// Instantiate with
+//   INSTANTIATE_TEST_SUITE_P(Stores, Suite, ::testing::Values(StoreKind::kRocks,
+//                            StoreKind::kMem), StoreKindName);
+class StoreContractFixture : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == StoreKind::kMem) {
+      store_ = std::make_unique<MemStore>();
+      return;
+    }
+    ASSERT_FALSE(dir_.path().empty());
+    store_ = OpenOrDie(dir_.Sub("db"));
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // Both stores have DeleteToken for the admin tools, beyond core::Store.
+  core::Status DeleteToken(std::string_view token_id) {
+    if (GetParam() == StoreKind::kMem) return static_cast<MemStore&>(*store_).DeleteToken(token_id);
+    return static_cast<RocksStore&>(*store_).DeleteToken(token_id);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<core::Store> store_;
+};
 
 // Runs body(txn) then Commit, retrying the whole thing while it ends in Busy. Returns the
 // first non-Busy outcome (of body or Commit). *busy_retries counts the retries.

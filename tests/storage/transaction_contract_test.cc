@@ -1,8 +1,7 @@
-// RocksTransaction's membership lock and RemoveAllMembers' unindexed deletes, against a
-// real RocksDB in a temporary directory: what later calls in the same transaction see, the
+// The contract of core::Transaction's membership calls, run against every store
+// (RocksStore in a temporary directory, MemStore): the group membership lock and
+// RemoveAllMembers' unindexed deletes, what later calls in the same transaction see, the
 // counts and member_of mirrors after commit, and the shared/exclusive lock conflicts.
-#include "storage/rocks_transaction.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +10,6 @@
 #include <thread>
 #include <vector>
 
-#include "storage/rocks_store.h"
 #include "tests/storage/store_test_util.h"
 #include "tests/storage/test_util.h"
 
@@ -23,21 +21,14 @@ using core::ResourceType;
 using core::Status;
 using core::Transaction;
 using testing::Id;
-using testing::OpenOrDie;
 using testing::RunTxn;
-using testing::TempDir;
+using testing::StoreKind;
 
 constexpr core::TenantId kTenant = 1;
 constexpr ResourceType kUser = ResourceType::kUser;
 
-class RocksTransactionTest : public ::testing::Test {
+class TransactionContractTest : public testing::StoreContractFixture {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(dir_.path().empty());
-    store_ = OpenOrDie(dir_.Sub("db"));
-    ASSERT_NE(store_, nullptr);
-  }
-
   // Commits edges from `group` to Id(first) .. Id(first + n - 1).
   void Seed(const ResourceId& group, uint64_t first, uint64_t n) {
     ASSERT_TRUE(RunTxn(*store_, kTenant, [&](Transaction& txn) {
@@ -69,15 +60,12 @@ class RocksTransactionTest : public ::testing::Test {
       EXPECT_NE(std::find(groups.begin(), groups.end(), g), groups.end());
     }
   }
-
-  TempDir dir_;
-  std::unique_ptr<RocksStore> store_;
 };
 
 const ResourceId kGroup = Id(1'000'000);
 const std::vector<ResourceId> kNone;
 
-TEST_F(RocksTransactionTest, ClearThenAddTheSameMemberAgainEndsPresent) {
+TEST_P(TransactionContractTest, ClearThenAddTheSameMemberAgainEndsPresent) {
   Seed(kGroup, 1, 3);
   ASSERT_TRUE(RunTxn(*store_, kTenant, [&](Transaction& txn) -> Status {
                 SCIMD_ASSIGN_OR_RETURN(uint64_t removed, txn.RemoveAllMembers(kGroup));
@@ -99,7 +87,7 @@ TEST_F(RocksTransactionTest, ClearThenAddTheSameMemberAgainEndsPresent) {
   EXPECT_EQ(MemberOf(Id(3)), kNone);
 }
 
-TEST_F(RocksTransactionTest, AddClearAddKeepsOnlyTheLastAdded) {
+TEST_P(TransactionContractTest, AddClearAddKeepsOnlyTheLastAdded) {
   Seed(kGroup, 1, 2);
   ASSERT_TRUE(RunTxn(*store_, kTenant, [&](Transaction& txn) -> Status {
                 SCIMD_RETURN_IF_ERROR(txn.AddMember(kGroup, Id(10), kUser).status());
@@ -113,7 +101,7 @@ TEST_F(RocksTransactionTest, AddClearAddKeepsOnlyTheLastAdded) {
   EXPECT_EQ(MemberOf(Id(11)), std::vector{kGroup});
 }
 
-TEST_F(RocksTransactionTest, SecondClearCountsOnlyWhatWasAddedSince) {
+TEST_P(TransactionContractTest, SecondClearCountsOnlyWhatWasAddedSince) {
   Seed(kGroup, 1, 4);
   ASSERT_TRUE(RunTxn(*store_, kTenant, [&](Transaction& txn) -> Status {
                 SCIMD_ASSIGN_OR_RETURN(uint64_t first, txn.RemoveAllMembers(kGroup));
@@ -131,7 +119,7 @@ TEST_F(RocksTransactionTest, SecondClearCountsOnlyWhatWasAddedSince) {
   for (uint64_t m : {1, 2, 4, 9}) EXPECT_EQ(MemberOf(Id(m)), kNone) << m;
 }
 
-TEST_F(RocksTransactionTest, EditsOfStoredEdgesBeforeAClearAreCountedOnce) {
+TEST_P(TransactionContractTest, EditsOfStoredEdgesBeforeAClearAreCountedOnce) {
   Seed(kGroup, 1, 3);
   ASSERT_TRUE(RunTxn(*store_, kTenant, [&](Transaction& txn) -> Status {
                 // 1: removed, then cleared (already gone). 2: removed and added back over
@@ -146,7 +134,7 @@ TEST_F(RocksTransactionTest, EditsOfStoredEdgesBeforeAClearAreCountedOnce) {
   ExpectEmpty(kGroup, {1, 2, 3});
 }
 
-TEST_F(RocksTransactionTest, ClearOfAnEmptyGroup) {
+TEST_P(TransactionContractTest, ClearOfAnEmptyGroup) {
   ASSERT_TRUE(RunTxn(*store_, kTenant, [&](Transaction& txn) -> Status {
                 SCIMD_ASSIGN_OR_RETURN(uint64_t removed, txn.RemoveAllMembers(kGroup));
                 EXPECT_EQ(removed, 0u);
@@ -161,7 +149,7 @@ TEST_F(RocksTransactionTest, ClearOfAnEmptyGroup) {
   EXPECT_EQ(Count(kGroup), 1u);
 }
 
-TEST_F(RocksTransactionTest, RolledBackClearChangesNothing) {
+TEST_P(TransactionContractTest, RolledBackClearChangesNothing) {
   Seed(kGroup, 1, 3);
   {
     std::unique_ptr<Transaction> txn = store_->Begin(kTenant);
@@ -172,7 +160,7 @@ TEST_F(RocksTransactionTest, RolledBackClearChangesNothing) {
   EXPECT_EQ(MemberOf(Id(2)), std::vector{kGroup});
 }
 
-TEST_F(RocksTransactionTest, ClearLeavesOtherGroupsAndMirrorsAlone) {
+TEST_P(TransactionContractTest, ClearLeavesOtherGroupsAndMirrorsAlone) {
   const ResourceId other = Id(2'000'000);
   Seed(kGroup, 1, 20'000);
   Seed(other, 19'990, 20);
@@ -187,7 +175,7 @@ TEST_F(RocksTransactionTest, ClearLeavesOtherGroupsAndMirrorsAlone) {
   ExpectConsistent(other);
 }
 
-TEST_F(RocksTransactionTest, ClearAndRemoveFromAllGroupsConflictEitherWay) {
+TEST_P(TransactionContractTest, ClearAndRemoveFromAllGroupsConflictEitherWay) {
   const ResourceId m = Id(2);
   for (bool clear_first : {true, false}) {
     SCOPED_TRACE(clear_first ? "clear first" : "member removal first");
@@ -221,7 +209,7 @@ TEST_F(RocksTransactionTest, ClearAndRemoveFromAllGroupsConflictEitherWay) {
   }
 }
 
-TEST_F(RocksTransactionTest, AddMemberConflictsWithAnOpenClear) {
+TEST_P(TransactionContractTest, AddMemberConflictsWithAnOpenClear) {
   Seed(kGroup, 1, 2);
   std::unique_ptr<Transaction> add = store_->Begin(kTenant);
   ASSERT_TRUE(*add->AddMember(kGroup, Id(7), kUser));
@@ -229,7 +217,7 @@ TEST_F(RocksTransactionTest, AddMemberConflictsWithAnOpenClear) {
   EXPECT_TRUE(clear->RemoveAllMembers(kGroup).status().Is(Status::Code::kBusy));
 }
 
-TEST_F(RocksTransactionTest, MemberRemovalsFromOneGroupShareItsLock) {
+TEST_P(TransactionContractTest, MemberRemovalsFromOneGroupShareItsLock) {
   Seed(kGroup, 1, 5);
   std::unique_ptr<Transaction> a = store_->Begin(kTenant);
   std::unique_ptr<Transaction> b = store_->Begin(kTenant);
@@ -243,7 +231,7 @@ TEST_F(RocksTransactionTest, MemberRemovalsFromOneGroupShareItsLock) {
 
 // Threads removing members, and one replacing the whole membership over and over, each
 // retrying on Busy: the count must equal the edges at the end, with every mirror.
-TEST_F(RocksTransactionTest, ConcurrentClearsAndMemberRemovalsKeepCountsExact) {
+TEST_P(TransactionContractTest, ConcurrentClearsAndMemberRemovalsKeepCountsExact) {
   constexpr uint64_t kMembers = 200;
   Seed(kGroup, 1, kMembers);
   std::atomic<bool> failed{false};
@@ -280,6 +268,10 @@ TEST_F(RocksTransactionTest, ConcurrentClearsAndMemberRemovalsKeepCountsExact) {
     EXPECT_EQ(member, std::find(members.begin(), members.end(), Id(i)) != members.end()) << i;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, TransactionContractTest,
+                         ::testing::Values(StoreKind::kRocks, StoreKind::kMem),
+                         testing::StoreKindName);
 
 }  // namespace
 }  // namespace scimd::storage

@@ -1,0 +1,485 @@
+// MemStore: snapshot scans, point reads, tenants and tokens (see mem_store.h for the
+// invariants). Transactions are in mem_transaction.cc.
+#include "storage/mem_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <utility>
+
+#include "storage/key_codec.h"
+#include "storage/mem_internal.h"
+#include "storage/mem_transaction.h"
+#include "storage/record_codec.h"
+
+namespace scimd::storage {
+namespace {
+
+using core::ResourceId;
+using core::ResourceType;
+using core::Result;
+using core::Status;
+using internal::Cf;
+using internal::ForEachIn;
+using internal::MaybeTable;
+using internal::MemState;
+using internal::Table;
+
+// Entries a scan copies out per hold of the mutex: bounds the copy when a visitor stops
+// early, and how long a scan holds up commits.
+constexpr size_t kScanChunk = 128;
+
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The store as one scan sees it: registered at construction, so that every later commit
+// leaves it the values it overwrites; the current table shadowed by those undo images.
+class ScanSnapshot {
+ public:
+  explicit ScanSnapshot(MemState* state) : state_(state) {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->snapshots.push_back(&snapshot_);
+  }
+  ~ScanSnapshot() {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    auto& all = state_->snapshots;
+    all.erase(std::find(all.begin(), all.end(), &snapshot_));
+  }
+  ScanSnapshot(const ScanSnapshot&) = delete;
+  ScanSnapshot& operator=(const ScanSnapshot&) = delete;
+
+  // Appends to *out up to `max` entries of `range`, in key order, from `from` on (itself
+  // included when `inclusive`). Returns false once the range is exhausted.
+  bool Collect(Cf cf, const KeyRange& range, std::string_view from, bool inclusive, size_t max,
+               std::vector<std::pair<std::string, std::string>>* out) const {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    const Table& now = state_->data[cf];
+    const MaybeTable& before = snapshot_.before[cf];
+    auto a = inclusive ? now.lower_bound(from) : now.upper_bound(from);
+    auto b = inclusive ? before.lower_bound(from) : before.upper_bound(from);
+    while (out->size() < max) {
+      const bool has_a = a != now.end();
+      const bool has_b = b != before.end();
+      if (!has_a && !has_b) return false;
+      const std::string* key;
+      const std::string* value;
+      if (has_b && (!has_a || b->first <= a->first)) {
+        if (has_a && a->first == b->first) ++a;  // the undo image wins
+        key = &b->first;
+        value = b->second ? &*b->second : nullptr;
+        ++b;
+      } else {
+        key = &a->first;
+        value = &a->second;
+        ++a;
+      }
+      if (!range.end.empty() && *key >= range.end) return false;
+      if (value != nullptr) out->emplace_back(*key, *value);
+    }
+    return true;
+  }
+
+  // The key of the last entry of `range` before `to` (at or before it when `inclusive`; from
+  // the end of the range when `to` is empty): RocksDB's SeekToLast / SeekForPrev.
+  std::optional<std::string> Last(Cf cf, const KeyRange& range,
+                                  const std::optional<std::string>& to, bool inclusive) const {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    const Table& now = state_->data[cf];
+    const MaybeTable& before = snapshot_.before[cf];
+    auto upper = [&](const auto& map) {
+      if (!to) return range.end.empty() ? map.end() : map.lower_bound(range.end);
+      return inclusive ? map.upper_bound(*to) : map.lower_bound(*to);
+    };
+    auto a = upper(now);
+    auto b = upper(before);
+    for (;;) {
+      const bool has_a = a != now.begin();
+      const bool has_b = b != before.begin();
+      if (!has_a && !has_b) return std::nullopt;
+      const std::string* key;
+      bool present = true;
+      if (has_b && (!has_a || std::prev(b)->first >= std::prev(a)->first)) {
+        --b;
+        if (has_a && std::prev(a)->first == b->first) --a;  // the undo image wins
+        key = &b->first;
+        present = b->second.has_value();
+      } else {
+        --a;
+        key = &a->first;
+      }
+      if (!range.Contains(*key)) return std::nullopt;
+      if (present) return *key;
+    }
+  }
+
+ private:
+  MemState* const state_;
+  internal::Snapshot snapshot_;
+};
+
+// Calls visit(key, value) for the entries of `range` in key order, as they were when the
+// scan began, until visit returns false. The visitor runs without the mutex: it may read the
+// store or commit a transaction (core/reindex.cc does both).
+template <typename Visit>
+void Scan(MemState* state, Cf cf, const KeyRange& range, Visit&& visit) {
+  ScanSnapshot snapshot(state);
+  std::vector<std::pair<std::string, std::string>> chunk;
+  std::string from = range.begin;
+  bool inclusive = true;
+  for (;;) {
+    chunk.clear();
+    const bool more = snapshot.Collect(cf, range, from, inclusive, kScanChunk, &chunk);
+    for (const auto& [key, value] : chunk) {
+      if (!visit(std::string_view(key), std::string_view(value))) return;
+    }
+    if (!more || chunk.empty()) return;
+    from = std::move(chunk.back().first);
+    inclusive = false;
+  }
+}
+
+// A committed value under the mutex (point reads need no snapshot: they are one read).
+std::optional<std::string> Get(MemState* state, Cf cf, std::string_view key) {
+  std::lock_guard<std::mutex> lock(state->mu);
+  return state->Read(cf, key);
+}
+
+Status ScanIds(MemState* state, const KeyRange& range, const core::IdVisitor& visit) {
+  Status parse_error;
+  Scan(state, Cf::kIndex, range, [&](std::string_view key, std::string_view) {
+    if (key.size() < kIdBytes) {
+      parse_error = Status::Corruption("index key: too short");
+      return false;
+    }
+    return visit(IndexKeyId(key));
+  });
+  return parse_error;
+}
+
+Result<uint64_t> ReadCounter(MemState* state, const std::string& key) {
+  std::optional<std::string> value = Get(state, Cf::kCounters, key);
+  if (!value) return uint64_t{0};
+  return DecodeCounter(*value);
+}
+
+// REQUIRES: state->mu held.
+Result<std::optional<core::TenantRecord>> ReadTenantLocked(const MemState& state, TenantId id) {
+  std::optional<std::string> value = state.Read(Cf::kTenants, TenantIdKey(id));
+  if (!value) return std::optional<core::TenantRecord>();
+  SCIMD_ASSIGN_OR_RETURN(core::TenantRecord record, DecodeTenantRecord(*value));
+  return std::optional<core::TenantRecord>(std::move(record));
+}
+
+}  // namespace
+
+MemStore::MemStore() : state_(std::make_unique<internal::MemState>()) {}
+
+MemStore::~MemStore() = default;
+
+std::unique_ptr<core::Transaction> MemStore::Begin(core::TenantId tenant) {
+  return std::make_unique<MemTransaction>(state_.get(), tenant);
+}
+
+Result<std::string> MemStore::GetResource(core::TenantId tenant, ResourceType type,
+                                          const ResourceId& id) {
+  std::optional<std::string> value =
+      Get(state_.get(), Cf::kResources, ResourceKey(tenant, type, id));
+  if (!value) return Status::NotFound("resource not found");
+  return std::move(*value);
+}
+
+Status MemStore::ScanResources(core::TenantId tenant, ResourceType type,
+                               const std::optional<ResourceId>& start_after,
+                               const core::ResourceVisitor& visit) {
+  KeyRange range = PrefixRange(ResourceTypePrefix(tenant, type));
+  if (start_after) {
+    // Keys in this range all have the same length, so key + 0x00 is the first key after.
+    range.begin = ResourceKey(tenant, type, *start_after);
+    range.begin.push_back('\0');
+  }
+  Status parse_error;
+  Scan(state_.get(), Cf::kResources, range, [&](std::string_view key, std::string_view value) {
+    auto parsed = ParseResourceKey(key);
+    if (!parsed.ok()) {
+      parse_error = parsed.status();
+      return false;
+    }
+    return visit(parsed->id, value);
+  });
+  return parse_error;
+}
+
+Result<uint64_t> MemStore::CountResources(core::TenantId tenant, ResourceType type) {
+  return ReadCounter(state_.get(), ResourceCountKey(tenant, type));
+}
+
+Status MemStore::ScanIndexEq(core::TenantId tenant, ResourceType type, const core::IndexTerm& term,
+                             const core::IdVisitor& visit) {
+  SCIMD_ASSIGN_OR_RETURN(KeyRange range, IndexEqRange(tenant, type, term));
+  return ScanIds(state_.get(), range, visit);
+}
+
+Result<bool> MemStore::HasIndexEntry(core::TenantId tenant, ResourceType type,
+                                     const core::IndexTerm& term, const ResourceId& id) {
+  SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant, type, term, id));
+  return Get(state_.get(), Cf::kIndex, key).has_value();
+}
+
+Result<bool> MemStore::HasPresence(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                   const ResourceId& id) {
+  return Get(state_.get(), Cf::kIndex, IndexPresenceKey(tenant, type, attr, id)).has_value();
+}
+
+Status MemStore::ScanIndexPrefix(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                 std::string_view prefix, const core::IdVisitor& visit) {
+  return ScanIds(state_.get(), IndexStringPrefixRange(tenant, type, attr, prefix), visit);
+}
+
+Status MemStore::ScanIndexRange(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                core::IndexValue::Kind kind,
+                                const std::optional<core::IndexBound>& lower,
+                                const std::optional<core::IndexBound>& upper,
+                                const core::IdVisitor& visit) {
+  SCIMD_ASSIGN_OR_RETURN(KeyRange range, IndexValueRange(tenant, type, attr, kind, lower, upper));
+  return ScanIds(state_.get(), range, visit);
+}
+
+Status MemStore::ScanPresence(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                              const core::IdVisitor& visit) {
+  return ScanIds(state_.get(), IndexPresenceRange(tenant, type, attr), visit);
+}
+
+Status MemStore::ScanIndexValuesDescending(core::TenantId tenant, ResourceType type,
+                                           core::AttrId attr, core::IndexValue::Kind kind,
+                                           const core::IndexEntryVisitor& visit) {
+  // RocksStore's walk: from the last entry of a value, the last key at or before that value's
+  // key prefix (which sorts before all of its entries) is the last entry of the next smaller
+  // value.
+  const KeyRange range = IndexKindRange(tenant, type, attr, kind);
+  ScanSnapshot snapshot(state_.get());
+  std::optional<std::string> to;
+  for (;;) {
+    std::optional<std::string> key = snapshot.Last(Cf::kIndex, range, to, /*inclusive=*/true);
+    if (!key) return Status::Ok();
+    SCIMD_ASSIGN_OR_RETURN(ParsedIndexKey parsed, ParseIndexKey(*key));
+    if (!visit(parsed.value, parsed.id)) return Status::Ok();
+    to = std::string(IndexKeyValuePrefix(*key));
+  }
+}
+
+Status MemStore::ScanIndexEntries(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                  const core::IndexEntryVisitor& visit) {
+  Status parse_error;
+  Scan(state_.get(), Cf::kIndex, IndexAttrValuesRange(tenant, type, attr),
+       [&](std::string_view key, std::string_view) {
+         auto parsed = ParseIndexKey(key);
+         if (!parsed.ok()) {
+           parse_error = parsed.status();
+           return false;
+         }
+         return visit(parsed->value, parsed->id);
+       });
+  return parse_error;
+}
+
+Status MemStore::ScanUniqueEntries(core::TenantId tenant, ResourceType type, core::AttrId attr,
+                                   const core::IndexEntryVisitor& visit) {
+  Status parse_error;
+  Scan(state_.get(), Cf::kUnique, UniqueAttrRange(tenant, type, attr),
+       [&](std::string_view key, std::string_view value) {
+         auto parsed = ParseUniqueKey(key);
+         if (!parsed.ok() || value.size() != kIdBytes) {
+           parse_error = parsed.ok() ? Status::Corruption("unique entry: bad id") : parsed.status();
+           return false;
+         }
+         return visit(parsed->term.value, ResourceId::FromBytes(value));
+       });
+  return parse_error;
+}
+
+Result<std::optional<ResourceId>> MemStore::LookupUnique(core::TenantId tenant, ResourceType type,
+                                                         const core::IndexTerm& term) {
+  SCIMD_ASSIGN_OR_RETURN(std::string key, UniqueKey(tenant, type, term));
+  std::optional<std::string> value = Get(state_.get(), Cf::kUnique, key);
+  if (!value) return std::optional<ResourceId>();
+  if (value->size() != kIdBytes) return Status::Corruption("unique value: bad size");
+  return std::optional<ResourceId>(ResourceId::FromBytes(*value));
+}
+
+Status MemStore::ScanMembers(core::TenantId tenant, const ResourceId& group,
+                             const std::optional<ResourceId>& start_after,
+                             const core::MemberVisitor& visit) {
+  KeyRange range = PrefixRange(MemberPrefix(tenant, group));
+  if (start_after) {
+    range.begin = MemberKey(tenant, group, *start_after);  // fixed length: + 0x00 is next
+    range.begin.push_back('\0');
+  }
+  Status parse_error;
+  Scan(state_.get(), Cf::kMembers, range, [&](std::string_view key, std::string_view value) {
+    auto edge = ParseEdgeKey(key);
+    auto member = DecodeMemberValue(value);
+    if (!edge.ok() || !member.ok()) {
+      parse_error = edge.ok() ? member.status() : edge.status();
+      return false;
+    }
+    return visit(edge->second, member->type, member->display);
+  });
+  return parse_error;
+}
+
+Status MemStore::ScanMemberOf(core::TenantId tenant, const ResourceId& member,
+                              const core::IdVisitor& visit) {
+  Status parse_error;
+  Scan(state_.get(), Cf::kMemberOf, PrefixRange(MemberOfPrefix(tenant, member)),
+       [&](std::string_view key, std::string_view) {
+         auto edge = ParseEdgeKey(key);
+         if (!edge.ok()) {
+           parse_error = edge.status();
+           return false;
+         }
+         return visit(edge->second);
+       });
+  return parse_error;
+}
+
+Result<uint64_t> MemStore::CountMembers(core::TenantId tenant, const ResourceId& group) {
+  return ReadCounter(state_.get(), MemberCountKey(tenant, group));
+}
+
+// ---- tenants and tokens: each call is one hold of the mutex, so it is atomic ------------
+
+Result<core::TenantRecord> MemStore::CreateTenant(std::string_view name) {
+  if (name.empty() || name.size() > kMaxTenantNameBytes) {
+    return Status::InvalidValue("tenant name must be 1 to 253 bytes");
+  }
+  std::lock_guard<std::mutex> lock(state_->mu);
+  const std::string name_key = TenantNameKey(name);
+  if (state_->Read(Cf::kTenants, name_key)) return Status::Uniqueness("tenant name already exists");
+  const std::string seq_key(kTenantSeqKey);
+  TenantId id = 1;  // 0 is never a tenant
+  if (std::optional<std::string> seq = state_->Read(Cf::kTenants, seq_key)) {
+    SCIMD_ASSIGN_OR_RETURN(id, DecodeTenantId(*seq));
+  }
+  if (id == 0 || id == UINT32_MAX) return Status::IoError("tenant ids exhausted");
+
+  core::TenantRecord record;
+  record.id = id;
+  record.name.assign(name);
+  record.created_unix = NowUnix();
+  state_->Write(Cf::kTenants, seq_key, EncodeTenantId(id + 1));
+  state_->Write(Cf::kTenants, name_key, EncodeTenantId(id));
+  state_->Write(Cf::kTenants, TenantIdKey(id), EncodeTenantRecord(record));
+  return record;
+}
+
+Result<std::optional<core::TenantRecord>> MemStore::FindTenant(std::string_view name) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  std::optional<std::string> value = state_->Read(Cf::kTenants, TenantNameKey(name));
+  if (!value) return std::optional<core::TenantRecord>();
+  SCIMD_ASSIGN_OR_RETURN(TenantId id, DecodeTenantId(*value));
+  return ReadTenantLocked(*state_, id);
+}
+
+Result<std::optional<core::TenantRecord>> MemStore::GetTenant(TenantId id) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return ReadTenantLocked(*state_, id);
+}
+
+Result<std::vector<core::TenantRecord>> MemStore::ListTenants() {
+  std::vector<core::TenantRecord> out;
+  Status parse_error;
+  std::lock_guard<std::mutex> lock(state_->mu);
+  ForEachIn(state_->data[Cf::kTenants], TenantIdKeyRange(),
+            [&](const std::string&, const std::string& value) {
+              if (!parse_error.ok()) return;
+              auto record = DecodeTenantRecord(value);
+              if (!record.ok()) {
+                parse_error = record.status();
+                return;
+              }
+              out.push_back(std::move(*record));
+            });
+  SCIMD_RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+Status MemStore::PutTenantSettings(TenantId id,
+                                   const std::map<std::string, std::string>& settings) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> record, ReadTenantLocked(*state_, id));
+  if (!record) return Status::NotFound("no such tenant");
+  record->settings = settings;
+  state_->Write(Cf::kTenants, TenantIdKey(id), EncodeTenantRecord(*record));
+  return Status::Ok();
+}
+
+Status MemStore::PutToken(const core::TokenRecord& token) {
+  if (token.token_id.empty() || token.token_id.size() > kMaxTokenIdBytes) {
+    return Status::InvalidValue("token id must be 1 to 64 bytes");
+  }
+  if (token.hash.size() != kTokenHashBytes) {
+    return Status::InvalidValue("token hash must be 32 bytes");
+  }
+  std::lock_guard<std::mutex> lock(state_->mu);
+  if (!state_->Read(Cf::kTenants, TenantIdKey(token.tenant))) {
+    return Status::NotFound("no such tenant");
+  }
+  const std::string key = TokenKey(token.token_id);
+  if (std::optional<std::string> value = state_->Read(Cf::kTokens, key)) {
+    SCIMD_ASSIGN_OR_RETURN(core::TokenRecord old, DecodeTokenRecord(token.token_id, *value));
+    if (old.tenant != token.tenant) {
+      state_->Write(Cf::kTokens, TokenByTenantKey(old.tenant, token.token_id), std::nullopt);
+    }
+  }
+  state_->Write(Cf::kTokens, key, EncodeTokenRecord(token));
+  state_->Write(Cf::kTokens, TokenByTenantKey(token.tenant, token.token_id), std::string());
+  return Status::Ok();
+}
+
+Status MemStore::DeleteToken(std::string_view token_id) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  const std::string key = TokenKey(token_id);
+  std::optional<std::string> value = state_->Read(Cf::kTokens, key);
+  if (!value) return Status::NotFound("no such token");
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord old, DecodeTokenRecord(token_id, *value));
+  state_->Write(Cf::kTokens, key, std::nullopt);
+  state_->Write(Cf::kTokens, TokenByTenantKey(old.tenant, token_id), std::nullopt);
+  return Status::Ok();
+}
+
+Result<std::optional<core::TokenRecord>> MemStore::LookupToken(std::string_view token_id) {
+  std::optional<std::string> value = Get(state_.get(), Cf::kTokens, TokenKey(token_id));
+  if (!value) return std::optional<core::TokenRecord>();
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord record, DecodeTokenRecord(token_id, *value));
+  return std::optional<core::TokenRecord>(std::move(record));
+}
+
+Result<std::vector<core::TokenRecord>> MemStore::ListTokens(core::TenantId tenant) {
+  std::vector<std::string> ids;
+  std::vector<core::TokenRecord> out;
+  std::lock_guard<std::mutex> lock(state_->mu);
+  Status parse_error;
+  ForEachIn(state_->data[Cf::kTokens], TokenByTenantRange(tenant),
+            [&](const std::string& key, const std::string&) {
+              auto parsed = ParseTokenByTenantKey(key);
+              if (!parsed.ok()) {
+                parse_error = parsed.status();
+                return;
+              }
+              ids.push_back(std::move(parsed->token_id));
+            });
+  SCIMD_RETURN_IF_ERROR(parse_error);
+  for (const std::string& id : ids) {
+    std::optional<std::string> value = state_->Read(Cf::kTokens, TokenKey(id));
+    if (!value) continue;
+    SCIMD_ASSIGN_OR_RETURN(core::TokenRecord record, DecodeTokenRecord(id, *value));
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+}  // namespace scimd::storage
