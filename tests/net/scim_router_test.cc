@@ -1,0 +1,287 @@
+// The SCIM router without a socket: requests go straight into ScimRouter::Handle over the
+// in-memory store. Target parsing, the dispatch table (405 and Allow), authentication and
+// rate limits through core::Gate, which requests are deferred to a blocking thread, and a
+// write that loses a lock race on the reactor being re-run off it.
+#include "net/scim_router.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/auth.h"
+#include "core/json.h"
+#include "storage/mem_store.h"
+
+namespace scimd::net {
+namespace {
+
+using core::Json;
+
+class ScimRouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(core::InitCrypto().ok());
+    auto tenant = store_.CreateTenant("acme");
+    ASSERT_TRUE(tenant.ok());
+    tenant_ = tenant->id;
+    core::IssuedToken issued = core::MakeToken(tenant_);
+    ASSERT_TRUE(store_.PutToken(issued.record).ok());
+    token_ = issued.token;
+    Reset({});
+  }
+  void Reset(ScimRouter::Options options) {
+    router_ = std::make_unique<ScimRouter>(store_, std::move(options));
+  }
+
+  HttpRequest Request(std::string method, std::string target, std::string body = "",
+                      bool auth = true) {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.target = target;
+    const size_t q = target.find('?');
+    r.path = target.substr(0, q);
+    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    r.body = std::move(body);
+    r.headers.emplace_back("host", "scim.example");
+    if (auth) r.headers.emplace_back("authorization", "Bearer " + token_);
+    r.remote_address = "127.0.0.1";
+    return r;
+  }
+  // Handles `r`; a deferred answer is produced here, as a blocking thread would.
+  HttpResponse Send(const HttpRequest& r, bool* was_deferred = nullptr) {
+    HttpResponse response;
+    router_->Handle(r, response);
+    if (was_deferred != nullptr) *was_deferred = static_cast<bool>(response.deferred);
+    if (response.deferred) {
+      HttpResponse out;
+      response.deferred(out);
+      return out;
+    }
+    return response;
+  }
+  static std::string Header(const HttpResponse& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+  static Json Body(const HttpResponse& r) {
+    std::string text = r.body;
+    if (r.stream) {
+      while (r.stream(text)) {
+      }
+    }
+    auto j = Json::Parse(text);
+    EXPECT_TRUE(j.ok()) << text;
+    return j.ok() ? std::move(j).value() : Json::MakeObject();
+  }
+  std::string CreateUser(const std::string& name) {
+    HttpResponse r = Send(Request("POST", "/scim/v2/Users", R"({"userName":")" + name + "\"}"));
+    EXPECT_EQ(r.status, 201) << r.body;
+    const Json body = Body(r);
+    const Json* id = body.Find("id");
+    return id != nullptr ? id->as_string() : "";
+  }
+
+  storage::MemStore store_;
+  core::TenantId tenant_ = 0;
+  std::string token_;
+  std::unique_ptr<ScimRouter> router_;
+};
+
+TEST_F(ScimRouterTest, BasePathsAndEndpointNames) {
+  for (const char* target : {"/scim/v2/Users", "/scim/Users", "/Users", "/SCIM/V2/users/",
+                             "/scim/v2//Users", "/scim/v2/%55sers"}) {
+    HttpResponse r = Send(Request("GET", target));
+    EXPECT_EQ(r.status, 200) << target << " " << r.body;
+  }
+  HttpResponse r = Send(Request("GET", "/scim/v2/Widgets"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(Body(r).Find("detail")->as_string().find("unknown endpoint \"/Widgets\""),
+            std::string::npos);
+  r = Send(Request("GET", "/scim/v2"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("http://scim.example/scim/v2/Users"), std::string::npos) << r.body;
+  EXPECT_EQ(Send(Request("GET", "/scim/v2/Users/a/b")).status, 404);
+  EXPECT_EQ(Send(Request("POST", "/scim/v2/Bulk/x", "{}")).status, 404);
+
+  // A configured prefix, and the longest prefix wins.
+  ScimRouter::Options options;
+  options.base_paths = {"/scim/v2", "/scim", "/api/scim", "/api/scim/v2"};
+  Reset(options);
+  const std::string id = CreateUser("ann");
+  r = Send(Request("GET", "/api/scim/v2/Users/" + id));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r).Find("meta")->Find("location")->as_string(),
+            "http://scim.example/api/scim/v2/Users/" + id);
+}
+
+TEST_F(ScimRouterTest, MethodNotAllowedListsTheTablesMethods) {
+  const std::string id = CreateUser("bob");
+  HttpResponse r = Send(Request("POST", "/scim/v2/Users/" + id, "{}"));
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(Header(r, "Allow"), "GET, PUT, PATCH, DELETE");
+  r = Send(Request("DELETE", "/scim/v2/Users"));
+  EXPECT_EQ(Header(r, "Allow"), "GET, POST");
+  r = Send(Request("GET", "/scim/v2/Bulk"));
+  EXPECT_EQ(Header(r, "Allow"), "POST");
+  r = Send(Request("PUT", "/scim/v2/Schemas", "{}", false));
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(Header(r, "Allow"), "GET");
+  // Every route's method is answered, HEAD like GET.
+  EXPECT_EQ(Send(Request("HEAD", "/scim/v2/Users/" + id)).status, 200);
+  for (const ScimRouter::Route& route : ScimRouter::Routes()) {
+    EXPECT_NE(route.handler, nullptr);
+  }
+}
+
+TEST_F(ScimRouterTest, DiscoveryIsOpenEverythingElseNeedsAToken) {
+  for (const char* target :
+       {"/scim/v2/ServiceProviderConfig", "/scim/v2/ResourceTypes", "/scim/v2/ResourceTypes/User",
+        "/scim/v2/Schemas", "/scim/v2/serviceConfiguration"}) {
+    EXPECT_EQ(Send(Request("GET", target, "", false)).status, 200) << target;
+  }
+  HttpResponse r = Send(Request("GET", "/scim/v2/Users", "", false));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Header(r, "WWW-Authenticate"), "Bearer realm=\"scimd\"");
+  HttpRequest bad = Request("GET", "/scim/v2/Users", "", false);
+  bad.headers.emplace_back("authorization", "Bearer scimd_0000000000000000_nope");
+  EXPECT_EQ(Send(bad).status, 401);
+  EXPECT_EQ(Send(Request("GET", "/scim/v2/Me")).status, 501);
+  EXPECT_EQ(Send(Request("GET", "/scim/v2/Me", "", false)).status, 401);
+  // /Token exists only when configured.
+  EXPECT_EQ(Send(Request("GET", "/scim/v2/Token", "", false)).status, 404);
+  ScimRouter::Options options;
+  options.insecure_token_tenant = "acme";
+  Reset(options);
+  r = Send(Request("POST", "/scim/v2/Token", "", false));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Header(r, "Cache-Control"), "no-store");
+  HttpRequest with_new = Request("GET", "/scim/v2/Users", "", false);
+  with_new.headers.emplace_back("authorization", "Bearer " + Body(r).Find("token")->as_string());
+  EXPECT_EQ(Send(with_new).status, 200);
+}
+
+TEST_F(ScimRouterTest, RateLimitAnswers429WithRetryAfter) {
+  ASSERT_TRUE(store_.PutTenantSettings(tenant_, {{"rate-limit", "1"}}).ok());
+  Reset({});  // a new gate: no cached settings
+  int limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    HttpResponse r = Send(Request("GET", "/scim/v2/Users"));
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_GE(std::stoi(Header(r, "Retry-After")), 1);
+    }
+  }
+  EXPECT_GE(limited, 3);  // a burst of one second's worth (1) passes, then 429
+}
+
+TEST_F(ScimRouterTest, WhatRunsOnTheReactorAndWhatIsDeferred) {
+  const std::string uid = CreateUser("cy");
+  bool deferred = false;
+  Send(Request("GET", "/scim/v2/Users/" + uid), &deferred);
+  EXPECT_FALSE(deferred);
+  Send(Request("PATCH", "/scim/v2/Users/" + uid,
+               R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],)"
+               R"("Operations":[{"op":"replace","path":"title","value":"x"}]})"),
+       &deferred);
+  EXPECT_FALSE(deferred);
+  // Every write to /Groups: a membership can be 100,000 members in a POST, a million in a
+  // PUT, PATCH or DELETE.
+  HttpResponse g = Send(Request("POST", "/scim/v2/Groups", R"({"displayName":"G"})"), &deferred);
+  EXPECT_EQ(g.status, 201);
+  EXPECT_TRUE(deferred);
+  const std::string gid = Body(g).Find("id")->as_string();
+  HttpResponse r = Send(Request("DELETE", "/scim/v2/Groups/" + gid), &deferred);
+  EXPECT_EQ(r.status, 204);
+  EXPECT_TRUE(deferred);
+  r = Send(Request("POST", "/scim/v2/Bulk",
+                   R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],)"
+                   R"("Operations":[]})"),
+           &deferred);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(deferred);
+
+  ScimRouter::Options sync;
+  sync.sync_writes = true;
+  Reset(sync);
+  r = Send(Request("POST", "/scim/v2/Users", R"({"userName":"dee"})"), &deferred);
+  EXPECT_EQ(r.status, 201);
+  EXPECT_TRUE(deferred);
+  Send(Request("GET", "/scim/v2/Users/" + uid), &deferred);
+  EXPECT_FALSE(deferred);
+}
+
+TEST_F(ScimRouterTest, AWriteThatLosesALockRaceOnTheReactorIsDeferred) {
+  const std::string uid = CreateUser("eve");
+  auto id = core::ResourceId::Parse(uid);
+  ASSERT_TRUE(id.ok());
+  auto holder = store_.Begin(tenant_);
+  ASSERT_TRUE(holder->GetResourceForUpdate(core::ResourceType::kUser, *id).ok());
+
+  HttpRequest del = Request("DELETE", "/scim/v2/Users/" + uid);
+  HttpResponse response;
+  router_->Handle(del, response);
+  ASSERT_TRUE(response.deferred);   // not answered 503: handed to a blocking thread
+  EXPECT_EQ(response.status, 200);  // untouched
+  EXPECT_TRUE(response.body.empty());
+  holder.reset();  // the other writer finishes
+  HttpResponse out;
+  response.deferred(out);
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_EQ(Send(Request("GET", "/scim/v2/Users/" + uid)).status, 404);
+}
+
+TEST_F(ScimRouterTest, ConditionalRequestsAndPatchAnswers) {
+  const std::string uid = CreateUser("fay");
+  HttpRequest get = Request("GET", "/scim/v2/Users/" + uid);
+  HttpResponse r = Send(get);
+  EXPECT_EQ(Header(r, "ETag"), "W/\"1\"");
+  get.headers.emplace_back("if-none-match", "W/\"1\"");
+  r = Send(get);
+  EXPECT_EQ(r.status, 304);
+  EXPECT_TRUE(r.body.empty());
+
+  const std::string patch = R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],)"
+                            R"("Operations":[{"op":"replace","path":"title","value":"Dr"}]})";
+  HttpRequest stale = Request("PATCH", "/scim/v2/Users/" + uid, patch);
+  stale.headers.emplace_back("if-match", "W/\"9\"");
+  EXPECT_EQ(Send(stale).status, 412);
+  r = Send(Request("PATCH", "/scim/v2/Users/" + uid + "?attributes=title", patch));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Header(r, "ETag"), "W/\"2\"");
+  EXPECT_EQ(Body(r).Find("userName"), nullptr);  // projected
+  HttpRequest minimal = Request("PATCH", "/scim/v2/Users/" + uid, patch);
+  minimal.headers.emplace_back("prefer", "return=minimal");
+  r = Send(minimal);
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(Header(r, "ETag"), "W/\"2\"");  // the same value again: no new version
+  // A bad projection fails before anything is written.
+  r = Send(Request("PATCH", "/scim/v2/Users/" + uid + "?attributes=emails[type", patch));
+  EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(ScimRouterTest, SearchRequestTakesIntegersAndStrings) {
+  for (const char* n : {"a1", "a2", "a3"}) CreateUser(n);
+  const std::string head = R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],)";
+  HttpResponse r = Send(Request("POST", "/scim/v2/Users/.search",
+                                head + R"("startIndex":2,"count":"1","sortBy":"userName"})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json list = Body(r);
+  EXPECT_EQ(list.Find("totalResults")->as_int(), 3);
+  EXPECT_EQ(list.Find("startIndex")->as_int(), 2);
+  EXPECT_EQ(list.Find("Resources")->as_array()[0].Find("userName")->as_string(), "a2");
+  r = Send(Request("POST", "/scim/v2/.search", head + R"("count":"many"})"));
+  EXPECT_EQ(r.status, 400);
+  r = Send(Request("POST", "/scim/v2/.search", head + R"("filter":{"x":1}})"));
+  EXPECT_EQ(r.status, 400);
+  HttpRequest explain = Request("GET", "/scim/v2/Users?filter=userName%20eq%20%22a1%22");
+  explain.headers.emplace_back("x-scimd-explain", "1");
+  r = Send(explain);
+  EXPECT_EQ(Header(r, "X-Scimd-Rows-Examined"), "1");
+  EXPECT_EQ(Header(r, "X-Scimd-Plan"), "UniqueLookup(User.userName = \"a1\")");
+}
+
+}  // namespace
+}  // namespace scimd::net
