@@ -104,7 +104,10 @@ struct TokenRecord {
 
 // A read-write transaction over one tenant's data. Writes become visible together at
 // Commit. Lock conflicts never wait: a method that would block returns Busy, and the
-// caller rolls back (destroys the transaction) and retries the whole operation.
+// caller rolls back (destroys the transaction) and retries the whole operation. There is
+// no snapshot: conflicts surface only as Busy from the method that asks for a lock, so
+// what a transaction read under a lock stays true until it ends. REQUIRES: destroyed
+// before the Store that began it.
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -137,12 +140,17 @@ class Transaction {
   // Removes every edge from `group` to its members and returns how many there were
   // (time O(members); ~80 bytes of commit batch per edge, no lock per edge). Later calls
   // on `group` in the same transaction see it empty. Busy while another open transaction
-  // has added or removed one of `group`'s edges, and vice versa.
+  // has called AddMember or RemoveMember on `group` (even one that changed nothing: both
+  // hold the group's membership lock shared), and vice versa.
   virtual Result<uint64_t> RemoveAllMembers(const ResourceId& group) = 0;
-  // Removes `member` from every group it belongs to (O(groups of member)).
+  // Removes `member` from every group it belongs to (O(groups of member)). It does not
+  // lock the member's list of groups: REQUIRES the caller to hold the member's resource
+  // lock (GetResourceForUpdate), as AddMember's callers check the member under the same
+  // lock, so no edge to a deleted member can be committed.
   virtual Status RemoveFromAllGroups(const ResourceId& member) = 0;
 
-  // Busy if a conflicting write won (caller retries); IoError if the store failed.
+  // IoError if the store failed. (Busy is reserved for a store that detects conflicts at
+  // commit; neither RocksStore nor MemStore does: their conflicts are lock requests.)
   virtual Status Commit() = 0;
 };
 
@@ -159,7 +167,9 @@ class Store {
 
   virtual std::unique_ptr<Transaction> Begin(TenantId tenant) = 0;
 
-  // Snapshot reads (no locks).
+  // Reads, without locks. Each call reads one consistent state of the store (a scan sees
+  // it as of its start); two calls may see different states. Index values that are NaN
+  // are refused with InvalidValue (they have no place in the order).
   virtual Result<std::string> GetResource(TenantId tenant, ResourceType type,
                                           const ResourceId& id) = 0;  // NotFound if absent
   // Resources of `type` in id order, starting after `start_after` when given.
@@ -211,7 +221,8 @@ class Store {
                               const IdVisitor& visit) = 0;
   virtual Result<uint64_t> CountMembers(TenantId tenant, const ResourceId& group) = 0;
 
-  // Tenants and tokens.
+  // Tenants and tokens. Writes here may answer Busy when another admin write holds the
+  // tenants' lock (RocksStore waits 100 ms for it first); the caller may retry.
   virtual Result<TenantRecord> CreateTenant(std::string_view name) = 0;  // Uniqueness if taken
   virtual Result<std::optional<TenantRecord>> FindTenant(std::string_view name) = 0;
   virtual Result<std::optional<TenantRecord>> GetTenant(TenantId id) = 0;
