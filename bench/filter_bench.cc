@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/filter.h"
-#include "core/json.h"
+#include "core/base/json.h"
+#include "core/filter/filter.h"
 
 namespace scimd::core {
 namespace {

@@ -15,9 +15,14 @@
 #include <tuple>
 #include <vector>
 
-#include "core/filter.h"
-#include "core/resource.h"
-#include "core/tenant_index.h"
+#include "core/base/clock.h"
+#include "core/filter/filter.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
+#include "core/tenancy/tenant_index.h"
 #include "storage/rocks_store.h"
 
 namespace scimd {
@@ -115,7 +120,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 }
 
 // The big tenant also indexes title and the enterprise department, as a tenant can with
-// `scimctl index add` (core/tenant_index.h).
+// `scimctl index add` (core/tenancy/tenant_index.h).
 const std::vector<core::IndexedAttr>& TenantIndexed() {
   static const auto indexed = [] {
     auto extra = core::ParseIndexedAttributes(std::string("User/title=100 User/") + kEnterprise +

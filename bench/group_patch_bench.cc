@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "bench/seed_util.h"
-#include "core/auth.h"
-#include "core/patch.h"
-#include "core/projection.h"
-#include "core/scim_render.h"
-#include "core/service.h"
+#include "core/scim/projection.h"
+#include "core/scim/scim_render.h"
+#include "core/tenancy/auth.h"
+#include "core/usecase/patch.h"
+#include "core/usecase/service.h"
 #include "storage/rocks_store.h"
 
 namespace scimd::bench {
@@ -165,7 +165,7 @@ int Run(const std::string& dir, const std::vector<uint64_t>& sizes, uint64_t rep
   const std::string base_url = "http://127.0.0.1:8080/scim/v2";
   // 204: the engine + storage cost, no response body. 200 with the group: a client that
   // names what it wants back (without attributes, a group above the inline limit is
-  // answered 204, core/scim_render.h), here excludedAttributes=members.
+  // answered 204, core/scim/scim_render.h), here excludedAttributes=members.
   auto no_members = core::ParseProjection(ResourceType::kGroup, "", "members");
   if (!no_members.ok()) Fail("projection: " + no_members.status().ToString());
 

@@ -9,9 +9,14 @@
 #include <string>
 #include <string_view>
 
-#include "core/ids.h"
-#include "core/json.h"
-#include "core/resource.h"
+#include "core/base/clock.h"
+#include "core/base/ids.h"
+#include "core/base/json.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
 
 namespace scimd::core {
 namespace {

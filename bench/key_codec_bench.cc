@@ -8,9 +8,14 @@
 #include <string>
 #include <string_view>
 
-#include "core/ids.h"
-#include "core/resource.h"
-#include "core/schema.h"
+#include "core/base/clock.h"
+#include "core/base/ids.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/schema.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
 #include "storage/key_codec.h"
 
 namespace scimd::storage {

@@ -1,4 +1,4 @@
-// Micro-benchmarks of the PATCH engine alone (core/patch.h) on a typical Entra user:
+// Micro-benchmarks of the PATCH engine alone (core/usecase/patch.h) on a typical Entra user:
 // Json::Parse of the request body + ParsePatchRequest + ApplyPatch, for the three updates
 // Entra sends most (disable, change department, replace the work email), and ApplyPatch
 // alone. No storage, no rendering. items/s = PATCH requests/s on one core.
@@ -9,9 +9,14 @@
 #include <string>
 #include <string_view>
 
-#include "core/json.h"
-#include "core/patch.h"
-#include "core/resource.h"
+#include "core/base/clock.h"
+#include "core/base/json.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
+#include "core/usecase/patch.h"
 
 namespace scimd::core {
 namespace {

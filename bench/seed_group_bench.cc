@@ -14,7 +14,7 @@
 #include <string>
 
 #include "bench/seed_util.h"
-#include "core/auth.h"
+#include "core/tenancy/auth.h"
 #include "storage/rocks_store.h"
 
 namespace scimd::bench {

@@ -1,5 +1,5 @@
 // Fast seeding of users and group membership straight through core::Store transactions
-// (many writes per transaction, index entries from core::IndexEntriesOf as core/service.cc
+// (many writes per transaction, index entries from core::IndexEntriesOf as core/usecase/service.cc
 // derives them), shared by group_patch_bench and seed_group_bench. Not for the request
 // path: it trusts its own input and uses deterministic ids. Single-threaded.
 #pragma once
@@ -17,10 +17,15 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ids.h"
-#include "core/json.h"
-#include "core/resource.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/base/ids.h"
+#include "core/base/json.h"
+#include "core/base/store.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
 
 namespace scimd::bench {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <utility>
 
-#include "core/json.h"
-#include "core/scim_error.h"
-#include "core/strings.h"
+#include "core/base/json.h"
+#include "core/base/strings.h"
+#include "core/scim/scim_error.h"
 #include "net/http_wire.h"
 #include "net/http_worker.h"
 #include "net/limits.h"

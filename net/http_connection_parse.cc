@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string>
 
-#include "core/strings.h"
+#include "core/base/strings.h"
 #include "net/http_connection.h"
 #include "net/http_worker.h"
 #include "net/limits.h"

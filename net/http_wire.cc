@@ -3,9 +3,9 @@
 #include <charconv>
 #include <cstdio>
 
-#include "core/json.h"
-#include "core/scim_error.h"
-#include "core/strings.h"
+#include "core/base/json.h"
+#include "core/base/strings.h"
+#include "core/scim/scim_error.h"
 
 namespace scimd::net {
 namespace {

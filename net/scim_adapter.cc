@@ -5,15 +5,15 @@
 #include <string>
 #include <utility>
 
-#include "core/bulk.h"
-#include "core/decode.h"
-#include "core/discovery.h"
-#include "core/json.h"
-#include "core/patch.h"
-#include "core/projection.h"
-#include "core/schema.h"
-#include "core/scim_error.h"
-#include "core/strings.h"
+#include "core/base/json.h"
+#include "core/base/strings.h"
+#include "core/resource/decode.h"
+#include "core/resource/schema.h"
+#include "core/scim/bulk.h"
+#include "core/scim/discovery.h"
+#include "core/scim/projection.h"
+#include "core/scim/scim_error.h"
+#include "core/usecase/patch.h"
 
 namespace scimd::net {
 

@@ -1,7 +1,7 @@
 // The thin SCIM adapter: for each endpoint, decodes the HTTP request into the typed inputs
-// of core's use cases (core/service.h), calls them, and writes their results as SCIM HTTP
-// responses (status, Location, ETag, body via core/scim_render.h, errors via
-// core/scim_error.h). Which endpoint and whether it runs on the reactor is the router's
+// of core's use cases (core/usecase/service.h), calls them, and writes their results as SCIM HTTP
+// responses (status, Location, ETag, body via core/scim/scim_render.h, errors via
+// core/scim/scim_error.h). Which endpoint and whether it runs on the reactor is the router's
 // business (net/scim_router.h). Safe on any thread.
 #pragma once
 
@@ -9,11 +9,11 @@
 #include <string_view>
 #include <utility>
 
-#include "core/gate.h"
-#include "core/request_context.h"
-#include "core/scim_render.h"
-#include "core/service.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/scim/scim_render.h"
+#include "core/tenancy/gate.h"
+#include "core/tenancy/request_context.h"
+#include "core/usecase/service.h"
 #include "net/http_types.h"
 #include "net/scim_target.h"
 

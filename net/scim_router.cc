@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 namespace scimd::net {
 

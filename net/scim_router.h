@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "core/gate.h"
-#include "core/service.h"
-#include "core/store.h"
+#include "core/base/store.h"
+#include "core/tenancy/gate.h"
+#include "core/usecase/service.h"
 #include "net/http_types.h"
 #include "net/scim_adapter.h"
 #include "net/scim_target.h"

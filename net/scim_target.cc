@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/schema.h"
-#include "core/strings.h"
+#include "core/base/strings.h"
+#include "core/resource/schema.h"
 
 namespace scimd::net {
 

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/ids.h"
-#include "core/status.h"
+#include "core/base/ids.h"
+#include "core/base/status.h"
 #include "net/http_types.h"
 
 namespace scimd::net {

@@ -42,9 +42,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/ids.h"
-#include "core/status.h"
-#include "core/store.h"
+#include "core/base/ids.h"
+#include "core/base/status.h"
+#include "core/base/store.h"
 
 namespace scimd::storage {
 

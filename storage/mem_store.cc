@@ -123,7 +123,7 @@ class ScanSnapshot {
 
 // Calls visit(key, value) for the entries of `range` in key order, as they were when the
 // scan began, until visit returns false. The visitor runs without the mutex: it may read the
-// store or commit a transaction (core/reindex.cc does both).
+// store or commit a transaction (core/usecase/reindex.cc does both).
 template <typename Visit>
 void Scan(MemState* state, Cf cf, const KeyRange& range, Visit&& visit) {
   ScanSnapshot snapshot(state);

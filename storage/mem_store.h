@@ -1,5 +1,5 @@
 // MemStore: core::Store in memory, for unit tests of core without a process or disk, and as
-// a second implementation that keeps the contract of core/store.h honest: the contract tests
+// a second implementation that keeps the contract of core/base/store.h honest: the contract tests
 // (tests/storage/*_contract_test.cc) run against it and RocksStore alike. Nothing persists.
 //
 // It keeps the very keys and values RocksStore writes (key_codec.h, record_codec.h), one
@@ -19,7 +19,7 @@
 //   - counter updates take no lock and are added up at Commit: they never conflict;
 //   - a scan sees the store as of its start (as a RocksDB iterator does): a commit made
 //     while it is open leaves it the values it overwrites. Its visitor runs without the
-//     mutex, because visitors read and even commit (core/reindex.cc does);
+//     mutex, because visitors read and even commit (core/usecase/reindex.cc does);
 //   - tenant and token calls are each one hold of the mutex: atomic, and never Busy.
 //
 // Thread rules: every MemStore method is safe from any thread. A Transaction is used by one
@@ -33,7 +33,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/store.h"
+#include "core/base/store.h"
 
 namespace scimd::storage {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/store.h"
+#include "core/base/store.h"
 #include "storage/mem_internal.h"
 
 namespace scimd::storage {

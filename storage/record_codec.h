@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.h"
-#include "core/store.h"
+#include "core/base/status.h"
+#include "core/base/store.h"
 
 namespace scimd::storage {
 

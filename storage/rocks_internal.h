@@ -15,7 +15,7 @@
 #include <thread>
 #include <utility>
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "storage/key_codec.h"
 
 namespace scimd::storage::internal {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/store.h"
+#include "core/base/store.h"
 #include "storage/key_codec.h"
 
 namespace rocksdb {

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store.h"
+#include "core/base/store.h"
 #include "storage/rocks_internal.h"
 
 namespace scimd::storage {

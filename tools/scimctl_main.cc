@@ -8,12 +8,12 @@
 #include <optional>
 #include <string>
 
-#include "core/auth.h"
-#include "core/filter.h"
-#include "core/reindex.h"
-#include "core/schema.h"
-#include "core/tenant_index.h"
-#include "core/tenant_settings.h"
+#include "core/filter/filter.h"
+#include "core/resource/schema.h"
+#include "core/tenancy/auth.h"
+#include "core/tenancy/tenant_index.h"
+#include "core/tenancy/tenant_settings.h"
+#include "core/usecase/reindex.h"
 #include "storage/rocks_store.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "core/auth.h"
+#include "core/tenancy/auth.h"
 #include "net/http_server.h"
 #include "net/scim_router.h"
 #include "storage/rocks_store.h"

@@ -1,12 +1,12 @@
 // Bulk without a store: envelope parsing, bulkId references, ordering, cycles, failOnErrors.
-#include "core/bulk.h"
+#include "core/scim/bulk.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "core/scim_error.h"
+#include "core/scim/scim_error.h"
 
 namespace scimd::core {
 namespace {

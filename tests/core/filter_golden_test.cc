@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "core/filter.h"
-#include "core/filter_binder.h"
-#include "core/filter_datetime.h"
-#include "core/filter_parser.h"
+#include "core/filter/filter.h"
+#include "core/filter/filter_binder.h"
+#include "core/filter/filter_datetime.h"
+#include "core/filter/filter_parser.h"
 
 namespace scimd::core {
 namespace {

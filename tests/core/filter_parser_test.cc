@@ -1,18 +1,18 @@
 // Filter lexer/parser and dateTime parsing. Most behaviour is in the golden files
 // (tests/golden/filter); these cover what text files cannot: node shapes, positions,
 // bounds derived from the limits, and dateTime arithmetic.
-#include "core/filter_parser.h"
+#include "core/filter/filter_parser.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-#include "core/filter.h"
-#include "core/filter_datetime.h"
-#include "core/json.h"
-#include "core/limits.h"
-#include "core/strings.h"
+#include "core/base/json.h"
+#include "core/base/limits.h"
+#include "core/base/strings.h"
+#include "core/filter/filter.h"
+#include "core/filter/filter_datetime.h"
 
 namespace scimd::core {
 namespace {

@@ -1,7 +1,7 @@
-// Binder, evaluator, planner and the public API (core/filter.h). The golden files hold
+// Binder, evaluator, planner and the public API (core/filter/filter.h). The golden files hold
 // most cases; this file has the operator x type matrix, hand-built bound filters for
 // types the schema does not use yet (integer, decimal), custom index sets, and sharing.
-#include "core/filter.h"
+#include "core/filter/filter.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/filter_binder.h"
-#include "core/filter_datetime.h"
-#include "core/filter_parser.h"
+#include "core/filter/filter_binder.h"
+#include "core/filter/filter_datetime.h"
+#include "core/filter/filter_parser.h"
 
 namespace scimd::core {
 namespace {

@@ -4,10 +4,10 @@
 
 #include <set>
 
-#include "core/auth.h"
-#include "core/ids.h"
-#include "core/status.h"
-#include "core/tenant_settings.h"
+#include "core/base/ids.h"
+#include "core/base/status.h"
+#include "core/tenancy/auth.h"
+#include "core/tenancy/tenant_settings.h"
 
 namespace scimd::core {
 namespace {
@@ -107,7 +107,7 @@ TEST(AuthTest, PasswordsAreStoredAsSaltedArgon2idHashes) {
 }  // namespace
 }  // namespace scimd::core
 
-#include "core/rate_limiter.h"
+#include "core/tenancy/rate_limiter.h"
 
 namespace scimd::core {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/patch.h"
+#include "core/usecase/patch.h"
 
 namespace scimd::core {
 namespace {

@@ -1,6 +1,11 @@
-#include "core/resource.h"
-
 #include <gtest/gtest.h>
+
+#include "core/base/clock.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
 
 namespace scimd::core {
 namespace {

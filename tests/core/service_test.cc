@@ -1,18 +1,18 @@
-// The typed use cases of core/service.h over the in-memory store (storage/mem_store.h, which
-// passes the same contract tests as RocksStore): what each returns, versions, changed
+// The typed use cases of core/usecase/service.h over the in-memory store (storage/mem_store.h,
+// which passes the same contract tests as RocksStore): what each returns, versions, changed
 // attributes, the injected clock, preconditions, the delete policy, searches, /Bulk through
 // the typed layer, and the retry policy on and off the reactor.
-#include "core/service.h"
+#include "core/usecase/service.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
 
-#include "core/bulk.h"
-#include "core/clock.h"
-#include "core/json.h"
-#include "core/scim_render.h"
+#include "core/base/clock.h"
+#include "core/base/json.h"
+#include "core/scim/bulk.h"
+#include "core/scim/scim_render.h"
 #include "storage/mem_store.h"
 
 namespace scimd::core {

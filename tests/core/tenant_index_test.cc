@@ -1,9 +1,9 @@
 // Which attributes a tenant may index, and the "indexed-attributes" setting's format.
-#include "core/tenant_index.h"
+#include "core/tenancy/tenant_index.h"
 
 #include <gtest/gtest.h>
 
-#include "core/tenant_settings.h"
+#include "core/tenancy/tenant_settings.h"
 
 namespace scimd::core {
 namespace {

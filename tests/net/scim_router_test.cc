@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/auth.h"
-#include "core/json.h"
+#include "core/base/json.h"
+#include "core/tenancy/auth.h"
 #include "storage/mem_store.h"
 
 namespace scimd::net {

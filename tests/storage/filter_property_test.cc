@@ -1,5 +1,5 @@
 // Property test of the filter compiler against a real RocksStore: random users and groups
-// (written with IndexEntriesOf exactly as core/service.cc does, then updated and deleted),
+// (written with IndexEntriesOf exactly as core/usecase/service.cc does, then updated and deleted),
 // then random filters from a small grammar over those attributes and every operator.
 // RunFilter's ids (planned, index-accelerated) must equal a brute-force evaluation
 // (Matches over every resource from ScanResources, with an in-memory membership oracle).
@@ -13,10 +13,15 @@
 #include <string>
 #include <vector>
 
-#include "core/filter.h"
-#include "core/filter_datetime.h"
-#include "core/resource.h"
-#include "core/tenant_index.h"
+#include "core/base/clock.h"
+#include "core/filter/filter.h"
+#include "core/filter/filter_datetime.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
+#include "core/tenancy/tenant_index.h"
 #include "storage/rocks_store.h"
 #include "tests/storage/store_test_util.h"
 #include "tests/storage/test_util.h"
@@ -226,7 +231,7 @@ class FilterPropertyTest : public ::testing::Test {
   void SetUp() override {
     store_ = testing::OpenOrDie(dir_.Sub("db"));
     ASSERT_NE(store_, nullptr);
-    // Writes keep the built-in indexes and three a tenant added (core/tenant_index.h);
+    // Writes keep the built-in indexes and three a tenant added (core/tenancy/tenant_index.h);
     // filters are planned both with and without them.
     auto extra = core::ParseIndexedAttributes(std::string("User/title=100 User/") + kEnterprise +
                                               ":department=101 User/emails.type=102");

@@ -1,7 +1,7 @@
 // core::Reindex over a RocksStore: it writes what resources derive (the backfill of a newly
 // indexed attribute), removes what no resource derives (stale value, presence and unique
 // entries), and is idempotent. Also the descending distinct-value scan used by sortOrder.
-#include "core/reindex.h"
+#include "core/usecase/reindex.h"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,14 @@
 #include <tuple>
 #include <vector>
 
-#include "core/resource.h"
-#include "core/schema.h"
-#include "core/service.h"
+#include "core/base/clock.h"
+#include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/schema.h"
+#include "core/resource/stored_value.h"
+#include "core/scim/projection.h"
+#include "core/scim/render.h"
+#include "core/usecase/service.h"
 #include "tests/storage/store_test_util.h"
 #include "tests/storage/test_util.h"
 

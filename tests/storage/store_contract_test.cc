@@ -1,4 +1,4 @@
-// The contract of core::Store (core/store.h), run against every implementation: RocksStore
+// The contract of core::Store (core/base/store.h), run against every implementation: RocksStore
 // in a fresh temporary directory and MemStore. Resources, scans, counters, index,
 // uniqueness, membership, tenant isolation, tenants and tokens, and the lock conflicts and
 // races between transactions. RocksDB-only behaviour is in rocks_store_test.cc.
@@ -265,8 +265,8 @@ TEST_P(StoreContractTest, IndexEqPresencePrefixAndRangeScans) {
 }
 
 TEST_P(StoreContractTest, ScansSeeTheStoreAsOfTheirStart) {
-  // Store reads are snapshot reads, and a visitor may commit (core/reindex.cc does): what it
-  // commits shows in the next scan, not in the one under way. Enough entries that a store
+  // Store reads are snapshot reads, and a visitor may commit (core/usecase/reindex.cc does): what
+  // it commits shows in the next scan, not in the one under way. Enough entries that a store
   // reading in batches needs several.
   constexpr uint64_t kN = 300;
   const ResourceId g = Id(10'000);

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/store.h"
+#include "core/base/store.h"
 #include "storage/mem_store.h"
 #include "storage/rocks_store.h"
 #include "tests/storage/test_util.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "core/ids.h"
+#include "core/base/ids.h"
 
 namespace scimd::storage::testing {
 

@@ -1,0 +1,247 @@
+#include "core/base/json.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "core/base/limits.h"
+#include "core/base/strings.h"
+
+namespace scimd::core {
+
+Json Json::Bool(bool b) {
+  Json j;
+  j.type_ = Type::kBool;
+  j.b_ = b;
+  return j;
+}
+Json Json::Int(int64_t i) {
+  Json j;
+  j.type_ = Type::kInt;
+  j.i_ = i;
+  return j;
+}
+Json Json::Double(double d) {
+  Json j;
+  j.type_ = Type::kDouble;
+  j.d_ = d;
+  return j;
+}
+Json Json::Str(std::string s) {
+  Json j;
+  j.type_ = Type::kString;
+  j.s_ = std::move(s);
+  return j;
+}
+Json Json::MakeArray() {
+  Json j;
+  j.type_ = Type::kArray;
+  j.arr_ = std::make_unique<Array>();
+  return j;
+}
+Json Json::MakeObject() {
+  Json j;
+  j.type_ = Type::kObject;
+  j.obj_ = std::make_unique<Object>();
+  return j;
+}
+
+void Json::CopyFrom(const Json& o) {
+  type_ = o.type_;
+  b_ = o.b_;
+  i_ = o.i_;
+  d_ = o.d_;
+  s_ = o.s_;
+  arr_ = o.arr_ ? std::make_unique<Array>(*o.arr_) : nullptr;
+  obj_ = o.obj_ ? std::make_unique<Object>(*o.obj_) : nullptr;
+}
+
+const Json* Json::Find(std::string_view key) const {
+  for (const auto& [k, v] : *obj_) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+const Json* Json::FindCi(std::string_view key) const {
+  for (const auto& [k, v] : *obj_) {
+    if (EqualsCi(k, key)) return &v;
+  }
+  return nullptr;
+}
+Json* Json::FindCi(std::string_view key) {
+  for (auto& [k, v] : *obj_) {
+    if (EqualsCi(k, key)) return &v;
+  }
+  return nullptr;
+}
+Json& Json::Set(std::string key, Json value) {
+  for (auto& [k, v] : *obj_) {
+    if (k == key) {
+      v = std::move(value);
+      return v;
+    }
+  }
+  obj_->emplace_back(std::move(key), std::move(value));
+  return obj_->back().second;
+}
+bool Json::EraseCi(std::string_view key) {
+  for (auto it = obj_->begin(); it != obj_->end(); ++it) {
+    if (EqualsCi(it->first, key)) {
+      obj_->erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+Status Convert(simdjson::dom::element el, size_t depth, Json& out) {
+  if (depth > kMaxJsonDepth) {
+    return Status::InvalidSyntax("JSON nesting deeper than " + std::to_string(kMaxJsonDepth) +
+                                 " levels");
+  }
+  switch (el.type()) {
+    case simdjson::dom::element_type::NULL_VALUE: out = Json(); return Status::Ok();
+    case simdjson::dom::element_type::BOOL:
+      out = Json::Bool(el.get_bool().value_unsafe());
+      return Status::Ok();
+    case simdjson::dom::element_type::INT64:
+      out = Json::Int(el.get_int64().value_unsafe());
+      return Status::Ok();
+    case simdjson::dom::element_type::UINT64:
+      out = Json::Double(static_cast<double>(el.get_uint64().value_unsafe()));
+      return Status::Ok();
+    case simdjson::dom::element_type::DOUBLE:
+      out = Json::Double(el.get_double().value_unsafe());
+      return Status::Ok();
+    case simdjson::dom::element_type::STRING:
+      out = Json::Str(std::string(el.get_string().value_unsafe()));
+      return Status::Ok();
+    case simdjson::dom::element_type::ARRAY: {
+      out = Json::MakeArray();
+      simdjson::dom::array arr;
+      if (el.get_array().get(arr)) return Status::InvalidSyntax("malformed JSON array");
+      for (simdjson::dom::element child : arr) {
+        Json v;
+        SCIMD_RETURN_IF_ERROR(Convert(child, depth + 1, v));
+        out.Push(std::move(v));
+      }
+      return Status::Ok();
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      out = Json::MakeObject();
+      auto& members = out.as_object();
+      simdjson::dom::object obj;
+      if (el.get_object().get(obj)) return Status::InvalidSyntax("malformed JSON object");
+      for (auto field : obj) {
+        for (const auto& m : members) {
+          if (EqualsCi(m.first, field.key)) {
+            return Status::InvalidSyntax("duplicate attribute \"" + std::string(field.key) +
+                                         "\" in one object (names are case-insensitive)");
+          }
+        }
+        Json v;
+        SCIMD_RETURN_IF_ERROR(Convert(field.value, depth + 1, v));
+        members.emplace_back(std::string(field.key), std::move(v));
+      }
+      return Status::Ok();
+    }
+  }
+  return Status::InvalidSyntax("unsupported JSON value");
+}
+
+}  // namespace
+
+Result<Json> Json::Parse(std::string_view text) {
+  // One parser per thread: reuses its buffers across requests (thread-per-core).
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  auto error = parser.parse(text.data(), text.size(), true).get(root);
+  if (error) {
+    return Status::InvalidSyntax(std::string("request body is not valid JSON: ") +
+                                 simdjson::error_message(error));
+  }
+  Json out;
+  SCIMD_RETURN_IF_ERROR(Convert(root, 1, out));
+  return out;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the current run of bytes that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+void Json::Serialize(std::string& out) const {
+  switch (type_) {
+    case Type::kNull: out += "null"; return;
+    case Type::kBool: out += b_ ? "true" : "false"; return;
+    case Type::kInt: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, i_);
+      out.append(buf, r.ptr);
+      return;
+    }
+    case Type::kDouble: {
+      if (!std::isfinite(d_)) {
+        out += "null";  // JSON has no NaN/Infinity; never produced from parsed input
+        return;
+      }
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, d_);
+      out.append(buf, r.ptr);
+      return;
+    }
+    case Type::kString: AppendJsonString(out, s_); return;
+    case Type::kArray: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& v : *arr_) {
+        if (!first) out.push_back(',');
+        first = false;
+        v.Serialize(out);
+      }
+      out.push_back(']');
+      return;
+    }
+    case Type::kObject: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [k, v] : *obj_) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendJsonString(out, k);
+        out.push_back(':');
+        v.Serialize(out);
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace scimd::core

@@ -1,0 +1,237 @@
+// The store interface that core defines and storage/ implements (RocksDB). core never
+// sees keys or column families: it speaks in tenants, resource ids, index terms and
+// membership edges. Every method is safe to call from any thread; a Transaction is
+// used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/ids.h"
+#include "core/base/status.h"
+
+namespace scimd::core {
+
+// Identifies an indexed attribute, e.g. User userName. Persisted in index keys: an
+// attribute's number never changes once assigned (SchemaRegistry numbers the built-in
+// ones, core/tenancy/tenant_index.h a tenant's own; storage/FORMAT.md).
+using AttrId = uint16_t;
+
+// A value in its index form. Strings arrive already normalized by core (case-folded
+// when the attribute is caseExact=false); storage turns each kind into bytes that sort
+// in the value's natural order (storage/key_codec.h).
+struct IndexValue {
+  // Persisted as part of the encoding choice: do not change the values.
+  enum class Kind : uint8_t {
+    kString = 1,
+    kInteger = 2,
+    kDecimal = 3,
+    kBoolean = 4,
+    kDateTime = 5,  // microseconds since the Unix epoch, in `integer`
+  };
+  Kind kind = Kind::kString;
+  std::string string;
+  int64_t integer = 0;
+  double decimal = 0;
+  bool boolean = false;
+
+  static IndexValue String(std::string s) {
+    IndexValue v;
+    v.kind = Kind::kString;
+    v.string = std::move(s);
+    return v;
+  }
+  static IndexValue Integer(int64_t i) {
+    IndexValue v;
+    v.kind = Kind::kInteger;
+    v.integer = i;
+    return v;
+  }
+  static IndexValue Decimal(double d) {
+    IndexValue v;
+    v.kind = Kind::kDecimal;
+    v.decimal = d;
+    return v;
+  }
+  static IndexValue Boolean(bool b) {
+    IndexValue v;
+    v.kind = Kind::kBoolean;
+    v.boolean = b;
+    return v;
+  }
+  static IndexValue DateTime(int64_t micros) {
+    IndexValue v;
+    v.kind = Kind::kDateTime;
+    v.integer = micros;
+    return v;
+  }
+  bool operator==(const IndexValue&) const = default;
+};
+
+// One end of a gt/ge/lt/le range over an index.
+struct IndexBound {
+  IndexValue value;
+  bool inclusive = true;
+};
+
+struct IndexTerm {
+  AttrId attr = 0;
+  IndexValue value;
+  bool operator==(const IndexTerm&) const = default;
+};
+
+// A tenant and its settings (free-form name=value pairs validated by core).
+struct TenantRecord {
+  TenantId id = 0;
+  std::string name;
+  int64_t created_unix = 0;
+  std::map<std::string, std::string> settings;
+};
+
+// A bearer token as stored: never the token itself, only its SHA-256 hash.
+struct TokenRecord {
+  std::string token_id;  // public, non-secret part of the token (16 hex chars)
+  std::string hash;      // 32 raw bytes: SHA-256 of the whole token
+  TenantId tenant = 0;
+  int64_t created_unix = 0;
+};
+
+// A read-write transaction over one tenant's data. Writes become visible together at
+// Commit. Lock conflicts never wait: a method that would block returns Busy, and the
+// caller rolls back (destroys the transaction) and retries the whole operation. There is
+// no snapshot: conflicts surface only as Busy from the method that asks for a lock, so
+// what a transaction read under a lock stays true until it ends. REQUIRES: destroyed
+// before the Store that began it.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Reads a stored resource value and locks it until the transaction ends.
+  // NotFound if absent, Busy if another transaction holds the lock.
+  virtual Result<std::string> GetResourceForUpdate(ResourceType type, const ResourceId& id) = 0;
+  virtual Status PutResource(ResourceType type, const ResourceId& id, std::string_view value) = 0;
+  virtual Status DeleteResource(ResourceType type, const ResourceId& id) = 0;
+  // Adds `delta` to the tenant's count of resources of `type` (never conflicts).
+  virtual Status AdjustResourceCount(ResourceType type, int64_t delta) = 0;
+
+  // Value index entries (attr, value, id) and presence entries (attr, id).
+  virtual Status AddIndex(ResourceType type, const IndexTerm& term, const ResourceId& id) = 0;
+  virtual Status RemoveIndex(ResourceType type, const IndexTerm& term, const ResourceId& id) = 0;
+  virtual Status AddPresence(ResourceType type, AttrId attr, const ResourceId& id) = 0;
+  virtual Status RemovePresence(ResourceType type, AttrId attr, const ResourceId& id) = 0;
+
+  // Reserves a unique value (e.g. userName) for `id`. Ok if free or already held by
+  // `id`; Uniqueness if another resource holds it; Busy if locked by another writer.
+  virtual Status ClaimUnique(ResourceType type, const IndexTerm& term, const ResourceId& id) = 0;
+  virtual Status ReleaseUnique(ResourceType type, const IndexTerm& term) = 0;
+
+  // Membership edges (members and member_of together). Each returns whether it changed
+  // anything; adding a present edge or removing an absent one costs one read. `display`
+  // is the client's label for the member (members.display), kept with the edge.
+  virtual Result<bool> AddMember(const ResourceId& group, const ResourceId& member,
+                                 ResourceType member_type, std::string_view display = {}) = 0;
+  virtual Result<bool> RemoveMember(const ResourceId& group, const ResourceId& member) = 0;
+  // Removes every edge from `group` to its members and returns how many there were
+  // (time O(members); ~80 bytes of commit batch per edge, no lock per edge). Later calls
+  // on `group` in the same transaction see it empty. Busy while another open transaction
+  // has called AddMember or RemoveMember on `group` (even one that changed nothing: both
+  // hold the group's membership lock shared), and vice versa.
+  virtual Result<uint64_t> RemoveAllMembers(const ResourceId& group) = 0;
+  // Removes `member` from every group it belongs to (O(groups of member)). It does not
+  // lock the member's list of groups: REQUIRES the caller to hold the member's resource
+  // lock (GetResourceForUpdate), as AddMember's callers check the member under the same
+  // lock, so no edge to a deleted member can be committed.
+  virtual Status RemoveFromAllGroups(const ResourceId& member) = 0;
+
+  // IoError if the store failed. (Busy is reserved for a store that detects conflicts at
+  // commit; neither RocksStore nor MemStore does: their conflicts are lock requests.)
+  virtual Status Commit() = 0;
+};
+
+// Visitor callbacks return true to continue, false to stop early.
+using IdVisitor = std::function<bool(const ResourceId& id)>;
+using ResourceVisitor = std::function<bool(const ResourceId& id, std::string_view value)>;
+using IndexEntryVisitor = std::function<bool(const IndexValue& value, const ResourceId& id)>;
+using MemberVisitor =
+    std::function<bool(const ResourceId& member, ResourceType type, std::string_view display)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual std::unique_ptr<Transaction> Begin(TenantId tenant) = 0;
+
+  // Reads, without locks. Each call reads one consistent state of the store (a scan sees
+  // it as of its start); two calls may see different states. Index values that are NaN
+  // are refused with InvalidValue (they have no place in the order).
+  virtual Result<std::string> GetResource(TenantId tenant, ResourceType type,
+                                          const ResourceId& id) = 0;  // NotFound if absent
+  // Resources of `type` in id order, starting after `start_after` when given.
+  virtual Status ScanResources(TenantId tenant, ResourceType type,
+                               const std::optional<ResourceId>& start_after,
+                               const ResourceVisitor& visit) = 0;
+  virtual Result<uint64_t> CountResources(TenantId tenant, ResourceType type) = 0;
+  // Ids whose index entry for term.attr equals term.value exactly, in id order.
+  virtual Status ScanIndexEq(TenantId tenant, ResourceType type, const IndexTerm& term,
+                             const IdVisitor& visit) = 0;
+  // Whether `id` has the index entry `term` / a presence entry for `attr`: one point read,
+  // how an Intersect checks a candidate against its other terms without fetching it.
+  virtual Result<bool> HasIndexEntry(TenantId tenant, ResourceType type, const IndexTerm& term,
+                                     const ResourceId& id) = 0;
+  virtual Result<bool> HasPresence(TenantId tenant, ResourceType type, AttrId attr,
+                                   const ResourceId& id) = 0;
+  // sw: ids whose string entry for `attr` starts with `prefix` (already normalized), in
+  // value order then id order (an id may repeat for a multi-valued attribute).
+  virtual Status ScanIndexPrefix(TenantId tenant, ResourceType type, AttrId attr,
+                                 std::string_view prefix, const IdVisitor& visit) = 0;
+  // gt/ge/lt/le: ids whose entry of `kind` for `attr` lies within the bounds (a missing
+  // bound is open), in value order then id order. InvalidValue for a bound of another kind.
+  virtual Status ScanIndexRange(TenantId tenant, ResourceType type, AttrId attr,
+                                IndexValue::Kind kind, const std::optional<IndexBound>& lower,
+                                const std::optional<IndexBound>& upper, const IdVisitor& visit) = 0;
+  // Ids that have a presence entry for attr, in id order.
+  virtual Status ScanPresence(TenantId tenant, ResourceType type, AttrId attr,
+                              const IdVisitor& visit) = 0;
+  // sortOrder=descending over an index: the distinct values of `kind` for `attr`, in
+  // descending value order, each with the largest id holding it (ScanIndexEq gives all
+  // of them in id order). Costs one seek per distinct value.
+  virtual Status ScanIndexValuesDescending(TenantId tenant, ResourceType type, AttrId attr,
+                                           IndexValue::Kind kind,
+                                           const IndexEntryVisitor& visit) = 0;
+  // Rebuilds (scimctl reindex): every value entry of `attr`, all kinds, in kind, value,
+  // then id order; and every unique entry of `attr` with the id holding it.
+  virtual Status ScanIndexEntries(TenantId tenant, ResourceType type, AttrId attr,
+                                  const IndexEntryVisitor& visit) = 0;
+  virtual Status ScanUniqueEntries(TenantId tenant, ResourceType type, AttrId attr,
+                                   const IndexEntryVisitor& visit) = 0;
+  virtual Result<std::optional<ResourceId>> LookupUnique(TenantId tenant, ResourceType type,
+                                                         const IndexTerm& term) = 0;
+  // A group's members in member-id order, starting after `start_after` when given.
+  virtual Status ScanMembers(TenantId tenant, const ResourceId& group,
+                             const std::optional<ResourceId>& start_after,
+                             const MemberVisitor& visit) = 0;
+  // The groups that `member` belongs to directly, in group-id order.
+  virtual Status ScanMemberOf(TenantId tenant, const ResourceId& member,
+                              const IdVisitor& visit) = 0;
+  virtual Result<uint64_t> CountMembers(TenantId tenant, const ResourceId& group) = 0;
+
+  // Tenants and tokens. Writes here may answer Busy when another admin write holds the
+  // tenants' lock (RocksStore waits 100 ms for it first); the caller may retry.
+  virtual Result<TenantRecord> CreateTenant(std::string_view name) = 0;  // Uniqueness if taken
+  virtual Result<std::optional<TenantRecord>> FindTenant(std::string_view name) = 0;
+  virtual Result<std::optional<TenantRecord>> GetTenant(TenantId id) = 0;
+  virtual Result<std::vector<TenantRecord>> ListTenants() = 0;
+  virtual Status PutTenantSettings(TenantId id,
+                                   const std::map<std::string, std::string>& settings) = 0;
+  virtual Status PutToken(const TokenRecord& token) = 0;
+  virtual Result<std::optional<TokenRecord>> LookupToken(std::string_view token_id) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens(TenantId tenant) = 0;
+};
+
+}  // namespace scimd::core

@@ -1,0 +1,297 @@
+#include "core/resource/decode.h"
+
+#include "core/base/limits.h"
+#include "core/base/strings.h"
+#include "core/resource/index_entries.h"
+
+namespace scimd::core {
+
+namespace {
+
+std::string_view TypeName(AttrType t) {
+  switch (t) {
+    case AttrType::kString: return "a string";
+    case AttrType::kBoolean: return "a boolean";
+    case AttrType::kDecimal: return "a decimal number";
+    case AttrType::kInteger: return "an integer";
+    case AttrType::kDateTime: return "a dateTime string";
+    case AttrType::kReference: return "a reference string";
+    case AttrType::kComplex: return "an object";
+    case AttrType::kBinary: return "a base64 string";
+  }
+  return "a value";
+}
+
+// Decodes one simple (non-complex) value. Lenient where clients need it: booleans may
+// arrive as the strings "true"/"false" in any case (Entra).
+Result<Json> DecodeSimple(const AttrDef& def, const Json& v, std::string_view path) {
+  switch (def.type) {
+    case AttrType::kBoolean:
+      if (v.is_bool()) return v;
+      if (v.is_string() && EqualsCi(v.as_string(), "true")) return Json::Bool(true);
+      if (v.is_string() && EqualsCi(v.as_string(), "false")) return Json::Bool(false);
+      break;
+    case AttrType::kInteger:
+      if (v.is_int()) return v;
+      break;
+    case AttrType::kDecimal:
+      if (v.is_number()) return v;
+      break;
+    case AttrType::kString:
+    case AttrType::kReference:
+    case AttrType::kBinary:
+    case AttrType::kDateTime:
+      if (v.is_string()) return v;
+      break;
+    case AttrType::kComplex: break;
+  }
+  return Status::InvalidValue("attribute \"" + std::string(path) + "\" must be " +
+                              std::string(TypeName(def.type)));
+}
+
+Status UnknownAttribute(std::string_view path, std::string_view schema) {
+  return Status::InvalidSyntax("unknown attribute \"" + std::string(path) + "\" in schema " +
+                               std::string(schema));
+}
+
+// Decodes a complex value (object) against def's sub-attributes. Returns null Json when
+// every sub-attribute is unassigned.
+Result<Json> DecodeComplex(const AttrDef& def, const Json& v, std::string_view path,
+                           std::string_view schema, const DecodeOptions& opts) {
+  if (!v.is_object()) {
+    return Status::InvalidValue("attribute \"" + std::string(path) + "\" must be an object");
+  }
+  Json out = Json::MakeObject();
+  for (const auto& [key, value] : v.as_object()) {
+    const AttrDef* sub = def.FindSub(key);
+    const std::string sub_path = std::string(path) + "." + key;
+    if (sub == nullptr) {
+      if (opts.ignore_unknown_attributes) continue;
+      return UnknownAttribute(sub_path, schema);
+    }
+    if (value.is_null()) continue;
+    if (sub->mutability == Mutability::kReadOnly) continue;  // ignored on input (RFC 7643 §7)
+    SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeSimple(*sub, value, sub_path));
+    out.Set(sub->name, std::move(decoded));
+  }
+  if (out.as_object().empty()) return Json();
+  return out;
+}
+
+// Decodes the value of one attribute. Returns null Json for "unassigned".
+Result<Json> DecodeAttr(const AttrDef& def, const Json& v, std::string_view schema,
+                        const DecodeOptions& opts) {
+  if (v.is_null()) return Json();
+  if (def.multi_valued) {
+    Json items = Json::MakeArray();
+    auto add = [&](const Json& item) -> Status {
+      if (item.is_null()) return Status::Ok();
+      if (def.type == AttrType::kComplex) {
+        SCIMD_ASSIGN_OR_RETURN(Json c, DecodeComplex(def, item, def.name, schema, opts));
+        if (!c.is_null()) items.Push(std::move(c));
+      } else {
+        SCIMD_ASSIGN_OR_RETURN(Json s, DecodeSimple(def, item, def.name));
+        items.Push(std::move(s));
+      }
+      return Status::Ok();
+    };
+    if (v.is_array()) {
+      for (const auto& item : v.as_array()) SCIMD_RETURN_IF_ERROR(add(item));
+    } else {
+      SCIMD_RETURN_IF_ERROR(add(v));  // a single value where a list belongs: take it
+    }
+    // At most one primary=true (RFC 7643 §2.4): the last one given wins.
+    if (def.type == AttrType::kComplex && def.FindSub("primary") != nullptr) {
+      bool seen = false;
+      auto& arr = items.as_array();
+      for (auto it = arr.rbegin(); it != arr.rend(); ++it) {
+        Json* p = it->FindCi("primary");
+        if (p != nullptr && p->is_bool() && p->as_bool()) {
+          if (seen) *p = Json::Bool(false);
+          seen = true;
+        }
+      }
+    }
+    if (items.as_array().empty()) return Json();
+    return items;
+  }
+  if (def.type == AttrType::kComplex) return DecodeComplex(def, v, def.name, schema, opts);
+  return DecodeSimple(def, v, def.name);
+}
+
+// Decodes the attributes of one schema from `obj` into `out`.
+Status DecodeSchemaAttrs(const SchemaDef& schema, const Json& obj, const DecodeOptions& opts,
+                         Json& out) {
+  for (const auto& [key, value] : obj.as_object()) {
+    const AttrDef* def = schema.Find(key);
+    if (def == nullptr) {
+      if (opts.ignore_unknown_attributes) continue;
+      return UnknownAttribute(key, schema.id);
+    }
+    if (def->mutability == Mutability::kReadOnly) continue;
+    SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, schema.id, opts));
+    if (!decoded.is_null()) out.Set(def->name, std::move(decoded));
+  }
+  return Status::Ok();
+}
+
+Status CheckIndexedLength(ResourceType type, const Json& attrs, const DecodeOptions& opts) {
+  const std::vector<IndexedAttr>& indexed =
+      opts.indexed != nullptr ? *opts.indexed : SchemaRegistry::Default().indexed();
+  for (const auto& term : IndexEntriesOf(type, attrs, indexed).values) {
+    if (term.value.string.size() > kMaxIndexedValueBytes) {
+      return Status::InvalidValue("value of an indexed attribute is longer than " +
+                                  std::to_string(kMaxIndexedValueBytes) + " bytes");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions& opts) {
+  std::vector<MemberRef> out;
+  if (v.is_null()) return out;
+  if (v.is_object() || v.is_string()) {
+    Json one = Json::MakeArray();
+    one.Push(v);
+    return DecodeMembers(one, opts);
+  }
+  if (!v.is_array()) return Status::InvalidValue("attribute \"members\" must be an array");
+  if (v.as_array().size() > kMaxMembersPerWrite) {
+    return Status::InvalidValue("more than " + std::to_string(kMaxMembersPerWrite) +
+                                " members in one request; add the rest with PATCH");
+  }
+  for (const auto& listed : v.as_array()) {
+    Json wrapped;
+    if (listed.is_string()) {  // a bare id where an item belongs
+      wrapped = Json::MakeObject();
+      wrapped.Set("value", listed);
+    }
+    const Json& item = listed.is_string() ? wrapped : listed;
+    if (!item.is_object()) {
+      return Status::InvalidValue("each item of \"members\" must be an object with a \"value\"");
+    }
+    MemberRef m;
+    bool skip = false;
+    for (const auto& [key, value] : item.as_object()) {
+      if (EqualsCi(key, "value")) {
+        if (!value.is_string()) {
+          return Status::InvalidValue("\"members.value\" must be a string resource id");
+        }
+        auto id = ResourceId::Parse(value.as_string());
+        if (!id.ok()) {
+          if (opts.ignore_unknown_members) {
+            skip = true;
+            continue;
+          }
+          return Status::InvalidValue("member \"" + value.as_string() + "\" does not exist");
+        }
+        m.id = *id;
+      } else if (EqualsCi(key, "type")) {
+        if (value.is_null()) continue;
+        if (value.is_string() && EqualsCi(value.as_string(), "User")) {
+          m.type = ResourceType::kUser;
+        } else if (value.is_string() && EqualsCi(value.as_string(), "Group")) {
+          m.type = ResourceType::kGroup;
+        } else {
+          return Status::InvalidValue("\"members.type\" must be \"User\" or \"Group\"");
+        }
+      } else if (EqualsCi(key, "display") || EqualsCi(key, "displayName")) {
+        if (value.is_string()) {
+          if (value.as_string().size() > kMaxIndexedValueBytes) {
+            return Status::InvalidValue("\"members.display\" is longer than " +
+                                        std::to_string(kMaxIndexedValueBytes) + " bytes");
+          }
+          m.display = value.as_string();
+        }
+      }
+      // "$ref" and anything else a client adds to a member item is ignored: the
+      // server computes $ref from the id.
+    }
+    if (item.FindCi("value") == nullptr) {
+      return Status::InvalidValue("each item of \"members\" needs a \"value\" (the member id)");
+    }
+    if (!skip) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
+  if (!body.is_object()) return Status::InvalidSyntax("the request body must be a JSON object");
+  const SchemaRegistry& reg = SchemaRegistry::Default();
+  const ResourceTypeDef& rt = reg.resource_type(type);
+  InputResource in;
+  Json core_part = Json::MakeObject();
+  std::vector<std::pair<const SchemaDef*, const Json*>> extensions;
+
+  for (const auto& [key, value] : body.as_object()) {
+    if (EqualsCi(key, "schemas")) {
+      if (!value.is_array()) return Status::InvalidSyntax("\"schemas\" must be an array of URIs");
+      for (const auto& s : value.as_array()) {
+        if (!s.is_string()) return Status::InvalidSyntax("\"schemas\" must be an array of URIs");
+      }
+      continue;  // recomputed from the attributes present; unknown URIs are ignored
+    }
+    if (EqualsCi(key, "id") || EqualsCi(key, "meta")) continue;  // readOnly: ignored
+    if (EqualsCi(key, "externalId")) {
+      if (value.is_null()) continue;
+      if (!value.is_string()) return Status::InvalidValue("\"externalId\" must be a string");
+      core_part.Set("externalId", value);
+      continue;
+    }
+    if (type == ResourceType::kGroup && EqualsCi(key, "members")) {
+      in.has_members = true;
+      SCIMD_ASSIGN_OR_RETURN(in.members, DecodeMembers(value, opts));
+      continue;
+    }
+    if (type == ResourceType::kUser && EqualsCi(key, "password")) {
+      if (value.is_null()) continue;
+      if (!value.is_string()) return Status::InvalidValue("\"password\" must be a string");
+      in.password = value.as_string();
+      continue;
+    }
+    if (key.find(':') != std::string::npos) {  // a schema URN as key: an extension
+      if (const SchemaDef* ext = rt.FindExtension(key)) {
+        if (value.is_null()) continue;
+        if (!value.is_object()) {
+          return Status::InvalidSyntax("extension \"" + key + "\" must be an object");
+        }
+        extensions.emplace_back(ext, &value);
+      }
+      continue;  // unknown schema URIs are accepted and ignored (Entra sends some)
+    }
+    const AttrDef* def = rt.schema->Find(key);
+    if (def == nullptr) {
+      if (opts.ignore_unknown_attributes) continue;
+      return UnknownAttribute(key, rt.schema->id);
+    }
+    if (def->mutability == Mutability::kReadOnly) continue;
+    SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, rt.schema->id, opts));
+    if (!decoded.is_null()) core_part.Set(def->name, std::move(decoded));
+  }
+
+  // Canonical layout: schemas first, then core attributes, then extensions.
+  Json schemas = Json::MakeArray();
+  schemas.Push(Json::Str(rt.schema->id));
+  for (const auto& [ext, value] : extensions) {
+    Json ext_attrs = Json::MakeObject();
+    SCIMD_RETURN_IF_ERROR(DecodeSchemaAttrs(*ext, *value, opts, ext_attrs));
+    if (!ext_attrs.as_object().empty()) {
+      schemas.Push(Json::Str(ext->id));
+      core_part.Set(ext->id, std::move(ext_attrs));
+    }
+  }
+  in.attrs.Set("schemas", std::move(schemas));
+  for (auto& member : core_part.as_object()) in.attrs.Set(member.first, std::move(member.second));
+
+  for (const auto& a : rt.schema->attributes) {
+    if (a.required && in.attrs.Find(a.name) == nullptr) {
+      return Status::InvalidValue("attribute \"" + a.name + "\" is required");
+    }
+  }
+  SCIMD_RETURN_IF_ERROR(CheckIndexedLength(type, in.attrs, opts));
+  return in;
+}
+
+}  // namespace scimd::core

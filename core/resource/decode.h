@@ -1,0 +1,51 @@
+// Decoding a client's resource JSON (POST, PUT, PATCH values) into the canonical form
+// that is stored: attributes checked against the schema registry and renamed to their
+// canonical case, read-only ones dropped, members and the password taken apart.
+// Pure functions; safe on any thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/base/ids.h"
+#include "core/base/json.h"
+#include "core/base/status.h"
+#include "core/resource/schema.h"
+
+namespace scimd::core {
+
+// How strictly input is read; per tenant (see core/tenancy/tenant_settings.h).
+struct DecodeOptions {
+  // Unknown attributes in a known schema: false = 400 invalidSyntax (default),
+  // true = dropped silently (for clients that send misspelled or private attributes).
+  bool ignore_unknown_attributes = false;
+  // Group members that are malformed ids or do not exist: false = 400 naming the id
+  // (default), true = skipped (for clients that send placeholder members).
+  bool ignore_unknown_members = false;
+  // The tenant's indexed attributes (values longer than kMaxIndexedValueBytes are refused
+  // for these); null: the built-in ones. Points into the owning TenantSettings::indexed.
+  const std::vector<IndexedAttr>* indexed = nullptr;
+};
+
+struct MemberRef {
+  ResourceId id;
+  std::optional<ResourceType> type;  // as the client said, checked against the store
+  std::string display;
+};
+
+// A decoded POST/PUT body.
+struct InputResource {
+  Json attrs = Json::MakeObject();  // canonical names; no id, meta, members, password, groups
+  std::vector<MemberRef> members;   // Groups only
+  bool has_members = false;         // the body carried a "members" attribute
+  std::optional<std::string> password;
+};
+
+Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts);
+// Decodes a "members" value: an array of {"value": id, "type"?, "display"?} (a lone
+// object is taken as a one-item array, a bare string as {"value": string}). InvalidValue
+// names what is wrong; a malformed id is skipped when opts.ignore_unknown_members.
+Result<std::vector<MemberRef>> DecodeMembers(const Json& value, const DecodeOptions& opts);
+
+}  // namespace scimd::core

@@ -1,0 +1,132 @@
+#include "core/resource/index_entries.h"
+
+#include "core/base/strings.h"
+
+namespace scimd::core {
+
+std::string NormalizeForIndex(std::string_view value, bool case_exact) {
+  // caseExact=false values compare case-insensitively: fold ASCII letters. Non-ASCII
+  // letters are compared exactly (a documented gap: no Unicode case folding yet).
+  return case_exact ? std::string(value) : ToLowerAscii(value);
+}
+
+IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs) {
+  return IndexEntriesOf(type, attrs, SchemaRegistry::Default().indexed());
+}
+
+IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs,
+                            const std::vector<IndexedAttr>& indexed) {
+  IndexEntries out;
+  for (const auto& ia : indexed) {
+    if (ia.type != type) continue;
+    // "urn:...:User:manager.value": the extension's object, then "manager.value" in it
+    // (attribute names hold no ':'; the URN's "2.0" holds a '.').
+    std::string_view path = ia.path;
+    const Json* scope = &attrs;
+    if (const size_t colon = path.rfind(':'); colon != std::string_view::npos) {
+      scope = attrs.Find(path.substr(0, colon));
+      if (scope == nullptr || !scope->is_object()) continue;
+      path = path.substr(colon + 1);
+    }
+    const size_t dot = path.find('.');
+    const std::string_view top = path.substr(0, dot);
+    const Json* v = scope->Find(top);
+    if (v == nullptr) continue;
+    bool present = false;
+    // Strings (folded unless caseExact) and booleans are indexed; the decoder has already
+    // checked every value against its attribute's type, so nothing else reaches here.
+    auto add = [&](const Json& s) {
+      IndexTerm t{ia.id, {}};
+      if (s.is_string()) {
+        t.value = IndexValue::String(NormalizeForIndex(s.as_string(), ia.case_exact));
+      } else if (s.is_bool()) {
+        t.value = IndexValue::Boolean(s.as_bool());
+      } else {
+        return;
+      }
+      present = true;
+      for (const auto& existing : out.values) {
+        if (existing == t) return;  // one entry per distinct value
+      }
+      if (ia.unique) out.unique.push_back(t);
+      out.values.push_back(std::move(t));
+    };
+    if (dot == std::string::npos) {
+      add(*v);
+    } else {
+      // "attr.sub": the sub-attribute of every element of a multi-valued complex
+      // attribute (emails.value), or of a single-valued one (name.familyName).
+      const std::string_view sub = path.substr(dot + 1);
+      auto add_sub = [&](const Json& item) {
+        if (const Json* s = item.is_object() ? item.Find(sub) : nullptr) add(*s);
+      };
+      if (v->is_array()) {
+        for (const auto& item : v->as_array()) add_sub(item);
+      } else {
+        add_sub(*v);
+      }
+    }
+    if (present) out.presence.push_back(ia.id);
+  }
+  return out;
+}
+
+namespace {
+
+std::string UniqueDetail(ResourceType type, const IndexTerm& term, const Json& attrs) {
+  for (const auto& ia : SchemaRegistry::Default().indexed()) {
+    if (ia.type == type && ia.id == term.attr) {
+      const Json* v = attrs.Find(ia.path);
+      std::string value = v != nullptr && v->is_string() ? v->as_string() : term.value.string;
+      std::string detail = ia.path + " ";
+      AppendJsonString(detail, value);
+      detail += " is already in use by another " + std::string(ResourceTypeName(type));
+      return detail;
+    }
+  }
+  return "a unique attribute is already in use";
+}
+
+template <typename T>
+bool Contains(const std::vector<T>& v, const T& x) {
+  for (const auto& y : v) {
+    if (y == x) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// Applies the difference between a resource's old and new index entries to a transaction:
+// unique claims first (a conflict fails before anything else is written), then value and
+// presence entries. `new_attrs` names the conflicting value in a uniqueness error.
+Status ApplyIndexDiff(Transaction& txn, ResourceType type, const ResourceId& id,
+                      const IndexEntries& old_entries, const IndexEntries& new_entries,
+                      const Json& new_attrs) {
+  for (const auto& t : new_entries.unique) {
+    if (Contains(old_entries.unique, t)) continue;
+    Status s = txn.ClaimUnique(type, t, id);
+    if (s.Is(Status::Code::kUniqueness)) {
+      return Status::Uniqueness(UniqueDetail(type, t, new_attrs));
+    }
+    SCIMD_RETURN_IF_ERROR(s);
+  }
+  for (const auto& t : old_entries.unique) {
+    if (!Contains(new_entries.unique, t)) SCIMD_RETURN_IF_ERROR(txn.ReleaseUnique(type, t));
+  }
+  for (const auto& t : old_entries.values) {
+    if (!Contains(new_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.RemoveIndex(type, t, id));
+  }
+  for (const auto& t : new_entries.values) {
+    if (!Contains(old_entries.values, t)) SCIMD_RETURN_IF_ERROR(txn.AddIndex(type, t, id));
+  }
+  for (AttrId a : old_entries.presence) {
+    if (!Contains(new_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.RemovePresence(type, a, id));
+  }
+  for (AttrId a : new_entries.presence) {
+    if (!Contains(old_entries.presence, a)) SCIMD_RETURN_IF_ERROR(txn.AddPresence(type, a, id));
+  }
+  return Status::Ok();
+}
+
+}  // namespace scimd::core

@@ -1,0 +1,32 @@
+// Bearer tokens: issuing (random, shown once) and resolving a request's tenant from its
+// Authorization header. Only a SHA-256 hash of a token is stored; the hash is compared
+// in constant time. A token is "scimd_" + 16 hex chars (its public id) + "_" + 43
+// base64url chars (256 random bits). Never log a token or put one in an error detail.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/base/status.h"
+#include "core/base/store.h"
+
+namespace scimd::core {
+
+// Call once at start-up before any other function here (initializes libsodium).
+Status InitCrypto();
+
+struct IssuedToken {
+  std::string token;   // the secret, to show once
+  TokenRecord record;  // what is stored
+};
+IssuedToken MakeToken(TenantId tenant);
+
+// A salted, slow hash of a user's password (Argon2id via libsodium's crypto_pwhash_str,
+// parameters in auth.cc), for storage. InvalidValue for an over-long password.
+Result<std::string> HashPassword(std::string_view password);
+
+// Resolves `authorization` ("Bearer <token>") to its token record. Unauthorized (401)
+// for a missing, malformed or unknown token; IoError if the store failed.
+Result<TokenRecord> Authenticate(Store& store, std::string_view authorization);
+
+}  // namespace scimd::core

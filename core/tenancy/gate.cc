@@ -1,0 +1,89 @@
+#include "core/tenancy/gate.h"
+
+#include <atomic>
+#include <unordered_map>
+
+#include "core/base/limits.h"
+#include "core/tenancy/auth.h"
+
+namespace scimd::core {
+
+namespace {
+
+std::atomic<uint64_t> next_gate_id{1};
+
+struct CachedSettings {
+  TenantSettings settings;
+  int64_t expires_us = 0;
+};
+
+// One reactor thread's cache: the settings of the tenants it served lately, for one gate
+// (a thread that meets another gate starts over; a server has one).
+struct ThreadCache {
+  uint64_t gate = 0;
+  std::unordered_map<TenantId, CachedSettings> tenants;
+};
+
+}  // namespace
+
+Gate::Gate(Store& store, const Clock& clock)
+    : store_(store), clock_(clock), id_(next_gate_id.fetch_add(1)) {}
+
+Result<TenantSettings> Gate::Settings(TenantId tenant) {
+  thread_local ThreadCache cache;
+  if (cache.gate != id_) {
+    cache.tenants.clear();
+    cache.gate = id_;
+  }
+  const int64_t now = clock_.NowMicros();
+  if (auto it = cache.tenants.find(tenant);
+      it != cache.tenants.end() && it->second.expires_us > now) {
+    return it->second.settings;
+  }
+  SCIMD_ASSIGN_OR_RETURN(std::optional<TenantRecord> record, store_.GetTenant(tenant));
+  // A token that outlived its tenant authenticates nothing.
+  if (!record) return Status::Unauthorized("invalid bearer token");
+  SCIMD_ASSIGN_OR_RETURN(TenantSettings settings, TenantSettings::FromMap(record->settings));
+  if (cache.tenants.size() >= kMaxCachedTenants) {
+    std::erase_if(cache.tenants, [&](const auto& e) { return e.second.expires_us <= now; });
+    if (cache.tenants.size() >= kMaxCachedTenants) {
+      // All fresh: drop the one closest to expiry.
+      auto oldest = cache.tenants.begin();
+      for (auto it = cache.tenants.begin(); it != cache.tenants.end(); ++it) {
+        if (it->second.expires_us < oldest->second.expires_us) oldest = it;
+      }
+      cache.tenants.erase(oldest);
+    }
+  }
+  cache.tenants.insert_or_assign(tenant, CachedSettings{settings, now + kTenantSettingsTtlMicros});
+  return settings;
+}
+
+Result<RequestContext> Gate::Admit(const Credentials& credentials) {
+  SCIMD_ASSIGN_OR_RETURN(TokenRecord token, Authenticate(store_, credentials.authorization));
+  RequestContext ctx;
+  ctx.tenant = token.tenant;
+  ctx.token_id = token.token_id;
+  ctx.client_address = std::string(credentials.client_address);
+  ctx.clock = &clock_;
+  SCIMD_ASSIGN_OR_RETURN(ctx.settings, Settings(ctx.tenant));
+  if (ctx.settings.rate_limit > 0) {
+    if (const int64_t wait = limiter_.Check(ctx.tenant, ctx.settings.rate_limit); wait > 0) {
+      return Status::TooManyRequests(
+          "this tenant is limited to " + std::to_string(ctx.settings.rate_limit) +
+              " requests per second; retry after " + std::to_string(wait) + " s",
+          wait);
+    }
+  }
+  return ctx;
+}
+
+Result<std::string> Gate::IssueToken(std::string_view tenant_name) {
+  SCIMD_ASSIGN_OR_RETURN(std::optional<TenantRecord> tenant, store_.FindTenant(tenant_name));
+  if (!tenant) return Status::NotFound("the token tenant does not exist");
+  IssuedToken issued = MakeToken(tenant->id);
+  SCIMD_RETURN_IF_ERROR(store_.PutToken(issued.record));
+  return std::move(issued.token);
+}
+
+}  // namespace scimd::core

@@ -1,0 +1,55 @@
+// The one entry point that turns a request's credentials into a RequestContext: resolves
+// the tenant from the bearer token (later also from the Host or a path segment), loads the
+// tenant's settings through a per-thread cache with named bounds (core/base/limits.h), checks
+// the token's scope and applies the tenant's rate limit. The router calls Admit once per
+// request; nothing outside core reads tenants or tokens from the store. Safe on any
+// thread; Admit takes no lock once a thread has seen a tenant.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/base/clock.h"
+#include "core/base/status.h"
+#include "core/base/store.h"
+#include "core/tenancy/rate_limiter.h"
+#include "core/tenancy/request_context.h"
+
+namespace scimd::core {
+
+// What a request presents.
+struct Credentials {
+  std::string_view authorization;   // the Authorization header, "Bearer <token>"
+  std::string_view client_address;  // the peer's IP address
+  // Whether the request changes data. Every token may write today; a read-only scope
+  // (issue #17) refuses writes here.
+  bool writes = false;
+};
+
+class Gate {
+ public:
+  explicit Gate(Store& store, const Clock& clock = Clock::System());
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+
+  // The context of a request, or Unauthorized (401: missing, malformed or unknown token,
+  // or a token of a deleted tenant), TooManyRequests (429 with retry_after()), or the
+  // store's error. The context's may_wait is false (a reactor's request).
+  Result<RequestContext> Admit(const Credentials& credentials);
+
+  // A new bearer token of the tenant named `tenant_name` (the insecure /Token endpoint of
+  // test suites): NotFound if there is no such tenant.
+  Result<std::string> IssueToken(std::string_view tenant_name);
+
+ private:
+  // The tenant's settings, from this thread's cache or the store.
+  Result<TenantSettings> Settings(TenantId tenant);
+
+  Store& store_;
+  const Clock& clock_;
+  RateLimiter limiter_;
+  const uint64_t id_;  // tells this gate's entries in the per-thread cache from another's
+};
+
+}  // namespace scimd::core
