@@ -26,8 +26,9 @@ const std::vector<ScimRouter::Route>& ScimRouter::Routes() {
       {E::kServiceProviderConfig, "GET", false, Placement::kReactor, &A::ServiceProviderConfig},
       {E::kResourceTypes, "GET", false, Placement::kReactor, &A::ResourceTypes},
       {E::kSchemas, "GET", false, Placement::kReactor, &A::Schemas},
-      {E::kToken, "GET", false, Placement::kReactor, &A::Token},
-      {E::kToken, "POST", false, Placement::kReactor, &A::Token},
+      // Writes a token: the store's admin writes may wait for its admin lock (100 ms).
+      {E::kToken, "GET", false, Placement::kBlocking, &A::Token},
+      {E::kToken, "POST", false, Placement::kBlocking, &A::Token},
       {E::kMe, "*", true, Placement::kReactor, &A::Me},
       {E::kBulk, "POST", true, Placement::kBlocking, &A::Bulk},
       {E::kRootSearch, "POST", true, Placement::kReactor, &A::Search},

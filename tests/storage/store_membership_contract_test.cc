@@ -1,0 +1,272 @@
+// The contract of core::Store, continued (store_contract_test.cc instantiates the suite
+// for RocksStore and MemStore): membership edges, tenant isolation, tenants and tokens,
+// and members added from eight threads at once.
+#include "tests/storage/store_contract.h"
+
+namespace scimd::storage {
+namespace {
+
+TEST_P(StoreContractTest, MembersAreIdempotentExactAndBidirectional) {
+  const ResourceId g = Id(100);
+  auto add = [&](const ResourceId& m, ResourceType type) {
+    bool changed = false;
+    EXPECT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
+                  SCIMD_ASSIGN_OR_RETURN(changed, txn.AddMember(g, m, type));
+                  return Status::Ok();
+                }).ok());
+    return changed;
+  };
+  auto remove = [&](const ResourceId& m) {
+    bool changed = false;
+    EXPECT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
+                  SCIMD_ASSIGN_OR_RETURN(changed, txn.RemoveMember(g, m));
+                  return Status::Ok();
+                }).ok());
+    return changed;
+  };
+  EXPECT_EQ(MemberCount(1, g), 0u);
+  EXPECT_TRUE(add(Id(3), kUser));
+  EXPECT_FALSE(add(Id(3), kUser));
+  EXPECT_TRUE(add(Id(1), kGroup));
+  EXPECT_TRUE(add(Id(2), kUser));
+  EXPECT_EQ(MemberCount(1, g), 3u);
+  EXPECT_EQ(Members(1, g), (std::vector{Id(1), Id(2), Id(3)}));
+  EXPECT_EQ(Members(1, g, Id(1)), (std::vector{Id(2), Id(3)}));
+  EXPECT_EQ(MemberOf(1, Id(1)), std::vector{g});
+  std::vector<ResourceType> types;
+  ASSERT_TRUE(store_
+                  ->ScanMembers(1, g, std::nullopt,
+                                [&](const ResourceId&, ResourceType t, std::string_view) {
+                                  types.push_back(t);
+                                  return true;
+                                })
+                  .ok());
+  EXPECT_EQ(types, (std::vector{kGroup, kUser, kUser}));
+
+  EXPECT_TRUE(remove(Id(3)));
+  EXPECT_FALSE(remove(Id(3)));
+  EXPECT_FALSE(remove(Id(99)));
+  EXPECT_EQ(MemberCount(1, g), 2u);
+  EXPECT_EQ(Members(1, g), (std::vector{Id(1), Id(2)}));
+  EXPECT_EQ(MemberOf(1, Id(3)), std::vector<ResourceId>{});
+
+  // Add and remove in one transaction: no net change, count untouched.
+  ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
+                SCIMD_ASSIGN_OR_RETURN(bool added, txn.AddMember(g, Id(7), kUser));
+                EXPECT_TRUE(added);
+                SCIMD_ASSIGN_OR_RETURN(bool again, txn.AddMember(g, Id(7), kUser));
+                EXPECT_FALSE(again);
+                SCIMD_ASSIGN_OR_RETURN(bool removed, txn.RemoveMember(g, Id(7)));
+                EXPECT_TRUE(removed);
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(MemberCount(1, g), 2u);
+}
+
+TEST_P(StoreContractTest, RemoveAllMembersAndRemoveFromAllGroups) {
+  const ResourceId g1 = Id(1001), g2 = Id(1002), g3 = Id(1003), m = Id(7);
+  ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
+                for (uint64_t i = 0; i < 50; ++i) {
+                  SCIMD_RETURN_IF_ERROR(txn.AddMember(g1, Id(i), kUser).status());
+                }
+                SCIMD_RETURN_IF_ERROR(txn.AddMember(g2, m, kUser).status());
+                SCIMD_RETURN_IF_ERROR(txn.AddMember(g2, Id(8), kUser).status());
+                return txn.AddMember(g3, m, kUser).status();
+              }).ok());
+  EXPECT_EQ(MemberCount(1, g1), 50u);
+  EXPECT_EQ(MemberOf(1, m), (std::vector{g1, g2, g3}));
+
+  ASSERT_TRUE(
+      RunTxn(*store_, 1, [&](Transaction& txn) { return txn.RemoveFromAllGroups(m); }).ok());
+  EXPECT_EQ(MemberOf(1, m), std::vector<ResourceId>{});
+  EXPECT_EQ(MemberCount(1, g1), 49u);
+  EXPECT_EQ(MemberCount(1, g2), 1u);
+  EXPECT_EQ(MemberCount(1, g3), 0u);
+  EXPECT_EQ(Members(1, g2), std::vector{Id(8)});
+
+  ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
+                // Sees its own uncommitted edge too.
+                SCIMD_RETURN_IF_ERROR(txn.AddMember(g1, Id(500), kGroup).status());
+                return txn.RemoveAllMembers(g1).status();
+              }).ok());
+  EXPECT_EQ(MemberCount(1, g1), 0u);
+  EXPECT_EQ(Members(1, g1), std::vector<ResourceId>{});
+  for (uint64_t i = 0; i < 50; ++i) {
+    if (i == 7) continue;
+    EXPECT_EQ(MemberOf(1, Id(i)), i == 8 ? std::vector{g2} : std::vector<ResourceId>{});
+  }
+  EXPECT_EQ(MemberOf(1, Id(500)), std::vector<ResourceId>{});
+  // Empty cases are fine.
+  EXPECT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
+                SCIMD_RETURN_IF_ERROR(txn.RemoveAllMembers(g1).status());
+                return txn.RemoveFromAllGroups(Id(12345));
+              }).ok());
+  EXPECT_EQ(MemberCount(1, g1), 0u);
+}
+
+TEST_P(StoreContractTest, TenantsAreIsolated) {
+  const ResourceId u = Id(1), g = Id(2);
+  const IndexTerm term{1, IndexValue::String("same")};
+  for (core::TenantId t : {1u, 2u}) {
+    ASSERT_TRUE(RunTxn(*store_, t, [&](Transaction& txn) {
+                  SCIMD_RETURN_IF_ERROR(txn.PutResource(kUser, u, "tenant" + std::to_string(t)));
+                  SCIMD_RETURN_IF_ERROR(txn.AdjustResourceCount(kUser, t));
+                  SCIMD_RETURN_IF_ERROR(txn.AddIndex(kUser, term, u));
+                  SCIMD_RETURN_IF_ERROR(txn.AddPresence(kUser, 1, u));
+                  SCIMD_RETURN_IF_ERROR(txn.ClaimUnique(kUser, term, t == 1 ? u : g));
+                  if (t == 1) return txn.AddMember(g, u, kUser).status();
+                  return Status::Ok();
+                }).ok());
+  }
+  EXPECT_EQ(*store_->GetResource(1, kUser, u), "tenant1");
+  EXPECT_EQ(*store_->GetResource(2, kUser, u), "tenant2");
+  EXPECT_EQ(ResourceCount(1, kUser), 1u);
+  EXPECT_EQ(ResourceCount(2, kUser), 2u);
+  EXPECT_EQ(Eq(1, kUser, term), std::vector{u});
+  EXPECT_EQ(Eq(3, kUser, term), std::vector<ResourceId>{});
+  EXPECT_EQ(**store_->LookupUnique(1, kUser, term), u);
+  EXPECT_EQ(**store_->LookupUnique(2, kUser, term), g);
+  EXPECT_EQ(MemberCount(1, g), 1u);
+  EXPECT_EQ(MemberCount(2, g), 0u);
+  EXPECT_EQ(Members(2, g), std::vector<ResourceId>{});
+  EXPECT_EQ(MemberOf(2, u), std::vector<ResourceId>{});
+  EXPECT_EQ(ScanAll(2, kUser), std::vector{u});
+  // Tenant 0xFFFFFFFF (the last prefix) scans correctly too.
+  ASSERT_TRUE(Create(0xFFFFFFFF, kGroup, Id(9), "last").ok());
+  EXPECT_EQ(ScanAll(0xFFFFFFFF, kGroup), std::vector{Id(9)});
+  EXPECT_EQ(ScanAll(0xFFFFFFFF, kUser), std::vector<ResourceId>{});
+}
+
+TEST_P(StoreContractTest, TenantsCrud) {
+  auto acme = store_->CreateTenant("acme");
+  ASSERT_TRUE(acme.ok()) << acme.status().ToString();
+  EXPECT_EQ(acme->id, 1u);
+  EXPECT_GT(acme->created_unix, 1'600'000'000);
+  auto qa = store_->CreateTenant("acme.qa");
+  ASSERT_TRUE(qa.ok());
+  EXPECT_EQ(qa->id, 2u);
+  EXPECT_TRUE(store_->CreateTenant("acme").status().Is(Status::Code::kUniqueness));
+  EXPECT_TRUE(store_->CreateTenant("").status().Is(Status::Code::kInvalidValue));
+
+  auto found = store_->FindTenant("acme.qa");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, 2u);
+  EXPECT_FALSE(store_->FindTenant("acme.q")->has_value());
+  EXPECT_EQ((*store_->GetTenant(1))->name, "acme");
+  EXPECT_FALSE(store_->GetTenant(3)->has_value());
+
+  ASSERT_TRUE(store_->PutTenantSettings(2, {{"deletePolicy", "soft"}}).ok());
+  EXPECT_EQ((*store_->GetTenant(2))->settings.at("deletePolicy"), "soft");
+  EXPECT_EQ((*store_->FindTenant("acme.qa"))->settings.size(), 1u);
+  EXPECT_TRUE(store_->PutTenantSettings(9, {}).Is(Status::Code::kNotFound));
+
+  auto list = store_->ListTenants();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "acme");
+  EXPECT_EQ((*list)[1].name, "acme.qa");
+}
+
+TEST_P(StoreContractTest, ConcurrentTenantCreationHandsOutDistinctIds) {
+  std::vector<std::thread> threads;
+  std::vector<std::vector<core::TenantId>> ids(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string name = std::to_string(t) + "-" + std::to_string(i) + ".example";
+        for (;;) {
+          auto r = store_->CreateTenant(name);
+          if (r.status().Is(Status::Code::kBusy)) continue;
+          ASSERT_TRUE(r.ok()) << r.status().ToString();
+          ids[t].push_back(r->id);
+          break;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<core::TenantId> all;
+  for (const auto& v : ids) all.insert(v.begin(), v.end());
+  EXPECT_EQ(all.size(), 100u);
+  EXPECT_EQ(*all.begin(), 1u);
+  EXPECT_EQ(*all.rbegin(), 100u);
+  EXPECT_EQ(store_->ListTenants()->size(), 100u);
+}
+
+TEST_P(StoreContractTest, TokensCrud) {
+  ASSERT_TRUE(store_->CreateTenant("a").ok());
+  ASSERT_TRUE(store_->CreateTenant("b").ok());
+  core::TokenRecord t1{"00000000000000a1", std::string(32, '\x01'), 1, 1700000000};
+  core::TokenRecord t2{"00000000000000a2", std::string(32, '\x02'), 1, 1700000001};
+  core::TokenRecord t3{"00000000000000b1", std::string(32, '\x03'), 2, 1700000002};
+  for (const auto& t : {t1, t2, t3}) ASSERT_TRUE(store_->PutToken(t).ok());
+
+  auto got = store_->LookupToken(t2.token_id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->hash, t2.hash);
+  EXPECT_EQ((*got)->tenant, 1u);
+  EXPECT_EQ((*got)->created_unix, t2.created_unix);
+  EXPECT_FALSE(store_->LookupToken("nope")->has_value());
+
+  auto list = store_->ListTokens(1);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].token_id, t1.token_id);
+  EXPECT_EQ((*list)[1].token_id, t2.token_id);
+  EXPECT_EQ(store_->ListTokens(2)->size(), 1u);
+  EXPECT_EQ(store_->ListTokens(3)->size(), 0u);
+
+  // Re-putting a token under another tenant moves it.
+  t2.tenant = 2;
+  ASSERT_TRUE(store_->PutToken(t2).ok());
+  EXPECT_EQ(store_->ListTokens(1)->size(), 1u);
+  EXPECT_EQ(store_->ListTokens(2)->size(), 2u);
+
+  ASSERT_TRUE(DeleteToken(t1.token_id).ok());
+  EXPECT_TRUE(DeleteToken(t1.token_id).Is(Status::Code::kNotFound));
+  EXPECT_FALSE(store_->LookupToken(t1.token_id)->has_value());
+  EXPECT_EQ(store_->ListTokens(1)->size(), 0u);
+
+  core::TokenRecord bad = t3;
+  bad.hash = "short";
+  EXPECT_TRUE(store_->PutToken(bad).Is(Status::Code::kInvalidValue));
+  bad = t3;
+  bad.token_id = "";
+  EXPECT_TRUE(store_->PutToken(bad).Is(Status::Code::kInvalidValue));
+  bad = t3;
+  bad.tenant = 42;
+  EXPECT_TRUE(store_->PutToken(bad).Is(Status::Code::kNotFound));
+}
+
+TEST_P(StoreContractTest, EightThreadsAddingMembersToOneGroupKeepAnExactCount) {
+  constexpr int kThreads = 8, kPerThread = 1000;
+  const ResourceId g = Id(1);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0}, busy{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      int retries = 0;
+      for (int i = 0; i < kPerThread; ++i) {
+        const ResourceId m = Id(1000 + i, t + 1);
+        Status s = RunTxn(
+            *store_, 1,
+            [&](Transaction& txn) {
+              SCIMD_ASSIGN_OR_RETURN(bool added, txn.AddMember(g, m, kUser));
+              return added ? Status::Ok() : Status::Internal("edge existed");
+            },
+            &retries);
+        if (!s.ok()) ++failures;
+      }
+      busy += retries;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(MemberCount(1, g), uint64_t{kThreads * kPerThread});
+  EXPECT_EQ(Members(1, g).size(), size_t{kThreads * kPerThread});
+  RecordProperty("busy_retries", busy.load());
+  std::printf("8x1000 members: %d busy retries\n", busy.load());
+}
+
+}  // namespace
+}  // namespace scimd::storage
