@@ -1,4 +1,4 @@
-// Property test of the filter compiler against a real RocksStore: random users and groups
+// Property test of the filter compiler against RocksStore and MemStore: random users and groups
 // (written with IndexEntriesOf exactly as core/usecase/service.cc does, then updated and deleted),
 // then random filters from a small grammar over those attributes and every operator.
 // RunFilter's ids (planned, index-accelerated) must equal a brute-force evaluation
@@ -226,10 +226,12 @@ class World {
   std::vector<ResourceId> all_users_, all_groups_;  // ever created (some deleted since)
 };
 
-class FilterPropertyTest : public ::testing::Test {
+// Runs against both stores (storage/mem_store.h keeps the same contract): the executor,
+// the planner's counts and every scan order they rely on, without a process.
+class FilterPropertyTest : public testing::StoreContractFixture {
  protected:
   void SetUp() override {
-    store_ = testing::OpenOrDie(dir_.Sub("db"));
+    testing::StoreContractFixture::SetUp();
     ASSERT_NE(store_, nullptr);
     // Writes keep the built-in indexes and three a tenant added (core/tenancy/tenant_index.h);
     // filters are planned both with and without them.
@@ -329,13 +331,11 @@ class FilterPropertyTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<RocksStore> store_;
   std::map<ResourceId, std::set<ResourceId>> members_;  // group -> members (mirror)
   std::shared_ptr<const std::vector<core::IndexedAttr>> indexed_;
 };
 
-TEST_F(FilterPropertyTest, RunFilterEqualsBruteForce) {
+TEST_P(FilterPropertyTest, RunFilterEqualsBruteForce) {
   World w(20240611);
   std::vector<ResourceId> users, groups;
   int64_t clock = kBaseMicros;
@@ -419,7 +419,7 @@ TEST_F(FilterPropertyTest, RunFilterEqualsBruteForce) {
               total, indexed_plans, intersections, measured, nonempty);
 }
 
-TEST_F(FilterPropertyTest, StopsWhenTheVisitorSaysSo) {
+TEST_P(FilterPropertyTest, StopsWhenTheVisitorSaysSo) {
   World w(7);
   for (int i = 0; i < 20; ++i) {
     Json u = w.RandomUser();
@@ -440,7 +440,7 @@ TEST_F(FilterPropertyTest, StopsWhenTheVisitorSaysSo) {
   }
 }
 
-TEST_F(FilterPropertyTest, StatsCountCandidatesAndRows) {
+TEST_P(FilterPropertyTest, StatsCountCandidatesAndRows) {
   World w(11);
   for (int i = 0; i < 30; ++i) {
     Json u = w.RandomUser();
@@ -477,7 +477,7 @@ TEST_F(FilterPropertyTest, StatsCountCandidatesAndRows) {
 
 // With the store's counts, the term that matches least drives an `and` whatever its
 // place or kind; a scan counted small becomes a probe set; answers stay the same.
-TEST_F(FilterPropertyTest, MeasuredCountsChooseTheDriver) {
+TEST_P(FilterPropertyTest, MeasuredCountsChooseTheDriver) {
   for (int i = 0; i < 200; ++i) {
     Json u = Json::MakeObject();
     u.Set("userName", Json::Str("u" + std::to_string(i)));
@@ -545,6 +545,10 @@ TEST_F(FilterPropertyTest, MeasuredCountsChooseTheDriver) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, FilterPropertyTest,
+                         ::testing::Values(testing::StoreKind::kRocks, testing::StoreKind::kMem),
+                         testing::StoreKindName);
 
 }  // namespace
 }  // namespace scimd::storage
