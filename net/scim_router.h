@@ -61,6 +61,9 @@ class ScimRouter {
     Placement placement;
     Handler handler;
   };
+  // The admission point; scimd flushes its token usage periodically.
+  core::Gate& gate() { return gate_; }
+
   // The dispatch table, in the order Allow lists methods.
   static const std::vector<Route>& Routes();
 

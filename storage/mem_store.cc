@@ -418,12 +418,7 @@ Status MemStore::PutTenantSettings(TenantId id,
 }
 
 Status MemStore::PutToken(const core::TokenRecord& token) {
-  if (token.token_id.empty() || token.token_id.size() > kMaxTokenIdBytes) {
-    return Status::InvalidValue("token id must be 1 to 64 bytes");
-  }
-  if (token.hash.size() != kTokenHashBytes) {
-    return Status::InvalidValue("token hash must be 32 bytes");
-  }
+  SCIMD_RETURN_IF_ERROR(ValidateTokenRecord(token));
   std::lock_guard<std::mutex> lock(state_->mu);
   if (!state_->Read(Cf::kTenants, TenantIdKey(token.tenant))) {
     return Status::NotFound("no such tenant");
@@ -437,6 +432,20 @@ Status MemStore::PutToken(const core::TokenRecord& token) {
   }
   state_->Write(Cf::kTokens, key, EncodeTokenRecord(token));
   state_->Write(Cf::kTokens, TokenByTenantKey(token.tenant, token.token_id), std::string());
+  return Status::Ok();
+}
+
+Status MemStore::UpdateToken(std::string_view token_id,
+                             const std::function<Status(core::TokenRecord& token)>& change) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  const std::string key = TokenKey(token_id);
+  std::optional<std::string> value = state_->Read(Cf::kTokens, key);
+  if (!value) return Status::NotFound("no such token");
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord token, DecodeTokenRecord(token_id, *value));
+  const core::TenantId tenant = token.tenant;
+  SCIMD_RETURN_IF_ERROR(change(token));
+  SCIMD_RETURN_IF_ERROR(CheckTokenUpdate(token, token_id, tenant));
+  state_->Write(Cf::kTokens, key, EncodeTokenRecord(token));
   return Status::Ok();
 }
 

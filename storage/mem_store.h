@@ -26,6 +26,7 @@
 // thread at a time and must be destroyed before the MemStore that made it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -100,9 +101,11 @@ class MemStore final : public core::Store {
   core::Result<std::optional<core::TokenRecord>> LookupToken(std::string_view token_id) override;
   core::Result<std::vector<core::TokenRecord>> ListTokens(core::TenantId tenant) override;
 
-  // ---- Beyond core::Store, as RocksStore has it (admin tools) ----
   // Removes a token. NotFound if absent.
-  core::Status DeleteToken(std::string_view token_id);
+  core::Status DeleteToken(std::string_view token_id) override;
+  core::Status UpdateToken(
+      std::string_view token_id,
+      const std::function<core::Status(core::TokenRecord& token)>& change) override;
 
  private:
   std::unique_ptr<internal::MemState> state_;

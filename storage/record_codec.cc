@@ -1,6 +1,8 @@
 // Tenant and token record codecs. Layouts (all integers big-endian):
 //   tenant v1: 0x01 | id(4) | created_unix(8) | len(4) name | count(4) (len(4) k len(4) v)*
 //   token v1:  0x01 | tenant(4) | created_unix(8) | hash(32)
+//   token v2:  0x02 | tenant(4) | created_unix(8) | hash(32) | scope(1) | expires_unix(8)
+//              | last_used_unix(8) | len(4) description
 #include "storage/record_codec.h"
 
 #include <utility>
@@ -95,26 +97,67 @@ Result<core::TenantRecord> DecodeTenantRecord(std::string_view value) {
 }
 
 std::string EncodeTokenRecord(const core::TokenRecord& record) {
-  std::string v(1, static_cast<char>(kTokenRecordV1));
+  std::string v(1, static_cast<char>(kTokenRecordV2));
   AppendU32(&v, record.tenant);
   AppendU64(&v, static_cast<uint64_t>(record.created_unix));
   v.append(record.hash);
+  v.push_back(static_cast<char>(record.scope));
+  AppendU64(&v, static_cast<uint64_t>(record.expires_unix));
+  AppendU64(&v, static_cast<uint64_t>(record.last_used_unix));
+  AppendBytes(&v, record.description);
   return v;
+}
+
+Status ValidateTokenRecord(const core::TokenRecord& token) {
+  if (token.token_id.empty() || token.token_id.size() > kMaxTokenIdBytes) {
+    return Status::InvalidValue("token id must be 1 to 64 bytes");
+  }
+  if (token.hash.size() != kTokenHashBytes) {
+    return Status::InvalidValue("token hash must be 32 bytes");
+  }
+  if (token.description.size() > kMaxTokenDescriptionBytes) {
+    return Status::InvalidValue("a token description is at most " +
+                                std::to_string(kMaxTokenDescriptionBytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Status CheckTokenUpdate(const core::TokenRecord& record, std::string_view token_id,
+                        core::TenantId tenant) {
+  if (record.token_id != token_id || record.tenant != tenant) {
+    return Status::InvalidValue("a token update may not change the token's id or tenant");
+  }
+  return ValidateTokenRecord(record);
 }
 
 Result<core::TokenRecord> DecodeTokenRecord(std::string_view token_id, std::string_view value) {
   Reader r(value);
   uint8_t version = 0;
-  if (!r.U8(&version) || version != kTokenRecordV1) {
+  if (!r.U8(&version) || (version != kTokenRecordV1 && version != kTokenRecordV2)) {
     return Status::Corruption("token record: unknown format version");
   }
   core::TokenRecord t;
   t.token_id.assign(token_id);
   uint64_t created = 0;
-  if (!r.U32(&t.tenant) || !r.U64(&created) || !r.Raw(kTokenHashBytes, &t.hash) || !r.AtEnd()) {
+  if (!r.U32(&t.tenant) || !r.U64(&created) || !r.Raw(kTokenHashBytes, &t.hash)) {
     return Status::Corruption("token record: bad size");
   }
   t.created_unix = static_cast<int64_t>(created);
+  if (version == kTokenRecordV2) {
+    uint8_t scope = 0;
+    uint64_t expires = 0, last_used = 0;
+    if (!r.U8(&scope) || !r.U64(&expires) || !r.U64(&last_used) || !r.Bytes(&t.description)) {
+      return Status::Corruption("token record: bad size");
+    }
+    if (scope != static_cast<uint8_t>(core::TokenRecord::Scope::kScim) &&
+        scope != static_cast<uint8_t>(core::TokenRecord::Scope::kScimRead)) {
+      return Status::Corruption("token record: unknown scope");
+    }
+    t.scope = static_cast<core::TokenRecord::Scope>(scope);
+    t.expires_unix = static_cast<int64_t>(expires);
+    t.last_used_unix = static_cast<int64_t>(last_used);
+  }
+  if (!r.AtEnd()) return Status::Corruption("token record: bad size");
   return t;
 }
 

@@ -456,12 +456,7 @@ Status RocksStore::PutTenantSettings(TenantId id,
 // ---- tokens ----------------------------------------------------------------------------
 
 Status RocksStore::PutToken(const core::TokenRecord& token) {
-  if (token.token_id.empty() || token.token_id.size() > kMaxTokenIdBytes) {
-    return Status::InvalidValue("token id must be 1 to 64 bytes");
-  }
-  if (token.hash.size() != kTokenHashBytes) {
-    return Status::InvalidValue("token hash must be 32 bytes");
-  }
+  SCIMD_RETURN_IF_ERROR(ValidateTokenRecord(token));
   std::unique_ptr<rocksdb::Transaction> txn(
       h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
   std::string value;
@@ -486,6 +481,24 @@ Status RocksStore::PutToken(const core::TokenRecord& token) {
   SCIMD_RETURN_IF_ERROR(internal::FromRocks(
       txn->Put(h_->tokens, TokenByTenantKey(token.tenant, token.token_id), rocksdb::Slice()),
       "put"));
+  return internal::FromRocks(txn->Commit(), "commit");
+}
+
+Status RocksStore::UpdateToken(std::string_view token_id,
+                               const std::function<Status(core::TokenRecord& token)>& change) {
+  std::unique_ptr<rocksdb::Transaction> txn(
+      h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
+  const std::string key = TokenKey(token_id);
+  std::string value;
+  rocksdb::Status s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tokens, key, &value);
+  if (s.IsNotFound()) return Status::NotFound("no such token");
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "token"));
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord token, DecodeTokenRecord(token_id, value));
+  const core::TenantId tenant = token.tenant;
+  SCIMD_RETURN_IF_ERROR(change(token));
+  SCIMD_RETURN_IF_ERROR(CheckTokenUpdate(token, token_id, tenant));
+  SCIMD_RETURN_IF_ERROR(
+      internal::FromRocks(txn->Put(h_->tokens, key, EncodeTokenRecord(token)), "put"));
   return internal::FromRocks(txn->Commit(), "commit");
 }
 

@@ -105,9 +105,11 @@ class RocksStore final : public core::Store {
                               const std::optional<IndexBound>& upper,
                               const core::IdVisitor& visit) override;
 
-  // ---- Beyond core::Store (admin tools) ----
   // Removes a token. NotFound if absent.
-  core::Status DeleteToken(std::string_view token_id);
+  core::Status DeleteToken(std::string_view token_id) override;
+  core::Status UpdateToken(
+      std::string_view token_id,
+      const std::function<core::Status(core::TokenRecord& token)>& change) override;
 
   const std::string& dir() const { return dir_; }
 

@@ -5,16 +5,20 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/filter/filter.h"
 #include "core/resource/schema.h"
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tenant_index.h"
 #include "core/tenancy/tenant_settings.h"
+#include "core/tenancy/tokens.h"
 #include "core/usecase/reindex.h"
 #include "storage/rocks_store.h"
+#include "tools/file_clock.h"
 
 namespace {
 
@@ -32,6 +36,29 @@ std::string FormatUnix(int64_t t) {
   char buf[64];
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
   return buf;
+}
+
+// "expires 2027-01-05T10:00:00Z", "never expires" or "expired 2026-...".
+std::string ExpiryText(const scimd::core::TokenRecord& t, int64_t now) {
+  if (t.expires_unix == 0) return "never expires";
+  return std::string(scimd::core::IsExpired(t, now) ? "expired " : "expires ") +
+         FormatUnix(t.expires_unix);
+}
+
+// One line per token, tab-separated under a header; a last column flags tokens that have
+// expired or expire within kExpiryWarningSeconds (7 days).
+void PrintTokens(const std::vector<scimd::core::TokenRecord>& tokens, int64_t now) {
+  std::cout << "ID\tSCOPE\tCREATED\tLAST USED\tEXPIRES\tSTATE\tDESCRIPTION\n";
+  for (const auto& t : tokens) {
+    const char* state = scimd::core::IsExpired(t, now)     ? "expired"
+                        : scimd::core::ExpiresSoon(t, now) ? "expires within 7 days"
+                                                           : "valid";
+    std::cout << t.token_id << "\t" << scimd::core::ScopeName(t.scope) << "\t"
+              << FormatUnix(t.created_unix) << "\t"
+              << (t.last_used_unix == 0 ? std::string("never") : FormatUnix(t.last_used_unix))
+              << "\t" << (t.expires_unix == 0 ? std::string("never") : FormatUnix(t.expires_unix))
+              << "\t" << state << "\t" << t.description << "\n";
+  }
 }
 
 }  // namespace
@@ -56,11 +83,30 @@ int main(int argc, char** argv) {
 
   auto* token = app.add_subcommand("token", "manage bearer tokens");
   token->require_subcommand(1);
+  std::string scope = "scim", description, expires, grace = "30d", token_id;
   auto* token_issue = token->add_subcommand(
       "issue", "issue a token (printed once, alone on the last line of stdout)");
   token_issue->add_option("tenant", name)->required();
-  auto* token_list = token->add_subcommand("list", "list a tenant's tokens (never the secrets)");
+  token_issue->add_option("--scope", scope, "scim (read and write) or scim:read (read only)")
+      ->capture_default_str();
+  token_issue->add_option("--description", description, "a label, e.g. \"Entra production\"");
+  token_issue->add_option("--expires", expires,
+                          "lifetime, e.g. 30d, 12h or never (default: the tenant's "
+                          "token-expiry setting, else never)");
+  auto* token_list = token->add_subcommand(
+      "list", "list a tenant's tokens: id, scope, created, last used, expiry (never a secret)");
   token_list->add_option("tenant", name)->required();
+  auto* token_revoke = token->add_subcommand("revoke", "delete a token: it answers 401 at once");
+  token_revoke->add_option("tenant", name)->required();
+  token_revoke->add_option("token_id", token_id, "the token's id (see token list)")->required();
+  auto* token_rotate = token->add_subcommand(
+      "rotate", "issue a new token like an old one, and keep the old one valid for a grace period");
+  token_rotate->add_option("tenant", name)->required();
+  token_rotate->add_option("token_id", token_id,
+                           "the token to rotate; may be left out when the tenant has one valid "
+                           "token");
+  token_rotate->add_option("--grace", grace, "how long the old token keeps working")
+      ->capture_default_str();
 
   auto* reindex = app.add_subcommand(
       "reindex", "rebuild a tenant's index, unique and presence entries from its resources");
@@ -95,6 +141,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (Status s = scimd::core::InitCrypto(); !s.ok()) return Fail(s);
+  std::unique_ptr<scimd::tools::FileClock> file_clock;
+  const scimd::core::Clock& clock = scimd::tools::ProcessClock(file_clock);
   scimd::storage::RocksStore::Options options;
   options.create_if_missing = tenant_create->parsed();
   auto store_or = scimd::storage::RocksStore::Open(data_dir, options);
@@ -155,24 +203,56 @@ int main(int argc, char** argv) {
     std::cout << "tenant " << name << ": " << key << "=" << value << "\n";
     return 0;
   }
+  const int64_t now = clock.NowMicros() / 1'000'000;
   if (token_issue->parsed()) {
     auto t = find_tenant(name);
     if (!t.ok()) return Fail(t.status());
-    scimd::core::IssuedToken issued = scimd::core::MakeToken(t->id);
-    if (Status s = store.PutToken(issued.record); !s.ok()) return Fail(s);
-    std::cout << "issued token " << issued.record.token_id << " for tenant " << name
-              << "; it is shown only once, store it now:\n"
-              << issued.token << std::endl;
+    scimd::core::TokenOptions options;
+    auto parsed_scope = scimd::core::ParseScope(scope);
+    if (!parsed_scope.ok()) return Fail(parsed_scope.status());
+    options.scope = *parsed_scope;
+    options.description = description;
+    if (!expires.empty()) {
+      auto lifetime = scimd::core::ParseDurationSeconds(expires);
+      if (!lifetime.ok()) return Fail(lifetime.status());
+      options.lifetime = *lifetime;
+    }
+    auto issued = scimd::core::IssueToken(store, t->id, options, now);
+    if (!issued.ok()) return Fail(issued.status());
+    std::cout << "issued token " << issued->record.token_id << " for tenant " << name << " (scope "
+              << scimd::core::ScopeName(issued->record.scope) << ", "
+              << ExpiryText(issued->record, now) << "); it is shown only once, store it now:\n"
+              << issued->token << std::endl;
     return 0;
   }
   if (token_list->parsed()) {
     auto t = find_tenant(name);
     if (!t.ok()) return Fail(t.status());
-    auto tokens = store.ListTokens(t->id);
+    auto tokens = scimd::core::ListTenantTokens(store, t->id);
     if (!tokens.ok()) return Fail(tokens.status());
-    for (const auto& tok : *tokens) {
-      std::cout << tok.token_id << "\tcreated " << FormatUnix(tok.created_unix) << "\n";
-    }
+    PrintTokens(*tokens, now);
+    return 0;
+  }
+  if (token_revoke->parsed()) {
+    auto t = find_tenant(name);
+    if (!t.ok()) return Fail(t.status());
+    if (Status s = scimd::core::RevokeToken(store, t->id, token_id); !s.ok()) return Fail(s);
+    std::cout << "revoked token " << token_id << " of tenant " << name << "\n";
+    return 0;
+  }
+  if (token_rotate->parsed()) {
+    auto t = find_tenant(name);
+    if (!t.ok()) return Fail(t.status());
+    auto grace_s = scimd::core::ParseDurationSeconds(grace);
+    if (!grace_s.ok()) return Fail(grace_s.status());
+    auto r = scimd::core::RotateToken(store, t->id, token_id, *grace_s, now);
+    if (!r.ok()) return Fail(r.status());
+    std::cout << "rotated token " << r->old.token_id << " of tenant " << name
+              << ": it keeps working until " << FormatUnix(r->old.expires_unix) << ".\nnew token "
+              << r->fresh.record.token_id << " (scope "
+              << scimd::core::ScopeName(r->fresh.record.scope) << ", "
+              << ExpiryText(r->fresh.record, now) << "); it is shown only once, store it now:\n"
+              << r->fresh.token << std::endl;
     return 0;
   }
   if (reindex->parsed()) {

@@ -2,15 +2,22 @@
 // handles flags, the demo tenant of `make run`, and an orderly shutdown on SIGINT/SIGTERM
 // (stop accepting, finish in-flight requests, close the store).
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "core/tenancy/auth.h"
+#include "core/tenancy/token_usage.h"
 #include "net/http_server.h"
 #include "net/scim_router.h"
 #include "storage/rocks_store.h"
+#include "tools/file_clock.h"
 
 namespace {
 
@@ -140,6 +147,12 @@ int main(int argc, char** argv) {
   }
   router_options.default_host =
       http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1" : http.host;
+  std::unique_ptr<scimd::tools::FileClock> file_clock;
+  router_options.clock = &scimd::tools::ProcessClock(file_clock);
+  if (file_clock) {
+    std::cerr << "scimd: WARNING: SCIMD_CLOCK_FILE is set: time comes from a file (tests "
+                 "only; token expiry follows it)\n";
+  }
   {
     scimd::net::ScimRouter router(*store, router_options);
     scimd::net::HttpServer server(
@@ -174,8 +187,33 @@ int main(int argc, char** argv) {
       std::ofstream(tmp) << server.port() << "\n";
       std::rename(tmp.c_str(), port_file.c_str());
     }
+    // Tokens' last use, noted in memory per request, goes to the store once a minute.
+    std::mutex flush_mu;
+    std::condition_variable flush_cv;
+    bool stopping = false;
+    auto flush = [&] {
+      if (auto n = router.gate().usage().Flush(*store); !n.ok()) {
+        std::cerr << "scimd: writing tokens' last use failed: " << n.status().detail() << "\n";
+      }
+    };
+    std::thread flusher([&] {
+      std::unique_lock<std::mutex> lock(flush_mu);
+      while (!flush_cv.wait_for(lock, std::chrono::seconds(scimd::core::kTokenUsageFlushSeconds),
+                                [&] { return stopping; })) {
+        lock.unlock();
+        flush();
+        lock.lock();
+      }
+    });
     // Returns once the reactors and the blocking threads are gone: no job touches the store.
     server.Wait();
+    {
+      std::lock_guard<std::mutex> lock(flush_mu);
+      stopping = true;
+    }
+    flush_cv.notify_one();
+    flusher.join();
+    flush();
     std::cout << "scimd: stopped; closing the store" << std::endl;
   }
   store.reset();

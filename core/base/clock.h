@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "core/base/status.h"
 
 namespace scimd::core {
 
@@ -30,6 +33,15 @@ class ManualClock final : public Clock {
 
 // The system clock's time, as Clock::System().NowMicros().
 int64_t NowMicros();
+
+inline constexpr int64_t kSecondsPerDay = 24 * 60 * 60;
+// A duration as admins write it: a whole number and a unit, "30d", "12h", "90m", "45s"
+// (a bare number is seconds), or "never" (0). InvalidValue naming the forms otherwise.
+// At most kMaxDurationSeconds (100 years).
+inline constexpr int64_t kMaxDurationSeconds = 100 * 366 * kSecondsPerDay;
+Result<int64_t> ParseDurationSeconds(std::string_view text);
+// The largest exact unit: 2592000 -> "30d", 5400 -> "90m", 0 -> "never".
+std::string FormatDuration(int64_t seconds);
 // RFC 3339, UTC, millisecond precision: "2026-12-06T10:23:08.123Z".
 std::string FormatDateTime(int64_t micros);
 

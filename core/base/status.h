@@ -54,6 +54,7 @@ class [[nodiscard]] Status {
   static Status Mutability(std::string d) { return {Code::kMutability, std::move(d)}; }
   static Status BadRequest(std::string d) { return {Code::kBadRequest, std::move(d)}; }
   static Status Unauthorized(std::string d) { return {Code::kUnauthorized, std::move(d)}; }
+  static Status Forbidden(std::string d) { return {Code::kForbidden, std::move(d)}; }
   static Status NotFound(std::string d) { return {Code::kNotFound, std::move(d)}; }
   static Status Uniqueness(std::string d) { return {Code::kUniqueness, std::move(d)}; }
   static Status PreconditionFailed(std::string d) {

@@ -96,10 +96,19 @@ struct TenantRecord {
 
 // A bearer token as stored: never the token itself, only its SHA-256 hash.
 struct TokenRecord {
+  // What a token may do. Persisted: do not change the values.
+  enum class Scope : uint8_t {
+    kScim = 1,      // "scim": read and write the tenant's Users and Groups
+    kScimRead = 2,  // "scim:read": read only; writes are refused with 403
+  };
   std::string token_id;  // public, non-secret part of the token (16 hex chars)
   std::string hash;      // 32 raw bytes: SHA-256 of the whole token
   TenantId tenant = 0;
   int64_t created_unix = 0;
+  Scope scope = Scope::kScim;
+  std::string description;     // the admin's label, e.g. "Entra production"
+  int64_t expires_unix = 0;    // 401 from this second on; 0: never
+  int64_t last_used_unix = 0;  // coarse (core/tenancy/token_usage.h); 0: never used
 };
 
 // A read-write transaction over one tenant's data. Writes become visible together at
@@ -229,7 +238,17 @@ class Store {
   virtual Result<std::vector<TenantRecord>> ListTenants() = 0;
   virtual Status PutTenantSettings(TenantId id,
                                    const std::map<std::string, std::string>& settings) = 0;
+  // Writes a token record, new or changed (the token id is its key).
   virtual Status PutToken(const TokenRecord& token) = 0;
+  // Removes a token record; NotFound if there is none.
+  virtual Status DeleteToken(std::string_view token_id) = 0;
+  // Reads, changes and writes back one token record atomically (no other token write can
+  // come between): how an expiry or last use is updated without racing a revoke or
+  // another update. NotFound if there is no such record (nothing is written then); the
+  // change may not move the token to another tenant (InvalidValue); an error from
+  // `change` is returned and nothing is written.
+  virtual Status UpdateToken(std::string_view token_id,
+                             const std::function<Status(TokenRecord& token)>& change) = 0;
   virtual Result<std::optional<TokenRecord>> LookupToken(std::string_view token_id) = 0;
   virtual Result<std::vector<TokenRecord>> ListTokens(TenantId tenant) = 0;
 };

@@ -52,7 +52,7 @@ Status InitCrypto() {
   return Status::Ok();
 }
 
-IssuedToken MakeToken(TenantId tenant) {
+IssuedToken MakeToken(TenantId tenant, int64_t created_unix) {
   unsigned char id_raw[kIdHexChars / 2];
   unsigned char secret[kSecretBytes];
   randombytes_buf(id_raw, sizeof id_raw);
@@ -68,9 +68,11 @@ IssuedToken MakeToken(TenantId tenant) {
   t.record.token_id = id_hex;
   t.record.hash = Sha256(t.token);
   t.record.tenant = tenant;
-  t.record.created_unix = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+  t.record.created_unix = created_unix != 0
+                              ? created_unix
+                              : std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
   return t;
 }
 

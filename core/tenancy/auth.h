@@ -19,7 +19,9 @@ struct IssuedToken {
   std::string token;   // the secret, to show once
   TokenRecord record;  // what is stored
 };
-IssuedToken MakeToken(TenantId tenant);
+// A new random token of `tenant`, created at `created_unix` (default: now), scope "scim",
+// never expiring; core/tenancy/tokens.h sets the rest.
+IssuedToken MakeToken(TenantId tenant, int64_t created_unix = 0);
 
 // A salted, slow hash of a user's password (Argon2id via libsodium's crypto_pwhash_str,
 // parameters in auth.cc), for storage. InvalidValue for an over-long password.

@@ -5,6 +5,7 @@
 
 #include "core/base/limits.h"
 #include "core/tenancy/auth.h"
+#include "core/tenancy/tokens.h"
 
 namespace scimd::core {
 
@@ -61,6 +62,17 @@ Result<TenantSettings> Gate::Settings(TenantId tenant) {
 
 Result<RequestContext> Gate::Admit(const Credentials& credentials) {
   SCIMD_ASSIGN_OR_RETURN(TokenRecord token, Authenticate(store_, credentials.authorization));
+  const int64_t now = clock_.NowMicros() / 1'000'000;
+  if (IsExpired(token, now)) {
+    return Status::Unauthorized(
+        "the bearer token has expired; the tenant's admin issues a new one");
+  }
+  if (credentials.writes && token.scope == TokenRecord::Scope::kScimRead) {
+    return Status::Forbidden(
+        "this token is read-only (scope scim:read); writes need a token "
+        "of scope scim");
+  }
+  usage_.Touch(token.token_id, now);
   RequestContext ctx;
   ctx.tenant = token.tenant;
   ctx.token_id = token.token_id;

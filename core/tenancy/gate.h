@@ -15,6 +15,7 @@
 #include "core/base/store.h"
 #include "core/tenancy/rate_limiter.h"
 #include "core/tenancy/request_context.h"
+#include "core/tenancy/token_usage.h"
 
 namespace scimd::core {
 
@@ -22,8 +23,7 @@ namespace scimd::core {
 struct Credentials {
   std::string_view authorization;   // the Authorization header, "Bearer <token>"
   std::string_view client_address;  // the peer's IP address
-  // Whether the request changes data. Every token may write today; a read-only scope
-  // (issue #17) refuses writes here.
+  // Whether the request changes data: a token of scope "scim:read" may not (403).
   bool writes = false;
 };
 
@@ -33,10 +33,14 @@ class Gate {
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
 
-  // The context of a request, or Unauthorized (401: missing, malformed or unknown token,
-  // or a token of a deleted tenant), TooManyRequests (429 with retry_after()), or the
-  // store's error. The context's may_wait is false (a reactor's request).
+  // The context of a request, or Unauthorized (401: missing, malformed, unknown, revoked or
+  // expired token, or a token of a deleted tenant), Forbidden (403: a write with a
+  // read-only token), TooManyRequests (429 with retry_after()), or the store's error. The
+  // context's may_wait is false (a reactor's request). Notes the token's use (usage()).
   Result<RequestContext> Admit(const Credentials& credentials);
+
+  // When each token was last used here (scimd flushes it to the store periodically).
+  TokenUsage& usage() { return usage_; }
 
   // A new bearer token of the tenant named `tenant_name` (the insecure /Token endpoint of
   // test suites): NotFound if there is no such tenant.
@@ -49,6 +53,7 @@ class Gate {
   Store& store_;
   const Clock& clock_;
   RateLimiter limiter_;
+  TokenUsage usage_;
   const uint64_t id_;  // tells this gate's entries in the per-thread cache from another's
 };
 

@@ -4,14 +4,11 @@
 // a thread has seen the tenant. Shared by all reactor threads.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <memory>
-#include <mutex>
-#include <unordered_map>
 
 #include "core/base/ids.h"
+#include "core/base/slot_map.h"
 
 namespace scimd::core {
 
@@ -24,10 +21,7 @@ class RateLimiter {
                 std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
  private:
-  std::atomic<int64_t>& Slot(TenantId tenant);
-
-  std::mutex mu_;  // guards slots_ (taken once per tenant per thread, see Slot)
-  std::unordered_map<TenantId, std::unique_ptr<std::atomic<int64_t>>> slots_;
+  SlotMap<TenantId> tat_;  // per tenant: its theoretical arrival time, ns
 };
 
 }  // namespace scimd::core

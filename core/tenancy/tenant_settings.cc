@@ -2,17 +2,20 @@
 
 #include <charconv>
 
+#include "core/base/clock.h"
 #include "core/tenancy/tenant_index.h"
 
 namespace scimd::core {
 
 namespace {
 
-// A setting takes one of two words, or (when `numeric`) a whole number up to `max`.
+// What a setting's value is: one of a few words, a whole number up to `max`, or a
+// duration (core/base/clock.h: "30d", "never").
+enum class Kind { kWords, kNumber, kDuration };
 struct SettingDef {
   std::string_view name;
-  std::string_view values[2];
-  bool numeric = false;
+  Kind kind = Kind::kWords;
+  std::string_view values[2] = {};
   uint32_t max = 0;
 };
 
@@ -21,11 +24,13 @@ struct SettingDef {
 constexpr uint32_t kMaxRateLimit = 1'000'000;
 
 constexpr SettingDef kSettings[] = {
-    {"patch-response", {"resource", "no-content"}},
-    {"unknown-attributes", {"reject", "ignore"}},
-    {"delete-policy", {"hard", "soft"}},
-    {"unknown-members", {"reject", "ignore"}},
-    {"rate-limit", {}, true, kMaxRateLimit},
+    {"patch-response", Kind::kWords, {"resource", "no-content"}},
+    {"unknown-attributes", Kind::kWords, {"reject", "ignore"}},
+    {"delete-policy", Kind::kWords, {"hard", "soft"}},
+    {"unknown-members", Kind::kWords, {"reject", "ignore"}},
+    {"rate-limit", Kind::kNumber, {}, kMaxRateLimit},
+    // The lifetime of a new token when `token issue` names none (core/tenancy/tokens.h).
+    {"token-expiry", Kind::kDuration},
 };
 
 bool ParseUint(std::string_view s, uint32_t max, uint32_t* out) {
@@ -46,11 +51,16 @@ Status ValidateSetting(std::string_view name, std::string_view value) {
   }
   for (const auto& def : kSettings) {
     if (def.name != name) continue;
-    if (def.numeric) {
+    if (def.kind == Kind::kNumber) {
       uint32_t v;
       if (ParseUint(value, def.max, &v)) return Status::Ok();
       return Status::InvalidValue("setting " + std::string(name) +
                                   " takes a whole number from 0 to " + std::to_string(def.max));
+    }
+    if (def.kind == Kind::kDuration) {
+      auto d = ParseDurationSeconds(value);
+      if (d.ok()) return Status::Ok();
+      return Status::InvalidValue("setting " + std::string(name) + ": " + d.status().detail());
     }
     for (const auto& v : def.values) {
       if (v == value) return Status::Ok();
@@ -77,6 +87,7 @@ Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::
     if (name == "delete-policy") s.soft_delete = value == "soft";
     if (name == "unknown-members") s.decode.ignore_unknown_members = value == "ignore";
     if (name == "rate-limit") ParseUint(value, kMaxRateLimit, &s.rate_limit);
+    if (name == "token-expiry") s.token_lifetime = *ParseDurationSeconds(value);
   }
   if (s.indexed) s.decode.indexed = s.indexed.get();
   return s;

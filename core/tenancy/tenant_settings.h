@@ -31,6 +31,8 @@ struct TenantSettings {
   // "rate-limit": requests per second for the tenant, 0 (the default) for no limit.
   // Over it: 429 with Retry-After (Entra backs off and retries).
   uint32_t rate_limit = 0;
+  // "token-expiry": the lifetime of a new token in seconds, 0 (the default) for never.
+  int64_t token_lifetime = 0;
   // "indexed-attributes" (core/tenancy/tenant_index.h, changed only by `scimctl index`): the
   // attributes this tenant's index holds, built-ins first; null means the built-ins.
   // decode.indexed points into it.

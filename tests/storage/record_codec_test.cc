@@ -64,6 +64,45 @@ TEST(RecordCodecTest, TokenRoundTrip) {
   EXPECT_FALSE(DecodeTokenRecord("x", "").ok());
 }
 
+TEST(RecordCodecTest, TokenV2FieldsRoundTripAndV1RecordsStillRead) {
+  core::TokenRecord t;
+  t.token_id = "0123456789abcdef";
+  t.hash = std::string(32, '\x01');
+  t.tenant = 7;
+  t.created_unix = 1700000000;
+  t.scope = core::TokenRecord::Scope::kScimRead;
+  t.description = "Entra \"prod\"";
+  t.expires_unix = 1702592000;
+  t.last_used_unix = 1700000600;
+  const std::string v = EncodeTokenRecord(t);
+  EXPECT_EQ(v[0], static_cast<char>(kTokenRecordV2));
+  auto back = DecodeTokenRecord(t.token_id, v);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->scope, t.scope);
+  EXPECT_EQ(back->description, t.description);
+  EXPECT_EQ(back->expires_unix, t.expires_unix);
+  EXPECT_EQ(back->last_used_unix, t.last_used_unix);
+  std::string bad_scope = v;
+  bad_scope[1 + 4 + 8 + 32] = '\x09';
+  EXPECT_TRUE(
+      DecodeTokenRecord(t.token_id, bad_scope).status().Is(core::Status::Code::kCorruption));
+
+  // A record written before scopes and expiry (v1: version, tenant, created, hash).
+  std::string v1(1, static_cast<char>(kTokenRecordV1));
+  v1 += std::string("\0\0\0\x07", 4);
+  v1 += std::string("\0\0\0\0\x65\x53\xf1\x00", 8);
+  v1 += std::string(32, '\x02');
+  auto old = DecodeTokenRecord("00000000000000aa", v1);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->tenant, 7u);
+  EXPECT_EQ(old->created_unix, 1700000000);
+  EXPECT_EQ(old->scope, core::TokenRecord::Scope::kScim);
+  EXPECT_EQ(old->expires_unix, 0);
+  EXPECT_EQ(old->last_used_unix, 0);
+  EXPECT_TRUE(old->description.empty());
+  EXPECT_FALSE(DecodeTokenRecord("x", v1 + "x").ok());
+}
+
 std::string Merge(const rocksdb::Slice* existing, const rocksdb::Slice& operand) {
   auto op = NewUInt64AddOperator();
   auto* assoc = dynamic_cast<rocksdb::AssociativeMergeOperator*>(op.get());

@@ -238,6 +238,62 @@ TEST_P(StoreContractTest, TokensCrud) {
   EXPECT_TRUE(store_->PutToken(bad).Is(Status::Code::kNotFound));
 }
 
+TEST_P(StoreContractTest, UpdateTokenChangesOneRecordAtomically) {
+  ASSERT_TRUE(store_->CreateTenant("a").ok());
+  core::TokenRecord t{"00000000000000c1", std::string(32, '\x04'), 1, 1700000000};
+  ASSERT_TRUE(store_->PutToken(t).ok());
+  ASSERT_TRUE(store_
+                  ->UpdateToken(t.token_id,
+                                [](core::TokenRecord& r) {
+                                  r.expires_unix = 1800000000;
+                                  r.last_used_unix = 1700000100;
+                                  return Status::Ok();
+                                })
+                  .ok());
+  auto got = store_->LookupToken(t.token_id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->expires_unix, 1800000000);
+  EXPECT_EQ((*got)->last_used_unix, 1700000100);
+  EXPECT_EQ((*got)->hash, t.hash);
+  EXPECT_EQ(store_->ListTokens(1)->size(), 1u);
+
+  // An error from the change, a move to another tenant or a bad record write nothing.
+  EXPECT_TRUE(store_
+                  ->UpdateToken(t.token_id,
+                                [](core::TokenRecord& r) {
+                                  r.expires_unix = 1;
+                                  return Status::InvalidValue("no");
+                                })
+                  .Is(Status::Code::kInvalidValue));
+  EXPECT_TRUE(store_
+                  ->UpdateToken(t.token_id,
+                                [](core::TokenRecord& r) {
+                                  r.tenant = 2;
+                                  return Status::Ok();
+                                })
+                  .Is(Status::Code::kInvalidValue));
+  EXPECT_TRUE(store_
+                  ->UpdateToken(t.token_id,
+                                [](core::TokenRecord& r) {
+                                  r.description = std::string(1000, 'x');
+                                  return Status::Ok();
+                                })
+                  .Is(Status::Code::kInvalidValue));
+  EXPECT_EQ((*store_->LookupToken(t.token_id))->expires_unix, 1800000000);
+  // No record, no write: an update never brings a revoked token back.
+  ASSERT_TRUE(DeleteToken(t.token_id).ok());
+  bool called = false;
+  EXPECT_TRUE(store_
+                  ->UpdateToken(t.token_id,
+                                [&](core::TokenRecord&) {
+                                  called = true;
+                                  return Status::Ok();
+                                })
+                  .Is(Status::Code::kNotFound));
+  EXPECT_FALSE(called);
+  EXPECT_FALSE(store_->LookupToken(t.token_id)->has_value());
+}
+
 TEST_P(StoreContractTest, EightThreadsAddingMembersToOneGroupKeepAnExactCount) {
   constexpr int kThreads = 8, kPerThread = 1000;
   const ResourceId g = Id(1);

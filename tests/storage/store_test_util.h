@@ -56,11 +56,7 @@ class StoreContractFixture : public ::testing::TestWithParam<StoreKind> {
     ASSERT_NE(store_, nullptr);
   }
 
-  // Both stores have DeleteToken for the admin tools, beyond core::Store.
-  core::Status DeleteToken(std::string_view token_id) {
-    if (GetParam() == StoreKind::kMem) return static_cast<MemStore&>(*store_).DeleteToken(token_id);
-    return static_cast<RocksStore&>(*store_).DeleteToken(token_id);
-  }
+  core::Status DeleteToken(std::string_view token_id) { return store_->DeleteToken(token_id); }
 
   TempDir dir_;
   std::unique_ptr<core::Store> store_;
