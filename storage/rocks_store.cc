@@ -484,16 +484,21 @@ Status RocksStore::PutToken(const core::TokenRecord& token) {
   return internal::FromRocks(txn->Commit(), "commit");
 }
 
+Result<core::TokenRecord> RocksStore::LockToken(rocksdb::Transaction& txn, const std::string& key,
+                                                std::string_view token_id) {
+  std::string value;
+  rocksdb::Status s = txn.GetForUpdate(rocksdb::ReadOptions(), h_->tokens, key, &value);
+  if (s.IsNotFound()) return Status::NotFound("no such token");
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "token"));
+  return DecodeTokenRecord(token_id, value);
+}
+
 Status RocksStore::UpdateToken(std::string_view token_id,
                                const std::function<Status(core::TokenRecord& token)>& change) {
   std::unique_ptr<rocksdb::Transaction> txn(
       h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
   const std::string key = TokenKey(token_id);
-  std::string value;
-  rocksdb::Status s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tokens, key, &value);
-  if (s.IsNotFound()) return Status::NotFound("no such token");
-  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "token"));
-  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord token, DecodeTokenRecord(token_id, value));
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord token, LockToken(*txn, key, token_id));
   const core::TenantId tenant = token.tenant;
   SCIMD_RETURN_IF_ERROR(change(token));
   SCIMD_RETURN_IF_ERROR(CheckTokenUpdate(token, token_id, tenant));
@@ -506,11 +511,7 @@ Status RocksStore::DeleteToken(std::string_view token_id) {
   std::unique_ptr<rocksdb::Transaction> txn(
       h_->db->BeginTransaction(h_->write_options, h_->admin_txn_options));
   const std::string key = TokenKey(token_id);
-  std::string value;
-  rocksdb::Status s = txn->GetForUpdate(rocksdb::ReadOptions(), h_->tokens, key, &value);
-  if (s.IsNotFound()) return Status::NotFound("no such token");
-  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "token"));
-  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord old, DecodeTokenRecord(token_id, value));
+  SCIMD_ASSIGN_OR_RETURN(core::TokenRecord old, LockToken(*txn, key, token_id));
   SCIMD_RETURN_IF_ERROR(internal::FromRocks(txn->Delete(h_->tokens, key), "delete"));
   SCIMD_RETURN_IF_ERROR(internal::FromRocks(
       txn->Delete(h_->tokens, TokenByTenantKey(old.tenant, token_id)), "delete"));

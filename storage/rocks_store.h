@@ -15,6 +15,7 @@
 
 namespace rocksdb {
 class ColumnFamilyHandle;
+class Transaction;
 class TransactionDB;
 }  // namespace rocksdb
 
@@ -120,6 +121,9 @@ class RocksStore final : public core::Store {
   core::Result<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf,
                                                const std::string& key);
   core::Result<std::optional<core::TenantRecord>> ReadTenant(TenantId id);
+  // Reads and locks the token record at `key` in `txn`; NotFound if there is none.
+  core::Result<core::TokenRecord> LockToken(rocksdb::Transaction& txn, const std::string& key,
+                                            std::string_view token_id);
 
   std::string dir_;
   std::unique_ptr<internal::RocksHandles> h_;
