@@ -90,6 +90,14 @@ Result<core::InputResource> DecodeBody(const ScimCall& call) {
   return core::DecodeInput(call.target.type, json, call.ctx.settings.decode);
 }
 
+// `filter=` with nothing after it is a mistake (a client that lost its filter), not "every
+// resource": answering the whole tenant would hide the mistake.
+Status EmptyFilter() {
+  return Status::InvalidFilter(
+      "the filter is empty; leave the parameter out to list every "
+      "resource");
+}
+
 bool WantsExplain(const ScimCall& call) { return call.request->Header("x-scimd-explain") == "1"; }
 
 }  // namespace
@@ -283,6 +291,7 @@ bool ScimAdapter::List(const ScimCall& call, HttpResponse& out) {
   if (!count.ok()) return Fail(call, count.status(), out);
   query.SetPage(*start, *count);
   query.filter = call.query.Get("filter");
+  if (query.filter.empty() && call.query.Has("filter")) return Fail(call, EmptyFilter(), out);
   query.sort_by = call.query.Get("sortBy");
   query.sort_order = call.query.Get("sortOrder");
   return AnswerSearch(call, query, call.query.Get("attributes"),
@@ -353,6 +362,9 @@ bool ScimAdapter::Search(const ScimCall& call, HttpResponse& out) {
   }
   query.SetPage(start, count);
   query.filter = filter;
+  if (filter.empty() && json->FindCi("filter") != nullptr && !json->FindCi("filter")->is_null()) {
+    return Fail(call, EmptyFilter(), out);
+  }
   query.sort_by = sort_by;
   query.sort_order = sort_order;
   return AnswerSearch(call, query, attributes, excluded, out);

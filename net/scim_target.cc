@@ -55,6 +55,13 @@ std::string_view QueryParams::Get(std::string_view name) const {
   return {};
 }
 
+bool QueryParams::Has(std::string_view name) const {
+  for (const auto& [k, v] : items) {
+    if (EqualsCi(k, name)) return true;
+  }
+  return false;
+}
+
 QueryParams ParseQuery(std::string_view q) {
   QueryParams p;
   size_t start = 0;

@@ -55,6 +55,8 @@ struct QueryParams {
   std::vector<std::pair<std::string, std::string>> items;
   // The first value of `name`, empty when absent.
   std::string_view Get(std::string_view name) const;
+  // Whether `name` is present at all (`filter=` is present and empty).
+  bool Has(std::string_view name) const;
 };
 QueryParams ParseQuery(std::string_view query);
 

@@ -77,10 +77,11 @@ trap 'exit 130' INT TERM
 DATA="${TMP}/data"
 "${SCIMCTL}" --data "${DATA}" tenant create "${TENANT}" >"${TMP}/scimctl.log" 2>&1 ||
   { cat "${TMP}/scimctl.log" >&2; die "tenant create failed"; }
-# The tenant is set up the way Microsoft's reference client expects (docs/COMPATIBILITY.md):
-# 204 No Content on PATCH, misspelled attributes ignored rather than refused, and member
-# ids that do not exist ("string id 1") skipped rather than refused.
-for setting in patch-response=no-content unknown-attributes=ignore unknown-members=ignore; do
+# The tenant is set up the way Microsoft's reference client expects, with the "entra" client
+# profile and nothing else (docs/COMPATIBILITY.md): 204 No Content on PATCH, misspelled
+# attributes ignored, member ids that do not exist ("string id 1") skipped, and filter
+# values without quotes (`userName sw O`) read as strings.
+for setting in profile=entra; do
   "${SCIMCTL}" --data "${DATA}" tenant set "${TENANT}" "${setting}" \
     >>"${TMP}/scimctl.log" 2>&1 || { cat "${TMP}/scimctl.log" >&2; die "tenant set failed"; }
 done

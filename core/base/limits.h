@@ -109,6 +109,10 @@ inline constexpr uint64_t kInlineMemberLimit = 2048;
 // Members rendered per piece of a streamed group body (~100 bytes each: ~64 KiB).
 inline constexpr size_t kMembersPerPiece = 512;
 
+// Warnings one write reports (members skipped because they do not exist): an activity log
+// entry stays small when a client sends thousands of placeholder ids.
+inline constexpr size_t kMaxWriteWarnings = 20;
+
 // ---- Tenants (core/tenancy/gate.h) ----
 
 // Tenant settings are cached per reactor thread for this long: a settings change reaches

@@ -21,6 +21,15 @@
 
 namespace scimd::core {
 
+// How strictly a client's filter is read; per tenant (core/tenancy/tenant_settings.h).
+struct FilterOptions {
+  // A value written without double quotes (`name.familyName eq Employee`, or `'x'`):
+  // accepted as a string (Microsoft's reference client sends them; the "entra" profile),
+  // or refused as the grammar says (400 invalidFilter, the default for tenants). Callers
+  // that read their own text (tools, tests) keep the lenient reading.
+  bool allow_bare_words = true;
+};
+
 class CompiledFilter {
  public:
   ResourceType type() const { return state_->bound.type; }
@@ -30,7 +39,7 @@ class CompiledFilter {
  private:
   friend Result<CompiledFilter> CompileFilter(ResourceType, std::string_view,
                                               const std::vector<IndexedAttr>&,
-                                              const CardinalityEstimator*);
+                                              const CardinalityEstimator*, const FilterOptions&);
   struct State {
     BoundFilter bound;
     Plan plan;  // points into `bound`: State is never moved once built
@@ -49,7 +58,8 @@ Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text);
 // may be listed.
 Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text,
                                      const std::vector<IndexedAttr>& indexed,
-                                     const CardinalityEstimator* estimator = nullptr);
+                                     const CardinalityEstimator* estimator = nullptr,
+                                     const FilterOptions& options = {});
 
 // Counts a plan node's candidates in `store` (up to the bound the planner gives): what
 // lets the planner order an `and` by measured cardinality. Reads only; `store` must

@@ -107,6 +107,10 @@ class Binder {
     if (!p.urn.empty()) {
       if (EqualsCi(p.urn, rt_.schema->id)) {
         schema = rt_.schema;
+        // id, externalId and meta.* qualified with the core schema's URN, as clients write
+        // them (`urn:ietf:params:scim:schemas:core:2.0:User:meta.lastModified`).
+        SCIMD_ASSIGN_OR_RETURN(std::optional<Resolved> common, ResolveCommon(p));
+        if (common) return *std::move(common);
       } else if (const SchemaDef* e = rt_.FindExtension(p.urn)) {
         schema = e;
         extension = true;

@@ -123,6 +123,7 @@ Result<Json> DecodeAttr(const AttrDef& def, const Json& v, std::string_view sche
 Status DecodeSchemaAttrs(const SchemaDef& schema, const Json& obj, const DecodeOptions& opts,
                          Json& out) {
   for (const auto& [key, value] : obj.as_object()) {
+    if (opts.accept_extension_schemas && EqualsCi(key, "schemas")) continue;
     const AttrDef* def = schema.Find(key);
     if (def == nullptr) {
       if (opts.ignore_unknown_attributes) continue;
@@ -173,7 +174,6 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions&
       return Status::InvalidValue("each item of \"members\" must be an object with a \"value\"");
     }
     MemberRef m;
-    bool skip = false;
     for (const auto& [key, value] : item.as_object()) {
       if (EqualsCi(key, "value")) {
         if (!value.is_string()) {
@@ -182,7 +182,10 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions&
         auto id = ResourceId::Parse(value.as_string());
         if (!id.ok()) {
           if (opts.ignore_unknown_members) {
-            skip = true;
+            // Kept, to be skipped with a warning where members are added (a bounded
+            // copy: the warning quotes it).
+            m.unparsed = value.as_string().substr(0, 128);
+            if (m.unparsed.empty()) m.unparsed = "\"\"";
             continue;
           }
           return Status::InvalidValue("member \"" + value.as_string() + "\" does not exist");
@@ -212,7 +215,7 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions&
     if (item.FindCi("value") == nullptr) {
       return Status::InvalidValue("each item of \"members\" needs a \"value\" (the member id)");
     }
-    if (!skip) out.push_back(std::move(m));
+    out.push_back(std::move(m));
   }
   return out;
 }

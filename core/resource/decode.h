@@ -20,16 +20,24 @@ struct DecodeOptions {
   // Unknown attributes in a known schema: false = 400 invalidSyntax (default),
   // true = dropped silently (for clients that send misspelled or private attributes).
   bool ignore_unknown_attributes = false;
-  // Group members that are malformed ids or do not exist: false = 400 naming the id
-  // (default), true = skipped (for clients that send placeholder members).
+  // Group members that are malformed ids or do not exist: false = 400 naming the id, true
+  // = skipped with a warning (for clients that send placeholder members). Tenants skip by
+  // default (core/tenancy/tenant_settings.h).
   bool ignore_unknown_members = false;
   // The tenant's indexed attributes (values longer than kMaxIndexedValueBytes are refused
   // for these); null: the built-in ones. Points into the owning TenantSettings::indexed.
   const std::vector<IndexedAttr>* indexed = nullptr;
+  // An extension object that carries its own "schemas" key (some test clients send
+  // {"urn:...:enterprise:2.0:User": {"schemas": [...], "department": "X"}}): true = the
+  // key is ignored, false = it is an unknown attribute like any other.
+  bool accept_extension_schemas = false;
 };
 
 struct MemberRef {
   ResourceId id;
+  // Set when the value is not a resource id and unknown members are ignored: the member is
+  // skipped (with a warning) where members are added; `id` is meaningless then.
+  std::string unparsed;
   std::optional<ResourceType> type;  // as the client said, checked against the store
   std::string display;
 };

@@ -3,19 +3,20 @@
 #include <charconv>
 
 #include "core/base/clock.h"
+#include "core/base/strings.h"
 #include "core/tenancy/tenant_index.h"
 
 namespace scimd::core {
 
 namespace {
 
-// What a setting's value is: one of a few words, a whole number up to `max`, or a
-// duration (core/base/clock.h: "30d", "never").
-enum class Kind { kWords, kNumber, kDuration };
+// What a setting's value is: one of a few words, a whole number up to `max`, a duration
+// (core/base/clock.h: "30d", "never"), a list of User attributes, or a list of host names.
+enum class Kind { kWords, kNumber, kDuration, kAttributes, kHosts };
 struct SettingDef {
   std::string_view name;
   Kind kind = Kind::kWords;
-  std::string_view values[2] = {};
+  std::string_view values[3] = {};
   uint32_t max = 0;
 };
 
@@ -24,13 +25,46 @@ struct SettingDef {
 constexpr uint32_t kMaxRateLimit = 1'000'000;
 
 constexpr SettingDef kSettings[] = {
+    {"profile", Kind::kWords, {"entra", "okta", "strict"}},
     {"patch-response", Kind::kWords, {"resource", "no-content"}},
     {"unknown-attributes", Kind::kWords, {"reject", "ignore"}},
+    {"unknown-members", Kind::kWords, {"ignore", "reject"}},
+    {"bare-filter-values", Kind::kWords, {"reject", "accept"}},
     {"delete-policy", Kind::kWords, {"hard", "soft"}},
-    {"unknown-members", Kind::kWords, {"reject", "ignore"}},
     {"rate-limit", Kind::kNumber, {}, kMaxRateLimit},
     // The lifetime of a new token when `token issue` names none (core/tenancy/tokens.h).
     {"token-expiry", Kind::kDuration},
+    {"required", Kind::kAttributes},
+    {"host", Kind::kHosts},
+};
+
+// What each client profile presets. A profile is a starting point: any of these settings
+// set on the tenant itself wins.
+//   entra:  Microsoft's SCIM clients and reference suite: PATCH answered 204, misspelled
+//           attributes, placeholder member ids and unquoted filter values accepted.
+//   okta:   200 with the resource (Okta reads it back), private attributes and unknown
+//           members skipped, filters as the grammar says.
+//   strict: RFC 7643/7644 to the letter: anything unknown is a 400.
+struct Profile {
+  std::string_view name;
+  std::pair<std::string_view, std::string_view> settings[4];
+};
+constexpr Profile kProfiles[] = {
+    {"entra",
+     {{"patch-response", "no-content"},
+      {"unknown-attributes", "ignore"},
+      {"unknown-members", "ignore"},
+      {"bare-filter-values", "accept"}}},
+    {"okta",
+     {{"patch-response", "resource"},
+      {"unknown-attributes", "ignore"},
+      {"unknown-members", "ignore"},
+      {"bare-filter-values", "reject"}}},
+    {"strict",
+     {{"patch-response", "resource"},
+      {"unknown-attributes", "reject"},
+      {"unknown-members", "reject"},
+      {"bare-filter-values", "reject"}}},
 };
 
 bool ParseUint(std::string_view s, uint32_t max, uint32_t* out) {
@@ -41,7 +75,46 @@ bool ParseUint(std::string_view s, uint32_t max, uint32_t* out) {
   return true;
 }
 
+Status Invalid(std::string_view name, std::string_view why) {
+  return Status::InvalidValue("setting " + std::string(name) + " " + std::string(why));
+}
+
 }  // namespace
+
+Result<std::vector<std::string>> ParseHostList(std::string_view list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    const std::string host = ToLowerAscii(TrimSpaces(list.substr(start, comma - start)));
+    start = comma + 1;
+    if (host.empty()) continue;
+    bool ok =
+        host.size() <= 253 && host.front() != '.' && host.back() != '.' && host.front() != '-';
+    for (char c : host) {
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.');
+    }
+    if (!ok) {
+      return Status::InvalidValue("\"" + host +
+                                  "\" is not a host name (letters, digits, '-' and "
+                                  "'.'; no port)");
+    }
+    bool dup = false;
+    for (const auto& h : out) dup = dup || h == host;
+    if (!dup) out.push_back(host);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ProfileSettings(std::string_view profile) {
+  std::map<std::string, std::string> out;
+  for (const Profile& p : kProfiles) {
+    if (p.name != profile) continue;
+    for (const auto& [k, v] : p.settings) out.emplace(k, v);
+  }
+  return out;
+}
 
 Status ValidateSetting(std::string_view name, std::string_view value) {
   if (name == kIndexedAttributesSetting) {
@@ -51,22 +124,34 @@ Status ValidateSetting(std::string_view name, std::string_view value) {
   }
   for (const auto& def : kSettings) {
     if (def.name != name) continue;
-    if (def.kind == Kind::kNumber) {
-      uint32_t v;
-      if (ParseUint(value, def.max, &v)) return Status::Ok();
-      return Status::InvalidValue("setting " + std::string(name) +
-                                  " takes a whole number from 0 to " + std::to_string(def.max));
+    switch (def.kind) {
+      case Kind::kNumber: {
+        uint32_t v;
+        if (ParseUint(value, def.max, &v)) return Status::Ok();
+        return Invalid(name, "takes a whole number from 0 to " + std::to_string(def.max));
+      }
+      case Kind::kDuration: {
+        auto d = ParseDurationSeconds(value);
+        return d.ok() ? Status::Ok() : Invalid(name, ": " + d.status().detail());
+      }
+      case Kind::kAttributes: {
+        auto r = ParseRequiredAttributes(value);
+        return r.ok() ? Status::Ok() : Invalid(name, ": " + r.status().detail());
+      }
+      case Kind::kHosts: {
+        auto h = ParseHostList(value);
+        return h.ok() ? Status::Ok() : Invalid(name, ": " + h.status().detail());
+      }
+      case Kind::kWords: {
+        std::string words;
+        for (const auto& v : def.values) {
+          if (v.empty()) continue;
+          if (v == value) return Status::Ok();
+          words += (words.empty() ? "" : " or ") + std::string(v);
+        }
+        return Invalid(name, "takes " + words);
+      }
     }
-    if (def.kind == Kind::kDuration) {
-      auto d = ParseDurationSeconds(value);
-      if (d.ok()) return Status::Ok();
-      return Status::InvalidValue("setting " + std::string(name) + ": " + d.status().detail());
-    }
-    for (const auto& v : def.values) {
-      if (v == value) return Status::Ok();
-    }
-    return Status::InvalidValue("setting " + std::string(name) + " takes " +
-                                std::string(def.values[0]) + " or " + std::string(def.values[1]));
   }
   std::string names;
   for (const auto& def : kSettings) names += (names.empty() ? "" : ", ") + std::string(def.name);
@@ -75,7 +160,15 @@ Status ValidateSetting(std::string_view name, std::string_view value) {
 
 Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::string>& m) {
   TenantSettings s;
-  for (const auto& [name, value] : m) {
+  // The profile's presets first; the tenant's own settings then override them.
+  std::map<std::string, std::string> all;
+  if (auto p = m.find("profile"); p != m.end()) {
+    SCIMD_RETURN_IF_ERROR(ValidateSetting(p->first, p->second));
+    s.profile = p->second;
+    all = ProfileSettings(p->second);
+  }
+  for (const auto& [name, value] : m) all.insert_or_assign(name, value);
+  for (const auto& [name, value] : all) {
     if (name == kIndexedAttributesSetting) {
       SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ParseIndexedAttributes(value));
       s.indexed = WithBuiltins(std::move(extra));
@@ -84,11 +177,20 @@ Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::
     SCIMD_RETURN_IF_ERROR(ValidateSetting(name, value));
     if (name == "patch-response") s.patch_no_content = value == "no-content";
     if (name == "unknown-attributes") s.decode.ignore_unknown_attributes = value == "ignore";
-    if (name == "delete-policy") s.soft_delete = value == "soft";
     if (name == "unknown-members") s.decode.ignore_unknown_members = value == "ignore";
+    if (name == "bare-filter-values") s.filter.allow_bare_words = value == "accept";
+    if (name == "delete-policy") s.soft_delete = value == "soft";
     if (name == "rate-limit") ParseUint(value, kMaxRateLimit, &s.rate_limit);
     if (name == "token-expiry") s.token_lifetime = *ParseDurationSeconds(value);
+    if (name == "required") {
+      auto required = ParseRequiredAttributes(value);
+      if (!required->empty()) {
+        s.required = std::make_shared<const std::vector<RequiredAttr>>(std::move(*required));
+      }
+    }
+    if (name == "host") s.hosts = *ParseHostList(value);
   }
+  if (s.profile == "strict") s.decode.accept_extension_schemas = false;
   if (s.indexed) s.decode.indexed = s.indexed.get();
   return s;
 }

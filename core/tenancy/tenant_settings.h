@@ -1,7 +1,8 @@
 // Per-tenant settings: the typed view of TenantRecord::settings, with validation for
 // `scimctl tenant set`. Unknown names and values are refused so typos do not pass silently.
-// Where clients disagree (shared/IDP-BEHAVIOUR.md), the default suits most of them and
-// a setting serves the others.
+// Where clients disagree (shared/IDP-BEHAVIOUR.md), the default suits most of them, a
+// client profile ("profile=entra|okta|strict") presets the settings a client wants, and
+// each setting still overrides its profile.
 #pragma once
 
 #include <cstdint>
@@ -12,22 +13,32 @@
 #include <vector>
 
 #include "core/base/status.h"
+#include "core/filter/filter.h"
 #include "core/resource/decode.h"
+#include "core/resource/required.h"
 
 namespace scimd::core {
 
 struct TenantSettings {
+  // "profile": empty (the default), "entra", "okta" or "strict"; what it presets is in
+  // tenant_settings.cc (kProfiles) and docs/ADMIN.md.
+  std::string profile;
   // "patch-response": "resource" (200 with the resource, the default) or "no-content"
   // (204, as Microsoft's reference suite expects).
   bool patch_no_content = false;
   // "unknown-attributes": "reject" (400, the default) or "ignore".
-  DecodeOptions decode;
+  // "unknown-members": "ignore" (a member id that does not exist is skipped and the write
+  // reports a warning, the default) or "reject" (400 naming it).
+  // An extension object may carry its own "schemas" key (ignored), except under "strict".
+  DecodeOptions decode{false, true, nullptr, true};
+  // "bare-filter-values": "reject" (a filter value without double quotes is 400
+  // invalidFilter, the default) or "accept" (it is a string, as Microsoft's reference
+  // client sends them).
+  FilterOptions filter{false};
   // "delete-policy": "hard" (DELETE removes a user, the default) or "soft" (DELETE sets
   // active=false and keeps the user, for products that never hard-delete). Groups are
   // always removed.
   bool soft_delete = false;
-  // "unknown-members": "reject" (a member id that does not exist is a 400 naming it, the
-  // default) or "ignore" (such members are skipped): in `decode`.
   // "rate-limit": requests per second for the tenant, 0 (the default) for no limit.
   // Over it: 429 with Retry-After (Entra backs off and retries).
   uint32_t rate_limit = 0;
@@ -37,6 +48,12 @@ struct TenantSettings {
   // attributes this tenant's index holds, built-ins first; null means the built-ins.
   // decode.indexed points into it.
   std::shared_ptr<const std::vector<IndexedAttr>> indexed;
+  // "required": User attributes every write must leave with a value (core/resource/
+  // required.h), e.g. "userName,emails,externalId"; empty: only the schema's own.
+  std::shared_ptr<const std::vector<RequiredAttr>> required;
+  // "host": the host names (comma-separated, lower case) whose requests belong to this
+  // tenant: a token of another tenant presented there is refused (core/tenancy/gate.h).
+  std::vector<std::string> hosts;
 
   const std::vector<IndexedAttr>& Indexed() const {
     return indexed ? *indexed : SchemaRegistry::Default().indexed();
@@ -47,5 +64,12 @@ struct TenantSettings {
 
 // Checks one name=value pair; the detail lists the allowed names/values.
 Status ValidateSetting(std::string_view name, std::string_view value);
+
+// The settings a profile presets, as name=value pairs; empty for an unknown profile.
+std::map<std::string, std::string> ProfileSettings(std::string_view profile);
+
+// "a.example, B.example" -> {"a.example", "b.example"}; InvalidValue for a name that is
+// not a host name (letters, digits, '-', '.', at most 253 bytes).
+Result<std::vector<std::string>> ParseHostList(std::string_view list);
 
 }  // namespace scimd::core

@@ -396,7 +396,9 @@ class Patcher {
       SCIMD_ASSIGN_OR_RETURN(std::vector<MemberRef> refs, DecodeMembers(value, options_));
       MemberChange change;
       change.kind = MemberChange::Kind::kRemove;
-      for (const auto& r : refs) change.ids.push_back(r.id);
+      for (const auto& r : refs) {
+        if (r.unparsed.empty()) change.ids.push_back(r.id);  // a non-id names no member
+      }
       members_.push_back(std::move(change));
       return Status::Ok();
     }

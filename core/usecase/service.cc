@@ -8,6 +8,7 @@
 
 #include "core/base/strings.h"
 #include "core/resource/index_entries.h"
+#include "core/resource/required.h"
 #include "core/resource/schema.h"
 #include "core/tenancy/auth.h"
 #include "core/usecase/service_internal.h"
@@ -161,9 +162,34 @@ Status Service::CheckNoCycle(const RequestContext& ctx, const ResourceId& parent
   return Status::Ok();
 }
 
+namespace {
+
+// Appends a warning, bounded by kMaxWriteWarnings (the last one counts the rest).
+void Warn(std::vector<std::string>& warnings, std::string text, size_t& dropped) {
+  if (warnings.size() + 1 < kMaxWriteWarnings) {
+    warnings.push_back(std::move(text));
+    return;
+  }
+  ++dropped;
+  const std::string more = "and " + std::to_string(dropped) + " more members skipped";
+  if (warnings.size() < kMaxWriteWarnings) {
+    warnings.push_back(more);
+  } else {
+    warnings.back() = more;
+  }
+}
+
+}  // namespace
+
 Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
-                           std::vector<MemberRef>& members, size_t* added_count) {
+                           std::vector<MemberRef>& members, std::vector<std::string>& warnings,
+                           size_t* added_count) {
+  size_t dropped = 0;
   for (auto& m : members) {
+    if (!m.unparsed.empty()) {
+      Warn(warnings, "member \"" + m.unparsed + "\" is not a resource id; skipped", dropped);
+      continue;
+    }
     // Lock the member so it cannot be deleted before this commit (no dangling edges).
     std::optional<ResourceType> found;
     for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
@@ -176,8 +202,11 @@ Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const Re
       if (!r.status().Is(Status::Code::kNotFound)) return r.status();
     }
     if (!found) {
-      if (ctx.settings.decode.ignore_unknown_members) continue;
-      return Status::InvalidValue("member \"" + m.id.ToString() + "\" does not exist");
+      if (!ctx.settings.decode.ignore_unknown_members) {
+        return Status::InvalidValue("member \"" + m.id.ToString() + "\" does not exist");
+      }
+      Warn(warnings, "member \"" + m.id.ToString() + "\" does not exist; skipped", dropped);
+      continue;
     }
     m.type = found;
     if (*found == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(CheckNoCycle(ctx, group, m.id));
@@ -189,6 +218,9 @@ Status Service::AddMembers(Transaction& txn, const RequestContext& ctx, const Re
 
 Result<WriteResult> Service::Create(const RequestContext& ctx, ResourceType type,
                                     InputResource in) {
+  if (type == ResourceType::kUser && ctx.settings.required) {
+    SCIMD_RETURN_IF_ERROR(CheckRequired(*ctx.settings.required, in.attrs));
+  }
   const ResourceId id = ResourceId::Generate();
   const int64_t now = ctx.NowMicros();
   StoredHeader header{1, now, now, ""};
@@ -198,18 +230,19 @@ Result<WriteResult> Service::Create(const RequestContext& ctx, ResourceType type
   std::string value = EncodeStored(header, in.attrs);
   const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
 
+  WriteResult result;
   SCIMD_RETURN_IF_ERROR(RunTransaction(ctx, [&]() -> Status {
     auto txn = store_.Begin(ctx.tenant);
+    result.warnings.clear();
     SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id, {}, entries, in.attrs));
     if (type == ResourceType::kGroup) {
-      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, in.members));
+      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, in.members, result.warnings));
     }
     SCIMD_RETURN_IF_ERROR(txn->PutResource(type, id, value));
     SCIMD_RETURN_IF_ERROR(txn->AdjustResourceCount(type, 1));
     return txn->Commit();
   }));
 
-  WriteResult result;
   result.changed = true;
   result.changed_attributes = ChangedAttributes(Json(), in.attrs);
   if (!in.members.empty()) result.changed_attributes.push_back("members");
@@ -232,6 +265,9 @@ Result<StoredResource> Service::Get(const RequestContext& ctx, ResourceType type
 Result<WriteResult> Service::Replace(const RequestContext& ctx, ResourceType type,
                                      const ResourceId& id, InputResource in,
                                      std::string_view if_match) {
+  if (type == ResourceType::kUser && ctx.settings.required) {
+    SCIMD_RETURN_IF_ERROR(CheckRequired(*ctx.settings.required, in.attrs));
+  }
   const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
   // A PUT without a password keeps the stored one: clients (Okta) replace users without
   // resending the write-only password, and clearing it would be a surprise.
@@ -251,10 +287,11 @@ Result<WriteResult> Service::Replace(const RequestContext& ctx, ResourceType typ
                                          IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()),
                                          entries, in.attrs));
     bool members_changed = false;
+    result.warnings.clear();
     if (type == ResourceType::kGroup) {
       // PUT replaces the whole membership (RFC 7644 §3.5.1); an absent "members" clears it.
       SCIMD_ASSIGN_OR_RETURN(uint64_t removed, txn->RemoveAllMembers(id));
-      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, in.members));
+      SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, in.members, result.warnings));
       members_changed = removed > 0 || !in.members.empty();
     }
     result.changed_attributes = ChangedAttributes(old.attrs, in.attrs);
@@ -285,7 +322,7 @@ Result<DeleteResult> Service::Delete(const RequestContext& ctx, ResourceType typ
     deactivate.path = "active";
     deactivate.value = Json::Bool(false);
     deactivate.has_value = true;
-    SCIMD_RETURN_IF_ERROR(Patch(ctx, type, id, {deactivate}, if_match).status());
+    SCIMD_RETURN_IF_ERROR(PatchImpl(ctx, type, id, {deactivate}, if_match, false).status());
     return DeleteResult{true};
   }
   // A group's edges go in the same transaction as the group, however many: RemoveAllMembers

@@ -31,6 +31,10 @@ struct WriteResult {
   // (extension attributes as "<schema urn>:<name>"), "members" for a membership change,
   // "password" for a new or removed password (never a value). Sorted.
   std::vector<std::string> changed_attributes;
+  // What was accepted but not done, for the activity log: members that do not exist
+  // (skipped under unknown-members=ignore). At most kMaxWriteWarnings, the last of which
+  // then says how many more there were.
+  std::vector<std::string> warnings;
 };
 
 struct DeleteResult {
@@ -97,9 +101,16 @@ class Service {
   Result<std::vector<GroupMembership>> GroupsOf(const RequestContext& ctx, const ResourceId& user);
 
  private:
-  // Adds edges after checking (and locking) each member; `added` counts new edges.
+  // Adds edges after checking (and locking) each member; `added` counts new edges; skipped
+  // members go to `warnings`.
   Status AddMembers(Transaction& txn, const RequestContext& ctx, const ResourceId& group,
-                    std::vector<MemberRef>& members, size_t* added = nullptr);
+                    std::vector<MemberRef>& members, std::vector<std::string>& warnings,
+                    size_t* added = nullptr);
+  // Patch, with the tenant's required attributes checked or not (a soft delete must not
+  // fail on a user that predates the requirement).
+  Result<WriteResult> PatchImpl(const RequestContext& ctx, ResourceType type, const ResourceId& id,
+                                const std::vector<PatchOperation>& operations,
+                                std::string_view if_match, bool check_required);
   Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent, const ResourceId& child);
 
   Store& store_;

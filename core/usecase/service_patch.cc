@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/resource/index_entries.h"
+#include "core/resource/required.h"
 #include "core/tenancy/auth.h"
 #include "core/usecase/patch.h"
 #include "core/usecase/service.h"
@@ -18,6 +19,12 @@ using internal::RunTransaction;
 Result<WriteResult> Service::Patch(const RequestContext& ctx, ResourceType type,
                                    const ResourceId& id, const std::vector<PatchOperation>& ops,
                                    std::string_view if_match) {
+  return PatchImpl(ctx, type, id, ops, if_match, true);
+}
+
+Result<WriteResult> Service::PatchImpl(const RequestContext& ctx, ResourceType type,
+                                       const ResourceId& id, const std::vector<PatchOperation>& ops,
+                                       std::string_view if_match, bool check_required) {
   WriteResult result;
   StoredHeader header;
   std::string value;
@@ -30,6 +37,10 @@ Result<WriteResult> Service::Patch(const RequestContext& ctx, ResourceType type,
     const Json& old_attrs = old.attrs;
     SCIMD_ASSIGN_OR_RETURN(PatchOutcome outcome,
                            ApplyPatch(type, old_attrs, ops, ctx.settings.decode));
+    if (check_required && type == ResourceType::kUser && ctx.settings.required) {
+      SCIMD_RETURN_IF_ERROR(CheckRequired(*ctx.settings.required, outcome.attrs));
+    }
+    result.warnings.clear();
 
     // Membership: each change costs O(members it names), in request order.
     bool members_changed = false;
@@ -50,7 +61,7 @@ Result<WriteResult> Service::Patch(const RequestContext& ctx, ResourceType type,
           break;
         case MemberChange::Kind::kAdd: {
           size_t added = 0;
-          SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, change.members, &added));
+          SCIMD_RETURN_IF_ERROR(AddMembers(*txn, ctx, id, change.members, result.warnings, &added));
           members_changed = members_changed || added > 0;
           break;
         }

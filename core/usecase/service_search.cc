@@ -199,7 +199,8 @@ Result<SearchResult> Service::Search(const RequestContext& ctx, const SearchQuer
     if (!query.filter.empty()) {
       // The store counts the terms of an `and` so the most selective one drives.
       const CardinalityEstimator estimator = MakeCardinalityEstimator(store_, ctx.tenant, type);
-      auto filter = CompileFilter(type, query.filter, ctx.settings.Indexed(), &estimator);
+      auto filter = CompileFilter(type, query.filter, ctx.settings.Indexed(), &estimator,
+                                  ctx.settings.filter);
       if (!filter.ok()) {
         if (first_error.ok()) first_error = filter.status();
         continue;

@@ -11,8 +11,10 @@
 
 #include "core/base/clock.h"
 #include "core/base/json.h"
+#include "core/resource/required.h"
 #include "core/scim/bulk.h"
 #include "core/scim/scim_render.h"
+#include "core/tenancy/tenant_settings.h"
 #include "storage/mem_store.h"
 
 namespace scimd::core {
@@ -287,6 +289,76 @@ TEST_F(ServiceTest, BulkRunsThroughTheTypedLayer) {
   auto groups = service_.GroupsOf(ctx_, *id);
   ASSERT_TRUE(groups.ok());
   EXPECT_EQ(groups->size(), 1u);
+}
+
+TEST_F(ServiceTest, RequiredAttributesOnEveryWrite) {
+  auto settings = TenantSettings::FromMap({{"required", "userName, emails, externalId"}});
+  ASSERT_TRUE(settings.ok()) << settings.status().ToString();
+  ctx_.settings = *settings;
+  auto missing =
+      service_.Create(ctx_, ResourceType::kUser,
+                      Input(ResourceType::kUser, R"({"userName":"a","externalId":"x"})"));
+  ASSERT_TRUE(missing.status().Is(Status::Code::kInvalidValue));
+  EXPECT_NE(missing.status().detail().find("\"emails\""), std::string::npos);
+  const WriteResult w = MustCreate(
+      ResourceType::kUser, R"({"userName":"a","externalId":"x","emails":[{"value":"a@x"}]})");
+  // PUT without one, PATCH removing one, PATCH emptying one: refused, nothing written.
+  EXPECT_TRUE(
+      service_
+          .Replace(ctx_, ResourceType::kUser, w.resource.id,
+                   Input(ResourceType::kUser, R"({"userName":"a","emails":[{"value":"a@x"}]})"), "")
+          .status()
+          .Is(Status::Code::kInvalidValue));
+  EXPECT_TRUE(service_
+                  .Patch(ctx_, ResourceType::kUser, w.resource.id,
+                         Ops(R"([{"op":"remove","path":"externalId"}])"), "")
+                  .status()
+                  .Is(Status::Code::kInvalidValue));
+  EXPECT_TRUE(service_
+                  .Patch(ctx_, ResourceType::kUser, w.resource.id,
+                         Ops(R"([{"op":"replace","path":"emails","value":[]}])"), "")
+                  .status()
+                  .Is(Status::Code::kInvalidValue));
+  auto got = service_.Get(ctx_, ResourceType::kUser, w.resource.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->header.version, 1u);
+  // Other changes pass; groups have no required attributes; a soft delete is not blocked.
+  EXPECT_TRUE(service_
+                  .Patch(ctx_, ResourceType::kUser, w.resource.id,
+                         Ops(R"([{"op":"replace","path":"title","value":"t"}])"), "")
+                  .ok());
+  MustCreate(ResourceType::kGroup, R"({"displayName":"g"})");
+  EXPECT_FALSE(ParseRequiredAttributes("userName,nosuch").ok());
+  EXPECT_FALSE(ParseRequiredAttributes("meta").ok());  // read-only
+  EXPECT_FALSE(ParseRequiredAttributes("password").ok());
+  EXPECT_TRUE(ParseRequiredAttributes(
+                  "name.givenName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
+                  "employeeNumber")
+                  .ok());
+}
+
+TEST_F(ServiceTest, UnknownMembersAreSkippedWithAWarningOrRefused) {
+  const WriteResult user = MustCreate(ResourceType::kUser, R"({"userName":"m"})");
+  const std::string missing = "01900000-0000-7000-8000-0000000000ee";
+  auto json = R"({"displayName":"G","members":[{"value":")" + user.resource.id.ToString() +
+              R"("},{"value":")" + missing + R"("},{"value":"not an id"}]})";
+  const WriteResult g = MustCreate(ResourceType::kGroup, json);  // tenants skip by default
+  ASSERT_EQ(g.warnings.size(), 2u);
+  EXPECT_NE(g.warnings[0].find(missing), std::string::npos);
+  EXPECT_NE(g.warnings[1].find("not an id"), std::string::npos);
+  EXPECT_EQ(*service_.CountMembers(ctx_, g.resource.id), 1u);
+  // Many placeholders: the warnings stay bounded and count the rest.
+  std::string many = R"([{"op":"add","path":"members","value":[)";
+  for (int i = 0; i < 100; ++i)
+    many += std::string(i ? "," : "") + R"({"value":"x)" + std::to_string(i) + "\"}";
+  auto patched = service_.Patch(ctx_, ResourceType::kGroup, g.resource.id, Ops(many + "]}]"), "");
+  ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+  ASSERT_EQ(patched->warnings.size(), kMaxWriteWarnings);
+  EXPECT_EQ(patched->warnings.back(), "and 81 more members skipped");
+  auto strict = TenantSettings::FromMap({{"profile", "strict"}});
+  ASSERT_TRUE(strict.ok());
+  ctx_.settings = *strict;
+  EXPECT_FALSE(DecodeInput(ResourceType::kGroup, *Json::Parse(json), ctx_.settings.decode).ok());
 }
 
 TEST_F(ServiceTest, RendererStreamsOnlyLargeGroups) {

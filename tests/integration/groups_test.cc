@@ -82,6 +82,7 @@ TEST_F(GroupsTest, EntraGroupWithExtraSchemaAndEmptyMembers) {
 }
 
 TEST_F(GroupsTest, MembersMustExistInTheTenant) {
+  SetTenant("unknown-members=reject");  // the default skips them (LifecycleTest)
   const std::string missing = "01900000-0000-7000-8000-000000000001";
   HttpResult r = Post("/Groups", R"({"displayName":"G","members":[{"value":")" + missing + "\"}]}");
   ExpectScimError(r, 400, "invalidValue");
@@ -116,11 +117,10 @@ TEST_F(GroupsTest, PutReplacesMembership) {
   // PUT without members clears them (RFC 7644 §3.5.1 replaces the whole resource).
   ASSERT_EQ(Put("/Groups/" + g, R"({"displayName":"Put3"})").status, 200);
   EXPECT_TRUE(MemberIds(Parse(Get("/Groups/" + g))).empty());
-  // A bad member leaves the group as it was.
-  ExpectScimError(
-      Put("/Groups/" + g,
-          R"({"displayName":"Bad","members":[{"value":"01900000-0000-7000-8000-0000000000ff"}]})"),
-      400, "invalidValue");
+  // A bad member (the group itself) leaves the group as it was.
+  ExpectScimError(Put("/Groups/" + g, R"({"displayName":"Bad","members":[{"value":")" + u1 +
+                                          R"("},{"value":")" + g + "\"}]}"),
+                  400, "invalidValue");
   EXPECT_EQ(Str(Parse(Get("/Groups/" + g)), "displayName"), "Put3");
 }
 

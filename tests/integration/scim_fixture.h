@@ -48,6 +48,14 @@ class ScimServerTest : public ::testing::Test {
     client_.reset();
     server_.reset();
   }
+  // Sets one setting of tenant "acme" (name=value) with scimctl on the stopped server and
+  // starts the server again.
+  void SetTenant(const std::string& kv) {
+    StopServer();
+    CommandResult r = RunCommand({ScimctlBin(), "--data", data_, "tenant", "set", "acme", kv});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    StartServer();
+  }
 
   std::vector<std::pair<std::string, std::string>> Auth(
       std::vector<std::pair<std::string, std::string>> extra = {}) const {
