@@ -80,6 +80,8 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
     core::Credentials credentials;
     credentials.authorization = request.Header("authorization");
     credentials.client_address = request.remote_address;
+    credentials.host = request.Header("host");
+    credentials.path_tenant = call.target.tenant_name;
     credentials.writes = route->placement != Placement::kReactor;
     auto ctx = gate_.Admit(credentials);
     if (!ctx.ok()) return AnswerError(ctx.status(), response);

@@ -24,7 +24,7 @@ class ScimRouter {
   struct Options {
     // Prefixes the API is served under, besides the bare root. Compared
     // case-insensitively; the longest that matches wins.
-    std::vector<std::string> base_paths = {"/scim/v2", "/scim"};
+    std::vector<std::string> base_paths = {"/scim/v2", "/scim", "/api/scim"};
     // Host used in meta.location when a request has no usable Host header.
     std::string default_host = "127.0.0.1";
     // When set, `GET|POST <base>/Token` hands a new bearer token for this tenant to anyone

@@ -83,6 +83,16 @@ QueryParams ParseQuery(std::string_view q) {
 core::Result<ScimTarget> ParseScimTarget(const HttpRequest& request, const TargetRules& rules) {
   std::string path = PercentDecode(request.path, false);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
+  // `/t/{tenant}` first: a path that names its tenant (a reverse proxy routing by path).
+  std::string tenant_prefix, tenant_name;
+  if (path.rfind("/t/", 0) == 0) {
+    const size_t end = path.find('/', 3);
+    tenant_name = path.substr(3, end == std::string::npos ? std::string::npos : end - 3);
+    if (tenant_name.empty()) return NoSuchEndpoint();
+    tenant_prefix = path.substr(0, 3 + tenant_name.size());
+    path.erase(0, tenant_prefix.size());
+    if (path.empty()) path = "/";
+  }
 
   // Strip a known base path (at a segment boundary), longest first, remembering it for
   // meta.location.
@@ -113,7 +123,9 @@ core::Result<ScimTarget> ParseScimTarget(const HttpRequest& request, const Targe
   if (!HostIsSane(host)) host = rules.default_host;
   const bool https = EqualsCi(request.Header("x-forwarded-proto"), "https");
   ScimTarget t;
-  t.base_url = std::string(https ? "https://" : "http://") + std::string(host) + base;
+  t.base_url =
+      std::string(https ? "https://" : "http://") + std::string(host) + tenant_prefix + base;
+  t.tenant_name = std::move(tenant_name);
   if (segments.empty()) {
     return Status::NotFound("no SCIM endpoint here; try " + t.base_url + "/Users or " + t.base_url +
                             "/Schemas");

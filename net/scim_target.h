@@ -32,13 +32,16 @@ struct ScimTarget {
   core::ResourceType type = core::ResourceType::kUser;  // the /Users or /Groups endpoints
   // kResource: the id as sent; kResourceTypes / kSchemas: the entry asked for (empty: all).
   std::string name;
-  // "http[s]://host<base path>": what meta.location and $ref start with.
+  // "http[s]://host[/t/{tenant}]<base path>": what meta.location and $ref start with.
   std::string base_url;
+  // The tenant a `/t/{tenant}/...` path names (core::Gate admits only its tokens there).
+  std::string tenant_name;
 };
 
 struct TargetRules {
-  // Prefixes the API is served under besides the bare root, compared case-insensitively.
-  std::vector<std::string> base_paths = {"/scim/v2", "/scim"};
+  // Prefixes the API is served under besides the bare root, compared case-insensitively;
+  // each may also follow a tenant segment, `/t/{tenant}/scim/v2`.
+  std::vector<std::string> base_paths = {"/scim/v2", "/scim", "/api/scim"};
   // Host used in base_url when a request has no usable Host header.
   std::string default_host = "127.0.0.1";
   // Whether /Token is an endpoint (scimd --insecure-token-endpoint).

@@ -17,6 +17,7 @@
 #include "core/tenancy/tenant_settings.h"
 #include "core/tenancy/tokens.h"
 #include "core/usecase/reindex.h"
+#include "core/usecase/tenant_admin.h"
 #include "storage/rocks_store.h"
 #include "tools/file_clock.h"
 
@@ -77,9 +78,28 @@ int main(int argc, char** argv) {
   auto* tenant_list = tenant->add_subcommand("list", "list tenants");
   auto* tenant_show = tenant->add_subcommand("show", "show a tenant and its settings");
   tenant_show->add_option("name", name)->required();
-  auto* tenant_set = tenant->add_subcommand("set", "change a tenant setting (name=value)");
+  auto* tenant_set =
+      tenant->add_subcommand("set", "change a tenant setting (name=value; name= removes it)");
   tenant_set->add_option("name", name)->required();
-  tenant_set->add_option("setting", key_value, "e.g. patch-response=no-content")->required();
+  tenant_set
+      ->add_option("setting", key_value,
+                   "e.g. profile=entra, required=userName,emails,externalId, "
+                   "host=acme.example, delete-policy=soft")
+      ->required();
+  std::string to_name, older_than = "0s";
+  auto* tenant_copy = tenant->add_subcommand(
+      "copy-config",
+      "give tenant TO the configuration of FROM (settings and indexes; never "
+      "data, tokens or host names)");
+  tenant_copy->add_option("from", name)->required();
+  tenant_copy->add_option("to", to_name)->required();
+  auto* tenant_purge = tenant->add_subcommand(
+      "purge",
+      "delete for good the users that are inactive (active=false, e.g. kept by "
+      "delete-policy=soft) and unchanged for --older-than");
+  tenant_purge->add_option("name", name)->required();
+  tenant_purge->add_option("--older-than", older_than, "e.g. 30d; 0s purges every inactive user")
+      ->capture_default_str();
 
   auto* token = app.add_subcommand("token", "manage bearer tokens");
   token->require_subcommand(1);
@@ -195,15 +215,46 @@ int main(int argc, char** argv) {
     }
     const std::string key = key_value.substr(0, eq);
     const std::string value = key_value.substr(eq + 1);
-    if (Status s = scimd::core::ValidateSetting(key, value); !s.ok()) return Fail(s);
     auto t = find_tenant(name);
     if (!t.ok()) return Fail(t.status());
-    t->settings[key] = value;
-    if (Status s = store.PutTenantSettings(t->id, t->settings); !s.ok()) return Fail(s);
-    std::cout << "tenant " << name << ": " << key << "=" << value << "\n";
+    if (Status s = scimd::core::SetTenantSetting(store, t->id, key, value); !s.ok()) return Fail(s);
+    if (value.empty()) {
+      std::cout << "tenant " << name << ": " << key << " unset\n";
+    } else {
+      std::cout << "tenant " << name << ": " << key << "=" << value << "\n";
+    }
+    return 0;
+  }
+  if (tenant_copy->parsed()) {
+    auto from = find_tenant(name);
+    if (!from.ok()) return Fail(from.status());
+    auto to = find_tenant(to_name);
+    if (!to.ok()) return Fail(to.status());
+    auto changes = scimd::core::CopyTenantConfig(store, from->id, to->id);
+    if (!changes.ok()) return Fail(changes.status());
+    std::cout << "tenant " << to_name << " now has the configuration of " << name << " ("
+              << changes->size() << " changes)\n";
+    for (const auto& c : *changes) std::cout << "  " << c << "\n";
     return 0;
   }
   const int64_t now = clock.NowMicros() / 1'000'000;
+  if (tenant_purge->parsed()) {
+    auto t = find_tenant(name);
+    if (!t.ok()) return Fail(t.status());
+    auto age = scimd::core::ParseDurationSeconds(older_than);
+    if (!age.ok()) return Fail(age.status());
+    auto settings = scimd::core::TenantSettings::FromMap(t->settings);
+    if (!settings.ok()) return Fail(settings.status());
+    scimd::core::RequestContext ctx;
+    ctx.tenant = t->id;
+    ctx.settings = *settings;
+    ctx.clock = &clock;
+    auto purged = scimd::core::PurgeInactiveUsers(store, ctx, now - *age);
+    if (!purged.ok()) return Fail(purged.status());
+    std::cout << "tenant " << name << ": purged " << purged->purged << " inactive users ("
+              << purged->examined << " found)\n";
+    return 0;
+  }
   if (token_issue->parsed()) {
     auto t = find_tenant(name);
     if (!t.ok()) return Fail(t.status());

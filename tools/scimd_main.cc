@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "core/base/limits.h"
 #include "core/tenancy/auth.h"
 #include "core/tenancy/token_usage.h"
 #include "net/http_server.h"
@@ -73,8 +74,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", http.threads, "reactor threads (0 = one per hardware thread)")
       ->capture_default_str();
   app.add_option("--base-path", base_paths,
-                 "extra URL prefix to serve the API under, e.g. /api/scim (repeatable); "
-                 "/scim/v2, /scim and the bare root are always served");
+                 "extra URL prefix to serve the API under, e.g. /identity/scim (repeatable); "
+                 "/scim/v2, /scim, /api/scim and the bare root are always served, each also after "
+                 "/t/{tenant}");
   app.add_option("--max-body-bytes", http.max_body_bytes, "largest request body (413 above)")
       ->capture_default_str();
   app.add_option("--max-header-bytes", http.max_header_bytes, "largest request head (431 above)")
@@ -187,32 +189,41 @@ int main(int argc, char** argv) {
       std::ofstream(tmp) << server.port() << "\n";
       std::rename(tmp.c_str(), port_file.c_str());
     }
-    // Tokens' last use, noted in memory per request, goes to the store once a minute.
-    std::mutex flush_mu;
-    std::condition_variable flush_cv;
+    // Background upkeep, off the reactors: which tenant claims which host (every few
+    // seconds), and tokens' last use, noted in memory per request (once a minute).
+    std::mutex upkeep_mu;
+    std::condition_variable upkeep_cv;
     bool stopping = false;
     auto flush = [&] {
       if (auto n = router.gate().usage().Flush(*store); !n.ok()) {
         std::cerr << "scimd: writing tokens' last use failed: " << n.status().detail() << "\n";
       }
     };
-    std::thread flusher([&] {
-      std::unique_lock<std::mutex> lock(flush_mu);
-      while (!flush_cv.wait_for(lock, std::chrono::seconds(scimd::core::kTokenUsageFlushSeconds),
-                                [&] { return stopping; })) {
+    std::thread upkeep([&] {
+      const auto refresh_every = std::chrono::microseconds(scimd::core::kTenantSettingsTtlMicros);
+      const auto flush_every = std::chrono::seconds(scimd::core::kTokenUsageFlushSeconds);
+      auto next_flush = std::chrono::steady_clock::now() + flush_every;
+      std::unique_lock<std::mutex> lock(upkeep_mu);
+      while (!upkeep_cv.wait_for(lock, refresh_every, [&] { return stopping; })) {
         lock.unlock();
-        flush();
+        if (Status s = router.gate().RefreshDirectory(); !s.ok()) {
+          std::cerr << "scimd: reading the tenants failed: " << s.detail() << "\n";
+        }
+        if (std::chrono::steady_clock::now() >= next_flush) {
+          flush();
+          next_flush += flush_every;
+        }
         lock.lock();
       }
     });
     // Returns once the reactors and the blocking threads are gone: no job touches the store.
     server.Wait();
     {
-      std::lock_guard<std::mutex> lock(flush_mu);
+      std::lock_guard<std::mutex> lock(upkeep_mu);
       stopping = true;
     }
-    flush_cv.notify_one();
-    flusher.join();
+    upkeep_cv.notify_one();
+    upkeep.join();
     flush();
     std::cout << "scimd: stopped; closing the store" << std::endl;
   }

@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <unordered_map>
+#include <vector>
 
 #include "core/base/limits.h"
+#include "core/base/strings.h"
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tokens.h"
 
@@ -60,8 +62,50 @@ Result<TenantSettings> Gate::Settings(TenantId tenant) {
   return settings;
 }
 
+Status Gate::RefreshDirectory() {
+  SCIMD_ASSIGN_OR_RETURN(std::vector<TenantRecord> tenants, store_.ListTenants());
+  auto d = std::make_shared<Directory>();
+  d->loaded_us = clock_.NowMicros();
+  for (const TenantRecord& t : tenants) {
+    d->by_name.emplace(t.name, t.id);
+    if (auto h = t.settings.find("host"); h != t.settings.end()) {
+      auto hosts = ParseHostList(h->second);
+      if (!hosts.ok()) continue;  // refused when set; a broken record claims nothing
+      for (auto& host : *hosts) d->by_host.emplace(std::move(host), t.id);
+    }
+  }
+  directory_.store(std::move(d));
+  return Status::Ok();
+}
+
+Status Gate::CheckPlace(const Credentials& credentials, TenantId tenant) {
+  // The Host without a port (names are claimed lower case; an IPv6 literal claims nothing).
+  std::string host = ToLowerAscii(credentials.host);
+  if (const size_t colon = host.rfind(':');
+      colon != std::string::npos && host.find(']') == std::string::npos) {
+    host.resize(colon);
+  }
+  if (credentials.path_tenant.empty() && host.empty()) return Status::Ok();
+  std::shared_ptr<const Directory> d = directory_.load();
+  if (d == nullptr || clock_.NowMicros() - d->loaded_us > 2 * kTenantSettingsTtlMicros) {
+    SCIMD_RETURN_IF_ERROR(RefreshDirectory());
+    d = directory_.load();
+  }
+  if (!credentials.path_tenant.empty()) {
+    auto it = d->by_name.find(std::string(credentials.path_tenant));
+    if (it == d->by_name.end() || it->second != tenant) {
+      return Status::Unauthorized("this token is not valid for the tenant the path names");
+    }
+  }
+  if (auto it = d->by_host.find(host); it != d->by_host.end() && it->second != tenant) {
+    return Status::Unauthorized("this token is not valid at host " + host);
+  }
+  return Status::Ok();
+}
+
 Result<RequestContext> Gate::Admit(const Credentials& credentials) {
   SCIMD_ASSIGN_OR_RETURN(TokenRecord token, Authenticate(store_, credentials.authorization));
+  SCIMD_RETURN_IF_ERROR(CheckPlace(credentials, token.tenant));
   const int64_t now = clock_.NowMicros() / 1'000'000;
   if (IsExpired(token, now)) {
     return Status::Unauthorized(

@@ -6,9 +6,12 @@
 // thread; Admit takes no lock once a thread has seen a tenant.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/base/clock.h"
 #include "core/base/status.h"
@@ -23,6 +26,12 @@ namespace scimd::core {
 struct Credentials {
   std::string_view authorization;   // the Authorization header, "Bearer <token>"
   std::string_view client_address;  // the peer's IP address
+  // The Host header (any case, with or without a port): a host some tenant claims with
+  // its "host" setting admits only that tenant's tokens.
+  std::string_view host;
+  // The tenant a path names (`/t/{tenant}/scim/v2/...`), empty when none: only that
+  // tenant's tokens are admitted there.
+  std::string_view path_tenant;
   // Whether the request changes data: a token of scope "scim:read" may not (403).
   bool writes = false;
 };
@@ -34,7 +43,8 @@ class Gate {
   Gate& operator=(const Gate&) = delete;
 
   // The context of a request, or Unauthorized (401: missing, malformed, unknown, revoked or
-  // expired token, or a token of a deleted tenant), Forbidden (403: a write with a
+  // expired token, a token of a deleted tenant, or of another tenant than the Host or the
+  // path names), Forbidden (403: a write with a
   // read-only token), TooManyRequests (429 with retry_after()), or the store's error. The
   // context's may_wait is false (a reactor's request). Notes the token's use (usage()).
   Result<RequestContext> Admit(const Credentials& credentials);
@@ -42,18 +52,33 @@ class Gate {
   // When each token was last used here (scimd flushes it to the store periodically).
   TokenUsage& usage() { return usage_; }
 
+  // Reloads which tenant each name and claimed host belongs to (one scan of the tenants).
+  // scimd calls it every few seconds from a background thread; Admit reloads on its own
+  // only when the map is older than twice kTenantSettingsTtlMicros (or was never loaded).
+  Status RefreshDirectory();
+
   // A new bearer token of the tenant named `tenant_name` (the insecure /Token endpoint of
   // test suites): NotFound if there is no such tenant.
   Result<std::string> IssueToken(std::string_view tenant_name);
 
  private:
+  // Tenant names and claimed hosts -> tenant ids, as of `loaded_us`.
+  struct Directory {
+    std::unordered_map<std::string, TenantId> by_name;
+    std::unordered_map<std::string, TenantId> by_host;
+    int64_t loaded_us = 0;
+  };
+
   // The tenant's settings, from this thread's cache or the store.
   Result<TenantSettings> Settings(TenantId tenant);
+  // Unauthorized unless the Host and the path (if they name a tenant) name `tenant`.
+  Status CheckPlace(const Credentials& credentials, TenantId tenant);
 
   Store& store_;
   const Clock& clock_;
   RateLimiter limiter_;
   TokenUsage usage_;
+  std::atomic<std::shared_ptr<const Directory>> directory_;
   const uint64_t id_;  // tells this gate's entries in the per-thread cache from another's
 };
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/tenancy/gate.h"
+#include "core/tenancy/tenant_settings.h"
 #include "storage/mem_store.h"
 
 namespace scimd::core {
@@ -185,6 +186,33 @@ TEST_F(TokensTest, LastUseIsNotedInMemoryAndWrittenCoarsely) {
   auto gone = store_.LookupToken(t.record.token_id);
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
+}
+
+TEST_F(TokensTest, HostsAndPathsAdmitOnlyTheirTenantsTokens) {
+  ASSERT_TRUE(store_.PutTenantSettings(other_, {{"host", "other.example,o2.example"}}).ok());
+  ASSERT_TRUE(gate_.RefreshDirectory().ok());
+  const IssuedToken mine = Issue(), theirs = Issue({}, other_);
+  auto admit = [&](const IssuedToken& t, std::string_view host, std::string_view path_tenant) {
+    Credentials c;
+    const std::string header = "Bearer " + t.token;
+    c.authorization = header;
+    c.host = host;
+    c.path_tenant = path_tenant;
+    return gate_.Admit(c).status();
+  };
+  EXPECT_TRUE(admit(theirs, "OTHER.example:443", "").ok());
+  EXPECT_TRUE(admit(mine, "other.example", "").Is(Status::Code::kUnauthorized));
+  EXPECT_TRUE(admit(mine, "o2.example:8080", "").Is(Status::Code::kUnauthorized));
+  EXPECT_TRUE(admit(mine, "unclaimed.example", "").ok());  // a host nobody claims: the token
+  EXPECT_TRUE(admit(mine, "[::1]:8080", "").ok());
+  EXPECT_TRUE(admit(mine, "", "acme").ok());
+  EXPECT_TRUE(admit(mine, "", "other").Is(Status::Code::kUnauthorized));
+  EXPECT_TRUE(admit(mine, "", "nosuch").Is(Status::Code::kUnauthorized));
+  EXPECT_TRUE(admit(theirs, "other.example", "other").ok());
+  EXPECT_FALSE(ParseHostList("bad host").ok());
+  EXPECT_FALSE(ParseHostList("h.example:80").ok());
+  EXPECT_EQ(*ParseHostList(" A.example , a.example,b.example"),
+            (std::vector<std::string>{"a.example", "b.example"}));
 }
 
 TEST_F(TokensTest, DurationsAndScopesAsAdminsWriteThem) {
