@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -128,6 +131,47 @@ class ScimServerTest : public ::testing::Test {
   std::string token_;
   std::unique_ptr<ScimdProcess> server_;
   std::unique_ptr<HttpClient> client_;
+};
+
+// A ScimServerTest whose scimd and scimctl read the time from a clock file
+// (SCIMD_CLOCK_FILE) that the test moves: time-dependent behaviour without sleeps.
+class ClockedServerTest : public ScimServerTest {
+ protected:
+  static constexpr int64_t kT0 = 1'800'000'000;  // 2027-01-15T08:00:00Z
+  static constexpr int64_t kDay = 24 * 3600;
+
+  void SetUp() override {
+    clock_file_ = dir_.path() + "/clock";
+    SetClock(kT0);
+    setenv("SCIMD_CLOCK_FILE", clock_file_.c_str(), 1);
+    ScimServerTest::SetUp();
+  }
+  void TearDown() override { unsetenv("SCIMD_CLOCK_FILE"); }
+
+  // Written to a temporary file renamed into place, so that a reader never sees half of it
+  // and sees every change (tools/file_clock.h).
+  void SetClock(int64_t seconds) {
+    const std::string tmp = clock_file_ + ".tmp";
+    std::ofstream(tmp) << seconds << "\n";
+    ASSERT_EQ(std::rename(tmp.c_str(), clock_file_.c_str()), 0);
+  }
+  // scimctl on the (stopped) server's data directory.
+  CommandResult Scimctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {ScimctlBin(), "--data", data_});
+    return RunCommand(args);
+  }
+  std::string MustScimctl(const std::vector<std::string>& args) {
+    CommandResult r = Scimctl(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  // The secret a `token issue` or `token rotate` printed: alone on the last line.
+  static std::string LastLine(std::string out) {
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out.substr(out.rfind('\n') + 1);
+  }
+
+  std::string clock_file_;
 };
 
 }  // namespace scimd::testing

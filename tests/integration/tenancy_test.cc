@@ -15,45 +15,15 @@ namespace {
 
 using core::Json;
 
-constexpr int64_t kT0 = 1'800'000'000;  // 2027-01-15T08:00:00Z
-constexpr int64_t kDay = 24 * 3600;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-class TenancyTest : public ScimServerTest {
+class TenancyTest : public ClockedServerTest {
  protected:
-  void SetUp() override {
-    clock_file_ = dir_.path() + "/clock";
-    SetClock(kT0);
-    setenv("SCIMD_CLOCK_FILE", clock_file_.c_str(), 1);
-    ScimServerTest::SetUp();
-  }
-  void TearDown() override { unsetenv("SCIMD_CLOCK_FILE"); }
-
-  void SetClock(int64_t seconds) {
-    const std::string tmp = clock_file_ + ".tmp";
-    std::ofstream(tmp) << seconds << "\n";
-    ASSERT_EQ(std::rename(tmp.c_str(), clock_file_.c_str()), 0);
-  }
-  CommandResult Scimctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {ScimctlBin(), "--data", data_});
-    return RunCommand(args);
-  }
-  std::string MustScimctl(const std::vector<std::string>& args) {
-    CommandResult r = Scimctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out;
-  }
-  static std::string LastLine(std::string out) {
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out.substr(out.rfind('\n') + 1);
-  }
   HttpResult As(const std::string& token, const std::string& method, const std::string& target,
                 const std::string& body = "", Headers extra = {}) {
     extra.emplace_back("Authorization", "Bearer " + token);
     return client_->Send(method, target, body, extra);
   }
-
-  std::string clock_file_;
 };
 
 // An ITSM-style provider: the endpoint under /scim and /scim/v2, tokens that expire a month

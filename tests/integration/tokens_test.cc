@@ -12,43 +12,13 @@
 namespace scimd::testing {
 namespace {
 
-constexpr int64_t kT0 = 1'800'000'000;  // 2027-01-15T08:00:00Z
-constexpr int64_t kDay = 24 * 3600;
-
-class TokenLifecycleTest : public ScimServerTest {
+class TokenLifecycleTest : public ClockedServerTest {
  protected:
-  void SetUp() override {
-    clock_file_ = dir_.path() + "/clock";
-    SetClock(kT0);
-    setenv("SCIMD_CLOCK_FILE", clock_file_.c_str(), 1);
-    ScimServerTest::SetUp();
-  }
-  void TearDown() override { unsetenv("SCIMD_CLOCK_FILE"); }
-
-  // Atomically, so that a reader never sees a half-written file.
-  void SetClock(int64_t seconds) {
-    const std::string tmp = clock_file_ + ".tmp";
-    std::ofstream(tmp) << seconds << "\n";
-    ASSERT_EQ(std::rename(tmp.c_str(), clock_file_.c_str()), 0);
-  }
-  // Runs scimctl on the (stopped) server's data directory; asserts success.
-  std::string Scimctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {ScimctlBin(), "--data", data_});
-    CommandResult r = RunCommand(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out;
-  }
-  // The secret a `token issue` or `token rotate` printed: alone on the last line.
-  static std::string LastLine(std::string out) {
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out.substr(out.rfind('\n') + 1);
-  }
+  std::string Scimctl(const std::vector<std::string>& args) { return MustScimctl(args); }
   int GetUsers(const std::string& token, const std::string& base = "/scim/v2") {
     return client_->Send("GET", base + "/Users?count=1", "", {{"Authorization", "Bearer " + token}})
         .status;
   }
-
-  std::string clock_file_;
 };
 
 TEST_F(TokenLifecycleTest, RotatedTokenKeepsWorkingForTheGracePeriodThen401) {
