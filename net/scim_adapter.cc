@@ -114,7 +114,14 @@ void AnswerError(const Status& status, HttpResponse& out) {
 bool ScimAdapter::Fail(const ScimCall& call, const Status& status, HttpResponse& out) {
   if (status.Is(Status::Code::kBusy) && !call.ctx.may_wait) return false;
   AnswerError(status, out);
+  call.note.error = status;
   return true;
+}
+
+void ScimAdapter::NoteWrite(const ScimCall& call, const core::WriteResult& written) {
+  call.note.resource_id = written.resource.id.ToString();
+  call.note.changed = written.changed_attributes;
+  call.note.warnings = written.warnings;
 }
 
 bool ScimAdapter::AnswerResource(const ScimCall& call, int status,
@@ -172,7 +179,26 @@ bool ScimAdapter::Me(const ScimCall& call, HttpResponse& out) {
 bool ScimAdapter::Bulk(const ScimCall& call, HttpResponse& out) {
   auto request = core::ParseBulkRequest(call.request->body, core::BulkLimits{});
   if (!request.ok()) return Fail(call, request.status(), out);
-  AnswerJson(200, core::RunBulk(service_, call.ctx, *request, call.target.base_url), out);
+  // Each operation is one entry of the activity log (the envelope only when it fails).
+  const auto observe = [&](const core::BulkOperation& op, const core::BulkOpResult& r) {
+    if (!call.ctx.settings.activity) return;
+    core::ActivityEntry e;
+    e.time_us = call.ctx.NowMicros();
+    e.token_id = call.ctx.token_id;
+    e.client = call.ctx.client_address;
+    e.method = op.method_text;
+    e.resource_type = std::string(core::ResourceTypeName(op.type));
+    e.resource_id = r.resource_id;
+    e.path = "/Bulk";
+    e.status = r.status;
+    e.scim_type = r.scim_type;
+    e.detail = r.detail;
+    e.changed = r.changed_attributes;
+    e.warnings = r.warnings;
+    e.via_bulk = true;
+    activity_.Record(call.ctx.tenant, std::move(e));
+  };
+  AnswerJson(200, core::RunBulk(service_, call.ctx, *request, call.target.base_url, observe), out);
   return true;
 }
 
@@ -182,6 +208,7 @@ bool ScimAdapter::Create(const ScimCall& call, HttpResponse& out) {
   if (!input.ok()) return Fail(call, input.status(), out);
   auto written = service_.Create(call.ctx, type, std::move(input).value());
   if (!written.ok()) return Fail(call, written.status(), out);
+  NoteWrite(call, *written);
   const core::StoredResource& r = written->resource;
   if (!AnswerResource(call, 201, r, core::Projection{}, out)) return false;
   out.SetHeader("Location", call.target.base_url +
@@ -199,6 +226,7 @@ bool ScimAdapter::Replace(const ScimCall& call, HttpResponse& out) {
   auto written = service_.Replace(call.ctx, type, *id, std::move(input).value(),
                                   call.request->Header("if-match"));
   if (!written.ok()) return Fail(call, written.status(), out);
+  NoteWrite(call, *written);
   return AnswerResource(call, 200, written->resource, core::Projection{}, out);
 }
 
@@ -216,6 +244,7 @@ bool ScimAdapter::Patch(const ScimCall& call, HttpResponse& out) {
   if (!projection.ok()) return Fail(call, projection.status(), out);
   auto written = service_.Patch(call.ctx, type, *id, *ops, call.request->Header("if-match"));
   if (!written.ok()) return Fail(call, written.status(), out);
+  NoteWrite(call, *written);
   const bool prefer_minimal =
       call.request->Header("prefer").find("return=minimal") != std::string_view::npos;
   auto with_body = renderer_.PatchAnswersWithResource(call.ctx, written->resource, prefer_minimal,
@@ -231,8 +260,10 @@ bool ScimAdapter::Delete(const ScimCall& call, HttpResponse& out) {
   const core::ResourceType type = call.target.type;
   auto id = TargetId(call);
   if (!id.ok()) return Fail(call, id.status(), out);
+  call.note.resource_id = id->ToString();
   auto deleted = service_.Delete(call.ctx, type, *id, call.request->Header("if-match"));
   if (!deleted.ok()) return Fail(call, deleted.status(), out);
+  if (deleted->soft) call.note.changed = {"active"};
   out.status = 204;
   return true;
 }

@@ -5,12 +5,15 @@
 // business (net/scim_router.h). Safe on any thread.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/base/status.h"
 #include "core/scim/scim_render.h"
+#include "core/tenancy/activity.h"
 #include "core/tenancy/gate.h"
 #include "core/tenancy/request_context.h"
 #include "core/usecase/service.h"
@@ -19,6 +22,14 @@
 
 namespace scimd::net {
 
+// What a handler learned for the activity log (core/tenancy/activity.h).
+struct ActivityNote {
+  std::string resource_id;
+  std::vector<std::string> changed;   // attribute names a write changed
+  std::vector<std::string> warnings;  // what it skipped
+  core::Status error;                 // the failure answered, if any
+};
+
 // One request on its way through the adapter. `request` outlives the call (and a deferred
 // job that carries it: HttpResponse::deferred's contract).
 struct ScimCall {
@@ -26,6 +37,8 @@ struct ScimCall {
   ScimTarget target;
   core::RequestContext ctx;
   QueryParams query;
+  std::chrono::steady_clock::time_point started;  // when the router took it
+  mutable ActivityNote note;                      // filled by the handler
 };
 
 // Writes `status` as a SCIM error response (RFC 7644 §3.12), with WWW-Authenticate on 401
@@ -36,10 +49,12 @@ class ScimAdapter {
  public:
   // `token_tenant`: the tenant whose tokens /Token hands out (scimd
   // --insecure-token-endpoint), empty when that endpoint is off.
-  ScimAdapter(core::Service& service, core::Gate& gate, std::string token_tenant)
+  ScimAdapter(core::Service& service, core::Gate& gate, core::ActivityLog& activity,
+              std::string token_tenant)
       : service_(service),
         renderer_(service),
         gate_(gate),
+        activity_(activity),
         token_tenant_(std::move(token_tenant)) {}
 
   // Each answers the call into `out` and returns true, except a write that lost a lock race
@@ -71,7 +86,11 @@ class ScimAdapter {
 
   core::Service& service_;
   core::ScimRenderer renderer_;
+  // Notes a write's result for the activity log.
+  static void NoteWrite(const ScimCall& call, const core::WriteResult& written);
+
   core::Gate& gate_;
+  core::ActivityLog& activity_;
   std::string token_tenant_;
 };
 

@@ -46,7 +46,7 @@ const std::vector<ScimRouter::Route>& ScimRouter::Routes() {
 ScimRouter::ScimRouter(core::Store& store, Options options)
     : service_(store),
       gate_(store, *options.clock),
-      adapter_(service_, gate_, options.insecure_token_tenant),
+      adapter_(service_, gate_, activity_, options.insecure_token_tenant),
       sync_writes_(options.sync_writes) {
   rules_.base_paths = std::move(options.base_paths);
   rules_.default_host = std::move(options.default_host);
@@ -76,6 +76,7 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
   ScimCall call;
   call.request = &request;
   call.target = std::move(target).value();
+  call.started = std::chrono::steady_clock::now();
   if (route->needs_token) {
     core::Credentials credentials;
     credentials.authorization = request.Header("authorization");
@@ -83,8 +84,23 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
     credentials.host = request.Header("host");
     credentials.path_tenant = call.target.tenant_name;
     credentials.writes = route->placement != Placement::kReactor;
-    auto ctx = gate_.Admit(credentials);
-    if (!ctx.ok()) return AnswerError(ctx.status(), response);
+    core::TenantId identified = 0;
+    auto ctx = gate_.Admit(credentials, &identified);
+    if (!ctx.ok()) {
+      AnswerError(ctx.status(), response);
+      if (identified != 0) {
+        // A known tenant's token refused (expired, read-only, wrong place, rate limit):
+        // what its admin most needs to see in the activity log.
+        if (auto settings = gate_.SettingsOf(identified); settings.ok()) {
+          call.ctx.tenant = identified;
+          call.ctx.settings = *settings;
+          call.ctx.client_address = request.remote_address;
+          call.note.error = ctx.status();
+          Record(*route, call, response);
+        }
+      }
+      return;
+    }
     call.ctx = std::move(ctx).value();
   }
   call.query = ParseQuery(request.query);
@@ -97,15 +113,61 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
   if (placement == Placement::kBlocking) return Defer(*route, std::move(call), response);
   // On the reactor; a write that lost a lock race comes back false and runs again where
   // it may wait for the other writer.
-  if (!(adapter_.*(route->handler))(call, response)) Defer(*route, std::move(call), response);
+  if (!(adapter_.*(route->handler))(call, response))
+    return Defer(*route, std::move(call), response);
+  Record(*route, call, response);
 }
 
 void ScimRouter::Defer(const Route& route, ScimCall call, HttpResponse& response) {
   call.ctx.may_wait = true;
   auto shared = std::make_shared<ScimCall>(std::move(call));
-  response.deferred = [this, handler = route.handler, shared](HttpResponse& out) {
-    (adapter_.*handler)(*shared, out);
+  response.deferred = [this, &route, shared](HttpResponse& out) {
+    (adapter_.*(route.handler))(*shared, out);
+    Record(route, *shared, out);
   };
+}
+
+void ScimRouter::Record(const Route& route, const ScimCall& call, const HttpResponse& response) {
+  if (call.ctx.tenant == 0 || !call.ctx.settings.activity) return;
+  // Writes (a /Bulk request's operations are recorded one by one) and failures.
+  const bool write = route.placement != Placement::kReactor && route.endpoint != E::kBulk &&
+                     route.endpoint != E::kToken;
+  if (!write && response.status < 400) return;
+  core::ActivityEntry e;
+  e.time_us = call.ctx.NowMicros();
+  e.token_id = call.ctx.token_id;
+  e.client = call.ctx.client_address;
+  e.method = call.request->method;
+  const ScimTarget& t = call.target;
+  const std::string type_name(core::ResourceTypeName(t.type));
+  const std::string endpoint = t.type == core::ResourceType::kUser ? "/Users" : "/Groups";
+  switch (t.endpoint) {
+    case E::kResources: e.path = endpoint; break;
+    case E::kResource: e.path = endpoint + "/" + t.name; break;
+    case E::kResourceSearch: e.path = endpoint + "/.search"; break;
+    case E::kBulk: e.path = "/Bulk"; break;
+    case E::kRootSearch: e.path = "/.search"; break;
+    case E::kMe: e.path = "/Me"; break;
+    default: break;
+  }
+  if (t.endpoint == E::kResources || t.endpoint == E::kResource ||
+      t.endpoint == E::kResourceSearch) {
+    e.resource_type = type_name;
+  }
+  e.resource_id = call.note.resource_id.empty() && t.endpoint == E::kResource
+                      ? t.name.substr(0, 64)
+                      : call.note.resource_id;
+  e.status = response.status;
+  if (!call.note.error.ok()) {
+    e.scim_type = std::string(core::ToHttp(call.note.error.code()).scim_type);
+    e.detail = call.note.error.detail();
+  }
+  e.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - call.started)
+                      .count();
+  e.changed = call.note.changed;
+  e.warnings = call.note.warnings;
+  activity_.Record(call.ctx.tenant, std::move(e));
 }
 
 }  // namespace scimd::net

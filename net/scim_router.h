@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/base/store.h"
+#include "core/tenancy/activity.h"
 #include "core/tenancy/gate.h"
 #include "core/usecase/service.h"
 #include "net/http_types.h"
@@ -63,6 +64,8 @@ class ScimRouter {
   };
   // The admission point; scimd flushes its token usage periodically.
   core::Gate& gate() { return gate_; }
+  // The tenants' activity log; scimd writes it to the store periodically.
+  core::ActivityLog& activity() { return activity_; }
 
   // The dispatch table, in the order Allow lists methods.
   static const std::vector<Route>& Routes();
@@ -70,9 +73,12 @@ class ScimRouter {
  private:
   // Runs `route`'s handler for `call` on a blocking thread.
   void Defer(const Route& route, ScimCall call, HttpResponse& response);
+  // Puts an answered call in its tenant's activity log when it wrote or failed.
+  void Record(const Route& route, const ScimCall& call, const HttpResponse& response);
 
   core::Service service_;
   core::Gate gate_;
+  core::ActivityLog activity_;
   ScimAdapter adapter_;
   TargetRules rules_;
   bool sync_writes_;

@@ -467,6 +467,12 @@ Result<ParsedChangelogKey> ParseChangelogKey(std::string_view key) {
   return ParsedChangelogKey{ReadU32(key.data()), ReadU64(key.data() + kTenantBytes)};
 }
 
+KeyRange ChangelogRange(TenantId tenant) {
+  std::string prefix;
+  AppendU32(&prefix, tenant);
+  return PrefixRange(std::move(prefix));
+}
+
 // ---- tenants ---------------------------------------------------------------------------
 
 std::string TenantNameKey(std::string_view name) {

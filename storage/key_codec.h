@@ -229,6 +229,8 @@ struct ParsedChangelogKey {
   uint64_t sequence = 0;
 };
 core::Result<ParsedChangelogKey> ParseChangelogKey(std::string_view key);
+// Every changelog key of the tenant.
+KeyRange ChangelogRange(TenantId tenant);
 
 // ---- tenants (global keys) --------------------------------------------------------------
 inline constexpr std::string_view kTenantSeqKey = "seq";

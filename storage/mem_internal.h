@@ -18,7 +18,7 @@
 
 namespace scimd::storage::internal {
 
-// The column families of key_codec.h that are written (changelog is not, yet).
+// The column families of key_codec.h.
 enum Cf : uint8_t {
   kResources,
   kIndex,
@@ -28,6 +28,7 @@ enum Cf : uint8_t {
   kCounters,
   kTenants,
   kTokens,
+  kChangelog,
   kCfCount,
 };
 

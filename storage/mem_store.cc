@@ -492,3 +492,74 @@ Result<std::vector<core::TokenRecord>> MemStore::ListTokens(core::TenantId tenan
 }
 
 }  // namespace scimd::storage
+
+// ---- the activity log (changelog family) ----------------------------------------------
+
+namespace scimd::storage {
+
+Status MemStore::AppendActivity(const std::vector<core::ActivityWrite>& writes) {
+  for (const auto& w : writes) {
+    if (w.sequence == 0) return Status::InvalidValue("activity sequence numbers start at 1");
+  }
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (const auto& w : writes) {
+    state_->Write(Cf::kChangelog, ChangelogKey(w.tenant, w.sequence), w.record);
+  }
+  return Status::Ok();
+}
+
+Result<uint64_t> MemStore::LastActivitySequence(core::TenantId tenant) {
+  uint64_t last = 0;
+  SCIMD_RETURN_IF_ERROR(ScanActivity(tenant, 0, [&](uint64_t sequence, std::string_view) {
+    last = sequence;
+    return false;
+  }));
+  return last;
+}
+
+Status MemStore::ScanActivity(core::TenantId tenant, uint64_t before,
+                              const core::ActivityVisitor& visit) {
+  // Backwards key by key (RocksStore's SeekForPrev walk); entries are never rewritten, so a
+  // value read after its key was found is the one the scan began with, unless pruned.
+  const KeyRange range = ChangelogRange(tenant);
+  ScanSnapshot snapshot(state_.get());
+  std::optional<std::string> to;
+  if (before != 0) to = ChangelogKey(tenant, before);
+  for (;;) {
+    std::optional<std::string> key = snapshot.Last(Cf::kChangelog, range, to, /*inclusive=*/false);
+    if (!key) return Status::Ok();
+    SCIMD_ASSIGN_OR_RETURN(ParsedChangelogKey parsed, ParseChangelogKey(*key));
+    if (std::optional<std::string> value = Get(state_.get(), Cf::kChangelog, *key)) {
+      if (!visit(parsed.sequence, *value)) return Status::Ok();
+    }
+    to = std::move(key);
+  }
+}
+
+Status MemStore::ScanActivityOldest(core::TenantId tenant, const core::ActivityVisitor& visit) {
+  Status parse_error;
+  Scan(state_.get(), Cf::kChangelog, ChangelogRange(tenant),
+       [&](std::string_view key, std::string_view value) {
+         auto parsed = ParseChangelogKey(key);
+         if (!parsed.ok()) {
+           parse_error = parsed.status();
+           return false;
+         }
+         return visit(parsed->sequence, value);
+       });
+  return parse_error;
+}
+
+Status MemStore::DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) {
+  std::vector<std::string> gone;
+  SCIMD_RETURN_IF_ERROR(ScanActivityOldest(tenant, [&](uint64_t seq, std::string_view) {
+    if (seq >= sequence) return false;
+    gone.push_back(ChangelogKey(tenant, seq));
+    return true;
+  }));
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (const auto& key : gone) state_->Write(Cf::kChangelog, key, std::nullopt);
+  return Status::Ok();
+}
+
+}  // namespace scimd::storage

@@ -558,3 +558,94 @@ Result<std::vector<core::TokenRecord>> RocksStore::ListTokens(core::TenantId ten
 }
 
 }  // namespace scimd::storage
+
+// ---- the activity log (changelog family) ----------------------------------------------
+
+namespace scimd::storage {
+
+Status RocksStore::AppendActivity(const std::vector<core::ActivityWrite>& writes) {
+  rocksdb::WriteBatch batch;
+  for (const auto& w : writes) {
+    if (w.sequence == 0) return Status::InvalidValue("activity sequence numbers start at 1");
+    SCIMD_RETURN_IF_ERROR(internal::FromRocks(
+        batch.Put(h_->changelog, ChangelogKey(w.tenant, w.sequence), w.record), "activity"));
+  }
+  // No key of this family is ever locked by a transaction, and one writer numbers the
+  // entries: the lock manager has nothing to check.
+  rocksdb::TransactionDBWriteOptimizations skip;
+  skip.skip_concurrency_control = true;
+  return internal::FromRocks(h_->db->Write(h_->write_options, skip, &batch), "activity");
+}
+
+Result<uint64_t> RocksStore::LastActivitySequence(core::TenantId tenant) {
+  uint64_t last = 0;
+
+  SCIMD_RETURN_IF_ERROR(ScanActivity(tenant, 0, [&](uint64_t sequence, std::string_view) {
+    last = sequence;
+    return false;
+  }));
+  return last;
+}
+
+Status RocksStore::ScanActivity(core::TenantId tenant, uint64_t before,
+                                const core::ActivityVisitor& visit) {
+  const KeyRange range = ChangelogRange(tenant);
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice lower(range.begin);
+  rocksdb::Slice upper(range.end);
+  ro.iterate_lower_bound = &lower;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(h_->db->NewIterator(ro, h_->changelog));
+  if (before == 0) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(ChangelogKey(tenant, before));
+    if (it->Valid() && it->key() == rocksdb::Slice(ChangelogKey(tenant, before))) it->Prev();
+  }
+  for (; it->Valid(); it->Prev()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (!range.Contains(key)) break;
+    SCIMD_ASSIGN_OR_RETURN(ParsedChangelogKey parsed, ParseChangelogKey(key));
+    if (!visit(parsed.sequence, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return internal::FromRocks(it->status(), "activity scan");
+}
+
+Status RocksStore::ScanActivityOldest(core::TenantId tenant, const core::ActivityVisitor& visit) {
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      ChangelogRange(tenant), rocksdb::ReadOptions(),
+      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->changelog); },
+      [&](std::string_view key, std::string_view value) {
+        auto parsed = ParseChangelogKey(key);
+        if (!parsed.ok()) {
+          parse_error = parsed.status();
+          return false;
+        }
+        return visit(parsed->sequence, value);
+      }));
+  return parse_error;
+}
+
+Status RocksStore::DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) {
+  // Point deletes in bounded batches (a TransactionDB takes no DeleteRange): pruning runs
+  // often, so each call removes a few minutes' worth of entries.
+  constexpr size_t kBatch = 10000;
+  rocksdb::TransactionDBWriteOptimizations skip;
+  skip.skip_concurrency_control = true;
+  for (;;) {
+    rocksdb::WriteBatch batch;
+    size_t n = 0;
+    SCIMD_RETURN_IF_ERROR(ScanActivityOldest(tenant, [&](uint64_t seq, std::string_view) {
+      if (seq >= sequence) return false;
+      batch.Delete(h_->changelog, ChangelogKey(tenant, seq));
+      return ++n < kBatch;
+    }));
+    if (n == 0) return Status::Ok();
+    SCIMD_RETURN_IF_ERROR(
+        internal::FromRocks(h_->db->Write(h_->write_options, skip, &batch), "activity prune"));
+    if (n < kBatch) return Status::Ok();
+  }
+}
+
+}  // namespace scimd::storage

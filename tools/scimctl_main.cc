@@ -12,6 +12,7 @@
 
 #include "core/filter/filter.h"
 #include "core/resource/schema.h"
+#include "core/tenancy/activity.h"
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tenant_index.h"
 #include "core/tenancy/tenant_settings.h"
@@ -60,6 +61,30 @@ void PrintTokens(const std::vector<scimd::core::TokenRecord>& tokens, int64_t no
               << "\t" << (t.expires_unix == 0 ? std::string("never") : FormatUnix(t.expires_unix))
               << "\t" << state << "\t" << t.description << "\n";
   }
+}
+
+// "#12 2027-01-15T08:00:00.123Z POST /Users 201 1.2 ms token 6cc9... from 10.0.0.1 id ...
+// changed active,userName" and, for a failure, its scimType and detail.
+void PrintActivity(const scimd::core::ActivityEntry& e) {
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.1f ms", static_cast<double>(e.duration_us) / 1000);
+  std::cout << "#" << e.sequence << " " << scimd::core::FormatDateTime(e.time_us) << " "
+            << (e.via_bulk ? "bulk " : "") << e.method << " " << (e.path.empty() ? "-" : e.path)
+            << " " << e.status << " " << duration;
+  if (!e.token_id.empty()) std::cout << " token " << e.token_id;
+  if (!e.client.empty()) std::cout << " from " << e.client;
+  if (!e.resource_id.empty() && e.path.find(e.resource_id) == std::string::npos) {
+    std::cout << " id " << e.resource_id;
+  }
+  if (!e.changed.empty()) {
+    std::cout << " changed ";
+    for (size_t i = 0; i < e.changed.size(); ++i) std::cout << (i ? "," : "") << e.changed[i];
+  }
+  if (e.failed()) {
+    std::cout << " " << (e.scim_type.empty() ? "error" : e.scim_type) << ": " << e.detail;
+  }
+  for (const auto& w : e.warnings) std::cout << " warning: " << w;
+  std::cout << "\n";
 }
 
 }  // namespace
@@ -127,6 +152,21 @@ int main(int argc, char** argv) {
                            "token");
   token_rotate->add_option("--grace", grace, "how long the old token keeps working")
       ->capture_default_str();
+
+  std::string since, resource_id;
+  bool failed_only = false, as_json = false;
+  size_t limit = 100;
+  uint64_t before = 0;
+  auto* activity = app.add_subcommand(
+      "activity", "a tenant's activity log, newest first: every write and every failed request");
+  activity->add_option("tenant", name)->required();
+  activity->add_option("--since", since, "only what happened within this, e.g. 2h or 7d");
+  activity->add_option("--resource", resource_id, "only this resource's entries (its id)");
+  activity->add_flag("--failed", failed_only, "only failed requests");
+  activity->add_flag("--json", as_json, "one JSON object per line");
+  activity->add_option("--limit", limit, "entries to show (at most 1000)")->capture_default_str();
+  activity->add_option("--before", before,
+                       "the next page: entries numbered below this (the last #N shown)");
 
   auto* reindex = app.add_subcommand(
       "reindex", "rebuild a tenant's index, unique and presence entries from its resources");
@@ -304,6 +344,30 @@ int main(int argc, char** argv) {
               << scimd::core::ScopeName(r->fresh.record.scope) << ", "
               << ExpiryText(r->fresh.record, now) << "); it is shown only once, store it now:\n"
               << r->fresh.token << std::endl;
+    return 0;
+  }
+  if (activity->parsed()) {
+    auto t = find_tenant(name);
+    if (!t.ok()) return Fail(t.status());
+    scimd::core::ActivityQuery q;
+    if (!since.empty()) {
+      auto window = scimd::core::ParseDurationSeconds(since);
+      if (!window.ok()) return Fail(window.status());
+      q.since_us = clock.NowMicros() - *window * 1'000'000;
+    }
+    q.resource_id = resource_id;
+    q.failed_only = failed_only;
+    q.limit = limit;
+    q.before = before;
+    auto entries = scimd::core::ReadActivity(store, t->id, q);
+    if (!entries.ok()) return Fail(entries.status());
+    for (const auto& e : *entries) {
+      if (as_json) {
+        std::cout << scimd::core::ActivityEntryJson(e) << "\n";
+      } else {
+        PrintActivity(e);
+      }
+    }
     return 0;
   }
   if (reindex->parsed()) {

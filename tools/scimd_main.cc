@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "core/base/limits.h"
+#include "core/tenancy/activity.h"
 #include "core/tenancy/auth.h"
+#include "core/tenancy/tenant_settings.h"
 #include "core/tenancy/token_usage.h"
 #include "net/http_server.h"
 #include "net/scim_router.h"
@@ -189,29 +191,56 @@ int main(int argc, char** argv) {
       std::ofstream(tmp) << server.port() << "\n";
       std::rename(tmp.c_str(), port_file.c_str());
     }
-    // Background upkeep, off the reactors: which tenant claims which host (every few
-    // seconds), and tokens' last use, noted in memory per request (once a minute).
+    // Background upkeep, off the reactors: the activity log's queue goes to the store
+    // every 200 ms; which tenant claims which host is reloaded every 5 s; tokens' last use
+    // is written and old activity pruned once a minute.
     std::mutex upkeep_mu;
     std::condition_variable upkeep_cv;
     bool stopping = false;
     auto flush = [&] {
+      if (auto n = router.activity().Flush(*store); !n.ok()) {
+        std::cerr << "scimd: writing the activity log failed: " << n.status().detail() << "\n";
+      }
       if (auto n = router.gate().usage().Flush(*store); !n.ok()) {
         std::cerr << "scimd: writing tokens' last use failed: " << n.status().detail() << "\n";
       }
     };
-    std::thread upkeep([&] {
-      const auto refresh_every = std::chrono::microseconds(scimd::core::kTenantSettingsTtlMicros);
-      const auto flush_every = std::chrono::seconds(scimd::core::kTokenUsageFlushSeconds);
-      auto next_flush = std::chrono::steady_clock::now() + flush_every;
-      std::unique_lock<std::mutex> lock(upkeep_mu);
-      while (!upkeep_cv.wait_for(lock, refresh_every, [&] { return stopping; })) {
-        lock.unlock();
-        if (Status s = router.gate().RefreshDirectory(); !s.ok()) {
-          std::cerr << "scimd: reading the tenants failed: " << s.detail() << "\n";
+    auto prune = [&] {
+      auto tenants = store->ListTenants();
+      if (!tenants.ok()) return;
+      const int64_t now = router_options.clock->NowMicros();
+      for (const auto& t : *tenants) {
+        auto settings = scimd::core::TenantSettings::FromMap(t.settings);
+        if (!settings.ok()) continue;
+        if (Status s = router.activity().Prune(*store, t.id, *settings, now); !s.ok()) {
+          std::cerr << "scimd: pruning the activity of " << t.name << " failed: " << s.detail()
+                    << "\n";
         }
-        if (std::chrono::steady_clock::now() >= next_flush) {
+      }
+    };
+    std::thread upkeep([&] {
+      using Clock = std::chrono::steady_clock;
+      const auto tick = std::chrono::milliseconds(scimd::core::kActivityFlushMillis);
+      const auto refresh_every = std::chrono::microseconds(scimd::core::kTenantSettingsTtlMicros);
+      const auto minute = std::chrono::seconds(scimd::core::kTokenUsageFlushSeconds);
+      auto next_refresh = Clock::now() + refresh_every;
+      auto next_minute = Clock::now() + minute;
+      std::unique_lock<std::mutex> lock(upkeep_mu);
+      while (!upkeep_cv.wait_for(lock, tick, [&] { return stopping; })) {
+        lock.unlock();
+        if (auto n = router.activity().Flush(*store); !n.ok()) {
+          std::cerr << "scimd: writing the activity log failed: " << n.status().detail() << "\n";
+        }
+        if (Clock::now() >= next_refresh) {
+          if (Status s = router.gate().RefreshDirectory(); !s.ok()) {
+            std::cerr << "scimd: reading the tenants failed: " << s.detail() << "\n";
+          }
+          next_refresh = Clock::now() + refresh_every;
+        }
+        if (Clock::now() >= next_minute) {
           flush();
-          next_flush += flush_every;
+          prune();
+          next_minute = Clock::now() + minute;
         }
         lock.lock();
       }

@@ -170,6 +170,15 @@ using IndexEntryVisitor = std::function<bool(const IndexValue& value, const Reso
 using MemberVisitor =
     std::function<bool(const ResourceId& member, ResourceType type, std::string_view display)>;
 
+// One entry of a tenant's activity log (the changelog family): the caller numbers them
+// (> 0, increasing per tenant) and encodes the record (core/tenancy/activity.h).
+struct ActivityWrite {
+  TenantId tenant = 0;
+  uint64_t sequence = 0;
+  std::string record;
+};
+using ActivityVisitor = std::function<bool(uint64_t sequence, std::string_view record)>;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -251,6 +260,18 @@ class Store {
                              const std::function<Status(TokenRecord& token)>& change) = 0;
   virtual Result<std::optional<TokenRecord>> LookupToken(std::string_view token_id) = 0;
   virtual Result<std::vector<TokenRecord>> ListTokens(TenantId tenant) = 0;
+
+  // The activity log. Writes the entries together (one batch; no lock: the single writer
+  // owns the sequence numbers) and never conflicts with resource transactions.
+  virtual Status AppendActivity(const std::vector<ActivityWrite>& writes) = 0;
+  // The tenant's largest sequence number, 0 when its log is empty.
+  virtual Result<uint64_t> LastActivitySequence(TenantId tenant) = 0;
+  // The tenant's entries newest first, from the one below `before` (0: from the newest).
+  virtual Status ScanActivity(TenantId tenant, uint64_t before, const ActivityVisitor& visit) = 0;
+  // The tenant's entries oldest first (what pruning by age reads).
+  virtual Status ScanActivityOldest(TenantId tenant, const ActivityVisitor& visit) = 0;
+  // Removes the tenant's entries numbered below `sequence`.
+  virtual Status DeleteActivityBefore(TenantId tenant, uint64_t sequence) = 0;
 };
 
 }  // namespace scimd::core

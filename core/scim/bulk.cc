@@ -205,6 +205,8 @@ BulkOpResult Failure(int status, std::string_view scim_type, std::string_view de
   BulkOpResult r;
   r.status = status;
   r.error_body = ScimErrorBody(status, scim_type, detail);
+  r.scim_type = std::string(scim_type);
+  r.detail = std::string(detail);
   return r;
 }
 
@@ -439,9 +441,10 @@ namespace {
 BulkOpResult RunOperation(Service& service, const RequestContext& ctx, const BulkOperation& op,
                           std::string_view base_url) {
   BulkOpResult result;
-  auto fail = [&](const Status& s) {  // keeps the location of a PUT, PATCH or DELETE
+  auto fail = [&](const Status& s) {  // keeps the location and id of a PUT, PATCH, DELETE
     BulkOpResult failed = Failure(s);
     failed.location = std::move(result.location);
+    failed.resource_id = std::move(result.resource_id);
     return failed;
   };
   const std::string location =
@@ -453,19 +456,24 @@ BulkOpResult RunOperation(Service& service, const RequestContext& ctx, const Bul
     if (!written.ok()) return fail(written.status());
     result.status = 201;
     result.created_id = written->resource.id.ToString();
+    result.resource_id = result.created_id;
+    result.changed_attributes = written->changed_attributes;
+    result.warnings = written->warnings;
     result.location = location + result.created_id;
     result.version = written->resource.Etag();
     return result;
   }
   result.location = location + op.id;
+  result.resource_id = op.id;
   auto id = ResourceId::Parse(op.id);
   if (!id.ok()) return fail(ResourceNotFound(op.type, op.id));
   Result<WriteResult> written = Status::Internal("unreachable");
   switch (op.method) {
     case BulkMethod::kDelete: {
-      Status s = service.Delete(ctx, op.type, *id, op.version).status();
-      if (!s.ok()) return fail(s);
+      auto deleted = service.Delete(ctx, op.type, *id, op.version);
+      if (!deleted.ok()) return fail(deleted.status());
       result.status = 204;
+      if (deleted->soft) result.changed_attributes = {"active"};
       return result;
     }
     case BulkMethod::kPut: {
@@ -491,13 +499,15 @@ BulkOpResult RunOperation(Service& service, const RequestContext& ctx, const Bul
   }
   if (!written.ok()) return fail(written.status());
   result.version = written->resource.Etag();
+  result.changed_attributes = written->changed_attributes;
+  result.warnings = written->warnings;
   return result;
 }
 
 }  // namespace
 
 std::string RunBulk(Service& service, const RequestContext& ctx, BulkRequest& request,
-                    std::string_view base_url) {
+                    std::string_view base_url, const BulkObserver& observe) {
   const SchemaRegistry& registry = SchemaRegistry::Default();
   const BulkExecutor execute = [&](const BulkOperation& op) {
     return RunOperation(service, ctx, op, base_url);
@@ -514,6 +524,7 @@ std::string RunBulk(Service& service, const RequestContext& ctx, BulkRequest& re
   for (size_t i : ran) {
     const BulkOperation& op = request.operations[i];
     const BulkOpResult& r = *results[i];
+    if (observe) observe(op, r);
     if (!first) out.push_back(',');
     first = false;
     out += "{\"method\":";

@@ -78,6 +78,13 @@ struct BulkOpResult {
   std::string version;
   std::string created_id;  // POST success: id of the new resource
   std::string error_body;  // SCIM error JSON (RFC 7644 §3.12) when status >= 400
+  // For the activity log: the resource's id (when known), the error's scimType and
+  // detail, and what the write changed or skipped.
+  std::string resource_id;
+  std::string scim_type;
+  std::string detail;
+  std::vector<std::string> changed_attributes;
+  std::vector<std::string> warnings;
 };
 
 // The static plan: which POSTs each operation waits for, and which operations fail before
@@ -100,8 +107,10 @@ std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execut
 
 // Runs every operation of `request` through `service` and returns the BulkResponse JSON
 // (RFC 7644 §3.7.3); an operation's failure is its entry's status and SCIM error
-// "response". `base_url` ("http://host/scim/v2") prefixes the locations.
+// "response". `base_url` ("http://host/scim/v2") prefixes the locations. `observe`, when
+// set, sees each operation that ran (or failed without running) with its result.
+using BulkObserver = std::function<void(const BulkOperation& op, const BulkOpResult& result)>;
 std::string RunBulk(Service& service, const RequestContext& ctx, BulkRequest& request,
-                    std::string_view base_url);
+                    std::string_view base_url, const BulkObserver& observe = nullptr);
 
 }  // namespace scimd::core

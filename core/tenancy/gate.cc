@@ -103,8 +103,9 @@ Status Gate::CheckPlace(const Credentials& credentials, TenantId tenant) {
   return Status::Ok();
 }
 
-Result<RequestContext> Gate::Admit(const Credentials& credentials) {
+Result<RequestContext> Gate::Admit(const Credentials& credentials, TenantId* identified) {
   SCIMD_ASSIGN_OR_RETURN(TokenRecord token, Authenticate(store_, credentials.authorization));
+  if (identified != nullptr) *identified = token.tenant;
   SCIMD_RETURN_IF_ERROR(CheckPlace(credentials, token.tenant));
   const int64_t now = clock_.NowMicros() / 1'000'000;
   if (IsExpired(token, now)) {

@@ -47,7 +47,12 @@ class Gate {
   // path names), Forbidden (403: a write with a
   // read-only token), TooManyRequests (429 with retry_after()), or the store's error. The
   // context's may_wait is false (a reactor's request). Notes the token's use (usage()).
-  Result<RequestContext> Admit(const Credentials& credentials);
+  // `identified`, when given, receives the tenant of a known token even when Admit fails
+  // (expired, read-only, wrong place, rate limit): its activity log records the failure.
+  Result<RequestContext> Admit(const Credentials& credentials, TenantId* identified = nullptr);
+
+  // The tenant's settings, through the same per-thread cache as Admit.
+  Result<TenantSettings> SettingsOf(TenantId tenant) { return Settings(tenant); }
 
   // When each token was last used here (scimd flushes it to the store periodically).
   TokenUsage& usage() { return usage_; }

@@ -23,6 +23,8 @@ struct SettingDef {
 // Largest rate limit: far above what one tenant's client can send (Entra's gallery asks
 // for 25 requests/s); bounds the arithmetic of the limiter.
 constexpr uint32_t kMaxRateLimit = 1'000'000;
+// A tenant's activity log holds at most this many entries (~100 bytes each: 10 GB).
+constexpr uint32_t kMaxActivityEntries = 100'000'000;
 
 constexpr SettingDef kSettings[] = {
     {"profile", Kind::kWords, {"entra", "okta", "strict"}},
@@ -35,6 +37,9 @@ constexpr SettingDef kSettings[] = {
     // The lifetime of a new token when `token issue` names none (core/tenancy/tokens.h).
     {"token-expiry", Kind::kDuration},
     {"required", Kind::kAttributes},
+    {"activity", Kind::kWords, {"on", "off"}},
+    {"activity-retention", Kind::kDuration},
+    {"activity-max-entries", Kind::kNumber, {}, kMaxActivityEntries},
     {"host", Kind::kHosts},
 };
 
@@ -182,6 +187,13 @@ Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::
     if (name == "delete-policy") s.soft_delete = value == "soft";
     if (name == "rate-limit") ParseUint(value, kMaxRateLimit, &s.rate_limit);
     if (name == "token-expiry") s.token_lifetime = *ParseDurationSeconds(value);
+    if (name == "activity") s.activity = value == "on";
+    if (name == "activity-retention") s.activity_retention_s = *ParseDurationSeconds(value);
+    if (name == "activity-max-entries") {
+      uint32_t n = 0;
+      ParseUint(value, kMaxActivityEntries, &n);
+      s.activity_max_entries = n;
+    }
     if (name == "required") {
       auto required = ParseRequiredAttributes(value);
       if (!required->empty()) {

@@ -44,6 +44,13 @@ struct TenantSettings {
   uint32_t rate_limit = 0;
   // "token-expiry": the lifetime of a new token in seconds, 0 (the default) for never.
   int64_t token_lifetime = 0;
+  // "activity": "on" (the default) or "off": whether writes and failures go to the
+  // tenant's activity log (core/tenancy/activity.h).
+  bool activity = true;
+  // "activity-retention" (default 30d; "never" keeps entries forever) and
+  // "activity-max-entries" (default 1,000,000; 0 no bound): what pruning keeps.
+  int64_t activity_retention_s = 30 * 24 * 3600;
+  uint64_t activity_max_entries = 1'000'000;
   // "indexed-attributes" (core/tenancy/tenant_index.h, changed only by `scimctl index`): the
   // attributes this tenant's index holds, built-ins first; null means the built-ins.
   // decode.indexed points into it.

@@ -294,6 +294,46 @@ TEST_P(StoreContractTest, UpdateTokenChangesOneRecordAtomically) {
   EXPECT_FALSE(store_->LookupToken(t.token_id)->has_value());
 }
 
+TEST_P(StoreContractTest, ActivityEntriesPerTenantNewestFirstAndPruned) {
+  EXPECT_EQ(*store_->LastActivitySequence(1), 0u);
+  std::vector<core::ActivityWrite> writes;
+  for (uint64_t s = 1; s <= 5; ++s) writes.push_back({1, s, "t1-" + std::to_string(s)});
+  writes.push_back({2, 1, "t2-1"});
+  ASSERT_TRUE(store_->AppendActivity(writes).ok());
+  EXPECT_EQ(*store_->LastActivitySequence(1), 5u);
+  EXPECT_EQ(*store_->LastActivitySequence(2), 1u);
+  EXPECT_EQ(*store_->LastActivitySequence(3), 0u);
+  auto collect = [&](core::TenantId t, uint64_t before, size_t max) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(store_
+                    ->ScanActivity(t, before,
+                                   [&](uint64_t, std::string_view v) {
+                                     out.emplace_back(v);
+                                     return out.size() < max;
+                                   })
+                    .ok());
+    return out;
+  };
+  EXPECT_EQ(collect(1, 0, 10), (std::vector<std::string>{"t1-5", "t1-4", "t1-3", "t1-2", "t1-1"}));
+  EXPECT_EQ(collect(1, 4, 2), (std::vector<std::string>{"t1-3", "t1-2"}));  // a page below 4
+  EXPECT_EQ(collect(1, 1, 10), std::vector<std::string>{});
+  EXPECT_EQ(collect(2, 0, 10), std::vector<std::string>{"t2-1"});
+  std::vector<uint64_t> oldest;
+  ASSERT_TRUE(store_
+                  ->ScanActivityOldest(1,
+                                       [&](uint64_t s, std::string_view) {
+                                         oldest.push_back(s);
+                                         return true;
+                                       })
+                  .ok());
+  EXPECT_EQ(oldest, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  ASSERT_TRUE(store_->DeleteActivityBefore(1, 4).ok());
+  EXPECT_EQ(collect(1, 0, 10), (std::vector<std::string>{"t1-5", "t1-4"}));
+  EXPECT_EQ(collect(2, 0, 10), std::vector<std::string>{"t2-1"});  // other tenants untouched
+  EXPECT_EQ(*store_->LastActivitySequence(1), 5u);
+  EXPECT_TRUE(store_->AppendActivity({{1, 0, "x"}}).Is(Status::Code::kInvalidValue));
+}
+
 TEST_P(StoreContractTest, EightThreadsAddingMembersToOneGroupKeepAnExactCount) {
   constexpr int kThreads = 8, kPerThread = 1000;
   const ResourceId g = Id(1);
