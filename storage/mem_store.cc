@@ -508,15 +508,6 @@ Status MemStore::AppendActivity(const std::vector<core::ActivityWrite>& writes) 
   return Status::Ok();
 }
 
-Result<uint64_t> MemStore::LastActivitySequence(core::TenantId tenant) {
-  uint64_t last = 0;
-  SCIMD_RETURN_IF_ERROR(ScanActivity(tenant, 0, [&](uint64_t sequence, std::string_view) {
-    last = sequence;
-    return false;
-  }));
-  return last;
-}
-
 Status MemStore::ScanActivity(core::TenantId tenant, uint64_t before,
                               const core::ActivityVisitor& visit) {
   // Backwards key by key (RocksStore's SeekForPrev walk); entries are never rewritten, so a

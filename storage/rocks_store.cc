@@ -577,16 +577,6 @@ Status RocksStore::AppendActivity(const std::vector<core::ActivityWrite>& writes
   return internal::FromRocks(h_->db->Write(h_->write_options, skip, &batch), "activity");
 }
 
-Result<uint64_t> RocksStore::LastActivitySequence(core::TenantId tenant) {
-  uint64_t last = 0;
-
-  SCIMD_RETURN_IF_ERROR(ScanActivity(tenant, 0, [&](uint64_t sequence, std::string_view) {
-    last = sequence;
-    return false;
-  }));
-  return last;
-}
-
 Status RocksStore::ScanActivity(core::TenantId tenant, uint64_t before,
                                 const core::ActivityVisitor& visit) {
   const KeyRange range = ChangelogRange(tenant);

@@ -93,7 +93,6 @@ class RocksStore final : public core::Store {
   core::Result<std::optional<core::TokenRecord>> LookupToken(std::string_view token_id) override;
   core::Result<std::vector<core::TokenRecord>> ListTokens(core::TenantId tenant) override;
   core::Status AppendActivity(const std::vector<core::ActivityWrite>& writes) override;
-  core::Result<uint64_t> LastActivitySequence(core::TenantId tenant) override;
   core::Status ScanActivity(core::TenantId tenant, uint64_t before,
                             const core::ActivityVisitor& visit) override;
   core::Status ScanActivityOldest(core::TenantId tenant,

@@ -265,7 +265,14 @@ class Store {
   // owns the sequence numbers) and never conflicts with resource transactions.
   virtual Status AppendActivity(const std::vector<ActivityWrite>& writes) = 0;
   // The tenant's largest sequence number, 0 when its log is empty.
-  virtual Result<uint64_t> LastActivitySequence(TenantId tenant) = 0;
+  Result<uint64_t> LastActivitySequence(TenantId tenant) {
+    uint64_t last = 0;
+    SCIMD_RETURN_IF_ERROR(ScanActivity(tenant, 0, [&](uint64_t sequence, std::string_view) {
+      last = sequence;
+      return false;
+    }));
+    return last;
+  }
   // The tenant's entries newest first, from the one below `before` (0: from the newest).
   virtual Status ScanActivity(TenantId tenant, uint64_t before, const ActivityVisitor& visit) = 0;
   // The tenant's entries oldest first (what pruning by age reads).
