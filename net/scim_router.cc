@@ -165,8 +165,8 @@ void ScimRouter::Record(const Route& route, const ScimCall& call, const HttpResp
   e.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - call.started)
                       .count();
-  e.changed = call.note.changed;
-  e.warnings = call.note.warnings;
+  e.changed = std::move(call.note.changed);  // the note is not read again
+  e.warnings = std::move(call.note.warnings);
   activity_.Record(call.ctx.tenant, std::move(e));
 }
 

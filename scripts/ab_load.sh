@@ -15,7 +15,9 @@
 #    compactions, which would otherwise spill into the next runs (a long-lived pair of
 #    servers gave 2-6k/s for the same build within one run).
 #
-# Environment: AB_USERS [100000] AB_ROUNDS [5] AB_DURATION [5s] AB_CONNECTIONS [32].
+# Environment: AB_USERS [100000] AB_ROUNDS [5] AB_DURATION [5s] AB_CONNECTIONS [32];
+# AB_A_SETTINGS / AB_B_SETTINGS: tenant settings (name=value, space-separated) given to A's
+# or B's copies of the store, e.g. the same build twice with AB_B_SETTINGS=activity=off.
 # The token goes through SCIMD_TOKEN and a 0600 header file; never printed. Loopback only.
 set -euo pipefail
 
@@ -52,8 +54,21 @@ make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up f
 log "seeding ${USERS} users"
 "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" --users "${USERS}" \
   --ids "${TMP}/ids.txt" >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
+# settle DATA_DIR SIDE: applies AB_A_SETTINGS or AB_B_SETTINGS to a copy of the store. Both
+# sides' copies are opened by scimctl the same way (opening flushes and may compact), so
+# that the stores' shapes stay alike whatever the settings.
+settle() {
+  local settings
+  if [[ "$2" == A ]]; then settings="${AB_A_SETTINGS:-}"; else settings="${AB_B_SETTINGS:-}"; fi
+  "${SCIMCTL}" --data "$1" tenant show "${TENANT}" >/dev/null || die "tenant show"
+  for kv in ${settings}; do
+    "${SCIMCTL}" --data "$1" tenant set "${TENANT}" "${kv}" >/dev/null || die "tenant set ${kv}"
+  done
+}
 cp -a "${TMP}/data" "${TMP}/data-a"
 cp -a "${TMP}/data" "${TMP}/data-b"
+settle "${TMP}/data-a" A
+settle "${TMP}/data-b" B
 
 SCIMD="${BUILD_A}/tools/scimd" start_scimd "${TMP}/data-a" 1 "${TMP}/a.log" || die "A did not start"
 PID_A="${SCIMD_PID}" URL_A="${SCIMD_URL}"
@@ -75,6 +90,7 @@ run() {  # run KIND SIDE ROUND
     stop_pid "${PID_A}"; stop_pid "${PID_B}"; PID_A="" PID_B=""
     rm -rf "${TMP}/data-post"
     cp -a "${TMP}/data" "${TMP}/data-post"
+    settle "${TMP}/data-post" "${side}"
     SCIMD="$([[ "${side}" == A ]] && echo "${BUILD_A}" || echo "${BUILD_B}")/tools/scimd" \
       start_scimd "${TMP}/data-post" 1 "${TMP}/post.log" || die "${side} did not start"
     pid="${SCIMD_PID}" url="${SCIMD_URL}"
@@ -95,6 +111,7 @@ run() {  # run KIND SIDE ROUND
 }
 
 echo "== scimd A/B load ($(date -u +%Y-%m-%dT%H:%M:%SZ)): A=${BUILD_A} B=${BUILD_B}"
+echo "settings: A '${AB_A_SETTINGS:-}' B '${AB_B_SETTINGS:-}'"
 echo "set-up: ${USERS} users seeded; wrk -t1 -c${CONNECTIONS} -d${DURATION}; --threads 1;" \
   "servers on CPU 0, wrk on CPU 1; ${ROUNDS} rounds, order flipped each round"
 for kind in get post; do

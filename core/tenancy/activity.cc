@@ -9,18 +9,29 @@ namespace scimd::core {
 
 namespace {
 
-Json StringList(const std::vector<std::string>& items) {
-  Json a = Json::MakeArray();
-  for (const auto& i : items) a.Push(Json::Str(i));
-  return a;
-}
-
-// Only the non-empty fields: an entry of a successful write is small.
-Json ToJson(const ActivityEntry& e) {
-  Json j = Json::MakeObject();
-  j.Set("time", Json::Int(e.time_us));
-  auto text = [&](const char* key, const std::string& v) {
-    if (!v.empty()) j.Set(key, Json::Str(v));
+// The record, written straight into a string: one entry per write is encoded on the
+// upkeep thread, which shares its core with the reactor, so no DOM is built. Only the
+// non-empty fields: an entry of a successful write is small.
+void AppendEntry(const ActivityEntry& e, std::string& out) {
+  out += "{\"time\":";
+  out += std::to_string(e.time_us);
+  auto text = [&](std::string_view key, const std::string& v) {
+    if (v.empty()) return;
+    out += ",\"";
+    out += key;
+    out += "\":";
+    AppendJsonString(out, v);
+  };
+  auto list = [&](std::string_view key, const std::vector<std::string>& items) {
+    if (items.empty()) return;
+    out += ",\"";
+    out += key;
+    out += "\":[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      AppendJsonString(out, items[i]);
+    }
+    out.push_back(']');
   };
   text("token", e.token_id);
   text("client", e.client);
@@ -28,24 +39,30 @@ Json ToJson(const ActivityEntry& e) {
   text("type", e.resource_type);
   text("id", e.resource_id);
   text("path", e.path);
-  j.Set("status", Json::Int(e.status));
+  out += ",\"status\":" + std::to_string(e.status);
   text("scimType", e.scim_type);
   text("detail", e.detail);
-  j.Set("durationUs", Json::Int(e.duration_us));
-  if (!e.changed.empty()) j.Set("changed", StringList(e.changed));
-  if (!e.warnings.empty()) j.Set("warnings", StringList(e.warnings));
-  if (e.via_bulk) j.Set("bulk", Json::Bool(true));
-  return j;
+  out += ",\"durationUs\":" + std::to_string(e.duration_us);
+  list("changed", e.changed);
+  list("warnings", e.warnings);
+  if (e.via_bulk) out += ",\"bulk\":true";
 }
 
 }  // namespace
 
-std::string EncodeActivityEntry(const ActivityEntry& entry) { return ToJson(entry).Serialize(); }
+std::string EncodeActivityEntry(const ActivityEntry& entry) {
+  std::string out;
+  out.reserve(256);
+  AppendEntry(entry, out);
+  out.push_back('}');
+  return out;
+}
 
 std::string ActivityEntryJson(const ActivityEntry& entry) {
-  Json j = ToJson(entry);
-  j.Set("sequence", Json::Int(static_cast<int64_t>(entry.sequence)));
-  return j.Serialize();
+  std::string out;
+  AppendEntry(entry, out);
+  out += ",\"sequence\":" + std::to_string(entry.sequence) + "}";
+  return out;
 }
 
 Result<ActivityEntry> DecodeActivityEntry(uint64_t sequence, std::string_view record) {
