@@ -554,3 +554,32 @@ Status MemStore::DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) 
 }
 
 }  // namespace scimd::storage
+
+namespace scimd::storage {
+
+Result<bool> MemStore::DeleteTenant(core::TenantId id) {
+  SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> record, GetTenant(id));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<core::TokenRecord> tokens, ListTokens(id));
+  std::string prefix;
+  AppendU32(&prefix, id);
+  const KeyRange data = PrefixRange(prefix);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (Cf cf : {Cf::kResources, Cf::kIndex, Cf::kUnique, Cf::kMembers, Cf::kMemberOf, Cf::kCounters,
+                Cf::kChangelog}) {
+    std::vector<std::string> keys;
+    ForEachIn(state_->data[cf], data,
+              [&](const std::string& key, const std::string&) { keys.push_back(key); });
+    for (const auto& k : keys) state_->Write(cf, k, std::nullopt);
+  }
+  for (const auto& t : tokens) {
+    state_->Write(Cf::kTokens, TokenKey(t.token_id), std::nullopt);
+    state_->Write(Cf::kTokens, TokenByTenantKey(id, t.token_id), std::nullopt);
+  }
+  if (record) {
+    state_->Write(Cf::kTenants, TenantNameKey(record->name), std::nullopt);
+    state_->Write(Cf::kTenants, TenantIdKey(id), std::nullopt);
+  }
+  return record.has_value();
+}
+
+}  // namespace scimd::storage

@@ -108,6 +108,7 @@ class MemStore final : public core::Store {
   core::Status DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) override;
 
   // Removes a token. NotFound if absent.
+  core::Result<bool> DeleteTenant(core::TenantId id) override;
   core::Status DeleteToken(std::string_view token_id) override;
   core::Status UpdateToken(
       std::string_view token_id,

@@ -639,3 +639,40 @@ Status RocksStore::DeleteActivityBefore(core::TenantId tenant, uint64_t sequence
 }
 
 }  // namespace scimd::storage
+
+namespace scimd::storage {
+
+Result<bool> RocksStore::DeleteTenant(core::TenantId id) {
+  SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> record, ReadTenant(id));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<core::TokenRecord> tokens, ListTokens(id));
+  rocksdb::WriteBatch batch;
+  std::string prefix;
+  AppendU32(&prefix, id);
+  const KeyRange data = PrefixRange(prefix);
+  for (rocksdb::ColumnFamilyHandle* cf : {h_->resources, h_->index, h_->unique, h_->members,
+                                          h_->member_of, h_->counters, h_->changelog}) {
+    SCIMD_RETURN_IF_ERROR(
+        internal::FromRocks(batch.DeleteRange(cf, data.begin, data.end), "delete tenant"));
+  }
+  for (const auto& t : tokens) {
+    SCIMD_RETURN_IF_ERROR(
+        internal::FromRocks(batch.Delete(h_->tokens, TokenKey(t.token_id)), "delete"));
+    SCIMD_RETURN_IF_ERROR(
+        internal::FromRocks(batch.Delete(h_->tokens, TokenByTenantKey(id, t.token_id)), "delete"));
+  }
+  if (record) {
+    SCIMD_RETURN_IF_ERROR(
+        internal::FromRocks(batch.Delete(h_->tenants, TenantNameKey(record->name)), "delete"));
+    SCIMD_RETURN_IF_ERROR(
+        internal::FromRocks(batch.Delete(h_->tenants, TenantIdKey(id)), "delete"));
+  }
+  // Range deletions bypass the transaction lock manager (a TransactionDB refuses them in
+  // a transaction): writers of a deleted tenant have nothing left to protect.
+  rocksdb::TransactionDBWriteOptimizations skip;
+  skip.skip_concurrency_control = true;
+  SCIMD_RETURN_IF_ERROR(
+      internal::FromRocks(h_->db->Write(h_->write_options, skip, &batch), "delete tenant"));
+  return record.has_value();
+}
+
+}  // namespace scimd::storage

@@ -113,6 +113,7 @@ class RocksStore final : public core::Store {
                               const core::IdVisitor& visit) override;
 
   // Removes a token. NotFound if absent.
+  core::Result<bool> DeleteTenant(core::TenantId id) override;
   core::Status DeleteToken(std::string_view token_id) override;
   core::Status UpdateToken(
       std::string_view token_id,

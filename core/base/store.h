@@ -247,6 +247,11 @@ class Store {
   virtual Result<std::vector<TenantRecord>> ListTenants() = 0;
   virtual Status PutTenantSettings(TenantId id,
                                    const std::map<std::string, std::string>& settings) = 0;
+  // Removes a tenant with everything it holds: its record and name, its tokens, and all
+  // its resources, index entries, edges, counters and activity, in one batch. True if the
+  // record existed. Idempotent: run again, it removes data a request in flight wrote
+  // after the first run (the tenant's ids are never handed out again).
+  virtual Result<bool> DeleteTenant(TenantId id) = 0;
   // Writes a token record, new or changed (the token id is its key).
   virtual Status PutToken(const TokenRecord& token) = 0;
   // Removes a token record; NotFound if there is none.

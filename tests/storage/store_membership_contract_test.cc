@@ -137,6 +137,58 @@ TEST_P(StoreContractTest, TenantsAreIsolated) {
   EXPECT_EQ(ScanAll(0xFFFFFFFF, kUser), std::vector<ResourceId>{});
 }
 
+TEST_P(StoreContractTest, DeleteTenantRemovesEverythingItHolds) {
+  auto a = store_->CreateTenant("a");
+  auto b = store_->CreateTenant("b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  const ResourceId u = Id(1), g = Id(2);
+  const IndexTerm term{1, IndexValue::String("x")};
+  for (core::TenantId t : {a->id, b->id}) {
+    ASSERT_TRUE(RunTxn(*store_, t, [&](Transaction& txn) {
+                  SCIMD_RETURN_IF_ERROR(txn.PutResource(kUser, u, "v"));
+                  SCIMD_RETURN_IF_ERROR(txn.PutResource(kGroup, g, "g"));
+                  SCIMD_RETURN_IF_ERROR(txn.AdjustResourceCount(kUser, 1));
+                  SCIMD_RETURN_IF_ERROR(txn.AddIndex(kUser, term, u));
+                  SCIMD_RETURN_IF_ERROR(txn.AddPresence(kUser, 1, u));
+                  SCIMD_RETURN_IF_ERROR(txn.ClaimUnique(kUser, term, u));
+                  return txn.AddMember(g, u, kUser).status();
+                }).ok());
+    ASSERT_TRUE(store_
+                    ->PutToken({"00000000000000" + std::to_string(10 + t), std::string(32, 'h'), t,
+                                1700000000})
+                    .ok());
+    ASSERT_TRUE(store_->AppendActivity({{t, 1, "entry"}}).ok());
+  }
+  auto deleted = store_->DeleteTenant(a->id);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_TRUE(*deleted);
+  EXPECT_FALSE(store_->GetTenant(a->id)->has_value());
+  EXPECT_FALSE(store_->FindTenant("a")->has_value());
+  EXPECT_TRUE(store_->GetResource(a->id, kUser, u).status().Is(Status::Code::kNotFound));
+  EXPECT_EQ(ScanAll(a->id, kUser), std::vector<ResourceId>{});
+  EXPECT_EQ(ResourceCount(a->id, kUser), 0u);
+  EXPECT_EQ(Eq(a->id, kUser, term), std::vector<ResourceId>{});
+  EXPECT_FALSE(store_->LookupUnique(a->id, kUser, term)->has_value());
+  EXPECT_EQ(MemberCount(a->id, g), 0u);
+  EXPECT_EQ(MemberOf(a->id, u), std::vector<ResourceId>{});
+  EXPECT_EQ(store_->ListTokens(a->id)->size(), 0u);
+  EXPECT_FALSE(store_->LookupToken("00000000000000" + std::to_string(10 + a->id))->has_value());
+  EXPECT_EQ(*store_->LastActivitySequence(a->id), 0u);
+  EXPECT_EQ(store_->ListTenants()->size(), 1u);
+  // The other tenant keeps everything.
+  EXPECT_EQ(*store_->GetResource(b->id, kUser, u), "v");
+  EXPECT_EQ(ResourceCount(b->id, kUser), 1u);
+  EXPECT_EQ(MemberCount(b->id, g), 1u);
+  EXPECT_EQ(store_->ListTokens(b->id)->size(), 1u);
+  EXPECT_EQ(*store_->LastActivitySequence(b->id), 1u);
+  // Again: nothing left, no error; and a deleted tenant's id and name are not reused
+  // as ids (the name is free again).
+  EXPECT_FALSE(*store_->DeleteTenant(a->id));
+  auto again = store_->CreateTenant("a");
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->id, a->id);
+}
+
 TEST_P(StoreContractTest, TenantsCrud) {
   auto acme = store_->CreateTenant("acme");
   ASSERT_TRUE(acme.ok()) << acme.status().ToString();
