@@ -128,7 +128,9 @@ void ScimRouter::Defer(const Route& route, ScimCall call, HttpResponse& response
 }
 
 void ScimRouter::Record(const Route& route, const ScimCall& call, const HttpResponse& response) {
-  if (call.ctx.tenant == 0 || !call.ctx.settings.activity) return;
+  if (call.ctx.tenant == 0) return;
+  counters_.Count(call.ctx.tenant, response.status);
+  if (!call.ctx.settings.activity) return;
   // Writes (a /Bulk request's operations are recorded one by one) and failures.
   const bool write = route.placement != Placement::kReactor && route.endpoint != E::kBulk &&
                      route.endpoint != E::kToken;

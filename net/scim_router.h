@@ -13,6 +13,7 @@
 #include "core/base/store.h"
 #include "core/tenancy/activity.h"
 #include "core/tenancy/gate.h"
+#include "core/tenancy/tenant_stats.h"
 #include "core/usecase/service.h"
 #include "net/http_types.h"
 #include "net/scim_adapter.h"
@@ -66,6 +67,8 @@ class ScimRouter {
   core::Gate& gate() { return gate_; }
   // The tenants' activity log; scimd writes it to the store periodically.
   core::ActivityLog& activity() { return activity_; }
+  // Per-tenant request counters since start (the admin API's stats).
+  core::TenantCounters& counters() { return counters_; }
 
   // The dispatch table, in the order Allow lists methods.
   static const std::vector<Route>& Routes();
@@ -73,12 +76,14 @@ class ScimRouter {
  private:
   // Runs `route`'s handler for `call` on a blocking thread.
   void Defer(const Route& route, ScimCall call, HttpResponse& response);
-  // Puts an answered call in its tenant's activity log when it wrote or failed.
+  // Counts an answered call of a known tenant, and puts it in the tenant's activity log
+  // when it wrote or failed.
   void Record(const Route& route, const ScimCall& call, const HttpResponse& response);
 
   core::Service service_;
   core::Gate gate_;
   core::ActivityLog activity_;
+  core::TenantCounters counters_;
   ScimAdapter adapter_;
   TargetRules rules_;
   bool sync_writes_;

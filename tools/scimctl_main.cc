@@ -1,8 +1,11 @@
-// scimctl: admin CLI for tenants, tokens and index maintenance (reindex, explain). Until the
-// admin API exists it opens the data directory itself, so it works on the store of a stopped
-// server (and says so clearly when a running scimd holds the store's lock).
+// scimctl: admin CLI for tenants, tokens, indexes and the activity log. Works on a
+// stopped server's data directory (--data, the default ./data) or on a running server
+// through its admin API (--server URL, the admin token from SCIMD_ADMIN_TOKEN), with the
+// same subcommands and the same output (tools/admin_backend.h). A new token is alone on
+// the last line of stdout, so scripts can capture it.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -10,16 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "core/filter/filter.h"
+#include "core/base/clock.h"
 #include "core/resource/schema.h"
 #include "core/tenancy/activity.h"
 #include "core/tenancy/auth.h"
-#include "core/tenancy/tenant_index.h"
-#include "core/tenancy/tenant_settings.h"
 #include "core/tenancy/tokens.h"
-#include "core/usecase/reindex.h"
-#include "core/usecase/tenant_admin.h"
-#include "storage/rocks_store.h"
+#include "tools/admin_backend.h"
 #include "tools/file_clock.h"
 
 namespace {
@@ -47,7 +46,7 @@ std::string ExpiryText(const scimd::core::TokenRecord& t, int64_t now) {
          FormatUnix(t.expires_unix);
 }
 
-// One line per token, tab-separated under a header; a last column flags tokens that have
+// One line per token, tab-separated under a header; a column flags tokens that have
 // expired or expire within kExpiryWarningSeconds (7 days).
 void PrintTokens(const std::vector<scimd::core::TokenRecord>& tokens, int64_t now) {
   std::cout << "ID\tSCOPE\tCREATED\tLAST USED\tEXPIRES\tSTATE\tDESCRIPTION\n";
@@ -90,18 +89,25 @@ void PrintActivity(const scimd::core::ActivityEntry& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"scimctl: manage scimd tenants and tokens (on a stopped server's data directory)"};
+  CLI::App app{
+      "scimctl: manage scimd tenants, tokens, indexes and activity (on a stopped server's data "
+      "directory with --data, or through a running server's admin API with --server)"};
   app.require_subcommand(1);
-  std::string data_dir = "./data";
-  app.add_option("--data", data_dir, "scimd data directory")->capture_default_str();
+  std::string data_dir = "./data", server;
+  app.add_option("--data", data_dir, "scimd data directory (the server stopped)")
+      ->capture_default_str();
+  app.add_option("--server", server,
+                 "a running scimd's admin API, e.g. http://127.0.0.1:8081 (the admin token "
+                 "from SCIMD_ADMIN_TOKEN)");
 
   auto* tenant = app.add_subcommand("tenant", "manage tenants");
   tenant->require_subcommand(1);
-  std::string name, key_value;
+  std::string name, key_value, to_name, older_than = "0s";
   auto* tenant_create = tenant->add_subcommand("create", "create a tenant");
   tenant_create->add_option("name", name, "tenant name, e.g. acme or acme.qa")->required();
   auto* tenant_list = tenant->add_subcommand("list", "list tenants");
-  auto* tenant_show = tenant->add_subcommand("show", "show a tenant and its settings");
+  auto* tenant_show =
+      tenant->add_subcommand("show", "show a tenant, its settings and what it holds");
   tenant_show->add_option("name", name)->required();
   auto* tenant_set =
       tenant->add_subcommand("set", "change a tenant setting (name=value; name= removes it)");
@@ -111,7 +117,6 @@ int main(int argc, char** argv) {
                    "e.g. profile=entra, required=userName,emails,externalId, "
                    "host=acme.example, delete-policy=soft")
       ->required();
-  std::string to_name, older_than = "0s";
   auto* tenant_copy = tenant->add_subcommand(
       "copy-config",
       "give tenant TO the configuration of FROM (settings and indexes; never "
@@ -125,6 +130,9 @@ int main(int argc, char** argv) {
   tenant_purge->add_option("name", name)->required();
   tenant_purge->add_option("--older-than", older_than, "e.g. 30d; 0s purges every inactive user")
       ->capture_default_str();
+  auto* tenant_delete = tenant->add_subcommand(
+      "delete", "delete a tenant with all its users, groups, tokens and activity");
+  tenant_delete->add_option("name", name)->required();
 
   auto* token = app.add_subcommand("token", "manage bearer tokens");
   token->require_subcommand(1);
@@ -167,6 +175,11 @@ int main(int argc, char** argv) {
   activity->add_option("--limit", limit, "entries to show (at most 1000)")->capture_default_str();
   activity->add_option("--before", before,
                        "the next page: entries numbered below this (the last #N shown)");
+  auto* stats = app.add_subcommand(
+      "stats",
+      "a tenant's requests, errors and rate-limit rejections since the server started "
+      "(--server only)");
+  stats->add_option("tenant", name)->required();
 
   auto* reindex = app.add_subcommand(
       "reindex", "rebuild a tenant's index, unique and presence entries from its resources");
@@ -177,7 +190,9 @@ int main(int argc, char** argv) {
       "index", "a tenant's indexed attributes beyond the built-in ones (for its filters)");
   index->require_subcommand(1);
   auto* index_add = index->add_subcommand(
-      "add", "index an attribute: writes its entries for every resource, then lists it");
+      "add",
+      "index an attribute: with --data, writes its entries for every resource, then lists it; "
+      "with --server, the server builds it in the background and uses it once complete");
   auto* index_drop =
       index->add_subcommand("drop", "stop indexing an attribute and delete its entries");
   for (auto* cmd : {index_add, index_drop}) {
@@ -203,36 +218,37 @@ int main(int argc, char** argv) {
   if (Status s = scimd::core::InitCrypto(); !s.ok()) return Fail(s);
   std::unique_ptr<scimd::tools::FileClock> file_clock;
   const scimd::core::Clock& clock = scimd::tools::ProcessClock(file_clock);
-  scimd::storage::RocksStore::Options options;
-  options.create_if_missing = tenant_create->parsed();
-  auto store_or = scimd::storage::RocksStore::Open(data_dir, options);
-  if (!store_or.ok()) {
-    const Status& s = store_or.status();
-    if (s.detail().find("lock") != std::string::npos) {
-      std::cerr << "scimctl: the data directory " << data_dir
-                << " is in use by a running scimd. Stop the server first: until the admin "
-                   "API exists, scimctl works on a stopped server's data directory.\n";
-      return 3;
-    }
-    return Fail(s);
-  }
-  auto& store = **store_or;
+  const int64_t now = clock.NowMicros() / 1'000'000;
 
-  auto find_tenant = [&](const std::string& n) -> scimd::core::Result<scimd::core::TenantRecord> {
-    auto t = store.FindTenant(n);
-    if (!t.ok()) return t.status();
-    if (!*t) return Status::NotFound("no tenant named \"" + n + "\" (see: scimctl tenant list)");
-    return **t;
+  std::unique_ptr<scimd::tools::AdminBackend> backend;
+  if (!server.empty()) {
+    const char* admin_token = std::getenv("SCIMD_ADMIN_TOKEN");
+    if (admin_token == nullptr || *admin_token == '\0') {
+      std::cerr << "scimctl: --server needs the admin token in SCIMD_ADMIN_TOKEN\n";
+      return 2;
+    }
+    backend = scimd::tools::OpenRemote(server, admin_token);
+  } else {
+    auto local = scimd::tools::OpenLocal(data_dir, tenant_create->parsed(), clock);
+    if (!local.ok()) return Fail(local.status());
+    backend = std::move(local).value();
+  }
+  scimd::tools::AdminBackend& b = *backend;
+
+  auto find_type = [&]() -> std::optional<scimd::core::ResourceType> {
+    auto type = scimd::core::SchemaRegistry::Default().FindEndpoint(resource);
+    if (!type) std::cerr << "scimctl: unknown resource \"" << resource << "\" (Users or Groups)\n";
+    return type;
   };
 
   if (tenant_create->parsed()) {
-    auto t = store.CreateTenant(name);
+    auto t = b.TenantCreate(name);
     if (!t.ok()) return Fail(t.status());
     std::cout << "created tenant " << t->name << " (id " << t->id << ")\n";
     return 0;
   }
   if (tenant_list->parsed()) {
-    auto all = store.ListTenants();
+    auto all = b.TenantList();
     if (!all.ok()) return Fail(all.status());
     for (const auto& t : *all) {
       std::cout << t.id << "\t" << t.name << "\t" << FormatUnix(t.created_unix) << "\n";
@@ -240,11 +256,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (tenant_show->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    std::cout << "name: " << t->name << "\nid: " << t->id
-              << "\ncreated: " << FormatUnix(t->created_unix) << "\n";
-    for (const auto& [k, v] : t->settings) std::cout << k << "=" << v << "\n";
+    auto info = b.TenantShow(name);
+    if (!info.ok()) return Fail(info.status());
+    const auto& t = info->record;
+    std::cout << "name: " << t.name << "\nid: " << t.id
+              << "\ncreated: " << FormatUnix(t.created_unix) << "\nusers: " << info->users
+              << "\ngroups: " << info->groups << "\ntokens: " << info->tokens
+              << "\nactivity entries: " << info->activity << "\n";
+    for (const auto& [k, v] : t.settings) std::cout << k << "=" << v << "\n";
     return 0;
   }
   if (tenant_set->parsed()) {
@@ -255,9 +274,7 @@ int main(int argc, char** argv) {
     }
     const std::string key = key_value.substr(0, eq);
     const std::string value = key_value.substr(eq + 1);
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    if (Status s = scimd::core::SetTenantSetting(store, t->id, key, value); !s.ok()) return Fail(s);
+    if (Status s = b.TenantSet(name, key, value); !s.ok()) return Fail(s);
     if (value.empty()) {
       std::cout << "tenant " << name << ": " << key << " unset\n";
     } else {
@@ -266,49 +283,27 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (tenant_copy->parsed()) {
-    auto from = find_tenant(name);
-    if (!from.ok()) return Fail(from.status());
-    auto to = find_tenant(to_name);
-    if (!to.ok()) return Fail(to.status());
-    auto changes = scimd::core::CopyTenantConfig(store, from->id, to->id);
+    auto changes = b.TenantCopyConfig(name, to_name);
     if (!changes.ok()) return Fail(changes.status());
     std::cout << "tenant " << to_name << " now has the configuration of " << name << " ("
               << changes->size() << " changes)\n";
     for (const auto& c : *changes) std::cout << "  " << c << "\n";
     return 0;
   }
-  const int64_t now = clock.NowMicros() / 1'000'000;
   if (tenant_purge->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    auto age = scimd::core::ParseDurationSeconds(older_than);
-    if (!age.ok()) return Fail(age.status());
-    auto settings = scimd::core::TenantSettings::FromMap(t->settings);
-    if (!settings.ok()) return Fail(settings.status());
-    scimd::core::RequestContext ctx;
-    ctx.tenant = t->id;
-    ctx.settings = *settings;
-    ctx.clock = &clock;
-    auto purged = scimd::core::PurgeInactiveUsers(store, ctx, now - *age);
+    auto purged = b.TenantPurge(name, older_than);
     if (!purged.ok()) return Fail(purged.status());
     std::cout << "tenant " << name << ": purged " << purged->purged << " inactive users ("
               << purged->examined << " found)\n";
     return 0;
   }
+  if (tenant_delete->parsed()) {
+    if (Status s = b.TenantDelete(name); !s.ok()) return Fail(s);
+    std::cout << "deleted tenant " << name << " and all its data\n";
+    return 0;
+  }
   if (token_issue->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    scimd::core::TokenOptions options;
-    auto parsed_scope = scimd::core::ParseScope(scope);
-    if (!parsed_scope.ok()) return Fail(parsed_scope.status());
-    options.scope = *parsed_scope;
-    options.description = description;
-    if (!expires.empty()) {
-      auto lifetime = scimd::core::ParseDurationSeconds(expires);
-      if (!lifetime.ok()) return Fail(lifetime.status());
-      options.lifetime = *lifetime;
-    }
-    auto issued = scimd::core::IssueToken(store, t->id, options, now);
+    auto issued = b.TokenIssue(name, scope, description, expires);
     if (!issued.ok()) return Fail(issued.status());
     std::cout << "issued token " << issued->record.token_id << " for tenant " << name << " (scope "
               << scimd::core::ScopeName(issued->record.scope) << ", "
@@ -317,26 +312,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (token_list->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    auto tokens = scimd::core::ListTenantTokens(store, t->id);
+    auto tokens = b.TokenList(name);
     if (!tokens.ok()) return Fail(tokens.status());
     PrintTokens(*tokens, now);
     return 0;
   }
   if (token_revoke->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    if (Status s = scimd::core::RevokeToken(store, t->id, token_id); !s.ok()) return Fail(s);
+    if (Status s = b.TokenRevoke(name, token_id); !s.ok()) return Fail(s);
     std::cout << "revoked token " << token_id << " of tenant " << name << "\n";
     return 0;
   }
   if (token_rotate->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    auto grace_s = scimd::core::ParseDurationSeconds(grace);
-    if (!grace_s.ok()) return Fail(grace_s.status());
-    auto r = scimd::core::RotateToken(store, t->id, token_id, *grace_s, now);
+    auto r = b.TokenRotate(name, token_id, grace);
     if (!r.ok()) return Fail(r.status());
     std::cout << "rotated token " << r->old.token_id << " of tenant " << name
               << ": it keeps working until " << FormatUnix(r->old.expires_unix) << ".\nnew token "
@@ -347,19 +334,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (activity->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    scimd::core::ActivityQuery q;
-    if (!since.empty()) {
-      auto window = scimd::core::ParseDurationSeconds(since);
-      if (!window.ok()) return Fail(window.status());
-      q.since_us = clock.NowMicros() - *window * 1'000'000;
-    }
-    q.resource_id = resource_id;
-    q.failed_only = failed_only;
-    q.limit = limit;
-    q.before = before;
-    auto entries = scimd::core::ReadActivity(store, t->id, q);
+    scimd::tools::ActivityRequest r{since, resource_id, failed_only, limit, before};
+    auto entries = b.Activity(name, r);
     if (!entries.ok()) return Fail(entries.status());
     for (const auto& e : *entries) {
       if (as_json) {
@@ -370,78 +346,64 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (stats->parsed()) {
+    auto s = b.Stats(name);
+    if (!s.ok()) return Fail(s.status());
+    std::cout << "requests: " << s->requests << "\nerrors: " << s->errors
+              << "\nrate-limited: " << s->rate_limited << "\n";
+    return 0;
+  }
   if (reindex->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    scimd::core::ReindexStats stats;
-    if (Status s = scimd::core::Reindex(store, t->id, &stats); !s.ok()) return Fail(s);
-    std::cout << "tenant " << name << ": reindexed " << stats.resources << " resources ("
-              << stats.entries_written << " entries written, " << stats.stale_removed
+    auto s = b.Reindex(name);
+    if (!s.ok()) return Fail(s.status());
+    std::cout << "tenant " << name << ": reindexed " << s->resources << " resources ("
+              << s->entries_written << " entries written, " << s->stale_removed
               << " stale entries removed)\n";
     return 0;
   }
-  auto find_type = [&]() -> std::optional<scimd::core::ResourceType> {
-    auto type = scimd::core::SchemaRegistry::Default().FindEndpoint(resource);
-    if (!type) std::cerr << "scimctl: unknown resource \"" << resource << "\" (Users or Groups)\n";
-    return type;
-  };
   if (index_add->parsed() || index_drop->parsed()) {
     auto type = find_type();
     if (!type) return 2;
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    scimd::core::ReindexStats stats;
+    const std::string type_name(scimd::core::ResourceTypeName(*type));
     if (index_add->parsed()) {
-      auto added = scimd::core::AddTenantIndex(store, t->id, *type, attr_path, &stats);
+      auto added = b.IndexAdd(name, *type, attr_path);
       if (!added.ok()) return Fail(added.status());
-      std::cout << "tenant " << name << ": indexed " << scimd::core::ResourceTypeName(*type) << " "
-                << added->path << " (attribute " << added->id << "): " << stats.entries_written
-                << " entries for " << stats.resources << " resources\n";
+      if (added->state == "building") {
+        std::cout << "tenant " << name << ": building the index of " << type_name << " "
+                  << added->attr.path << " (attribute " << added->attr.id
+                  << ") in the background; `index list` says when it is ready\n";
+      } else {
+        std::cout << "tenant " << name << ": indexed " << type_name << " " << added->attr.path
+                  << " (attribute " << added->attr.id << "): " << added->stats.entries_written
+                  << " entries for " << added->stats.resources << " resources\n";
+      }
     } else {
-      Status s = scimd::core::DropTenantIndex(store, t->id, *type, attr_path, &stats);
-      if (!s.ok()) return Fail(s);
-      std::cout << "tenant " << name << ": dropped the index of "
-                << scimd::core::ResourceTypeName(*type) << " " << attr_path << " ("
-                << stats.stale_removed << " entries removed)\n";
+      auto removed = b.IndexDrop(name, *type, attr_path);
+      if (!removed.ok()) return Fail(removed.status());
+      std::cout << "tenant " << name << ": dropped the index of " << type_name << " " << attr_path
+                << " (" << *removed << " entries removed)\n";
     }
     return 0;
   }
   if (index_list->parsed()) {
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    auto indexed = scimd::core::TenantIndexed(store, t->id);
-    if (!indexed.ok()) return Fail(indexed.status());
-    for (const auto& ia : **indexed) {
+    auto indexes = b.IndexList(name);
+    if (!indexes.ok()) return Fail(indexes.status());
+    for (const auto& i : *indexes) {
+      const auto& ia = i.attr;
       std::cout << scimd::core::ResourceTypeName(ia.type) << "\t" << ia.path << "\t" << ia.id
-                << "\t" << (ia.id < scimd::core::kFirstTenantAttrId ? "built-in" : "tenant")
-                << (ia.unique ? ", unique" : "") << (ia.case_exact ? ", caseExact" : "") << "\n";
+                << "\t" << (i.state == "built-in" ? "built-in" : "tenant")
+                << (i.state == "building" ? ", building" : "") << (ia.unique ? ", unique" : "")
+                << (ia.case_exact ? ", caseExact" : "") << "\n";
     }
     return 0;
   }
   if (explain->parsed()) {
     auto type = find_type();
     if (!type) return 2;
-    auto t = find_tenant(name);
-    if (!t.ok()) return Fail(t.status());
-    auto indexed = scimd::core::TenantIndexed(store, t->id);
-    if (!indexed.ok()) return Fail(indexed.status());
-    const scimd::core::CardinalityEstimator estimator =
-        scimd::core::MakeCardinalityEstimator(store, t->id, *type);
-    auto filter = scimd::core::CompileFilter(*type, filter_text, **indexed, &estimator);
-    if (!filter.ok()) return Fail(filter.status());
-    std::cout << "plan: " << scimd::core::Explain(*filter) << "\n";
-    uint64_t matches = 0;
-    scimd::core::FilterStats stats;
-    Status s = scimd::core::RunFilter(
-        store, t->id, *filter,
-        [&](const scimd::core::ResourceId&, std::string_view) {
-          ++matches;
-          return true;
-        },
-        &stats);
-    if (!s.ok()) return Fail(s);
-    std::cout << "candidates: " << stats.candidates << "\nrows examined: " << stats.rows_examined
-              << "\nmatches: " << matches << "\n";
+    auto r = b.Explain(name, *type, filter_text);
+    if (!r.ok()) return Fail(r.status());
+    std::cout << "plan: " << r->plan << "\ncandidates: " << r->candidates
+              << "\nrows examined: " << r->rows_examined << "\nmatches: " << r->matches << "\n";
     return 0;
   }
   return 0;

@@ -17,6 +17,7 @@
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tenant_settings.h"
 #include "core/tenancy/token_usage.h"
+#include "net/admin_api.h"
 #include "net/http_server.h"
 #include "net/scim_router.h"
 #include "storage/rocks_store.h"
@@ -25,6 +26,15 @@
 namespace {
 
 using scimd::core::Status;
+
+// Writes `port` to `file` (when set) through a temporary file renamed into place, so that
+// a reader sees the whole number or nothing.
+void WritePortFile(const std::string& file, uint16_t port) {
+  if (file.empty()) return;
+  const std::string tmp = file + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::rename(tmp.c_str(), file.c_str());
+}
 
 bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
   const size_t colon = listen.rfind(':');
@@ -103,6 +113,14 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "write the bound port to this file once listening");
   app.add_option("--demo-tenant", demo_tenant,
                  "create this tenant on first start and print its base URL and token");
+  std::string admin_listen, admin_token_file, admin_port_file;
+  app.add_option("--admin-listen", admin_listen,
+                 "address:port of the admin API (/admin/v1/, docs/ADMIN.md), e.g. "
+                 "127.0.0.1:8081; off when not given");
+  app.add_option("--admin-token-file", admin_token_file,
+                 "file holding the admin API's token (else SCIMD_ADMIN_TOKEN)");
+  app.add_option("--admin-port-file", admin_port_file,
+                 "write the admin API's bound port to this file once listening");
   std::string insecure_token_tenant;
   app.add_option("--insecure-token-endpoint", insecure_token_tenant,
                  "serve GET /Token handing out tokens of this tenant to anyone (only for "
@@ -118,6 +136,23 @@ int main(int argc, char** argv) {
   if (Status s = scimd::core::InitCrypto(); !s.ok()) {
     std::cerr << "scimd: " << s.detail() << "\n";
     return 1;
+  }
+  scimd::net::HttpServer::Options admin_http;
+  std::string admin_token_hash;
+  if (!admin_listen.empty()) {
+    if (!ParseListen(admin_listen, &admin_http.host, &admin_http.port)) {
+      std::cerr << "scimd: --admin-listen takes address:port, e.g. 127.0.0.1:8081\n";
+      return 2;
+    }
+    auto hash = scimd::net::LoadAdminTokenHash(admin_token_file);
+    if (!hash.ok()) {
+      std::cerr << "scimd: " << hash.status().detail() << "\n";
+      return 2;
+    }
+    admin_token_hash = std::move(hash).value();
+    // The admin API is small: one reactor, one thread for its (blocking) work.
+    admin_http.threads = 1;
+    admin_http.blocking_threads = 1;
   }
 
   scimd::storage::RocksStore::Options store_options;
@@ -186,11 +221,30 @@ int main(int argc, char** argv) {
                   << data_dir << " token issue " << demo_tenant << std::endl;
       }
     }
-    if (!port_file.empty()) {
-      const std::string tmp = port_file + ".tmp";
-      std::ofstream(tmp) << server.port() << "\n";
-      std::rename(tmp.c_str(), port_file.c_str());
+    std::unique_ptr<scimd::net::AdminApi> admin;
+    std::unique_ptr<scimd::net::HttpServer> admin_server;
+    if (!admin_listen.empty()) {
+      scimd::net::AdminApi::Options admin_options;
+      admin_options.token_hash = admin_token_hash;
+      admin_options.clock = router_options.clock;
+      admin = std::make_unique<scimd::net::AdminApi>(*store, router, admin_options);
+      admin_server = std::make_unique<scimd::net::HttpServer>(
+          admin_http,
+          [&admin](const scimd::net::HttpRequest& request, scimd::net::HttpResponse& response) {
+            admin->Handle(request, response);
+          });
+      if (!admin_server->Start(&error)) {
+        std::cerr << "scimd: cannot listen on " << admin_listen << " (admin API): " << error
+                  << "\n";
+        server.Stop();
+        server.Wait();
+        return 1;
+      }
+      std::cout << "scimd: admin API on " << admin_http.host << ":" << admin_server->port()
+                << "/admin/v1/" << std::endl;
+      WritePortFile(admin_port_file, admin_server->port());
     }
+    WritePortFile(port_file, server.port());
     // Background upkeep, off the reactors: the activity log's queue goes to the store
     // every 200 ms; which tenant claims which host is reloaded every 5 s; tokens' last use
     // is written and old activity pruned once a minute.
@@ -253,6 +307,11 @@ int main(int argc, char** argv) {
     }
     upkeep_cv.notify_one();
     upkeep.join();
+    if (admin_server) {
+      admin_server->Stop();
+      admin_server->Wait();
+      admin->WaitForBuilds();
+    }
     flush();
     std::cout << "scimd: stopped; closing the store" << std::endl;
   }

@@ -103,4 +103,16 @@ Result<bool> MatchesStored(Store& store, TenantId tenant, const CompiledFilter& 
 // `IndexPrefix(User.userName sw "bj") AND residual(title pr)` (vocabulary: filter_plan.h).
 std::string Explain(const CompiledFilter& filter);
 
+// A filter planned with the store's counts and run: its plan, the candidates the plan's
+// source produced, the resources read and the matches (scimctl explain, the admin API).
+struct FilterExplanation {
+  std::string plan;
+  uint64_t candidates = 0;
+  uint64_t rows_examined = 0;
+  uint64_t matches = 0;
+};
+Result<FilterExplanation> ExplainFilter(Store& store, TenantId tenant, ResourceType type,
+                                        std::string_view text,
+                                        const std::vector<IndexedAttr>& indexed);
+
 }  // namespace scimd::core

@@ -316,4 +316,24 @@ Status RunFilter(Store& store, TenantId tenant, const CompiledFilter& filter,
   return Executor(store, tenant, filter, on_match, stats).Run();
 }
 
+Result<FilterExplanation> ExplainFilter(Store& store, TenantId tenant, ResourceType type,
+                                        std::string_view text,
+                                        const std::vector<IndexedAttr>& indexed) {
+  const CardinalityEstimator estimator = MakeCardinalityEstimator(store, tenant, type);
+  SCIMD_ASSIGN_OR_RETURN(CompiledFilter filter, CompileFilter(type, text, indexed, &estimator));
+  FilterExplanation out;
+  out.plan = Explain(filter);
+  FilterStats stats;
+  SCIMD_RETURN_IF_ERROR(RunFilter(
+      store, tenant, filter,
+      [&](const ResourceId&, std::string_view) {
+        ++out.matches;
+        return true;
+      },
+      &stats));
+  out.candidates = stats.candidates;
+  out.rows_examined = stats.rows_examined;
+  return out;
+}
+
 }  // namespace scimd::core

@@ -76,14 +76,27 @@ IssuedToken MakeToken(TenantId tenant, int64_t created_unix) {
   return t;
 }
 
-Result<TokenRecord> Authenticate(Store& store, std::string_view authorization) {
+std::string HashSecret(std::string_view secret) { return Sha256(secret); }
+
+bool SecretMatches(std::string_view secret, std::string_view hash) {
+  const std::string h = Sha256(secret);
+  return hash.size() == h.size() && sodium_memcmp(h.data(), hash.data(), h.size()) == 0;
+}
+
+std::string_view BearerSecret(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
-  if (!StartsWithCi(authorization, kScheme)) {
-    return Status::Unauthorized("missing bearer token: send Authorization: Bearer <token>");
-  }
+  if (!StartsWithCi(authorization, kScheme)) return {};
   std::string_view token = authorization.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+  return token;
+}
+
+Result<TokenRecord> Authenticate(Store& store, std::string_view authorization) {
+  const std::string_view token = BearerSecret(authorization);
+  if (token.empty()) {
+    return Status::Unauthorized("missing bearer token: send Authorization: Bearer <token>");
+  }
   if (token.size() > kMaxTokenChars || token.substr(0, kPrefix.size()) != kPrefix ||
       token.size() < kPrefix.size() + kIdHexChars + 2 ||
       token[kPrefix.size() + kIdHexChars] != '_') {

@@ -27,6 +27,13 @@ IssuedToken MakeToken(TenantId tenant, int64_t created_unix = 0);
 // parameters in auth.cc), for storage. InvalidValue for an over-long password.
 Result<std::string> HashPassword(std::string_view password);
 
+// The SHA-256 of a secret, for keeping a secret that was configured (the admin API's
+// token) only as a hash; and a constant-time check of a presented secret against one.
+std::string HashSecret(std::string_view secret);
+bool SecretMatches(std::string_view secret, std::string_view hash);
+// The secret of an "Authorization: Bearer <secret>" header, empty when it is not one.
+std::string_view BearerSecret(std::string_view authorization);
+
 // Resolves `authorization` ("Bearer <token>") to its token record. Unauthorized (401)
 // for a missing, malformed or unknown token; IoError if the store failed.
 Result<TokenRecord> Authenticate(Store& store, std::string_view authorization);

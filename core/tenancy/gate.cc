@@ -24,6 +24,7 @@ struct CachedSettings {
 // (a thread that meets another gate starts over; a server has one).
 struct ThreadCache {
   uint64_t gate = 0;
+  uint64_t generation = 0;
   std::unordered_map<TenantId, CachedSettings> tenants;
 };
 
@@ -34,9 +35,11 @@ Gate::Gate(Store& store, const Clock& clock)
 
 Result<TenantSettings> Gate::Settings(TenantId tenant) {
   thread_local ThreadCache cache;
-  if (cache.gate != id_) {
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache.gate != id_ || cache.generation != generation) {
     cache.tenants.clear();
     cache.gate = id_;
+    cache.generation = generation;
   }
   const int64_t now = clock_.NowMicros();
   if (auto it = cache.tenants.find(tenant);

@@ -53,6 +53,9 @@ class Gate {
 
   // The tenant's settings, through the same per-thread cache as Admit.
   Result<TenantSettings> SettingsOf(TenantId tenant) { return Settings(tenant); }
+  // Makes every thread read tenants' settings from the store again at its next request
+  // (after an admin change: settings apply at once, not after kTenantSettingsTtlMicros).
+  void InvalidateSettings() { generation_.fetch_add(1, std::memory_order_release); }
 
   // When each token was last used here (scimd flushes it to the store periodically).
   TokenUsage& usage() { return usage_; }
@@ -84,6 +87,7 @@ class Gate {
   RateLimiter limiter_;
   TokenUsage usage_;
   std::atomic<std::shared_ptr<const Directory>> directory_;
+  std::atomic<uint64_t> generation_{0};  // bumped by InvalidateSettings
   const uint64_t id_;  // tells this gate's entries in the per-thread cache from another's
 };
 

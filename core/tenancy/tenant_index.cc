@@ -33,21 +33,53 @@ Result<TenantRecord> GetTenantRecord(Store& store, TenantId tenant) {
   return std::move(*record);
 }
 
-Result<std::vector<IndexedAttr>> ExtraIndexed(const TenantRecord& record) {
-  auto it = record.settings.find(std::string(kIndexedAttributesSetting));
+namespace {
+
+Result<std::vector<IndexedAttr>> ListSetting(const TenantRecord& record, std::string_view name) {
+  auto it = record.settings.find(std::string(name));
   if (it == record.settings.end()) return std::vector<IndexedAttr>();
   return ParseIndexedAttributes(it->second);
 }
 
-Status PutExtraIndexed(Store& store, const TenantRecord& record,
-                       const std::vector<IndexedAttr>& extra) {
+Status PutListSetting(Store& store, const TenantRecord& record, std::string_view name,
+                      const std::vector<IndexedAttr>& list) {
   std::map<std::string, std::string> settings = record.settings;
-  if (extra.empty()) {
-    settings.erase(std::string(kIndexedAttributesSetting));
+  if (list.empty()) {
+    settings.erase(std::string(name));
   } else {
-    settings[std::string(kIndexedAttributesSetting)] = FormatIndexedAttributes(extra);
+    settings[std::string(name)] = FormatIndexedAttributes(list);
   }
   return store.PutTenantSettings(record.id, settings);
+}
+
+}  // namespace
+
+Result<std::vector<IndexedAttr>> ExtraIndexed(const TenantRecord& record) {
+  return ListSetting(record, kIndexedAttributesSetting);
+}
+
+Status PutExtraIndexed(Store& store, const TenantRecord& record,
+                       const std::vector<IndexedAttr>& extra) {
+  return PutListSetting(store, record, kIndexedAttributesSetting, extra);
+}
+
+Result<std::vector<TenantIndexState>> ListTenantIndexes(const TenantRecord& record) {
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ExtraIndexed(record));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> building, BuildingIndexed(record));
+  std::vector<TenantIndexState> out;
+  for (const auto& ia : SchemaRegistry::Default().indexed()) out.push_back({ia, "built-in"});
+  for (auto& ia : extra) out.push_back({std::move(ia), "ready"});
+  for (auto& ia : building) out.push_back({std::move(ia), "building"});
+  return out;
+}
+
+Result<std::vector<IndexedAttr>> BuildingIndexed(const TenantRecord& record) {
+  return ListSetting(record, kBuildingIndexesSetting);
+}
+
+Status PutBuildingIndexed(Store& store, const TenantRecord& record,
+                          const std::vector<IndexedAttr>& building) {
+  return PutListSetting(store, record, kBuildingIndexesSetting, building);
 }
 
 Result<IndexedAttr> ResolveIndexable(ResourceType type, std::string_view path) {

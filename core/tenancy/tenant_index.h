@@ -24,6 +24,9 @@
 namespace scimd::core {
 
 inline constexpr std::string_view kIndexedAttributesSetting = "indexed-attributes";
+// Indexes being built while scimd serves (core/usecase/reindex.h, BeginTenantIndex):
+// writers keep their entries, readers do not use them yet. Same format.
+inline constexpr std::string_view kBuildingIndexesSetting = "building-indexes";
 // Built-in attribute numbers stay below this (SchemaRegistry uses 1..7 today).
 inline constexpr AttrId kFirstTenantAttrId = 100;
 
@@ -49,5 +52,16 @@ Result<TenantRecord> GetTenantRecord(Store& store, TenantId tenant);
 Result<std::vector<IndexedAttr>> ExtraIndexed(const TenantRecord& record);
 Status PutExtraIndexed(Store& store, const TenantRecord& record,
                        const std::vector<IndexedAttr>& extra);
+// Every index of the tenant with its state: "built-in", "ready" (listed) or "building".
+struct TenantIndexState {
+  IndexedAttr attr;
+  std::string state;
+};
+Result<std::vector<TenantIndexState>> ListTenantIndexes(const TenantRecord& record);
+
+// The same for the indexes being built.
+Result<std::vector<IndexedAttr>> BuildingIndexed(const TenantRecord& record);
+Status PutBuildingIndexed(Store& store, const TenantRecord& record,
+                          const std::vector<IndexedAttr>& building);
 
 }  // namespace scimd::core

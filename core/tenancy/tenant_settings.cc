@@ -122,10 +122,10 @@ std::map<std::string, std::string> ProfileSettings(std::string_view profile) {
 }
 
 Status ValidateSetting(std::string_view name, std::string_view value) {
-  if (name == kIndexedAttributesSetting) {
-    return Status::InvalidValue(
-        "indexed-attributes is changed with `scimctl index add|drop TENANT User|Group ATTR`, "
-        "which also builds or removes the index");
+  if (name == kIndexedAttributesSetting || name == kBuildingIndexesSetting) {
+    return Status::InvalidValue(std::string(name) +
+                                " is changed with `scimctl index add|drop TENANT User|Group "
+                                "ATTR`, which also builds or removes the index");
   }
   for (const auto& def : kSettings) {
     if (def.name != name) continue;
@@ -173,10 +173,15 @@ Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::
     all = ProfileSettings(p->second);
   }
   for (const auto& [name, value] : m) all.insert_or_assign(name, value);
+  std::vector<IndexedAttr> extra, building;
   for (const auto& [name, value] : all) {
     if (name == kIndexedAttributesSetting) {
-      SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ParseIndexedAttributes(value));
-      s.indexed = WithBuiltins(std::move(extra));
+      SCIMD_ASSIGN_OR_RETURN(extra, ParseIndexedAttributes(value));
+      s.indexed = WithBuiltins(extra);
+      continue;
+    }
+    if (name == kBuildingIndexesSetting) {
+      SCIMD_ASSIGN_OR_RETURN(building, ParseIndexedAttributes(value));
       continue;
     }
     SCIMD_RETURN_IF_ERROR(ValidateSetting(name, value));
@@ -203,7 +208,15 @@ Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::
     if (name == "host") s.hosts = *ParseHostList(value);
   }
   if (s.profile == "strict") s.decode.accept_extension_schemas = false;
-  if (s.indexed) s.decode.indexed = s.indexed.get();
+  if (!building.empty()) {
+    for (auto& b : building) extra.push_back(std::move(b));
+    s.maintained = WithBuiltins(std::move(extra));
+  }
+  if (s.maintained) {
+    s.decode.indexed = s.maintained.get();
+  } else if (s.indexed) {
+    s.decode.indexed = s.indexed.get();
+  }
   return s;
 }
 

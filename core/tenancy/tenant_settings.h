@@ -55,6 +55,9 @@ struct TenantSettings {
   // attributes this tenant's index holds, built-ins first; null means the built-ins.
   // decode.indexed points into it.
   std::shared_ptr<const std::vector<IndexedAttr>> indexed;
+  // Those plus the indexes being built ("building-indexes"): what writes keep up to date.
+  // Null means the same as `indexed`. decode.indexed points into it.
+  std::shared_ptr<const std::vector<IndexedAttr>> maintained;
   // "required": User attributes every write must leave with a value (core/resource/
   // required.h), e.g. "userName,emails,externalId"; empty: only the schema's own.
   std::shared_ptr<const std::vector<RequiredAttr>> required;
@@ -62,8 +65,13 @@ struct TenantSettings {
   // tenant: a token of another tenant presented there is refused (core/tenancy/gate.h).
   std::vector<std::string> hosts;
 
+  // What filters, plans and sorts may use: complete indexes only.
   const std::vector<IndexedAttr>& Indexed() const {
     return indexed ? *indexed : SchemaRegistry::Default().indexed();
+  }
+  // What every write derives and keeps: complete indexes and the ones being built.
+  const std::vector<IndexedAttr>& Maintained() const {
+    return maintained ? *maintained : Indexed();
   }
 
   static Result<TenantSettings> FromMap(const std::map<std::string, std::string>& settings);

@@ -1,9 +1,11 @@
 #include "core/usecase/reindex.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "core/base/limits.h"
@@ -205,24 +207,49 @@ Status RemoveIndexEntries(Store& store, TenantId tenant, const IndexedAttr& ia,
   return Status::Ok();
 }
 
-Result<IndexedAttr> AddTenantIndex(Store& store, TenantId tenant, ResourceType type,
-                                   std::string_view path, ReindexStats* stats) {
-  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, GetTenantRecord(store, tenant));
+namespace {
+
+// The attribute `path` of `type` checked and numbered for the tenant: Uniqueness when it is
+// indexed or being built already, InvalidValue when it cannot be (ResolveIndexable) or the
+// tenant has kMaxTenantIndexes. Numbers of both lists are taken.
+Result<IndexedAttr> NumberNewIndex(const TenantRecord& record, ResourceType type,
+                                   std::string_view path) {
   SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ExtraIndexed(record));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> building, BuildingIndexed(record));
   SCIMD_ASSIGN_OR_RETURN(IndexedAttr ia, ResolveIndexable(type, path));
   AttrId next = kFirstTenantAttrId;
-  for (const auto& e : extra) {
-    if (e.type == type && e.path == ia.path) {
-      return Status::Uniqueness(std::string(ResourceTypeName(type)) + " " + ia.path +
-                                " is indexed already");
+  for (const auto* list : {&extra, &building}) {
+    for (const auto& e : *list) {
+      if (e.type == type && e.path == ia.path) {
+        return Status::Uniqueness(std::string(ResourceTypeName(type)) + " " + ia.path +
+                                  (list == &extra ? " is indexed already" : " is being indexed"));
+      }
+      if (e.type == type) next = std::max<AttrId>(next, e.id + 1);
     }
-    if (e.type == type) next = std::max<AttrId>(next, e.id + 1);
   }
-  if (extra.size() >= kMaxTenantIndexes) {
+  if (extra.size() + building.size() >= kMaxTenantIndexes) {
     return Status::InvalidValue("the tenant indexes " + std::to_string(kMaxTenantIndexes) +
                                 " attributes already; drop one first");
   }
   ia.id = next;
+  return ia;
+}
+
+// The tenant's `list` with `ia` taken out (by type and path).
+std::vector<IndexedAttr> Without(std::vector<IndexedAttr> list, const IndexedAttr& ia) {
+  list.erase(
+      std::remove_if(list.begin(), list.end(),
+                     [&](const IndexedAttr& e) { return e.type == ia.type && e.path == ia.path; }),
+      list.end());
+  return list;
+}
+
+}  // namespace
+
+Result<IndexedAttr> AddTenantIndex(Store& store, TenantId tenant, ResourceType type,
+                                   std::string_view path, ReindexStats* stats) {
+  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, GetTenantRecord(store, tenant));
+  SCIMD_ASSIGN_OR_RETURN(IndexedAttr ia, NumberNewIndex(record, type, path));
   // Backfill before the attribute is listed: until then no reader plans with it. The
   // number may hold leftovers of an interrupted drop or add: Reindex removes those first.
   Status built = Reindex(store, tenant, {ia}, stats);
@@ -230,9 +257,106 @@ Result<IndexedAttr> AddTenantIndex(Store& store, TenantId tenant, ResourceType t
     (void)RemoveIndexEntries(store, tenant, ia, nullptr);
     return built;
   }
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ExtraIndexed(record));
   extra.push_back(ia);
   SCIMD_RETURN_IF_ERROR(PutExtraIndexed(store, record, extra));
   return ia;
+}
+
+Result<IndexedAttr> BeginTenantIndex(Store& store, TenantId tenant, ResourceType type,
+                                     std::string_view path) {
+  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, GetTenantRecord(store, tenant));
+  SCIMD_ASSIGN_OR_RETURN(IndexedAttr ia, NumberNewIndex(record, type, path));
+  // Leftovers of an interrupted drop or build under this number: nobody writes it yet.
+  SCIMD_RETURN_IF_ERROR(RemoveIndexEntries(store, tenant, ia, nullptr));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> building, BuildingIndexed(record));
+  building.push_back(ia);
+  SCIMD_RETURN_IF_ERROR(PutBuildingIndexed(store, record, building));
+  return ia;
+}
+
+Status BackfillTenantIndex(Store& store, TenantId tenant, const IndexedAttr& ia,
+                           ReindexStats* stats) {
+  ReindexStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = ReindexStats();
+  const std::vector<IndexedAttr> only = {ia};
+  std::optional<ResourceId> after;
+  for (;;) {
+    std::vector<ResourceId> batch;
+    SCIMD_RETURN_IF_ERROR(
+        store.ScanResources(tenant, ia.type, after, [&](const ResourceId& id, std::string_view) {
+          batch.push_back(id);
+          return batch.size() < kReindexBatch;
+        }));
+    if (batch.empty()) return Status::Ok();
+    after = batch.back();
+    // Each resource is read and written under its lock, so a write of it waits for this
+    // batch or this batch for the write (Busy: the batch is retried, after a pause).
+    uint64_t written = 0, resources = 0;
+    Status s;
+    for (int attempt = 0;; ++attempt) {
+      written = resources = 0;
+      auto txn = store.Begin(tenant);
+      s = Status::Ok();
+      for (const ResourceId& id : batch) {
+        auto value = txn->GetResourceForUpdate(ia.type, id);
+        if (!value.ok()) {
+          if (value.status().Is(Status::Code::kNotFound)) continue;  // deleted meanwhile
+          s = value.status();
+          break;
+        }
+        auto split = SplitStored(*value);
+        auto attrs = split.ok() ? Json::Parse(split->second) : Result<Json>(split.status());
+        if (!attrs.ok()) {
+          s = Status::Corruption("stored resource " + id.ToString() + " does not decode");
+          break;
+        }
+        const IndexEntries entries = IndexEntriesOf(ia.type, *attrs, only);
+        for (const auto& t : entries.values) {
+          if (t.value.string.size() > kMaxIndexedValueBytes) {
+            s = Status::InvalidValue(std::string(ResourceTypeName(ia.type)) + " " + id.ToString() +
+                                     " has a value longer than " +
+                                     std::to_string(kMaxIndexedValueBytes) +
+                                     " bytes, too long to index");
+            break;
+          }
+          if (s.ok()) s = txn->AddIndex(ia.type, t, id);
+        }
+        for (AttrId a : entries.presence) {
+          if (s.ok()) s = txn->AddPresence(ia.type, a, id);
+        }
+        if (!s.ok()) break;
+        written += entries.values.size() + entries.presence.size();
+        ++resources;
+      }
+      if (s.ok()) s = txn->Commit();
+      if (!s.Is(Status::Code::kBusy) || attempt >= kMaxBackfillAttempts) break;
+      txn.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 10 << attempt)));
+    }
+    SCIMD_RETURN_IF_ERROR(s);
+    stats->entries_written += written;
+    stats->resources += resources;
+    if (batch.size() < kReindexBatch) return Status::Ok();
+  }
+}
+
+Status FinishTenantIndex(Store& store, TenantId tenant, const IndexedAttr& ia) {
+  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, GetTenantRecord(store, tenant));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> extra, ExtraIndexed(record));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> building, BuildingIndexed(record));
+  extra.push_back(ia);
+  SCIMD_RETURN_IF_ERROR(PutExtraIndexed(store, record, extra));
+  SCIMD_ASSIGN_OR_RETURN(record, GetTenantRecord(store, tenant));
+  return PutBuildingIndexed(store, record, Without(std::move(building), ia));
+}
+
+Status AbandonTenantIndex(Store& store, TenantId tenant, const IndexedAttr& ia) {
+  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, GetTenantRecord(store, tenant));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<IndexedAttr> building, BuildingIndexed(record));
+  SCIMD_RETURN_IF_ERROR(PutBuildingIndexed(store, record, Without(std::move(building), ia)));
+  return RemoveIndexEntries(store, tenant, ia, nullptr);
 }
 
 Status DropTenantIndex(Store& store, TenantId tenant, ResourceType type, std::string_view path,

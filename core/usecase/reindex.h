@@ -21,6 +21,9 @@ namespace scimd::core {
 // Resources (or stale entries) handled per transaction: ~10 entries each, so a batch
 // writes about 10,000 keys, well within one RocksDB transaction.
 inline constexpr size_t kReindexBatch = 1000;
+// A backfill batch that keeps meeting writers' locks is retried this often (pauses from
+// 10 ms up to 1 s: ~10 s in all) before the build gives up.
+inline constexpr int kMaxBackfillAttempts = 16;
 
 struct ReindexStats {
   uint64_t resources = 0;        // resources whose entries were written
@@ -46,6 +49,23 @@ Status RemoveIndexEntries(Store& store, TenantId tenant, const IndexedAttr& ia,
 // kMaxIndexedValueBytes (entries written so far are removed again). Returns the entry.
 Result<IndexedAttr> AddTenantIndex(Store& store, TenantId tenant, ResourceType type,
                                    std::string_view path, ReindexStats* stats);
+// Building an index while scimd serves, in three steps (net/admin_api.cc runs them):
+//  1. BeginTenantIndex: checks and numbers the attribute as AddTenantIndex does, removes
+//     leftovers of that number, and lists it as building: from the next request on (the
+//     caller invalidates the settings caches) every write keeps its entries, and no plan
+//     uses them.
+//  2. BackfillTenantIndex: once the writes admitted before step 1 are done (a few
+//     seconds), writes the entries of every resource, each batch in one transaction that
+//     locks its resources, so that a concurrent write of one of them waits or is waited for.
+//  3. FinishTenantIndex: lists it as complete; plans use it from then on. On failure,
+//     AbandonTenantIndex unlists it and deletes its entries.
+Result<IndexedAttr> BeginTenantIndex(Store& store, TenantId tenant, ResourceType type,
+                                     std::string_view path);
+Status BackfillTenantIndex(Store& store, TenantId tenant, const IndexedAttr& ia,
+                           ReindexStats* stats);
+Status FinishTenantIndex(Store& store, TenantId tenant, const IndexedAttr& ia);
+Status AbandonTenantIndex(Store& store, TenantId tenant, const IndexedAttr& ia);
+
 // Forgets a tenant-indexed attribute and deletes its entries. NotFound if not indexed
 // for the tenant (built-in indexes cannot be dropped).
 Status DropTenantIndex(Store& store, TenantId tenant, ResourceType type, std::string_view path,

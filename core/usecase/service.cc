@@ -228,7 +228,7 @@ Result<WriteResult> Service::Create(const RequestContext& ctx, ResourceType type
     SCIMD_ASSIGN_OR_RETURN(header.password_hash, HashPassword(*in.password));
   }
   std::string value = EncodeStored(header, in.attrs);
-  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
+  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Maintained());
 
   WriteResult result;
   SCIMD_RETURN_IF_ERROR(RunTransaction(ctx, [&]() -> Status {
@@ -268,7 +268,7 @@ Result<WriteResult> Service::Replace(const RequestContext& ctx, ResourceType typ
   if (type == ResourceType::kUser && ctx.settings.required) {
     SCIMD_RETURN_IF_ERROR(CheckRequired(*ctx.settings.required, in.attrs));
   }
-  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Indexed());
+  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Maintained());
   // A PUT without a password keeps the stored one: clients (Okta) replace users without
   // resending the write-only password, and clearing it would be a surprise.
   std::optional<std::string> new_hash;
@@ -284,7 +284,7 @@ Result<WriteResult> Service::Replace(const RequestContext& ctx, ResourceType typ
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, id, if_match));
     const StoredHeader& old_header = old.header;
     SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id,
-                                         IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()),
+                                         IndexEntriesOf(type, old.attrs, ctx.settings.Maintained()),
                                          entries, in.attrs));
     bool members_changed = false;
     result.warnings.clear();
@@ -331,7 +331,7 @@ Result<DeleteResult> Service::Delete(const RequestContext& ctx, ResourceType typ
     auto txn = store_.Begin(ctx.tenant);
     SCIMD_ASSIGN_OR_RETURN(LockedResource old, LockForUpdate(*txn, type, id, if_match));
     SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(
-        *txn, type, id, IndexEntriesOf(type, old.attrs, ctx.settings.Indexed()), {}, old.attrs));
+        *txn, type, id, IndexEntriesOf(type, old.attrs, ctx.settings.Maintained()), {}, old.attrs));
     if (type == ResourceType::kGroup) SCIMD_RETURN_IF_ERROR(txn->RemoveAllMembers(id).status());
     SCIMD_RETURN_IF_ERROR(txn->RemoveFromAllGroups(id));
     SCIMD_RETURN_IF_ERROR(txn->DeleteResource(type, id));

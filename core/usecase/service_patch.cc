@@ -69,7 +69,7 @@ Result<WriteResult> Service::PatchImpl(const RequestContext& ctx, ResourceType t
     }
     result.changed_attributes.clear();
     if (outcome.attrs_changed) {
-      const std::vector<IndexedAttr>& indexed = ctx.settings.Indexed();
+      const std::vector<IndexedAttr>& indexed = ctx.settings.Maintained();
       SCIMD_RETURN_IF_ERROR(ApplyIndexDiff(*txn, type, id, IndexEntriesOf(type, old_attrs, indexed),
                                            IndexEntriesOf(type, outcome.attrs, indexed),
                                            outcome.attrs));

@@ -21,11 +21,41 @@ Result<TenantRecord> Tenant(Store& store, TenantId id) { return GetTenantRecord(
 
 }  // namespace
 
+Status ValidateTenantName(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 253;
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '-' || c == '_');
+  }
+  if (ok) return Status::Ok();
+  return Status::InvalidValue(
+      "a tenant name is 1 to 253 letters, digits, '.', '-' or '_' "
+      "(e.g. acme or acme.qa)");
+}
+
+Result<TenantRecord> CreateTenant(Store& store, std::string_view name) {
+  SCIMD_RETURN_IF_ERROR(ValidateTenantName(name));
+  return store.CreateTenant(name);
+}
+
+Result<TenantInfo> ShowTenant(Store& store, TenantId tenant) {
+  TenantInfo info;
+  SCIMD_ASSIGN_OR_RETURN(info.record, Tenant(store, tenant));
+  SCIMD_ASSIGN_OR_RETURN(info.users, store.CountResources(tenant, ResourceType::kUser));
+  SCIMD_ASSIGN_OR_RETURN(info.groups, store.CountResources(tenant, ResourceType::kGroup));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<TokenRecord> tokens, store.ListTokens(tenant));
+  info.tokens = tokens.size();
+  SCIMD_ASSIGN_OR_RETURN(info.activity, store.LastActivitySequence(tenant));
+  return info;
+}
+
 Status SetTenantSetting(Store& store, TenantId tenant, std::string_view name,
                         std::string_view value) {
   SCIMD_ASSIGN_OR_RETURN(TenantRecord record, Tenant(store, tenant));
   if (value.empty()) {
-    if (name == kIndexedAttributesSetting) SCIMD_RETURN_IF_ERROR(ValidateSetting(name, value));
+    if (name == kIndexedAttributesSetting || name == kBuildingIndexesSetting) {
+      SCIMD_RETURN_IF_ERROR(ValidateSetting(name, value));
+    }
     record.settings.erase(std::string(name));
     return store.PutTenantSettings(tenant, record.settings);
   }
@@ -83,11 +113,15 @@ Result<std::vector<std::string>> CopyTenantConfig(Store& store, TenantId from, T
   SCIMD_ASSIGN_OR_RETURN(target, Tenant(store, to));
   std::map<std::string, std::string> settings;
   for (const auto& [k, v] : source.settings) {
-    if (k == kHostSetting || k == kIndexedAttributesSetting) continue;
+    if (k == kHostSetting || k == kIndexedAttributesSetting || k == kBuildingIndexesSetting) {
+      continue;
+    }
     settings.emplace(k, v);
   }
   for (const auto& [k, v] : target.settings) {
-    if (k == kHostSetting || k == kIndexedAttributesSetting) settings.emplace(k, v);
+    if (k == kHostSetting || k == kIndexedAttributesSetting || k == kBuildingIndexesSetting) {
+      settings.emplace(k, v);
+    }
   }
   for (const auto& [k, v] : settings) {
     auto it = target.settings.find(k);

@@ -15,6 +15,22 @@
 
 namespace scimd::core {
 
+// Tenant names are host-like labels ("acme", "acme.qa", "demo0-qa"): letters, digits,
+// '.', '-' and '_', 1 to 253 bytes. InvalidValue otherwise.
+Status ValidateTenantName(std::string_view name);
+// A new tenant: ValidateTenantName, then Uniqueness if the name is taken.
+Result<TenantRecord> CreateTenant(Store& store, std::string_view name);
+
+// A tenant and what it holds.
+struct TenantInfo {
+  TenantRecord record;
+  uint64_t users = 0;
+  uint64_t groups = 0;
+  uint64_t tokens = 0;
+  uint64_t activity = 0;  // the number of its last activity entry (0: none yet)
+};
+Result<TenantInfo> ShowTenant(Store& store, TenantId tenant);
+
 // Sets `name=value` on the tenant, or removes the setting when `value` is empty (back to
 // the profile's or the built-in default). InvalidValue for an unknown name or a bad value
 // (ValidateSetting), Uniqueness for a host another tenant claims.

@@ -1,0 +1,396 @@
+#include "net/admin_api.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "core/base/strings.h"
+#include "core/filter/filter.h"
+#include "core/resource/schema.h"
+#include "core/tenancy/activity.h"
+#include "core/tenancy/auth.h"
+#include "core/tenancy/tenant_index.h"
+#include "core/tenancy/tenant_settings.h"
+#include "core/tenancy/tokens.h"
+#include "core/usecase/reindex.h"
+#include "core/usecase/tenant_admin.h"
+#include "net/admin_json.h"
+#include "net/scim_target.h"
+
+namespace scimd::net {
+
+using core::Json;
+using core::Result;
+using core::Status;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/admin/v1/";
+// Writes admitted before an index was listed as building may still be running with the
+// old list when the backfill starts; this wait outlasts them (a request takes milliseconds,
+// a deferred group write a second or two).
+constexpr auto kInFlightGrace = std::chrono::seconds(3);
+
+int HttpStatusOf(const Status& s) {
+  const int http = core::ToHttp(s.code()).http_status;
+  return http == 503 ? 503 : http;
+}
+
+std::string Field(const Json& body, std::string_view key) {
+  const Json* v = body.is_object() ? body.FindCi(key) : nullptr;
+  return v != nullptr && v->is_string() ? v->as_string() : "";
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    if (slash != 0) out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+Json TokenList(const std::vector<core::TokenRecord>& tokens) {
+  Json arr = Json::MakeArray();
+  for (const auto& t : tokens) arr.Push(admin::TokenJson(t));
+  Json j = Json::MakeObject();
+  j.Set("tokens", std::move(arr));
+  return j;
+}
+
+}  // namespace
+
+core::Result<std::string> LoadAdminTokenHash(const std::string& file) {
+  std::string token;
+  if (const char* env = std::getenv("SCIMD_ADMIN_TOKEN"); env != nullptr && *env != '\0') {
+    token = env;
+  } else if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return Status::InvalidValue("cannot read the admin token file " + file);
+    token.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } else {
+    return Status::InvalidValue(
+        "the admin API needs a token: set SCIMD_ADMIN_TOKEN or --admin-token-file");
+  }
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  if (token.size() < 32) {
+    return Status::InvalidValue("the admin token must be at least 32 characters");
+  }
+  if (token.rfind("scimd_", 0) == 0) {
+    return Status::InvalidValue("the admin token must not be a SCIM token (scimd_...)");
+  }
+  return core::HashSecret(token);
+}
+
+AdminApi::AdminApi(core::Store& store, ScimRouter& scim, Options options)
+    : store_(store), scim_(scim), options_(std::move(options)) {}
+
+AdminApi::~AdminApi() { WaitForBuilds(); }
+
+void AdminApi::WaitForBuilds() {
+  std::vector<std::thread> builds;
+  {
+    std::lock_guard<std::mutex> lock(builds_mu_);
+    builds.swap(builds_);
+  }
+  for (auto& t : builds) t.join();
+}
+
+void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
+  auto answer = [](HttpResponse& out, int status, std::string body) {
+    out.status = status;
+    out.body = std::move(body);
+    out.SetHeader("Content-Type", "application/json");
+    out.SetHeader("Cache-Control", "no-store");
+  };
+  // The admin token, in constant time; nothing else (a SCIM token is not one).
+  const std::string_view secret = core::BearerSecret(request.Header("authorization"));
+  if (secret.empty() || !core::SecretMatches(secret, options_.token_hash)) {
+    answer(response, 401, admin::ErrorJson(401, "the admin API needs the admin token"));
+    response.SetHeader("WWW-Authenticate", "Bearer realm=\"scimd-admin\"");
+    return;
+  }
+  response.deferred = [this, &request, answer](HttpResponse& out) {
+    Answer a = Route(request);
+    answer(out, a.status, std::move(a.body));
+  };
+}
+
+AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
+  auto error = [](const Status& s) {
+    const int http = HttpStatusOf(s);
+    return Answer{http, admin::ErrorJson(http, s.detail())};
+  };
+  auto ok = [](int status, const Json& j) { return Answer{status, j.Serialize()}; };
+  const std::string path = PercentDecode(request.path, false);
+  if (path.rfind(kPrefix, 0) != 0) return error(Status::NotFound("no such admin endpoint"));
+  const std::vector<std::string_view> seg = Segments(std::string_view(path).substr(kPrefix.size()));
+  const std::string& m = request.method;
+  Json body = Json::MakeObject();
+  if (!request.body.empty()) {
+    auto parsed = Json::Parse(request.body);
+    if (!parsed.ok()) return error(parsed.status());
+    body = std::move(parsed).value();
+  }
+  const QueryParams query = ParseQuery(request.query);
+  const int64_t now_us = options_.clock->NowMicros();
+  const int64_t now = now_us / 1'000'000;
+  auto changed = [&] {  // an admin change applies to the next SCIM request, on every thread
+    scim_.gate().InvalidateSettings();
+    (void)scim_.gate().RefreshDirectory();
+  };
+
+  if (seg.empty() || seg[0] != "tenants") return error(Status::NotFound("no such admin endpoint"));
+  if (seg.size() == 1) {
+    if (m == "GET") {
+      auto all = store_.ListTenants();
+      if (!all.ok()) return error(all.status());
+      Json arr = Json::MakeArray();
+      for (const auto& t : *all) arr.Push(admin::TenantJson(t));
+      Json j = Json::MakeObject();
+      j.Set("tenants", std::move(arr));
+      return ok(200, j);
+    }
+    if (m == "POST") {
+      auto t = core::CreateTenant(store_, Field(body, "name"));
+      if (!t.ok()) return error(t.status());
+      changed();
+      return ok(201, admin::TenantJson(*t));
+    }
+    return error(Status(Status::Code::kMethodNotAllowed, "GET or POST"));
+  }
+
+  auto found = store_.FindTenant(seg[1]);
+  if (!found.ok()) return error(found.status());
+  if (!*found) return error(Status::NotFound("no tenant named \"" + std::string(seg[1]) + "\""));
+  const core::TenantRecord tenant = **found;
+  const std::string_view what = seg.size() > 2 ? seg[2] : "";
+
+  if (seg.size() == 2) {
+    if (m == "GET") {
+      // Its activity count includes what the SCIM side queued and has not written yet.
+      if (auto flushed = scim_.activity().Flush(store_); !flushed.ok()) {
+        return error(flushed.status());
+      }
+      auto info = core::ShowTenant(store_, tenant.id);
+      if (!info.ok()) return error(info.status());
+      return ok(200, admin::TenantInfoJson(*info));
+    }
+    if (m == "DELETE") {
+      auto deleted = store_.DeleteTenant(tenant.id);
+      if (!deleted.ok()) return error(deleted.status());
+      changed();
+      // A request admitted just before may still write: remove what it left, once done.
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      if (auto again = store_.DeleteTenant(tenant.id); !again.ok()) return error(again.status());
+      Json j = Json::MakeObject();
+      j.Set("deleted", Json::Str(tenant.name));
+      return ok(200, j);
+    }
+    return error(Status(Status::Code::kMethodNotAllowed, "GET or DELETE"));
+  }
+  if (what == "settings" && seg.size() == 3 && (m == "PATCH" || m == "PUT")) {
+    if (!body.is_object()) return error(Status::InvalidValue("settings are a JSON object"));
+    for (const auto& [k, v] : body.as_object()) {
+      if (!v.is_string()) return error(Status::InvalidValue("setting " + k + " must be a string"));
+      if (Status s = core::SetTenantSetting(store_, tenant.id, k, v.as_string()); !s.ok()) {
+        return error(s);
+      }
+    }
+    changed();
+    auto t = store_.GetTenant(tenant.id);
+    if (!t.ok() || !*t) return error(t.ok() ? Status::NotFound("tenant gone") : t.status());
+    return ok(200, admin::TenantJson(**t));
+  }
+  if (what == "copy-config" && seg.size() == 3 && m == "POST") {
+    auto from = store_.FindTenant(Field(body, "from"));
+    if (!from.ok()) return error(from.status());
+    if (!*from) return error(Status::NotFound("no tenant named \"" + Field(body, "from") + "\""));
+    auto changes = core::CopyTenantConfig(store_, (*from)->id, tenant.id);
+    if (!changes.ok()) return error(changes.status());
+    changed();
+    Json arr = Json::MakeArray();
+    for (const auto& c : *changes) arr.Push(Json::Str(c));
+    Json j = Json::MakeObject();
+    j.Set("changes", std::move(arr));
+    return ok(200, j);
+  }
+  if (what == "purge" && seg.size() == 3 && m == "POST") {
+    const std::string older = Field(body, "olderThan").empty() ? "0s" : Field(body, "olderThan");
+    auto age = core::ParseDurationSeconds(older);
+    if (!age.ok()) return error(age.status());
+    auto settings = core::TenantSettings::FromMap(tenant.settings);
+    if (!settings.ok()) return error(settings.status());
+    core::RequestContext ctx;
+    ctx.tenant = tenant.id;
+    ctx.settings = *settings;
+    ctx.clock = options_.clock;
+    auto purged = core::PurgeInactiveUsers(store_, ctx, now - *age);
+    if (!purged.ok()) return error(purged.status());
+    Json j = Json::MakeObject();
+    j.Set("examined", Json::Int(static_cast<int64_t>(purged->examined)));
+    j.Set("purged", Json::Int(static_cast<int64_t>(purged->purged)));
+    return ok(200, j);
+  }
+  if (what == "tokens") {
+    if (seg.size() == 3 && m == "GET") {
+      auto tokens = core::ListTenantTokens(store_, tenant.id);
+      if (!tokens.ok()) return error(tokens.status());
+      // What the server noted in memory and has not written yet.
+      for (auto& t : *tokens) {
+        t.last_used_unix = std::max(t.last_used_unix, scim_.gate().usage().LastSeen(t.token_id));
+      }
+      return ok(200, TokenList(*tokens));
+    }
+    if (seg.size() == 3 && m == "POST") {
+      core::TokenOptions options;
+      if (!Field(body, "scope").empty()) {
+        auto scope = core::ParseScope(Field(body, "scope"));
+        if (!scope.ok()) return error(scope.status());
+        options.scope = *scope;
+      }
+      options.description = Field(body, "description");
+      if (!Field(body, "expires").empty()) {
+        auto lifetime = core::ParseDurationSeconds(Field(body, "expires"));
+        if (!lifetime.ok()) return error(lifetime.status());
+        options.lifetime = *lifetime;
+      }
+      auto issued = core::IssueToken(store_, tenant.id, options, now);
+      if (!issued.ok()) return error(issued.status());
+      return ok(201, admin::IssuedJson(*issued));
+    }
+    if (seg.size() == 4 && seg[3] == "rotate" && m == "POST") {
+      const std::string grace = Field(body, "grace").empty() ? "30d" : Field(body, "grace");
+      auto grace_s = core::ParseDurationSeconds(grace);
+      if (!grace_s.ok()) return error(grace_s.status());
+      auto r = core::RotateToken(store_, tenant.id, Field(body, "tokenId"), *grace_s, now);
+      if (!r.ok()) return error(r.status());
+      Json j = admin::IssuedJson(r->fresh);
+      j.Set("old", admin::TokenJson(r->old));
+      return ok(200, j);
+    }
+    if (seg.size() == 4 && m == "DELETE") {
+      if (Status s = core::RevokeToken(store_, tenant.id, seg[3]); !s.ok()) return error(s);
+      Json j = Json::MakeObject();
+      j.Set("revoked", Json::Str(std::string(seg[3])));
+      return ok(200, j);
+    }
+    return error(Status::NotFound("no such token endpoint"));
+  }
+  if (what == "indexes") {
+    if (seg.size() == 3 && m == "GET") {
+      auto indexes = core::ListTenantIndexes(tenant);
+      if (!indexes.ok()) return error(indexes.status());
+      Json arr = Json::MakeArray();
+      for (const auto& index : *indexes) arr.Push(admin::IndexedJson(index));
+      Json j = Json::MakeObject();
+      j.Set("indexes", std::move(arr));
+      return ok(200, j);
+    }
+    if (seg.size() == 3 && m == "POST") return StartIndexBuild(tenant, body);
+    if (seg.size() == 5 && m == "DELETE") {
+      auto type = core::SchemaRegistry::Default().FindEndpoint(seg[3]);
+      if (!type) return error(Status::NotFound("Users or Groups, not " + std::string(seg[3])));
+      core::ReindexStats stats;
+      // Unlisted first (and the caches told): no plan uses the entries being deleted.
+      Status s = core::DropTenantIndex(store_, tenant.id, *type, seg[4], &stats);
+      changed();
+      if (!s.ok()) return error(s);
+      Json j = Json::MakeObject();
+      j.Set("removed", Json::Int(static_cast<int64_t>(stats.stale_removed)));
+      return ok(200, j);
+    }
+    return error(Status::NotFound("no such index endpoint"));
+  }
+  if (what == "activity" && seg.size() == 3 && m == "GET") {
+    core::ActivityQuery q;
+    if (!query.Get("since").empty()) {
+      auto window = core::ParseDurationSeconds(query.Get("since"));
+      if (!window.ok()) return error(window.status());
+      q.since_us = now_us - *window * 1'000'000;
+    }
+    q.resource_id = std::string(query.Get("resource"));
+    q.failed_only = query.Get("failed") == "1" || query.Get("failed") == "true";
+    if (!query.Get("limit").empty())
+      q.limit = std::strtoul(std::string(query.Get("limit")).c_str(), nullptr, 10);
+    if (!query.Get("before").empty()) {
+      q.before = std::strtoull(std::string(query.Get("before")).c_str(), nullptr, 10);
+    }
+    // What the SCIM side queued and has not written yet belongs in the answer.
+    if (auto flushed = scim_.activity().Flush(store_); !flushed.ok())
+      return error(flushed.status());
+    auto entries = core::ReadActivity(store_, tenant.id, q);
+    if (!entries.ok()) return error(entries.status());
+    std::string out = "{\"entries\":[";
+    for (size_t i = 0; i < entries->size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out += core::ActivityEntryJson((*entries)[i]);
+    }
+    out += "],\"next\":";
+    const size_t limit = std::clamp<size_t>(q.limit, 1, core::kMaxActivityPage);
+    out += entries->size() == limit ? std::to_string(entries->back().sequence) : "null";
+    out += "}";
+    return Answer{200, std::move(out)};
+  }
+  if (what == "stats" && seg.size() == 3 && m == "GET") {
+    return ok(200, admin::StatsJson(scim_.counters().Get(tenant.id)));
+  }
+  if (what == "explain" && seg.size() == 3 && m == "POST") {
+    auto type = core::SchemaRegistry::Default().FindEndpoint(Field(body, "resource"));
+    if (!type) return error(Status::InvalidValue("\"resource\" is Users or Groups"));
+    auto indexed = core::TenantIndexed(store_, tenant.id);
+    if (!indexed.ok()) return error(indexed.status());
+    auto r = core::ExplainFilter(store_, tenant.id, *type, Field(body, "filter"), **indexed);
+    if (!r.ok()) return error(r.status());
+    Json j = Json::MakeObject();
+    j.Set("plan", Json::Str(r->plan));
+    j.Set("candidates", Json::Int(static_cast<int64_t>(r->candidates)));
+    j.Set("rowsExamined", Json::Int(static_cast<int64_t>(r->rows_examined)));
+    j.Set("matches", Json::Int(static_cast<int64_t>(r->matches)));
+    return ok(200, j);
+  }
+  if (what == "reindex" && seg.size() == 3 && m == "POST") {
+    core::ReindexStats stats;
+    if (Status s = core::Reindex(store_, tenant.id, &stats); !s.ok()) return error(s);
+    Json j = Json::MakeObject();
+    j.Set("resources", Json::Int(static_cast<int64_t>(stats.resources)));
+    j.Set("entriesWritten", Json::Int(static_cast<int64_t>(stats.entries_written)));
+    j.Set("staleRemoved", Json::Int(static_cast<int64_t>(stats.stale_removed)));
+    return ok(200, j);
+  }
+  return error(Status::NotFound("no such admin endpoint"));
+}
+
+AdminApi::Answer AdminApi::StartIndexBuild(const core::TenantRecord& tenant, const Json& body) {
+  auto type = core::SchemaRegistry::Default().FindEndpoint(Field(body, "resource"));
+  if (!type) {
+    return Answer{400, admin::ErrorJson(400, "\"resource\" is Users or Groups")};
+  }
+  auto ia = core::BeginTenantIndex(store_, tenant.id, *type, Field(body, "attribute"));
+  if (!ia.ok()) {
+    const int http = HttpStatusOf(ia.status());
+    return Answer{http, admin::ErrorJson(http, ia.status().detail())};
+  }
+  scim_.gate().InvalidateSettings();  // writes keep the new entries from the next request on
+  const core::TenantId tenant_id = tenant.id;
+  const core::IndexedAttr attr = *ia;
+  ++builds_running_;
+  std::lock_guard<std::mutex> lock(builds_mu_);
+  builds_.emplace_back([this, tenant_id, attr] {
+    std::this_thread::sleep_for(kInFlightGrace);
+    core::ReindexStats stats;
+    Status s = core::BackfillTenantIndex(store_, tenant_id, attr, &stats);
+    if (s.ok()) s = core::FinishTenantIndex(store_, tenant_id, attr);
+    if (!s.ok()) (void)core::AbandonTenantIndex(store_, tenant_id, attr);
+    scim_.gate().InvalidateSettings();  // plans use it (or forget it) from now on
+    --builds_running_;
+  });
+  return Answer{202, admin::IndexedJson({attr, "building"}).Serialize()};
+}
+
+}  // namespace scimd::net

@@ -1,0 +1,65 @@
+// The admin API (/admin/v1/, docs/ADMIN.md): tenants, their settings, tokens, indexes,
+// activity and stats, for a provider's operator and `scimctl --server`, on a listener of
+// its own (scimd --admin-listen). JSON in and out; every answer but a refused token runs
+// on the blocking pool (admin writes may wait for the store's admin lock; an index
+// backfill takes long and runs on a thread of its own). Authenticated by one admin token,
+// configured and kept only as a hash; a SCIM token is never an admin token. Changes
+// apply at once to the SCIM endpoints (core::Gate::InvalidateSettings).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "core/base/store.h"
+#include "net/http_types.h"
+#include "net/scim_router.h"
+
+namespace scimd::net {
+
+class AdminApi {
+ public:
+  struct Options {
+    std::string token_hash;  // core::HashSecret of the admin token
+    const core::Clock* clock = &core::Clock::System();
+  };
+  AdminApi(core::Store& store, ScimRouter& scim, Options options);
+  // Waits for index builds in progress to finish (they hold the store).
+  ~AdminApi();
+  AdminApi(const AdminApi&) = delete;
+  AdminApi& operator=(const AdminApi&) = delete;
+
+  void Handle(const HttpRequest& request, HttpResponse& response);
+
+  // Index builds started and not finished yet (for tests and a clean stop).
+  int BuildsRunning() const { return builds_running_.load(); }
+  // Blocks until no index build runs.
+  void WaitForBuilds();
+
+ private:
+  struct Answer {
+    int status = 200;
+    std::string body;  // JSON
+  };
+  Answer Route(const HttpRequest& request);
+  // POST .../indexes: marks the index building and backfills it on a thread of its own.
+  Answer StartIndexBuild(const core::TenantRecord& tenant, const core::Json& body);
+
+  core::Store& store_;
+  ScimRouter& scim_;
+  Options options_;
+  std::atomic<int> builds_running_{0};
+  std::mutex builds_mu_;  // guards builds_
+  std::vector<std::thread> builds_;
+};
+
+// Reads the admin token from SCIMD_ADMIN_TOKEN or `file` (trailing whitespace dropped):
+// InvalidValue if neither is set, if the token is shorter than 32 characters, or if it is
+// a SCIM token (scimd_...). Returns its hash.
+core::Result<std::string> LoadAdminTokenHash(const std::string& file);
+
+}  // namespace scimd::net

@@ -1,0 +1,201 @@
+// The admin API and `scimctl --server` against a real scimd: the admin token (and that a
+// SCIM token is none), tenants, settings that apply at once, tokens, activity, stats, an
+// index built in the background while the server serves, tenant deletion, and the same
+// output from scimctl whether it reads the data directory or the running server.
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/scim_fixture.h"
+
+namespace scimd::testing {
+namespace {
+
+using core::Json;
+
+constexpr char kAdminToken[] = "admin-token-for-tests-0123456789abcdef";
+
+class AdminApiTest : public ClockedServerTest {
+ protected:
+  void SetUp() override {
+    setenv("SCIMD_ADMIN_TOKEN", kAdminToken, 1);
+    ClockedServerTest::SetUp();
+  }
+  void TearDown() override {
+    ClockedServerTest::TearDown();
+    unsetenv("SCIMD_ADMIN_TOKEN");
+  }
+  std::vector<std::string> ServerArgs() override {
+    return {"--admin-listen", "127.0.0.1:0", "--admin-port-file", dir_.path() + "/admin.port"};
+  }
+  int AdminPort() {
+    std::ifstream f(dir_.path() + "/admin.port");
+    int port = 0;
+    f >> port;
+    return port;
+  }
+  std::string AdminUrl() { return "http://127.0.0.1:" + std::to_string(AdminPort()); }
+  HttpResult Admin(const std::string& method, const std::string& path, const std::string& body = "",
+                   const std::string& token = kAdminToken) {
+    HttpClient admin(AdminPort());
+    return admin.Send(method, "/admin/v1" + path, body, {{"Authorization", "Bearer " + token}});
+  }
+  // scimctl through the admin API.
+  CommandResult Online(std::vector<std::string> args) {
+    args.insert(args.begin(), {ScimctlBin(), "--server", AdminUrl()});
+    return RunCommand(args);
+  }
+  std::string MustOnline(const std::vector<std::string>& args) {
+    CommandResult r = Online(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+};
+
+TEST_F(AdminApiTest, OnlyTheAdminTokenOpensIt) {
+  EXPECT_EQ(Admin("GET", "/tenants").status, 200);
+  HttpResult none = Admin("GET", "/tenants", "", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.Header("content-type"), "application/json");
+  EXPECT_EQ(Admin("GET", "/tenants", "", "admin-token-for-tests-0123456789abcdeX").status, 401);
+  EXPECT_EQ(Admin("GET", "/tenants", "", token_).status, 401);  // a SCIM token is not one
+  // ... nor is the admin token a SCIM token.
+  EXPECT_EQ(client_
+                ->Send("GET", "/scim/v2/Users", "",
+                       {{"Authorization", std::string("Bearer ") + kAdminToken}})
+                .status,
+            401);
+  unsetenv("SCIMD_ADMIN_TOKEN");
+  CommandResult no_token = Online({"tenant", "list"});
+  EXPECT_EQ(no_token.exit_code, 2);
+  setenv("SCIMD_ADMIN_TOKEN", "wrong-wrong-wrong-wrong-wrong-wrong-wrong", 1);
+  CommandResult wrong = Online({"tenant", "list"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("admin token"), std::string::npos) << wrong.err;
+}
+
+TEST_F(AdminApiTest, TenantsTokensAndSettingsWhileTheServerServes) {
+  EXPECT_NE(MustOnline({"tenant", "create", "acme.qa"}).find("created tenant acme.qa"),
+            std::string::npos);
+  EXPECT_NE(Online({"tenant", "create", "bad name"}).exit_code, 0);
+  const std::string qa = LastLine(
+      MustOnline({"token", "issue", "acme.qa", "--description", "QA sync", "--expires", "30d"}));
+  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + qa}}).status,
+            200);
+
+  // A setting applies to the next request, without a restart.
+  EXPECT_EQ(Post("/Users", R"({"userName":"no-email"})").status, 201);
+  MustOnline({"tenant", "set", "acme", "required=userName,emails"});
+  ExpectScimError(Post("/Users", R"({"userName":"no-email-2"})"), 400, "invalidValue");
+  MustOnline({"tenant", "set", "acme", "required="});
+  EXPECT_EQ(Post("/Users", R"({"userName":"no-email-3"})").status, 201);
+  EXPECT_NE(Online({"tenant", "set", "acme", "profile=sloppy"}).exit_code, 0);
+
+  const std::string shown = MustOnline({"tenant", "show", "acme"});
+  EXPECT_NE(shown.find("users: 2"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("tokens: 1"), std::string::npos) << shown;
+
+  // Rotation and revocation online; the old token answers 401 once revoked.
+  const std::string rotated = MustOnline({"token", "rotate", "acme.qa", "--grace", "1d"});
+  const std::string fresh = LastLine(rotated);
+  EXPECT_EQ(
+      client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + fresh}}).status,
+      200);
+  MustOnline({"token", "revoke", "acme.qa", qa.substr(6, 16)});
+  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer " + qa}}).status,
+            401);
+  const std::string tokens = MustOnline({"token", "list", "acme.qa"});
+  EXPECT_EQ(tokens.find(qa.substr(6, 16)), std::string::npos) << tokens;
+  EXPECT_NE(tokens.find("QA sync"), std::string::npos) << tokens;
+  EXPECT_EQ(tokens.find(fresh.substr(23)), std::string::npos) << "a secret in a list";
+
+  // Activity and stats of the running server.
+  const std::string activity = MustOnline({"activity", "acme", "--failed"});
+  EXPECT_NE(activity.find("POST /Users 400"), std::string::npos) << activity;
+  EXPECT_NE(activity.find("invalidValue: attribute \"emails\" is required"), std::string::npos)
+      << activity;
+  const std::string stats = MustOnline({"stats", "acme"});
+  EXPECT_NE(stats.find("errors: 1"), std::string::npos) << stats;
+  EXPECT_NE(Scimctl({"stats", "acme"}).exit_code, 0);  // counters live in the server
+}
+
+TEST_F(AdminApiTest, AnIndexIsBuiltInTheBackgroundAndUsedOnceComplete) {
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(Post("/Users", R"({"userName":"u)" + std::to_string(i) + R"(","title":")" +
+                                 (i % 5 == 0 ? "Engineer" : "Other") + "\"}")
+                  .status,
+              201);
+  }
+  const std::string added = MustOnline({"index", "add", "acme", "Users", "title"});
+  EXPECT_NE(added.find("building the index of User title"), std::string::npos) << added;
+  // Writes during the build keep the new index.
+  ASSERT_EQ(Post("/Users", R"({"userName":"late","title":"Engineer"})").status, 201);
+  std::string list;
+  for (int i = 0; i < 200; ++i) {  // at most 20 s (a 3 s grace, then the backfill)
+    list = MustOnline({"index", "list", "acme"});
+    if (list.find("title") != std::string::npos && list.find("building") == std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(list.find("User\ttitle\t100\ttenant"), std::string::npos) << list;
+  EXPECT_EQ(list.find("building"), std::string::npos) << list;
+  ASSERT_EQ(Post("/Users", R"({"userName":"after","title":"Engineer"})").status, 201);
+  HttpResult r =
+      Get("/Users?filter=title%20eq%20%22engineer%22&count=0", {{"X-Scimd-Explain", "1"}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Int(Parse(r), "totalResults"), 12);  // 10 before, one during, one after
+  EXPECT_EQ(r.Header("x-scimd-plan"), "IndexEq(User.title = \"engineer\")");
+  EXPECT_EQ(r.Header("x-scimd-rows-examined"), "12");
+  // explain through the API agrees.
+  const std::string explained = MustOnline({"explain", "acme", "Users", "title eq \"Engineer\""});
+  EXPECT_NE(explained.find("matches: 12"), std::string::npos) << explained;
+  MustOnline({"index", "drop", "acme", "Users", "title"});
+  r = Get("/Users?filter=title%20eq%20%22engineer%22&count=0", {{"X-Scimd-Explain", "1"}});
+  EXPECT_EQ(Int(Parse(r), "totalResults"), 12);
+  EXPECT_NE(r.Header("x-scimd-plan").find("FullScan"), std::string::npos)
+      << r.Header("x-scimd-plan");
+}
+
+TEST_F(AdminApiTest, DeletingATenantRemovesEverything) {
+  MustOnline({"tenant", "create", "gone"});
+  const std::string token = LastLine(MustOnline({"token", "issue", "gone"}));
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + token}};
+  ASSERT_EQ(client_->Send("POST", "/scim/v2/Users", R"({"userName":"x"})", auth).status, 201);
+  MustOnline({"tenant", "delete", "gone"});
+  EXPECT_EQ(client_->Send("GET", "/scim/v2/Users", "", auth).status, 401);
+  EXPECT_NE(Online({"tenant", "show", "gone"}).exit_code, 0);
+  EXPECT_EQ(MustOnline({"tenant", "list"}).find("gone"), std::string::npos);
+  // The name is free again, and the new tenant starts empty.
+  MustOnline({"tenant", "create", "gone"});
+  EXPECT_NE(MustOnline({"tenant", "show", "gone"}).find("users: 0"), std::string::npos);
+}
+
+TEST_F(AdminApiTest, ScimctlSaysTheSameOnlineAndOffline) {
+  MustOnline({"tenant", "create", "acme.qa"});
+  MustOnline({"tenant", "set", "acme.qa", "profile=okta"});
+  LastLine(MustOnline({"token", "issue", "acme", "--description", "entra", "--expires", "5d"}));
+  ASSERT_EQ(Post("/Users", R"({"userName":"a"})").status, 201);
+  ExpectScimError(Post("/Users", R"({"userName":"A"})"), 409, "uniqueness");
+  EXPECT_EQ(Get("/Users?count=0").status, 200);  // marks the token used
+  const std::vector<std::vector<std::string>> commands = {
+      {"tenant", "list"},
+      {"tenant", "show", "acme"},
+      {"tenant", "show", "acme.qa"},
+      {"token", "list", "acme"},
+      {"index", "list", "acme"},
+      {"activity", "acme"},
+      {"activity", "acme", "--json", "--failed"}};
+  std::vector<std::string> online;
+  for (const auto& c : commands) online.push_back(MustOnline(c));
+  StopServer();
+  for (size_t i = 0; i < commands.size(); ++i) {
+    EXPECT_EQ(MustScimctl(commands[i]), online[i]) << commands[i][0] << " " << commands[i][1];
+  }
+}
+
+}  // namespace
+}  // namespace scimd::testing
