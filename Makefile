@@ -8,6 +8,9 @@ BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
 LISTEN     ?= 127.0.0.1:8080
 DATA_DIR   ?= ./data
+ADMIN_LISTEN ?= 127.0.0.1:8081
+# The admin API's token (docs/ADMIN.md): made once, readable only by you, never in git.
+ADMIN_TOKEN_FILE ?= ./admin-token
 JOBS       ?= $(shell nproc)
 
 # Everything the build, the tests and the load scripts need (Debian package names).
@@ -49,7 +52,12 @@ build: deb-deps $(BUILD_DIR)/build.ninja
 # Only the two programs: a first `make run` need not build the test suites.
 run: deb-deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target scimd scimctl
-	./$(BUILD_DIR)/tools/scimd --listen $(LISTEN) --data $(DATA_DIR) --demo-tenant demo
+	@[ -s $(ADMIN_TOKEN_FILE) ] || (umask 077 && \
+	  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(ADMIN_TOKEN_FILE) && \
+	  echo "make: wrote a new admin API token to $(ADMIN_TOKEN_FILE)")
+	@echo "make: admin API: SCIMD_ADMIN_TOKEN=\$$(cat $(ADMIN_TOKEN_FILE)) $(BUILD_DIR)/tools/scimctl --server http://$(ADMIN_LISTEN) tenant list"
+	./$(BUILD_DIR)/tools/scimd --listen $(LISTEN) --data $(DATA_DIR) --demo-tenant demo \
+	  --admin-listen $(ADMIN_LISTEN) --admin-token-file $(ADMIN_TOKEN_FILE)
 
 test: deps build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600

@@ -53,9 +53,14 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-Json TokenList(const std::vector<core::TokenRecord>& tokens) {
+// Each token with its "state" at `now` (expired, expires within 7 days, valid).
+Json TokenList(const std::vector<core::TokenRecord>& tokens, int64_t now) {
   Json arr = Json::MakeArray();
-  for (const auto& t : tokens) arr.Push(admin::TokenJson(t));
+  for (const auto& t : tokens) {
+    Json j = admin::TokenJson(t);
+    j.Set("state", Json::Str(std::string(core::TokenState(t, now))));
+    arr.Push(std::move(j));
+  }
   Json j = Json::MakeObject();
   j.Set("tokens", std::move(arr));
   return j;
@@ -196,12 +201,13 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
   }
   if (what == "settings" && seg.size() == 3 && (m == "PATCH" || m == "PUT")) {
     if (!body.is_object()) return error(Status::InvalidValue("settings are a JSON object"));
+    core::SettingChanges changes;
     for (const auto& [k, v] : body.as_object()) {
       if (!v.is_string()) return error(Status::InvalidValue("setting " + k + " must be a string"));
-      if (Status s = core::SetTenantSetting(store_, tenant.id, k, v.as_string()); !s.ok()) {
-        return error(s);
-      }
+      changes.emplace_back(k, v.as_string());
     }
+    // All of them or none.
+    if (Status s = core::SetTenantSettings(store_, tenant.id, changes); !s.ok()) return error(s);
     changed();
     auto t = store_.GetTenant(tenant.id);
     if (!t.ok() || !*t) return error(t.ok() ? Status::NotFound("tenant gone") : t.status());
@@ -245,7 +251,7 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
       for (auto& t : *tokens) {
         t.last_used_unix = std::max(t.last_used_unix, scim_.gate().usage().LastSeen(t.token_id));
       }
-      return ok(200, TokenList(*tokens));
+      return ok(200, TokenList(*tokens, options_.clock->NowMicros() / 1000000));
     }
     if (seg.size() == 3 && m == "POST") {
       core::TokenOptions options;

@@ -49,8 +49,8 @@ class AdminBackend {
   virtual Result<core::TenantRecord> TenantCreate(std::string_view name) = 0;
   virtual Result<std::vector<core::TenantRecord>> TenantList() = 0;
   virtual Result<core::TenantInfo> TenantShow(std::string_view name) = 0;
-  virtual core::Status TenantSet(std::string_view name, std::string_view key,
-                                 std::string_view value) = 0;
+  // All the changes or, when one is refused, none.
+  virtual core::Status TenantSet(std::string_view name, const core::SettingChanges& changes) = 0;
   virtual Result<std::vector<std::string>> TenantCopyConfig(std::string_view from,
                                                             std::string_view to) = 0;
   virtual Result<core::PurgeStats> TenantPurge(std::string_view name, std::string_view older) = 0;

@@ -25,9 +25,9 @@ class LocalBackend final : public AdminBackend {
     SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));
     return core::ShowTenant(*store_, t.id);
   }
-  Status TenantSet(std::string_view name, std::string_view key, std::string_view value) override {
+  Status TenantSet(std::string_view name, const core::SettingChanges& changes) override {
     SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));
-    return core::SetTenantSetting(*store_, t.id, key, value);
+    return core::SetTenantSettings(*store_, t.id, changes);
   }
   Result<std::vector<std::string>> TenantCopyConfig(std::string_view from,
                                                     std::string_view to) override {

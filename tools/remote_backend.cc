@@ -48,9 +48,9 @@ class RemoteBackend final : public AdminBackend {
     SCIMD_ASSIGN_OR_RETURN(Json j, Call("GET", Tenant(name), nullptr));
     return admin::TenantInfoFrom(j);
   }
-  Status TenantSet(std::string_view name, std::string_view key, std::string_view value) override {
+  Status TenantSet(std::string_view name, const core::SettingChanges& changes) override {
     Json body = Json::MakeObject();
-    body.Set(std::string(key), Json::Str(std::string(value)));
+    for (const auto& [key, value] : changes) body.Set(key, Json::Str(value));
     return Call("PATCH", Tenant(name) + "/settings", &body).status();
   }
   Result<std::vector<std::string>> TenantCopyConfig(std::string_view from,

@@ -51,14 +51,11 @@ std::string ExpiryText(const scimd::core::TokenRecord& t, int64_t now) {
 void PrintTokens(const std::vector<scimd::core::TokenRecord>& tokens, int64_t now) {
   std::cout << "ID\tSCOPE\tCREATED\tLAST USED\tEXPIRES\tSTATE\tDESCRIPTION\n";
   for (const auto& t : tokens) {
-    const char* state = scimd::core::IsExpired(t, now)     ? "expired"
-                        : scimd::core::ExpiresSoon(t, now) ? "expires within 7 days"
-                                                           : "valid";
     std::cout << t.token_id << "\t" << scimd::core::ScopeName(t.scope) << "\t"
               << FormatUnix(t.created_unix) << "\t"
               << (t.last_used_unix == 0 ? std::string("never") : FormatUnix(t.last_used_unix))
               << "\t" << (t.expires_unix == 0 ? std::string("never") : FormatUnix(t.expires_unix))
-              << "\t" << state << "\t" << t.description << "\n";
+              << "\t" << scimd::core::TokenState(t, now) << "\t" << t.description << "\n";
   }
 }
 
@@ -102,7 +99,8 @@ int main(int argc, char** argv) {
 
   auto* tenant = app.add_subcommand("tenant", "manage tenants");
   tenant->require_subcommand(1);
-  std::string name, key_value, to_name, older_than = "0s";
+  std::string name, to_name, older_than = "0s";
+  std::vector<std::string> key_values;
   auto* tenant_create = tenant->add_subcommand("create", "create a tenant");
   tenant_create->add_option("name", name, "tenant name, e.g. acme or acme.qa")->required();
   auto* tenant_list = tenant->add_subcommand("list", "list tenants");
@@ -110,10 +108,10 @@ int main(int argc, char** argv) {
       tenant->add_subcommand("show", "show a tenant, its settings and what it holds");
   tenant_show->add_option("name", name)->required();
   auto* tenant_set =
-      tenant->add_subcommand("set", "change a tenant setting (name=value; name= removes it)");
+      tenant->add_subcommand("set", "change tenant settings (name=value ...; name= removes one)");
   tenant_set->add_option("name", name)->required();
   tenant_set
-      ->add_option("setting", key_value,
+      ->add_option("setting", key_values,
                    "e.g. profile=entra, required=userName,emails,externalId, "
                    "host=acme.example, delete-policy=soft")
       ->required();
@@ -267,18 +265,23 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (tenant_set->parsed()) {
-    const size_t eq = key_value.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "scimctl: a setting is written name=value, e.g. patch-response=no-content\n";
-      return 2;
+    scimd::core::SettingChanges changes;
+    for (const std::string& key_value : key_values) {
+      const size_t eq = key_value.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "scimctl: a setting is written name=value, e.g. patch-response=no-content\n";
+        return 2;
+      }
+      changes.emplace_back(key_value.substr(0, eq), key_value.substr(eq + 1));
     }
-    const std::string key = key_value.substr(0, eq);
-    const std::string value = key_value.substr(eq + 1);
-    if (Status s = b.TenantSet(name, key, value); !s.ok()) return Fail(s);
-    if (value.empty()) {
-      std::cout << "tenant " << name << ": " << key << " unset\n";
-    } else {
-      std::cout << "tenant " << name << ": " << key << "=" << value << "\n";
+    // All of them or, when one is refused, none.
+    if (Status s = b.TenantSet(name, changes); !s.ok()) return Fail(s);
+    for (const auto& [key, value] : changes) {
+      if (value.empty()) {
+        std::cout << "tenant " << name << ": " << key << " unset\n";
+      } else {
+        std::cout << "tenant " << name << ": " << key << "=" << value << "\n";
+      }
     }
     return 0;
   }

@@ -45,6 +45,12 @@ bool ExpiresSoon(const TokenRecord& token, int64_t now) {
          token.expires_unix - now <= kExpiryWarningSeconds;
 }
 
+std::string_view TokenState(const TokenRecord& token, int64_t now) {
+  if (IsExpired(token, now)) return "expired";
+  if (ExpiresSoon(token, now)) return "expires within 7 days";
+  return "valid";
+}
+
 Result<IssuedToken> IssueToken(Store& store, TenantId tenant, const TokenOptions& options,
                                int64_t now) {
   int64_t lifetime = 0;

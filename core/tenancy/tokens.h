@@ -62,5 +62,7 @@ Result<Rotation> RotateToken(Store& store, TenantId tenant, std::string_view tok
 bool IsExpired(const TokenRecord& token, int64_t now);
 // Still valid, and expiring within kExpiryWarningSeconds.
 bool ExpiresSoon(const TokenRecord& token, int64_t now);
+// "expired", "expires within 7 days" or "valid": what `token list` and the admin API show.
+std::string_view TokenState(const TokenRecord& token, int64_t now);
 
 }  // namespace scimd::core

@@ -49,15 +49,18 @@ Result<TenantInfo> ShowTenant(Store& store, TenantId tenant) {
   return info;
 }
 
-Status SetTenantSetting(Store& store, TenantId tenant, std::string_view name,
-                        std::string_view value) {
-  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, Tenant(store, tenant));
+namespace {
+
+// Applies `name=value` (or removes `name` when `value` is empty) to `record`'s settings,
+// validated; nothing is written.
+Status ApplySetting(Store& store, TenantRecord& record, std::string_view name,
+                    std::string_view value) {
   if (value.empty()) {
     if (name == kIndexedAttributesSetting || name == kBuildingIndexesSetting) {
       SCIMD_RETURN_IF_ERROR(ValidateSetting(name, value));
     }
     record.settings.erase(std::string(name));
-    return store.PutTenantSettings(tenant, record.settings);
+    return Status::Ok();
   }
   SCIMD_RETURN_IF_ERROR(ValidateSetting(name, value));
   std::string stored(value);
@@ -66,7 +69,7 @@ Status SetTenantSetting(Store& store, TenantId tenant, std::string_view name,
     SCIMD_ASSIGN_OR_RETURN(std::vector<std::string> hosts, ParseHostList(value));
     SCIMD_ASSIGN_OR_RETURN(std::vector<TenantRecord> all, store.ListTenants());
     for (const TenantRecord& other : all) {
-      if (other.id == tenant) continue;
+      if (other.id == record.id) continue;
       auto it = other.settings.find(std::string(kHostSetting));
       if (it == other.settings.end()) continue;
       auto theirs = ParseHostList(it->second);
@@ -81,7 +84,22 @@ Status SetTenantSetting(Store& store, TenantId tenant, std::string_view name,
     for (const auto& h : hosts) stored += (stored.empty() ? "" : ",") + h;
   }
   record.settings[std::string(name)] = stored;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SetTenantSettings(Store& store, TenantId tenant, const SettingChanges& changes) {
+  SCIMD_ASSIGN_OR_RETURN(TenantRecord record, Tenant(store, tenant));
+  for (const auto& [name, value] : changes) {
+    SCIMD_RETURN_IF_ERROR(ApplySetting(store, record, name, value));
+  }
   return store.PutTenantSettings(tenant, record.settings);
+}
+
+Status SetTenantSetting(Store& store, TenantId tenant, std::string_view name,
+                        std::string_view value) {
+  return SetTenantSettings(store, tenant, {{std::string(name), std::string(value)}});
 }
 
 Result<std::vector<std::string>> CopyTenantConfig(Store& store, TenantId from, TenantId to) {

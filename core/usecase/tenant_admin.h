@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/base/status.h"
@@ -36,6 +37,9 @@ Result<TenantInfo> ShowTenant(Store& store, TenantId tenant);
 // (ValidateSetting), Uniqueness for a host another tenant claims.
 Status SetTenantSetting(Store& store, TenantId tenant, std::string_view name,
                         std::string_view value);
+// Several settings at once, in order: all of them or, when one is refused, none.
+using SettingChanges = std::vector<std::pair<std::string, std::string>>;
+Status SetTenantSettings(Store& store, TenantId tenant, const SettingChanges& changes);
 
 // Makes `to`'s configuration that of `from`: every setting (profile, client settings,
 // policies, required attributes, token expiry, rate limit) except the host names, which

@@ -93,9 +93,16 @@ TEST_F(AdminApiTest, TenantsTokensAndSettingsWhileTheServerServes) {
   MustOnline({"tenant", "set", "acme", "required="});
   EXPECT_EQ(Post("/Users", R"({"userName":"no-email-3"})").status, 201);
   EXPECT_NE(Online({"tenant", "set", "acme", "profile=sloppy"}).exit_code, 0);
+  // Several at once: all of them, or none when one is refused.
+  EXPECT_NE(
+      Online({"tenant", "set", "acme", "required=userName,emails", "profile=sloppy"}).exit_code, 0);
+  EXPECT_EQ(Post("/Users", R"({"userName":"no-email-4"})").status, 201);
+  MustOnline({"tenant", "set", "acme", "required=userName,emails", "rate-limit=0"});
+  ExpectScimError(Post("/Users", R"({"userName":"no-email-5"})"), 400, "invalidValue");
+  MustOnline({"tenant", "set", "acme", "required="});
 
   const std::string shown = MustOnline({"tenant", "show", "acme"});
-  EXPECT_NE(shown.find("users: 2"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("users: 3"), std::string::npos) << shown;
   EXPECT_NE(shown.find("tokens: 1"), std::string::npos) << shown;
 
   // Rotation and revocation online; the old token answers 401 once revoked.
@@ -118,7 +125,8 @@ TEST_F(AdminApiTest, TenantsTokensAndSettingsWhileTheServerServes) {
   EXPECT_NE(activity.find("invalidValue: attribute \"emails\" is required"), std::string::npos)
       << activity;
   const std::string stats = MustOnline({"stats", "acme"});
-  EXPECT_NE(stats.find("errors: 1"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("requests: 5"), std::string::npos) << stats;  // the five POSTs above
+  EXPECT_NE(stats.find("errors: 2"), std::string::npos) << stats;
   EXPECT_NE(Scimctl({"stats", "acme"}).exit_code, 0);  // counters live in the server
 }
 
@@ -181,6 +189,12 @@ TEST_F(AdminApiTest, ScimctlSaysTheSameOnlineAndOffline) {
   ASSERT_EQ(Post("/Users", R"({"userName":"a"})").status, 201);
   ExpectScimError(Post("/Users", R"({"userName":"A"})"), 409, "uniqueness");
   EXPECT_EQ(Get("/Users?count=0").status, 200);  // marks the token used
+  // The API flags the 5-day token as expiring within 7 days, the demo token as valid.
+  const HttpResult listed = Admin("GET", "/tenants/acme/tokens");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_NE(listed.body.find(R"("state":"expires within 7 days")"), std::string::npos)
+      << listed.body;
+  EXPECT_NE(listed.body.find(R"("state":"valid")"), std::string::npos) << listed.body;
   const std::vector<std::vector<std::string>> commands = {
       {"tenant", "list"},
       {"tenant", "show", "acme"},
