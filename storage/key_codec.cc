@@ -531,4 +531,25 @@ Result<ParsedTokenByTenantKey> ParseTokenByTenantKey(std::string_view key) {
   return ParsedTokenByTenantKey{ReadU32(key.data() + 1), std::string(key.substr(1 + kTenantBytes))};
 }
 
+KeyRange ResourceScanRange(TenantId tenant, ResourceType type,
+                           const std::optional<ResourceId>& start_after) {
+  KeyRange range = PrefixRange(ResourceTypePrefix(tenant, type));
+  if (start_after) {
+    // Keys in this range all have the same length, so key + 0x00 is the first key after.
+    range.begin = ResourceKey(tenant, type, *start_after);
+    range.begin.push_back('\0');
+  }
+  return range;
+}
+
+KeyRange MemberScanRange(TenantId tenant, const ResourceId& group,
+                         const std::optional<ResourceId>& start_after) {
+  KeyRange range = PrefixRange(MemberPrefix(tenant, group));
+  if (start_after) {
+    range.begin = MemberKey(tenant, group, *start_after);  // fixed length: + 0x00 is next
+    range.begin.push_back('\0');
+  }
+  return range;
+}
+
 }  // namespace scimd::storage

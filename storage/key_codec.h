@@ -127,6 +127,9 @@ KeyRange TenantRange(TenantId tenant);
 // ---- resources ------------------------------------------------------------------------
 std::string ResourceKey(TenantId tenant, ResourceType type, const ResourceId& id);
 std::string ResourceTypePrefix(TenantId tenant, ResourceType type);
+// The resources of `type`, or those after `start_after` (in id order).
+KeyRange ResourceScanRange(TenantId tenant, ResourceType type,
+                           const std::optional<ResourceId>& start_after);
 struct ParsedResourceKey {
   TenantId tenant = 0;
   ResourceType type = ResourceType::kUser;
@@ -187,6 +190,9 @@ core::Result<ParsedUniqueKey> ParseUniqueKey(std::string_view key);
 // ---- members / member_of ----------------------------------------------------------------
 std::string MemberKey(TenantId tenant, const ResourceId& group, const ResourceId& member);
 std::string MemberPrefix(TenantId tenant, const ResourceId& group);
+// A group's member edges, or those after `start_after` (in member id order).
+KeyRange MemberScanRange(TenantId tenant, const ResourceId& group,
+                         const std::optional<ResourceId>& start_after);
 std::string MemberOfKey(TenantId tenant, const ResourceId& member, const ResourceId& group);
 std::string MemberOfPrefix(TenantId tenant, const ResourceId& member);
 // For members keys `first` is the group and `second` the member; for member_of keys the

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <tuple>
 #include <utility>
 
 #include "storage/key_codec.h"
+#include "storage/keyed_bulk_load.h"
 #include "storage/mem_internal.h"
 #include "storage/mem_transaction.h"
 #include "storage/record_codec.h"
@@ -125,8 +127,7 @@ class ScanSnapshot {
 // scan began, until visit returns false. The visitor runs without the mutex: it may read the
 // store or commit a transaction (core/usecase/reindex.cc does both).
 template <typename Visit>
-void Scan(MemState* state, Cf cf, const KeyRange& range, Visit&& visit) {
-  ScanSnapshot snapshot(state);
+void ScanIn(const ScanSnapshot& snapshot, Cf cf, const KeyRange& range, Visit&& visit) {
   std::vector<std::pair<std::string, std::string>> chunk;
   std::string from = range.begin;
   bool inclusive = true;
@@ -140,6 +141,11 @@ void Scan(MemState* state, Cf cf, const KeyRange& range, Visit&& visit) {
     from = std::move(chunk.back().first);
     inclusive = false;
   }
+}
+template <typename Visit>
+void Scan(MemState* state, Cf cf, const KeyRange& range, Visit&& visit) {
+  ScanSnapshot snapshot(state);
+  ScanIn(snapshot, cf, range, std::forward<Visit>(visit));
 }
 
 // A committed value under the mutex (point reads need no snapshot: they are one read).
@@ -174,6 +180,115 @@ Result<std::optional<core::TenantRecord>> ReadTenantLocked(const MemState& state
   return std::optional<core::TenantRecord>(std::move(record));
 }
 
+Status ScanResourcesIn(const ScanSnapshot& snapshot, TenantId tenant, ResourceType type,
+                       const std::optional<ResourceId>& start_after,
+                       const core::ResourceVisitor& visit) {
+  Status parse_error;
+  ScanIn(snapshot, Cf::kResources, ResourceScanRange(tenant, type, start_after),
+         [&](std::string_view key, std::string_view value) {
+           auto parsed = ParseResourceKey(key);
+           if (!parsed.ok()) {
+             parse_error = parsed.status();
+             return false;
+           }
+           return visit(parsed->id, value);
+         });
+  return parse_error;
+}
+
+Status ScanMembersIn(const ScanSnapshot& snapshot, TenantId tenant, const ResourceId& group,
+                     const std::optional<ResourceId>& start_after,
+                     const core::MemberVisitor& visit) {
+  Status parse_error;
+  ScanIn(snapshot, Cf::kMembers, MemberScanRange(tenant, group, start_after),
+         [&](std::string_view key, std::string_view value) {
+           auto edge = ParseEdgeKey(key);
+           auto member = DecodeMemberValue(value);
+           if (!edge.ok() || !member.ok()) {
+             parse_error = edge.ok() ? member.status() : edge.status();
+             return false;
+           }
+           return visit(edge->second, member->type, member->display);
+         });
+  return parse_error;
+}
+
+// A tenant's data as of its making: one ScanSnapshot kept for the view's life.
+class MemView final : public core::StoreView {
+ public:
+  MemView(MemState* state, TenantId tenant) : snapshot_(state), tenant_(tenant) {}
+  Status ScanResources(ResourceType type, const std::optional<ResourceId>& start_after,
+                       const core::ResourceVisitor& visit) override {
+    return ScanResourcesIn(snapshot_, tenant_, type, start_after, visit);
+  }
+  Status ScanMembers(const ResourceId& group, const std::optional<ResourceId>& start_after,
+                     const core::MemberVisitor& visit) override {
+    return ScanMembersIn(snapshot_, tenant_, group, start_after, visit);
+  }
+
+ private:
+  ScanSnapshot snapshot_;
+  const TenantId tenant_;
+};
+
+// Entries kept in memory and written under one lock at Commit, so no reader sees part of
+// the load. Duplicate keys are Corruption, as in RocksBulkLoad.
+class MemBulkLoad final : public KeyedBulkLoad {
+ public:
+  MemBulkLoad(MemState* state, TenantId tenant) : KeyedBulkLoad(tenant), state_(state) {}
+
+ protected:
+  Status Put(LoadCf cf, std::string_view key, std::string_view value) override {
+    entries_.push_back({CfOf(cf), std::string(key), std::string(value)});
+    return Status::Ok();
+  }
+  Status Finish(const std::vector<std::pair<std::string, int64_t>>& counters) override {
+    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return std::tie(a.cf, a.key) < std::tie(b.cf, b.key);
+    });
+    for (size_t i = 1; i < entries_.size(); ++i) {
+      if (entries_[i].cf == entries_[i - 1].cf && entries_[i].key == entries_[i - 1].key) {
+        return Status::Corruption("bulk load: the same key twice");
+      }
+    }
+    std::lock_guard<std::mutex> lock(state_->mu);
+    for (Entry& e : entries_) state_->Write(e.cf, e.key, std::move(e.value));
+    for (const auto& [key, delta] : counters) {
+      // Wrapping addition, as the merge operator.
+      const std::optional<std::string> old = state_->Read(Cf::kCounters, key);
+      uint64_t sum = static_cast<uint64_t>(delta);
+      if (old) {
+        auto count = DecodeCounter(*old);
+        if (count.ok()) sum += *count;
+      }
+      state_->Write(Cf::kCounters, key, EncodeCounterDelta(static_cast<int64_t>(sum)));
+    }
+    entries_.clear();
+    return Status::Ok();
+  }
+
+ private:
+  struct Entry {
+    Cf cf;
+    std::string key;
+    std::string value;
+  };
+  static Cf CfOf(LoadCf cf) {
+    switch (cf) {
+      case LoadCf::kResources: return Cf::kResources;
+      case LoadCf::kIndex: return Cf::kIndex;
+      case LoadCf::kUnique: return Cf::kUnique;
+      case LoadCf::kMembers: return Cf::kMembers;
+      case LoadCf::kMemberOf: return Cf::kMemberOf;
+      case LoadCf::kCounters: return Cf::kCounters;
+    }
+    return Cf::kResources;
+  }
+
+  MemState* const state_;
+  std::vector<Entry> entries_;
+};
+
 }  // namespace
 
 MemStore::MemStore() : state_(std::make_unique<internal::MemState>()) {}
@@ -182,6 +297,14 @@ MemStore::~MemStore() = default;
 
 std::unique_ptr<core::Transaction> MemStore::Begin(core::TenantId tenant) {
   return std::make_unique<MemTransaction>(state_.get(), tenant);
+}
+
+std::unique_ptr<core::StoreView> MemStore::View(core::TenantId tenant) {
+  return std::make_unique<MemView>(state_.get(), tenant);
+}
+
+Result<std::unique_ptr<core::BulkLoad>> MemStore::BeginBulkLoad(core::TenantId tenant) {
+  return std::unique_ptr<core::BulkLoad>(std::make_unique<MemBulkLoad>(state_.get(), tenant));
 }
 
 Result<std::string> MemStore::GetResource(core::TenantId tenant, ResourceType type,
@@ -195,22 +318,7 @@ Result<std::string> MemStore::GetResource(core::TenantId tenant, ResourceType ty
 Status MemStore::ScanResources(core::TenantId tenant, ResourceType type,
                                const std::optional<ResourceId>& start_after,
                                const core::ResourceVisitor& visit) {
-  KeyRange range = PrefixRange(ResourceTypePrefix(tenant, type));
-  if (start_after) {
-    // Keys in this range all have the same length, so key + 0x00 is the first key after.
-    range.begin = ResourceKey(tenant, type, *start_after);
-    range.begin.push_back('\0');
-  }
-  Status parse_error;
-  Scan(state_.get(), Cf::kResources, range, [&](std::string_view key, std::string_view value) {
-    auto parsed = ParseResourceKey(key);
-    if (!parsed.ok()) {
-      parse_error = parsed.status();
-      return false;
-    }
-    return visit(parsed->id, value);
-  });
-  return parse_error;
+  return ScanResourcesIn(ScanSnapshot(state_.get()), tenant, type, start_after, visit);
 }
 
 Result<uint64_t> MemStore::CountResources(core::TenantId tenant, ResourceType type) {
@@ -313,22 +421,7 @@ Result<std::optional<ResourceId>> MemStore::LookupUnique(core::TenantId tenant, 
 Status MemStore::ScanMembers(core::TenantId tenant, const ResourceId& group,
                              const std::optional<ResourceId>& start_after,
                              const core::MemberVisitor& visit) {
-  KeyRange range = PrefixRange(MemberPrefix(tenant, group));
-  if (start_after) {
-    range.begin = MemberKey(tenant, group, *start_after);  // fixed length: + 0x00 is next
-    range.begin.push_back('\0');
-  }
-  Status parse_error;
-  Scan(state_.get(), Cf::kMembers, range, [&](std::string_view key, std::string_view value) {
-    auto edge = ParseEdgeKey(key);
-    auto member = DecodeMemberValue(value);
-    if (!edge.ok() || !member.ok()) {
-      parse_error = edge.ok() ? member.status() : edge.status();
-      return false;
-    }
-    return visit(edge->second, member->type, member->display);
-  });
-  return parse_error;
+  return ScanMembersIn(ScanSnapshot(state_.get()), tenant, group, start_after, visit);
 }
 
 Status MemStore::ScanMemberOf(core::TenantId tenant, const ResourceId& member,

@@ -9,9 +9,12 @@
 #include <rocksdb/table.h>
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "storage/record_codec.h"
+#include "storage/rocks_bulk_load.h"
 #include "storage/rocks_internal.h"
 #include "storage/rocks_transaction.h"
 #include "storage/uint64_add.h"
@@ -48,6 +51,74 @@ Status OpenError(const std::string& dir, const rocksdb::Status& s) {
   }
   return internal::FromRocks(s, "open " + dir);
 }
+
+// Resources of `type` (after `start_after`) as `read` sees them: now, or at a snapshot.
+Status ScanResourcesAt(const internal::RocksHandles& h, const rocksdb::ReadOptions& read,
+                       core::TenantId tenant, ResourceType type,
+                       const std::optional<ResourceId>& start_after,
+                       const core::ResourceVisitor& visit) {
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      ResourceScanRange(tenant, type, start_after), read,
+      [&](const rocksdb::ReadOptions& ro) { return h.db->NewIterator(ro, h.resources); },
+      [&](std::string_view key, std::string_view value) {
+        auto parsed = ParseResourceKey(key);
+        if (!parsed.ok()) {
+          parse_error = parsed.status();
+          return false;
+        }
+        return visit(parsed->id, value);
+      }));
+  return parse_error;
+}
+
+// A group's members (after `start_after`) as `read` sees them.
+Status ScanMembersAt(const internal::RocksHandles& h, const rocksdb::ReadOptions& read,
+                     core::TenantId tenant, const ResourceId& group,
+                     const std::optional<ResourceId>& start_after,
+                     const core::MemberVisitor& visit) {
+  Status parse_error;
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      MemberScanRange(tenant, group, start_after), read,
+      [&](const rocksdb::ReadOptions& ro) { return h.db->NewIterator(ro, h.members); },
+      [&](std::string_view key, std::string_view value) {
+        auto edge = ParseEdgeKey(key);
+        auto type = DecodeMemberValue(value);
+        if (!edge.ok() || !type.ok()) {
+          parse_error = edge.ok() ? type.status() : edge.status();
+          return false;
+        }
+        return visit(edge->second, type->type, type->display);
+      }));
+  return parse_error;
+}
+
+// A tenant's data at the moment it was made (a RocksDB snapshot, released with it).
+class RocksView final : public core::StoreView {
+ public:
+  RocksView(const internal::RocksHandles* h, core::TenantId tenant)
+      : h_(h), tenant_(tenant), snapshot_(h->db->GetSnapshot()) {
+    read_.snapshot = snapshot_;
+  }
+  ~RocksView() override { h_->db->ReleaseSnapshot(snapshot_); }
+  RocksView(const RocksView&) = delete;
+  RocksView& operator=(const RocksView&) = delete;
+
+  Status ScanResources(ResourceType type, const std::optional<ResourceId>& start_after,
+                       const core::ResourceVisitor& visit) override {
+    return ScanResourcesAt(*h_, read_, tenant_, type, start_after, visit);
+  }
+  Status ScanMembers(const ResourceId& group, const std::optional<ResourceId>& start_after,
+                     const core::MemberVisitor& visit) override {
+    return ScanMembersAt(*h_, read_, tenant_, group, start_after, visit);
+  }
+
+ private:
+  const internal::RocksHandles* h_;
+  const core::TenantId tenant_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions read_;
+};
 
 }  // namespace
 
@@ -125,6 +196,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   h->txn_options.lock_timeout = 0;
   h->txn_options.deadlock_detect = false;  // nothing ever waits, so no deadlock
   h->admin_txn_options.lock_timeout = kAdminLockTimeoutMs;
+  // What a killed bulk load left: never part of the store (rocks_bulk_load.h).
+  std::error_code ec;
+  std::filesystem::remove_all(dir + "/" + std::string(kBulkLoadDir), ec);
   return std::unique_ptr<RocksStore>(new RocksStore(dir, std::move(h), std::move(handles)));
 }
 
@@ -146,6 +220,16 @@ std::unique_ptr<core::Transaction> RocksStore::Begin(core::TenantId tenant) {
           h_->db->BeginTransaction(h_->write_options, h_->txn_options)));
 }
 
+std::unique_ptr<core::StoreView> RocksStore::View(core::TenantId tenant) {
+  return std::make_unique<RocksView>(h_.get(), tenant);
+}
+
+Result<std::unique_ptr<core::BulkLoad>> RocksStore::BeginBulkLoad(core::TenantId tenant) {
+  SCIMD_ASSIGN_OR_RETURN(
+      auto load, RocksBulkLoad::Start(h_.get(), dir_ + "/" + std::string(kBulkLoadDir), tenant));
+  return std::unique_ptr<core::BulkLoad>(std::move(load));
+}
+
 Result<std::optional<std::string>> RocksStore::Get(rocksdb::ColumnFamilyHandle* cf,
                                                    const std::string& key) {
   rocksdb::PinnableSlice value;
@@ -165,25 +249,7 @@ Result<std::string> RocksStore::GetResource(core::TenantId tenant, ResourceType 
 Status RocksStore::ScanResources(core::TenantId tenant, ResourceType type,
                                  const std::optional<ResourceId>& start_after,
                                  const core::ResourceVisitor& visit) {
-  KeyRange range = PrefixRange(ResourceTypePrefix(tenant, type));
-  if (start_after) {
-    // Keys in this range all have the same length, so key + 0x00 is the first key after.
-    range.begin = ResourceKey(tenant, type, *start_after);
-    range.begin.push_back('\0');
-  }
-  Status parse_error;
-  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
-      range, rocksdb::ReadOptions(),
-      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->resources); },
-      [&](std::string_view key, std::string_view value) {
-        auto parsed = ParseResourceKey(key);
-        if (!parsed.ok()) {
-          parse_error = parsed.status();
-          return false;
-        }
-        return visit(parsed->id, value);
-      }));
-  return parse_error;
+  return ScanResourcesAt(*h_, rocksdb::ReadOptions(), tenant, type, start_after, visit);
 }
 
 Result<uint64_t> RocksStore::CountResources(core::TenantId tenant, ResourceType type) {
@@ -317,25 +383,7 @@ Result<std::optional<ResourceId>> RocksStore::LookupUnique(core::TenantId tenant
 Status RocksStore::ScanMembers(core::TenantId tenant, const ResourceId& group,
                                const std::optional<ResourceId>& start_after,
                                const core::MemberVisitor& visit) {
-  KeyRange range = PrefixRange(MemberPrefix(tenant, group));
-  if (start_after) {
-    range.begin = MemberKey(tenant, group, *start_after);  // fixed length: + 0x00 is next
-    range.begin.push_back('\0');
-  }
-  Status parse_error;
-  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
-      range, rocksdb::ReadOptions(),
-      [&](const rocksdb::ReadOptions& ro) { return h_->db->NewIterator(ro, h_->members); },
-      [&](std::string_view key, std::string_view value) {
-        auto edge = ParseEdgeKey(key);
-        auto type = DecodeMemberValue(value);
-        if (!edge.ok() || !type.ok()) {
-          parse_error = edge.ok() ? type.status() : edge.status();
-          return false;
-        }
-        return visit(edge->second, type->type, type->display);
-      }));
-  return parse_error;
+  return ScanMembersAt(*h_, rocksdb::ReadOptions(), tenant, group, start_after, visit);
 }
 
 Status RocksStore::ScanMemberOf(core::TenantId tenant, const ResourceId& member,

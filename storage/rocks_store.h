@@ -50,6 +50,9 @@ class RocksStore final : public core::Store {
 
   // ---- core::Store ----
   std::unique_ptr<core::Transaction> Begin(core::TenantId tenant) override;
+  std::unique_ptr<core::StoreView> View(core::TenantId tenant) override;
+  // Stages in `<dir>/bulk-load/` (storage/rocks_bulk_load.h).
+  core::Result<std::unique_ptr<core::BulkLoad>> BeginBulkLoad(core::TenantId tenant) override;
   core::Result<std::string> GetResource(core::TenantId tenant, core::ResourceType type,
                                         const core::ResourceId& id) override;
   core::Status ScanResources(core::TenantId tenant, core::ResourceType type,

@@ -179,9 +179,55 @@ struct ActivityWrite {
 };
 using ActivityVisitor = std::function<bool(uint64_t sequence, std::string_view record)>;
 
+// One tenant's resources and memberships as they were at one moment (an export reads a
+// whole tenant while scimd keeps serving): writes committed after View() returned are not
+// seen, however long the scans take. Used by one thread at a time; REQUIRES: destroyed
+// before the Store.
+class StoreView {
+ public:
+  virtual ~StoreView() = default;
+  virtual Status ScanResources(ResourceType type, const std::optional<ResourceId>& start_after,
+                               const ResourceVisitor& visit) = 0;
+  virtual Status ScanMembers(const ResourceId& group, const std::optional<ResourceId>& start_after,
+                             const MemberVisitor& visit) = 0;
+};
+
+// Loading many resources into one tenant at once (scimctl import): entries are handed over
+// in any order, kept beside the store (RocksStore sorts them into SST files), and become
+// visible together at Commit, or never: a load destroyed without Commit, a failed Commit
+// or a process killed at any point leaves the store as it was (a later Open removes what a
+// killed load left on disk). The caller guarantees what a transaction's locks would: no
+// two entries with the same key, no id or unique value that the store already holds, no
+// edge to a member that is neither loaded nor stored, and no concurrent write to what it
+// loads (scimd refuses the tenant's writes meanwhile). Used by one thread at a time;
+// REQUIRES: destroyed before the Store.
+class BulkLoad {
+ public:
+  virtual ~BulkLoad() = default;
+  virtual Status PutResource(ResourceType type, const ResourceId& id, std::string_view value) = 0;
+  virtual Status AddIndex(ResourceType type, const IndexTerm& term, const ResourceId& id) = 0;
+  virtual Status AddPresence(ResourceType type, AttrId attr, const ResourceId& id) = 0;
+  virtual Status AddUnique(ResourceType type, const IndexTerm& term, const ResourceId& id) = 0;
+  // An edge with its member count (members and member_of, and the group's counter).
+  virtual Status AddMember(const ResourceId& group, const ResourceId& member,
+                           ResourceType member_type, std::string_view display) = 0;
+  // Adds to the tenant's count of resources of `type`.
+  virtual Status AdjustResourceCount(ResourceType type, int64_t delta) = 0;
+  // Makes every entry visible at once. Corruption if two entries had the same key (nothing
+  // is then visible); IoError when the disk fails or is full (nothing is visible either).
+  virtual Status Commit() = 0;
+  // Bytes handed over so far (keys and values, before compression).
+  virtual uint64_t bytes() const = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // A consistent view of the tenant's resources and memberships as of now.
+  virtual std::unique_ptr<StoreView> View(TenantId tenant) = 0;
+  // A new bulk load into the tenant (IoError if its staging area cannot be made).
+  virtual Result<std::unique_ptr<BulkLoad>> BeginBulkLoad(TenantId tenant) = 0;
 
   virtual std::unique_ptr<Transaction> Begin(TenantId tenant) = 0;
 

@@ -1,0 +1,129 @@
+// RocksBulkLoad: see rocks_bulk_load.h.
+#include "storage/rocks_bulk_load.h"
+
+#include <rocksdb/sst_file_writer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include "storage/rocks_internal.h"
+
+namespace scimd::storage {
+
+using core::Result;
+using core::Status;
+
+namespace {
+
+// Memory each column family's sorter may buffer before it writes a run. Resources are
+// large and usually arrive in id order (one run after another, no merge); index entries
+// are many and in no order. Together about 1.2 GiB at most.
+constexpr size_t kBudget[kLoadCfCount] = {
+    size_t{384} << 20,  // resources
+    size_t{448} << 20,  // index
+    size_t{96} << 20,   // unique
+    size_t{128} << 20,  // members
+    size_t{128} << 20,  // member_of
+    0,                  // counters: written at Finish
+};
+constexpr const char* kName[kLoadCfCount] = {"resources", "index",     "unique",
+                                             "members",   "member_of", "counters"};
+
+rocksdb::ColumnFamilyHandle* HandleOf(const internal::RocksHandles& h, LoadCf cf) {
+  switch (cf) {
+    case LoadCf::kResources: return h.resources;
+    case LoadCf::kIndex: return h.index;
+    case LoadCf::kUnique: return h.unique;
+    case LoadCf::kMembers: return h.members;
+    case LoadCf::kMemberOf: return h.member_of;
+    case LoadCf::kCounters: return h.counters;
+  }
+  return nullptr;
+}
+
+rocksdb::Options OptionsOf(const internal::RocksHandles& h, LoadCf cf) {
+  return rocksdb::Options(h.db->GetDBOptions(), h.db->GetOptions(HandleOf(h, cf)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RocksBulkLoad>> RocksBulkLoad::Start(const internal::RocksHandles* h,
+                                                            const std::string& staging_root,
+                                                            core::TenantId tenant) {
+  static std::atomic<uint64_t> next{0};
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const std::string dir =
+      staging_root + "/" + std::to_string(tenant) + "-" +
+      std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) + "-" +
+      std::to_string(next.fetch_add(1));
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError("bulk load: cannot create " + dir + ": " + ec.message());
+  return std::unique_ptr<RocksBulkLoad>(new RocksBulkLoad(h, dir, tenant));
+}
+
+RocksBulkLoad::RocksBulkLoad(const internal::RocksHandles* h, std::string dir,
+                             core::TenantId tenant)
+    : KeyedBulkLoad(tenant), h_(h), dir_(std::move(dir)) {
+  for (size_t i = 0; i < kLoadCfCount; ++i) {
+    if (kBudget[i] == 0) continue;
+    sorters_[i] =
+        std::make_unique<SstSorter>(dir_, kName[i], OptionsOf(*h_, LoadCf(i)), kBudget[i]);
+  }
+}
+
+RocksBulkLoad::~RocksBulkLoad() {
+  for (auto& s : sorters_) s.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+Status RocksBulkLoad::Put(LoadCf cf, std::string_view key, std::string_view value) {
+  SstSorter* sorter = sorters_[static_cast<size_t>(cf)].get();
+  if (sorter == nullptr) return Status::Internal("bulk load: no sorter for this family");
+  return sorter->Add(key, value);
+}
+
+Status RocksBulkLoad::Finish(const std::vector<std::pair<std::string, int64_t>>& counters) {
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  for (size_t i = 0; i < kLoadCfCount; ++i) {
+    if (!sorters_[i] || sorters_[i]->entries() == 0) continue;
+    SCIMD_ASSIGN_OR_RETURN(std::vector<std::string> files, sorters_[i]->Finish());
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = HandleOf(*h_, LoadCf(i));
+    arg.external_files = std::move(files);
+    args.push_back(std::move(arg));
+  }
+  if (!counters.empty()) {
+    // Merge operands, so that the counts add to what the tenant already has.
+    std::vector<std::pair<std::string, int64_t>> sorted = counters;
+    std::sort(sorted.begin(), sorted.end());
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), OptionsOf(*h_, LoadCf::kCounters));
+    const std::string path = dir_ + "/counters.sst";
+    SCIMD_RETURN_IF_ERROR(internal::FromRocks(writer.Open(path), "bulk load counters"));
+    for (const auto& [key, delta] : sorted) {
+      SCIMD_RETURN_IF_ERROR(
+          internal::FromRocks(writer.Merge(key, EncodeCounterDelta(delta)), "bulk load counters"));
+    }
+    SCIMD_RETURN_IF_ERROR(internal::FromRocks(writer.Finish(), "bulk load counters"));
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = h_->counters;
+    arg.external_files = {path};
+    args.push_back(std::move(arg));
+  }
+  if (args.empty()) return Status::Ok();
+  for (auto& arg : args) {
+    // Moved (hard-linked) into the store: the staging directory is on the same disk.
+    arg.options.move_files = true;
+    arg.options.snapshot_consistency = true;
+    arg.options.allow_global_seqno = true;
+    // Another tenant's writes may sit in a memtable whose range overlaps: flush it.
+    arg.options.allow_blocking_flush = true;
+  }
+  return internal::FromRocks(h_->db->IngestExternalFiles(args), "bulk load ingest");
+}
+
+}  // namespace scimd::storage

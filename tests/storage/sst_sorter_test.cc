@@ -1,0 +1,121 @@
+// SstSorter (storage/sst_sorter.h) and RocksBulkLoad's staging: entries in any order come
+// out as non-overlapping SST files in key order, complete; a buffer already in order is
+// written as runs that need no merge; a duplicate key is found within a run and across
+// runs; a killed load's staging files are removed by the next Open.
+#include "storage/sst_sorter.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/sst_file_reader.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "storage/rocks_bulk_load.h"
+#include "storage/rocks_store.h"
+#include "tests/storage/test_util.h"
+
+namespace scimd::storage {
+namespace {
+
+using testing::TempDir;
+
+std::string Key(uint32_t n) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "k%08u", n);
+  return buf;
+}
+
+// Every key/value of the files, in file order; fails when a file overlaps the previous.
+std::vector<std::pair<std::string, std::string>> ReadAll(const std::vector<std::string>& files) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& f : files) {
+    rocksdb::SstFileReader reader{rocksdb::Options()};
+    EXPECT_TRUE(reader.Open(f).ok()) << f;
+    std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!out.empty()) {
+        EXPECT_LT(out.back().first, it->key().ToString()) << f;
+      }
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+  }
+  return out;
+}
+
+TEST(SstSorterTest, AnyOrderComesOutSortedAndComplete) {
+  TempDir dir;
+  std::vector<uint32_t> keys(20000);
+  for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
+  std::shuffle(keys.begin(), keys.end(), std::mt19937(7));
+  SstSorter sorter(dir.path(), "t", rocksdb::Options(), 64 << 10);  // many runs
+  for (uint32_t k : keys) ASSERT_TRUE(sorter.Add(Key(k), "v" + std::to_string(k)).ok());
+  auto files = sorter.Finish();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  const auto all = ReadAll(*files);
+  ASSERT_EQ(all.size(), keys.size());
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].first, Key(i));
+    EXPECT_EQ(all[i].second, "v" + std::to_string(i));
+  }
+  // The runs were merged away: only the merged output is left on disk.
+  size_t on_disk = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    on_disk += e.is_regular_file();
+  EXPECT_EQ(on_disk, files->size());
+}
+
+TEST(SstSorterTest, InOrderRunsAreHandedOverWithoutAMerge) {
+  TempDir dir;
+  SstSorter sorter(dir.path(), "t", rocksdb::Options(), 16 << 10);
+  for (uint32_t i = 0; i < 5000; ++i) ASSERT_TRUE(sorter.Add(Key(i), "value").ok());
+  auto files = sorter.Finish();
+  ASSERT_TRUE(files.ok());
+  EXPECT_GT(files->size(), 3u);  // one per run
+  EXPECT_EQ(ReadAll(*files).size(), 5000u);
+}
+
+TEST(SstSorterTest, DuplicateKeysAreCorruptionWithinAndAcrossRuns) {
+  TempDir dir;
+  {
+    SstSorter within(dir.path(), "a", rocksdb::Options(), 1 << 20);
+    ASSERT_TRUE(within.Add(Key(1), "x").ok());
+    ASSERT_TRUE(within.Add(Key(1), "y").ok());
+    EXPECT_TRUE(within.Finish().status().Is(core::Status::Code::kCorruption));
+  }
+  SstSorter across(dir.path(), "b", rocksdb::Options(), 4 << 10);
+  for (uint32_t i = 0; i < 2000; ++i) ASSERT_TRUE(across.Add(Key(i % 1999), "x").ok());
+  auto files = across.Finish();
+  ASSERT_FALSE(files.ok());
+  EXPECT_TRUE(files.status().Is(core::Status::Code::kCorruption)) << files.status().ToString();
+}
+
+TEST(RocksBulkLoadTest, OpenRemovesWhatAKilledLoadLeft) {
+  TempDir dir;
+  const std::string stale = dir.Sub("db") + "/" + std::string(kBulkLoadDir) + "/1-2-3";
+  {
+    auto store = RocksStore::Open(dir.Sub("db"), RocksStore::Options());
+    ASSERT_TRUE(store.ok());
+  }
+  std::filesystem::create_directories(stale);
+  std::ofstream(stale + "/resources-0.sst") << "half a file";
+  auto store = RocksStore::Open(dir.Sub("db"), RocksStore::Options());
+  ASSERT_TRUE(store.ok());
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  // A load stages under bulk-load/ and removes its directory when done with.
+  {
+    auto load = (*store)->BeginBulkLoad(1);
+    ASSERT_TRUE(load.ok());
+    ASSERT_TRUE((*load)->PutResource(core::ResourceType::kUser, testing::Id(1), "x").ok());
+    EXPECT_FALSE(std::filesystem::is_empty(dir.Sub("db") + "/" + std::string(kBulkLoadDir)));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.Sub("db") + "/" + std::string(kBulkLoadDir)));
+}
+
+}  // namespace
+}  // namespace scimd::storage
