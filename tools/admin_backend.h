@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "core/base/store.h"
 #include "core/filter/filter.h"
 #include "core/resource/schema.h"
+#include "core/scim/export.h"
+#include "core/scim/import.h"
 #include "core/tenancy/activity.h"
 #include "core/tenancy/tenant_index.h"
 #include "core/tenancy/tenant_stats.h"
@@ -40,6 +43,16 @@ struct ActivityRequest {
   bool failed_only = false;
   size_t limit = 100;
   uint64_t before = 0;
+};
+
+struct ImportRequest {
+  std::string file;  // a path, or "-" for stdin
+  uint64_t max_errors = 0;
+  // Called as the import goes: records so far, input bytes read of `total` (0: unknown),
+  // and whether it is writing the load out (after the last record).
+  std::function<void(const core::ImportSummary& so_far, uint64_t bytes, uint64_t total,
+                     bool writing)>
+      progress;
 };
 
 class AdminBackend {
@@ -76,6 +89,15 @@ class AdminBackend {
   virtual Result<std::vector<core::ActivityEntry>> Activity(std::string_view name,
                                                             const ActivityRequest& request) = 0;
   virtual Result<core::TenantStats> Stats(std::string_view name) = 0;
+
+  // Loads a file of Users and Groups into the tenant (core/scim/import.h): all or nothing.
+  // The summary lists rejected records; an error names the line that stopped it.
+  virtual Result<core::ImportSummary> Import(std::string_view name,
+                                             const ImportRequest& request) = 0;
+  // The tenant as NDJSON (core/scim/export.h), handed to `write` piece by piece.
+  virtual Result<core::ExportSummary> Export(
+      std::string_view name, const core::ExportOptions& options,
+      const std::function<bool(std::string_view)>& write) = 0;
 };
 
 // On a data directory no server holds (`create` creates it if missing); `clock` for

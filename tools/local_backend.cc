@@ -1,6 +1,14 @@
 // scimctl on a stopped server's data directory: the admin use cases of core, called
 // directly on a RocksStore.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "core/filter/filter.h"
+#include "core/scim/import_reader.h"
 #include "core/tenancy/tenant_index.h"
 #include "core/tenancy/tenant_settings.h"
 #include "storage/rocks_store.h"
@@ -129,6 +137,34 @@ class LocalBackend final : public AdminBackend {
   Result<core::TenantStats> Stats(std::string_view) override {
     return Status::NotImplemented(
         "request counters live in a running server: use scimctl --server");
+  }
+
+  Result<core::ImportSummary> Import(std::string_view name, const ImportRequest& r) override {
+    SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));
+    SCIMD_ASSIGN_OR_RETURN(core::TenantSettings settings,
+                           core::TenantSettings::FromMap(t.settings));
+    const bool is_stdin = r.file == "-";
+    const int fd = is_stdin ? 0 : open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IoError("cannot open " + r.file + ": " + std::strerror(errno));
+    struct stat st {};
+    const uint64_t total =
+        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+    uint64_t consumed = 0;
+    core::ImportOptions options;
+    options.max_errors = r.max_errors;
+    options.clock = &clock_;
+    auto result = core::RunImport(*store_, t.id, settings, options, core::FileSource(fd, &consumed),
+                                  [&](const core::ImportSummary& so_far, bool writing) {
+                                    if (r.progress) r.progress(so_far, consumed, total, writing);
+                                  });
+    if (!is_stdin) close(fd);
+    return result;
+  }
+  Result<core::ExportSummary> Export(std::string_view name, const core::ExportOptions& options,
+                                     const std::function<bool(std::string_view)>& write) override {
+    SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));
+    std::unique_ptr<core::StoreView> view = store_->View(t.id);
+    return core::ExportTenant(*view, options, write);
   }
 
  private:

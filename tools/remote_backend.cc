@@ -169,6 +169,17 @@ class RemoteBackend final : public AdminBackend {
     return admin::StatsFrom(j);
   }
 
+  // Not yet: the admin API's import and export endpoints (docs/STATUS.md).
+  Result<core::ImportSummary> Import(std::string_view, const ImportRequest&) override {
+    return Status::NotImplemented(
+        "import through the admin API is not built yet: stop scimd and use scimctl --data");
+  }
+  Result<core::ExportSummary> Export(std::string_view, const core::ExportOptions&,
+                                     const std::function<bool(std::string_view)>&) override {
+    return Status::NotImplemented(
+        "export through the admin API is not built yet: stop scimd and use scimctl --data");
+  }
+
  private:
   static std::string Tenant(std::string_view name) { return "/tenants/" + Escape(name); }
   static std::string Endpoint(core::ResourceType type) {

@@ -20,6 +20,7 @@
 #include "core/tenancy/tokens.h"
 #include "tools/admin_backend.h"
 #include "tools/file_clock.h"
+#include "tools/scimctl_transfer.h"
 
 namespace {
 
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
                  "from SCIMD_ADMIN_TOKEN)");
 
   auto* tenant = app.add_subcommand("tenant", "manage tenants");
+  scimd::tools::TransferCommands transfer;
   tenant->require_subcommand(1);
   std::string name, to_name, older_than = "0s";
   std::vector<std::string> key_values;
@@ -211,6 +213,7 @@ int main(int argc, char** argv) {
   explain->add_option("filter", filter_text, "a SCIM filter, e.g. 'userName eq \"bjensen\"'")
       ->required();
 
+  scimd::tools::AddTransferCommands(app, transfer);
   CLI11_PARSE(app, argc, argv);
 
   if (Status s = scimd::core::InitCrypto(); !s.ok()) return Fail(s);
@@ -239,6 +242,8 @@ int main(int argc, char** argv) {
     return type;
   };
 
+  if (transfer.import->parsed()) return scimd::tools::RunImportCommand(b, transfer);
+  if (transfer.export_->parsed()) return scimd::tools::RunExportCommand(b, transfer);
   if (tenant_create->parsed()) {
     auto t = b.TenantCreate(name);
     if (!t.ok()) return Fail(t.status());

@@ -1,0 +1,466 @@
+// Importer: see import.h.
+#include "core/scim/import.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "core/base/json.h"
+#include "core/base/strings.h"
+#include "core/filter/filter_datetime.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/required.h"
+#include "core/resource/schema.h"
+#include "core/resource/stored_value.h"
+#include "core/tenancy/auth.h"
+
+namespace scimd::core {
+
+namespace {
+
+// Rejected records and warnings kept for the report; the counts are exact.
+constexpr size_t kKeptErrors = 1000;
+constexpr size_t kKeptWarnings = 100;
+
+bool Fatal(const Status& s) {
+  return s.Is(Status::Code::kIoError) || s.Is(Status::Code::kCorruption) ||
+         s.Is(Status::Code::kInternal) || s.Is(Status::Code::kBusy);
+}
+
+std::string IdKey(const ResourceId& id) { return std::string(id.AsBytes()); }
+
+std::string TypedKey(ResourceType type, std::string_view text) {
+  std::string key(1, static_cast<char>(type));
+  key.append(text);
+  return key;
+}
+
+// The type a record declares: its "schemas" (the core schema of User or Group), else
+// meta.resourceType.
+Result<ResourceType> TypeOf(const Json& body) {
+  if (const Json* schemas = body.FindCi("schemas"); schemas != nullptr && schemas->is_array()) {
+    for (const Json& s : schemas->as_array()) {
+      if (!s.is_string()) continue;
+      if (EqualsCi(s.as_string(), kUserSchema)) return ResourceType::kUser;
+      if (EqualsCi(s.as_string(), kGroupSchema)) return ResourceType::kGroup;
+    }
+  }
+  if (const Json* meta = body.FindCi("meta"); meta != nullptr && meta->is_object()) {
+    if (const Json* rt = meta->FindCi("resourceType"); rt != nullptr && rt->is_string()) {
+      if (EqualsCi(rt->as_string(), "User")) return ResourceType::kUser;
+      if (EqualsCi(rt->as_string(), "Group")) return ResourceType::kGroup;
+    }
+  }
+  return Status::InvalidValue(
+      "neither a User nor a Group: its \"schemas\" names neither core schema and it has no "
+      "meta.resourceType");
+}
+
+// meta.created, meta.lastModified and meta.version of a record, where given.
+Status ReadMeta(const Json& body, int64_t now, StoredHeader& header) {
+  header = StoredHeader{1, now, now, ""};
+  const Json* meta = body.FindCi("meta");
+  if (meta == nullptr || meta->is_null()) return Status::Ok();
+  if (!meta->is_object()) return Status::InvalidValue("meta must be an object");
+  auto time = [&](std::string_view name, int64_t& out) -> Status {
+    const Json* v = meta->FindCi(name);
+    if (v == nullptr || v->is_null()) return Status::Ok();
+    std::optional<int64_t> t = v->is_string() ? ParseDateTimeMicros(v->as_string()) : std::nullopt;
+    if (!t) return Status::InvalidValue("meta." + std::string(name) + " is not a date-time");
+    out = *t;
+    return Status::Ok();
+  };
+  SCIMD_RETURN_IF_ERROR(time("created", header.created_us));
+  header.modified_us = header.created_us;
+  SCIMD_RETURN_IF_ERROR(time("lastModified", header.modified_us));
+  if (const Json* v = meta->FindCi("version"); v != nullptr && !v->is_null()) {
+    // W/"7" (what scimd renders), "7", or 7.
+    std::string_view text = v->is_string() ? std::string_view(v->as_string()) : "";
+    if (text.substr(0, 2) == "W/") text.remove_prefix(2);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+      text = text.substr(1, text.size() - 2);
+    }
+    uint64_t version = 0;
+    if (v->is_int() && v->as_int() > 0) {
+      version = static_cast<uint64_t>(v->as_int());
+    } else {
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+      if (ec != std::errc() || p != text.data() + text.size() || version == 0) version = 1;
+    }
+    header.version = version;
+  }
+  return Status::Ok();
+}
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s.substr(0, 200)) + "\""; }
+
+}  // namespace
+
+struct Importer::PendingGroup {
+  ResourceId id;
+  uint64_t line = 0;
+  StoredHeader header;
+  Json attrs;
+  std::vector<MemberRef> members;
+  IndexEntries entries;
+  bool rejected = false;
+  std::vector<std::pair<ResourceId, ResourceType>> resolved;  // after SettleGroups
+  std::vector<std::string> display;                           // parallel to resolved
+};
+
+Result<std::unique_ptr<Importer>> Importer::Start(Store& store, TenantId tenant,
+                                                  const TenantSettings& settings,
+                                                  ImportOptions options) {
+  SCIMD_ASSIGN_OR_RETURN(uint64_t users, store.CountResources(tenant, ResourceType::kUser));
+  SCIMD_ASSIGN_OR_RETURN(uint64_t groups, store.CountResources(tenant, ResourceType::kGroup));
+  SCIMD_ASSIGN_OR_RETURN(std::unique_ptr<BulkLoad> load, store.BeginBulkLoad(tenant));
+  return std::unique_ptr<Importer>(
+      new Importer(store, tenant, settings, options, std::move(load), users == 0 && groups == 0));
+}
+
+Importer::Importer(Store& store, TenantId tenant, const TenantSettings& settings,
+                   ImportOptions options, std::unique_ptr<BulkLoad> load, bool tenant_empty)
+    : store_(store),
+      tenant_(tenant),
+      settings_(settings),
+      options_(options),
+      load_(std::move(load)),
+      tenant_empty_(tenant_empty) {}
+
+Importer::~Importer() = default;
+
+Status Importer::Reject(uint64_t line, std::string reason) {
+  ++summary_.rejected;
+  if (summary_.errors.size() < kKeptErrors) summary_.errors.push_back({line, reason});
+  if (summary_.rejected > options_.max_errors) {
+    return Status::InvalidValue("line " + std::to_string(line) + ": " + reason);
+  }
+  return Status::Ok();
+}
+
+Status Importer::Warn(std::string warning) {
+  ++summary_.warnings;
+  if (summary_.warning_samples.size() < kKeptWarnings) {
+    summary_.warning_samples.push_back(std::move(warning));
+  }
+  return Status::Ok();
+}
+
+Status Importer::Add(std::string_view json, uint64_t line, std::optional<ResourceType> type,
+                     std::string_view bulk_id) {
+  if (finished_) return Status::Internal("import already finished");
+  ++summary_.records;
+  Status s = AddRecord(json, line, type, bulk_id);
+  if (s.ok() || Fatal(s)) return s;
+  return Reject(line, s.detail());
+}
+
+Status Importer::AddRecord(std::string_view json, uint64_t line, std::optional<ResourceType> forced,
+                           std::string_view bulk_id) {
+  auto parsed = Json::Parse(json);
+  if (!parsed.ok()) return Status::InvalidSyntax("not JSON: " + parsed.status().detail());
+  const Json& body = *parsed;
+  if (!body.is_object()) return Status::InvalidSyntax("a record is a JSON object");
+  ResourceType type;
+  if (forced) {
+    type = *forced;
+  } else {
+    SCIMD_ASSIGN_OR_RETURN(type, TypeOf(body));
+  }
+
+  ResourceId id;
+  const Json* id_value = body.FindCi("id");
+  const bool given = id_value != nullptr && !id_value->is_null();
+  if (given) {
+    auto p = id_value->is_string() ? ResourceId::Parse(id_value->as_string())
+                                   : Result<ResourceId>(Status::InvalidValue(""));
+    if (!p.ok()) {
+      return Status::InvalidValue(
+          "id " + (id_value->is_string() ? Quote(id_value->as_string()) : std::string("")) +
+          " is not a UUID: scimd ids are UUIDs (leave \"id\" out to have one assigned)");
+    }
+    id = *p;
+  } else {
+    id = ResourceId::Generate();
+  }
+  StoredHeader header;
+  SCIMD_RETURN_IF_ERROR(ReadMeta(body, options_.clock->NowMicros(), header));
+
+  // Decoded as a POST is; members are resolved at Finish, by id or by externalId, so
+  // values that are not ids are kept (unparsed) rather than refused here.
+  DecodeOptions decode = settings_.decode;
+  decode.ignore_unknown_members = true;
+  decode.indexed = &settings_.Maintained();
+  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(type, body, decode));
+  if (type == ResourceType::kUser && settings_.required) {
+    SCIMD_RETURN_IF_ERROR(CheckRequired(*settings_.required, in.attrs));
+  }
+  if (type == ResourceType::kGroup && in.password) {
+    return Status::InvalidValue("a Group has no password");
+  }
+  IndexEntries entries = IndexEntriesOf(type, in.attrs, settings_.Maintained());
+
+  // Unique values: against the file so far, then the tenant.
+  std::vector<std::string> unique_keys;
+  for (const IndexTerm& term : entries.unique) {
+    std::string key(1, static_cast<char>(type));
+    key.push_back(static_cast<char>(term.attr >> 8));
+    key.push_back(static_cast<char>(term.attr & 0xff));
+    key.append(term.value.string);
+    if (std::optional<uint64_t> other = unique_.Find(key)) {
+      return Status::Uniqueness(Quote(term.value.string) +
+                                " is already used by the record on line " + std::to_string(*other));
+    }
+    if (!tenant_empty_) {
+      SCIMD_ASSIGN_OR_RETURN(auto holder, store_.LookupUnique(tenant_, type, term));
+      if (holder) {
+        return Status::Uniqueness(Quote(term.value.string) + " is already used by " +
+                                  holder->ToString() + " in the tenant");
+      }
+    }
+    unique_keys.push_back(std::move(key));
+  }
+  if (given) {
+    if (std::optional<Ref> other = ids_.Find(IdKey(id))) {
+      return Status::Uniqueness("id " + id.ToString() + " appears twice in the file");
+    }
+    if (!tenant_empty_) {
+      for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
+        auto stored = store_.GetResource(tenant_, t, id);
+        if (stored.ok()) return Status::Uniqueness("id " + id.ToString() + " exists in the tenant");
+        if (!stored.status().Is(Status::Code::kNotFound)) return stored.status();
+      }
+    }
+  }
+  if (!bulk_id.empty() && bulk_ids_.Find(bulk_id)) {
+    return Status::Uniqueness("bulkId " + Quote(bulk_id) + " appears twice in the file");
+  }
+  if (in.password && !in.password->empty()) {
+    SCIMD_ASSIGN_OR_RETURN(header.password_hash, HashPassword(*in.password));
+  }
+
+  // Taken: remember it for uniqueness and member references.
+  Ref ref{id, static_cast<uint8_t>(type),
+          type == ResourceType::kGroup ? static_cast<uint32_t>(groups_.size() + 1) : 0};
+  for (const std::string& key : unique_keys) unique_.Insert(key, line);
+  ids_.Insert(IdKey(id), ref);  // assigned ids too: a later record may not reuse them
+  if (!bulk_id.empty()) bulk_ids_.Insert(bulk_id, ref);
+  if (const Json* ext = in.attrs.Find("externalId"); ext != nullptr && ext->is_string()) {
+    const std::string key = TypedKey(type, ext->as_string());
+    if (external_.Insert(key, ref)) external_.Update(key, Ref{});  // several: ambiguous
+  }
+
+  if (type == ResourceType::kGroup) {
+    auto g = std::make_unique<PendingGroup>();
+    g->id = id;
+    g->line = line;
+    g->header = std::move(header);
+    g->attrs = std::move(in.attrs);
+    g->members = std::move(in.members);
+    g->entries = std::move(entries);
+    groups_.push_back(std::move(g));
+    return Status::Ok();
+  }
+  for (const IndexTerm& term : entries.unique) {
+    SCIMD_RETURN_IF_ERROR(load_->AddUnique(type, term, id));
+  }
+  for (const IndexTerm& term : entries.values) {
+    SCIMD_RETURN_IF_ERROR(load_->AddIndex(type, term, id));
+  }
+  for (AttrId attr : entries.presence) SCIMD_RETURN_IF_ERROR(load_->AddPresence(type, attr, id));
+  SCIMD_RETURN_IF_ERROR(load_->PutResource(type, id, EncodeStored(header, in.attrs)));
+  ++summary_.users;
+  return Status::Ok();
+}
+
+Result<std::optional<ResourceId>> Importer::FindStoredByExternalId(ResourceType type,
+                                                                   std::string_view external_id) {
+  const IndexedAttr* attr = SchemaRegistry::Default().FindIndexed(type, "externalId");
+  if (attr == nullptr || tenant_empty_) return std::optional<ResourceId>();
+  std::vector<ResourceId> found;
+  SCIMD_RETURN_IF_ERROR(store_.ScanIndexEq(
+      tenant_, type,
+      IndexTerm{attr->id, IndexValue::String(NormalizeForIndex(external_id, attr->case_exact))},
+      [&](const ResourceId& id) {
+        found.push_back(id);
+        return found.size() < 2;
+      }));
+  if (found.size() > 1) {
+    return Status::InvalidValue("externalId " + Quote(external_id) +
+                                " names several resources of the tenant");
+  }
+  if (found.empty()) return std::optional<ResourceId>();
+  return std::optional<ResourceId>(found.front());
+}
+
+Result<Importer::Ref> Importer::ResolveMember(const MemberRef& m) {
+  auto fits = [&](ResourceType t) { return !m.type || *m.type == t; };
+  if (m.unparsed.empty()) {
+    if (std::optional<Ref> r = ids_.Find(IdKey(m.id)); r && fits(ResourceType(r->type))) return *r;
+    if (!tenant_empty_) {
+      for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
+        if (!fits(t)) continue;
+        auto stored = store_.GetResource(tenant_, t, m.id);
+        if (stored.ok()) return Ref{m.id, static_cast<uint8_t>(t), 0};
+        if (!stored.status().Is(Status::Code::kNotFound)) return stored.status();
+      }
+    }
+    return Status::InvalidValue("member " + Quote(m.id.ToString()) + " does not exist");
+  }
+  const std::string_view value = m.unparsed;
+  if (value.substr(0, 7) == "bulkId:") {
+    if (std::optional<Ref> r = bulk_ids_.Find(value.substr(7)); r && fits(ResourceType(r->type))) {
+      return *r;
+    }
+    return Status::InvalidValue("member " + Quote(value) + " names no operation of the file");
+  }
+  // By externalId: the file first, then the tenant.
+  for (ResourceType t : {ResourceType::kUser, ResourceType::kGroup}) {
+    if (!fits(t)) continue;
+    if (std::optional<Ref> r = external_.Find(TypedKey(t, value))) {
+      if (r->type == 0) {
+        return Status::InvalidValue("member " + Quote(value) +
+                                    ": several resources of the file have this externalId");
+      }
+      return *r;
+    }
+    SCIMD_ASSIGN_OR_RETURN(std::optional<ResourceId> stored, FindStoredByExternalId(t, value));
+    if (stored) return Ref{*stored, static_cast<uint8_t>(t), 0};
+  }
+  return Status::InvalidValue("member " + Quote(value) +
+                              " is neither an id nor an externalId of a User or Group");
+}
+
+Status Importer::SettleGroups() {
+  const bool reject_unknown = !settings_.decode.ignore_unknown_members;
+  // First, each group's members as resources (or why not).
+  for (auto& gp : groups_) {
+    PendingGroup& g = *gp;
+    std::set<ResourceId> seen;
+    for (const MemberRef& m : g.members) {
+      auto r = ResolveMember(m);
+      if (!r.ok()) {
+        if (Fatal(r.status())) return r.status();
+        if (reject_unknown) {
+          g.rejected = true;
+          SCIMD_RETURN_IF_ERROR(Reject(g.line, r.status().detail()));
+          break;
+        }
+        SCIMD_RETURN_IF_ERROR(
+            Warn("line " + std::to_string(g.line) + ": " + r.status().detail() + "; skipped"));
+        continue;
+      }
+      if (r->id == g.id) {
+        g.rejected = true;
+        SCIMD_RETURN_IF_ERROR(Reject(g.line, "a group cannot be its own member"));
+        break;
+      }
+      if (!seen.insert(r->id).second) continue;  // named twice: one edge
+      g.resolved.emplace_back(r->id, ResourceType(r->type));
+      g.display.push_back(m.display);
+    }
+  }
+  // Then, until nothing changes: edges to rejected groups, and cycles among the file's
+  // groups (the tenant's groups cannot contain a group that does not exist yet).
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& gp : groups_) {
+      PendingGroup& g = *gp;
+      if (g.rejected) continue;
+      for (size_t i = 0; i < g.resolved.size(); ++i) {
+        std::optional<Ref> r = ids_.Find(IdKey(g.resolved[i].first));
+        if (!r || r->group == 0 || !groups_[r->group - 1]->rejected) continue;
+        const std::string why = "member group " + r->id.ToString() + " was rejected";
+        if (reject_unknown) {
+          g.rejected = true;
+          changed = true;
+          SCIMD_RETURN_IF_ERROR(Reject(g.line, why));
+          break;
+        }
+        SCIMD_RETURN_IF_ERROR(Warn("line " + std::to_string(g.line) + ": " + why + "; skipped"));
+        g.resolved.erase(g.resolved.begin() + static_cast<std::ptrdiff_t>(i));
+        g.display.erase(g.display.begin() + static_cast<std::ptrdiff_t>(i));
+        --i;
+        changed = true;
+      }
+    }
+    // Cycles: a depth-first walk over file groups; the group that closes one is rejected.
+    std::vector<int> state(groups_.size(), 0);     // 0 new, 1 on the path, 2 done
+    std::vector<std::pair<size_t, size_t>> stack;  // group index, next member
+    for (size_t start = 0; start < groups_.size() && !changed; ++start) {
+      if (state[start] != 0 || groups_[start]->rejected) continue;
+      stack.push_back({start, 0});
+      state[start] = 1;
+      while (!stack.empty() && !changed) {
+        auto& [gi, next] = stack.back();
+        PendingGroup& g = *groups_[gi];
+        if (next == g.resolved.size()) {
+          state[gi] = 2;
+          stack.pop_back();
+          continue;
+        }
+        const auto& [mid, mtype] = g.resolved[next++];
+        if (mtype != ResourceType::kGroup) continue;
+        std::optional<Ref> r = ids_.Find(IdKey(mid));
+        if (!r || r->group == 0) continue;
+        const size_t mi = r->group - 1;
+        if (groups_[mi]->rejected || state[mi] == 2) continue;
+        if (state[mi] == 1) {
+          // g -> m closes a cycle: reject the later of the two records.
+          PendingGroup& later = groups_[mi]->line > g.line ? *groups_[mi] : g;
+          later.rejected = true;
+          changed = true;
+          SCIMD_RETURN_IF_ERROR(Reject(later.line, "its members make a cycle of groups"));
+          break;
+        }
+        state[mi] = 1;
+        stack.push_back({mi, 0});
+      }
+      stack.clear();
+    }
+  }
+  return Status::Ok();
+}
+
+Status Importer::LoadGroup(PendingGroup& g) {
+  const ResourceType type = ResourceType::kGroup;
+  for (const IndexTerm& term : g.entries.unique) {
+    SCIMD_RETURN_IF_ERROR(load_->AddUnique(type, term, g.id));
+  }
+  for (const IndexTerm& term : g.entries.values) {
+    SCIMD_RETURN_IF_ERROR(load_->AddIndex(type, term, g.id));
+  }
+  for (AttrId attr : g.entries.presence) {
+    SCIMD_RETURN_IF_ERROR(load_->AddPresence(type, attr, g.id));
+  }
+  for (size_t i = 0; i < g.resolved.size(); ++i) {
+    SCIMD_RETURN_IF_ERROR(
+        load_->AddMember(g.id, g.resolved[i].first, g.resolved[i].second, g.display[i]));
+  }
+  summary_.members += g.resolved.size();
+  ++summary_.groups;
+  return load_->PutResource(type, g.id, EncodeStored(g.header, g.attrs));
+}
+
+Result<ImportSummary> Importer::Finish() {
+  if (finished_) return Status::Internal("import already finished");
+  finished_ = true;
+  SCIMD_RETURN_IF_ERROR(SettleGroups());
+  for (auto& g : groups_) {
+    if (g->rejected) continue;
+    SCIMD_RETURN_IF_ERROR(LoadGroup(*g));
+    g.reset();  // its memory goes as soon as it is loaded
+  }
+  SCIMD_RETURN_IF_ERROR(
+      load_->AdjustResourceCount(ResourceType::kUser, static_cast<int64_t>(summary_.users)));
+  SCIMD_RETURN_IF_ERROR(
+      load_->AdjustResourceCount(ResourceType::kGroup, static_cast<int64_t>(summary_.groups)));
+  summary_.bytes_loaded = load_->bytes();
+  SCIMD_RETURN_IF_ERROR(load_->Commit());
+  load_.reset();
+  return summary_;
+}
+
+}  // namespace scimd::core

@@ -1,0 +1,230 @@
+// ReadImportFile and FileSource: see import_reader.h.
+#include "core/scim/import_reader.h"
+
+#include <simdjson.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "core/base/json.h"
+#include "core/base/strings.h"
+#include "core/resource/schema.h"
+
+namespace scimd::core {
+
+namespace {
+
+constexpr size_t kReadBytes = size_t{1} << 20;
+
+// Counts lines as records are found in a document (positions only move forward).
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view text) : text_(text) {}
+  uint64_t LineAt(const char* p) {
+    const char* end = std::clamp(p, text_.data(), text_.data() + text_.size());
+    line_ += static_cast<uint64_t>(std::count(at_, end, '\n'));
+    at_ = std::max(at_, end);
+    return line_;
+  }
+
+ private:
+  std::string_view text_;
+  const char* at_ = text_.data();
+  uint64_t line_ = 1;
+};
+
+Status Invalid(uint64_t line, const std::string& what) {
+  return Status::InvalidSyntax("line " + std::to_string(line) + ": " + what);
+}
+
+// A Bulk request operation: POSTs of Users or Groups are records.
+Status AddOperation(std::string_view op_text, uint64_t line, Importer& importer) {
+  auto op = Json::Parse(op_text);
+  if (!op.ok() || !op->is_object()) return importer.Reject(line, "an operation is a JSON object");
+  auto text = [&](std::string_view name) -> std::string {
+    const Json* v = op->FindCi(name);
+    return v != nullptr && v->is_string() ? v->as_string() : std::string();
+  };
+  if (!EqualsCi(text("method"), "POST")) {
+    return importer.Reject(line, "only POST operations can be imported (this is " +
+                                     (text("method").empty() ? "none" : text("method")) + ")");
+  }
+  std::string_view path = text("path");
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  std::optional<ResourceType> type = SchemaRegistry::Default().FindEndpoint(path);
+  if (!type) return importer.Reject(line, "path must be /Users or /Groups");
+  const Json* data = op->FindCi("data");
+  if (data == nullptr || !data->is_object()) return importer.Reject(line, "no \"data\" object");
+  return importer.Add(data->Serialize(), line, type, text("bulkId"));
+}
+
+// One JSON document (or one NDJSON line holding a container) starting at `first_line`.
+Status AddDocument(std::string_view text, uint64_t first_line, Importer& importer) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(text);
+  LineCounter lines(padded);
+  auto where = [&](std::string_view raw) { return first_line - 1 + lines.LineAt(raw.data()); };
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) {
+    return importer.Reject(first_line, "not JSON");
+  }
+  simdjson::ondemand::json_type kind;
+  if (doc.type().get(kind) != simdjson::SUCCESS) return importer.Reject(first_line, "not JSON");
+  auto each = [&](simdjson::ondemand::array array, bool operations) -> Status {
+    for (auto item : array) {
+      simdjson::ondemand::object record;
+      std::string_view raw;
+      if (item.get_object().get(record) != simdjson::SUCCESS ||
+          record.raw_json().get(raw) != simdjson::SUCCESS) {
+        // Not an object, or not JSON at all: nothing after it can be trusted either.
+        return Invalid(lines.LineAt(padded.data()), "an element that is not a JSON object");
+      }
+      const uint64_t line = where(raw);
+      SCIMD_RETURN_IF_ERROR(operations ? AddOperation(raw, line, importer)
+                                       : importer.Add(raw, line));
+    }
+    return Status::Ok();
+  };
+  if (kind == simdjson::ondemand::json_type::array) {
+    simdjson::ondemand::array array;
+    if (doc.get_array().get(array) != simdjson::SUCCESS) return Invalid(first_line, "not JSON");
+    return each(array, false);
+  }
+  if (kind != simdjson::ondemand::json_type::object) {
+    return importer.Reject(first_line, "a record is a JSON object");
+  }
+  // A container (ListResponse, Bulk request) or a resource.
+  simdjson::ondemand::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) return Invalid(first_line, "not JSON");
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) break;
+    const bool resources = EqualsCi(key, "Resources");
+    if (!resources && !EqualsCi(key, "Operations")) continue;
+    simdjson::ondemand::array array;
+    if (field.value().get_array().get(array) != simdjson::SUCCESS) {
+      return importer.Reject(first_line, std::string(key) + " must be an array");
+    }
+    return each(array, !resources);
+  }
+  return importer.Add(text, first_line);  // a lone resource
+}
+
+// Whether an NDJSON line holds a ListResponse or Bulk request rather than a resource.
+bool IsContainer(std::string_view line) {
+  // Resources have neither key at their top level; a cheap look before a parse.
+  return line.find("\"Resources\"") != std::string_view::npos ||
+         line.find("\"Operations\"") != std::string_view::npos;
+}
+
+}  // namespace
+
+ImportSource FileSource(int fd, uint64_t* consumed) {
+  // zlib reads plain input through unchanged (gzdopen "transparent" mode).
+  std::shared_ptr<gzFile_s> gz(gzdopen(dup(fd), "rb"), [](gzFile f) {
+    if (f != nullptr) gzclose(f);
+  });
+  if (gz) gzbuffer(gz.get(), 1 << 20);
+  return [gz, consumed](char* buf, size_t n) -> Result<size_t> {
+    if (!gz) return Status::IoError("cannot read the input");
+    const int got = gzread(gz.get(), buf, static_cast<unsigned>(std::min<size_t>(n, 1 << 30)));
+    if (got < 0) {
+      int err = 0;
+      const char* what = gzerror(gz.get(), &err);
+      return Status::IoError(std::string("reading the input: ") + (what ? what : "error"));
+    }
+    if (consumed != nullptr) *consumed = static_cast<uint64_t>(gzoffset(gz.get()));
+    return static_cast<size_t>(got);
+  };
+}
+
+Status ReadImportFile(const ImportSource& read, Importer& importer,
+                      const std::function<void()>& tick) {
+  std::string buf;  // unconsumed input
+  size_t at = 0;    // where the next line starts in buf
+  uint64_t line = 1;
+  bool eof = false;
+  bool decided = false;  // NDJSON or one document?
+  auto fill = [&]() -> Status {
+    if (at > 0) {
+      buf.erase(0, at);
+      at = 0;
+    }
+    const size_t old = buf.size();
+    buf.resize(old + kReadBytes);
+    SCIMD_ASSIGN_OR_RETURN(size_t got, read(buf.data() + old, kReadBytes));
+    buf.resize(old + got);
+    if (got == 0) eof = true;
+    if (tick) tick();
+    return Status::Ok();
+  };
+  for (;;) {
+    size_t nl = buf.find('\n', at);
+    while (nl == std::string::npos && !eof) {
+      if (buf.size() - at > kMaxImportLineBytes && decided) {
+        return Invalid(line,
+                       "a line longer than " + std::to_string(kMaxImportLineBytes >> 20) + " MiB");
+      }
+      const size_t scanned = buf.size() - at;
+      SCIMD_RETURN_IF_ERROR(fill());
+      nl = buf.find('\n', at + scanned);
+    }
+    std::string_view text(buf.data() + at, (nl == std::string::npos ? buf.size() : nl) - at);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (line == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a BOM
+    const size_t trimmed = text.find_first_not_of(" \t");
+    if (trimmed == std::string_view::npos) {  // blank
+      if (nl == std::string::npos) return Status::Ok();
+      at = nl + 1;
+      ++line;
+      continue;
+    }
+    if (!decided) {
+      decided = true;
+      // The first record: one complete JSON value on its line means NDJSON; anything else
+      // is one document spread over lines, read whole.
+      auto first = Json::Parse(text);
+      if (!first.ok() && text[trimmed] != '{' && text[trimmed] != '[') {
+        return Invalid(line, "neither NDJSON nor a JSON document");
+      }
+      if (!first.ok() || text[trimmed] == '[') {
+        while (!eof) {
+          if (buf.size() > kMaxImportDocumentBytes) {
+            return Invalid(1, "a JSON document over " +
+                                  std::to_string(kMaxImportDocumentBytes >> 20) +
+                                  " MiB: write it as NDJSON, one resource per line");
+          }
+          SCIMD_RETURN_IF_ERROR(fill());
+        }
+        return AddDocument(std::string_view(buf).substr(at), line, importer);
+      }
+    }
+    SCIMD_RETURN_IF_ERROR(IsContainer(text) ? AddDocument(text, line, importer)
+                                            : importer.Add(text, line));
+    if (nl == std::string::npos) return Status::Ok();
+    at = nl + 1;
+    ++line;
+  }
+}
+
+Result<ImportSummary> RunImport(
+    Store& store, TenantId tenant, const TenantSettings& settings, const ImportOptions& options,
+    const ImportSource& read,
+    const std::function<void(const ImportSummary&, bool writing)>& progress) {
+  SCIMD_ASSIGN_OR_RETURN(std::unique_ptr<Importer> importer,
+                         Importer::Start(store, tenant, settings, options));
+  const Importer& i = *importer;
+  auto tick = [&] {
+    if (progress) progress(i.summary(), false);
+  };
+  SCIMD_RETURN_IF_ERROR(ReadImportFile(read, *importer, tick));
+  if (progress) progress(i.summary(), true);
+  return importer->Finish();
+}
+
+}  // namespace scimd::core
