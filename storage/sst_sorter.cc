@@ -93,8 +93,19 @@ Status SstSorter::Add(std::string_view key, std::string_view value) {
     return Status::InvalidValue("bulk load: entry too large");
   }
   if (arena_.capacity() == 0) arena_.reserve(budget_);
-  buffer_.push_back(
-      {arena_.size(), static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())});
+  if (entries_ == 0) first_bytes_.assign(key.substr(0, kPrefixAt));
+  if (key.substr(0, kPrefixAt) != first_bytes_) {
+    return Status::InvalidValue("bulk load: keys of another tenant");
+  }
+  Entry e{arena_.size(),
+          static_cast<uint32_t>(key.size()),
+          static_cast<uint32_t>(value.size()),
+          {0, 0}};
+  for (size_t i = kPrefixAt; i < kPrefixAt + 16; ++i) {
+    uint64_t& p = e.prefix[(i - kPrefixAt) / 8];
+    p = p << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+  }
+  buffer_.push_back(e);
   arena_.append(key);
   arena_.append(value);
   ++entries_;
@@ -104,7 +115,7 @@ Status SstSorter::Add(std::string_view key, std::string_view value) {
 
 Status SstSorter::Spill() {
   if (buffer_.empty()) return Status::Ok();
-  auto less = [this](const Entry& a, const Entry& b) { return KeyOf(a) < KeyOf(b); };
+  auto less = [this](const Entry& a, const Entry& b) { return Less(a, b); };
   if (!std::is_sorted(buffer_.begin(), buffer_.end(), less)) {
     std::sort(buffer_.begin(), buffer_.end(), less);
   }

@@ -3,8 +3,8 @@
 // a memory budget; a full buffer is sorted and written as one run (a buffer already in
 // order, like resources loaded in id order, costs no sort). At Finish, runs that do not
 // overlap are handed over as they are; overlapping runs are merged into a new sequence of
-// files. Keys must be distinct: a duplicate is Corruption naming it. Thread rules: one
-// thread at a time.
+// files. Keys must be distinct (a duplicate is Corruption naming it) and share their first
+// 4 bytes (one tenant's keys: InvalidValue otherwise). Thread rules: one thread at a time.
 #pragma once
 
 #include <rocksdb/options.h>
@@ -37,7 +37,20 @@ class SstSorter {
     uint64_t at;  // offset of the key in arena_; the value follows it
     uint32_t key_size;
     uint32_t value_size;
+    // Key bytes [kPrefixAt, kPrefixAt + 16) big-endian, zero-padded: most comparisons end
+    // here, without a memcmp (the bytes before are the tenant, the same for every key; the
+    // 16 after it hold an index entry's attribute and the start of its value or id).
+    uint64_t prefix[2];
   };
+  static constexpr size_t kPrefixAt = 4;
+  bool Less(const Entry& a, const Entry& b) const {
+    if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
+    if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
+    constexpr size_t kCached = kPrefixAt + 16;
+    if (a.key_size < kCached || b.key_size < kCached) return KeyOf(a) < KeyOf(b);  // padding
+    return KeyOf(a).substr(kCached) < KeyOf(b).substr(kCached);
+  }
+  std::string first_bytes_;  // the kPrefixAt bytes every key starts with
   struct Run {
     std::string path;
     std::string smallest;

@@ -163,8 +163,7 @@ class LocalBackend final : public AdminBackend {
   Result<core::ExportSummary> Export(std::string_view name, const core::ExportOptions& options,
                                      const std::function<bool(std::string_view)>& write) override {
     SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));
-    std::unique_ptr<core::StoreView> view = store_->View(t.id);
-    return core::ExportTenant(*view, options, write);
+    return core::ExportTenant(store_->View(t.id), options, write);
   }
 
  private:

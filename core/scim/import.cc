@@ -150,30 +150,44 @@ Status Importer::Warn(std::string warning) {
 
 Status Importer::Add(std::string_view json, uint64_t line, std::optional<ResourceType> type,
                      std::string_view bulk_id) {
-  if (finished_) return Status::Internal("import already finished");
-  ++summary_.records;
-  Status s = AddRecord(json, line, type, bulk_id);
-  if (s.ok() || Fatal(s)) return s;
-  return Reject(line, s.detail());
+  return Accept(Prepare(json, line, type, bulk_id));
 }
 
-Status Importer::AddRecord(std::string_view json, uint64_t line, std::optional<ResourceType> forced,
-                           std::string_view bulk_id) {
+Status Importer::Accept(PreparedRecord record) {
+  if (finished_) return Status::Internal("import already finished");
+  ++summary_.records;
+  if (!record.error.ok()) {
+    return Fatal(record.error) ? record.error : Reject(record.line, record.error.detail());
+  }
+  Status s = Take(record);
+  if (s.ok() || Fatal(s)) return s;
+  return Reject(record.line, s.detail());
+}
+
+PreparedRecord Importer::Prepare(std::string_view json, uint64_t line,
+                                 std::optional<ResourceType> forced,
+                                 std::string_view bulk_id) const {
+  PreparedRecord r;
+  r.line = line;
+  r.bulk_id = std::string(bulk_id);
+  r.error = PrepareInto(json, forced, r);
+  return r;
+}
+
+Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> forced,
+                             PreparedRecord& r) const {
   auto parsed = Json::Parse(json);
   if (!parsed.ok()) return Status::InvalidSyntax("not JSON: " + parsed.status().detail());
   const Json& body = *parsed;
   if (!body.is_object()) return Status::InvalidSyntax("a record is a JSON object");
-  ResourceType type;
   if (forced) {
-    type = *forced;
+    r.type = *forced;
   } else {
-    SCIMD_ASSIGN_OR_RETURN(type, TypeOf(body));
+    SCIMD_ASSIGN_OR_RETURN(r.type, TypeOf(body));
   }
-
-  ResourceId id;
   const Json* id_value = body.FindCi("id");
-  const bool given = id_value != nullptr && !id_value->is_null();
-  if (given) {
+  r.given_id = id_value != nullptr && !id_value->is_null();
+  if (r.given_id) {
     auto p = id_value->is_string() ? ResourceId::Parse(id_value->as_string())
                                    : Result<ResourceId>(Status::InvalidValue(""));
     if (!p.ok()) {
@@ -181,30 +195,46 @@ Status Importer::AddRecord(std::string_view json, uint64_t line, std::optional<R
           "id " + (id_value->is_string() ? Quote(id_value->as_string()) : std::string("")) +
           " is not a UUID: scimd ids are UUIDs (leave \"id\" out to have one assigned)");
     }
-    id = *p;
-  } else {
-    id = ResourceId::Generate();
-  }
-  StoredHeader header;
-  SCIMD_RETURN_IF_ERROR(ReadMeta(body, options_.clock->NowMicros(), header));
+    r.id = *p;
+  }  // else assigned in Take, in the file's order: ids of one import then increase, so the
+     // store's files of resources need no merge
+  SCIMD_RETURN_IF_ERROR(ReadMeta(body, options_.clock->NowMicros(), r.header));
 
   // Decoded as a POST is; members are resolved at Finish, by id or by externalId, so
   // values that are not ids are kept (unparsed) rather than refused here.
   DecodeOptions decode = settings_.decode;
   decode.ignore_unknown_members = true;
   decode.indexed = &settings_.Maintained();
-  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(type, body, decode));
-  if (type == ResourceType::kUser && settings_.required) {
+  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(r.type, body, decode));
+  if (r.type == ResourceType::kUser && settings_.required) {
     SCIMD_RETURN_IF_ERROR(CheckRequired(*settings_.required, in.attrs));
   }
-  if (type == ResourceType::kGroup && in.password) {
+  if (r.type == ResourceType::kGroup && in.password) {
     return Status::InvalidValue("a Group has no password");
   }
-  IndexEntries entries = IndexEntriesOf(type, in.attrs, settings_.Maintained());
+  r.entries = IndexEntriesOf(r.type, in.attrs, settings_.Maintained());
+  if (const Json* ext = in.attrs.Find("externalId"); ext != nullptr && ext->is_string()) {
+    r.external_id = ext->as_string();
+  }
+  if (in.password && !in.password->empty()) {
+    SCIMD_ASSIGN_OR_RETURN(r.header.password_hash, HashPassword(*in.password));
+  }
+  if (r.type == ResourceType::kGroup) {
+    r.attrs = std::move(in.attrs);  // stored once its members are known
+    r.members = std::move(in.members);
+  } else {
+    r.value = EncodeStored(r.header, in.attrs);
+  }
+  return Status::Ok();
+}
 
+Status Importer::Take(PreparedRecord& r) {
+  if (!r.given_id) r.id = ResourceId::Generate();
+  const ResourceType type = r.type;
+  const ResourceId& id = r.id;
   // Unique values: against the file so far, then the tenant.
   std::vector<std::string> unique_keys;
-  for (const IndexTerm& term : entries.unique) {
+  for (const IndexTerm& term : r.entries.unique) {
     std::string key(1, static_cast<char>(type));
     key.push_back(static_cast<char>(term.attr >> 8));
     key.push_back(static_cast<char>(term.attr & 0xff));
@@ -222,7 +252,7 @@ Status Importer::AddRecord(std::string_view json, uint64_t line, std::optional<R
     }
     unique_keys.push_back(std::move(key));
   }
-  if (given) {
+  if (r.given_id) {
     if (std::optional<Ref> other = ids_.Find(IdKey(id))) {
       return Status::Uniqueness("id " + id.ToString() + " appears twice in the file");
     }
@@ -234,43 +264,42 @@ Status Importer::AddRecord(std::string_view json, uint64_t line, std::optional<R
       }
     }
   }
-  if (!bulk_id.empty() && bulk_ids_.Find(bulk_id)) {
-    return Status::Uniqueness("bulkId " + Quote(bulk_id) + " appears twice in the file");
-  }
-  if (in.password && !in.password->empty()) {
-    SCIMD_ASSIGN_OR_RETURN(header.password_hash, HashPassword(*in.password));
+  if (!r.bulk_id.empty() && bulk_ids_.Find(r.bulk_id)) {
+    return Status::Uniqueness("bulkId " + Quote(r.bulk_id) + " appears twice in the file");
   }
 
   // Taken: remember it for uniqueness and member references.
   Ref ref{id, static_cast<uint8_t>(type),
           type == ResourceType::kGroup ? static_cast<uint32_t>(groups_.size() + 1) : 0};
-  for (const std::string& key : unique_keys) unique_.Insert(key, line);
-  ids_.Insert(IdKey(id), ref);  // assigned ids too: a later record may not reuse them
-  if (!bulk_id.empty()) bulk_ids_.Insert(bulk_id, ref);
-  if (const Json* ext = in.attrs.Find("externalId"); ext != nullptr && ext->is_string()) {
-    const std::string key = TypedKey(type, ext->as_string());
+  for (const std::string& key : unique_keys) unique_.Insert(key, r.line);
+  // Assigned ids are never reused by a later record, so only given ones need a check; but
+  // every group is found by id when it is a member, and users named by id must exist.
+  ids_.Insert(IdKey(id), ref);
+  if (!r.bulk_id.empty()) bulk_ids_.Insert(r.bulk_id, ref);
+  if (r.external_id) {
+    const std::string key = TypedKey(type, *r.external_id);
     if (external_.Insert(key, ref)) external_.Update(key, Ref{});  // several: ambiguous
   }
 
   if (type == ResourceType::kGroup) {
     auto g = std::make_unique<PendingGroup>();
     g->id = id;
-    g->line = line;
-    g->header = std::move(header);
-    g->attrs = std::move(in.attrs);
-    g->members = std::move(in.members);
-    g->entries = std::move(entries);
+    g->line = r.line;
+    g->header = std::move(r.header);
+    g->attrs = std::move(r.attrs);
+    g->members = std::move(r.members);
+    g->entries = std::move(r.entries);
     groups_.push_back(std::move(g));
     return Status::Ok();
   }
-  for (const IndexTerm& term : entries.unique) {
+  for (const IndexTerm& term : r.entries.unique) {
     SCIMD_RETURN_IF_ERROR(load_->AddUnique(type, term, id));
   }
-  for (const IndexTerm& term : entries.values) {
+  for (const IndexTerm& term : r.entries.values) {
     SCIMD_RETURN_IF_ERROR(load_->AddIndex(type, term, id));
   }
-  for (AttrId attr : entries.presence) SCIMD_RETURN_IF_ERROR(load_->AddPresence(type, attr, id));
-  SCIMD_RETURN_IF_ERROR(load_->PutResource(type, id, EncodeStored(header, in.attrs)));
+  for (AttrId attr : r.entries.presence) SCIMD_RETURN_IF_ERROR(load_->AddPresence(type, attr, id));
+  SCIMD_RETURN_IF_ERROR(load_->PutResource(type, id, r.value));
   ++summary_.users;
   return Status::Ok();
 }

@@ -22,6 +22,8 @@
 #include "core/base/status.h"
 #include "core/base/store.h"
 #include "core/resource/decode.h"
+#include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
 #include "core/scim/import_table.h"
 #include "core/tenancy/tenant_settings.h"
 
@@ -51,6 +53,24 @@ struct ImportSummary {
   uint64_t bytes_loaded = 0;                 // entries handed to the store
 };
 
+// A record decoded and checked on its own (Importer::Prepare), ready for the checks against
+// the rest of the file and the tenant (Importer::Accept). Preparing is most of the work
+// and needs no state of the import, so several threads may prepare records at once.
+struct PreparedRecord {
+  uint64_t line = 0;
+  Status error;  // why the record is rejected, if it is
+  ResourceType type = ResourceType::kUser;
+  ResourceId id;
+  bool given_id = false;
+  StoredHeader header;
+  std::string value;  // Users: the stored value
+  Json attrs;         // Groups: the attributes, stored once the members are known
+  std::vector<MemberRef> members;
+  IndexEntries entries;
+  std::optional<std::string> external_id;
+  std::string bulk_id;
+};
+
 class Importer {
  public:
   static Result<std::unique_ptr<Importer>> Start(Store& store, TenantId tenant,
@@ -67,6 +87,12 @@ class Importer {
   // error).
   Status Add(std::string_view json, uint64_t line, std::optional<ResourceType> type = {},
              std::string_view bulk_id = {});
+  // Add in two steps: Prepare (safe on any number of threads at once), then Accept, in
+  // the file's order, on the import's one thread.
+  PreparedRecord Prepare(std::string_view json, uint64_t line,
+                         std::optional<ResourceType> type = {},
+                         std::string_view bulk_id = {}) const;
+  Status Accept(PreparedRecord prepared);
   // Rejects a record that could not even be read (e.g. a line that is not JSON).
   Status Reject(uint64_t line, std::string reason);
   // Resolves the groups' members, loads the groups, and makes everything visible at once.
@@ -85,8 +111,11 @@ class Importer {
 
   Importer(Store& store, TenantId tenant, const TenantSettings& settings, ImportOptions options,
            std::unique_ptr<BulkLoad> load, bool tenant_empty);
-  Status AddRecord(std::string_view json, uint64_t line, std::optional<ResourceType> type,
-                   std::string_view bulk_id);
+  Status PrepareInto(std::string_view json, std::optional<ResourceType> type,
+                     PreparedRecord& r) const;
+  // The checks against the file so far and the tenant; then the record is loaded (a
+  // user) or kept for Finish (a group).
+  Status Take(PreparedRecord& r);
   Status Warn(std::string warning);
   // The resource a member value names (file first, then the tenant), or a reason why none.
   Result<Ref> ResolveMember(const MemberRef& m);

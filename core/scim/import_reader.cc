@@ -6,10 +6,16 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "core/base/json.h"
 #include "core/base/strings.h"
@@ -122,6 +128,119 @@ bool IsContainer(std::string_view line) {
          line.find("\"Operations\"") != std::string_view::npos;
 }
 
+// NDJSON records prepared on worker threads (the parse, decode and derivation that are most
+// of an import's work) and accepted in the file's order on the calling thread.
+class ParallelAdder {
+ public:
+  ParallelAdder(Importer& importer, unsigned workers) : importer_(importer) {
+    for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~ParallelAdder() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  // Queues one line; accepts whatever is ready. Returns the importer's first error.
+  Status Add(std::string_view text, uint64_t line) {
+    if (!batch_) batch_ = std::make_unique<Batch>();
+    batch_->lines.push_back({batch_->text.size(), text.size(), line});
+    batch_->text.append(text);
+    if (batch_->lines.size() < kBatchRecords && batch_->text.size() < kBatchBytes) {
+      return Status::Ok();
+    }
+    return Submit();
+  }
+  // Accepts everything still queued.
+  Status Drain() {
+    SCIMD_RETURN_IF_ERROR(Submit());
+    return AcceptReady(/*all=*/true);
+  }
+
+ private:
+  static constexpr size_t kBatchRecords = 256;
+  static constexpr size_t kBatchBytes = size_t{1} << 20;
+  struct Line {
+    size_t at, size;
+    uint64_t number;
+  };
+  struct Batch {
+    std::string text;
+    std::vector<Line> lines;
+    std::vector<PreparedRecord> prepared;
+  };
+
+  Status Submit() {
+    if (batch_ && !batch_->lines.empty()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      queue_.emplace_back(next_in_++, std::move(batch_));
+      work_cv_.notify_one();
+    }
+    batch_.reset();
+    return AcceptReady(/*all=*/false);
+  }
+
+  // Accepts prepared batches in order; waits while too many are in flight, or (all) until
+  // none is.
+  Status AcceptReady(bool all) {
+    for (;;) {
+      std::unique_ptr<Batch> ready;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        done_cv_.wait(lock, [&] {
+          return done_.count(next_out_) > 0 ||
+                 (!all && next_in_ - next_out_ <= 2 * threads_.size() + 2) || next_in_ == next_out_;
+        });
+        auto it = done_.find(next_out_);
+        if (it == done_.end()) return Status::Ok();
+        ready = std::move(it->second);
+        done_.erase(it);
+        ++next_out_;
+      }
+      for (PreparedRecord& r : ready->prepared) {
+        SCIMD_RETURN_IF_ERROR(importer_.Accept(std::move(r)));
+      }
+    }
+  }
+
+  void Work() {
+    for (;;) {
+      std::pair<uint64_t, std::unique_ptr<Batch>> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      Batch& b = *job.second;
+      b.prepared.reserve(b.lines.size());
+      for (const Line& l : b.lines) {
+        b.prepared.push_back(
+            importer_.Prepare(std::string_view(b.text).substr(l.at, l.size), l.number));
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        done_.emplace(job.first, std::move(job.second));
+      }
+      done_cv_.notify_all();
+    }
+  }
+
+  Importer& importer_;
+  std::unique_ptr<Batch> batch_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<std::pair<uint64_t, std::unique_ptr<Batch>>> queue_;
+  std::map<uint64_t, std::unique_ptr<Batch>> done_;
+  uint64_t next_in_ = 0, next_out_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 }  // namespace
 
 ImportSource FileSource(int fd, uint64_t* consumed) {
@@ -145,6 +264,8 @@ ImportSource FileSource(int fd, uint64_t* consumed) {
 
 Status ReadImportFile(const ImportSource& read, Importer& importer,
                       const std::function<void()>& tick) {
+  // Preparing records is spread over the cores; one thread reads and accepts.
+  ParallelAdder parallel(importer, std::max(1u, std::thread::hardware_concurrency()));
   std::string buf;  // unconsumed input
   size_t at = 0;    // where the next line starts in buf
   uint64_t line = 1;
@@ -179,7 +300,7 @@ Status ReadImportFile(const ImportSource& read, Importer& importer,
     if (line == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a BOM
     const size_t trimmed = text.find_first_not_of(" \t");
     if (trimmed == std::string_view::npos) {  // blank
-      if (nl == std::string::npos) return Status::Ok();
+      if (nl == std::string::npos) return parallel.Drain();
       at = nl + 1;
       ++line;
       continue;
@@ -204,9 +325,13 @@ Status ReadImportFile(const ImportSource& read, Importer& importer,
         return AddDocument(std::string_view(buf).substr(at), line, importer);
       }
     }
-    SCIMD_RETURN_IF_ERROR(IsContainer(text) ? AddDocument(text, line, importer)
-                                            : importer.Add(text, line));
-    if (nl == std::string::npos) return Status::Ok();
+    if (IsContainer(text)) {
+      SCIMD_RETURN_IF_ERROR(parallel.Drain());
+      SCIMD_RETURN_IF_ERROR(AddDocument(text, line, importer));
+    } else {
+      SCIMD_RETURN_IF_ERROR(parallel.Add(text, line));
+    }
+    if (nl == std::string::npos) return parallel.Drain();
     at = nl + 1;
     ++line;
   }

@@ -70,6 +70,28 @@ TEST(SstSorterTest, AnyOrderComesOutSortedAndComplete) {
   EXPECT_EQ(on_disk, files->size());
 }
 
+TEST(SstSorterTest, KeysLongerThanTheCachedPrefixSortByEveryByte) {
+  // Equal in the 16 cached bytes, different after them; and keys that are prefixes of
+  // others.
+  TempDir dir;
+  std::vector<std::string> keys;
+  for (uint32_t i = 0; i < 3000; ++i) {
+    keys.push_back("tttt" + std::string(16, 'x') + Key(i * 7919 % 3000));
+    keys.push_back("tttt" + std::string(16, 'x') + Key(i * 7919 % 3000) + "+");
+  }
+  keys.push_back("tttt");
+  keys.push_back("tttt" + std::string(3, '\0'));
+  SstSorter sorter(dir.path(), "t", rocksdb::Options(), 16 << 10);
+  for (const auto& k : keys) ASSERT_TRUE(sorter.Add(k, "v").ok());
+  EXPECT_TRUE(sorter.Add("uuuu-another-tenant", "v").Is(core::Status::Code::kInvalidValue));
+  auto files = sorter.Finish();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  std::sort(keys.begin(), keys.end());
+  const auto all = ReadAll(*files);
+  ASSERT_EQ(all.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(all[i].first, keys[i]) << i;
+}
+
 TEST(SstSorterTest, InOrderRunsAreHandedOverWithoutAMerge) {
   TempDir dir;
   SstSorter sorter(dir.path(), "t", rocksdb::Options(), 16 << 10);
