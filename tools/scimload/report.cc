@@ -83,6 +83,7 @@ std::string TextReport(const ReportInput& in) {
                 seconds,
                 in.result.complete      ? "workload complete"
                 : in.result.unreachable ? "stopped: server unreachable"
+                : in.result.interrupted ? "stopped by a signal before the workload finished"
                                         : "stopped at --duration before the workload finished");
   out += line;
   std::snprintf(line, sizeof line, "\n%-24s %9s %9s %9s %9s %9s %9s %9s\n", "kind", "count",
@@ -144,6 +145,7 @@ std::string JsonReport(const ReportInput& in) {
   json.Key("duration_s").Double(seconds);
   json.Key("complete").Bool(in.result.complete);
   json.Key("unreachable").Bool(in.result.unreachable);
+  json.Key("interrupted").Bool(in.result.interrupted);
   const uint64_t total = stats.total_answers();
   json.Key("total_requests").Uint(total);
   json.Key("requests_per_s").Double(PerSecond(total, seconds));

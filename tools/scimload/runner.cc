@@ -1,5 +1,6 @@
 #include "tools/scimload/runner.h"
 
+#include <csignal>
 #include <ctime>
 #include <iostream>
 #include <utility>
@@ -27,7 +28,8 @@ Runner::Runner(const RunOptions& options, Workload& workload, Stats& stats)
       slot_timer_(io_),
       retry_timer_(io_),
       deadline_timer_(io_),
-      progress_timer_(io_) {}
+      progress_timer_(io_),
+      signals_(io_, SIGINT, SIGTERM) {}
 
 Runner::~Runner() = default;
 
@@ -52,6 +54,11 @@ RunResult Runner::Run() {
   deadline_timer_.expires_at(start_ + options_.duration);
   deadline_timer_.async_wait([this](const asio::error_code& e) {
     if (!e && !stopped_) Stop(false);
+  });
+  signals_.async_wait([this](const asio::error_code& e, int) {
+    if (e || stopped_) return;
+    result_.interrupted = true;
+    Stop(false);
   });
   if (options_.progress) {
     progress_timer_.expires_at(start_ + options_.progress_every);
@@ -277,6 +284,8 @@ void Runner::Stop(bool complete) {
   retry_timer_.cancel();
   deadline_timer_.cancel();
   progress_timer_.cancel();
+  asio::error_code ignored;
+  signals_.cancel(ignored);
 }
 
 }  // namespace scimd::scimload

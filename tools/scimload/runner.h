@@ -6,7 +6,7 @@
 // X-Scimd-Injected-Fault) and 429s are recorded apart and the step is sent again after
 // Retry-After (or a back-off), at most kMaxAttempts times; connection failures are
 // counted and retried the same way. The run ends when the workload is done, at
-// --duration, or when the server cannot be reached.
+// --duration, on SIGINT or SIGTERM, or when the server cannot be reached.
 #pragma once
 
 #include <asio.hpp>
@@ -51,6 +51,7 @@ struct RunResult {
   double seconds = 0;
   bool complete = false;     // the workload finished (not cut off by --duration)
   bool unreachable = false;  // stopped after kMaxFailuresInARow connection failures
+  bool interrupted = false;  // stopped by SIGINT or SIGTERM
   std::string error;         // why the run could not start, if it did not
   uint64_t idle_slots = 0;   // open loop: slots at which no step was ready
   uint64_t connects = 0;     // TCP connections opened
@@ -105,6 +106,7 @@ class Runner {
   asio::steady_timer retry_timer_;
   asio::steady_timer deadline_timer_;
   asio::steady_timer progress_timer_;
+  asio::signal_set signals_;  // SIGINT, SIGTERM: stop and report what was measured
   Clock::time_point start_;
   Clock::time_point end_;
   bool stopped_ = false;
