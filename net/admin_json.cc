@@ -197,4 +197,65 @@ Status StatusFromError(int http_status, const Json& body) {
   }
 }
 
+Json ImportStateJson(const ImportState& s) {
+  Json j = Json::MakeObject();
+  auto count = [&](const char* name, uint64_t n) {
+    j.Set(name, Json::Int(static_cast<int64_t>(n)));
+  };
+  j.Set("id", Json::Str(s.id));
+  j.Set("state", Json::Str(s.state));
+  count("uploaded", s.uploaded);
+  count("read", s.read);
+  count("records", s.summary.records);
+  count("users", s.summary.users);
+  count("groups", s.summary.groups);
+  count("members", s.summary.members);
+  count("rejected", s.summary.rejected);
+  count("warnings", s.summary.warnings);
+  Json errors = Json::MakeArray();
+  for (const auto& e : s.summary.errors) {
+    Json item = Json::MakeObject();
+    item.Set("line", Json::Int(static_cast<int64_t>(e.line)));
+    item.Set("reason", Json::Str(e.reason));
+    errors.Push(std::move(item));
+  }
+  j.Set("errors", std::move(errors));
+  Json warnings = Json::MakeArray();
+  for (const auto& w : s.summary.warning_samples) warnings.Push(Json::Str(w));
+  j.Set("warningSamples", std::move(warnings));
+  j.Set("error", s.error.empty() ? Json() : Json::Str(s.error));
+  return j;
+}
+
+ImportState ImportStateFrom(const Json& j) {
+  ImportState s;
+  if (!j.is_object()) return s;
+  auto count = [&](const char* name) {
+    return static_cast<uint64_t>(std::max<int64_t>(0, Int(j, name)));
+  };
+  s.id = Text(j, "id");
+  s.state = Text(j, "state");
+  s.uploaded = count("uploaded");
+  s.read = count("read");
+  s.summary.records = count("records");
+  s.summary.users = count("users");
+  s.summary.groups = count("groups");
+  s.summary.members = count("members");
+  s.summary.rejected = count("rejected");
+  s.summary.warnings = count("warnings");
+  if (const Json* errors = j.Find("errors"); errors != nullptr && errors->is_array()) {
+    for (const Json& e : errors->as_array()) {
+      if (!e.is_object()) continue;
+      s.summary.errors.push_back({static_cast<uint64_t>(Int(e, "line")), Text(e, "reason")});
+    }
+  }
+  if (const Json* w = j.Find("warningSamples"); w != nullptr && w->is_array()) {
+    for (const Json& item : w->as_array()) {
+      if (item.is_string()) s.summary.warning_samples.push_back(item.as_string());
+    }
+  }
+  s.error = Text(j, "error");
+  return s;
+}
+
 }  // namespace scimd::net::admin

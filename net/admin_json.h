@@ -13,6 +13,7 @@
 #include "core/base/status.h"
 #include "core/base/store.h"
 #include "core/resource/schema.h"
+#include "core/scim/import.h"
 #include "core/tenancy/activity.h"
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tenant_index.h"
@@ -45,6 +46,20 @@ core::Result<core::ActivityEntry> ActivityFrom(const core::Json& j);
 
 core::Json StatsJson(const core::TenantStats& s);
 core::TenantStats StatsFrom(const core::Json& j);
+
+// An import run by the server (POST /tenants/T/imports, net/admin_transfer.h): its state
+// ("uploading", "waiting", "running", "writing", "done", "failed"), the bytes uploaded and
+// read, the summary so far (or at the end), and why it failed.
+struct ImportState {
+  std::string id;
+  std::string state;
+  uint64_t uploaded = 0;  // bytes received
+  uint64_t read = 0;      // bytes of the upload the import has read
+  core::ImportSummary summary;
+  std::string error;  // when failed: nothing was loaded
+};
+core::Json ImportStateJson(const ImportState& s);
+ImportState ImportStateFrom(const core::Json& j);
 
 // {"error": {"status": 404, "message": "..."}} and back to a Status (the code from the
 // HTTP status: 400 InvalidValue, 401, 403, 404, 409 Uniqueness, else Internal/IoError).

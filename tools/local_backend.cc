@@ -153,11 +153,17 @@ class LocalBackend final : public AdminBackend {
     core::ImportOptions options;
     options.max_errors = r.max_errors;
     options.clock = &clock_;
+    const int64_t started = clock_.NowMicros();
     auto result = core::RunImport(*store_, t.id, settings, options, core::FileSource(fd, &consumed),
                                   [&](const core::ImportSummary& so_far, bool writing) {
                                     if (r.progress) r.progress(so_far, consumed, total, writing);
                                   });
     if (!is_stdin) close(fd);
+    // In the tenant's activity log, as an import through the admin API is.
+    core::ActivityLog log;
+    log.Record(t.id, core::ImportActivityEntry(result, is_stdin ? "stdin" : r.file, started,
+                                               clock_.NowMicros()));
+    if (auto flushed = log.Flush(*store_); !flushed.ok() && result.ok()) return flushed.status();
     return result;
   }
   Result<core::ExportSummary> Export(std::string_view name, const core::ExportOptions& options,

@@ -64,6 +64,10 @@ class [[nodiscard]] Status {
   static Status NotImplemented(std::string d) { return {Code::kNotImplemented, std::move(d)}; }
   // Busy says when to retry: Retry-After: 1 if it reaches a client (503).
   static Status Busy(std::string d) { return Status(Code::kBusy, std::move(d)).RetryAfter(1); }
+  // Busy for longer: the client is told to retry after `retry_after_s`.
+  static Status BusyFor(std::string d, int64_t retry_after_s) {
+    return Status(Code::kBusy, std::move(d)).RetryAfter(retry_after_s);
+  }
   static Status TooManyRequests(std::string d, int64_t retry_after_s) {
     return Status(Code::kTooManyRequests, std::move(d)).RetryAfter(retry_after_s);
   }

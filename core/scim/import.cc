@@ -129,6 +129,34 @@ Importer::Importer(Store& store, TenantId tenant, const TenantSettings& settings
       load_(std::move(load)),
       tenant_empty_(tenant_empty) {}
 
+ActivityEntry ImportActivityEntry(const Result<ImportSummary>& result, std::string_view source,
+                                  int64_t started_us, int64_t ended_us) {
+  ActivityEntry e;
+  e.time_us = ended_us;
+  e.method = "IMPORT";
+  e.path = "/import";
+  e.duration_us = ended_us - started_us;
+  if (!result.ok()) {
+    const StatusHttp http = ToHttp(result.status().code());
+    e.status = http.http_status;
+    e.scim_type = std::string(http.scim_type);
+    e.detail = "import of " + std::string(source) +
+               " failed, nothing was loaded: " + result.status().detail();
+    return e;
+  }
+  const ImportSummary& s = *result;
+  e.status = 200;
+  e.detail = "imported " + std::to_string(s.users) + " users and " + std::to_string(s.groups) +
+             " groups (" + std::to_string(s.members) + " members) from " + std::string(source) +
+             "; " + std::to_string(s.rejected) + " records rejected";
+  if (s.users > 0) e.changed.push_back("Users");
+  if (s.groups > 0) e.changed.push_back("Groups");
+  for (size_t i = 0; i < s.warning_samples.size() && i < 10; ++i) {
+    e.warnings.push_back(s.warning_samples[i]);
+  }
+  return e;
+}
+
 Importer::~Importer() = default;
 
 Status Importer::Reject(uint64_t line, std::string reason) {

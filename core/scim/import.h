@@ -25,6 +25,7 @@
 #include "core/resource/index_entries.h"
 #include "core/resource/stored_value.h"
 #include "core/scim/import_table.h"
+#include "core/tenancy/activity.h"
 #include "core/tenancy/tenant_settings.h"
 
 namespace scimd::core {
@@ -70,6 +71,11 @@ struct PreparedRecord {
   std::optional<std::string> external_id;
   std::string bulk_id;
 };
+
+// The activity log's entry for an import (method IMPORT, path /import): its outcome, what
+// it loaded and rejected, the first warnings. `source` names the file.
+ActivityEntry ImportActivityEntry(const Result<ImportSummary>& result, std::string_view source,
+                                  int64_t started_us, int64_t ended_us);
 
 class Importer {
  public:

@@ -106,6 +106,26 @@ Status Gate::CheckPlace(const Credentials& credentials, TenantId tenant) {
   return Status::Ok();
 }
 
+void Gate::HoldWrites(TenantId tenant) {
+  std::lock_guard<std::mutex> lock(holds_mu_);
+  ++holds_[tenant];
+  holds_count_.fetch_add(1, std::memory_order_release);
+}
+
+void Gate::ReleaseWrites(TenantId tenant) {
+  std::lock_guard<std::mutex> lock(holds_mu_);
+  auto it = holds_.find(tenant);
+  if (it == holds_.end()) return;
+  if (--it->second == 0) holds_.erase(it);
+  holds_count_.fetch_sub(1, std::memory_order_release);
+}
+
+bool Gate::WritesHeld(TenantId tenant) {
+  if (holds_count_.load(std::memory_order_acquire) == 0) return false;
+  std::lock_guard<std::mutex> lock(holds_mu_);
+  return holds_.count(tenant) > 0;
+}
+
 Result<RequestContext> Gate::Admit(const Credentials& credentials, TenantId* identified) {
   SCIMD_ASSIGN_OR_RETURN(TokenRecord token, Authenticate(store_, credentials.authorization));
   if (identified != nullptr) *identified = token.tenant;
@@ -119,6 +139,10 @@ Result<RequestContext> Gate::Admit(const Credentials& credentials, TenantId* ide
     return Status::Forbidden(
         "this token is read-only (scope scim:read); writes need a token "
         "of scope scim");
+  }
+  if (credentials.writes && WritesHeld(token.tenant)) {
+    return Status::BusyFor("this tenant is being imported; writes resume when the import is done",
+                           kHeldWritesRetryAfterSeconds);
   }
   usage_.Touch(token.token_id, now);
   RequestContext ctx;

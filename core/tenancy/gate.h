@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +22,9 @@
 #include "core/tenancy/token_usage.h"
 
 namespace scimd::core {
+
+// What a write to a tenant that an import holds is told to wait (Retry-After).
+inline constexpr int64_t kHeldWritesRetryAfterSeconds = 10;
 
 // What a request presents.
 struct Credentials {
@@ -57,6 +61,13 @@ class Gate {
   // (after an admin change: settings apply at once, not after kTenantSettingsTtlMicros).
   void InvalidateSettings() { generation_.fetch_add(1, std::memory_order_release); }
 
+  // Refuses the tenant's writes (503 with Retry-After) until as many ReleaseWrites: an
+  // import is loading the tenant. Reads go on. Admit pays one relaxed atomic load for this
+  // while no tenant is held.
+  void HoldWrites(TenantId tenant);
+  void ReleaseWrites(TenantId tenant);
+  bool WritesHeld(TenantId tenant);
+
   // When each token was last used here (scimd flushes it to the store periodically).
   TokenUsage& usage() { return usage_; }
 
@@ -88,6 +99,9 @@ class Gate {
   TokenUsage usage_;
   std::atomic<std::shared_ptr<const Directory>> directory_;
   std::atomic<uint64_t> generation_{0};  // bumped by InvalidateSettings
+  std::atomic<int> holds_count_{0};      // holds of all tenants
+  std::mutex holds_mu_;                  // guards holds_
+  std::unordered_map<TenantId, int> holds_;
   const uint64_t id_;  // tells this gate's entries in the per-thread cache from another's
 };
 

@@ -96,6 +96,24 @@ TEST_F(TokensTest, ReadOnlyTokensReadButDoNotWrite) {
   EXPECT_TRUE(Admit(Issue().token, true).ok());
 }
 
+TEST_F(TokensTest, HeldWritesAre503WithRetryAfterAndReadsGoOn) {
+  const IssuedToken mine = Issue();
+  const IssuedToken theirs = Issue({}, other_);
+  gate_.HoldWrites(tenant_);
+  gate_.HoldWrites(tenant_);  // holds nest
+  Status held = Admit(mine.token, true);
+  EXPECT_TRUE(held.Is(Status::Code::kBusy)) << held.ToString();
+  EXPECT_EQ(held.retry_after(), kHeldWritesRetryAfterSeconds);
+  EXPECT_TRUE(Admit(mine.token, false).ok());
+  EXPECT_TRUE(Admit(theirs.token, true).ok());  // another tenant writes on
+  gate_.ReleaseWrites(tenant_);
+  EXPECT_TRUE(Admit(mine.token, true).Is(Status::Code::kBusy));
+  gate_.ReleaseWrites(tenant_);
+  EXPECT_TRUE(Admit(mine.token, true).ok());
+  gate_.ReleaseWrites(tenant_);  // one release too many changes nothing
+  EXPECT_FALSE(gate_.WritesHeld(tenant_));
+}
+
 TEST_F(TokensTest, RevokeIsImmediateAndOnlyForTheTenantsOwnTokens) {
   const IssuedToken mine = Issue();
   const IssuedToken theirs = Issue({}, other_);
