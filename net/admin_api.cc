@@ -92,10 +92,26 @@ core::Result<std::string> LoadAdminTokenHash(const std::string& file) {
   return core::HashSecret(token);
 }
 
-AdminApi::AdminApi(core::Store& store, ScimRouter& scim, Options options)
-    : store_(store), scim_(scim), options_(std::move(options)) {}
+namespace {
+AdminTransfers::Options TransferOptions(const AdminApi::Options& options) {
+  AdminTransfers::Options t;
+  t.staging_dir = options.staging_dir;
+  t.clock = options.clock;
+  t.in_flight_grace = kInFlightGrace;
+  return t;
+}
+}  // namespace
 
-AdminApi::~AdminApi() { WaitForBuilds(); }
+AdminApi::AdminApi(core::Store& store, ScimRouter& scim, Options options)
+    : store_(store),
+      scim_(scim),
+      options_(std::move(options)),
+      transfers_(store, scim.gate(), scim.activity(), TransferOptions(options_)) {}
+
+AdminApi::~AdminApi() {
+  WaitForBuilds();
+  transfers_.WaitForImports();
+}
 
 void AdminApi::WaitForBuilds() {
   std::vector<std::thread> builds;
@@ -107,10 +123,11 @@ void AdminApi::WaitForBuilds() {
 }
 
 void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
-  auto answer = [](HttpResponse& out, int status, std::string body) {
+  auto answer = [](HttpResponse& out, int status, std::string body,
+                   std::string content_type = "application/json") {
     out.status = status;
     out.body = std::move(body);
-    out.SetHeader("Content-Type", "application/json");
+    out.SetHeader("Content-Type", std::move(content_type));
     out.SetHeader("Cache-Control", "no-store");
   };
   // The admin token, in constant time; nothing else (a SCIM token is not one).
@@ -122,7 +139,8 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
   }
   response.deferred = [this, &request, answer](HttpResponse& out) {
     Answer a = Route(request);
-    answer(out, a.status, std::move(a.body));
+    answer(out, a.status, std::move(a.body), std::move(a.content_type));
+    out.stream = std::move(a.stream);
   };
 }
 
@@ -136,6 +154,26 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
   if (path.rfind(kPrefix, 0) != 0) return error(Status::NotFound("no such admin endpoint"));
   const std::vector<std::string_view> seg = Segments(std::string_view(path).substr(kPrefix.size()));
   const std::string& m = request.method;
+  // Imports and exports: their bodies are files, not JSON.
+  if (seg.size() >= 3 && seg[0] == "tenants" && (seg[2] == "imports" || seg[2] == "export")) {
+    auto found = store_.FindTenant(seg[1]);
+    if (!found.ok()) return error(found.status());
+    if (!*found) return error(Status::NotFound("no tenant named \"" + std::string(seg[1]) + "\""));
+    const QueryParams query = ParseQuery(request.query);
+    AdminTransfers::Reply r;
+    if (seg[2] == "export" && seg.size() == 3 && m == "GET") {
+      r = transfers_.Export(**found, query.Get("resource"));
+    } else if (seg[2] == "imports") {
+      const std::vector<std::string_view> rest(seg.begin() + 3, seg.end());
+      r = transfers_.Imports(**found, rest, m, query.Get("offset"), request.body);
+    } else {
+      return error(Status(Status::Code::kMethodNotAllowed, "GET"));
+    }
+    Answer a(r.status, std::move(r.body));
+    a.stream = std::move(r.stream);
+    a.content_type = std::move(r.content_type);
+    return a;
+  }
   Json body = Json::MakeObject();
   if (!request.body.empty()) {
     auto parsed = Json::Parse(request.body);

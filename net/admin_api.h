@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/store.h"
+#include "net/admin_transfer.h"
 #include "net/http_types.h"
 #include "net/scim_router.h"
 
@@ -26,9 +28,11 @@ class AdminApi {
   struct Options {
     std::string token_hash;  // core::HashSecret of the admin token
     const core::Clock* clock = &core::Clock::System();
+    // Where uploads for imports are kept (emptied at start); scimd uses <data>/imports.
+    std::string staging_dir;
   };
   AdminApi(core::Store& store, ScimRouter& scim, Options options);
-  // Waits for index builds in progress to finish (they hold the store).
+  // Waits for index builds and imports in progress to finish (they hold the store).
   ~AdminApi();
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
@@ -42,8 +46,12 @@ class AdminApi {
 
  private:
   struct Answer {
+    Answer() = default;
+    Answer(int s, std::string b) : status(s), body(std::move(b)) {}
     int status = 200;
-    std::string body;  // JSON
+    std::string body;                              // JSON, unless `stream` is set
+    std::function<bool(std::string& out)> stream;  // an export
+    std::string content_type = "application/json";
   };
   Answer Route(const HttpRequest& request);
   // POST .../indexes: marks the index building and backfills it on a thread of its own.
@@ -55,6 +63,7 @@ class AdminApi {
   std::atomic<int> builds_running_{0};
   std::mutex builds_mu_;  // guards builds_
   std::vector<std::thread> builds_;
+  AdminTransfers transfers_;
 };
 
 // Reads the admin token from SCIMD_ADMIN_TOKEN or `file` (trailing whitespace dropped):

@@ -224,6 +224,7 @@ Json ImportStateJson(const ImportState& s) {
   for (const auto& w : s.summary.warning_samples) warnings.Push(Json::Str(w));
   j.Set("warningSamples", std::move(warnings));
   j.Set("error", s.error.empty() ? Json() : Json::Str(s.error));
+  if (s.error_status != 0) j.Set("errorStatus", Json::Int(s.error_status));
   return j;
 }
 
@@ -255,6 +256,7 @@ ImportState ImportStateFrom(const Json& j) {
     }
   }
   s.error = Text(j, "error");
+  s.error_status = static_cast<int>(Int(j, "errorStatus"));
   return s;
 }
 

@@ -56,7 +56,8 @@ struct ImportState {
   uint64_t uploaded = 0;  // bytes received
   uint64_t read = 0;      // bytes of the upload the import has read
   core::ImportSummary summary;
-  std::string error;  // when failed: nothing was loaded
+  std::string error;     // when failed: nothing was loaded
+  int error_status = 0;  // when failed: the HTTP status of the error (400: a rejected file)
 };
 core::Json ImportStateJson(const ImportState& s);
 ImportState ImportStateFrom(const core::Json& j);

@@ -2,10 +2,18 @@
 // libcurl4-openssl-dev: the client library made for the job, https included), its JSON
 // read back with net/admin_json.h, the codec the server writes with.
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "core/base/json.h"
+#include "net/admin_transfer.h"
 #include "tools/admin_backend.h"
 
 namespace scimd::tools {
@@ -20,10 +28,65 @@ namespace admin = net::admin;
 // background); a purge or a reindex of a large tenant may take minutes.
 constexpr long kTimeoutSeconds = 3600;
 
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
+// How often an import's progress is asked for while it runs.
+constexpr auto kImportPollInterval = std::chrono::milliseconds(200);
+
+// Counts an export's users, groups and members as its NDJSON goes by, without parsing it:
+// scimd renders each resource on one line with "meta":{"resourceType":"Group"...} and
+// each member as {"value":...}.
+class ExportCounter {
+ public:
+  void Add(std::string_view piece) {
+    summary_.bytes += piece.size();
+    while (!piece.empty()) {
+      const size_t nl = piece.find('\n');
+      Scan(piece.substr(0, nl));
+      if (nl == std::string_view::npos) break;
+      EndLine();
+      piece.remove_prefix(nl + 1);
+    }
+  }
+  bool complete() const { return carry_.empty() && !in_line_; }
+  const core::ExportSummary& summary() const { return summary_; }
+
+ private:
+  static constexpr std::string_view kGroup = "\"resourceType\":\"Group\"";
+  static constexpr std::string_view kValue = "\"value\":";
+  static size_t Count(std::string_view text, std::string_view what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1))
+      ++n;
+    return n;
+  }
+  // A part of the current line: matches across the parts are found in carry_ + part.
+  void Scan(std::string_view part) {
+    if (part.empty()) return;
+    in_line_ = true;
+    window_.assign(carry_).append(part);
+    group_ = group_ || window_.find(kGroup) != std::string::npos;
+    values_ += Count(window_, kValue) - Count(carry_, kValue);
+    const size_t keep = std::max(kGroup.size(), kValue.size()) - 1;
+    carry_ = window_.size() > keep ? window_.substr(window_.size() - keep) : window_;
+  }
+  void EndLine() {
+    if (in_line_) {
+      if (group_) {
+        ++summary_.groups;
+        summary_.members += values_;
+      } else {
+        ++summary_.users;
+      }
+    }
+    in_line_ = group_ = false;
+    values_ = 0;
+    carry_.clear();
+  }
+
+  core::ExportSummary summary_;
+  std::string carry_, window_;
+  bool in_line_ = false, group_ = false;
+  uint64_t values_ = 0;
+};
 
 class RemoteBackend final : public AdminBackend {
  public:
@@ -169,15 +232,82 @@ class RemoteBackend final : public AdminBackend {
     return admin::StatsFrom(j);
   }
 
-  // Not yet: the admin API's import and export endpoints (docs/STATUS.md).
-  Result<core::ImportSummary> Import(std::string_view, const ImportRequest&) override {
-    return Status::NotImplemented(
-        "import through the admin API is not built yet: stop scimd and use scimctl --data");
+  // Uploads the file in pieces, starts the import and follows it until it ends.
+  Result<core::ImportSummary> Import(std::string_view name, const ImportRequest& r) override {
+    const bool is_stdin = r.file == "-";
+    const int fd = is_stdin ? 0 : open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IoError("cannot open " + r.file + ": " + std::strerror(errno));
+    struct stat st {};
+    const uint64_t total =
+        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+    auto closer = [&] {
+      if (!is_stdin) close(fd);
+    };
+    auto created = Call("POST", Tenant(name) + "/imports", nullptr);
+    if (!created.ok()) {
+      closer();
+      return created.status();
+    }
+    const std::string path = Tenant(name) + "/imports/" + admin::ImportStateFrom(*created).id;
+    Status uploaded = Upload(fd, path, total, r);
+    closer();
+    if (uploaded.ok()) {
+      Json start = Json::MakeObject();
+      start.Set("maxErrors", Json::Int(static_cast<int64_t>(r.max_errors)));
+      uploaded = Call("POST", path + "/start", &start).status();
+    }
+    if (!uploaded.ok()) {
+      (void)Call("DELETE", path, nullptr);  // the upload is of no use now
+      return uploaded;
+    }
+    for (;;) {
+      SCIMD_ASSIGN_OR_RETURN(Json j, Call("GET", path, nullptr));
+      admin::ImportState state = admin::ImportStateFrom(j);
+      if (state.state == "done") return std::move(state.summary);
+      if (state.state == "failed") {
+        Json error = Json::MakeObject();
+        Json detail = Json::MakeObject();
+        detail.Set("message", Json::Str(state.error));
+        error.Set("error", std::move(detail));
+        return admin::StatusFromError(state.error_status != 0 ? state.error_status : 500, error);
+      }
+      if (r.progress)
+        r.progress(state.summary, state.read, state.uploaded, state.state == "writing");
+      std::this_thread::sleep_for(kImportPollInterval);
+    }
   }
-  Result<core::ExportSummary> Export(std::string_view, const core::ExportOptions&,
-                                     const std::function<bool(std::string_view)>&) override {
-    return Status::NotImplemented(
-        "export through the admin API is not built yet: stop scimd and use scimctl --data");
+
+  Result<core::ExportSummary> Export(std::string_view name, const core::ExportOptions& options,
+                                     const std::function<bool(std::string_view)>& write) override {
+    std::string path = Tenant(name) + "/export";
+    if (!options.users) path += "?resource=Groups";
+    if (!options.groups) path += "?resource=Users";
+    ExportCounter counter;
+    std::string error_body;
+    bool stopped = false;
+    Exchange x;
+    x.method = "GET";
+    x.path = path;
+    x.sink = [&](long status, std::string_view piece) {
+      if (status != 200) {
+        error_body.append(piece);
+        return true;
+      }
+      counter.Add(piece);
+      if (write(piece)) return true;
+      stopped = true;
+      return false;
+    };
+    auto status = Perform(x);
+    if (stopped) return Status::IoError("the export could not be written out");
+    if (!status.ok()) return status.status();
+    if (*status != 200) {
+      auto json = Json::Parse(error_body);
+      return admin::StatusFromError(static_cast<int>(*status),
+                                    json.ok() ? *json : Json::MakeObject());
+    }
+    if (!counter.complete()) return Status::IoError("the export ended inside a line");
+    return counter.summary();
   }
 
  private:
@@ -218,40 +348,100 @@ class RemoteBackend final : public AdminBackend {
     return out;
   }
 
-  // One admin call: the answer's JSON for a 2xx, else the Status its error says.
-  Result<Json> Call(const char* method, const std::string& path, const Json* body) {
+  // One HTTP exchange with the admin API: `sink` receives the answer's body piece by piece
+  // with the answer's status (false stops the transfer).
+  struct Exchange {
+    const char* method = "GET";
+    std::string path;  // after /admin/v1
+    std::string_view body;
+    const char* content_type = "application/json";
+    bool has_body = false;
+    std::function<bool(long status, std::string_view piece)> sink;
+    CURL* curl = nullptr;
+  };
+  static size_t Sink(char* data, size_t size, size_t n, void* x) {
+    auto* exchange = static_cast<Exchange*>(x);
+    long status = 0;
+    curl_easy_getinfo(exchange->curl, CURLINFO_RESPONSE_CODE, &status);
+    return exchange->sink(status, std::string_view(data, size * n)) ? size * n : 0;
+  }
+  // The answer's HTTP status, or IoError when the server cannot be reached or the answer
+  // is cut short.
+  Result<long> Perform(Exchange& x) {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     if (!curl) return Status::Internal("libcurl did not start");
-    const std::string url = url_ + "/admin/v1" + path;
-    const std::string payload = body != nullptr ? body->Serialize() : std::string();
+    x.curl = curl.get();
+    const std::string url = url_ + "/admin/v1" + x.path;
     const std::string auth = "Authorization: Bearer " + token_;
+    const std::string type = std::string("Content-Type: ") + x.content_type;
     curl_slist* headers = curl_slist_append(nullptr, auth.c_str());
-    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, type.c_str());
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> owned(headers, curl_slist_free_all);
-    std::string answer;
     curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, x.method);
     curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-    if (body != nullptr) {
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, payload.c_str());
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
+    if (x.has_body) {
+      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, x.body.data());
+      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(x.body.size()));
     }
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Collect);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Sink);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, kTimeoutSeconds);
     curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
     const CURLcode rc = curl_easy_perform(curl.get());
     if (rc != CURLE_OK) {
-      return Status::IoError("cannot reach the admin API at " + url_ + ": " +
-                             curl_easy_strerror(rc));
+      return Status::IoError("the admin API at " + url_ + " failed: " + curl_easy_strerror(rc));
     }
     long status = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+    return status;
+  }
+
+  // One admin call: the answer's JSON for a 2xx, else the Status its error says.
+  Result<Json> Call(const char* method, const std::string& path, const Json* body,
+                    std::string_view raw = {}, bool has_raw = false) {
+    const std::string payload = body != nullptr ? body->Serialize() : std::string();
+    std::string answer;
+    Exchange x;
+    x.method = method;
+    x.path = path;
+    x.has_body = body != nullptr || has_raw;
+    x.body = has_raw ? raw : std::string_view(payload);
+    if (has_raw) x.content_type = "application/octet-stream";
+    x.sink = [&](long, std::string_view piece) {
+      answer.append(piece);
+      return true;
+    };
+    SCIMD_ASSIGN_OR_RETURN(long status, Perform(x));
     auto json = answer.empty() ? Result<Json>(Json::MakeObject()) : Json::Parse(answer);
     if (!json.ok()) return Status::IoError("the admin API answered something that is not JSON");
     if (status < 200 || status >= 300)
       return admin::StatusFromError(static_cast<int>(status), *json);
     return std::move(json).value();
+  }
+
+  // The file in pieces of net::kImportPieceBytes, each at the offset the server has.
+  Status Upload(int fd, const std::string& path, uint64_t total, const ImportRequest& r) {
+    std::string piece(net::kImportPieceBytes, '\0');
+    uint64_t offset = 0;
+    for (;;) {
+      size_t filled = 0;
+      while (filled < piece.size()) {
+        const ssize_t n = read(fd, piece.data() + filled, piece.size() - filled);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Status::IoError(std::string("cannot read the file: ") + strerror(errno));
+        if (n == 0) break;
+        filled += static_cast<size_t>(n);
+      }
+      if (filled == 0) return Status::Ok();
+      const std::string at = path + "/data?offset=" + std::to_string(offset);
+      SCIMD_RETURN_IF_ERROR(
+          Call("PUT", at, nullptr, std::string_view(piece.data(), filled), true).status());
+      offset += filled;
+      if (r.progress) r.progress(core::ImportSummary(), offset, total, false);
+      if (filled < piece.size()) return Status::Ok();
+    }
   }
 
   std::string url_;

@@ -227,6 +227,7 @@ int main(int argc, char** argv) {
       scimd::net::AdminApi::Options admin_options;
       admin_options.token_hash = admin_token_hash;
       admin_options.clock = router_options.clock;
+      admin_options.staging_dir = data_dir + "/imports";
       admin = std::make_unique<scimd::net::AdminApi>(*store, router, admin_options);
       admin_server = std::make_unique<scimd::net::HttpServer>(
           admin_http,

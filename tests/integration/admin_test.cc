@@ -2,9 +2,11 @@
 // SCIM token is none), tenants, settings that apply at once, tokens, activity, stats, an
 // index built in the background while the server serves, tenant deletion, and the same
 // output from scimctl whether it reads the data directory or the running server.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,6 +182,151 @@ TEST_F(AdminApiTest, DeletingATenantRemovesEverything) {
   // The name is free again, and the new tenant starts empty.
   MustOnline({"tenant", "create", "gone"});
   EXPECT_NE(MustOnline({"tenant", "show", "gone"}).find("users: 0"), std::string::npos);
+}
+
+// One User as a line of NDJSON; `quoted` false writes the userName as a number.
+std::string UserLine(const std::string& name, bool quoted = true) {
+  const std::string q = quoted ? "\"" : "";
+  return R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":)" + q + name + q +
+         "}\n";
+}
+
+// The users u0..u{n-1} (and, with `group`, one group of all of them by externalId) as NDJSON.
+std::string UsersFile(int n, bool group) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u)" +
+           std::to_string(i) + R"(","externalId":"x)" + std::to_string(i) +
+           R"(","title":"Engineer"})" + "\n";
+  }
+  if (group) {
+    out += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"all",)"
+           R"("members":[)";
+    for (int i = 0; i < n; ++i)
+      out += (i ? "," : "") + (R"({"value":"x)" + std::to_string(i) + "\"}");
+    out += "]}\n";
+  }
+  return out;
+}
+
+TEST_F(AdminApiTest, AnOnlineImportHoldsWritesAndLoadsAllOrNothing) {
+  ASSERT_EQ(Post("/Users", R"({"userName":"before"})").status, 201);
+  const std::string file = UsersFile(1500, true);
+  HttpResult created = Admin("POST", "/tenants/acme/imports");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = Str(Parse(created), "id");
+  const std::string at = "/tenants/acme/imports/" + id;
+  // Two pieces; a piece at the wrong offset is refused with the offset to resume from.
+  const size_t half = file.size() / 2;
+  ASSERT_EQ(Admin("PUT", at + "/data?offset=0", file.substr(0, half)).status, 200);
+  HttpResult wrong = Admin("PUT", at + "/data?offset=0", file.substr(half));
+  EXPECT_EQ(wrong.status, 409);
+  EXPECT_NE(wrong.body.find("offset=" + std::to_string(half)), std::string::npos) << wrong.body;
+  ASSERT_EQ(Admin("PUT", at + "/data?offset=" + std::to_string(half), file.substr(half)).status,
+            200);
+  EXPECT_EQ(Admin("PUT", "/tenants/acme/imports/nope/data?offset=0", "x").status, 404);
+  HttpResult started = Admin("POST", at + "/start", R"({"maxErrors":0})");
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(Admin("PUT", at + "/data?offset=" + std::to_string(file.size()), "x").status, 409);
+
+  // While it runs: writes are told to come back later, reads go on.
+  HttpResult held = Post("/Users", R"({"userName":"during"})");
+  ExpectScimError(held, 503);
+  EXPECT_EQ(held.Header("retry-after"), "10");
+  EXPECT_EQ(Int(Parse(Get("/Users?count=0")), "totalResults"), 1);
+
+  core::Json state;
+  for (int i = 0; i < 600; ++i) {  // at most a minute
+    state = Parse(Admin("GET", at));
+    if (Str(state, "state") == "done" || Str(state, "state") == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(Str(state, "state"), "done") << state.Serialize();
+  EXPECT_EQ(Int(state, "users"), 1500);
+  EXPECT_EQ(Int(state, "groups"), 1);
+  EXPECT_EQ(Int(state, "members"), 1500);
+  EXPECT_EQ(Int(state, "uploaded"), static_cast<int64_t>(file.size()));
+
+  // Served at once: searches, counts, uniqueness against the imported users, members.
+  EXPECT_EQ(Int(Parse(Get("/Users?count=0")), "totalResults"), 1501);
+  EXPECT_EQ(Int(Parse(Get("/Users?filter=userName%20eq%20%22u1499%22")), "totalResults"), 1);
+  ExpectScimError(Post("/Users", R"({"userName":"U7"})"), 409, "uniqueness");
+  EXPECT_EQ(Post("/Users", R"({"userName":"after"})").status, 201);
+  const core::Json groups = Parse(Get("/Groups?filter=displayName%20eq%20%22all%22"));
+  ASSERT_EQ(Int(groups, "totalResults"), 1);
+  EXPECT_EQ(Int(Parse(Get("/Groups?filter=members.value%20pr&count=0")), "totalResults"), 1);
+  EXPECT_NE(MustOnline({"activity", "acme"}).find("IMPORT /import 200"), std::string::npos);
+
+  // A file with a bad record on line 3 loads nothing, says why, and frees the writes.
+  const std::string bad =
+      UserLine("new-1") + UserLine("new-2") + UserLine("5", false) + UserLine("fine");
+  const std::string bad_id = Str(Parse(Admin("POST", "/tenants/acme/imports")), "id");
+  const std::string bad_at = "/tenants/acme/imports/" + bad_id;
+  ASSERT_EQ(Admin("PUT", bad_at + "/data?offset=0", bad).status, 200);
+  ASSERT_EQ(Admin("POST", bad_at + "/start").status, 202);
+  for (int i = 0; i < 600; ++i) {
+    state = Parse(Admin("GET", bad_at));
+    if (Str(state, "state") == "done" || Str(state, "state") == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(Str(state, "state"), "failed") << state.Serialize();
+  EXPECT_EQ(Int(state, "errorStatus"), 400);
+  EXPECT_NE(Str(state, "error").find("line 3"), std::string::npos) << state.Serialize();
+  EXPECT_EQ(Int(Parse(Get("/Users?count=0")), "totalResults"), 1502);
+  EXPECT_EQ(Post("/Users", R"({"userName":"after-failed"})").status, 201);
+  // Finished imports are listed; an upload that was never started can be dropped.
+  const std::string listed = Admin("GET", "/tenants/acme/imports").body;
+  EXPECT_NE(listed.find(id), std::string::npos);
+  EXPECT_NE(listed.find(bad_id), std::string::npos);
+  const std::string idle = Str(Parse(Admin("POST", "/tenants/acme/imports")), "id");
+  EXPECT_EQ(Admin("DELETE", "/tenants/acme/imports/" + idle).status, 200);
+  EXPECT_EQ(Admin("GET", "/tenants/acme/imports/" + idle).status, 404);
+}
+
+TEST_F(AdminApiTest, ScimctlImportsAndExportsOnlineAsOffline) {
+  MustOnline({"tenant", "create", "copy"});
+  const std::string path = dir_.path() + "/in.ndjson";
+  {
+    std::ofstream f(path);
+    f << UsersFile(800, true);
+  }
+  const std::string imported = MustOnline({"import", "acme", path});
+  EXPECT_NE(imported.find("imported 800 users and 1 groups (800 members) into acme"),
+            std::string::npos)
+      << imported;
+  // A rejected file exits non-zero and names the line, as offline.
+  const std::string bad = dir_.path() + "/bad.ndjson";
+  {
+    std::ofstream f(bad);
+    f << UserLine("ok-1") << UserLine("u5");
+  }
+  CommandResult refused = Online({"import", "acme", bad});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("line 2"), std::string::npos) << refused.err << refused.out;
+
+  // Export online while the server keeps serving, then offline: the same bytes.
+  const std::string online = dir_.path() + "/online.ndjson";
+  CommandResult exported = Online({"export", "acme", "--out", online});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.err.find("exported 800 users and 1 groups (800 members)"), std::string::npos)
+      << exported.err;
+  const std::string users_only = MustOnline({"export", "acme", "--resource", "Users"});
+  EXPECT_EQ(Get("/Users?count=0").status, 200);
+  // ... and into another tenant, online: the same again.
+  MustOnline({"import", "copy", online});
+  const std::string copied = dir_.path() + "/copied.ndjson";
+  ASSERT_EQ(Online({"export", "copy", "--out", copied}).exit_code, 0);
+  StopServer();
+  const std::string offline = dir_.path() + "/offline.ndjson";
+  MustScimctl({"export", "acme", "--out", offline});
+  auto read = [](const std::string& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(read(online), read(offline));
+  EXPECT_EQ(read(copied), read(offline));
+  EXPECT_EQ(MustScimctl({"export", "acme", "--resource", "Users"}), users_only);
+  EXPECT_EQ(std::count(users_only.begin(), users_only.end(), '\n'), 800);
 }
 
 TEST_F(AdminApiTest, ScimctlSaysTheSameOnlineAndOffline) {
