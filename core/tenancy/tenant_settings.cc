@@ -1,6 +1,7 @@
 #include "core/tenancy/tenant_settings.h"
 
 #include <charconv>
+#include <tuple>
 
 #include "core/base/clock.h"
 #include "core/base/strings.h"
@@ -11,8 +12,9 @@ namespace scimd::core {
 namespace {
 
 // What a setting's value is: one of a few words, a whole number up to `max`, a duration
-// (core/base/clock.h: "30d", "never"), a list of User attributes, or a list of host names.
-enum class Kind { kWords, kNumber, kDuration, kAttributes, kHosts };
+// (core/base/clock.h: "30d", "never"), a list of User attributes, a list of host names, a
+// share of requests or a latency (core/tenancy/faults.h).
+enum class Kind { kWords, kNumber, kDuration, kAttributes, kHosts, kShare, kLatency };
 struct SettingDef {
   std::string_view name;
   Kind kind = Kind::kWords;
@@ -41,6 +43,13 @@ constexpr SettingDef kSettings[] = {
     {"activity-retention", Kind::kDuration},
     {"activity-max-entries", Kind::kNumber, {}, kMaxActivityEntries},
     {"host", Kind::kHosts},
+    // Fault injection for client testing (core/tenancy/faults.h).
+    {kFaultLatencySetting, Kind::kLatency},
+    {kFault429Setting, Kind::kShare},
+    {kFault500Setting, Kind::kShare},
+    {kFault503Setting, Kind::kShare},
+    {kFaultDropSetting, Kind::kShare},
+    {kFaultRetryAfterSetting, Kind::kNumber, {}, kMaxFaultRetryAfterSeconds},
 };
 
 // What each client profile presets. A profile is a starting point: any of these settings
@@ -147,6 +156,14 @@ Status ValidateSetting(std::string_view name, std::string_view value) {
         auto h = ParseHostList(value);
         return h.ok() ? Status::Ok() : Invalid(name, ": " + h.status().detail());
       }
+      case Kind::kShare: {
+        auto share = ParseFaultShare(value);
+        return share.ok() ? Status::Ok() : Invalid(name, share.status().detail());
+      }
+      case Kind::kLatency: {
+        auto latency = ParseFaultLatency(value);
+        return latency.ok() ? Status::Ok() : Invalid(name, latency.status().detail());
+      }
       case Kind::kWords: {
         std::string words;
         for (const auto& v : def.values) {
@@ -206,6 +223,16 @@ Result<TenantSettings> TenantSettings::FromMap(const std::map<std::string, std::
       }
     }
     if (name == "host") s.hosts = *ParseHostList(value);
+    if (name == kFaultLatencySetting) {
+      std::tie(s.faults.latency_min_ms, s.faults.latency_max_ms) = *ParseFaultLatency(value);
+    }
+    if (name == kFault429Setting) s.faults.too_many_ppm = *ParseFaultShare(value);
+    if (name == kFault500Setting) s.faults.internal_ppm = *ParseFaultShare(value);
+    if (name == kFault503Setting) s.faults.unavailable_ppm = *ParseFaultShare(value);
+    if (name == kFaultDropSetting) s.faults.drop_ppm = *ParseFaultShare(value);
+    if (name == kFaultRetryAfterSetting) {
+      ParseUint(value, kMaxFaultRetryAfterSeconds, &s.faults.retry_after_s);
+    }
   }
   if (s.profile == "strict") s.decode.accept_extension_schemas = false;
   if (!building.empty()) {

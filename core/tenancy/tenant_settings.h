@@ -16,6 +16,7 @@
 #include "core/filter/filter.h"
 #include "core/resource/decode.h"
 #include "core/resource/required.h"
+#include "core/tenancy/faults.h"
 
 namespace scimd::core {
 
@@ -64,6 +65,10 @@ struct TenantSettings {
   // "host": the host names (comma-separated, lower case) whose requests belong to this
   // tenant: a token of another tenant presented there is refused (core/tenancy/gate.h).
   std::vector<std::string> hosts;
+  // "fault-latency", "fault-429", "fault-500", "fault-503", "fault-drop",
+  // "fault-retry-after": misbehaviour on purpose for client testing (core/tenancy/faults.h);
+  // none by default.
+  FaultSettings faults;
 
   // What filters, plans and sorts may use: complete indexes only.
   const std::vector<IndexedAttr>& Indexed() const {

@@ -19,6 +19,14 @@ constexpr std::string_view kHostSetting = "host";
 
 Result<TenantRecord> Tenant(Store& store, TenantId id) { return GetTenantRecord(store, id); }
 
+// What copy-config leaves as the target has it: host names belong to one tenant, indexes
+// are copied by building them, and injected faults are for the tenant a client developer
+// tests against, never to be carried to production with the rest of a QA configuration.
+bool KeptByCopy(std::string_view setting) {
+  return setting == kHostSetting || setting == kIndexedAttributesSetting ||
+         setting == kBuildingIndexesSetting || setting.starts_with("fault-");
+}
+
 }  // namespace
 
 Status ValidateTenantName(std::string_view name) {
@@ -94,6 +102,7 @@ Status SetTenantSettings(Store& store, TenantId tenant, const SettingChanges& ch
   for (const auto& [name, value] : changes) {
     SCIMD_RETURN_IF_ERROR(ApplySetting(store, record, name, value));
   }
+  SCIMD_RETURN_IF_ERROR(CheckFaultShares(record.settings));
   return store.PutTenantSettings(tenant, record.settings);
 }
 
@@ -131,15 +140,10 @@ Result<std::vector<std::string>> CopyTenantConfig(Store& store, TenantId from, T
   SCIMD_ASSIGN_OR_RETURN(target, Tenant(store, to));
   std::map<std::string, std::string> settings;
   for (const auto& [k, v] : source.settings) {
-    if (k == kHostSetting || k == kIndexedAttributesSetting || k == kBuildingIndexesSetting) {
-      continue;
-    }
-    settings.emplace(k, v);
+    if (!KeptByCopy(k)) settings.emplace(k, v);
   }
   for (const auto& [k, v] : target.settings) {
-    if (k == kHostSetting || k == kIndexedAttributesSetting || k == kBuildingIndexesSetting) {
-      settings.emplace(k, v);
-    }
+    if (KeptByCopy(k)) settings.emplace(k, v);
   }
   for (const auto& [k, v] : settings) {
     auto it = target.settings.find(k);

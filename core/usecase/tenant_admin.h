@@ -34,7 +34,8 @@ Result<TenantInfo> ShowTenant(Store& store, TenantId tenant);
 
 // Sets `name=value` on the tenant, or removes the setting when `value` is empty (back to
 // the profile's or the built-in default). InvalidValue for an unknown name or a bad value
-// (ValidateSetting), Uniqueness for a host another tenant claims.
+// (ValidateSetting) or for fault shares that add up to more than 1 (CheckFaultShares),
+// Uniqueness for a host another tenant claims.
 Status SetTenantSetting(Store& store, TenantId tenant, std::string_view name,
                         std::string_view value);
 // Several settings at once, in order: all of them or, when one is refused, none.
@@ -43,7 +44,8 @@ Status SetTenantSettings(Store& store, TenantId tenant, const SettingChanges& ch
 
 // Makes `to`'s configuration that of `from`: every setting (profile, client settings,
 // policies, required attributes, token expiry, rate limit) except the host names, which
-// belong to one tenant, and the same indexed attributes (added ones are built for `to`'s
+// belong to one tenant, and the injected faults (fault-*), which belong to a test tenant;
+// `to` keeps its own of both. And the same indexed attributes (added ones are built for `to`'s
 // data, missing ones dropped). Never data or tokens. Returns what changed, one line each.
 Result<std::vector<std::string>> CopyTenantConfig(Store& store, TenantId from, TenantId to);
 
