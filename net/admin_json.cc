@@ -162,6 +162,13 @@ Json StatsJson(const core::TenantStats& s) {
   j.Set("requests", Json::Int(static_cast<int64_t>(s.requests)));
   j.Set("errors", Json::Int(static_cast<int64_t>(s.errors)));
   j.Set("rateLimited", Json::Int(static_cast<int64_t>(s.rate_limited)));
+  Json injected = Json::MakeObject();
+  injected.Set("429", Json::Int(static_cast<int64_t>(s.injected_429)));
+  injected.Set("500", Json::Int(static_cast<int64_t>(s.injected_500)));
+  injected.Set("503", Json::Int(static_cast<int64_t>(s.injected_503)));
+  injected.Set("drop", Json::Int(static_cast<int64_t>(s.injected_drop)));
+  j.Set("injected", std::move(injected));
+  j.Set("delayed", Json::Int(static_cast<int64_t>(s.delayed)));
   return j;
 }
 
@@ -170,6 +177,14 @@ core::TenantStats StatsFrom(const Json& j) {
   s.requests = static_cast<uint64_t>(Int(j, "requests"));
   s.errors = static_cast<uint64_t>(Int(j, "errors"));
   s.rate_limited = static_cast<uint64_t>(Int(j, "rateLimited"));
+  // A server older than fault injection answers without these: 0.
+  if (const Json* injected = j.is_object() ? j.Find("injected") : nullptr) {
+    s.injected_429 = static_cast<uint64_t>(Int(*injected, "429"));
+    s.injected_500 = static_cast<uint64_t>(Int(*injected, "500"));
+    s.injected_503 = static_cast<uint64_t>(Int(*injected, "503"));
+    s.injected_drop = static_cast<uint64_t>(Int(*injected, "drop"));
+  }
+  s.delayed = static_cast<uint64_t>(Int(j, "delayed"));
   return s;
 }
 

@@ -50,6 +50,8 @@ void ClearResponse(HttpResponse& response) {
   response.body.clear();
   response.stream = nullptr;
   response.deferred = nullptr;
+  response.delay = std::chrono::milliseconds(0);
+  response.cut_after_head = false;
 }
 
 // Runs a handler or a deferred job; a throw (only by bug) becomes a 500.
@@ -68,7 +70,7 @@ void RunGuarded(HttpResponse& response, Fn&& fn) {
 }  // namespace
 
 HttpConnection::HttpConnection(HttpWorker& worker, asio::ip::tcp::socket socket)
-    : worker_(worker), socket_(std::move(socket)) {
+    : worker_(worker), socket_(std::move(socket)), delay_timer_(worker.context()) {
   llhttp_init(&parser_, HTTP_REQUEST, &kSettings);
   parser_.data = this;
 }
@@ -90,6 +92,7 @@ void HttpConnection::Close() {
   state_ = State::kClosed;
   asio::error_code ec;
   socket_.close(ec);
+  delay_timer_.cancel();
   stream_ = nullptr;  // let the handler's stream state go now, not when the last op returns
   deferred_response_ = HttpResponse();
   worker_.Unregister(this);
@@ -103,6 +106,7 @@ void HttpConnection::CheckDeadline(Clock::time_point now) {
 }
 
 void HttpConnection::OnStop() {
+  if (holding_) delay_timer_.cancel();  // a held answer goes out now
   // A deferred job in flight is answered with Connection: close (HandleRequest's check).
   if (state_ == State::kReading && !in_message_ && !deferred_ &&
       leftover_pos_ >= leftover_.size()) {
@@ -372,7 +376,33 @@ void HttpConnection::HandleRequest() {
     ClearResponse(response_);
     RunGuarded(response_, [&] { job(response_); });
   }
+  if (response_.delay.count() > 0) {
+    deferred_ = true;  // parked as for a job; the timer's expiry is its answer
+    deferred_keep_alive_ = keep_alive;
+    deferred_head_ = head_request;
+    return HoldResponse(response_);
+  }
   FinishRequest(response_, keep_alive, head_request);
+}
+
+void HttpConnection::HoldResponse(HttpResponse& response) {
+  deferred_done_ = false;
+  const std::chrono::milliseconds delay = response.delay;
+  deferred_response_ = std::move(response);
+  deferred_response_.delay = std::chrono::milliseconds(0);
+  holding_ = true;
+  delay_timer_.expires_after(delay);
+  // Cancelled by Close (nothing left to do) or by OnStop (answer now: the delay was only
+  // ever for show, and a stop should not wait for it).
+  delay_timer_.async_wait([self = shared_from_this()](const asio::error_code&) {
+    if (self->state_ == State::kClosed) return;
+    self->holding_ = false;
+    self->deferred_done_ = true;
+    if (self->parked_) {
+      self->parked_ = false;
+      self->Drive();
+    }
+  });
 }
 
 void HttpConnection::FinishRequest(HttpResponse& response, bool keep_alive, bool head_request) {
@@ -409,6 +439,7 @@ void HttpConnection::StartDeferred(bool keep_alive, bool head_request) {
 
 void HttpConnection::OnDeferredDone(HttpResponse& response) {
   if (state_ == State::kClosed) return;  // closed meanwhile: the answer has nowhere to go
+  if (response.delay.count() > 0) return HoldResponse(response);
   deferred_response_ = std::move(response);
   deferred_done_ = true;
   // If Drive is parked, resume it; otherwise a write in progress (of responses queued
@@ -431,7 +462,10 @@ void HttpConnection::QueueError(int status, std::string_view detail) {
 void HttpConnection::QueueResponse(HttpResponse& response, bool keep_alive, bool head_request) {
   bool http10 = parser_.http_major == 1 && parser_.http_minor == 0;
   ResponseHead head = AppendResponseHead(out_, response, keep_alive, http10, worker_.date().Now());
-  if (!head_request) {
+  if (response.cut_after_head) {
+    // A drop on purpose: the head announces a body that never comes.
+    closing_ = true;
+  } else if (!head_request) {
     switch (head.framing) {
       case BodyFraming::kNone: break;
       case BodyFraming::kContentLength:

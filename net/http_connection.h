@@ -4,9 +4,10 @@
 // from one read and written with one gather write. Never reads and writes at the same time:
 // input that arrives while responses are written waits in the kernel (or in leftover_).
 // A request whose handler defers its work (HttpResponse::deferred) parks the connection
-// until the job's answer is posted back from the blocking pool; later pipelined requests
-// wait unparsed. Owned by shared_ptrs held by its pending asynchronous operations and by
-// its deferred job; the last owner always lets go on the worker's thread.
+// until the job's answer is posted back from the blocking pool, and an answer with a delay
+// until its timer fires; later pipelined requests wait unparsed. Owned by shared_ptrs held
+// by its pending asynchronous operations and by its deferred job; the last owner always
+// lets go on the worker's thread.
 #pragma once
 
 #include <llhttp.h>
@@ -41,7 +42,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Closes the connection if its current deadline has passed.
   void CheckDeadline(Clock::time_point now);
   // Graceful stop: closes now if between requests; otherwise the request in flight is
-  // answered with Connection: close.
+  // answered with Connection: close (an answer held for its delay at once).
   void OnStop();
   // Closes the socket now; pending operations complete with operation_aborted.
   void Close();
@@ -77,6 +78,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Hands response_.deferred to the blocking pool; OnDeferredDone gets the answer back.
   void StartDeferred(bool keep_alive, bool head_request);
   void OnDeferredDone(HttpResponse& response);
+  // Keeps `response` (HttpResponse::delay) in deferred_response_ until delay_timer_ fires,
+  // then answers it as a deferred job's. REQUIRES: deferred_ and its keep-alive and HEAD
+  // flags are set.
+  void HoldResponse(HttpResponse& response);
   void QueueResponse(HttpResponse& response, bool keep_alive, bool head_request);
   void QueueError(int status, std::string_view detail);
   // Records a server-made error for the callback that detected it; the callback then
@@ -123,6 +128,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool deferred_keep_alive_ = false;
   bool deferred_head_ = false;
   HttpResponse deferred_response_;
+  // Holds an answer back for HttpResponse::delay (then deferred_ is set as for a job).
+  asio::steady_timer delay_timer_;
+  bool holding_ = false;  // delay_timer_ is armed for deferred_response_
 
   // Output: response heads and small bodies in out_, large bodies moved into bodies_;
   // cuts_[i] is the offset in out_ where bodies_[i] goes.

@@ -4,6 +4,7 @@
 // HttpResponse::deferred, which the server runs on a blocking thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -48,6 +49,14 @@ struct HttpResponse {
   // returns, so the job may keep references into it. A `stream` the job sets is pulled
   // later on the reactor thread. May throw only by bug (answered 500).
   std::function<void(HttpResponse& response)> deferred;
+  // When positive, the server holds this answer (a deferred job's too) that long before
+  // writing it, on a timer: the reactor serves other connections meanwhile, and this one,
+  // as with `deferred`, reads no further request. Injected latency (core/tenancy/faults.h).
+  std::chrono::milliseconds delay{0};
+  // When set, the server writes the head (its Content-Length announcing the body) and then
+  // closes the connection without the body: a connection dropped on purpose, which a
+  // client sees as a truncated answer and a test client can still attribute by the head.
+  bool cut_after_head = false;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -14,6 +14,7 @@
 #include "core/base/status.h"
 #include "core/scim/scim_render.h"
 #include "core/tenancy/activity.h"
+#include "core/tenancy/faults.h"
 #include "core/tenancy/gate.h"
 #include "core/tenancy/request_context.h"
 #include "core/usecase/service.h"
@@ -38,6 +39,7 @@ struct ScimCall {
   core::RequestContext ctx;
   QueryParams query;
   std::chrono::steady_clock::time_point started;  // when the router took it
+  core::FaultDraw fault;                          // injected on purpose (core/tenancy/faults.h)
   mutable ActivityNote note;                      // filled by the handler
 };
 

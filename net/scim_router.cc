@@ -1,5 +1,6 @@
 #include "net/scim_router.h"
 
+#include <chrono>
 #include <memory>
 
 #include "core/base/status.h"
@@ -102,6 +103,14 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
       return;
     }
     call.ctx = std::move(ctx).value();
+    // Decided before the request runs: an injected error never writes. Only admitted
+    // requests: a wrong token is still a 401, and discovery (no token) is never touched.
+    if (call.ctx.settings.faults.Any()) {
+      call.fault = core::DrawFault(call.ctx.settings.faults);
+      if (call.fault.kind != core::FaultKind::kNone) {
+        return InjectFault(*route, call, response);
+      }
+    }
   }
   call.query = ParseQuery(request.query);
 
@@ -115,6 +124,7 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
   // it may wait for the other writer.
   if (!(adapter_.*(route->handler))(call, response))
     return Defer(*route, std::move(call), response);
+  response.delay = std::chrono::milliseconds(call.fault.delay_ms);
   Record(*route, call, response);
 }
 
@@ -123,13 +133,25 @@ void ScimRouter::Defer(const Route& route, ScimCall call, HttpResponse& response
   auto shared = std::make_shared<ScimCall>(std::move(call));
   response.deferred = [this, &route, shared](HttpResponse& out) {
     (adapter_.*(route.handler))(*shared, out);
+    out.delay = std::chrono::milliseconds(shared->fault.delay_ms);
     Record(route, *shared, out);
   };
 }
 
+void ScimRouter::InjectFault(const Route& route, const ScimCall& call, HttpResponse& response) {
+  const Status status = core::InjectedStatus(call.fault.kind, call.ctx.settings.faults);
+  AnswerError(status, response);
+  response.SetHeader(std::string(kInjectedFaultHeader),
+                     std::string(core::FaultKindName(call.fault.kind)));
+  response.cut_after_head = call.fault.kind == core::FaultKind::kDrop;
+  response.delay = std::chrono::milliseconds(call.fault.delay_ms);
+  call.note.error = status;
+  Record(route, call, response);
+}
+
 void ScimRouter::Record(const Route& route, const ScimCall& call, const HttpResponse& response) {
   if (call.ctx.tenant == 0) return;
-  counters_.Count(call.ctx.tenant, response.status);
+  counters_.Count(call.ctx.tenant, response.status, call.fault);
   if (!call.ctx.settings.activity) return;
   // Writes (a /Bulk request's operations are recorded one by one) and failures.
   const bool write = route.placement != Placement::kReactor && route.endpoint != E::kBulk &&

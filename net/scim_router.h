@@ -1,17 +1,20 @@
 // Routes HTTP requests to the SCIM adapter: the target is parsed (net/scim_target.h), a
 // dispatch table gives the endpoint's methods, whether it needs a token and where it runs,
-// core::Gate admits the request (token, tenant settings, rate limit), and the adapter
-// answers. Reads run on the reactor; writes too, unless they can take long or meet
-// another writer's lock, in which case they are deferred to the server's blocking threads
-// (HttpResponse::deferred): a reactor thread never waits for a lock. One router serves all
-// reactor threads.
+// core::Gate admits the request (token, tenant settings, rate limit), the tenant's fault
+// settings may answer it with an injected error instead or delay the answer
+// (core/tenancy/faults.h), and the adapter answers. Reads run on the reactor; writes too, unless
+// they can take long or meet another writer's lock, in which case they are deferred to the server's
+// blocking threads (HttpResponse::deferred): a reactor thread never waits for a lock. One router
+// serves all reactor threads.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/store.h"
 #include "core/tenancy/activity.h"
+#include "core/tenancy/faults.h"
 #include "core/tenancy/gate.h"
 #include "core/tenancy/tenant_stats.h"
 #include "core/usecase/service.h"
@@ -20,6 +23,12 @@
 #include "net/scim_target.h"
 
 namespace scimd::net {
+
+// The header that marks an answer (or the head of a dropped connection) as a fault
+// injected on purpose, with its kind ("429", "500", "503", "drop"), so that a test client
+// (tools/scimload) counts it apart from the server's own errors. A normal answer held back
+// by fault-latency does not carry it: it is the real answer, not to be retried.
+inline constexpr std::string_view kInjectedFaultHeader = "X-Scimd-Injected-Fault";
 
 class ScimRouter {
  public:
@@ -76,6 +85,8 @@ class ScimRouter {
  private:
   // Runs `route`'s handler for `call` on a blocking thread.
   void Defer(const Route& route, ScimCall call, HttpResponse& response);
+  // Answers call.fault's injected error (or the head of a drop) without running the call.
+  void InjectFault(const Route& route, const ScimCall& call, HttpResponse& response);
   // Counts an answered call of a known tenant, and puts it in the tenant's activity log
   // when it wrote or failed.
   void Record(const Route& route, const ScimCall& call, const HttpResponse& response);

@@ -177,8 +177,8 @@ int main(int argc, char** argv) {
                        "the next page: entries numbered below this (the last #N shown)");
   auto* stats = app.add_subcommand(
       "stats",
-      "a tenant's requests, errors and rate-limit rejections since the server started "
-      "(--server only)");
+      "a tenant's requests, errors, rate-limit rejections and injected faults since the "
+      "server started (--server only)");
   stats->add_option("tenant", name)->required();
 
   auto* reindex = app.add_subcommand(
@@ -358,7 +358,9 @@ int main(int argc, char** argv) {
     auto s = b.Stats(name);
     if (!s.ok()) return Fail(s.status());
     std::cout << "requests: " << s->requests << "\nerrors: " << s->errors
-              << "\nrate-limited: " << s->rate_limited << "\n";
+              << "\nrate-limited: " << s->rate_limited << "\ninjected: 429=" << s->injected_429
+              << " 500=" << s->injected_500 << " 503=" << s->injected_503
+              << " drop=" << s->injected_drop << "\ndelayed: " << s->delayed << "\n";
     return 0;
   }
   if (reindex->parsed()) {

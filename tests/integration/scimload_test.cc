@@ -1,7 +1,7 @@
 // scimload against a real scimd: each profile at a small size exits 0 with the request
 // counts its workload implies, and what it says it wrote is what the SCIM API returns
-// (users, groups, members, disabled users). A wrong token, a base path that does not exist
-// and a server that is gone each make it exit non-zero.
+// (users, groups, members, disabled users), also when scimd injects faults on purpose. A wrong
+// token, a base path that does not exist and a server that is gone each make it exit non-zero.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -104,6 +104,16 @@ class ScimloadTest : public ScimServerTest {
     return members;
   }
 
+  // Sets tenant acme's settings (name=value ...) on the stopped server and restarts it.
+  void SetSettings(const std::vector<std::string>& settings) {
+    StopServer();
+    std::vector<std::string> argv = {ScimctlBin(), "--data", data_, "tenant", "set", "acme"};
+    argv.insert(argv.end(), settings.begin(), settings.end());
+    CommandResult r = RunCommand(argv);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    StartServer();
+  }
+
   CommandResult last_;
   core::Json report_;
 };
@@ -137,6 +147,40 @@ TEST_F(ScimloadTest, EntraInitialSyncCreatesEveryUserAndGroup) {
   EXPECT_EQ(Directory("users_found"), kUsers);
   EXPECT_EQ(Directory("groups_found"), kGroups);
   EXPECT_EQ(Total("/Users?count=0"), kUsers);
+  EXPECT_EQ(ExpectGroupsAsReported(), static_cast<size_t>(kGroups * kGroupSize));
+}
+
+// scimd's fault injection (core/tenancy/faults.h) as scimload meets it: every kind is
+// reported apart from the server's errors and retried, the run still exits 0, and since
+// an injected fault never runs its request, the retries leave the directory the report
+// describes.
+TEST_F(ScimloadTest, InjectedFaultsAreReportedApartAndTheSyncStillCompletes) {
+  SetSettings({"fault-429=0.05", "fault-500=0.03", "fault-503=0.02", "fault-drop=0.02",
+               // Back off as without Retry-After: 100 ms, doubling.
+               "fault-retry-after=0", "fault-latency=0..3ms"});
+  ASSERT_EQ(Run("entra-initial"), 0) << Diagnostics();
+  EXPECT_TRUE(report_.Find("complete")->as_bool());
+  EXPECT_EQ(Int(report_, "wrong_answers"), 0);
+  EXPECT_EQ(Int(report_, "connection_failures"), 0);
+  EXPECT_EQ(Int(report_, "abandoned"), 0);
+  const core::Json* injected = report_.Find("injected");
+  ASSERT_NE(injected, nullptr);
+  // Each kind's expected count over the run's ~650 requests is 13 or more.
+  int64_t total = 0;
+  for (const char* kind : {"429", "500", "503", "dropped"}) {
+    EXPECT_GE(Int(*injected, kind), 1) << kind << " in " << injected->Serialize();
+    total += std::max<int64_t>(0, Int(*injected, kind));
+  }
+  EXPECT_EQ(Int(report_, "retries"), total);
+  const core::Json* errors = report_.Find("errors_by_status");
+  ASSERT_NE(errors, nullptr);
+  for (const char* status : {"429", "500", "503"}) EXPECT_EQ(Int(*errors, status), -1) << status;
+
+  // The checks below read without faults.
+  SetSettings({"fault-429=", "fault-500=", "fault-503=", "fault-drop="});
+  EXPECT_EQ(Directory("users_created"), kUsers);
+  EXPECT_EQ(Total("/Users?count=0"), kUsers);
+  EXPECT_EQ(Total("/Groups?count=0"), kGroups);
   EXPECT_EQ(ExpectGroupsAsReported(), static_cast<size_t>(kGroups * kGroupSize));
 }
 

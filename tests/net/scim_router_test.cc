@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -281,6 +283,80 @@ TEST_F(ScimRouterTest, SearchRequestTakesIntegersAndStrings) {
   r = Send(explain);
   EXPECT_EQ(Header(r, "X-Scimd-Rows-Examined"), "1");
   EXPECT_EQ(Header(r, "X-Scimd-Plan"), "UniqueLookup(User.userName = \"a1\")");
+}
+
+// Fault injection (core/tenancy/faults.h): decided after admission and before the request
+// runs, so an injected error writes nothing and is never deferred; discovery and a wrong
+// token are untouched; latency rides on the real answer, deferred or not; the counters
+// tell each kind apart from the server's own errors.
+TEST_F(ScimRouterTest, InjectedFaultsAnswerBeforeTheRequestRuns) {
+  auto set = [&](std::map<std::string, std::string> settings) {
+    ASSERT_TRUE(store_.PutTenantSettings(tenant_, settings).ok());
+    router_->gate().InvalidateSettings();  // the same router: its counters go on
+  };
+  set({{"fault-500", "1"}});
+  bool deferred = true;
+  HttpResponse r = Send(Request("POST", "/scim/v2/Users", R"({"userName":"never"})"), &deferred);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(Header(r, "X-Scimd-Injected-Fault"), "500");
+  EXPECT_NE(Body(r).Find("detail")->as_string().find("injected fault"), std::string::npos);
+  EXPECT_FALSE(deferred);
+  Send(Request("POST", "/scim/v2/Groups", R"({"displayName":"never"})"), &deferred);
+  EXPECT_FALSE(deferred);  // a group write too: nothing runs, nothing waits
+  EXPECT_EQ(Send(Request("GET", "/scim/v2/Users")).status, 500);
+  HttpRequest wrong = Request("GET", "/scim/v2/Users", "", false);
+  wrong.headers.emplace_back("authorization", "Bearer nope");
+  r = Send(wrong);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Header(r, "X-Scimd-Injected-Fault"), "");
+  r = Send(Request("GET", "/scim/v2/ServiceProviderConfig"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Header(r, "X-Scimd-Injected-Fault"), "");
+
+  set({{"fault-429", "1"}, {"fault-retry-after", "4"}});
+  r = Send(Request("DELETE", "/scim/v2/Users/x"));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(Header(r, "Retry-After"), "4");
+  EXPECT_EQ(Header(r, "X-Scimd-Injected-Fault"), "429");
+  set({{"fault-503", "100%"}, {"fault-retry-after", "0"}});
+  r = Send(Request("GET", "/scim/v2/Users"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Header(r, "Retry-After"), "");
+  EXPECT_EQ(Header(r, "X-Scimd-Injected-Fault"), "503");
+  set({{"fault-drop", "1"}});
+  r = Send(Request("PUT", "/scim/v2/Users/x", R"({"userName":"x"})"));
+  EXPECT_TRUE(r.cut_after_head);
+  EXPECT_EQ(Header(r, "X-Scimd-Injected-Fault"), "drop");
+
+  // Nothing was written meanwhile.
+  set({{"fault-latency", "250ms"}});
+  r = Send(Request("GET", "/scim/v2/Users"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Body(r).Find("totalResults")->as_int(), 0);
+  EXPECT_EQ(Send(Request("GET", "/scim/v2/Groups")).body.find("never"), std::string::npos);
+  // Latency: the real answer, held, without the header (it is not to be retried).
+  EXPECT_EQ(r.delay, std::chrono::milliseconds(250));
+  EXPECT_EQ(Header(r, "X-Scimd-Injected-Fault"), "");
+  EXPECT_FALSE(r.cut_after_head);
+  HttpResponse g = Send(Request("POST", "/scim/v2/Groups", R"({"displayName":"late"})"), &deferred);
+  EXPECT_TRUE(deferred);
+  EXPECT_EQ(g.status, 201);
+  EXPECT_EQ(g.delay, std::chrono::milliseconds(250));
+
+  const core::TenantStats stats = router_->counters().Get(tenant_);
+  EXPECT_EQ(stats.injected_500, 3u);
+  EXPECT_EQ(stats.injected_429, 1u);
+  EXPECT_EQ(stats.injected_503, 1u);
+  EXPECT_EQ(stats.injected_drop, 1u);
+  EXPECT_EQ(stats.delayed, 3u);
+  EXPECT_EQ(stats.rate_limited, 0u);  // an injected 429 is not the rate limit
+  EXPECT_EQ(stats.requests, 9u);      // the 401 and discovery belong to no tenant's count
+  EXPECT_EQ(stats.errors, 6u);
+
+  set({});  // off again: at once
+  r = Send(Request("GET", "/scim/v2/Users"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.delay, std::chrono::milliseconds(0));
 }
 
 }  // namespace
