@@ -56,6 +56,7 @@ struct MemState {
   // Lock key (cf byte | key) -> holders. An entry exists only while someone holds it.
   std::unordered_map<std::string, KeyLock> locks;
   uint64_t next_txn_id = 1;
+  uint64_t commits = 0;  // transactions committed (MemStore::commits)
 
   // The methods below REQUIRE: mu held.
   std::optional<std::string> Read(Cf cf, std::string_view key) const;

@@ -295,6 +295,11 @@ MemStore::MemStore() : state_(std::make_unique<internal::MemState>()) {}
 
 MemStore::~MemStore() = default;
 
+uint64_t MemStore::commits() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->commits;
+}
+
 std::unique_ptr<core::Transaction> MemStore::Begin(core::TenantId tenant) {
   return std::make_unique<MemTransaction>(state_.get(), tenant);
 }

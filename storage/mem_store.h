@@ -116,6 +116,10 @@ class MemStore final : public core::Store {
       std::string_view token_id,
       const std::function<core::Status(core::TokenRecord& token)>& change) override;
 
+  // Transactions committed so far: lets tests check how many commits a use case makes
+  // (Service::CreateMany: one for a whole /Bulk run of POSTs).
+  uint64_t commits() const;
+
  private:
   std::unique_ptr<internal::MemState> state_;
 };

@@ -305,6 +305,7 @@ Status MemTransaction::Commit() {
   finished_ = true;
   std::lock_guard<std::mutex> lock(state_->mu);
   for (Op& op : log_) Apply(op);
+  ++state_->commits;
   ReleaseLocks();
   log_.clear();
   return Status::Ok();

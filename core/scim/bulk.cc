@@ -369,7 +369,9 @@ BulkPlan PlanBulk(const BulkRequest& request) {
 }
 
 std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execute,
-                                std::vector<std::optional<BulkOpResult>>& results) {
+                                std::vector<std::optional<BulkOpResult>>& results,
+                                const BulkBatchable& batchable,
+                                const BulkBatchExecutor& execute_batch) {
   auto& ops = request.operations;
   const size_t n = ops.size();
   BulkPlan plan = PlanBulk(request);
@@ -395,10 +397,51 @@ std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execut
   std::unordered_map<std::string, std::string> created;  // bulkId -> new resource id
   std::vector<size_t> ran;
   size_t errors = 0;
+  const size_t max_errors = request.fail_on_errors.value_or(SIZE_MAX);
+  auto release = [&](size_t i) {
+    for (size_t j : dependents[i]) {
+      if (--pending[j] == 0 && !queued[j]) {
+        ready.push(j);
+        queued[j] = true;
+      }
+    }
+  };
+  // A batched operation counts as done for the order (its dependents become ready), but
+  // anything that is not batched first runs the batch: a dependent then finds its POSTs'
+  // results, and failures are counted in the order the operations would have run.
+  std::vector<size_t> batch;
+  auto run_batch = [&]() {  // true: failOnErrors was reached
+    if (batch.empty()) return false;
+    std::vector<const BulkOperation*> batch_ops;
+    batch_ops.reserve(batch.size());
+    for (size_t i : batch) batch_ops.push_back(&ops[i]);
+    std::vector<BulkOpResult> out = execute_batch(batch_ops, max_errors - errors);
+    for (size_t k = 0; k < out.size() && k < batch.size(); ++k) {
+      const size_t i = batch[k];
+      if (ops[i].method == BulkMethod::kPost && out[k].status < 400 && !out[k].created_id.empty()) {
+        created.emplace(ops[i].bulk_id, out[k].created_id);
+      }
+      if (out[k].status >= 400) ++errors;
+      results[i] = std::move(out[k]);
+      ran.push_back(i);
+    }
+    batch.clear();
+    return errors >= max_errors;
+  };
+  bool stopped = false;
   while (!ready.empty()) {
     const size_t i = ready.top();
     ready.pop();
     BulkOperation& op = ops[i];
+    if (batchable && execute_batch && !plan.failed[i] && plan.deps[i].empty() && batchable(op)) {
+      batch.push_back(i);
+      release(i);
+      continue;
+    }
+    if (run_batch()) {
+      stopped = true;
+      break;
+    }
     std::optional<BulkOpResult> result = std::move(plan.failed[i]);
     if (!result) {
       for (size_t d : plan.deps[i]) {
@@ -423,19 +466,73 @@ std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execut
     const bool failed = result->status >= 400;
     results[i] = std::move(result);
     ran.push_back(i);
-    if (failed && ++errors >= request.fail_on_errors.value_or(SIZE_MAX)) break;
-    for (size_t j : dependents[i]) {
-      if (--pending[j] == 0 && !queued[j]) {
-        ready.push(j);
-        queued[j] = true;
-      }
+    if (failed && ++errors >= max_errors) {
+      stopped = true;
+      break;
     }
+    release(i);
   }
+  if (!stopped) run_batch();
   std::sort(ran.begin(), ran.end());
   return ran;
 }
 
 namespace {
+
+std::string EndpointUrl(std::string_view base_url, ResourceType type) {
+  return std::string(base_url) + SchemaRegistry::Default().resource_type(type).endpoint + "/";
+}
+
+// A POST's entry; `location` is the endpoint's URL with a trailing slash.
+BulkOpResult PostResult(const Result<WriteResult>& written, std::string_view location) {
+  if (!written.ok()) return Failure(written.status());
+  BulkOpResult result;
+  result.status = 201;
+  result.created_id = written->resource.id.ToString();
+  result.resource_id = result.created_id;
+  result.changed_attributes = written->changed_attributes;
+  result.warnings = written->warnings;
+  result.location = std::string(location) + result.created_id;
+  result.version = written->resource.Etag();
+  return result;
+}
+
+// What Service::CreateMany can take: a POST of a User, or of a Group without members (a
+// group's members need a lock on each member and a cycle check that reads committed edges:
+// such a POST runs alone, through Service::Create).
+bool Batchable(const BulkOperation& op) {
+  if (op.method != BulkMethod::kPost || !op.refs.empty()) return false;
+  if (op.type == ResourceType::kUser) return true;
+  const Json* members = op.data.FindCi("members");
+  return members == nullptr || members->is_null() ||
+         (members->is_array() && members->as_array().empty());
+}
+
+// Runs a batch of Batchable operations: each run of one resource type is one CreateMany
+// (one transaction), so a batch of Users is one commit.
+std::vector<BulkOpResult> RunPosts(Service& service, const RequestContext& ctx,
+                                   const std::vector<const BulkOperation*>& ops,
+                                   size_t max_failures, std::string_view base_url) {
+  std::vector<BulkOpResult> out;
+  out.reserve(ops.size());
+  size_t failures = 0;
+  for (size_t start = 0; start < ops.size() && failures < max_failures;) {
+    const ResourceType type = ops[start]->type;
+    size_t end = start;
+    std::vector<Result<InputResource>> inputs;
+    for (; end < ops.size() && ops[end]->type == type; ++end) {
+      inputs.push_back(DecodeInput(type, ops[end]->data, ctx.settings.decode));
+    }
+    const std::string location = EndpointUrl(base_url, type);
+    for (const auto& written :
+         service.CreateMany(ctx, type, std::move(inputs), max_failures - failures)) {
+      out.push_back(PostResult(written, location));
+      if (out.back().status >= 400) ++failures;
+    }
+    start = end;
+  }
+  return out;
+}
 
 // Runs one operation whose bulkId references are resolved.
 BulkOpResult RunOperation(Service& service, const RequestContext& ctx, const BulkOperation& op,
@@ -447,21 +544,11 @@ BulkOpResult RunOperation(Service& service, const RequestContext& ctx, const Bul
     failed.resource_id = std::move(result.resource_id);
     return failed;
   };
-  const std::string location =
-      std::string(base_url) + SchemaRegistry::Default().resource_type(op.type).endpoint + "/";
+  const std::string location = EndpointUrl(base_url, op.type);
   if (op.method == BulkMethod::kPost) {
     auto input = DecodeInput(op.type, op.data, ctx.settings.decode);
     if (!input.ok()) return fail(input.status());
-    auto written = service.Create(ctx, op.type, std::move(input).value());
-    if (!written.ok()) return fail(written.status());
-    result.status = 201;
-    result.created_id = written->resource.id.ToString();
-    result.resource_id = result.created_id;
-    result.changed_attributes = written->changed_attributes;
-    result.warnings = written->warnings;
-    result.location = location + result.created_id;
-    result.version = written->resource.Etag();
-    return result;
+    return PostResult(service.Create(ctx, op.type, std::move(input).value()), location);
   }
   result.location = location + op.id;
   result.resource_id = op.id;
@@ -512,8 +599,12 @@ std::string RunBulk(Service& service, const RequestContext& ctx, BulkRequest& re
   const BulkExecutor execute = [&](const BulkOperation& op) {
     return RunOperation(service, ctx, op, base_url);
   };
+  const BulkBatchExecutor execute_batch = [&](const std::vector<const BulkOperation*>& ops,
+                                              size_t max_failures) {
+    return RunPosts(service, ctx, ops, max_failures, base_url);
+  };
   std::vector<std::optional<BulkOpResult>> results;
-  const std::vector<size_t> ran = ExecuteBulk(request, execute, results);
+  const std::vector<size_t> ran = ExecuteBulk(request, execute, results, Batchable, execute_batch);
 
   // Reported in request order (RFC 7644 §3.7.3 lets clients match by bulkId and location,
   // but request order also lets them match by position).

@@ -97,18 +97,35 @@ BulkPlan PlanBulk(const BulkRequest& request);
 
 // Runs one operation whose bulkId references are already replaced by ids.
 using BulkExecutor = std::function<BulkOpResult(const BulkOperation& op)>;
+// Batching (optional): whether an operation that references no bulkId may wait in a batch,
+// and how a batch runs: its operations in order as one unit (one commit), stopping after
+// `max_failures` failures; it returns the results of the operations that ran, a prefix.
+using BulkBatchable = std::function<bool(const BulkOperation& op)>;
+using BulkBatchExecutor = std::function<std::vector<BulkOpResult>(
+    const std::vector<const BulkOperation*>& ops, size_t max_failures)>;
 
 // Runs the operations, each after the POSTs it references, otherwise in request order
 // (smallest ready index first). An operation referencing a POST that failed fails with 409.
 // Stops after `fail_on_errors` failures. Returns the indices of the operations that ran,
 // ascending, with their results in `results` (same size as the request).
+// With `batchable` and `execute_batch`: consecutive batchable operations (in the order
+// above) are collected and run by `execute_batch` together, just before the next operation
+// that is not batchable (or at the end). The outcome is the same as running them one by one
+// in that order: a batch never holds an operation that references another one, an
+// operation referencing a batched POST runs after the batch, and failOnErrors counts the
+// batch's failures in order.
 std::vector<size_t> ExecuteBulk(BulkRequest& request, const BulkExecutor& execute,
-                                std::vector<std::optional<BulkOpResult>>& results);
+                                std::vector<std::optional<BulkOpResult>>& results,
+                                const BulkBatchable& batchable = nullptr,
+                                const BulkBatchExecutor& execute_batch = nullptr);
 
 // Runs every operation of `request` through `service` and returns the BulkResponse JSON
-// (RFC 7644 §3.7.3); an operation's failure is its entry's status and SCIM error
-// "response". `base_url` ("http://host/scim/v2") prefixes the locations. `observe`, when
-// set, sees each operation that ran (or failed without running) with its result.
+// (RFC 7644 §3.7.3). Runs of POSTs of Users, and of Groups without members, go through
+// Service::CreateMany: one transaction and one commit per run instead of one per
+// operation (docs/DESIGN.md, "/Bulk"); everything else runs one operation at a time. An
+// operation's failure is its entry's status and SCIM error "response". `base_url`
+// ("http://host/scim/v2") prefixes the locations. `observe`, when set, sees each operation
+// that ran (or failed without running) with its result.
 using BulkObserver = std::function<void(const BulkOperation& op, const BulkOpResult& result)>;
 std::string RunBulk(Service& service, const RequestContext& ctx, BulkRequest& request,
                     std::string_view base_url, const BulkObserver& observe = nullptr);

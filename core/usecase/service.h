@@ -6,6 +6,7 @@
 // reference; safe to call from every thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -76,6 +77,17 @@ class Service {
   explicit Service(Store& store) : store_(store) {}
 
   Result<WriteResult> Create(const RequestContext& ctx, ResourceType type, InputResource input);
+  // Many creates of `type` in ONE transaction (one commit; /Bulk's runs of POSTs): each
+  // input is checked as Create checks it and fails on its own (an input that arrives as a
+  // Status fails with it; required attributes; Uniqueness against the store and against
+  // the inputs before it), and the others are committed together. Stops after
+  // `max_failures` failures (failOnErrors): the result then has fewer entries than
+  // `inputs`, and the inputs after the last entry never ran. A failed commit fails every
+  // input that ran. REQUIRES: no input has members (edges take member locks and a cycle
+  // check against committed state: Create does those one group at a time).
+  std::vector<Result<WriteResult>> CreateMany(const RequestContext& ctx, ResourceType type,
+                                              std::vector<Result<InputResource>> inputs,
+                                              size_t max_failures = SIZE_MAX);
   // A whole replacement (PUT). A Group's membership becomes input.members; a User without
   // a password keeps the stored one. `if_match` (an If-Match list) may be empty.
   Result<WriteResult> Replace(const RequestContext& ctx, ResourceType type, const ResourceId& id,

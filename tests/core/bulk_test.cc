@@ -365,6 +365,136 @@ TEST(BulkExecuteTest, DeepChainDoesNotRecurse) {
   for (int i = 0; i < kN; ++i) EXPECT_EQ(run.order[i], static_cast<size_t>(kN - 1 - i));
 }
 
+// ---- batching (a fake batch executor: POSTs of Users are batchable) ----
+
+struct BatchedRun {
+  std::vector<std::vector<size_t>> batches;  // indices of each batch, as run
+  std::vector<size_t> singles;               // operations run one at a time, in order
+  std::vector<size_t> ran;
+  std::vector<std::optional<BulkOpResult>> results;
+  std::vector<std::string> fail_bulk_ids;  // POSTs with these bulkIds fail with 409
+  std::vector<std::string> seen_data;      // data of the single operations
+};
+
+void RunBatched(BulkRequest& request, BatchedRun& run) {
+  int next = 0;
+  auto result_of = [&](const BulkOperation& op) {
+    BulkOpResult r;
+    for (const auto& f : run.fail_bulk_ids) {
+      if (op.method == BulkMethod::kPost && op.bulk_id == f) {
+        r.status = 409;
+        return r;
+      }
+    }
+    r.status = op.method == BulkMethod::kPost ? 201 : 200;
+    if (op.method == BulkMethod::kPost) r.created_id = "id" + std::to_string(next++);
+    return r;
+  };
+  run.ran = ExecuteBulk(
+      request,
+      [&](const BulkOperation& op) {
+        run.singles.push_back(op.index);
+        run.seen_data.push_back(op.data.Serialize());
+        return result_of(op);
+      },
+      run.results,
+      [](const BulkOperation& op) {
+        return op.method == BulkMethod::kPost && op.type == ResourceType::kUser;
+      },
+      [&](const std::vector<const BulkOperation*>& ops, size_t max_failures) {
+        std::vector<size_t> indices;
+        std::vector<BulkOpResult> out;
+        size_t failures = 0;
+        for (const BulkOperation* op : ops) {
+          if (failures >= max_failures) break;
+          indices.push_back(op->index);
+          out.push_back(result_of(*op));
+          if (out.back().status >= 400) ++failures;
+        }
+        run.batches.push_back(indices);
+        return out;
+      });
+}
+
+TEST(BulkExecuteBatchTest, RunsOfPostsBatchAndAReferenceRunsAfterItsBatch) {
+  // u1 u2 | group(u1, u2) | u3 | PATCH u3 | u4 u5: the group and the PATCH need the batch's
+  // ids, so each runs the batch before it; u3 is batched alone.
+  BulkRequest r = MustParse(Request(
+      UserPost("u1") + "," + UserPost("u2") + "," + GroupPost("g", {"bulkId:u1", "bulkId:u2"}) +
+      "," + UserPost("u3") + "," +
+      R"({"method":"PATCH","path":"/Users/bulkId:u3","data":{"schemas":[],"Operations":[]}},)" +
+      UserPost("u4") + "," + UserPost("u5")));
+  BatchedRun run;
+  RunBatched(r, run);
+  EXPECT_EQ(run.batches, (std::vector<std::vector<size_t>>{{0, 1}, {3}, {5, 6}}));
+  EXPECT_EQ(run.singles, (std::vector<size_t>{2, 4}));
+  EXPECT_EQ(run.ran, (std::vector<size_t>{0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(run.seen_data[0], R"({"displayName":"g","members":[{"value":"id0"},{"value":"id1"}]})");
+  EXPECT_EQ(run.results[4]->status, 200);
+}
+
+TEST(BulkExecuteBatchTest, AReferenceToAPostThatFailedInItsBatchFailsWith409) {
+  BulkRequest r = MustParse(
+      Request(UserPost("u1") + "," + UserPost("u2") + "," + GroupPost("g", {"bulkId:u2"})));
+  BatchedRun run;
+  run.fail_bulk_ids = {"u2"};
+  RunBatched(r, run);
+  EXPECT_EQ(run.batches, (std::vector<std::vector<size_t>>{{0, 1}}));
+  EXPECT_TRUE(run.singles.empty());
+  EXPECT_EQ(run.results[0]->status, 201);
+  EXPECT_EQ(run.results[1]->status, 409);
+  EXPECT_EQ(run.results[2]->status, 409);
+  EXPECT_NE(run.results[2]->detail.find("bulkId \"u2\" cannot be resolved"), std::string::npos)
+      << run.results[2]->detail;
+}
+
+TEST(BulkExecuteBatchTest, FailOnErrorsCountsTheBatchsFailuresInOrder) {
+  const std::string ops = UserPost("a") + "," + UserPost("b") + "," + UserPost("c") + "," +
+                          R"({"method":"DELETE","path":"/Users/x"},)" + UserPost("d");
+  {
+    // The second failure (c) ends the run inside the batch: the DELETE and d never run.
+    BulkRequest r = MustParse(Request(ops, R"("failOnErrors":2,)"));
+    BatchedRun run;
+    run.fail_bulk_ids = {"a", "c", "d"};
+    RunBatched(r, run);
+    EXPECT_EQ(run.batches, (std::vector<std::vector<size_t>>{{0, 1, 2}}));
+    EXPECT_TRUE(run.singles.empty());
+    EXPECT_EQ(run.ran, (std::vector<size_t>{0, 1, 2}));
+    EXPECT_FALSE(run.results[3].has_value());
+  }
+  {
+    // One failure in the batch, the second one after it: the budget passed on is 2 - 1.
+    BulkRequest r = MustParse(Request(ops, R"("failOnErrors":2,)"));
+    BatchedRun run;
+    run.fail_bulk_ids = {"b", "d"};
+    RunBatched(r, run);
+    EXPECT_EQ(run.batches, (std::vector<std::vector<size_t>>{{0, 1, 2}, {4}}));
+    EXPECT_EQ(run.ran, (std::vector<size_t>{0, 1, 2, 3, 4}));
+  }
+  {
+    // An invalid operation between batches counts where it stands.
+    BulkRequest r =
+        MustParse(Request(UserPost("a") + R"(,{"method":"GET","path":"/Users/x"},)" + UserPost("b"),
+                          R"("failOnErrors":1,)"));
+    BatchedRun run;
+    RunBatched(r, run);
+    EXPECT_EQ(run.batches, (std::vector<std::vector<size_t>>{{0}}));
+    EXPECT_EQ(run.ran, (std::vector<size_t>{0, 1}));
+    EXPECT_EQ(run.results[1]->status, 400);
+  }
+}
+
+TEST(BulkExecuteBatchTest, AThousandPostsAreOneBatch) {
+  std::string ops;
+  for (int i = 0; i < 1000; ++i) ops += (i > 0 ? "," : "") + UserPost("u" + std::to_string(i));
+  BulkRequest r = MustParse(Request(ops));
+  BatchedRun run;
+  RunBatched(r, run);
+  ASSERT_EQ(run.batches.size(), 1u);
+  EXPECT_EQ(run.batches[0].size(), 1000u);
+  EXPECT_EQ(run.ran.size(), 1000u);
+}
+
 TEST(BulkErrorBodyTest, ShapeWithAndWithoutScimType) {
   EXPECT_EQ(ScimErrorBody(409, "", "x"),
             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409",)"
