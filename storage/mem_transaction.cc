@@ -131,26 +131,33 @@ Status MemTransaction::AdjustResourceCount(ResourceType type, int64_t delta) {
   return MergeCounter(ResourceCountKey(tenant_, type), delta);
 }
 
+Status MemTransaction::WriteIndexEntry(const std::string& key, bool put) {
+  SCIMD_RETURN_IF_ERROR(CheckOpen());
+  // No lock and not in written_ (never read back), as RocksTransaction::WriteIndexEntry.
+  log_.push_back({put ? Op::Kind::kPut : Op::Kind::kDelete, Cf::kIndex, key, {}});
+  return Status::Ok();
+}
+
 Status MemTransaction::AddIndex(ResourceType type, const core::IndexTerm& term,
                                 const ResourceId& id) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant_, type, term, id));
-  return Put(Cf::kIndex, key, {});
+  return WriteIndexEntry(key, true);
 }
 
 Status MemTransaction::RemoveIndex(ResourceType type, const core::IndexTerm& term,
                                    const ResourceId& id) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant_, type, term, id));
-  return Delete(Cf::kIndex, key);
+  return WriteIndexEntry(key, false);
 }
 
 Status MemTransaction::AddPresence(ResourceType type, core::AttrId attr, const ResourceId& id) {
-  return Put(Cf::kIndex, IndexPresenceKey(tenant_, type, attr, id), {});
+  return WriteIndexEntry(IndexPresenceKey(tenant_, type, attr, id), true);
 }
 
 Status MemTransaction::RemovePresence(ResourceType type, core::AttrId attr, const ResourceId& id) {
-  return Delete(Cf::kIndex, IndexPresenceKey(tenant_, type, attr, id));
+  return WriteIndexEntry(IndexPresenceKey(tenant_, type, attr, id), false);
 }
 
 Status MemTransaction::ClaimUnique(ResourceType type, const core::IndexTerm& term,

@@ -78,7 +78,8 @@ class MemTransaction final : public core::Transaction {
   core::Status Delete(internal::Cf cf, const std::string& key);
   // Like RocksTransaction's merge: no lock, and never read back through the transaction.
   core::Status MergeCounter(const std::string& key, int64_t delta);
-  void Apply(Op& op);  // REQUIRES: state_->mu held
+  core::Status WriteIndexEntry(const std::string& key, bool put);  // unlocked, unread
+  void Apply(Op& op);                                              // REQUIRES: state_->mu held
 
   // Membership (see the locking rules). RemoveAllMembers' deletes of committed edges go to
   // log_ only, so for a group in cleared_ only written_ tells whether an edge is present:

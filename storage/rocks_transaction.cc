@@ -90,27 +90,37 @@ Status RocksTransaction::AdjustResourceCount(ResourceType type, int64_t delta) {
   return MergeCounter(ResourceCountKey(tenant_, type), delta);
 }
 
+Status RocksTransaction::WriteIndexEntry(const std::string& key, bool put) {
+  SCIMD_RETURN_IF_ERROR(CheckOpen());
+  // As MergeCounter: appended to the batch that Commit writes, in call order with the
+  // transaction's other writes, so a remove after an add of the same key still wins.
+  rocksdb::WriteBatch* batch = txn_->GetWriteBatch()->GetWriteBatch();
+  return internal::FromRocks(put ? batch->Put(handles_->index, key, rocksdb::Slice())
+                                 : batch->Delete(handles_->index, key),
+                             "index entry");
+}
+
 Status RocksTransaction::AddIndex(ResourceType type, const core::IndexTerm& term,
                                   const ResourceId& id) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant_, type, term, id));
-  return Put(handles_->index, key, {});
+  return WriteIndexEntry(key, true);
 }
 
 Status RocksTransaction::RemoveIndex(ResourceType type, const core::IndexTerm& term,
                                      const ResourceId& id) {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant_, type, term, id));
-  return Delete(handles_->index, key);
+  return WriteIndexEntry(key, false);
 }
 
 Status RocksTransaction::AddPresence(ResourceType type, core::AttrId attr, const ResourceId& id) {
-  return Put(handles_->index, IndexPresenceKey(tenant_, type, attr, id), {});
+  return WriteIndexEntry(IndexPresenceKey(tenant_, type, attr, id), true);
 }
 
 Status RocksTransaction::RemovePresence(ResourceType type, core::AttrId attr,
                                         const ResourceId& id) {
-  return Delete(handles_->index, IndexPresenceKey(tenant_, type, attr, id));
+  return WriteIndexEntry(IndexPresenceKey(tenant_, type, attr, id), false);
 }
 
 Status RocksTransaction::ClaimUnique(ResourceType type, const core::IndexTerm& term,

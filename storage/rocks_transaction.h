@@ -4,8 +4,12 @@
 //
 // Locking rules (what makes concurrent transactions correct):
 //   - resource keys are locked by GetResourceForUpdate/PutResource/DeleteResource;
-//   - index and presence entries are locked when written (they contain the id, so only
-//     writers of the same resource meet there, and those already meet on its key);
+//   - index and presence entries take no lock: they contain the id, so only writers of the
+//     same resource meet there, and those already meet on its key (a create writes a new
+//     id no one else knows). They go straight into the commit batch, unindexed, as
+//     nothing reads them back through a transaction (see WriteIndexEntry): a /Bulk batch
+//     of 1,000 users writes ~10,000 of them, and locking and indexing each one cost a
+//     third more CPU per user than the rest of the batch (docs/PERFORMANCE.md, issue #18);
 //   - a unique key is locked by ClaimUnique (GetForUpdate, even when absent);
 //   - a group's membership lock is its member-count key (GetForUpdate, no value read):
 //     Add/RemoveMember (and so RemoveFromAllGroups) take it shared, RemoveAllMembers
@@ -74,6 +78,8 @@ class RocksTransaction final : public core::Transaction {
   core::Status Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string_view value);
   core::Status Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key);
   core::Status MergeCounter(const std::string& key, int64_t delta);
+  // Puts (`put`) or deletes an index or presence key in the commit batch, unlocked.
+  core::Status WriteIndexEntry(const std::string& key, bool put);
   // Collects the second ids of every edge under `prefix` in `cf` (this transaction's view).
   core::Status CollectEdges(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
                             std::vector<core::ResourceId>* out);

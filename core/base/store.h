@@ -129,7 +129,9 @@ class Transaction {
   // Adds `delta` to the tenant's count of resources of `type` (never conflicts).
   virtual Status AdjustResourceCount(ResourceType type, int64_t delta) = 0;
 
-  // Value index entries (attr, value, id) and presence entries (attr, id).
+  // Value index entries (attr, value, id) and presence entries (attr, id). They take no
+  // lock and never answer Busy (they contain the id: writers of one resource already meet
+  // on its key); with two open transactions writing the same entry, the later commit wins.
   virtual Status AddIndex(ResourceType type, const IndexTerm& term, const ResourceId& id) = 0;
   virtual Status RemoveIndex(ResourceType type, const IndexTerm& term, const ResourceId& id) = 0;
   virtual Status AddPresence(ResourceType type, AttrId attr, const ResourceId& id) = 0;

@@ -60,6 +60,41 @@ TEST_P(StoreContractTest, LockConflictIsBusyAtOnce) {
   EXPECT_TRUE(b->GetResourceForUpdate(kUser, Id(1)).ok());
 }
 
+TEST_P(StoreContractTest, IndexEntriesTakeNoLockAndTheLaterCommitWins) {
+  // Index and presence entries contain the resource id, so only writers of that resource
+  // meet on them, and those already meet on its key: the entries themselves are not locked
+  // (what keeps a /Bulk batch of 1,000 creates cheap). Two open transactions writing the
+  // same entries both go on, and the one that commits last decides.
+  const IndexTerm term{1, IndexValue::String("ann")};
+  for (bool remover_last : {true, false}) {
+    SCOPED_TRACE(remover_last ? "remover commits last" : "adder commits last");
+    {
+      auto seed = store_->Begin(1);
+      ASSERT_TRUE(seed->AddIndex(kUser, term, Id(1)).ok());
+      ASSERT_TRUE(seed->AddPresence(kUser, 1, Id(1)).ok());
+      ASSERT_TRUE(seed->Commit().ok());
+    }
+    auto adder = store_->Begin(1);
+    auto remover = store_->Begin(1);
+    ASSERT_TRUE(remover->RemoveIndex(kUser, term, Id(1)).ok());
+    ASSERT_TRUE(remover->RemovePresence(kUser, 1, Id(1)).ok());
+    ASSERT_TRUE(adder->AddIndex(kUser, term, Id(1)).ok());  // not Busy
+    ASSERT_TRUE(adder->AddPresence(kUser, 1, Id(1)).ok());
+    // Within one transaction the calls apply in order: add after remove leaves it present.
+    ASSERT_TRUE(adder->RemoveIndex(kUser, term, Id(1)).ok());
+    ASSERT_TRUE(adder->AddIndex(kUser, term, Id(1)).ok());
+    Transaction& first = remover_last ? *adder : *remover;
+    Transaction& last = remover_last ? *remover : *adder;
+    ASSERT_TRUE(first.Commit().ok());
+    ASSERT_TRUE(last.Commit().ok());
+    auto has = store_->HasIndexEntry(1, kUser, term, Id(1));
+    auto present = store_->HasPresence(1, kUser, 1, Id(1));
+    ASSERT_TRUE(has.ok() && present.ok());
+    EXPECT_EQ(*has, !remover_last);
+    EXPECT_EQ(*present, !remover_last);
+  }
+}
+
 TEST_P(StoreContractTest, CounterUpdatesNeverConflict) {
   // Two open transactions both count a new resource of one type and a new member of one
   // group: neither waits for nor fails on the other, and both increments land.
