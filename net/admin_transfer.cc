@@ -228,6 +228,8 @@ AdminTransfers::Reply AdminTransfers::Start(const std::shared_ptr<Session>& s, c
   std::lock_guard<std::mutex> session_lock(s->mu);
   if (s->state.state != "uploading") return ErrorReply(Conflict("the import has started already"));
   s->state.state = "waiting";
+  // Held before the answer: a write sent after the 202 is refused, never raced.
+  gate_.HoldWrites(s->tenant);
   running_.fetch_add(1);
   threads_.emplace_back([this, s, max_errors] { Run(s, max_errors); });
   return JsonReply(202, admin::ImportStateJson(s->state));
@@ -236,8 +238,7 @@ AdminTransfers::Reply AdminTransfers::Start(const std::shared_ptr<Session>& s, c
 void AdminTransfers::Run(std::shared_ptr<Session> s, uint64_t max_errors) {
   const core::TenantId tenant = s->tenant;
   const int64_t started = options_.clock->NowMicros();
-  gate_.HoldWrites(tenant);
-  // Writes admitted before the hold end first: the import checks against what they wrote.
+  // Start took the hold. Writes admitted before the hold end first: the import checks against what they wrote.
   std::this_thread::sleep_for(options_.in_flight_grace);
   core::Result<core::ImportSummary> result = [&]() -> core::Result<core::ImportSummary> {
     SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> record, store_.GetTenant(tenant));

@@ -13,6 +13,7 @@
 #include "core/tenancy/tenant_settings.h"
 #include "storage/rocks_store.h"
 #include "tools/admin_backend.h"
+#include "tools/import_input.h"
 
 namespace scimd::tools {
 
@@ -143,26 +144,21 @@ class LocalBackend final : public AdminBackend {
     SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));
     SCIMD_ASSIGN_OR_RETURN(core::TenantSettings settings,
                            core::TenantSettings::FromMap(t.settings));
-    const bool is_stdin = r.file == "-";
-    const int fd = is_stdin ? 0 : open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::IoError("cannot open " + r.file + ": " + std::strerror(errno));
-    struct stat st {};
-    const uint64_t total =
-        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+    SCIMD_ASSIGN_OR_RETURN(std::unique_ptr<ImportInput> in, ImportInput::Open(r.file));
+    const uint64_t total = in->size();
     uint64_t consumed = 0;
     core::ImportOptions options;
     options.max_errors = r.max_errors;
     options.clock = &clock_;
     const int64_t started = clock_.NowMicros();
-    auto result = core::RunImport(*store_, t.id, settings, options, core::FileSource(fd, &consumed),
-                                  [&](const core::ImportSummary& so_far, bool writing) {
-                                    if (r.progress) r.progress(so_far, consumed, total, writing);
-                                  });
-    if (!is_stdin) close(fd);
+    auto result =
+        core::RunImport(*store_, t.id, settings, options, core::FileSource(in->fd(), &consumed),
+                        [&](const core::ImportSummary& so_far, bool writing) {
+                          if (r.progress) r.progress(so_far, consumed, total, writing);
+                        });
     // In the tenant's activity log, as an import through the admin API is.
     core::ActivityLog log;
-    log.Record(t.id, core::ImportActivityEntry(result, is_stdin ? "stdin" : r.file, started,
-                                               clock_.NowMicros()));
+    log.Record(t.id, core::ImportActivityEntry(result, in->name(), started, clock_.NowMicros()));
     if (auto flushed = log.Flush(*store_); !flushed.ok() && result.ok()) return flushed.status();
     return result;
   }

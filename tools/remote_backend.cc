@@ -2,8 +2,6 @@
 // libcurl4-openssl-dev: the client library made for the job, https included), its JSON
 // read back with net/admin_json.h, the codec the server writes with.
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +13,7 @@
 #include "core/base/json.h"
 #include "net/admin_transfer.h"
 #include "tools/admin_backend.h"
+#include "tools/import_input.h"
 
 namespace scimd::tools {
 
@@ -234,23 +233,11 @@ class RemoteBackend final : public AdminBackend {
 
   // Uploads the file in pieces, starts the import and follows it until it ends.
   Result<core::ImportSummary> Import(std::string_view name, const ImportRequest& r) override {
-    const bool is_stdin = r.file == "-";
-    const int fd = is_stdin ? 0 : open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::IoError("cannot open " + r.file + ": " + std::strerror(errno));
-    struct stat st {};
-    const uint64_t total =
-        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
-    auto closer = [&] {
-      if (!is_stdin) close(fd);
-    };
-    auto created = Call("POST", Tenant(name) + "/imports", nullptr);
-    if (!created.ok()) {
-      closer();
-      return created.status();
-    }
-    const std::string path = Tenant(name) + "/imports/" + admin::ImportStateFrom(*created).id;
-    Status uploaded = Upload(fd, path, total, r);
-    closer();
+    SCIMD_ASSIGN_OR_RETURN(std::unique_ptr<ImportInput> in, ImportInput::Open(r.file));
+    SCIMD_ASSIGN_OR_RETURN(Json created, Call("POST", Tenant(name) + "/imports", nullptr));
+    const std::string path = Tenant(name) + "/imports/" + admin::ImportStateFrom(created).id;
+    Status uploaded = Upload(in->fd(), path, in->size(), r);
+    in.reset();
     if (uploaded.ok()) {
       Json start = Json::MakeObject();
       start.Set("maxErrors", Json::Int(static_cast<int64_t>(r.max_errors)));
