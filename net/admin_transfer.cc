@@ -238,7 +238,8 @@ AdminTransfers::Reply AdminTransfers::Start(const std::shared_ptr<Session>& s, c
 void AdminTransfers::Run(std::shared_ptr<Session> s, uint64_t max_errors) {
   const core::TenantId tenant = s->tenant;
   const int64_t started = options_.clock->NowMicros();
-  // Start took the hold. Writes admitted before the hold end first: the import checks against what they wrote.
+  // Start took the hold. Writes admitted before the hold end first: the import checks against what
+  // they wrote.
   std::this_thread::sleep_for(options_.in_flight_grace);
   core::Result<core::ImportSummary> result = [&]() -> core::Result<core::ImportSummary> {
     SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> record, store_.GetTenant(tenant));
