@@ -20,9 +20,9 @@ using core::Status;
 
 namespace {
 
-// Memory each column family's sorter may buffer before it writes a run. Resources are
-// large and usually arrive in id order (one run after another, no merge); index entries
-// are many and in no order. Together about 1.2 GiB at most.
+// Memory each column family's sorter may buffer (two buffers of half of it: one filling,
+// one being written). Resources are large and usually arrive in id order (one run after
+// another, no merge); index entries are many and in no order. Together about 1.2 GiB.
 constexpr size_t kBudget[kLoadCfCount] = {
     size_t{384} << 20,  // resources
     size_t{448} << 20,  // index

@@ -5,12 +5,14 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/table.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <queue>
+#include <thread>
 #include <utility>
 
 #include "storage/rocks_internal.h"
@@ -82,70 +84,136 @@ class SplittingWriter {
 
 SstSorter::SstSorter(std::string dir, std::string name, const rocksdb::Options& options,
                      size_t budget)
-    : dir_(std::move(dir)), name_(std::move(name)), options_(options), budget_(budget) {}
+    : dir_(std::move(dir)),
+      name_(std::move(name)),
+      options_(options),
+      temp_options_(options),
+      budget_(budget / 2) {
+  // Written once and read once by the merge: compressing them or building filters would
+  // cost more than the disk they save.
+  temp_options_.compression = rocksdb::kNoCompression;
+  temp_options_.compression_per_level.clear();
+  temp_options_.bottommost_compression = rocksdb::kDisableCompressionOption;
+  if (options_.table_factory) {
+    if (const auto* table = options_.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>()) {
+      rocksdb::BlockBasedTableOptions plain = *table;
+      plain.filter_policy.reset();
+      temp_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(plain));
+    }
+  }
+}
+
+SstSorter::~SstSorter() {
+  if (spiller_.joinable()) spiller_.join();
+}
 
 std::string SstSorter::NextPath() {
-  return dir_ + "/" + name_ + "-" + std::to_string(files_++) + ".sst";
+  return dir_ + "/" + name_ + "-" + std::to_string(files_.fetch_add(1)) + ".sst";
 }
 
 Status SstSorter::Add(std::string_view key, std::string_view value) {
   if (key.size() > UINT32_MAX || value.size() > UINT32_MAX) {
     return Status::InvalidValue("bulk load: entry too large");
   }
-  if (arena_.capacity() == 0) arena_.reserve(budget_);
+  if (buffer_.arena.capacity() == 0) buffer_.arena.reserve(budget_);
   if (entries_ == 0) first_bytes_.assign(key.substr(0, kPrefixAt));
   if (key.substr(0, kPrefixAt) != first_bytes_) {
     return Status::InvalidValue("bulk load: keys of another tenant");
   }
-  Entry e{arena_.size(),
+  if (!buffer_.entries.empty()) {
+    if (buffer_.sorted && !(buffer_.KeyOf(buffer_.entries.back()) < key)) {
+      buffer_.sorted = false;
+      in_order_ = false;
+    }
+  } else if (in_order_ && entries_ > 0 && !(std::string_view(last_spilled_) < key)) {
+    in_order_ = false;
+  }
+  Entry e{buffer_.arena.size(),
           static_cast<uint32_t>(key.size()),
           static_cast<uint32_t>(value.size()),
-          {0, 0}};
-  for (size_t i = kPrefixAt; i < kPrefixAt + 16; ++i) {
+          {0, 0, 0}};
+  for (size_t i = kPrefixAt; i < kPrefixAt + 8 * kPrefixWords; ++i) {
     uint64_t& p = e.prefix[(i - kPrefixAt) / 8];
     p = p << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
   }
-  buffer_.push_back(e);
-  arena_.append(key);
-  arena_.append(value);
+  buffer_.entries.push_back(e);
+  buffer_.arena.append(key);
+  buffer_.arena.append(value);
   ++entries_;
-  if (arena_.size() + buffer_.size() * sizeof(Entry) >= budget_) return Spill();
+  if (buffer_.arena.size() + buffer_.entries.size() * sizeof(Entry) >= budget_) {
+    return StartSpill(in_order_);
+  }
   return Status::Ok();
 }
 
-Status SstSorter::Spill() {
-  if (buffer_.empty()) return Status::Ok();
-  auto less = [this](const Entry& a, const Entry& b) { return Less(a, b); };
-  if (!std::is_sorted(buffer_.begin(), buffer_.end(), less)) {
-    std::sort(buffer_.begin(), buffer_.end(), less);
+Status SstSorter::StartSpill(bool final) {
+  SCIMD_RETURN_IF_ERROR(WaitSpill());
+  if (buffer_.entries.empty()) return Status::Ok();
+  if (in_order_) last_spilled_.assign(buffer_.KeyOf(buffer_.entries.back()));
+  const size_t expected = buffer_.entries.size();
+  spilling_ = std::make_unique<Buffer>(std::move(buffer_));
+  buffer_ = Buffer();
+  buffer_.entries.reserve(expected);
+  spilling_run_ = Run();
+  spiller_ = std::thread([this, final] {
+    spill_status_ = WriteRun(*spilling_, final, spilling_run_);
+    spilling_.reset();  // its memory goes now, not at the next spill
+  });
+  return Status::Ok();
+}
+
+Status SstSorter::WaitSpill() {
+  if (!spiller_.joinable()) return spill_status_;
+  spiller_.join();
+  if (spill_status_.ok()) runs_.push_back(std::move(spilling_run_));
+  return spill_status_;
+}
+
+Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
+  if (!b.sorted) {
+    std::sort(b.entries.begin(), b.entries.end(),
+              [&b](const Entry& x, const Entry& y) { return b.Less(x, y); });
+    for (size_t i = 1; i < b.entries.size(); ++i) {
+      if (b.KeyOf(b.entries[i - 1]) == b.KeyOf(b.entries[i])) {
+        return Duplicate(b.KeyOf(b.entries[i]));
+      }
+    }
   }
   // One file per run: a run is at most the budget, and is ingested as is when no other
   // run overlaps it.
-  SplittingWriter writer(options_, [this] { return NextPath(); });
-  for (size_t i = 0; i < buffer_.size(); ++i) {
-    if (i > 0 && KeyOf(buffer_[i - 1]) == KeyOf(buffer_[i])) return Duplicate(KeyOf(buffer_[i]));
-    SCIMD_RETURN_IF_ERROR(writer.Put(KeyOf(buffer_[i]), ValueOf(buffer_[i]), false));
+  SplittingWriter writer(final ? options_ : temp_options_, [this] { return NextPath(); });
+  for (const Entry& e : b.entries) {
+    SCIMD_RETURN_IF_ERROR(writer.Put(b.KeyOf(e), b.ValueOf(e), false));
   }
   SCIMD_RETURN_IF_ERROR(writer.Close());
-  runs_.push_back({writer.paths().front(), std::string(KeyOf(buffer_.front())),
-                   std::string(KeyOf(buffer_.back()))});
-  buffer_.clear();
-  arena_.clear();
+  run.path = writer.paths().front();
+  run.smallest.assign(b.KeyOf(b.entries.front()));
+  run.largest.assign(b.KeyOf(b.entries.back()));
+  run.middle.assign(b.KeyOf(b.entries[b.entries.size() / 2]));
+  run.final = final;
   return Status::Ok();
 }
 
 Result<std::vector<std::string>> SstSorter::Finish() {
-  SCIMD_RETURN_IF_ERROR(Spill());
-  std::string().swap(arena_);
-  std::vector<Entry>().swap(buffer_);
+  SCIMD_RETURN_IF_ERROR(WaitSpill());
+  if (!buffer_.entries.empty()) {
+    // The last run: in the final format when it is the only one, or all came in order.
+    Run run;
+    const bool final = in_order_ || runs_.empty();
+    SCIMD_RETURN_IF_ERROR(WriteRun(buffer_, final, run));
+    runs_.push_back(std::move(run));
+  }
+  buffer_ = Buffer();
   std::sort(runs_.begin(), runs_.end(),
             [](const Run& a, const Run& b) { return a.smallest < b.smallest; });
-  bool overlap = false;
-  for (size_t i = 1; i < runs_.size(); ++i) {
+  bool merge = false;
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    merge = merge || !runs_[i].final;
+    if (i == 0) continue;
     if (runs_[i].smallest == runs_[i - 1].largest) return Duplicate(runs_[i].smallest);
-    overlap = overlap || runs_[i].smallest < runs_[i - 1].largest;
+    merge = merge || runs_[i].smallest < runs_[i - 1].largest;
   }
-  if (!overlap) {
+  if (!merge) {
     std::vector<std::string> paths;
     for (const Run& r : runs_) paths.push_back(r.path);
     return paths;
@@ -154,6 +222,27 @@ Result<std::vector<std::string>> SstSorter::Finish() {
 }
 
 Result<std::vector<std::string>> SstSorter::Merge() {
+  // Two key ranges merged at once, split at the median of the runs' middle keys: the runs
+  // of an unordered input are samples of the same keys, so the halves come out even.
+  std::vector<std::string> middles;
+  for (const Run& r : runs_) middles.push_back(r.middle);
+  std::sort(middles.begin(), middles.end());
+  const std::string split = middles[middles.size() / 2];
+  Result<std::vector<std::string>> low = Status::Internal("bulk load: merge did not run");
+  std::thread low_thread([&] { low = MergeRange("", split); });
+  Result<std::vector<std::string>> high = MergeRange(split, "");
+  low_thread.join();
+  if (!low.ok()) return low.status();
+  if (!high.ok()) return high.status();
+  std::vector<std::string> paths = std::move(*low);
+  for (std::string& p : *high) paths.push_back(std::move(p));
+  for (const Run& r : runs_) std::remove(r.path.c_str());
+  runs_.clear();
+  return paths;
+}
+
+Result<std::vector<std::string>> SstSorter::MergeRange(const std::string& from,
+                                                       const std::string& to) {
   struct Source {
     std::unique_ptr<rocksdb::SstFileReader> reader;
     std::unique_ptr<rocksdb::Iterator> it;
@@ -161,14 +250,23 @@ Result<std::vector<std::string>> SstSorter::Merge() {
   std::vector<Source> sources;
   rocksdb::ReadOptions read;
   read.fill_cache = false;
+  read.readahead_size = size_t{1} << 20;  // each run is read once, front to back
+  auto in_range = [&](const rocksdb::Iterator& it) {
+    return it.Valid() && (to.empty() || it.key().compare(to) < 0);
+  };
   for (const Run& r : runs_) {
+    if ((!to.empty() && r.smallest >= to) || (!from.empty() && r.largest < from)) continue;
     Source src;
     src.reader = std::make_unique<rocksdb::SstFileReader>(options_);
     SCIMD_RETURN_IF_ERROR(internal::FromRocks(src.reader->Open(r.path), "bulk load run"));
     src.it.reset(src.reader->NewIterator(read));
-    src.it->SeekToFirst();
+    if (from.empty()) {
+      src.it->SeekToFirst();
+    } else {
+      src.it->Seek(from);
+    }
     SCIMD_RETURN_IF_ERROR(internal::FromRocks(src.it->status(), "bulk load run"));
-    if (src.it->Valid()) sources.push_back(std::move(src));
+    if (in_range(*src.it)) sources.push_back(std::move(src));
   }
   // A min-heap of sources by their current key.
   auto greater = [&sources](size_t a, size_t b) {
@@ -192,12 +290,9 @@ Result<std::vector<std::string>> SstSorter::Merge() {
     first = false;
     it.Next();
     SCIMD_RETURN_IF_ERROR(internal::FromRocks(it.status(), "bulk load run"));
-    if (it.Valid()) heap.push(i);
+    if (in_range(it)) heap.push(i);
   }
   SCIMD_RETURN_IF_ERROR(writer.Close());
-  sources.clear();
-  for (const Run& r : runs_) std::remove(r.path.c_str());
-  runs_.clear();
   return writer.paths();
 }
 

@@ -1,18 +1,25 @@
 // SstSorter: sorts key/value entries that arrive in any order into SST files that RocksDB
 // can ingest (an external merge sort whose runs are SST files). Entries are buffered up to
-// a memory budget; a full buffer is sorted and written as one run (a buffer already in
-// order, like resources loaded in id order, costs no sort). At Finish, runs that do not
-// overlap are handed over as they are; overlapping runs are merged into a new sequence of
-// files. Keys must be distinct (a duplicate is Corruption naming it) and share their first
-// 4 bytes (one tenant's keys: InvalidValue otherwise). Thread rules: one thread at a time.
+// half the memory budget; a full buffer is handed to a background thread that sorts it and
+// writes it as one run while the next buffer fills (a buffer already in order, like
+// resources loaded in id order, costs no sort). While every key so far came in order, runs
+// are written in the family's final format and handed over as they are; once keys come out
+// of order, runs are written as plain temporary files (no compression, no filter), and at
+// Finish all runs are merged into a new sequence of files, split over kMergeThreads
+// threads by key range. Keys must be distinct (a duplicate is Corruption naming it) and
+// share their first 4 bytes (one tenant's keys: InvalidValue otherwise). Thread rules: one
+// thread at a time; the sorter owns its background threads and joins them.
 #pragma once
 
 #include <rocksdb/options.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/base/status.h"
@@ -23,8 +30,12 @@ class SstSorter {
  public:
   // Files are written to `dir` (which must exist) as `<name>-<n>.sst`, with `options`
   // (the target column family's: compression, table format); at most `budget` bytes of
-  // entries are kept in memory.
+  // entries are kept in memory (two buffers of half of it each).
   SstSorter(std::string dir, std::string name, const rocksdb::Options& options, size_t budget);
+  // Waits for a run being written.
+  ~SstSorter();
+  SstSorter(const SstSorter&) = delete;
+  SstSorter& operator=(const SstSorter&) = delete;
 
   core::Status Add(std::string_view key, std::string_view value);
   // The files to ingest, in key order, not overlapping; empty when nothing was added.
@@ -34,50 +45,72 @@ class SstSorter {
 
  private:
   struct Entry {
-    uint64_t at;  // offset of the key in arena_; the value follows it
+    uint64_t at;  // offset of the key in the arena; the value follows it
     uint32_t key_size;
     uint32_t value_size;
-    // Key bytes [kPrefixAt, kPrefixAt + 16) big-endian, zero-padded: most comparisons end
-    // here, without a memcmp (the bytes before are the tenant, the same for every key; the
-    // 16 after it hold an index entry's attribute and the start of its value or id).
-    uint64_t prefix[2];
+    // Key bytes [kPrefixAt, kPrefixAt + 24) big-endian, zero-padded: most comparisons end
+    // here, without a memcmp or a cache miss in the arena (the bytes before are the tenant,
+    // the same for every key; the 24 after it hold an index entry's type, attribute and
+    // most values, or a resource's type and id).
+    uint64_t prefix[3];
   };
   static constexpr size_t kPrefixAt = 4;
-  bool Less(const Entry& a, const Entry& b) const {
-    if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
-    if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
-    constexpr size_t kCached = kPrefixAt + 16;
-    if (a.key_size < kCached || b.key_size < kCached) return KeyOf(a) < KeyOf(b);  // padding
-    return KeyOf(a).substr(kCached) < KeyOf(b).substr(kCached);
-  }
-  std::string first_bytes_;  // the kPrefixAt bytes every key starts with
+  static constexpr size_t kPrefixWords = 3;
+  struct Buffer {
+    std::string arena;
+    std::vector<Entry> entries;
+    bool sorted = true;  // entries already in key order
+    std::string_view KeyOf(const Entry& e) const {
+      return std::string_view(arena.data() + e.at, e.key_size);
+    }
+    std::string_view ValueOf(const Entry& e) const {
+      return std::string_view(arena.data() + e.at + e.key_size, e.value_size);
+    }
+    bool Less(const Entry& a, const Entry& b) const {
+      for (size_t i = 0; i < kPrefixWords; ++i) {
+        if (a.prefix[i] != b.prefix[i]) return a.prefix[i] < b.prefix[i];
+      }
+      constexpr size_t kCached = kPrefixAt + 8 * kPrefixWords;
+      if (a.key_size < kCached || b.key_size < kCached) return KeyOf(a) < KeyOf(b);  // padding
+      return KeyOf(a).substr(kCached) < KeyOf(b).substr(kCached);
+    }
+  };
   struct Run {
     std::string path;
     std::string smallest;
     std::string largest;
+    std::string middle;  // the key halfway through the run: where a merge may split
+    bool final = false;  // in the family's format (else a temporary file: merge it)
   };
 
-  std::string_view KeyOf(const Entry& e) const {
-    return std::string_view(arena_.data() + e.at, e.key_size);
-  }
-  std::string_view ValueOf(const Entry& e) const {
-    return std::string_view(arena_.data() + e.at + e.key_size, e.value_size);
-  }
   std::string NextPath();
-  // Sorts the buffer and writes it as one run.
-  core::Status Spill();
+  // Hands the buffer to the background writer (waiting for the previous run first).
+  core::Status StartSpill(bool final);
+  // Waits for the run in flight; its status.
+  core::Status WaitSpill();
+  // Sorts `b` and writes it as one run.
+  core::Status WriteRun(Buffer& b, bool final, Run& run);
   // Merges every run into files of at most kMergedFileBytes each.
   core::Result<std::vector<std::string>> Merge();
+  // Merges the keys of every run in [from, to) ("" = unbounded) into new files.
+  core::Result<std::vector<std::string>> MergeRange(const std::string& from, const std::string& to);
 
   const std::string dir_;
   const std::string name_;
   const rocksdb::Options options_;
-  const size_t budget_;
-  std::string arena_;
-  std::vector<Entry> buffer_;
+  rocksdb::Options temp_options_;  // runs that will be merged: plain and quick to read
+  const size_t budget_;            // per buffer
+  std::string first_bytes_;        // the kPrefixAt bytes every key starts with
+  Buffer buffer_;                  // filling
+  std::string last_spilled_;       // the largest key handed to the writer so far
+  bool in_order_ = true;           // every key so far came after the previous one
+  std::unique_ptr<Buffer> spilling_;
+  std::thread spiller_;
+  Run spilling_run_;
+  core::Status spill_status_;
   std::vector<Run> runs_;
   uint64_t entries_ = 0;
-  int files_ = 0;
+  std::atomic<int> files_{0};
 };
 
 }  // namespace scimd::storage

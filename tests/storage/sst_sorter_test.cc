@@ -1,12 +1,16 @@
 // SstSorter (storage/sst_sorter.h) and RocksBulkLoad's staging: entries in any order come
-// out as non-overlapping SST files in key order, complete; a buffer already in order is
-// written as runs that need no merge; a duplicate key is found within a run and across
+// out as non-overlapping SST files in key order, complete, in the family's format (runs of
+// an unordered input are temporary and merged); a buffer already in order is written as
+// runs that need no merge; a duplicate key is found within a run and across
 // runs; a killed load's staging files are removed by the next Open.
 #include "storage/sst_sorter.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/sst_file_reader.h>
+#include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -71,13 +75,13 @@ TEST(SstSorterTest, AnyOrderComesOutSortedAndComplete) {
 }
 
 TEST(SstSorterTest, KeysLongerThanTheCachedPrefixSortByEveryByte) {
-  // Equal in the 16 cached bytes, different after them; and keys that are prefixes of
+  // Equal in the 24 cached bytes, different after them; and keys that are prefixes of
   // others.
   TempDir dir;
   std::vector<std::string> keys;
   for (uint32_t i = 0; i < 3000; ++i) {
-    keys.push_back("tttt" + std::string(16, 'x') + Key(i * 7919 % 3000));
-    keys.push_back("tttt" + std::string(16, 'x') + Key(i * 7919 % 3000) + "+");
+    keys.push_back("tttt" + std::string(24, 'x') + Key(i * 7919 % 3000));
+    keys.push_back("tttt" + std::string(24, 'x') + Key(i * 7919 % 3000) + "+");
   }
   keys.push_back("tttt");
   keys.push_back("tttt" + std::string(3, '\0'));
@@ -90,6 +94,54 @@ TEST(SstSorterTest, KeysLongerThanTheCachedPrefixSortByEveryByte) {
   const auto all = ReadAll(*files);
   ASSERT_EQ(all.size(), keys.size());
   for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(all[i].first, keys[i]) << i;
+}
+
+// The family's options: LZ4 and a bloom filter, as a store's column families have.
+rocksdb::Options FamilyOptions() {
+  rocksdb::Options options;
+  options.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+// The compression and filter a file was written with.
+std::pair<std::string, std::string> FormatOf(const std::string& file) {
+  rocksdb::SstFileReader reader{FamilyOptions()};
+  EXPECT_TRUE(reader.Open(file).ok()) << file;
+  auto props = reader.GetTableProperties();
+  return {props->compression_name, props->filter_policy_name};
+}
+
+TEST(SstSorterTest, RunsOutOfOrderAreMergedIntoTheFamilysFormat) {
+  // The runs of an unordered input are plain temporary files; what Finish hands over is
+  // written with the family's compression and filter, in two key ranges merged at once.
+  TempDir dir;
+  std::vector<uint32_t> keys(20000);
+  for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
+  std::shuffle(keys.begin(), keys.end(), std::mt19937(11));
+  SstSorter sorter(dir.path(), "t", FamilyOptions(), 64 << 10);
+  for (uint32_t k : keys) ASSERT_TRUE(sorter.Add(Key(k), std::string(40, 'v')).ok());
+  auto files = sorter.Finish();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_EQ(ReadAll(*files).size(), keys.size());
+  for (const std::string& f : *files) {
+    const auto [compression, filter] = FormatOf(f);
+    EXPECT_EQ(compression, "LZ4") << f;
+    EXPECT_NE(filter, "") << f;
+  }
+}
+
+TEST(SstSorterTest, OneBufferOutOfOrderIsWrittenOnceInTheFamilysFormat) {
+  TempDir dir;
+  SstSorter sorter(dir.path(), "t", FamilyOptions(), 1 << 20);
+  for (uint32_t i = 0; i < 1000; ++i) ASSERT_TRUE(sorter.Add(Key(i * 7 % 1000), "v").ok());
+  auto files = sorter.Finish();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ(FormatOf(files->front()).first, "LZ4");
+  EXPECT_EQ(ReadAll(*files).size(), 1000u);
 }
 
 TEST(SstSorterTest, InOrderRunsAreHandedOverWithoutAMerge) {
