@@ -5,7 +5,6 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/sst_file_writer.h>
-#include <rocksdb/table.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -23,6 +22,9 @@ using core::Result;
 using core::Status;
 
 namespace {
+
+// Entries between two marks of a temporary run.
+constexpr size_t kMarkEvery = 4096;
 
 // A merged output file is closed past this size: RocksDB places ingested files one by one,
 // and smaller files let a later compaction pick them up piecewise.
@@ -80,28 +82,91 @@ class SplittingWriter {
   std::vector<std::string> paths_;
 };
 
+// A temporary run: entries as (u32 key size, u32 value size, key, value), native byte
+// order (written and read by the same process).
+class FlatWriter {
+ public:
+  Status Open(const std::string& path) {
+    path_ = path;
+    file_.reset(std::fopen(path.c_str(), "wb"));
+    if (!file_) return Status::IoError("bulk load: cannot write " + path);
+    std::setvbuf(file_.get(), nullptr, _IOFBF, size_t{1} << 20);
+    return Status::Ok();
+  }
+  Status Put(std::string_view key, std::string_view value) {
+    const uint32_t sizes[2] = {static_cast<uint32_t>(key.size()),
+                               static_cast<uint32_t>(value.size())};
+    if (std::fwrite(sizes, sizeof(sizes), 1, file_.get()) != 1 ||
+        std::fwrite(key.data(), 1, key.size(), file_.get()) != key.size() ||
+        std::fwrite(value.data(), 1, value.size(), file_.get()) != value.size()) {
+      return Status::IoError("bulk load: writing " + path_ + " failed");
+    }
+    offset_ += sizeof(sizes) + key.size() + value.size();
+    return Status::Ok();
+  }
+  uint64_t offset() const { return offset_; }
+  Status Close() {
+    const bool ok = std::fclose(file_.release()) == 0;
+    return ok ? Status::Ok() : Status::IoError("bulk load: writing " + path_ + " failed");
+  }
+
+ private:
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::string path_;
+  std::unique_ptr<std::FILE, Closer> file_;
+  uint64_t offset_ = 0;
+};
+
+class FlatReader {
+ public:
+  // Positioned on the entry at `offset` (one FlatWriter::offset() gave).
+  Status Open(const std::string& path, uint64_t offset) {
+    path_ = path;
+    file_.reset(std::fopen(path.c_str(), "rb"));
+    if (!file_ || fseeko(file_.get(), static_cast<off_t>(offset), SEEK_SET) != 0) {
+      return Status::IoError("bulk load: cannot read " + path);
+    }
+    std::setvbuf(file_.get(), nullptr, _IOFBF, size_t{1} << 20);
+    return Next();
+  }
+  bool Valid() const { return valid_; }
+  std::string_view key() const { return std::string_view(entry_.data(), key_size_); }
+  std::string_view value() const { return std::string_view(entry_).substr(key_size_); }
+  Status Next() {
+    uint32_t sizes[2];
+    if (std::fread(sizes, sizeof(sizes), 1, file_.get()) != 1) {
+      valid_ = false;
+      return std::ferror(file_.get()) ? Status::IoError("bulk load: reading " + path_ + " failed")
+                                      : Status::Ok();
+    }
+    key_size_ = sizes[0];
+    entry_.resize(size_t{sizes[0]} + sizes[1]);
+    if (std::fread(entry_.data(), 1, entry_.size(), file_.get()) != entry_.size()) {
+      valid_ = false;
+      return Status::Corruption("bulk load: " + path_ + " is truncated");
+    }
+    valid_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::string path_;
+  std::unique_ptr<std::FILE, Closer> file_;
+  std::string entry_;
+  uint32_t key_size_ = 0;
+  bool valid_ = false;
+};
+
 }  // namespace
 
 SstSorter::SstSorter(std::string dir, std::string name, const rocksdb::Options& options,
                      size_t budget)
-    : dir_(std::move(dir)),
-      name_(std::move(name)),
-      options_(options),
-      temp_options_(options),
-      budget_(budget / 2) {
-  // Written once and read once by the merge: compressing them or building filters would
-  // cost more than the disk they save.
-  temp_options_.compression = rocksdb::kNoCompression;
-  temp_options_.compression_per_level.clear();
-  temp_options_.bottommost_compression = rocksdb::kDisableCompressionOption;
-  if (options_.table_factory) {
-    if (const auto* table = options_.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>()) {
-      rocksdb::BlockBasedTableOptions plain = *table;
-      plain.filter_policy.reset();
-      temp_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(plain));
-    }
-  }
-}
+    : dir_(std::move(dir)), name_(std::move(name)), options_(options), budget_(budget / 2) {}
 
 SstSorter::~SstSorter() {
   if (spiller_.joinable()) spiller_.join();
@@ -179,18 +244,31 @@ Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
       }
     }
   }
+  run.smallest.assign(b.KeyOf(b.entries.front()));
+  run.largest.assign(b.KeyOf(b.entries.back()));
+  run.middle.assign(b.KeyOf(b.entries[b.entries.size() / 2]));
+  run.final = final;
+  if (!final) {
+    // Read once, front to back, by the merge: a plain file of entries, with a mark every
+    // kMarkEvery entries so that a merge of a key range starts near it.
+    run.path = NextPath() + ".run";
+    FlatWriter out;
+    SCIMD_RETURN_IF_ERROR(out.Open(run.path));
+    for (size_t i = 0; i < b.entries.size(); ++i) {
+      const Entry& e = b.entries[i];
+      if (i % kMarkEvery == 0) run.marks.emplace_back(std::string(b.KeyOf(e)), out.offset());
+      SCIMD_RETURN_IF_ERROR(out.Put(b.KeyOf(e), b.ValueOf(e)));
+    }
+    return out.Close();
+  }
   // One file per run: a run is at most the budget, and is ingested as is when no other
   // run overlaps it.
-  SplittingWriter writer(final ? options_ : temp_options_, [this] { return NextPath(); });
+  SplittingWriter writer(options_, [this] { return NextPath(); });
   for (const Entry& e : b.entries) {
     SCIMD_RETURN_IF_ERROR(writer.Put(b.KeyOf(e), b.ValueOf(e), false));
   }
   SCIMD_RETURN_IF_ERROR(writer.Close());
   run.path = writer.paths().front();
-  run.smallest.assign(b.KeyOf(b.entries.front()));
-  run.largest.assign(b.KeyOf(b.entries.back()));
-  run.middle.assign(b.KeyOf(b.entries[b.entries.size() / 2]));
-  run.final = final;
   return Status::Ok();
 }
 
@@ -243,35 +321,61 @@ Result<std::vector<std::string>> SstSorter::Merge() {
 
 Result<std::vector<std::string>> SstSorter::MergeRange(const std::string& from,
                                                        const std::string& to) {
+  // A run's entries from `from` on: a temporary run's file, or an SST file's iterator.
   struct Source {
+    std::unique_ptr<FlatReader> flat;
     std::unique_ptr<rocksdb::SstFileReader> reader;
     std::unique_ptr<rocksdb::Iterator> it;
+    bool Valid() const { return flat ? flat->Valid() : it->Valid(); }
+    std::string_view key() const {
+      return flat ? flat->key() : std::string_view(it->key().data(), it->key().size());
+    }
+    std::string_view value() const {
+      return flat ? flat->value() : std::string_view(it->value().data(), it->value().size());
+    }
+    Status Next() {
+      if (flat) return flat->Next();
+      it->Next();
+      return internal::FromRocks(it->status(), "bulk load run");
+    }
   };
   std::vector<Source> sources;
   rocksdb::ReadOptions read;
   read.fill_cache = false;
   read.readahead_size = size_t{1} << 20;  // each run is read once, front to back
-  auto in_range = [&](const rocksdb::Iterator& it) {
-    return it.Valid() && (to.empty() || it.key().compare(to) < 0);
+  auto in_range = [&](const Source& src) {
+    return src.Valid() && (to.empty() || src.key() < std::string_view(to));
   };
   for (const Run& r : runs_) {
     if ((!to.empty() && r.smallest >= to) || (!from.empty() && r.largest < from)) continue;
     Source src;
-    src.reader = std::make_unique<rocksdb::SstFileReader>(options_);
-    SCIMD_RETURN_IF_ERROR(internal::FromRocks(src.reader->Open(r.path), "bulk load run"));
-    src.it.reset(src.reader->NewIterator(read));
-    if (from.empty()) {
-      src.it->SeekToFirst();
+    if (!r.final) {
+      // From the last mark before `from`, then entry by entry up to it.
+      uint64_t offset = 0;
+      for (const auto& [key, at] : r.marks) {
+        if (key >= from) break;
+        offset = at;
+      }
+      src.flat = std::make_unique<FlatReader>();
+      SCIMD_RETURN_IF_ERROR(src.flat->Open(r.path, offset));
+      while (src.flat->Valid() && src.flat->key() < std::string_view(from)) {
+        SCIMD_RETURN_IF_ERROR(src.flat->Next());
+      }
     } else {
-      src.it->Seek(from);
+      src.reader = std::make_unique<rocksdb::SstFileReader>(options_);
+      SCIMD_RETURN_IF_ERROR(internal::FromRocks(src.reader->Open(r.path), "bulk load run"));
+      src.it.reset(src.reader->NewIterator(read));
+      if (from.empty()) {
+        src.it->SeekToFirst();
+      } else {
+        src.it->Seek(from);
+      }
+      SCIMD_RETURN_IF_ERROR(internal::FromRocks(src.it->status(), "bulk load run"));
     }
-    SCIMD_RETURN_IF_ERROR(internal::FromRocks(src.it->status(), "bulk load run"));
-    if (in_range(*src.it)) sources.push_back(std::move(src));
+    if (in_range(src)) sources.push_back(std::move(src));
   }
   // A min-heap of sources by their current key.
-  auto greater = [&sources](size_t a, size_t b) {
-    return sources[a].it->key().compare(sources[b].it->key()) > 0;
-  };
+  auto greater = [&sources](size_t a, size_t b) { return sources[a].key() > sources[b].key(); };
   std::priority_queue<size_t, std::vector<size_t>, decltype(greater)> heap(greater);
   for (size_t i = 0; i < sources.size(); ++i) heap.push(i);
 
@@ -281,16 +385,14 @@ Result<std::vector<std::string>> SstSorter::MergeRange(const std::string& from,
   while (!heap.empty()) {
     const size_t i = heap.top();
     heap.pop();
-    rocksdb::Iterator& it = *sources[i].it;
-    const std::string_view key(it.key().data(), it.key().size());
+    Source& src = sources[i];
+    const std::string_view key = src.key();
     if (!first && key == last) return Duplicate(key);
-    SCIMD_RETURN_IF_ERROR(
-        writer.Put(key, std::string_view(it.value().data(), it.value().size()), true));
+    SCIMD_RETURN_IF_ERROR(writer.Put(key, src.value(), true));
     last.assign(key);
     first = false;
-    it.Next();
-    SCIMD_RETURN_IF_ERROR(internal::FromRocks(it.status(), "bulk load run"));
-    if (in_range(it)) heap.push(i);
+    SCIMD_RETURN_IF_ERROR(src.Next());
+    if (in_range(src)) heap.push(i);
   }
   SCIMD_RETURN_IF_ERROR(writer.Close());
   return writer.paths();

@@ -4,10 +4,10 @@
 // writes it as one run while the next buffer fills (a buffer already in order, like
 // resources loaded in id order, costs no sort). While every key so far came in order, runs
 // are written in the family's final format and handed over as they are; once keys come out
-// of order, runs are written as plain temporary files (no compression, no filter), and at
-// Finish all runs are merged into a new sequence of files, split over kMergeThreads
-// threads by key range. Keys must be distinct (a duplicate is Corruption naming it) and
-// share their first 4 bytes (one tenant's keys: InvalidValue otherwise). Thread rules: one
+// of order, runs are written as plain temporary files of entries (no SST blocks, no
+// compression, no filter: written and read once), and at Finish all runs are merged into
+// SST files, two key ranges at once. Keys must be distinct (a duplicate is Corruption naming it)
+// and share their first 4 bytes (one tenant's keys: InvalidValue otherwise). Thread rules: one
 // thread at a time; the sorter owns its background threads and joins them.
 #pragma once
 
@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/base/status.h"
@@ -80,7 +81,9 @@ class SstSorter {
     std::string smallest;
     std::string largest;
     std::string middle;  // the key halfway through the run: where a merge may split
-    bool final = false;  // in the family's format (else a temporary file: merge it)
+    bool final = false;  // an SST file in the family's format (else a temporary run)
+    // A temporary run's every kMarkEvery-th key and its offset in the file.
+    std::vector<std::pair<std::string, uint64_t>> marks;
   };
 
   std::string NextPath();
@@ -98,12 +101,11 @@ class SstSorter {
   const std::string dir_;
   const std::string name_;
   const rocksdb::Options options_;
-  rocksdb::Options temp_options_;  // runs that will be merged: plain and quick to read
-  const size_t budget_;            // per buffer
-  std::string first_bytes_;        // the kPrefixAt bytes every key starts with
-  Buffer buffer_;                  // filling
-  std::string last_spilled_;       // the largest key handed to the writer so far
-  bool in_order_ = true;           // every key so far came after the previous one
+  const size_t budget_;       // per buffer
+  std::string first_bytes_;   // the kPrefixAt bytes every key starts with
+  Buffer buffer_;             // filling
+  std::string last_spilled_;  // the largest key handed to the writer so far
+  bool in_order_ = true;      // every key so far came after the previous one
   std::unique_ptr<Buffer> spilling_;
   std::thread spiller_;
   Run spilling_run_;
