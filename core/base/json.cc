@@ -124,6 +124,7 @@ Status Convert(simdjson::dom::element el, size_t depth, Json& out) {
       out = Json::MakeArray();
       simdjson::dom::array arr;
       if (el.get_array().get(arr)) return Status::InvalidSyntax("malformed JSON array");
+      out.as_array().reserve(arr.size());  // size(): O(1) from the tape (saturates, harmless)
       for (simdjson::dom::element child : arr) {
         Json v;
         SCIMD_RETURN_IF_ERROR(Convert(child, depth + 1, v));
@@ -136,6 +137,7 @@ Status Convert(simdjson::dom::element el, size_t depth, Json& out) {
       auto& members = out.as_object();
       simdjson::dom::object obj;
       if (el.get_object().get(obj)) return Status::InvalidSyntax("malformed JSON object");
+      members.reserve(obj.size());
       for (auto field : obj) {
         for (const auto& m : members) {
           if (EqualsCi(m.first, field.key)) {

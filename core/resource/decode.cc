@@ -62,6 +62,7 @@ Result<Json> DecodeComplex(const AttrDef& def, const Json& v, std::string_view p
     return Status::InvalidValue("attribute \"" + std::string(path) + "\" must be an object");
   }
   Json out = Json::MakeObject();
+  out.as_object().reserve(v.as_object().size());
   for (const auto& [key, value] : v.as_object()) {
     const AttrDef* sub = def.FindSub(key);
     const std::string sub_path = std::string(path) + "." + key;
@@ -226,6 +227,7 @@ Result<InputResource> DecodeInput(ResourceType type, const Json& body, const Dec
   const ResourceTypeDef& rt = reg.resource_type(type);
   InputResource in;
   Json core_part = Json::MakeObject();
+  core_part.as_object().reserve(body.as_object().size());
   std::vector<std::pair<const SchemaDef*, const Json*>> extensions;
 
   for (const auto& [key, value] : body.as_object()) {
@@ -285,8 +287,11 @@ Result<InputResource> DecodeInput(ResourceType type, const Json& body, const Dec
       core_part.Set(ext->id, std::move(ext_attrs));
     }
   }
+  in.attrs.as_object().reserve(core_part.as_object().size() + 1);
   in.attrs.Set("schemas", std::move(schemas));
-  for (auto& member : core_part.as_object()) in.attrs.Set(member.first, std::move(member.second));
+  for (auto& member : core_part.as_object()) {
+    in.attrs.Set(std::move(member.first), std::move(member.second));
+  }
 
   for (const auto& a : rt.schema->attributes) {
     if (a.required && in.attrs.Find(a.name) == nullptr) {
