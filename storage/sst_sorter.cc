@@ -215,14 +215,19 @@ Status SstSorter::StartSpill(bool final) {
   SCIMD_RETURN_IF_ERROR(WaitSpill());
   if (buffer_.entries.empty()) return Status::Ok();
   if (in_order_) last_spilled_.assign(buffer_.KeyOf(buffer_.entries.back()));
-  const size_t expected = buffer_.entries.size();
+  // The buffer written last, emptied, fills next: its pages are already mapped (a fresh
+  // buffer of hundreds of MiB costs a page fault per 4 KiB).
+  std::unique_ptr<Buffer> written = std::move(spilling_);
   spilling_ = std::make_unique<Buffer>(std::move(buffer_));
   buffer_ = Buffer();
-  buffer_.entries.reserve(expected);
+  if (written) buffer_ = std::move(*written);
+  buffer_.entries.reserve(spilling_->entries.size());
   spilling_run_ = Run();
   spiller_ = std::thread([this, final] {
     spill_status_ = WriteRun(*spilling_, final, spilling_run_);
-    spilling_.reset();  // its memory goes now, not at the next spill
+    spilling_->arena.clear();  // keeps its capacity
+    spilling_->entries.clear();
+    spilling_->sorted = true;
   });
   return Status::Ok();
 }
@@ -274,6 +279,7 @@ Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
 
 Result<std::vector<std::string>> SstSorter::Finish() {
   SCIMD_RETURN_IF_ERROR(WaitSpill());
+  spilling_.reset();
   if (!buffer_.entries.empty()) {
     // The last run: in the final format when it is the only one, or all came in order.
     Run run;

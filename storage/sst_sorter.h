@@ -101,12 +101,12 @@ class SstSorter {
   const std::string dir_;
   const std::string name_;
   const rocksdb::Options options_;
-  const size_t budget_;       // per buffer
-  std::string first_bytes_;   // the kPrefixAt bytes every key starts with
-  Buffer buffer_;             // filling
-  std::string last_spilled_;  // the largest key handed to the writer so far
-  bool in_order_ = true;      // every key so far came after the previous one
-  std::unique_ptr<Buffer> spilling_;
+  const size_t budget_;               // per buffer
+  std::string first_bytes_;           // the kPrefixAt bytes every key starts with
+  Buffer buffer_;                     // filling
+  std::string last_spilled_;          // the largest key handed to the writer so far
+  bool in_order_ = true;              // every key so far came after the previous one
+  std::unique_ptr<Buffer> spilling_;  // being written; then kept, emptied, to fill next
   std::thread spiller_;
   Run spilling_run_;
   core::Status spill_status_;
