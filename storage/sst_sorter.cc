@@ -23,6 +23,10 @@ using core::Status;
 
 namespace {
 
+// A run of keys that came in order is written once it holds this much (an ingested file
+// each: RocksDB's default target file size is 64 MiB).
+constexpr size_t kOrderedRunBytes = size_t{64} << 20;
+
 // Entries between two marks of a temporary run.
 constexpr size_t kMarkEvery = 4096;
 
@@ -205,7 +209,10 @@ Status SstSorter::Add(std::string_view key, std::string_view value) {
   buffer_.arena.append(key);
   buffer_.arena.append(value);
   ++entries_;
-  if (buffer_.arena.size() + buffer_.entries.size() * sizeof(Entry) >= budget_) {
+  // Input in order gains nothing from a large buffer (no sort, no merge): it is written
+  // in pieces of kOrderedRunBytes, and the rest of the budget is never touched.
+  const size_t limit = in_order_ ? std::min(budget_, kOrderedRunBytes) : budget_;
+  if (buffer_.arena.size() + buffer_.entries.size() * sizeof(Entry) >= limit) {
     return StartSpill(in_order_);
   }
   return Status::Ok();

@@ -1,13 +1,13 @@
 // SstSorter: sorts key/value entries that arrive in any order into SST files that RocksDB
 // can ingest (an external merge sort whose runs are SST files). Entries are buffered up to
 // half the memory budget; a full buffer is handed to a background thread that sorts it and
-// writes it as one run while the next buffer fills (a buffer already in order, like
-// resources loaded in id order, costs no sort). While every key so far came in order, runs
-// are written in the family's final format and handed over as they are; once keys come out
-// of order, runs are written as plain temporary files of entries (no SST blocks, no
-// compression, no filter: written and read once), and at Finish all runs are merged into
-// SST files, two key ranges at once. Keys must be distinct (a duplicate is Corruption naming it)
-// and share their first 4 bytes (one tenant's keys: InvalidValue otherwise). Thread rules: one
+// writes it as one run while the next buffer fills. While every key so far came in order
+// (resources loaded in id order), buffers are written every 64 MiB, unsorted, in the
+// family's final format, and handed over as they are. Once keys come out of order, runs
+// are written as plain temporary files of entries (no SST blocks, no compression, no
+// filter: written and read once), and at Finish all runs are merged into SST files, two
+// key ranges at once. Keys must be distinct (a duplicate is Corruption naming it) and
+// share their first 4 bytes (one tenant's keys: InvalidValue otherwise). Thread rules: one
 // thread at a time; the sorter owns its background threads and joins them.
 #pragma once
 

@@ -1,12 +1,16 @@
 // ImportTable: a compact hash map from byte strings to a small fixed value, for the
 // importer's per-file bookkeeping at 10M records (unique values, externalIds, given ids):
-// the keys live in one arena, the table holds 16-byte slots (hash, arena offset) with open
-// addressing, so an entry costs its key plus ~40 bytes instead of a node allocation per
-// entry. Keys are never removed. Thread rules: one thread at a time.
+// the keys live in an arena of 64 MiB chunks (never copied or doubled as it grows: one
+// contiguous arena of ~500 MiB at 10M records was grown by copying, and held up to twice
+// its size), the table holds 16-byte slots (hash, arena position) with open addressing, so
+// an entry costs its key plus ~40 bytes instead of a node allocation per entry. Keys are
+// never removed. Thread rules: one thread at a time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,20 +56,21 @@ class ImportTable {
       if (s.at == 0) return false;
       if (s.hash == h && KeyAt(s.at) == key) {
         const std::string_view k = KeyAt(s.at);
-        std::memcpy(arena_.data() + (k.data() + k.size() - arena_.data()), &value, sizeof(V));
+        std::memcpy(EntryAt(s.at) + sizeof(uint32_t) + k.size(), &value, sizeof(V));
         return true;
       }
     }
   }
   size_t size() const { return size_; }
   // Bytes held (arena and slots).
-  size_t memory() const { return arena_.capacity() + slots_.capacity() * sizeof(Slot); }
+  size_t memory() const { return chunk_bytes_ + slots_.capacity() * sizeof(Slot); }
 
  private:
   struct Slot {
     uint64_t hash = 0;
-    uint64_t at = 0;  // offset of the entry in arena_ + 1; 0: empty
+    uint64_t at = 0;  // (chunk << 32 | offset in it) + 1; 0: empty
   };
+  static constexpr size_t kChunkBytes = size_t{64} << 20;
   static uint64_t Hash(std::string_view key) {
     // FNV-1a, then a final mix so that the low bits spread.
     uint64_t h = 1469598103934665603ull;
@@ -75,19 +80,32 @@ class ImportTable {
     h ^= h >> 33;
     return h;
   }
-  // Entry layout: u32 key size, key bytes, V.
+  // Entry layout: u32 key size, key bytes, V; never split over two chunks.
   uint64_t Append(std::string_view key, const V& value) {
-    const uint64_t at = arena_.size();
+    const size_t need = sizeof(uint32_t) + key.size() + sizeof(V);
+    if (chunks_.empty() || chunk_used_ + need > chunk_size_) {
+      chunk_size_ = std::max(kChunkBytes, need);  // a key over 64 MiB gets a chunk of its own
+      chunks_.push_back(std::make_unique_for_overwrite<char[]>(chunk_size_));
+      chunk_bytes_ += chunk_size_;
+      chunk_used_ = 0;
+    }
+    char* at = chunks_.back().get() + chunk_used_;
     const uint32_t n = static_cast<uint32_t>(key.size());
-    arena_.append(reinterpret_cast<const char*>(&n), sizeof(n));
-    arena_.append(key);
-    arena_.append(reinterpret_cast<const char*>(&value), sizeof(V));
-    return at + 1;
+    std::memcpy(at, &n, sizeof(n));
+    std::memcpy(at + sizeof(n), key.data(), key.size());
+    std::memcpy(at + sizeof(n) + key.size(), &value, sizeof(V));
+    const uint64_t position = (uint64_t{chunks_.size() - 1} << 32 | chunk_used_) + 1;
+    chunk_used_ += need;
+    return position;
+  }
+  char* EntryAt(uint64_t at) const {
+    return chunks_[(at - 1) >> 32].get() + ((at - 1) & 0xFFFFFFFFu);
   }
   std::string_view KeyAt(uint64_t at) const {
+    const char* entry = EntryAt(at);
     uint32_t n;
-    std::memcpy(&n, arena_.data() + at - 1, sizeof(n));
-    return std::string_view(arena_.data() + at - 1 + sizeof(n), n);
+    std::memcpy(&n, entry, sizeof(n));
+    return std::string_view(entry + sizeof(n), n);
   }
   V ValueAt(uint64_t at) const {
     const std::string_view key = KeyAt(at);
@@ -110,7 +128,10 @@ class ImportTable {
     }
   }
 
-  std::string arena_;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  size_t chunk_size_ = 0;   // of the last chunk
+  size_t chunk_used_ = 0;   // bytes used in the last chunk
+  size_t chunk_bytes_ = 0;  // of all chunks
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
