@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "storage/key_codec.h"
+#include "storage/resource_generations.h"
 
 namespace scimd::storage::internal {
 
@@ -56,7 +57,8 @@ struct MemState {
   // Lock key (cf byte | key) -> holders. An entry exists only while someone holds it.
   std::unordered_map<std::string, KeyLock> locks;
   uint64_t next_txn_id = 1;
-  uint64_t commits = 0;  // transactions committed (MemStore::commits)
+  uint64_t commits = 0;             // transactions committed (MemStore::commits)
+  ResourceGenerations generations;  // atomics: no need of mu
 
   // The methods below REQUIRE: mu held.
   std::optional<std::string> Read(Cf cf, std::string_view key) const;

@@ -251,6 +251,8 @@ class MemBulkLoad final : public KeyedBulkLoad {
         return Status::Corruption("bulk load: the same key twice");
       }
     }
+    ResourceGenerations::Change change(&state_->generations, tenant(),
+                                       ResourceGenerations::kAllTypes);
     std::lock_guard<std::mutex> lock(state_->mu);
     for (Entry& e : entries_) state_->Write(e.cf, e.key, std::move(e.value));
     for (const auto& [key, delta] : counters) {
@@ -328,6 +330,10 @@ Status MemStore::ScanResources(core::TenantId tenant, ResourceType type,
 
 Result<uint64_t> MemStore::CountResources(core::TenantId tenant, ResourceType type) {
   return ReadCounter(state_.get(), ResourceCountKey(tenant, type));
+}
+
+std::optional<uint64_t> MemStore::ResourceSetGeneration(core::TenantId tenant, ResourceType type) {
+  return state_->generations.Get(tenant, type);
 }
 
 Status MemStore::ScanIndexEq(core::TenantId tenant, ResourceType type, const core::IndexTerm& term,
@@ -661,6 +667,7 @@ Result<bool> MemStore::DeleteTenant(core::TenantId id) {
   std::string prefix;
   AppendU32(&prefix, id);
   const KeyRange data = PrefixRange(prefix);
+  ResourceGenerations::Change change(&state_->generations, id, ResourceGenerations::kAllTypes);
   std::lock_guard<std::mutex> lock(state_->mu);
   for (Cf cf : {Cf::kResources, Cf::kIndex, Cf::kUnique, Cf::kMembers, Cf::kMemberOf, Cf::kCounters,
                 Cf::kChangelog}) {

@@ -59,6 +59,8 @@ class MemStore final : public core::Store {
                              const std::optional<core::ResourceId>& start_after,
                              const core::ResourceVisitor& visit) override;
   core::Result<uint64_t> CountResources(core::TenantId tenant, core::ResourceType type) override;
+  std::optional<uint64_t> ResourceSetGeneration(core::TenantId tenant,
+                                                core::ResourceType type) override;
   core::Status ScanIndexEq(core::TenantId tenant, core::ResourceType type,
                            const core::IndexTerm& term, const core::IdVisitor& visit) override;
   core::Result<bool> HasIndexEntry(core::TenantId tenant, core::ResourceType type,

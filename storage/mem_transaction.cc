@@ -123,11 +123,13 @@ Status MemTransaction::PutResource(ResourceType type, const ResourceId& id,
 }
 
 Status MemTransaction::DeleteResource(ResourceType type, const ResourceId& id) {
+  set_changes_ |= ResourceGenerations::Bit(type);
   return Delete(Cf::kResources, ResourceKey(tenant_, type, id));
 }
 
 Status MemTransaction::AdjustResourceCount(ResourceType type, int64_t delta) {
   if (delta == 0) return CheckOpen();
+  set_changes_ |= ResourceGenerations::Bit(type);  // a create or delete, as in RocksDB
   return MergeCounter(ResourceCountKey(tenant_, type), delta);
 }
 
@@ -310,6 +312,7 @@ Status MemTransaction::RemoveFromAllGroups(const ResourceId& member) {
 Status MemTransaction::Commit() {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   finished_ = true;
+  ResourceGenerations::Change change(&state_->generations, tenant_, set_changes_);
   std::lock_guard<std::mutex> lock(state_->mu);
   for (Op& op : log_) Apply(op);
   ++state_->commits;

@@ -103,6 +103,8 @@ class MemTransaction final : public core::Transaction {
   const core::TenantId tenant_;
   uint64_t id_ = 0;
   bool finished_ = false;
+  // Types whose set of ids this transaction may change (ResourceGenerations::Bit).
+  uint8_t set_changes_ = 0;
   // RocksDB's write batch, in two parts: written_ is what its index holds (the latest write
   // per key, which reads through the transaction see), log_ the whole batch in write order,
   // including what is not indexed (counter additions, RemoveAllMembers' stored-edge deletes).

@@ -1,6 +1,7 @@
 // Shared plumbing of RocksStore and RocksTransaction (not part of storage's public API):
 // the open column family handles, rocksdb::Status -> core::Status mapping, lock retry and
-// a bounded range scan. Thread rules: RocksHandles is immutable after Open.
+// a bounded range scan. Thread rules: RocksHandles is immutable after Open (the generations
+// it points to are atomics).
 #pragma once
 
 #include <rocksdb/iterator.h>
@@ -17,6 +18,7 @@
 
 #include "core/base/status.h"
 #include "storage/key_codec.h"
+#include "storage/resource_generations.h"
 
 namespace scimd::storage::internal {
 
@@ -34,6 +36,8 @@ struct RocksHandles {
   rocksdb::WriteOptions write_options;
   rocksdb::TransactionOptions txn_options;        // request path: lock_timeout 0
   rocksdb::TransactionOptions admin_txn_options;  // tenants/tokens: short bounded wait
+  // Store::ResourceSetGeneration: every commit that adds or removes resources changes it.
+  std::unique_ptr<ResourceGenerations> generations = std::make_unique<ResourceGenerations>();
 };
 
 // Busy/TimedOut/TryAgain -> Busy (retry the whole transaction), NotFound -> NotFound,

@@ -258,6 +258,11 @@ Result<uint64_t> RocksStore::CountResources(core::TenantId tenant, ResourceType 
   return DecodeCounter(*value);
 }
 
+std::optional<uint64_t> RocksStore::ResourceSetGeneration(core::TenantId tenant,
+                                                          ResourceType type) {
+  return h_->generations->Get(tenant, type);
+}
+
 Status RocksStore::ScanIds(const KeyRange& range, const core::IdVisitor& visit) {
   Status parse_error;
   SCIMD_RETURN_IF_ERROR(internal::ScanRange(
@@ -718,6 +723,7 @@ Result<bool> RocksStore::DeleteTenant(core::TenantId id) {
   // a transaction): writers of a deleted tenant have nothing left to protect.
   rocksdb::TransactionDBWriteOptimizations skip;
   skip.skip_concurrency_control = true;
+  ResourceGenerations::Change change(h_->generations.get(), id, ResourceGenerations::kAllTypes);
   SCIMD_RETURN_IF_ERROR(
       internal::FromRocks(h_->db->Write(h_->write_options, skip, &batch), "delete tenant"));
   return record.has_value();

@@ -82,11 +82,14 @@ Status RocksTransaction::PutResource(ResourceType type, const ResourceId& id,
 }
 
 Status RocksTransaction::DeleteResource(ResourceType type, const ResourceId& id) {
+  set_changes_ |= ResourceGenerations::Bit(type);
   return Delete(handles_->resources, ResourceKey(tenant_, type, id));
 }
 
 Status RocksTransaction::AdjustResourceCount(ResourceType type, int64_t delta) {
   if (delta == 0) return CheckOpen();
+  // A create or delete: callers adjust the count exactly when a resource appears or goes.
+  set_changes_ |= ResourceGenerations::Bit(type);
   return MergeCounter(ResourceCountKey(tenant_, type), delta);
 }
 
@@ -319,6 +322,8 @@ Status RocksTransaction::RemoveFromAllGroups(const ResourceId& member) {
 Status RocksTransaction::Commit() {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   finished_ = true;
+  // Brackets the commit, so the set's generation reads "changing" until it is visible.
+  ResourceGenerations::Change change(handles_->generations.get(), tenant_, set_changes_);
   rocksdb::Status s = txn_->Commit();
   if (!s.ok()) txn_->Rollback().PermitUncheckedError();
   return internal::FromRocks(s, "commit");

@@ -109,6 +109,8 @@ class RocksTransaction final : public core::Transaction {
   std::unique_ptr<rocksdb::Transaction> txn_;
   bool finished_ = false;
   std::vector<core::ResourceId> cleared_;  // groups RemoveAllMembers cleared (few)
+  // Types whose set of ids this transaction may change (ResourceGenerations::Bit).
+  uint8_t set_changes_ = 0;
 };
 
 }  // namespace scimd::storage

@@ -243,6 +243,14 @@ class Store {
                                const std::optional<ResourceId>& start_after,
                                const ResourceVisitor& visit) = 0;
   virtual Result<uint64_t> CountResources(TenantId tenant, ResourceType type) = 0;
+  // Which set of ids the tenant's resources of `type` form, as a number, for caches of
+  // positions in id order (core/usecase/page_cursors.h). nullopt while a commit that adds
+  // or removes such resources (a transaction with AdjustResourceCount or DeleteResource, a
+  // BulkLoad, DeleteTenant) is under way. If two calls return the same value, no resource
+  // of `type` was added to or removed from the tenant between them, and every read made
+  // between them sees the same set of ids. Kept in memory (a new Store starts afresh) and
+  // shared between pairs: a value may change without a change of this pair's set.
+  virtual std::optional<uint64_t> ResourceSetGeneration(TenantId tenant, ResourceType type) = 0;
   // Ids whose index entry for term.attr equals term.value exactly, in id order.
   virtual Status ScanIndexEq(TenantId tenant, ResourceType type, const IndexTerm& term,
                              const IdVisitor& visit) = 0;

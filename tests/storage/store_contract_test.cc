@@ -5,6 +5,8 @@
 // rocks_store_test.cc.
 #include "tests/storage/store_contract.h"
 
+#include "storage/resource_generations.h"
+
 namespace scimd::storage {
 namespace {
 
@@ -380,6 +382,87 @@ TEST_P(StoreContractTest, RacingClaimsOnOneValueHaveExactlyOneWinner) {
   EXPECT_EQ(ScanAll(1, kUser).size(), static_cast<size_t>(kRounds));
   RecordProperty("busy_retries", busy_total);
   std::printf("racing claims: %d busy retries over %d rounds\n", busy_total, kRounds);
+}
+
+TEST_P(StoreContractTest, ResourceSetGenerationMovesExactlyWhenTheSetOfIdsMay) {
+  auto gen = [&](core::TenantId t, ResourceType type) {
+    std::optional<uint64_t> g = store_->ResourceSetGeneration(t, type);
+    EXPECT_TRUE(g.has_value());  // no commit in flight here
+    return g.value_or(0);
+  };
+  uint64_t users = gen(1, kUser);
+  EXPECT_EQ(gen(1, kUser), users);  // reading changes nothing
+  // A create (resource and count in one commit).
+  ASSERT_TRUE(Create(1, kUser, Id(1), "v1").ok());
+  EXPECT_NE(gen(1, kUser), users);
+  users = gen(1, kUser);
+  // Replacing a resource, index and presence entries, members: the set stays.
+  ASSERT_TRUE(
+      RunTxn(*store_, 1, [&](Transaction& txn) {
+        SCIMD_RETURN_IF_ERROR(txn.PutResource(kUser, Id(1), "v2"));
+        SCIMD_RETURN_IF_ERROR(txn.AddIndex(kUser, IndexTerm{1, IndexValue::String("a")}, Id(1)));
+        SCIMD_RETURN_IF_ERROR(txn.AddPresence(kUser, 2, Id(1)));
+        return txn.AddMember(Id(50), Id(1), kUser).status();
+      }).ok());
+  EXPECT_EQ(gen(1, kUser), users);
+  // A transaction destroyed without Commit.
+  {
+    auto txn = store_->Begin(1);
+    ASSERT_TRUE(txn->PutResource(kUser, Id(2), "x").ok());
+    ASSERT_TRUE(txn->AdjustResourceCount(kUser, 1).ok());
+  }
+  EXPECT_EQ(gen(1, kUser), users);
+  // A delete.
+  ASSERT_TRUE(RunTxn(*store_, 1, [&](Transaction& txn) {
+                SCIMD_RETURN_IF_ERROR(txn.DeleteResource(kUser, Id(1)));
+                return txn.AdjustResourceCount(kUser, -1);
+              }).ok());
+  EXPECT_NE(gen(1, kUser), users);
+  users = gen(1, kUser);
+  // A bulk load.
+  {
+    auto load = store_->BeginBulkLoad(1);
+    ASSERT_TRUE(load.ok()) << load.status().ToString();
+    ASSERT_TRUE((*load)->PutResource(kUser, Id(3), "loaded").ok());
+    ASSERT_TRUE((*load)->AdjustResourceCount(kUser, 1).ok());
+    ASSERT_TRUE((*load)->Commit().ok());
+  }
+  EXPECT_NE(gen(1, kUser), users);
+  users = gen(1, kUser);
+  // A group's create moves the groups' generation.
+  const uint64_t groups = gen(1, kGroup);
+  ASSERT_TRUE(Create(1, kGroup, Id(50), "g").ok());
+  EXPECT_NE(gen(1, kGroup), groups);
+  // Deleting the tenant moves both.
+  const uint64_t groups_before_delete = gen(1, kGroup);
+  ASSERT_TRUE(store_->DeleteTenant(1).ok());
+  EXPECT_NE(gen(1, kUser), users);
+  EXPECT_NE(gen(1, kGroup), groups_before_delete);
+  EXPECT_TRUE(ScanAll(1, kUser).empty());
+}
+
+// The stripes themselves: "changing" while a commit is under way, a new value after.
+TEST(ResourceGenerationsTest, NulloptWhileAChangeIsInFlight) {
+  ResourceGenerations gens;
+  const std::optional<uint64_t> start = gens.Get(7, kUser);
+  ASSERT_TRUE(start.has_value());
+  {
+    ResourceGenerations::Change a(&gens, 7, ResourceGenerations::Bit(kUser));
+    EXPECT_FALSE(gens.Get(7, kUser).has_value());
+    {
+      ResourceGenerations::Change b(&gens, 7, ResourceGenerations::kAllTypes);
+      EXPECT_FALSE(gens.Get(7, kUser).has_value());
+      EXPECT_FALSE(gens.Get(7, kGroup).has_value());
+    }
+    EXPECT_FALSE(gens.Get(7, kUser).has_value());  // a is still in flight
+  }
+  ASSERT_TRUE(gens.Get(7, kUser).has_value());
+  EXPECT_NE(*gens.Get(7, kUser), *start);
+  EXPECT_GT(*gens.Get(7, kUser), *start);
+  // An empty mask changes nothing.
+  const uint64_t now = *gens.Get(7, kUser);
+  { ResourceGenerations::Change none(&gens, 7, 0); }
+  EXPECT_EQ(gens.Get(7, kUser), now);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest,
