@@ -71,6 +71,17 @@ inline constexpr size_t kMaxFilterNodes = 1024;
 // the list walks the index instead: core/filter/index_sort.h); unsorted lists have no such limit.
 inline constexpr size_t kMaxSortedResults = 200000;
 
+// Page cursors (core/usecase/page_cursors.h): remembered positions in id order that let an
+// unfiltered list page skip to its startIndex instead of reading every row before it.
+// Lists (tenant x type) remembered at once: clients page through a few tenants at a time;
+// 512 x 256 cursors of 40 bytes is at most ~5 MiB.
+inline constexpr size_t kMaxPagingLists = 512;
+// Cursors per list: a client's sequential walk needs one (the end of its last page); the
+// rest are checkpoints every kCursorStride rows, learned while skipping: 256 cover 2M rows,
+// so a jump elsewhere in a list of that size reads at most 8,192 rows (~6 ms).
+inline constexpr size_t kMaxCursorsPerList = 256;
+inline constexpr uint64_t kCursorStride = 8192;
+
 // Ids an Intersect collects from a probe that is a scan (filter_exec.cc). The planner only
 // makes such probes of scans it counted at <= kEstimateBound (65,536) ids; this bound holds
 // if the data grew meanwhile (1.6 MB of ids), and past it the probe is simply dropped.

@@ -3,7 +3,7 @@
 // resource (with its version) and what changed, or a Status. No HTTP, no JSON text in or
 // out: net/'s SCIM adapter renders the results (core/scim/scim_render.h), and /Bulk, the
 // delete policy and tools call the same functions. Stateless apart from the store
-// reference; safe to call from every thread.
+// reference and a cache of page cursors (page_cursors.h); safe to call from every thread.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +20,7 @@
 #include "core/resource/decode.h"
 #include "core/resource/stored_value.h"
 #include "core/tenancy/request_context.h"
+#include "core/usecase/page_cursors.h"
 #include "core/usecase/patch.h"
 
 namespace scimd::core {
@@ -126,6 +127,8 @@ class Service {
   Status CheckNoCycle(const RequestContext& ctx, const ResourceId& parent, const ResourceId& child);
 
   Store& store_;
+  // Where unfiltered lists in id order resume (service_search.cc).
+  PageCursors cursors_;
 };
 
 // NotFound naming the resource as the client wrote its id.

@@ -1,8 +1,11 @@
 // Service::Search (RFC 7644 §3.4.2, §3.4.3): filter, sort and page. One function per read
-// strategy: id order (counting every match for an exact totalResults), sorted in memory
-// (bounded), and a walk of a sort attribute's index (a page costs about `count` reads).
+// strategy: id order (counting every match for an exact totalResults; an unfiltered list
+// resumes from a page cursor), sorted in memory (bounded), and a walk of a sort attribute's
+// index (a page costs about `count` reads).
 #include <algorithm>
+#include <cstddef>
 #include <optional>
+#include <vector>
 
 #include "core/filter/filter.h"
 #include "core/filter/index_sort.h"
@@ -41,9 +44,9 @@ std::string PlanOf(const TypeQuery& q) {
 // The state of one search while a strategy fills its result.
 class SearchRun {
  public:
-  SearchRun(Store& store, const RequestContext& ctx, const SearchQuery& query,
+  SearchRun(Store& store, PageCursors& cursors, const RequestContext& ctx, const SearchQuery& query,
             std::vector<TypeQuery> types)
-      : store_(store), ctx_(ctx), query_(query), types_(std::move(types)) {}
+      : store_(store), cursors_(cursors), ctx_(ctx), query_(query), types_(std::move(types)) {}
 
   // No sortBy: type after type in id order; every match is counted, the window kept. An
   // unfiltered type is counted from its counter and only its part of the window is read.
@@ -57,6 +60,9 @@ class SearchRun {
   SearchResult TakeResult() { return std::move(result_); }
 
  private:
+  // Appends the resources of `type` at positions [first, first + want) in id order (fewer
+  // at the end of the list), resuming from a page cursor when one is valid.
+  Status ReadWindow(ResourceType type, uint64_t first, uint64_t want, bool use_cursor = true);
   // Visits every match of one type in id order, counting the rows read.
   Status VisitMatches(const TypeQuery& q, const FilterMatchVisitor& visit);
   void AddPlan(std::string plan) {
@@ -69,6 +75,7 @@ class SearchRun {
   }
 
   Store& store_;
+  PageCursors& cursors_;
   const RequestContext& ctx_;
   const SearchQuery& query_;
   std::vector<TypeQuery> types_;
@@ -101,18 +108,8 @@ Status SearchRun::InIdOrder() {
       const uint64_t type_first = total + 1;
       total += n;
       if (query_.count == 0 || window_end <= type_first || first > total) continue;
-      uint64_t skip = first > type_first ? first - type_first : 0;
-      SCIMD_RETURN_IF_ERROR(store_.ScanResources(
-          ctx_.tenant, q.type, std::nullopt, [&](const ResourceId& id, std::string_view value) {
-            ++result_.rows_examined;
-            if (skip > 0) {
-              --skip;
-              return true;
-            }
-            kept = Keep(q.type, id, std::string(value));
-            return kept.ok() && result_.page.size() < query_.count;
-          }));
-      SCIMD_RETURN_IF_ERROR(kept);
+      const uint64_t type_position = first > type_first ? first - type_first + 1 : 1;
+      SCIMD_RETURN_IF_ERROR(ReadWindow(q.type, type_position, query_.count - result_.page.size()));
       continue;
     }
     SCIMD_RETURN_IF_ERROR(VisitMatches(q, [&](const ResourceId& id, std::string_view value) {
@@ -121,6 +118,66 @@ Status SearchRun::InIdOrder() {
       return kept.ok();
     }));
     SCIMD_RETURN_IF_ERROR(kept);
+  }
+  return Status::Ok();
+}
+
+// Why a cursor gives exactly the page a scan from the start would. A cursor (p, id) says
+// "id is at position p of the list as it was at generation g" (Store::ResourceSetGeneration;
+// Learn only takes cursors from a read that saw the same g before and after it). A read
+// here uses a cursor of generation g only if the generation was g before its scan, and
+// keeps the page only if it is still g after: equal values mean that no resource of the
+// type was added or removed in between, so the scan read the same set of ids as the read
+// that learned the cursor, id is still at p, and the rows after id are positions p+1...
+// exactly as a scan from the start would number them. If the generation moved (a create
+// or delete committed meanwhile), the page is read again from the start, as before the
+// cursors existed: a busy list costs what it used to, never a wrong page. Replacing a
+// resource changes no position (its id stays), so it leaves the cursors alone.
+Status SearchRun::ReadWindow(ResourceType type, uint64_t first, uint64_t want, bool use_cursor) {
+  if (want == 0) return Status::Ok();
+  const std::optional<uint64_t> generation = store_.ResourceSetGeneration(ctx_.tenant, type);
+  std::optional<PageCursors::Cursor> from;
+  if (use_cursor && generation && first > 1) {
+    from = cursors_.Find(ctx_.tenant, type, *generation, first - 1);
+  }
+  const size_t page_before = result_.page.size();
+  uint64_t position = from ? from->position : 0;  // of the last row read
+  std::optional<ResourceId> last;
+  std::vector<PageCursors::Cursor> checkpoints;  // crossed while skipping
+  std::optional<PageCursors::Cursor> before_first;
+  Status kept;
+  SCIMD_RETURN_IF_ERROR(store_.ScanResources(
+      ctx_.tenant, type, from ? std::optional<ResourceId>(from->id) : std::nullopt,
+      [&](const ResourceId& id, std::string_view value) {
+        ++result_.rows_examined;
+        ++position;
+        last = id;
+        if (position < first) {
+          if (position + 1 == first) {
+            before_first = PageCursors::Cursor{position, id};
+          } else if (position % kCursorStride == 0) {
+            checkpoints.push_back({position, id});
+          }
+          return true;
+        }
+        kept = Keep(type, id, std::string(value));
+        return kept.ok() && result_.page.size() - page_before < want;
+      }));
+  SCIMD_RETURN_IF_ERROR(kept);
+  const std::optional<uint64_t> after = store_.ResourceSetGeneration(ctx_.tenant, type);
+  const bool unchanged = generation && after == generation;
+  if (from && !unchanged) {
+    result_.page.erase(result_.page.begin() + static_cast<ptrdiff_t>(page_before),
+                       result_.page.end());
+    return ReadWindow(type, first, want, /*use_cursor=*/false);
+  }
+  if (unchanged) {
+    // Most valuable first: where the next page starts, where this one did, then the rest.
+    std::vector<PageCursors::Cursor> learned;
+    if (last && position > 0) learned.push_back({position, *last});
+    if (before_first) learned.push_back(*before_first);
+    for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) learned.push_back(*it);
+    cursors_.Learn(ctx_.tenant, type, *generation, learned);
   }
   return Status::Ok();
 }
@@ -230,7 +287,7 @@ Result<SearchResult> Service::Search(const RequestContext& ctx, const SearchQuer
   const bool walk_first =
       index != nullptr && (!types.front().filter ||
                            types.front().filter->plan().source.kind == PlanNode::Kind::kFullScan);
-  SearchRun run(store_, ctx, query, std::move(types));
+  SearchRun run(store_, cursors_, ctx, query, std::move(types));
   if (!sort) {
     SCIMD_RETURN_IF_ERROR(run.InIdOrder());
   } else if (walk_first) {
