@@ -6,6 +6,16 @@
 namespace scimd::storage {
 namespace {
 
+// A token record of the defaults but for these fields.
+core::TokenRecord Token(std::string id, char hash, core::TenantId tenant, int64_t created) {
+  core::TokenRecord t;
+  t.token_id = std::move(id);
+  t.hash = std::string(32, hash);
+  t.tenant = tenant;
+  t.created_unix = created;
+  return t;
+}
+
 TEST_P(StoreContractTest, MembersAreIdempotentExactAndBidirectional) {
   const ResourceId g = Id(100);
   auto add = [&](const ResourceId& m, ResourceType type) {
@@ -153,10 +163,9 @@ TEST_P(StoreContractTest, DeleteTenantRemovesEverythingItHolds) {
                   SCIMD_RETURN_IF_ERROR(txn.ClaimUnique(kUser, term, u));
                   return txn.AddMember(g, u, kUser).status();
                 }).ok());
-    ASSERT_TRUE(store_
-                    ->PutToken({"00000000000000" + std::to_string(10 + t), std::string(32, 'h'), t,
-                                1700000000})
-                    .ok());
+    ASSERT_TRUE(
+        store_->PutToken(Token("00000000000000" + std::to_string(10 + t), 'h', t, 1700000000))
+            .ok());
     ASSERT_TRUE(store_->AppendActivity({{t, 1, "entry"}}).ok());
   }
   auto deleted = store_->DeleteTenant(a->id);
@@ -248,9 +257,9 @@ TEST_P(StoreContractTest, ConcurrentTenantCreationHandsOutDistinctIds) {
 TEST_P(StoreContractTest, TokensCrud) {
   ASSERT_TRUE(store_->CreateTenant("a").ok());
   ASSERT_TRUE(store_->CreateTenant("b").ok());
-  core::TokenRecord t1{"00000000000000a1", std::string(32, '\x01'), 1, 1700000000};
-  core::TokenRecord t2{"00000000000000a2", std::string(32, '\x02'), 1, 1700000001};
-  core::TokenRecord t3{"00000000000000b1", std::string(32, '\x03'), 2, 1700000002};
+  core::TokenRecord t1 = Token("00000000000000a1", '\x01', 1, 1700000000);
+  core::TokenRecord t2 = Token("00000000000000a2", '\x02', 1, 1700000001);
+  core::TokenRecord t3 = Token("00000000000000b1", '\x03', 2, 1700000002);
   for (const auto& t : {t1, t2, t3}) ASSERT_TRUE(store_->PutToken(t).ok());
 
   auto got = store_->LookupToken(t2.token_id);
@@ -292,7 +301,7 @@ TEST_P(StoreContractTest, TokensCrud) {
 
 TEST_P(StoreContractTest, UpdateTokenChangesOneRecordAtomically) {
   ASSERT_TRUE(store_->CreateTenant("a").ok());
-  core::TokenRecord t{"00000000000000c1", std::string(32, '\x04'), 1, 1700000000};
+  core::TokenRecord t = Token("00000000000000c1", '\x04', 1, 1700000000);
   ASSERT_TRUE(store_->PutToken(t).ok());
   ASSERT_TRUE(store_
                   ->UpdateToken(t.token_id,
