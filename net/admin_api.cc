@@ -225,6 +225,9 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
       return ok(200, admin::TenantInfoJson(*info));
     }
     if (m == "DELETE") {
+      if (transfers_.Importing(tenant.id)) {  // its rows would land after the delete
+        return error(Status::Uniqueness("an import of this tenant is running: delete it after"));
+      }
       auto deleted = store_.DeleteTenant(tenant.id);
       if (!deleted.ok()) return error(deleted.status());
       changed();

@@ -89,6 +89,16 @@ void AdminTransfers::WaitForImports() {
   for (auto& t : threads) t.join();
 }
 
+bool AdminTransfers::Importing(core::TenantId tenant) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, s] : sessions_) {
+    if (s->tenant != tenant) continue;
+    std::lock_guard<std::mutex> session_lock(s->mu);
+    if (s->state.state != "uploading" && !Finished(s->state)) return true;
+  }
+  return false;
+}
+
 std::shared_ptr<AdminTransfers::Session> AdminTransfers::Find(const core::TenantRecord& tenant,
                                                               std::string_view id) {
   std::lock_guard<std::mutex> lock(mu_);

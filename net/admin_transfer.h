@@ -66,6 +66,8 @@ class AdminTransfers {
   Reply Export(const core::TenantRecord& tenant, std::string_view resource);
 
   int Running() const { return running_.load(); }
+  // Whether an import of `tenant` has started and not ended (a tenant delete waits).
+  bool Importing(core::TenantId tenant);
   void WaitForImports();
 
  private:

@@ -229,7 +229,9 @@ TEST_F(AdminApiTest, AnOnlineImportHoldsWritesAndLoadsAllOrNothing) {
   ASSERT_EQ(started.status, 202) << started.body;
   EXPECT_EQ(Admin("PUT", at + "/data?offset=" + std::to_string(file.size()), "x").status, 409);
 
-  // While it runs: writes are told to come back later, reads go on.
+  // While it runs: the tenant cannot be deleted, writes are told to come back later,
+  // reads go on.
+  EXPECT_EQ(Admin("DELETE", "/tenants/acme").status, 409);
   HttpResult held = Post("/Users", R"({"userName":"during"})");
   ExpectScimError(held, 503);
   EXPECT_EQ(held.Header("retry-after"), "10");
