@@ -60,7 +60,8 @@ Status AddOperation(std::string_view op_text, uint64_t line, Importer& importer)
     return importer.Reject(line, "only POST operations can be imported (this is " +
                                      (text("method").empty() ? "none" : text("method")) + ")");
   }
-  std::string_view path = text("path");
+  const std::string path_text = text("path");
+  std::string_view path = path_text;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   std::optional<ResourceType> type = SchemaRegistry::Default().FindEndpoint(path);
   if (!type) return importer.Reject(line, "path must be /Users or /Groups");
