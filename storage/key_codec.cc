@@ -401,6 +401,27 @@ Result<MemberValue> DecodeMemberValue(std::string_view value) {
   return MemberValue{type, value.substr(1)};
 }
 
+bool VisitResourceEntry(std::string_view key, std::string_view value,
+                        const core::ResourceVisitor& visit, Status* error) {
+  auto parsed = ParseResourceKey(key);
+  if (!parsed.ok()) {
+    *error = parsed.status();
+    return false;
+  }
+  return visit(parsed->id, value);
+}
+
+bool VisitMemberEntry(std::string_view key, std::string_view value,
+                      const core::MemberVisitor& visit, Status* error) {
+  auto edge = ParseEdgeKey(key);
+  auto member = DecodeMemberValue(value);
+  if (!edge.ok() || !member.ok()) {
+    *error = edge.ok() ? member.status() : edge.status();
+    return false;
+  }
+  return visit(edge->second, member->type, member->display);
+}
+
 // ---- counters --------------------------------------------------------------------------
 
 std::string ResourceCountKey(TenantId tenant, ResourceType type) {

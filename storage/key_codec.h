@@ -211,6 +211,13 @@ struct MemberValue {
 std::string EncodeMemberValue(ResourceType member_type, std::string_view display);
 core::Result<MemberValue> DecodeMemberValue(std::string_view value);
 
+// A resources or members entry decoded and handed to `visit` (for the stores' scans):
+// what `visit` returns, or false with `*error` set when the entry does not decode.
+bool VisitResourceEntry(std::string_view key, std::string_view value,
+                        const core::ResourceVisitor& visit, core::Status* error);
+bool VisitMemberEntry(std::string_view key, std::string_view value,
+                      const core::MemberVisitor& visit, core::Status* error);
+
 // ---- counters -------------------------------------------------------------------------
 std::string ResourceCountKey(TenantId tenant, ResourceType type);
 std::string MemberCountKey(TenantId tenant, const ResourceId& group);

@@ -186,12 +186,7 @@ Status ScanResourcesIn(const ScanSnapshot& snapshot, TenantId tenant, ResourceTy
   Status parse_error;
   ScanIn(snapshot, Cf::kResources, ResourceScanRange(tenant, type, start_after),
          [&](std::string_view key, std::string_view value) {
-           auto parsed = ParseResourceKey(key);
-           if (!parsed.ok()) {
-             parse_error = parsed.status();
-             return false;
-           }
-           return visit(parsed->id, value);
+           return VisitResourceEntry(key, value, visit, &parse_error);
          });
   return parse_error;
 }
@@ -202,13 +197,7 @@ Status ScanMembersIn(const ScanSnapshot& snapshot, TenantId tenant, const Resour
   Status parse_error;
   ScanIn(snapshot, Cf::kMembers, MemberScanRange(tenant, group, start_after),
          [&](std::string_view key, std::string_view value) {
-           auto edge = ParseEdgeKey(key);
-           auto member = DecodeMemberValue(value);
-           if (!edge.ok() || !member.ok()) {
-             parse_error = edge.ok() ? member.status() : edge.status();
-             return false;
-           }
-           return visit(edge->second, member->type, member->display);
+           return VisitMemberEntry(key, value, visit, &parse_error);
          });
   return parse_error;
 }

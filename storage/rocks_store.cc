@@ -62,12 +62,7 @@ Status ScanResourcesAt(const internal::RocksHandles& h, const rocksdb::ReadOptio
       ResourceScanRange(tenant, type, start_after), read,
       [&](const rocksdb::ReadOptions& ro) { return h.db->NewIterator(ro, h.resources); },
       [&](std::string_view key, std::string_view value) {
-        auto parsed = ParseResourceKey(key);
-        if (!parsed.ok()) {
-          parse_error = parsed.status();
-          return false;
-        }
-        return visit(parsed->id, value);
+        return VisitResourceEntry(key, value, visit, &parse_error);
       }));
   return parse_error;
 }
@@ -82,13 +77,7 @@ Status ScanMembersAt(const internal::RocksHandles& h, const rocksdb::ReadOptions
       MemberScanRange(tenant, group, start_after), read,
       [&](const rocksdb::ReadOptions& ro) { return h.db->NewIterator(ro, h.members); },
       [&](std::string_view key, std::string_view value) {
-        auto edge = ParseEdgeKey(key);
-        auto type = DecodeMemberValue(value);
-        if (!edge.ok() || !type.ok()) {
-          parse_error = edge.ok() ? type.status() : edge.status();
-          return false;
-        }
-        return visit(edge->second, type->type, type->display);
+        return VisitMemberEntry(key, value, visit, &parse_error);
       }));
   return parse_error;
 }

@@ -242,6 +242,27 @@ ProfileBase::Lookup ProfileBase::CheckLookup(const Step& step, int status, std::
   return Lookup::kFound;
 }
 
+void ProfileBase::HandleGroupLookup(const Step& step, int status, std::string_view body) {
+  ResourceSummary found;
+  switch (CheckLookup(step, status, body, GroupNameOf(options_.seed, step.op), false, &found)) {
+    case Lookup::kAbsent: Then(Kind::kPostGroup, step.op); break;
+    case Lookup::kFound:
+      groups_[step.op].id = found.id;
+      ++counters_.groups_found;
+      StartMembers(step.op);
+      break;
+    case Lookup::kWrong: break;
+  }
+}
+
+void ProfileBase::HandleGroupCreated(const Step& step, int status, std::string_view body) {
+  std::string id;
+  if (!CheckCreated(step, status, body, &id)) return;
+  groups_[step.op].id = std::move(id);
+  ++counters_.groups_created;
+  StartMembers(step.op);
+}
+
 bool ProfileBase::CheckCreated(const Step& step, int status, std::string_view body,
                                std::string* id) {
   if (status != 201) {

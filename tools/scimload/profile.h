@@ -98,6 +98,14 @@ class ProfileBase : public Workload {
   void Wrong(const Step& step, const std::string& what);
   static std::string Excerpt(int status, std::string_view body);
 
+  // Group push, alike in every profile: the displayName lookup (absent: a POST; found: its
+  // members), the create, then the first batch of members (StartMembers).
+  void HandleGroupLookup(const Step& step, int status, std::string_view body);
+  void HandleGroupCreated(const Step& step, int status, std::string_view body);
+  void StartMembers(uint32_t g) {
+    if (groups_[g].batches > 0) Then(Kind::kPatchGroupMembers, g, 0);
+  }
+
   // Groups: the planned members of group g, those with ids put into batches.
   void PlanGroup(uint32_t g);
   std::vector<uint32_t> BatchOf(uint32_t g, uint32_t batch) const;

@@ -203,23 +203,8 @@ class EntraProfile : public ProfileBase {
           ++counters_.users_changed;
         }
         return;
-      case Kind::kGetFilterGroup:
-        switch (CheckLookup(step, status, body, GroupNameOf(options_.seed, op), false, &found)) {
-          case Lookup::kAbsent: Then(Kind::kPostGroup, op); break;
-          case Lookup::kFound:
-            groups_[op].id = found.id;
-            ++counters_.groups_found;
-            StartMembers(op);
-            break;
-          case Lookup::kWrong: break;
-        }
-        return;
-      case Kind::kPostGroup:
-        if (!CheckCreated(step, status, body, &id)) return;
-        groups_[op].id = std::move(id);
-        ++counters_.groups_created;
-        StartMembers(op);
-        return;
+      case Kind::kGetFilterGroup: HandleGroupLookup(step, status, body); return;
+      case Kind::kPostGroup: HandleGroupCreated(step, status, body); return;
       case Kind::kPatchGroupMembers: HandleMembers(step, status, body); return;
       default: return;
     }
@@ -234,10 +219,6 @@ class EntraProfile : public ProfileBase {
   std::string ManagerOf(uint32_t u) const {
     const uint32_t manager = u - u % 10;
     return manager == u ? std::string() : user_ids_[manager];
-  }
-
-  void StartMembers(uint32_t g) {
-    if (groups_[g].batches > 0) Then(Kind::kPatchGroupMembers, g, 0);
   }
 
   void HandleMembers(const Step& step, int status, std::string_view body) {
