@@ -87,7 +87,7 @@ Result<core::ResourceId> TargetId(const ScimCall& call) {
 // A POST or PUT body as the typed input of a create or replace.
 Result<core::InputResource> DecodeBody(const ScimCall& call) {
   SCIMD_ASSIGN_OR_RETURN(core::Json json, core::Json::Parse(call.request->body));
-  return core::DecodeInput(call.target.type, json, call.ctx.settings.decode);
+  return core::DecodeInput(call.target.type, std::move(json), call.ctx.settings.decode);
 }
 
 // `filter=` with nothing after it is a mistake (a client that lost its filter), not "every

@@ -24,24 +24,25 @@ std::string_view TypeName(AttrType t) {
 
 // Decodes one simple (non-complex) value. Lenient where clients need it: booleans may
 // arrive as the strings "true"/"false" in any case (Entra).
-Result<Json> DecodeSimple(const AttrDef& def, const Json& v, std::string_view path) {
+// The value is moved out of `v` when it is taken as it is.
+Result<Json> DecodeSimple(const AttrDef& def, Json& v, std::string_view path) {
   switch (def.type) {
     case AttrType::kBoolean:
-      if (v.is_bool()) return v;
+      if (v.is_bool()) return std::move(v);
       if (v.is_string() && EqualsCi(v.as_string(), "true")) return Json::Bool(true);
       if (v.is_string() && EqualsCi(v.as_string(), "false")) return Json::Bool(false);
       break;
     case AttrType::kInteger:
-      if (v.is_int()) return v;
+      if (v.is_int()) return std::move(v);
       break;
     case AttrType::kDecimal:
-      if (v.is_number()) return v;
+      if (v.is_number()) return std::move(v);
       break;
     case AttrType::kString:
     case AttrType::kReference:
     case AttrType::kBinary:
     case AttrType::kDateTime:
-      if (v.is_string()) return v;
+      if (v.is_string()) return std::move(v);
       break;
     case AttrType::kComplex: break;
   }
@@ -56,23 +57,26 @@ Status UnknownAttribute(std::string_view path, std::string_view schema) {
 
 // Decodes a complex value (object) against def's sub-attributes. Returns null Json when
 // every sub-attribute is unassigned.
-Result<Json> DecodeComplex(const AttrDef& def, const Json& v, std::string_view path,
+Result<Json> DecodeComplex(const AttrDef& def, Json& v, std::string_view path,
                            std::string_view schema, const DecodeOptions& opts) {
   if (!v.is_object()) {
     return Status::InvalidValue("attribute \"" + std::string(path) + "\" must be an object");
   }
   Json out = Json::MakeObject();
   out.as_object().reserve(v.as_object().size());
-  for (const auto& [key, value] : v.as_object()) {
+  for (auto& [key, value] : v.as_object()) {
     const AttrDef* sub = def.FindSub(key);
-    const std::string sub_path = std::string(path) + "." + key;
     if (sub == nullptr) {
       if (opts.ignore_unknown_attributes) continue;
-      return UnknownAttribute(sub_path, schema);
+      return UnknownAttribute(std::string(path) + "." + key, schema);
     }
     if (value.is_null()) continue;
     if (sub->mutability == Mutability::kReadOnly) continue;  // ignored on input (RFC 7643 §7)
-    SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeSimple(*sub, value, sub_path));
+    auto decoded_or = DecodeSimple(*sub, value, {});
+    if (!decoded_or.ok()) {  // named with its path (built only now: most values are fine)
+      return DecodeSimple(*sub, value, std::string(path) + "." + key).status();
+    }
+    Json decoded = std::move(decoded_or).value();
     out.Set(sub->name, std::move(decoded));
   }
   if (out.as_object().empty()) return Json();
@@ -80,12 +84,12 @@ Result<Json> DecodeComplex(const AttrDef& def, const Json& v, std::string_view p
 }
 
 // Decodes the value of one attribute. Returns null Json for "unassigned".
-Result<Json> DecodeAttr(const AttrDef& def, const Json& v, std::string_view schema,
+Result<Json> DecodeAttr(const AttrDef& def, Json& v, std::string_view schema,
                         const DecodeOptions& opts) {
   if (v.is_null()) return Json();
   if (def.multi_valued) {
     Json items = Json::MakeArray();
-    auto add = [&](const Json& item) -> Status {
+    auto add = [&](Json& item) -> Status {
       if (item.is_null()) return Status::Ok();
       if (def.type == AttrType::kComplex) {
         SCIMD_ASSIGN_OR_RETURN(Json c, DecodeComplex(def, item, def.name, schema, opts));
@@ -97,7 +101,7 @@ Result<Json> DecodeAttr(const AttrDef& def, const Json& v, std::string_view sche
       return Status::Ok();
     };
     if (v.is_array()) {
-      for (const auto& item : v.as_array()) SCIMD_RETURN_IF_ERROR(add(item));
+      for (auto& item : v.as_array()) SCIMD_RETURN_IF_ERROR(add(item));
     } else {
       SCIMD_RETURN_IF_ERROR(add(v));  // a single value where a list belongs: take it
     }
@@ -121,9 +125,8 @@ Result<Json> DecodeAttr(const AttrDef& def, const Json& v, std::string_view sche
 }
 
 // Decodes the attributes of one schema from `obj` into `out`.
-Status DecodeSchemaAttrs(const SchemaDef& schema, const Json& obj, const DecodeOptions& opts,
-                         Json& out) {
-  for (const auto& [key, value] : obj.as_object()) {
+Status DecodeSchemaAttrs(const SchemaDef& schema, Json& obj, const DecodeOptions& opts, Json& out) {
+  for (auto& [key, value] : obj.as_object()) {
     if (opts.accept_extension_schemas && EqualsCi(key, "schemas")) continue;
     const AttrDef* def = schema.Find(key);
     if (def == nullptr) {
@@ -222,15 +225,20 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions&
 }
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
+  Json copy = body;
+  return DecodeInput(type, std::move(copy), opts);
+}
+
+Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts) {
   if (!body.is_object()) return Status::InvalidSyntax("the request body must be a JSON object");
   const SchemaRegistry& reg = SchemaRegistry::Default();
   const ResourceTypeDef& rt = reg.resource_type(type);
   InputResource in;
   Json core_part = Json::MakeObject();
   core_part.as_object().reserve(body.as_object().size());
-  std::vector<std::pair<const SchemaDef*, const Json*>> extensions;
+  std::vector<std::pair<const SchemaDef*, Json*>> extensions;
 
-  for (const auto& [key, value] : body.as_object()) {
+  for (auto& [key, value] : body.as_object()) {
     if (EqualsCi(key, "schemas")) {
       if (!value.is_array()) return Status::InvalidSyntax("\"schemas\" must be an array of URIs");
       for (const auto& s : value.as_array()) {
@@ -242,7 +250,7 @@ Result<InputResource> DecodeInput(ResourceType type, const Json& body, const Dec
     if (EqualsCi(key, "externalId")) {
       if (value.is_null()) continue;
       if (!value.is_string()) return Status::InvalidValue("\"externalId\" must be a string");
-      core_part.Set("externalId", value);
+      core_part.Set("externalId", std::move(value));
       continue;
     }
     if (type == ResourceType::kGroup && EqualsCi(key, "members")) {
@@ -253,7 +261,7 @@ Result<InputResource> DecodeInput(ResourceType type, const Json& body, const Dec
     if (type == ResourceType::kUser && EqualsCi(key, "password")) {
       if (value.is_null()) continue;
       if (!value.is_string()) return Status::InvalidValue("\"password\" must be a string");
-      in.password = value.as_string();
+      in.password = std::move(value.as_string());
       continue;
     }
     if (key.find(':') != std::string::npos) {  // a schema URN as key: an extension

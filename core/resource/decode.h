@@ -51,6 +51,9 @@ struct InputResource {
 };
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts);
+// The same, taking the body's values instead of copying them (the body is left in an
+// unspecified state): for a caller that owns a parsed body it no longer needs.
+Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts);
 // Decodes a "members" value: an array of {"value": id, "type"?, "display"?} (a lone
 // object is taken as a one-item array, a bare string as {"value": string}). InvalidValue
 // names what is wrong; a malformed id is skipped when opts.ignore_unknown_members.

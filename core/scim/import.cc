@@ -206,7 +206,7 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
                              PreparedRecord& r) const {
   auto parsed = Json::Parse(json);
   if (!parsed.ok()) return Status::InvalidSyntax("not JSON: " + parsed.status().detail());
-  const Json& body = *parsed;
+  Json& body = *parsed;  // its values move into the decoded resource
   if (!body.is_object()) return Status::InvalidSyntax("a record is a JSON object");
   if (forced) {
     r.type = *forced;
@@ -233,7 +233,7 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
   DecodeOptions decode = settings_.decode;
   decode.ignore_unknown_members = true;
   decode.indexed = &settings_.Maintained();
-  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(r.type, body, decode));
+  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(r.type, std::move(body), decode));
   if (r.type == ResourceType::kUser && settings_.required) {
     SCIMD_RETURN_IF_ERROR(CheckRequired(*settings_.required, in.attrs));
   }

@@ -485,7 +485,7 @@ Result<PatchOutcome> ApplyPatch(ResourceType type, const Json& attrs,
   Patcher patcher(type, attrs, options);
   for (const auto& op : ops) SCIMD_RETURN_IF_ERROR(patcher.Apply(op));
   // Validate and canonicalize the result exactly as a PUT body would be.
-  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(type, patcher.attrs(), options));
+  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(type, std::move(patcher.attrs()), options));
   PatchOutcome out;
   out.attrs_changed = in.attrs.Serialize() != attrs.Serialize();
   out.attrs = std::move(in.attrs);

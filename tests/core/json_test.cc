@@ -11,6 +11,56 @@ TEST(JsonTest, ParseAndSerializeRoundTrip) {
   EXPECT_EQ(j->Serialize(), R"({"a":1,"b":[true,false,null],"c":{"d":"e\"\\\n\u0001"},"f":-2.5})");
 }
 
+// AppendJsonString looks at eight bytes at a time: each byte that needs escaping is found
+// at every position of a word and next to multi-byte UTF-8, as a byte-by-byte escape does.
+TEST(JsonTest, EscapesEveryByteThatNeedsItAtAnyPosition) {
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"') {
+        out += "\\\"";
+      } else if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\b') {
+        out += "\\b";
+      } else if (c == '\f') {
+        out += "\\f";
+      } else if (c < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    return out + "\"";
+  };
+  const std::string specials = std::string("\"\\\n\r\t\b\f\x01\x1f\x7f", 10) + std::string(1, '\0');
+  for (size_t len = 0; len <= 20; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      for (char special : specials) {
+        std::string s(len, 'a');
+        for (size_t i = 0; i < len; i += 3) s[i] = static_cast<char>(0xC3);  // UTF-8 lead bytes
+        s[at] = special;
+        std::string out;
+        AppendJsonString(out, s);
+        EXPECT_EQ(out, reference(s)) << "length " << len << " at " << at;
+      }
+    }
+    std::string plain(len, 'z');
+    std::string out;
+    AppendJsonString(out, plain);
+    EXPECT_EQ(out, "\"" + plain + "\"");
+  }
+}
+
 TEST(JsonTest, KeepsInsertionOrderAndFindsCaseInsensitively) {
   auto j = Json::Parse(R"({"zeta":1,"Alpha":2})");
   ASSERT_TRUE(j.ok());
