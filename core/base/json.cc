@@ -1,13 +1,10 @@
 #include "core/base/json.h"
 
-#include <simdjson.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
-#include "core/base/limits.h"
 #include "core/base/strings.h"
 
 namespace scimd::core {
@@ -95,81 +92,6 @@ bool Json::EraseCi(std::string_view key) {
     }
   }
   return false;
-}
-
-namespace {
-
-Status Convert(simdjson::dom::element el, size_t depth, Json& out) {
-  if (depth > kMaxJsonDepth) {
-    return Status::InvalidSyntax("JSON nesting deeper than " + std::to_string(kMaxJsonDepth) +
-                                 " levels");
-  }
-  switch (el.type()) {
-    case simdjson::dom::element_type::NULL_VALUE: out = Json(); return Status::Ok();
-    case simdjson::dom::element_type::BOOL:
-      out = Json::Bool(el.get_bool().value_unsafe());
-      return Status::Ok();
-    case simdjson::dom::element_type::INT64:
-      out = Json::Int(el.get_int64().value_unsafe());
-      return Status::Ok();
-    case simdjson::dom::element_type::UINT64:
-      out = Json::Double(static_cast<double>(el.get_uint64().value_unsafe()));
-      return Status::Ok();
-    case simdjson::dom::element_type::DOUBLE:
-      out = Json::Double(el.get_double().value_unsafe());
-      return Status::Ok();
-    case simdjson::dom::element_type::STRING:
-      out = Json::Str(std::string(el.get_string().value_unsafe()));
-      return Status::Ok();
-    case simdjson::dom::element_type::ARRAY: {
-      out = Json::MakeArray();
-      simdjson::dom::array arr;
-      if (el.get_array().get(arr)) return Status::InvalidSyntax("malformed JSON array");
-      out.as_array().reserve(arr.size());  // size(): O(1) from the tape (saturates, harmless)
-      for (simdjson::dom::element child : arr) {
-        Json v;
-        SCIMD_RETURN_IF_ERROR(Convert(child, depth + 1, v));
-        out.Push(std::move(v));
-      }
-      return Status::Ok();
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      out = Json::MakeObject();
-      auto& members = out.as_object();
-      simdjson::dom::object obj;
-      if (el.get_object().get(obj)) return Status::InvalidSyntax("malformed JSON object");
-      members.reserve(obj.size());
-      for (auto field : obj) {
-        for (const auto& m : members) {
-          if (EqualsCi(m.first, field.key)) {
-            return Status::InvalidSyntax("duplicate attribute \"" + std::string(field.key) +
-                                         "\" in one object (names are case-insensitive)");
-          }
-        }
-        Json v;
-        SCIMD_RETURN_IF_ERROR(Convert(field.value, depth + 1, v));
-        members.emplace_back(std::string(field.key), std::move(v));
-      }
-      return Status::Ok();
-    }
-  }
-  return Status::InvalidSyntax("unsupported JSON value");
-}
-
-}  // namespace
-
-Result<Json> Json::Parse(std::string_view text) {
-  // One parser per thread: reuses its buffers across requests (thread-per-core).
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  auto error = parser.parse(text.data(), text.size(), true).get(root);
-  if (error) {
-    return Status::InvalidSyntax(std::string("request body is not valid JSON: ") +
-                                 simdjson::error_message(error));
-  }
-  Json out;
-  SCIMD_RETURN_IF_ERROR(Convert(root, 1, out));
-  return out;
 }
 
 namespace {

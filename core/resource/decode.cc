@@ -22,27 +22,62 @@ std::string_view TypeName(AttrType t) {
   return "a value";
 }
 
+// The input side of decoding, one of two kinds: a Json the caller owns (values are moved
+// out of it) or a JsonDomValue read in place (values are copied out of the parser's
+// document). The decoder below is written once for both.
+class JsonIn {
+ public:
+  explicit JsonIn(Json& j) : j_(&j) {}
+  bool is_null() const { return j_->is_null(); }
+  bool is_bool() const { return j_->is_bool(); }
+  bool is_int() const { return j_->is_int(); }
+  bool is_number() const { return j_->is_number(); }
+  bool is_string() const { return j_->is_string(); }
+  bool is_array() const { return j_->is_array(); }
+  bool is_object() const { return j_->is_object(); }
+  bool as_bool() const { return j_->as_bool(); }
+  std::string_view str() const { return j_->as_string(); }
+  size_t size() const { return is_object() ? j_->as_object().size() : j_->as_array().size(); }
+  template <typename F>
+  Status ForEachItem(F&& f) const {
+    for (Json& item : j_->as_array()) SCIMD_RETURN_IF_ERROR(f(JsonIn(item)));
+    return Status::Ok();
+  }
+  template <typename F>
+  Status ForEachMember(F&& f) const {
+    for (auto& [key, value] : j_->as_object()) {
+      SCIMD_RETURN_IF_ERROR(f(std::string_view(key), JsonIn(value)));
+    }
+    return Status::Ok();
+  }
+  Json Take() const { return std::move(*j_); }
+  const Json& ToJson() const { return *j_; }
+
+ private:
+  Json* j_;
+};
+
 // Decodes one simple (non-complex) value. Lenient where clients need it: booleans may
 // arrive as the strings "true"/"false" in any case (Entra).
-// The value is moved out of `v` when it is taken as it is.
-Result<Json> DecodeSimple(const AttrDef& def, Json& v, std::string_view path) {
+template <typename V>
+Result<Json> DecodeSimple(const AttrDef& def, const V& v, std::string_view path) {
   switch (def.type) {
     case AttrType::kBoolean:
-      if (v.is_bool()) return std::move(v);
-      if (v.is_string() && EqualsCi(v.as_string(), "true")) return Json::Bool(true);
-      if (v.is_string() && EqualsCi(v.as_string(), "false")) return Json::Bool(false);
+      if (v.is_bool()) return Json::Bool(v.as_bool());
+      if (v.is_string() && EqualsCi(v.str(), "true")) return Json::Bool(true);
+      if (v.is_string() && EqualsCi(v.str(), "false")) return Json::Bool(false);
       break;
     case AttrType::kInteger:
-      if (v.is_int()) return std::move(v);
+      if (v.is_int()) return v.Take();
       break;
     case AttrType::kDecimal:
-      if (v.is_number()) return std::move(v);
+      if (v.is_number()) return v.Take();
       break;
     case AttrType::kString:
     case AttrType::kReference:
     case AttrType::kBinary:
     case AttrType::kDateTime:
-      if (v.is_string()) return std::move(v);
+      if (v.is_string()) return v.Take();
       break;
     case AttrType::kComplex: break;
   }
@@ -57,39 +92,42 @@ Status UnknownAttribute(std::string_view path, std::string_view schema) {
 
 // Decodes a complex value (object) against def's sub-attributes. Returns null Json when
 // every sub-attribute is unassigned.
-Result<Json> DecodeComplex(const AttrDef& def, Json& v, std::string_view path,
+template <typename V>
+Result<Json> DecodeComplex(const AttrDef& def, const V& v, std::string_view path,
                            std::string_view schema, const DecodeOptions& opts) {
   if (!v.is_object()) {
     return Status::InvalidValue("attribute \"" + std::string(path) + "\" must be an object");
   }
   Json out = Json::MakeObject();
-  out.as_object().reserve(v.as_object().size());
-  for (auto& [key, value] : v.as_object()) {
+  out.as_object().reserve(v.size());
+  SCIMD_RETURN_IF_ERROR(v.ForEachMember([&](std::string_view key, const V& value) -> Status {
     const AttrDef* sub = def.FindSub(key);
     if (sub == nullptr) {
-      if (opts.ignore_unknown_attributes) continue;
-      return UnknownAttribute(std::string(path) + "." + key, schema);
+      if (opts.ignore_unknown_attributes) return Status::Ok();
+      return UnknownAttribute(std::string(path) + "." + std::string(key), schema);
     }
-    if (value.is_null()) continue;
-    if (sub->mutability == Mutability::kReadOnly) continue;  // ignored on input (RFC 7643 §7)
-    auto decoded_or = DecodeSimple(*sub, value, {});
-    if (!decoded_or.ok()) {  // named with its path (built only now: most values are fine)
-      return DecodeSimple(*sub, value, std::string(path) + "." + key).status();
+    if (value.is_null()) return Status::Ok();
+    // Ignored on input (RFC 7643 §7).
+    if (sub->mutability == Mutability::kReadOnly) return Status::Ok();
+    auto decoded = DecodeSimple(*sub, value, {});
+    if (!decoded.ok()) {  // named with its path (built only now: most values are fine)
+      return DecodeSimple(*sub, value, std::string(path) + "." + std::string(key)).status();
     }
-    Json decoded = std::move(decoded_or).value();
-    out.Set(sub->name, std::move(decoded));
-  }
+    out.Set(sub->name, std::move(decoded).value());
+    return Status::Ok();
+  }));
   if (out.as_object().empty()) return Json();
   return out;
 }
 
 // Decodes the value of one attribute. Returns null Json for "unassigned".
-Result<Json> DecodeAttr(const AttrDef& def, Json& v, std::string_view schema,
+template <typename V>
+Result<Json> DecodeAttr(const AttrDef& def, const V& v, std::string_view schema,
                         const DecodeOptions& opts) {
   if (v.is_null()) return Json();
   if (def.multi_valued) {
     Json items = Json::MakeArray();
-    auto add = [&](Json& item) -> Status {
+    auto add = [&](const V& item) -> Status {
       if (item.is_null()) return Status::Ok();
       if (def.type == AttrType::kComplex) {
         SCIMD_ASSIGN_OR_RETURN(Json c, DecodeComplex(def, item, def.name, schema, opts));
@@ -101,7 +139,8 @@ Result<Json> DecodeAttr(const AttrDef& def, Json& v, std::string_view schema,
       return Status::Ok();
     };
     if (v.is_array()) {
-      for (auto& item : v.as_array()) SCIMD_RETURN_IF_ERROR(add(item));
+      items.as_array().reserve(v.size());
+      SCIMD_RETURN_IF_ERROR(v.ForEachItem(add));
     } else {
       SCIMD_RETURN_IF_ERROR(add(v));  // a single value where a list belongs: take it
     }
@@ -125,25 +164,29 @@ Result<Json> DecodeAttr(const AttrDef& def, Json& v, std::string_view schema,
 }
 
 // Decodes the attributes of one schema from `obj` into `out`.
-Status DecodeSchemaAttrs(const SchemaDef& schema, Json& obj, const DecodeOptions& opts, Json& out) {
-  for (auto& [key, value] : obj.as_object()) {
-    if (opts.accept_extension_schemas && EqualsCi(key, "schemas")) continue;
+template <typename V>
+Status DecodeSchemaAttrs(const SchemaDef& schema, const V& obj, const DecodeOptions& opts,
+                         Json& out) {
+  return obj.ForEachMember([&](std::string_view key, const V& value) -> Status {
+    if (opts.accept_extension_schemas && EqualsCi(key, "schemas")) return Status::Ok();
     const AttrDef* def = schema.Find(key);
     if (def == nullptr) {
-      if (opts.ignore_unknown_attributes) continue;
+      if (opts.ignore_unknown_attributes) return Status::Ok();
       return UnknownAttribute(key, schema.id);
     }
-    if (def->mutability == Mutability::kReadOnly) continue;
+    if (def->mutability == Mutability::kReadOnly) return Status::Ok();
     SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, schema.id, opts));
     if (!decoded.is_null()) out.Set(def->name, std::move(decoded));
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
-Status CheckIndexedLength(ResourceType type, const Json& attrs, const DecodeOptions& opts) {
+// Derives the index entries of `in` and checks their lengths.
+Status DeriveIndexEntries(ResourceType type, const DecodeOptions& opts, InputResource& in) {
   const std::vector<IndexedAttr>& indexed =
       opts.indexed != nullptr ? *opts.indexed : SchemaRegistry::Default().indexed();
-  for (const auto& term : IndexEntriesOf(type, attrs, indexed).values) {
+  in.index_entries = IndexEntriesOf(type, in.attrs, indexed);
+  for (const auto& term : in.index_entries.values) {
     if (term.value.string.size() > kMaxIndexedValueBytes) {
       return Status::InvalidValue("value of an indexed attribute is longer than " +
                                   std::to_string(kMaxIndexedValueBytes) + " bytes");
@@ -224,72 +267,70 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions&
   return out;
 }
 
-Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
-  Json copy = body;
-  return DecodeInput(type, std::move(copy), opts);
-}
+namespace {
 
-Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts) {
+template <typename V>
+Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptions& opts) {
   if (!body.is_object()) return Status::InvalidSyntax("the request body must be a JSON object");
   const SchemaRegistry& reg = SchemaRegistry::Default();
   const ResourceTypeDef& rt = reg.resource_type(type);
   InputResource in;
   Json core_part = Json::MakeObject();
-  core_part.as_object().reserve(body.as_object().size());
-  std::vector<std::pair<const SchemaDef*, Json*>> extensions;
+  core_part.as_object().reserve(body.size());
+  std::vector<std::pair<const SchemaDef*, V>> extensions;
 
-  for (auto& [key, value] : body.as_object()) {
+  SCIMD_RETURN_IF_ERROR(body.ForEachMember([&](std::string_view key, const V& value) -> Status {
     if (EqualsCi(key, "schemas")) {
-      if (!value.is_array()) return Status::InvalidSyntax("\"schemas\" must be an array of URIs");
-      for (const auto& s : value.as_array()) {
-        if (!s.is_string()) return Status::InvalidSyntax("\"schemas\" must be an array of URIs");
-      }
-      continue;  // recomputed from the attributes present; unknown URIs are ignored
+      const Status not_uris = Status::InvalidSyntax("\"schemas\" must be an array of URIs");
+      if (!value.is_array()) return not_uris;
+      // Recomputed from the attributes present; unknown URIs are ignored.
+      return value.ForEachItem([&](const V& s) { return s.is_string() ? Status::Ok() : not_uris; });
     }
-    if (EqualsCi(key, "id") || EqualsCi(key, "meta")) continue;  // readOnly: ignored
+    if (EqualsCi(key, "id") || EqualsCi(key, "meta")) return Status::Ok();  // readOnly: ignored
     if (EqualsCi(key, "externalId")) {
-      if (value.is_null()) continue;
+      if (value.is_null()) return Status::Ok();
       if (!value.is_string()) return Status::InvalidValue("\"externalId\" must be a string");
-      core_part.Set("externalId", std::move(value));
-      continue;
+      core_part.Set("externalId", value.Take());
+      return Status::Ok();
     }
     if (type == ResourceType::kGroup && EqualsCi(key, "members")) {
       in.has_members = true;
-      SCIMD_ASSIGN_OR_RETURN(in.members, DecodeMembers(value, opts));
-      continue;
+      SCIMD_ASSIGN_OR_RETURN(in.members, DecodeMembers(value.ToJson(), opts));
+      return Status::Ok();
     }
     if (type == ResourceType::kUser && EqualsCi(key, "password")) {
-      if (value.is_null()) continue;
+      if (value.is_null()) return Status::Ok();
       if (!value.is_string()) return Status::InvalidValue("\"password\" must be a string");
-      in.password = std::move(value.as_string());
-      continue;
+      in.password = std::move(value.Take().as_string());
+      return Status::Ok();
     }
-    if (key.find(':') != std::string::npos) {  // a schema URN as key: an extension
+    if (key.find(':') != std::string_view::npos) {  // a schema URN as key: an extension
       if (const SchemaDef* ext = rt.FindExtension(key)) {
-        if (value.is_null()) continue;
+        if (value.is_null()) return Status::Ok();
         if (!value.is_object()) {
-          return Status::InvalidSyntax("extension \"" + key + "\" must be an object");
+          return Status::InvalidSyntax("extension \"" + std::string(key) + "\" must be an object");
         }
-        extensions.emplace_back(ext, &value);
+        extensions.emplace_back(ext, value);
       }
-      continue;  // unknown schema URIs are accepted and ignored (Entra sends some)
+      return Status::Ok();  // unknown schema URIs are accepted and ignored (Entra sends some)
     }
     const AttrDef* def = rt.schema->Find(key);
     if (def == nullptr) {
-      if (opts.ignore_unknown_attributes) continue;
+      if (opts.ignore_unknown_attributes) return Status::Ok();
       return UnknownAttribute(key, rt.schema->id);
     }
-    if (def->mutability == Mutability::kReadOnly) continue;
+    if (def->mutability == Mutability::kReadOnly) return Status::Ok();
     SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, rt.schema->id, opts));
     if (!decoded.is_null()) core_part.Set(def->name, std::move(decoded));
-  }
+    return Status::Ok();
+  }));
 
   // Canonical layout: schemas first, then core attributes, then extensions.
   Json schemas = Json::MakeArray();
   schemas.Push(Json::Str(rt.schema->id));
   for (const auto& [ext, value] : extensions) {
     Json ext_attrs = Json::MakeObject();
-    SCIMD_RETURN_IF_ERROR(DecodeSchemaAttrs(*ext, *value, opts, ext_attrs));
+    SCIMD_RETURN_IF_ERROR(DecodeSchemaAttrs(*ext, value, opts, ext_attrs));
     if (!ext_attrs.as_object().empty()) {
       schemas.Push(Json::Str(ext->id));
       core_part.Set(ext->id, std::move(ext_attrs));
@@ -306,8 +347,24 @@ Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOp
       return Status::InvalidValue("attribute \"" + a.name + "\" is required");
     }
   }
-  SCIMD_RETURN_IF_ERROR(CheckIndexedLength(type, in.attrs, opts));
+  SCIMD_RETURN_IF_ERROR(DeriveIndexEntries(type, opts, in));
   return in;
+}
+
+}  // namespace
+
+Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
+  Json copy = body;
+  return Decode(type, JsonIn(copy), opts);
+}
+
+Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts) {
+  return Decode(type, JsonIn(body), opts);
+}
+
+Result<InputResource> DecodeInput(ResourceType type, const JsonDomValue& body,
+                                  const DecodeOptions& opts) {
+  return Decode(type, body, opts);
 }
 
 }  // namespace scimd::core

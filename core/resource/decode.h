@@ -10,7 +10,9 @@
 
 #include "core/base/ids.h"
 #include "core/base/json.h"
+#include "core/base/json_dom.h"
 #include "core/base/status.h"
+#include "core/resource/index_entries.h"
 #include "core/resource/schema.h"
 
 namespace scimd::core {
@@ -48,12 +50,18 @@ struct InputResource {
   std::vector<MemberRef> members;   // Groups only
   bool has_members = false;         // the body carried a "members" attribute
   std::optional<std::string> password;
+  // The index entries of `attrs` for DecodeOptions::indexed (or the built-in indexes):
+  // derived once here to check their lengths, kept for a caller that writes them.
+  IndexEntries index_entries;
 };
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts);
 // The same, taking the body's values instead of copying them (the body is left in an
 // unspecified state): for a caller that owns a parsed body it no longer needs.
 Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts);
+// The same, read in place from a parsed document (no Json tree of the body is built).
+Result<InputResource> DecodeInput(ResourceType type, const JsonDomValue& body,
+                                  const DecodeOptions& opts);
 // Decodes a "members" value: an array of {"value": id, "type"?, "display"?} (a lone
 // object is taken as a one-item array, a bare string as {"value": string}). InvalidValue
 // names what is wrong; a malformed id is skipped when opts.ignore_unknown_members.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/base/json.h"
+#include "core/base/json_dom.h"
 #include "core/base/strings.h"
 #include "core/filter/filter_datetime.h"
 #include "core/resource/index_entries.h"
@@ -39,18 +40,21 @@ std::string TypedKey(ResourceType type, std::string_view text) {
 
 // The type a record declares: its "schemas" (the core schema of User or Group), else
 // meta.resourceType.
-Result<ResourceType> TypeOf(const Json& body) {
-  if (const Json* schemas = body.FindCi("schemas"); schemas != nullptr && schemas->is_array()) {
-    for (const Json& s : schemas->as_array()) {
-      if (!s.is_string()) continue;
-      if (EqualsCi(s.as_string(), kUserSchema)) return ResourceType::kUser;
-      if (EqualsCi(s.as_string(), kGroupSchema)) return ResourceType::kGroup;
-    }
+Result<ResourceType> TypeOf(const JsonDomValue& body) {
+  if (auto schemas = body.FindCi("schemas"); schemas && schemas->is_array()) {
+    std::optional<ResourceType> found;
+    (void)schemas->ForEachItem([&](const JsonDomValue& s) {  // the first one named
+      if (found || !s.is_string()) return Status::Ok();
+      if (EqualsCi(s.str(), kUserSchema)) found = ResourceType::kUser;
+      if (EqualsCi(s.str(), kGroupSchema)) found = ResourceType::kGroup;
+      return Status::Ok();
+    });
+    if (found) return *found;
   }
-  if (const Json* meta = body.FindCi("meta"); meta != nullptr && meta->is_object()) {
-    if (const Json* rt = meta->FindCi("resourceType"); rt != nullptr && rt->is_string()) {
-      if (EqualsCi(rt->as_string(), "User")) return ResourceType::kUser;
-      if (EqualsCi(rt->as_string(), "Group")) return ResourceType::kGroup;
+  if (auto meta = body.FindCi("meta"); meta && meta->is_object()) {
+    if (auto rt = meta->FindCi("resourceType"); rt && rt->is_string()) {
+      if (EqualsCi(rt->str(), "User")) return ResourceType::kUser;
+      if (EqualsCi(rt->str(), "Group")) return ResourceType::kGroup;
     }
   }
   return Status::InvalidValue(
@@ -59,15 +63,15 @@ Result<ResourceType> TypeOf(const Json& body) {
 }
 
 // meta.created, meta.lastModified and meta.version of a record, where given.
-Status ReadMeta(const Json& body, int64_t now, StoredHeader& header) {
+Status ReadMeta(const JsonDomValue& body, int64_t now, StoredHeader& header) {
   header = StoredHeader{1, now, now, ""};
-  const Json* meta = body.FindCi("meta");
-  if (meta == nullptr || meta->is_null()) return Status::Ok();
+  const std::optional<JsonDomValue> meta = body.FindCi("meta");
+  if (!meta || meta->is_null()) return Status::Ok();
   if (!meta->is_object()) return Status::InvalidValue("meta must be an object");
   auto time = [&](std::string_view name, int64_t& out) -> Status {
-    const Json* v = meta->FindCi(name);
-    if (v == nullptr || v->is_null()) return Status::Ok();
-    std::optional<int64_t> t = v->is_string() ? ParseDateTimeMicros(v->as_string()) : std::nullopt;
+    const std::optional<JsonDomValue> v = meta->FindCi(name);
+    if (!v || v->is_null()) return Status::Ok();
+    std::optional<int64_t> t = v->is_string() ? ParseDateTimeMicros(v->str()) : std::nullopt;
     if (!t) return Status::InvalidValue("meta." + std::string(name) + " is not a date-time");
     out = *t;
     return Status::Ok();
@@ -75,9 +79,9 @@ Status ReadMeta(const Json& body, int64_t now, StoredHeader& header) {
   SCIMD_RETURN_IF_ERROR(time("created", header.created_us));
   header.modified_us = header.created_us;
   SCIMD_RETURN_IF_ERROR(time("lastModified", header.modified_us));
-  if (const Json* v = meta->FindCi("version"); v != nullptr && !v->is_null()) {
+  if (auto v = meta->FindCi("version"); v && !v->is_null()) {
     // W/"7" (what scimd renders), "7", or 7.
-    std::string_view text = v->is_string() ? std::string_view(v->as_string()) : "";
+    std::string_view text = v->is_string() ? v->str() : "";
     if (text.substr(0, 2) == "W/") text.remove_prefix(2);
     if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
       text = text.substr(1, text.size() - 2);
@@ -204,23 +208,23 @@ PreparedRecord Importer::Prepare(std::string_view json, uint64_t line,
 
 Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> forced,
                              PreparedRecord& r) const {
-  auto parsed = Json::Parse(json);
+  auto parsed = ParseDom(json);  // read in place: no tree of the record is built
   if (!parsed.ok()) return Status::InvalidSyntax("not JSON: " + parsed.status().detail());
-  Json& body = *parsed;  // its values move into the decoded resource
+  const JsonDomValue& body = *parsed;
   if (!body.is_object()) return Status::InvalidSyntax("a record is a JSON object");
   if (forced) {
     r.type = *forced;
   } else {
     SCIMD_ASSIGN_OR_RETURN(r.type, TypeOf(body));
   }
-  const Json* id_value = body.FindCi("id");
-  r.given_id = id_value != nullptr && !id_value->is_null();
+  const std::optional<JsonDomValue> id_value = body.FindCi("id");
+  r.given_id = id_value && !id_value->is_null();
   if (r.given_id) {
-    auto p = id_value->is_string() ? ResourceId::Parse(id_value->as_string())
+    auto p = id_value->is_string() ? ResourceId::Parse(id_value->str())
                                    : Result<ResourceId>(Status::InvalidValue(""));
     if (!p.ok()) {
       return Status::InvalidValue(
-          "id " + (id_value->is_string() ? Quote(id_value->as_string()) : std::string("")) +
+          "id " + (id_value->is_string() ? Quote(id_value->str()) : std::string("")) +
           " is not a UUID: scimd ids are UUIDs (leave \"id\" out to have one assigned)");
     }
     r.id = *p;
@@ -233,14 +237,14 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
   DecodeOptions decode = settings_.decode;
   decode.ignore_unknown_members = true;
   decode.indexed = &settings_.Maintained();
-  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(r.type, std::move(body), decode));
+  SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(r.type, body, decode));
   if (r.type == ResourceType::kUser && settings_.required) {
     SCIMD_RETURN_IF_ERROR(CheckRequired(*settings_.required, in.attrs));
   }
   if (r.type == ResourceType::kGroup && in.password) {
     return Status::InvalidValue("a Group has no password");
   }
-  r.entries = IndexEntriesOf(r.type, in.attrs, settings_.Maintained());
+  r.entries = std::move(in.index_entries);  // for settings_.Maintained(), as decode.indexed
   if (const Json* ext = in.attrs.Find("externalId"); ext != nullptr && ext->is_string()) {
     r.external_id = ext->as_string();
   }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/base/clock.h"
+#include "core/base/json_dom.h"
 #include "core/resource/decode.h"
 #include "core/resource/index_entries.h"
 #include "core/resource/stored_value.h"
@@ -30,6 +31,102 @@ TEST(ResourceTest, CanonicalizesNamesAndOrdersSchemasFirst) {
             R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],)"
             R"("userName":"a","name":{"givenName":"g"},)"
             R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"d"}})");
+}
+
+// An import decodes records read in place (JsonDomValue) where requests decode a Json tree:
+// both must give the same resource, members, password and error for every body.
+TEST(ResourceTest, DecodingInPlaceMatchesDecodingATree) {
+  const char* bodies[] = {
+      R"({"userName":"a","name":{"givenName":"g","familyName":"f"},"active":"TRUE",
+          "emails":[{"value":"x@y","primary":true},{"value":"z@y","primary":true,"type":"work"}],
+          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"7",
+            "manager":{"value":"m"}},"password":"p","id":"i","meta":{"x":1}})",
+      R"({"USERNAME":"b","emails":{"value":"single"},"x509Certificates":[null],
+          "urn:unknown:schema":{"a":1},"phoneNumbers":[{"value":"1","display":"ro"}]})",
+      R"({"userName":"c","displayName":7})",
+      R"({"userName":"c","name":"flat"})",
+      R"({"userName":"c","unknownAttr":1})",
+      R"({"userName":"c","name":{"nope":1}})",
+      R"({"userName":"c","schemas":"x"})",
+      R"({"userName":"c","schemas":[1]})",
+      R"({"userName":"c","externalId":5})",
+      R"({"userName":"c","password":true})",
+      R"({"displayName":"no userName"})",
+      R"({"userName":"c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":3})",
+      R"({"userName":"c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{
+          "schemas":["x"],"department":"d"}})",
+      R"({"userName":"c","active":"maybe"})",
+      R"({"userName":"c","emails":[{"value":"a","primary":"yes"}]})",
+      R"([1,2])",
+      R"({"userName":"\u00e9t\u00e9\n","externalId":null,"title":"t\"q"})",
+  };
+  for (const bool lenient : {false, true}) {
+    DecodeOptions opts;
+    opts.ignore_unknown_attributes = lenient;
+    opts.accept_extension_schemas = lenient;
+    for (const char* text : bodies) {
+      for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
+        auto tree = DecodeInput(type, ParseOk(text), opts);
+        auto dom = ParseDom(text);
+        ASSERT_TRUE(dom.ok()) << text;
+        auto in_place = DecodeInput(type, *dom, opts);
+        ASSERT_EQ(tree.ok(), in_place.ok()) << text;
+        if (!tree.ok()) {
+          EXPECT_EQ(tree.status().ToString(), in_place.status().ToString()) << text;
+          continue;
+        }
+        EXPECT_EQ(tree->attrs.Serialize(), in_place->attrs.Serialize()) << text;
+        EXPECT_EQ(tree->password, in_place->password) << text;
+        EXPECT_EQ(tree->has_members, in_place->has_members) << text;
+      }
+    }
+  }
+  const char* groups[] = {
+      R"({"displayName":"g","members":[{"value":"2819c223-7f76-453a-919d-413861904646",
+          "type":"User","display":"d"},"not-an-id",{"value":"x","$ref":"r"}]})",
+      R"({"displayName":"g","members":{"value":"2819c223-7f76-453a-919d-413861904646"}})",
+      R"({"displayName":"g","members":[{"type":"User"}]})",
+      R"({"displayName":"g","members":7})",
+  };
+  for (const bool skip : {false, true}) {
+    DecodeOptions opts;
+    opts.ignore_unknown_members = skip;
+    for (const char* text : groups) {
+      auto tree = DecodeInput(ResourceType::kGroup, ParseOk(text), opts);
+      auto dom = ParseDom(text);
+      ASSERT_TRUE(dom.ok()) << text;
+      auto in_place = DecodeInput(ResourceType::kGroup, *dom, opts);
+      ASSERT_EQ(tree.ok(), in_place.ok()) << text;
+      if (!tree.ok()) {
+        EXPECT_EQ(tree.status().ToString(), in_place.status().ToString()) << text;
+        continue;
+      }
+      EXPECT_EQ(tree->attrs.Serialize(), in_place->attrs.Serialize()) << text;
+      ASSERT_EQ(tree->members.size(), in_place->members.size()) << text;
+      for (size_t i = 0; i < tree->members.size(); ++i) {
+        EXPECT_EQ(tree->members[i].id, in_place->members[i].id);
+        EXPECT_EQ(tree->members[i].unparsed, in_place->members[i].unparsed);
+        EXPECT_EQ(tree->members[i].display, in_place->members[i].display);
+        EXPECT_EQ(tree->members[i].type, in_place->members[i].type);
+      }
+    }
+  }
+}
+
+// ParseDom refuses what Json::Parse refuses, with the same detail.
+TEST(ResourceTest, ParseDomChecksAsJsonParseDoes) {
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "[";
+  for (int i = 0; i < 200; ++i) deep += "]";
+  for (const std::string& text :
+       {std::string(R"({"a":1,"A":2})"), std::string(R"({"x":{"b":1,"c":{"d":1,"D":1}}})"), deep,
+        std::string("{"), std::string(R"({"a":1} x)")}) {
+    auto tree = Json::Parse(text);
+    auto dom = ParseDom(text);
+    ASSERT_FALSE(tree.ok()) << text;
+    ASSERT_FALSE(dom.ok()) << text;
+    EXPECT_EQ(tree.status().ToString(), dom.status().ToString()) << text;
+  }
 }
 
 TEST(ResourceTest, NullsAndEmptiesAreUnassigned) {

@@ -1,0 +1,120 @@
+// ParseDom, JsonDomValue and Json::Parse: see json_dom.h and json.h. Json::Parse lives
+// here so that it shares ParseDom's checks (json.h does not include simdjson).
+#include "core/base/json_dom.h"
+
+#include <string>
+
+#include "core/base/limits.h"
+#include "core/base/strings.h"
+
+namespace scimd::core {
+
+namespace {
+
+// What Json::Parse and ParseDom check beyond simdjson: nesting depth and keys that differ
+// only in case within one object (SCIM names are case-insensitive).
+Status CheckParsed(simdjson::dom::element el, size_t depth) {
+  if (depth > kMaxJsonDepth) {
+    return Status::InvalidSyntax("JSON nesting deeper than " + std::to_string(kMaxJsonDepth) +
+                                 " levels");
+  }
+  switch (el.type()) {
+    case simdjson::dom::element_type::ARRAY: {
+      simdjson::dom::array arr;
+      if (el.get_array().get(arr)) return Status::InvalidSyntax("malformed JSON array");
+      for (simdjson::dom::element child : arr) SCIMD_RETURN_IF_ERROR(CheckParsed(child, depth + 1));
+      return Status::Ok();
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      simdjson::dom::object obj;
+      if (el.get_object().get(obj)) return Status::InvalidSyntax("malformed JSON object");
+      for (auto it = obj.begin(); it != obj.end(); ++it) {
+        const std::string_view key = it.key();
+        for (auto before = obj.begin(); before != it; ++before) {
+          if (EqualsCi(before.key(), key)) {
+            return Status::InvalidSyntax("duplicate attribute \"" + std::string(key) +
+                                         "\" in one object (names are case-insensitive)");
+          }
+        }
+        SCIMD_RETURN_IF_ERROR(CheckParsed(it.value(), depth + 1));
+      }
+      return Status::Ok();
+    }
+    default: return Status::Ok();
+  }
+}
+
+// A checked document as a Json tree.
+Json Build(simdjson::dom::element el) {
+  switch (el.type()) {
+    case simdjson::dom::element_type::NULL_VALUE: return Json();
+    case simdjson::dom::element_type::BOOL: return Json::Bool(el.get_bool().value_unsafe());
+    case simdjson::dom::element_type::INT64: return Json::Int(el.get_int64().value_unsafe());
+    case simdjson::dom::element_type::UINT64:
+      return Json::Double(static_cast<double>(el.get_uint64().value_unsafe()));
+    case simdjson::dom::element_type::DOUBLE: return Json::Double(el.get_double().value_unsafe());
+    case simdjson::dom::element_type::STRING:
+      return Json::Str(std::string(el.get_string().value_unsafe()));
+    case simdjson::dom::element_type::ARRAY: {
+      Json out = Json::MakeArray();
+      simdjson::dom::array arr = el.get_array().value_unsafe();
+      out.as_array().reserve(arr.size());  // size(): O(1) from the tape (saturates, harmless)
+      for (simdjson::dom::element child : arr) out.Push(Build(child));
+      return out;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      Json out = Json::MakeObject();
+      auto& members = out.as_object();
+      simdjson::dom::object obj = el.get_object().value_unsafe();
+      members.reserve(obj.size());
+      for (auto field : obj) members.emplace_back(std::string(field.key), Build(field.value));
+      return out;
+    }
+  }
+  return Json();
+}
+
+// Parses `text` into `parser`, checked.
+Result<simdjson::dom::element> ParseChecked(simdjson::dom::parser& parser, std::string_view text) {
+  simdjson::dom::element root;
+  auto error = parser.parse(text.data(), text.size(), true).get(root);
+  if (error) {
+    return Status::InvalidSyntax(std::string("request body is not valid JSON: ") +
+                                 simdjson::error_message(error));
+  }
+  SCIMD_RETURN_IF_ERROR(CheckParsed(root, 1));
+  return root;
+}
+
+}  // namespace
+
+Result<Json> Json::Parse(std::string_view text) {
+  // One parser per thread: reuses its buffers across requests (thread-per-core).
+  thread_local simdjson::dom::parser parser;
+  SCIMD_ASSIGN_OR_RETURN(simdjson::dom::element root, ParseChecked(parser, text));
+  return Build(root);
+}
+
+Result<JsonDomValue> ParseDom(std::string_view text) {
+  thread_local simdjson::dom::parser parser;
+  SCIMD_ASSIGN_OR_RETURN(simdjson::dom::element root, ParseChecked(parser, text));
+  return JsonDomValue(root);
+}
+
+size_t JsonDomValue::size() const {
+  if (is_object()) return e_.get_object().value_unsafe().size();
+  if (is_array()) return e_.get_array().value_unsafe().size();
+  return 0;
+}
+
+std::optional<JsonDomValue> JsonDomValue::FindCi(std::string_view key) const {
+  const simdjson::dom::object object = e_.get_object().value_unsafe();
+  for (simdjson::dom::key_value_pair m : object) {
+    if (EqualsCi(m.key, key)) return JsonDomValue(m.value);
+  }
+  return std::nullopt;
+}
+
+Json JsonDomValue::ToJson() const { return Build(e_); }
+
+}  // namespace scimd::core
