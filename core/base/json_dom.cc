@@ -3,6 +3,7 @@
 #include "core/base/json_dom.h"
 
 #include <string>
+#include <vector>
 
 #include "core/base/limits.h"
 #include "core/base/strings.h"
@@ -28,15 +29,28 @@ Status CheckParsed(simdjson::dom::element el, size_t depth) {
     case simdjson::dom::element_type::OBJECT: {
       simdjson::dom::object obj;
       if (el.get_object().get(obj)) return Status::InvalidSyntax("malformed JSON object");
-      for (auto it = obj.begin(); it != obj.end(); ++it) {
-        const std::string_view key = it.key();
-        for (auto before = obj.begin(); before != it; ++before) {
-          if (EqualsCi(before.key(), key)) {
+      // The keys seen so far (a resource's objects have a few dozen at most; more go to
+      // the heap), each compared with the later ones.
+      constexpr size_t kInline = 32;
+      std::string_view inline_keys[kInline];
+      std::vector<std::string_view> more;
+      size_t n = 0;
+      for (simdjson::dom::key_value_pair field : obj) {
+        const std::string_view key = field.key;
+        for (size_t i = 0; i < n; ++i) {
+          const std::string_view before = i < kInline ? inline_keys[i] : more[i - kInline];
+          if (before.size() == key.size() && EqualsCi(before, key)) {
             return Status::InvalidSyntax("duplicate attribute \"" + std::string(key) +
                                          "\" in one object (names are case-insensitive)");
           }
         }
-        SCIMD_RETURN_IF_ERROR(CheckParsed(it.value(), depth + 1));
+        if (n < kInline) {
+          inline_keys[n] = key;
+        } else {
+          more.push_back(key);
+        }
+        ++n;
+        SCIMD_RETURN_IF_ERROR(CheckParsed(field.value, depth + 1));
       }
       return Status::Ok();
     }

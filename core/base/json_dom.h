@@ -20,6 +20,8 @@ namespace scimd::core {
 class JsonDomValue {
  public:
   explicit JsonDomValue(simdjson::dom::element e) : e_(e) {}
+  // ParseDom has checked that no two keys of an object differ only in case.
+  static constexpr bool kKeysUniqueCi = true;
 
   bool is_null() const { return e_.type() == Kind::NULL_VALUE; }
   bool is_bool() const { return e_.type() == Kind::BOOL; }

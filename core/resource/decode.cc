@@ -28,6 +28,8 @@ std::string_view TypeName(AttrType t) {
 class JsonIn {
  public:
   explicit JsonIn(Json& j) : j_(&j) {}
+  // A Json may have been built by hand (PATCH): its keys are not known to be unique.
+  static constexpr bool kKeysUniqueCi = false;
   bool is_null() const { return j_->is_null(); }
   bool is_bool() const { return j_->is_bool(); }
   bool is_int() const { return j_->is_int(); }
@@ -56,6 +58,17 @@ class JsonIn {
  private:
   Json* j_;
 };
+
+// Sets out[name] = value, where `name` is the canonical name of an input key. Keys of an
+// input known to be unique ignoring case map to distinct names: appended without a search.
+template <typename V>
+void Put(Json& out, const std::string& name, Json value) {
+  if constexpr (V::kKeysUniqueCi) {
+    out.as_object().emplace_back(name, std::move(value));
+  } else {
+    out.Set(name, std::move(value));
+  }
+}
 
 // Decodes one simple (non-complex) value. Lenient where clients need it: booleans may
 // arrive as the strings "true"/"false" in any case (Entra).
@@ -113,7 +126,7 @@ Result<Json> DecodeComplex(const AttrDef& def, const V& v, std::string_view path
     if (!decoded.ok()) {  // named with its path (built only now: most values are fine)
       return DecodeSimple(*sub, value, std::string(path) + "." + std::string(key)).status();
     }
-    out.Set(sub->name, std::move(decoded).value());
+    Put<V>(out, sub->name, std::move(decoded).value());
     return Status::Ok();
   }));
   if (out.as_object().empty()) return Json();
@@ -176,7 +189,7 @@ Status DecodeSchemaAttrs(const SchemaDef& schema, const V& obj, const DecodeOpti
     }
     if (def->mutability == Mutability::kReadOnly) return Status::Ok();
     SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, schema.id, opts));
-    if (!decoded.is_null()) out.Set(def->name, std::move(decoded));
+    if (!decoded.is_null()) Put<V>(out, def->name, std::move(decoded));
     return Status::Ok();
   });
 }
@@ -290,7 +303,7 @@ Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptio
     if (EqualsCi(key, "externalId")) {
       if (value.is_null()) return Status::Ok();
       if (!value.is_string()) return Status::InvalidValue("\"externalId\" must be a string");
-      core_part.Set("externalId", value.Take());
+      Put<V>(core_part, "externalId", value.Take());
       return Status::Ok();
     }
     if (type == ResourceType::kGroup && EqualsCi(key, "members")) {
@@ -321,7 +334,7 @@ Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptio
     }
     if (def->mutability == Mutability::kReadOnly) return Status::Ok();
     SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, rt.schema->id, opts));
-    if (!decoded.is_null()) core_part.Set(def->name, std::move(decoded));
+    if (!decoded.is_null()) Put<V>(core_part, def->name, std::move(decoded));
     return Status::Ok();
   }));
 
@@ -333,13 +346,14 @@ Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptio
     SCIMD_RETURN_IF_ERROR(DecodeSchemaAttrs(*ext, value, opts, ext_attrs));
     if (!ext_attrs.as_object().empty()) {
       schemas.Push(Json::Str(ext->id));
-      core_part.Set(ext->id, std::move(ext_attrs));
+      Put<V>(core_part, ext->id, std::move(ext_attrs));
     }
   }
   in.attrs.as_object().reserve(core_part.as_object().size() + 1);
-  in.attrs.Set("schemas", std::move(schemas));
+  // core_part's names are distinct (Put) and none is "schemas": appended.
+  in.attrs.as_object().emplace_back("schemas", std::move(schemas));
   for (auto& member : core_part.as_object()) {
-    in.attrs.Set(std::move(member.first), std::move(member.second));
+    in.attrs.as_object().emplace_back(std::move(member.first), std::move(member.second));
   }
 
   for (const auto& a : rt.schema->attributes) {
