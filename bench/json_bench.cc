@@ -12,6 +12,7 @@
 #include "core/base/clock.h"
 #include "core/base/ids.h"
 #include "core/base/json.h"
+#include "core/base/json_dom.h"
 #include "core/resource/decode.h"
 #include "core/resource/index_entries.h"
 #include "core/resource/stored_value.h"
@@ -101,6 +102,23 @@ void BM_ParseAndDecodeUser(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_ParseAndDecodeUser);
+
+// The import's path: the body read in place (ParseDom), decoded, encoded as stored.
+void BM_ParseDomDecodeEncodeUser(benchmark::State& state) {
+  DecodeSample();
+  const StoredHeader header = SampleHeader();
+  for (auto _ : state) {
+    auto dom = ParseDom(kUserBody);
+    if (!dom.ok()) Die("parse", dom.status());
+    auto in = DecodeInput(ResourceType::kUser, *dom, DecodeOptions{});
+    if (!in.ok()) Die("decode", in.status());
+    std::string value = EncodeStored(header, in->attrs);
+    benchmark::DoNotOptimize(value);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kUserBody.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_ParseDomDecodeEncodeUser);
 
 // Only the JSON parser, to separate it from schema validation.
 void BM_ParseUser(benchmark::State& state) {

@@ -2,14 +2,6 @@
 
 namespace scimd::core {
 
-bool EqualsCi(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i] && LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
 bool StartsWithCi(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && EqualsCi(s.substr(0, prefix.size()), prefix);
 }

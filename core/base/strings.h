@@ -16,8 +16,15 @@ constexpr char UpperAscii(char c) {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c;
 }
 
-// ASCII case-insensitive equality / prefix test.
-bool EqualsCi(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality / prefix test. Inline: schema lookups call it for every
+// attribute they pass (most calls end at the size).
+inline bool EqualsCi(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && LowerAscii(a[i]) != LowerAscii(b[i])) return false;
+  }
+  return true;
+}
 bool StartsWithCi(std::string_view s, std::string_view prefix);
 
 // ASCII lower- / upper-casing of a copy.

@@ -18,7 +18,9 @@ uint64_t GetBigEndian64(const char* p) {
 }  // namespace
 
 std::string EncodeStored(const StoredHeader& header, const Json& attrs) {
-  std::string out(kStoredHeaderBytes, '\0');
+  std::string out;
+  out.reserve(1024);  // a typical user: one allocation instead of growing through six
+  out.resize(kStoredHeaderBytes, '\0');
   out[0] = header.password_hash.empty() ? 1 : 2;
   PutBigEndian64(&out[1], header.version);
   PutBigEndian64(&out[9], static_cast<uint64_t>(header.created_us));
