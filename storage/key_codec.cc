@@ -41,12 +41,17 @@ ResourceId IdAt(std::string_view key, size_t pos) {
 }
 
 // tenant | type | attr | kind
+void AppendIndexAttrPrefix(std::string* dst, TenantId tenant, ResourceType type, AttrId attr,
+                           IndexEntryKind entry) {
+  AppendTenantType(dst, tenant, type);
+  AppendU16(dst, attr);
+  dst->push_back(static_cast<char>(entry));
+}
+
 std::string IndexAttrPrefix(TenantId tenant, ResourceType type, AttrId attr, IndexEntryKind entry) {
   std::string k;
   k.reserve(kTenantBytes + 1 + kAttrBytes + 1 + 32 + kIdBytes);
-  AppendTenantType(&k, tenant, type);
-  AppendU16(&k, attr);
-  k.push_back(static_cast<char>(entry));
+  AppendIndexAttrPrefix(&k, tenant, type, attr, entry);
   return k;
 }
 
@@ -199,11 +204,16 @@ KeyRange TenantRange(TenantId tenant) { return PrefixRange(TenantPrefix(tenant))
 
 // ---- resources -------------------------------------------------------------------------
 
+void EncodeResourceKey(std::string* dst, TenantId tenant, ResourceType type, const ResourceId& id) {
+  dst->clear();
+  AppendTenantType(dst, tenant, type);
+  AppendId(dst, id);
+}
+
 std::string ResourceKey(TenantId tenant, ResourceType type, const ResourceId& id) {
   std::string k;
   k.reserve(kTenantBytes + 1 + kIdBytes);
-  AppendTenantType(&k, tenant, type);
-  AppendId(&k, id);
+  EncodeResourceKey(&k, tenant, type, id);
   return k;
 }
 
@@ -224,18 +234,35 @@ Result<ParsedResourceKey> ParseResourceKey(std::string_view key) {
 
 // ---- index -----------------------------------------------------------------------------
 
+Status EncodeIndexValueKey(std::string* dst, TenantId tenant, ResourceType type,
+                           const IndexTerm& term, const ResourceId& id) {
+  dst->clear();
+  AppendIndexAttrPrefix(dst, tenant, type, term.attr, IndexEntryKind::kValue);
+  SCIMD_RETURN_IF_ERROR(AppendIndexValue(dst, term.value));
+  AppendId(dst, id);
+  return Status::Ok();
+}
+
 Result<std::string> IndexValueKey(TenantId tenant, ResourceType type, const IndexTerm& term,
                                   const ResourceId& id) {
-  std::string k = IndexAttrPrefix(tenant, type, term.attr, IndexEntryKind::kValue);
-  SCIMD_RETURN_IF_ERROR(AppendIndexValue(&k, term.value));
-  AppendId(&k, id);
+  std::string k;
+  k.reserve(kTenantBytes + 1 + kAttrBytes + 1 + 32 + kIdBytes);
+  SCIMD_RETURN_IF_ERROR(EncodeIndexValueKey(&k, tenant, type, term, id));
   return k;
+}
+
+void EncodeIndexPresenceKey(std::string* dst, TenantId tenant, ResourceType type, AttrId attr,
+                            const ResourceId& id) {
+  dst->clear();
+  AppendIndexAttrPrefix(dst, tenant, type, attr, IndexEntryKind::kPresence);
+  AppendId(dst, id);
 }
 
 std::string IndexPresenceKey(TenantId tenant, ResourceType type, AttrId attr,
                              const ResourceId& id) {
-  std::string k = IndexAttrPrefix(tenant, type, attr, IndexEntryKind::kPresence);
-  AppendId(&k, id);
+  std::string k;
+  k.reserve(kTenantBytes + 1 + kAttrBytes + 1 + kIdBytes);
+  EncodeIndexPresenceKey(&k, tenant, type, attr, id);
   return k;
 }
 
@@ -323,11 +350,17 @@ ResourceId IndexKeyId(std::string_view key) { return IdAt(key, key.size() - kIdB
 
 // ---- unique ----------------------------------------------------------------------------
 
+Status EncodeUniqueKey(std::string* dst, TenantId tenant, ResourceType type,
+                       const IndexTerm& term) {
+  dst->clear();
+  AppendTenantType(dst, tenant, type);
+  AppendU16(dst, term.attr);
+  return AppendIndexValue(dst, term.value);
+}
+
 Result<std::string> UniqueKey(TenantId tenant, ResourceType type, const IndexTerm& term) {
   std::string k;
-  AppendTenantType(&k, tenant, type);
-  AppendU16(&k, term.attr);
-  SCIMD_RETURN_IF_ERROR(AppendIndexValue(&k, term.value));
+  SCIMD_RETURN_IF_ERROR(EncodeUniqueKey(&k, tenant, type, term));
   return k;
 }
 

@@ -126,6 +126,9 @@ KeyRange TenantRange(TenantId tenant);
 
 // ---- resources ------------------------------------------------------------------------
 std::string ResourceKey(TenantId tenant, ResourceType type, const ResourceId& id);
+// Encode*Key: the same key as *Key, written over *dst (for a caller that encodes many keys
+// into one buffer instead of allocating each).
+void EncodeResourceKey(std::string* dst, TenantId tenant, ResourceType type, const ResourceId& id);
 std::string ResourceTypePrefix(TenantId tenant, ResourceType type);
 // The resources of `type`, or those after `start_after` (in id order).
 KeyRange ResourceScanRange(TenantId tenant, ResourceType type,
@@ -141,6 +144,10 @@ core::Result<ParsedResourceKey> ParseResourceKey(std::string_view key);
 core::Result<std::string> IndexValueKey(TenantId tenant, ResourceType type, const IndexTerm& term,
                                         const ResourceId& id);
 std::string IndexPresenceKey(TenantId tenant, ResourceType type, AttrId attr, const ResourceId& id);
+core::Status EncodeIndexValueKey(std::string* dst, TenantId tenant, ResourceType type,
+                                 const IndexTerm& term, const ResourceId& id);
+void EncodeIndexPresenceKey(std::string* dst, TenantId tenant, ResourceType type, AttrId attr,
+                            const ResourceId& id);
 // eq: the entries for exactly term.value (ids in id order).
 core::Result<KeyRange> IndexEqRange(TenantId tenant, ResourceType type, const IndexTerm& term);
 // pr: the presence entries of attr (ids in id order).
@@ -178,6 +185,8 @@ ResourceId IndexKeyId(std::string_view key);
 
 // ---- unique ---------------------------------------------------------------------------
 core::Result<std::string> UniqueKey(TenantId tenant, ResourceType type, const IndexTerm& term);
+core::Status EncodeUniqueKey(std::string* dst, TenantId tenant, ResourceType type,
+                             const IndexTerm& term);
 // Every unique entry of attr (value order).
 KeyRange UniqueAttrRange(TenantId tenant, ResourceType type, AttrId attr);
 struct ParsedUniqueKey {

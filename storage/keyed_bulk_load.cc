@@ -14,23 +14,25 @@ Status KeyedBulkLoad::Add(LoadCf cf, std::string_view key, std::string_view valu
 }
 
 Status KeyedBulkLoad::PutResource(ResourceType type, const ResourceId& id, std::string_view value) {
-  return Add(LoadCf::kResources, ResourceKey(tenant_, type, id), value);
+  EncodeResourceKey(&key_, tenant_, type, id);
+  return Add(LoadCf::kResources, key_, value);
 }
 
 Status KeyedBulkLoad::AddIndex(ResourceType type, const core::IndexTerm& term,
                                const ResourceId& id) {
-  SCIMD_ASSIGN_OR_RETURN(std::string key, IndexValueKey(tenant_, type, term, id));
-  return Add(LoadCf::kIndex, key, {});
+  SCIMD_RETURN_IF_ERROR(EncodeIndexValueKey(&key_, tenant_, type, term, id));
+  return Add(LoadCf::kIndex, key_, {});
 }
 
 Status KeyedBulkLoad::AddPresence(ResourceType type, core::AttrId attr, const ResourceId& id) {
-  return Add(LoadCf::kIndex, IndexPresenceKey(tenant_, type, attr, id), {});
+  EncodeIndexPresenceKey(&key_, tenant_, type, attr, id);
+  return Add(LoadCf::kIndex, key_, {});
 }
 
 Status KeyedBulkLoad::AddUnique(ResourceType type, const core::IndexTerm& term,
                                 const ResourceId& id) {
-  SCIMD_ASSIGN_OR_RETURN(std::string key, UniqueKey(tenant_, type, term));
-  return Add(LoadCf::kUnique, key, id.AsBytes());
+  SCIMD_RETURN_IF_ERROR(EncodeUniqueKey(&key_, tenant_, type, term));
+  return Add(LoadCf::kUnique, key_, id.AsBytes());
 }
 
 Status KeyedBulkLoad::AddMember(const ResourceId& group, const ResourceId& member,

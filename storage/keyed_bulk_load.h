@@ -51,6 +51,7 @@ class KeyedBulkLoad : public core::BulkLoad {
   core::Status Add(LoadCf cf, std::string_view key, std::string_view value);
 
   const core::TenantId tenant_;
+  std::string key_;  // the key being added, encoded in place (no allocation per entry)
   uint64_t bytes_ = 0;
   int64_t resource_counts_[3] = {0, 0, 0};  // by ResourceType value (1 User, 2 Group)
   std::map<core::ResourceId, int64_t> member_counts_;
