@@ -12,50 +12,57 @@ namespace scimd::core {
 
 namespace {
 
-// What Json::Parse and ParseDom check beyond simdjson: nesting depth and keys that differ
-// only in case within one object (SCIM names are case-insensitive).
+Status TooDeep() {
+  return Status::InvalidSyntax("JSON nesting deeper than " + std::to_string(kMaxJsonDepth) +
+                               " levels");
+}
+
+// What Json::Parse and ParseDom check beyond simdjson: nesting depth (a value at depth
+// kMaxJsonDepth + 1 or more is refused; the root is at depth 1) and keys that differ only
+// in case within one object (SCIM names are case-insensitive). `el` is an array or an
+// object at `depth`; only containers are visited.
 Status CheckParsed(simdjson::dom::element el, size_t depth) {
-  if (depth > kMaxJsonDepth) {
-    return Status::InvalidSyntax("JSON nesting deeper than " + std::to_string(kMaxJsonDepth) +
-                                 " levels");
-  }
-  switch (el.type()) {
-    case simdjson::dom::element_type::ARRAY: {
-      simdjson::dom::array arr;
-      if (el.get_array().get(arr)) return Status::InvalidSyntax("malformed JSON array");
-      for (simdjson::dom::element child : arr) SCIMD_RETURN_IF_ERROR(CheckParsed(child, depth + 1));
-      return Status::Ok();
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      simdjson::dom::object obj;
-      if (el.get_object().get(obj)) return Status::InvalidSyntax("malformed JSON object");
-      // The keys seen so far (a resource's objects have a few dozen at most; more go to
-      // the heap), each compared with the later ones.
-      constexpr size_t kInline = 32;
-      std::string_view inline_keys[kInline];
-      std::vector<std::string_view> more;
-      size_t n = 0;
-      for (simdjson::dom::key_value_pair field : obj) {
-        const std::string_view key = field.key;
-        for (size_t i = 0; i < n; ++i) {
-          const std::string_view before = i < kInline ? inline_keys[i] : more[i - kInline];
-          if (before.size() == key.size() && EqualsCi(before, key)) {
-            return Status::InvalidSyntax("duplicate attribute \"" + std::string(key) +
-                                         "\" in one object (names are case-insensitive)");
-          }
-        }
-        if (n < kInline) {
-          inline_keys[n] = key;
-        } else {
-          more.push_back(key);
-        }
-        ++n;
-        SCIMD_RETURN_IF_ERROR(CheckParsed(field.value, depth + 1));
+  const bool children_too_deep = depth + 1 > kMaxJsonDepth;
+  if (el.type() == simdjson::dom::element_type::ARRAY) {
+    simdjson::dom::array arr;
+    if (el.get_array().get(arr)) return Status::InvalidSyntax("malformed JSON array");
+    for (simdjson::dom::element child : arr) {
+      if (children_too_deep) return TooDeep();
+      if (child.is_array() || child.is_object()) {
+        SCIMD_RETURN_IF_ERROR(CheckParsed(child, depth + 1));
       }
-      return Status::Ok();
     }
-    default: return Status::Ok();
+    return Status::Ok();
   }
+  simdjson::dom::object obj;
+  if (el.get_object().get(obj)) return Status::InvalidSyntax("malformed JSON object");
+  // The keys seen so far (a resource's objects have a few dozen at most; more go to the
+  // heap), each compared with the later ones.
+  constexpr size_t kInline = 32;
+  std::string_view inline_keys[kInline];
+  std::vector<std::string_view> more;
+  size_t n = 0;
+  for (simdjson::dom::key_value_pair field : obj) {
+    const std::string_view key = field.key;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string_view before = i < kInline ? inline_keys[i] : more[i - kInline];
+      if (before.size() == key.size() && EqualsCi(before, key)) {
+        return Status::InvalidSyntax("duplicate attribute \"" + std::string(key) +
+                                     "\" in one object (names are case-insensitive)");
+      }
+    }
+    if (n < kInline) {
+      inline_keys[n] = key;
+    } else {
+      more.push_back(key);
+    }
+    ++n;
+    if (children_too_deep) return TooDeep();
+    if (field.value.is_array() || field.value.is_object()) {
+      SCIMD_RETURN_IF_ERROR(CheckParsed(field.value, depth + 1));
+    }
+  }
+  return Status::Ok();
 }
 
 // A checked document as a Json tree.
@@ -96,7 +103,7 @@ Result<simdjson::dom::element> ParseChecked(simdjson::dom::parser& parser, std::
     return Status::InvalidSyntax(std::string("request body is not valid JSON: ") +
                                  simdjson::error_message(error));
   }
-  SCIMD_RETURN_IF_ERROR(CheckParsed(root, 1));
+  if (root.is_array() || root.is_object()) SCIMD_RETURN_IF_ERROR(CheckParsed(root, 1));
   return root;
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/base/json_dom.h"
+#include "core/base/limits.h"
+
 namespace scimd::core {
 namespace {
 
@@ -114,6 +117,35 @@ TEST(JsonTest, SetReplacesAndEraseCi) {
   EXPECT_EQ(o.Find("a")->as_int(), 2);
   EXPECT_TRUE(o.EraseCi("A"));
   EXPECT_TRUE(o.as_object().empty());
+}
+
+// The root is at depth 1; a value deeper than kMaxJsonDepth is refused, also a scalar or an
+// empty container, in arrays and in objects, by Json::Parse and ParseDom alike.
+TEST(JsonTest, NestingDeeperThanTheLimitIsRefused) {
+  auto nested = [](size_t arrays, std::string_view inner) {
+    return std::string(arrays, '[') + std::string(inner) + std::string(arrays, ']');
+  };
+  auto objects = [](size_t levels, std::string_view inner) {
+    std::string s;
+    for (size_t i = 0; i < levels; ++i) s += "{\"a\":";
+    s += inner;
+    return s + std::string(levels, '}');
+  };
+  const size_t max = kMaxJsonDepth;
+  const std::pair<std::string, bool> cases[] = {
+      {nested(max - 1, "1"), true},   {nested(max, "1"), false},
+      {nested(max, ""), true},        {nested(max + 1, ""), false},
+      {objects(max - 1, "1"), true},  {objects(max, "1"), false},
+      {objects(max - 1, "{}"), true}, {objects(max, "{}"), false},
+      {nested(max - 1, "{}"), true},  {nested(max - 1, "{\"b\":1}"), false},
+  };
+  for (const auto& [text, ok] : cases) {
+    EXPECT_EQ(Json::Parse(text).ok(), ok) << text;
+    EXPECT_EQ(ParseDom(text).ok(), ok) << text;
+    if (!ok) {
+      EXPECT_NE(Json::Parse(text).status().detail().find("nesting deeper"), std::string::npos);
+    }
+  }
 }
 
 TEST(JsonTest, CopyIsDeep) {
