@@ -22,7 +22,9 @@ namespace {
 
 // Memory each column family's sorter may buffer (two buffers of half of it: one filling,
 // one being written). Resources are large and usually arrive in id order (one run after
-// another, no merge); index entries are many and in no order. Together about 1.2 GiB.
+// another, no merge); index entries are many, in order per attribute for presence (ids
+// increase), in no order for most values: the index's budget is shared by its partitions
+// out of order. Together about 1.2 GiB.
 constexpr size_t kBudget[kLoadCfCount] = {
     size_t{384} << 20,  // resources
     size_t{448} << 20,  // index
@@ -72,6 +74,11 @@ RocksBulkLoad::RocksBulkLoad(const internal::RocksHandles* h, std::string dir,
     : KeyedBulkLoad(tenant), h_(h), dir_(std::move(dir)) {
   for (size_t i = 0; i < kLoadCfCount; ++i) {
     if (kBudget[i] == 0) continue;
+    if (LoadCf(i) == LoadCf::kIndex) {
+      index_ = std::make_unique<PartitionedSorter>(dir_, kName[i], OptionsOf(*h_, LoadCf(i)),
+                                                   kBudget[i]);
+      continue;
+    }
     sorters_[i] =
         std::make_unique<SstSorter>(dir_, kName[i], OptionsOf(*h_, LoadCf(i)), kBudget[i]);
   }
@@ -79,11 +86,13 @@ RocksBulkLoad::RocksBulkLoad(const internal::RocksHandles* h, std::string dir,
 
 RocksBulkLoad::~RocksBulkLoad() {
   for (auto& s : sorters_) s.reset();
+  index_.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
 
 Status RocksBulkLoad::Put(LoadCf cf, std::string_view key, std::string_view value) {
+  if (cf == LoadCf::kIndex) return index_->Add(key, value);
   SstSorter* sorter = sorters_[static_cast<size_t>(cf)].get();
   if (sorter == nullptr) return Status::Internal("bulk load: no sorter for this family");
   return sorter->Add(key, value);
@@ -96,6 +105,9 @@ Status RocksBulkLoad::Finish(const std::vector<std::pair<std::string, int64_t>>&
   {
     std::vector<std::thread> threads;
     for (size_t i = 0; i < kLoadCfCount; ++i) {
+      if (LoadCf(i) == LoadCf::kIndex && index_->entries() > 0) {
+        threads.emplace_back([this, i, &finished] { finished[i] = index_->Finish(); });
+      }
       if (!sorters_[i] || sorters_[i]->entries() == 0) continue;
       threads.emplace_back([this, i, &finished] { finished[i] = sorters_[i]->Finish(); });
     }
@@ -103,7 +115,7 @@ Status RocksBulkLoad::Finish(const std::vector<std::pair<std::string, int64_t>>&
   }
   std::vector<rocksdb::IngestExternalFileArg> args;
   for (size_t i = 0; i < kLoadCfCount; ++i) {
-    if (!sorters_[i] || sorters_[i]->entries() == 0) continue;
+    if (!finished[i]) continue;  // nothing added
     if (!finished[i]->ok()) return finished[i]->status();
     rocksdb::IngestExternalFileArg arg;
     arg.column_family = HandleOf(*h_, LoadCf(i));

@@ -1,5 +1,6 @@
 // RocksBulkLoad: core::BulkLoad on RocksDB. Each column family's entries go through an
-// SstSorter into SST files in a staging directory of their own under the store's
+// SstSorter (the index family's: a PartitionedSorter, one per attribute and kind) into SST
+// files in a staging directory of their own under the store's
 // `bulk-load/`; Commit ingests them all with one IngestExternalFiles call, which RocksDB
 // records in its MANIFEST atomically: after a crash either every file is part of the store
 // or none is. RocksStore::Open removes whatever a killed load left in `bulk-load/`. Thread
@@ -15,6 +16,7 @@
 
 #include "core/base/status.h"
 #include "storage/keyed_bulk_load.h"
+#include "storage/partitioned_sorter.h"
 #include "storage/sst_sorter.h"
 
 namespace scimd::storage {
@@ -46,7 +48,9 @@ class RocksBulkLoad final : public KeyedBulkLoad {
 
   const internal::RocksHandles* h_;
   const std::string dir_;
-  std::array<std::unique_ptr<SstSorter>, kLoadCfCount> sorters_;  // kCounters: unused
+  // kIndex and kCounters: unused (index entries go to index_).
+  std::array<std::unique_ptr<SstSorter>, kLoadCfCount> sorters_;
+  std::unique_ptr<PartitionedSorter> index_;
 };
 
 }  // namespace scimd::storage

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -23,16 +24,23 @@ using core::Status;
 
 namespace {
 
-// A run of keys that came in order is written once it holds this much (an ingested file
-// each: RocksDB's default target file size is 64 MiB).
-constexpr size_t kOrderedRunBytes = size_t{64} << 20;
-
 // Entries between two marks of a temporary run.
 constexpr size_t kMarkEvery = 4096;
 
 // A merged output file is closed past this size: RocksDB places ingested files one by one,
 // and smaller files let a later compaction pick them up piecewise.
 constexpr uint64_t kMergedFileBytes = uint64_t{256} << 20;
+
+// Eight key bytes from `p` (fewer when the key ends: zero-padded) as a big-endian number.
+uint64_t PrefixWord(const char* p, size_t n) {
+  uint64_t w = 0;
+  if (n >= 8) {
+    for (size_t i = 0; i < 8; ++i) w = w << 8 | static_cast<unsigned char>(p[i]);
+    return w;
+  }
+  for (size_t i = 0; i < 8; ++i) w = w << 8 | (i < n ? static_cast<unsigned char>(p[i]) : 0u);
+  return w;
+}
 
 std::string Printable(std::string_view key) {
   std::string out;
@@ -170,10 +178,21 @@ class FlatReader {
 
 SstSorter::SstSorter(std::string dir, std::string name, const rocksdb::Options& options,
                      size_t budget)
-    : dir_(std::move(dir)), name_(std::move(name)), options_(options), budget_(budget / 2) {}
+    : SstSorter(std::move(dir), std::move(name), options, budget, Tuning()) {}
+
+SstSorter::SstSorter(std::string dir, std::string name, const rocksdb::Options& options,
+                     size_t budget, const Tuning& tuning)
+    : dir_(std::move(dir)),
+      name_(std::move(name)),
+      options_(options),
+      budget_(budget / 2),
+      tuning_(tuning) {
+  buffer_.cached_end = tuning_.shared_bytes + 8 * kPrefixWords;
+}
 
 SstSorter::~SstSorter() {
   if (spiller_.joinable()) spiller_.join();
+  if (ordered_writer_) ordered_writer_.reset();  // abandoned: the load's directory goes
 }
 
 std::string SstSorter::NextPath() {
@@ -184,14 +203,24 @@ Status SstSorter::Add(std::string_view key, std::string_view value) {
   if (key.size() > UINT32_MAX || value.size() > UINT32_MAX) {
     return Status::InvalidValue("bulk load: entry too large");
   }
-  if (buffer_.arena.capacity() == 0) buffer_.arena.reserve(budget_);
-  if (entries_ == 0) first_bytes_.assign(key.substr(0, kPrefixAt));
-  if (key.substr(0, kPrefixAt) != first_bytes_) {
+  if (buffer_.arena.capacity() == 0) {
+    // Reserved, not touched: pages are mapped as entries fill them.
+    const size_t reserve = in_order_ ? std::min(budget_, tuning_.ordered_run_bytes) : budget_;
+    buffer_.arena.reserve(reserve);
+    if (!tuning_.keep_buffers) buffer_.entries.reserve(reserve / sizeof(Entry));
+  }
+  const size_t shared = tuning_.shared_bytes;
+  if (entries_ == 0) first_bytes_.assign(key.substr(0, shared));
+  if (key.size() < shared || std::memcmp(key.data(), first_bytes_.data(), shared) != 0) {
     return Status::InvalidValue("bulk load: keys of another tenant");
   }
   if (!buffer_.entries.empty()) {
     if (buffer_.sorted && !(buffer_.KeyOf(buffer_.entries.back()) < key)) {
       buffer_.sorted = false;
+      if (in_order_) {
+        // Entries in order are never sorted, so they were added without their prefix.
+        for (Entry& e : buffer_.entries) SetPrefix(e, buffer_.KeyOf(e));
+      }
       in_order_ = false;
     }
   } else if (in_order_ && entries_ > 0 && !(std::string_view(last_spilled_) < key)) {
@@ -201,21 +230,23 @@ Status SstSorter::Add(std::string_view key, std::string_view value) {
           static_cast<uint32_t>(key.size()),
           static_cast<uint32_t>(value.size()),
           {0, 0, 0}};
-  for (size_t i = kPrefixAt; i < kPrefixAt + 8 * kPrefixWords; ++i) {
-    uint64_t& p = e.prefix[(i - kPrefixAt) / 8];
-    p = p << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
-  }
+  if (!in_order_) SetPrefix(e, key);
   buffer_.entries.push_back(e);
   buffer_.arena.append(key);
   buffer_.arena.append(value);
   ++entries_;
   // Input in order gains nothing from a large buffer (no sort, no merge): it is written
-  // in pieces of kOrderedRunBytes, and the rest of the budget is never touched.
-  const size_t limit = in_order_ ? std::min(budget_, kOrderedRunBytes) : budget_;
-  if (buffer_.arena.size() + buffer_.entries.size() * sizeof(Entry) >= limit) {
-    return StartSpill(in_order_);
-  }
+  // in pieces of ordered_run_bytes, and the rest of the budget is never touched.
+  const size_t limit = in_order_ ? std::min(budget_, tuning_.ordered_run_bytes) : budget_;
+  if (buffer_.bytes() >= limit) return StartSpill(in_order_);
   return Status::Ok();
+}
+
+void SstSorter::SetPrefix(Entry& e, std::string_view key) const {
+  for (size_t w = 0; w < kPrefixWords; ++w) {
+    const size_t at = tuning_.shared_bytes + 8 * w;
+    e.prefix[w] = at < key.size() ? PrefixWord(key.data() + at, key.size() - at) : 0;
+  }
 }
 
 Status SstSorter::StartSpill(bool final) {
@@ -226,15 +257,23 @@ Status SstSorter::StartSpill(bool final) {
   // buffer of hundreds of MiB costs a page fault per 4 KiB).
   std::unique_ptr<Buffer> written = std::move(spilling_);
   spilling_ = std::make_unique<Buffer>(std::move(buffer_));
+  spilling_bytes_ = spilling_->bytes();
   buffer_ = Buffer();
+  buffer_.cached_end = spilling_->cached_end;
   if (written) buffer_ = std::move(*written);
-  buffer_.entries.reserve(spilling_->entries.size());
+  if (tuning_.keep_buffers) buffer_.entries.reserve(spilling_->entries.size());
   spilling_run_ = Run();
+  spill_done_.store(false, std::memory_order_release);
   spiller_ = std::thread([this, final] {
     spill_status_ = WriteRun(*spilling_, final, spilling_run_);
-    spilling_->arena.clear();  // keeps its capacity
-    spilling_->entries.clear();
-    spilling_->sorted = true;
+    if (tuning_.keep_buffers) {
+      spilling_->arena.clear();  // keeps its capacity
+      spilling_->entries.clear();
+      spilling_->sorted = true;
+    } else {
+      spilling_.reset();
+    }
+    spill_done_.store(true, std::memory_order_release);
   });
   return Status::Ok();
 }
@@ -242,20 +281,69 @@ Status SstSorter::StartSpill(bool final) {
 Status SstSorter::WaitSpill() {
   if (!spiller_.joinable()) return spill_status_;
   spiller_.join();
-  if (spill_status_.ok()) runs_.push_back(std::move(spilling_run_));
+  spilling_bytes_ = 0;
+  if (spill_status_.ok() && !spilling_run_.path.empty()) {
+    temporary_runs_ += !spilling_run_.final;
+    runs_.push_back(std::move(spilling_run_));
+  }
   return spill_status_;
 }
 
-Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
-  if (!b.sorted) {
-    std::sort(b.entries.begin(), b.entries.end(),
-              [&b](const Entry& x, const Entry& y) { return b.Less(x, y); });
-    for (size_t i = 1; i < b.entries.size(); ++i) {
-      if (b.KeyOf(b.entries[i - 1]) == b.KeyOf(b.entries[i])) {
-        return Duplicate(b.KeyOf(b.entries[i]));
-      }
+Status SstSorter::SortBuffer(Buffer& b) {
+  if (b.sorted) return Status::Ok();
+  std::sort(b.entries.begin(), b.entries.end(),
+            [&b](const Entry& x, const Entry& y) { return b.Less(x, y); });
+  b.sorted = true;
+  for (size_t i = 1; i < b.entries.size(); ++i) {
+    if (b.KeyOf(b.entries[i - 1]) == b.KeyOf(b.entries[i])) {
+      return Duplicate(b.KeyOf(b.entries[i]));
     }
   }
+  return Status::Ok();
+}
+
+Status SstSorter::CloseOrdered() {
+  if (!ordered_writer_) return Status::Ok();
+  rocksdb::Status s = ordered_writer_->Finish();
+  ordered_writer_.reset();
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(s, "bulk load file"));
+  ordered_run_.middle = ordered_run_.smallest;  // a merge's split point: any key will do
+  ordered_run_.final = true;
+  ordered_runs_.push_back(std::move(ordered_run_));
+  ordered_run_ = Run();
+  return Status::Ok();
+}
+
+Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
+  // REQUIRES for `final` with a sorted buffer: every earlier run came in order before it.
+  if (!final || tuning_.ordered_file_bytes == 0 || !b.sorted) {
+    SCIMD_RETURN_IF_ERROR(CloseOrdered());  // input out of order from now on
+  } else {
+    // Appended to the open file: the keys come after every key it holds.
+    for (const Entry& e : b.entries) {
+      if (ordered_writer_ && ordered_bytes_ >= tuning_.ordered_file_bytes) {
+        SCIMD_RETURN_IF_ERROR(CloseOrdered());
+      }
+      const std::string_view key = b.KeyOf(e);
+      const std::string_view value = b.ValueOf(e);
+      if (!ordered_writer_) {
+        ordered_writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options_);
+        ordered_run_.path = NextPath();
+        ordered_run_.smallest.assign(key);
+        ordered_bytes_ = 0;
+        SCIMD_RETURN_IF_ERROR(
+            internal::FromRocks(ordered_writer_->Open(ordered_run_.path), "bulk load file"));
+      }
+      ordered_bytes_ += key.size() + value.size();
+      SCIMD_RETURN_IF_ERROR(
+          internal::FromRocks(ordered_writer_->Put(rocksdb::Slice(key.data(), key.size()),
+                                                   rocksdb::Slice(value.data(), value.size())),
+                              "bulk load write"));
+    }
+    ordered_run_.largest.assign(b.KeyOf(b.entries.back()));
+    return Status::Ok();
+  }
+  SCIMD_RETURN_IF_ERROR(SortBuffer(b));
   run.smallest.assign(b.KeyOf(b.entries.front()));
   run.largest.assign(b.KeyOf(b.entries.back()));
   run.middle.assign(b.KeyOf(b.entries[b.entries.size() / 2]));
@@ -288,18 +376,32 @@ Result<std::vector<std::string>> SstSorter::Finish() {
   SCIMD_RETURN_IF_ERROR(WaitSpill());
   spilling_.reset();
   if (!buffer_.entries.empty()) {
-    // The last run: in the final format when it is the only one, or all came in order.
-    Run run;
-    const bool final = in_order_ || runs_.empty();
-    SCIMD_RETURN_IF_ERROR(WriteRun(buffer_, final, run));
-    runs_.push_back(std::move(run));
+    const bool streamed = tuning_.ordered_file_bytes != 0 && in_order_;
+    if (in_order_ || (runs_.empty() && ordered_runs_.empty() && !ordered_writer_)) {
+      // The last run: in the final format when it is the only one, or all came in order.
+      Run run;
+      SCIMD_RETURN_IF_ERROR(WriteRun(buffer_, true, run));
+      if (!streamed) runs_.push_back(std::move(run));
+      buffer_ = Buffer();
+    } else {
+      // Merged with the runs straight from memory: not written and read back.
+      SCIMD_RETURN_IF_ERROR(SortBuffer(buffer_));
+      Run run;
+      run.smallest.assign(buffer_.KeyOf(buffer_.entries.front()));
+      run.largest.assign(buffer_.KeyOf(buffer_.entries.back()));
+      run.middle.assign(buffer_.KeyOf(buffer_.entries[buffer_.entries.size() / 2]));
+      run.memory = &buffer_;
+      runs_.push_back(std::move(run));
+    }
   }
-  buffer_ = Buffer();
+  SCIMD_RETURN_IF_ERROR(CloseOrdered());
+  for (Run& r : ordered_runs_) runs_.push_back(std::move(r));
+  ordered_runs_.clear();
   std::sort(runs_.begin(), runs_.end(),
             [](const Run& a, const Run& b) { return a.smallest < b.smallest; });
   bool merge = false;
   for (size_t i = 0; i < runs_.size(); ++i) {
-    merge = merge || !runs_[i].final;
+    merge = merge || !runs_[i].final || runs_[i].memory != nullptr;
     if (i == 0) continue;
     if (runs_[i].smallest == runs_[i - 1].largest) return Duplicate(runs_[i].smallest);
     merge = merge || runs_[i].smallest < runs_[i - 1].largest;
@@ -307,9 +409,12 @@ Result<std::vector<std::string>> SstSorter::Finish() {
   if (!merge) {
     std::vector<std::string> paths;
     for (const Run& r : runs_) paths.push_back(r.path);
+    runs_.clear();
     return paths;
   }
-  return Merge();
+  Result<std::vector<std::string>> merged = Merge();
+  buffer_ = Buffer();
+  return merged;
 }
 
 Result<std::vector<std::string>> SstSorter::Merge() {
@@ -318,35 +423,50 @@ Result<std::vector<std::string>> SstSorter::Merge() {
   std::vector<std::string> middles;
   for (const Run& r : runs_) middles.push_back(r.middle);
   std::sort(middles.begin(), middles.end());
-  const std::string split = middles[middles.size() / 2];
+  const std::string split = tuning_.merge_in_two ? middles[middles.size() / 2] : "";
   Result<std::vector<std::string>> low = Status::Internal("bulk load: merge did not run");
-  std::thread low_thread([&] { low = MergeRange("", split); });
+  std::thread low_thread;
+  if (!split.empty()) low_thread = std::thread([&] { low = MergeRange("", split); });
   Result<std::vector<std::string>> high = MergeRange(split, "");
-  low_thread.join();
-  if (!low.ok()) return low.status();
+  if (low_thread.joinable()) low_thread.join();
+  if (!split.empty() && !low.ok()) return low.status();
   if (!high.ok()) return high.status();
-  std::vector<std::string> paths = std::move(*low);
+  std::vector<std::string> paths = split.empty() ? std::vector<std::string>() : std::move(*low);
   for (std::string& p : *high) paths.push_back(std::move(p));
-  for (const Run& r : runs_) std::remove(r.path.c_str());
+  for (const Run& r : runs_) {
+    if (!r.memory) std::remove(r.path.c_str());
+  }
   runs_.clear();
   return paths;
 }
 
 Result<std::vector<std::string>> SstSorter::MergeRange(const std::string& from,
                                                        const std::string& to) {
-  // A run's entries from `from` on: a temporary run's file, or an SST file's iterator.
+  // A run's entries from `from` on: a temporary run's file, the last buffer in memory,
+  // or an SST file's iterator.
   struct Source {
     std::unique_ptr<FlatReader> flat;
+    const Buffer* memory = nullptr;
+    size_t at = 0;  // in memory->entries
     std::unique_ptr<rocksdb::SstFileReader> reader;
     std::unique_ptr<rocksdb::Iterator> it;
-    bool Valid() const { return flat ? flat->Valid() : it->Valid(); }
+    bool Valid() const {
+      if (memory) return at < memory->entries.size();
+      return flat ? flat->Valid() : it->Valid();
+    }
     std::string_view key() const {
+      if (memory) return memory->KeyOf(memory->entries[at]);
       return flat ? flat->key() : std::string_view(it->key().data(), it->key().size());
     }
     std::string_view value() const {
+      if (memory) return memory->ValueOf(memory->entries[at]);
       return flat ? flat->value() : std::string_view(it->value().data(), it->value().size());
     }
     Status Next() {
+      if (memory) {
+        ++at;
+        return Status::Ok();
+      }
       if (flat) return flat->Next();
       it->Next();
       return internal::FromRocks(it->status(), "bulk load run");
@@ -362,7 +482,14 @@ Result<std::vector<std::string>> SstSorter::MergeRange(const std::string& from,
   for (const Run& r : runs_) {
     if ((!to.empty() && r.smallest >= to) || (!from.empty() && r.largest < from)) continue;
     Source src;
-    if (!r.final) {
+    if (r.memory) {
+      src.memory = r.memory;
+      const auto& entries = r.memory->entries;
+      src.at = std::partition_point(
+                   entries.begin(), entries.end(),
+                   [&](const Entry& e) { return r.memory->KeyOf(e) < std::string_view(from); }) -
+               entries.begin();
+    } else if (!r.final) {
       // From the last mark before `from`, then entry by entry up to it.
       uint64_t offset = 0;
       for (const auto& [key, at] : r.marks) {

@@ -96,6 +96,27 @@ TEST(SstSorterTest, KeysLongerThanTheCachedPrefixSortByEveryByte) {
   for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(all[i].first, keys[i]) << i;
 }
 
+TEST(SstSorterTest, KeysInOrderThenNotAreSortedByTheirCachedBytesToo) {
+  // Keys that came in order are buffered without their cached prefix; once one comes out
+  // of order, the buffer's keys must still sort by the bytes the prefix caches (here the
+  // only bytes where they differ), in one buffer and across a written run.
+  for (size_t budget : {size_t{1} << 20, size_t{16} << 10}) {
+    TempDir dir;
+    SstSorter sorter(dir.path(), "t", rocksdb::Options(), budget);
+    std::vector<std::string> keys;
+    auto key = [](uint32_t n) { return "tttt" + Key(n) + std::string(30, 'x'); };
+    for (uint32_t i = 0; i < 600; ++i) keys.push_back(key(2 * i));
+    for (uint32_t i = 0; i < 600; ++i) keys.push_back(key(1199 - 2 * i));
+    for (const auto& k : keys) ASSERT_TRUE(sorter.Add(k, "v").ok());
+    auto files = sorter.Finish();
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    std::sort(keys.begin(), keys.end());
+    const auto all = ReadAll(*files);
+    ASSERT_EQ(all.size(), keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(all[i].first, keys[i]) << i;
+  }
+}
+
 // The family's options: LZ4 and a bloom filter, as a store's column families have.
 rocksdb::Options FamilyOptions() {
   rocksdb::Options options;
