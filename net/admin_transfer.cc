@@ -99,6 +99,24 @@ bool AdminTransfers::Importing(core::TenantId tenant) {
   return false;
 }
 
+void AdminTransfers::ExpireIdleUploads() {
+  const int64_t now = options_.clock->NowMicros();
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    bool idle = false;
+    {
+      std::lock_guard<std::mutex> session_lock(it->second->mu);
+      idle = it->second->state.state == "uploading" &&
+             now - it->second->touched_us > kUploadIdleExpiryMicros;
+    }
+    if (!idle) {
+      ++it;
+      continue;
+    }
+    RemoveFile(it->second->path);
+    it = sessions_.erase(it);  // a request holding it still has its shared_ptr
+  }
+}
+
 std::shared_ptr<AdminTransfers::Session> AdminTransfers::Find(const core::TenantRecord& tenant,
                                                               std::string_view id) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -113,6 +131,10 @@ AdminTransfers::Reply AdminTransfers::Imports(const core::TenantRecord& tenant,
                                               std::string_view raw) {
   if (options_.staging_dir.empty()) {
     return ErrorReply(Status::NotImplemented("this server has no staging directory for imports"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ExpireIdleUploads();
   }
   if (rest.empty()) {
     if (method == "GET") {  // this tenant's uploads and imports, oldest first
@@ -150,6 +172,7 @@ AdminTransfers::Reply AdminTransfers::Imports(const core::TenantRecord& tenant,
     s->path = options_.staging_dir + "/" + id + ".upload";
     s->state.id = id;
     s->state.state = "uploading";
+    s->touched_us = options_.clock->NowMicros();
     const int fd = open(s->path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
       return ErrorReply(
@@ -204,6 +227,7 @@ AdminTransfers::Reply AdminTransfers::Imports(const core::TenantRecord& tenant,
     }
     if (Status w = WriteAt(s->path, at, raw); !w.ok()) return ErrorReply(w);
     s->state.uploaded += raw.size();
+    s->touched_us = options_.clock->NowMicros();
     return JsonReply(200, admin::ImportStateJson(s->state));
   }
   if (rest.size() == 2 && rest[1] == "start" && method == "POST") {

@@ -35,6 +35,9 @@ namespace scimd::net {
 inline constexpr size_t kImportPieceBytes = size_t{4} << 20;
 // Uploads and finished imports kept for their state: the oldest finished go past this.
 inline constexpr size_t kMaxImportSessions = 64;
+// An upload that has not started and received no piece for this long is dropped (its
+// file removed) at the next imports request: a client that gave up leaves no file behind.
+inline constexpr int64_t kUploadIdleExpiryMicros = int64_t{24} * 3600 * 1000 * 1000;
 
 class AdminTransfers {
  public:
@@ -76,7 +79,10 @@ class AdminTransfers {
     core::TenantId tenant = 0;
     std::string path;
     admin::ImportState state;
+    int64_t touched_us = 0;  // when the upload was opened or last received a piece
   };
+  // Drops uploads idle past kUploadIdleExpiryMicros. REQUIRES: mu_ held.
+  void ExpireIdleUploads();
   Reply Start(const std::shared_ptr<Session>& s, const core::Json& body);
   void Run(std::shared_ptr<Session> s, uint64_t max_errors);
   std::shared_ptr<Session> Find(const core::TenantRecord& tenant, std::string_view id);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -283,6 +284,33 @@ TEST_F(AdminApiTest, AnOnlineImportHoldsWritesAndLoadsAllOrNothing) {
   const std::string idle = Str(Parse(Admin("POST", "/tenants/acme/imports")), "id");
   EXPECT_EQ(Admin("DELETE", "/tenants/acme/imports/" + idle).status, 200);
   EXPECT_EQ(Admin("GET", "/tenants/acme/imports/" + idle).status, 404);
+}
+
+// An upload left unstarted by a client that gave up goes, file and all, a day after its
+// last piece; one that keeps receiving pieces, or has finished, stays.
+TEST_F(AdminApiTest, AnUploadLeftIdleForADayIsDropped) {
+  const std::string staging = data_ + "/imports";
+  auto files = [&] {
+    return std::distance(std::filesystem::directory_iterator(staging),
+                         std::filesystem::directory_iterator());
+  };
+  const std::string idle = Str(Parse(Admin("POST", "/tenants/acme/imports")), "id");
+  ASSERT_EQ(Admin("PUT", "/tenants/acme/imports/" + idle + "/data?offset=0", "{}\n").status, 200);
+  const std::string busy = Str(Parse(Admin("POST", "/tenants/acme/imports")), "id");
+  EXPECT_EQ(files(), 2);
+
+  SetClock(kT0 + kDay - 60);  // a piece to `busy` just before the day is out
+  ASSERT_EQ(Admin("PUT", "/tenants/acme/imports/" + busy + "/data?offset=0", "{}\n").status, 200);
+  EXPECT_EQ(Admin("GET", "/tenants/acme/imports/" + idle).status, 200);  // not yet
+
+  SetClock(kT0 + kDay + 60);
+  EXPECT_EQ(Admin("GET", "/tenants/acme/imports/" + idle).status, 404);
+  EXPECT_EQ(Admin("GET", "/tenants/acme/imports/" + busy).status, 200);
+  EXPECT_EQ(files(), 1);
+
+  SetClock(kT0 + 2 * kDay + 60);
+  EXPECT_EQ(Admin("GET", "/tenants/acme/imports").body.find(busy), std::string::npos);
+  EXPECT_EQ(files(), 0);
 }
 
 TEST_F(AdminApiTest, ScimctlImportsAndExportsOnlineAsOffline) {
