@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/storage/sst_read.h"
 #include "tests/storage/test_util.h"
 
 namespace scimd::storage {
@@ -56,20 +57,7 @@ rocksdb::Options FamilyOptions() {
 // Every key/value of the files, in file order; fails when a file's keys do not all come
 // after the previous file's, or a file is not in the family's format.
 std::vector<std::pair<std::string, std::string>> ReadAll(const std::vector<std::string>& files) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& f : files) {
-    rocksdb::SstFileReader reader{FamilyOptions()};
-    EXPECT_TRUE(reader.Open(f).ok()) << f;
-    EXPECT_EQ(reader.GetTableProperties()->compression_name, "LZ4") << f;
-    std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!out.empty()) {
-        EXPECT_LT(out.back().first, it->key().ToString()) << f;
-      }
-      out.emplace_back(it->key().ToString(), it->value().ToString());
-    }
-  }
-  return out;
+  return testing::ReadSstFiles(files, FamilyOptions(), "LZ4");
 }
 
 // The files hold exactly `added`, in key order.

@@ -22,6 +22,7 @@
 
 #include "storage/rocks_bulk_load.h"
 #include "storage/rocks_store.h"
+#include "tests/storage/sst_read.h"
 #include "tests/storage/test_util.h"
 
 namespace scimd::storage {
@@ -37,19 +38,7 @@ std::string Key(uint32_t n) {
 
 // Every key/value of the files, in file order; fails when a file overlaps the previous.
 std::vector<std::pair<std::string, std::string>> ReadAll(const std::vector<std::string>& files) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& f : files) {
-    rocksdb::SstFileReader reader{rocksdb::Options()};
-    EXPECT_TRUE(reader.Open(f).ok()) << f;
-    std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!out.empty()) {
-        EXPECT_LT(out.back().first, it->key().ToString()) << f;
-      }
-      out.emplace_back(it->key().ToString(), it->value().ToString());
-    }
-  }
-  return out;
+  return testing::ReadSstFiles(files, rocksdb::Options());
 }
 
 TEST(SstSorterTest, AnyOrderComesOutSortedAndComplete) {
