@@ -22,9 +22,10 @@ std::string_view TypeName(AttrType t) {
   return "a value";
 }
 
-// The input side of decoding, one of two kinds: a Json the caller owns (values are moved
-// out of it) or a JsonDomValue read in place (values are copied out of the parser's
-// document). The decoder below is written once for both.
+// The input side of decoding, one of three kinds: a Json the caller gives up (values are
+// moved out of it), a Json the caller keeps (values taken are copied), or a JsonDomValue
+// read in place (values are copied out of the parser's document). The decoder below is
+// written once for all three.
 class JsonIn {
  public:
   explicit JsonIn(Json& j) : j_(&j) {}
@@ -57,6 +58,40 @@ class JsonIn {
 
  private:
   Json* j_;
+};
+
+// A Json the caller keeps: values taken are copied (only those the resource keeps).
+class JsonConstIn {
+ public:
+  explicit JsonConstIn(const Json& j) : j_(&j) {}
+  static constexpr bool kKeysUniqueCi = false;
+  bool is_null() const { return j_->is_null(); }
+  bool is_bool() const { return j_->is_bool(); }
+  bool is_int() const { return j_->is_int(); }
+  bool is_number() const { return j_->is_number(); }
+  bool is_string() const { return j_->is_string(); }
+  bool is_array() const { return j_->is_array(); }
+  bool is_object() const { return j_->is_object(); }
+  bool as_bool() const { return j_->as_bool(); }
+  std::string_view str() const { return j_->as_string(); }
+  size_t size() const { return is_object() ? j_->as_object().size() : j_->as_array().size(); }
+  template <typename F>
+  Status ForEachItem(F&& f) const {
+    for (const Json& item : j_->as_array()) SCIMD_RETURN_IF_ERROR(f(JsonConstIn(item)));
+    return Status::Ok();
+  }
+  template <typename F>
+  Status ForEachMember(F&& f) const {
+    for (const auto& [key, value] : j_->as_object()) {
+      SCIMD_RETURN_IF_ERROR(f(std::string_view(key), JsonConstIn(value)));
+    }
+    return Status::Ok();
+  }
+  Json Take() const { return *j_; }
+  const Json& ToJson() const { return *j_; }
+
+ private:
+  const Json* j_;
 };
 
 // Sets out[name] = value, where `name` is the canonical name of an input key. Keys of an
@@ -368,8 +403,7 @@ Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptio
 }  // namespace
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
-  Json copy = body;
-  return Decode(type, JsonIn(copy), opts);
+  return Decode(type, JsonConstIn(body), opts);
 }
 
 Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts) {
