@@ -33,8 +33,9 @@ TEST(ResourceTest, CanonicalizesNamesAndOrdersSchemasFirst) {
             R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"d"}})");
 }
 
-// An import decodes records read in place (JsonDomValue) where requests decode a Json tree:
-// both must give the same resource, members, password and error for every body.
+// An import decodes records read in place (JsonDomValue) where requests decode a Json tree
+// they give up (moved from) or keep (copied from): all three must give the same resource,
+// members, password and error for every body, and a kept body stays as it was.
 TEST(ResourceTest, DecodingInPlaceMatchesDecodingATree) {
   const char* bodies[] = {
       R"({"userName":"a","name":{"givenName":"g","familyName":"f"},"active":"TRUE",
@@ -66,16 +67,23 @@ TEST(ResourceTest, DecodingInPlaceMatchesDecodingATree) {
     opts.accept_extension_schemas = lenient;
     for (const char* text : bodies) {
       for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
-        auto tree = DecodeInput(type, ParseOk(text), opts);
+        auto tree = DecodeInput(type, ParseOk(text), opts);  // a body given up (moved from)
+        const Json kept = ParseOk(text);
+        auto copied = DecodeInput(type, kept, opts);  // a body the caller keeps
+        EXPECT_EQ(kept.Serialize(), ParseOk(text).Serialize()) << "the kept body changed";
         auto dom = ParseDom(text);
         ASSERT_TRUE(dom.ok()) << text;
         auto in_place = DecodeInput(type, *dom, opts);
         ASSERT_EQ(tree.ok(), in_place.ok()) << text;
+        ASSERT_EQ(tree.ok(), copied.ok()) << text;
         if (!tree.ok()) {
           EXPECT_EQ(tree.status().ToString(), in_place.status().ToString()) << text;
+          EXPECT_EQ(tree.status().ToString(), copied.status().ToString()) << text;
           continue;
         }
         EXPECT_EQ(tree->attrs.Serialize(), in_place->attrs.Serialize()) << text;
+        EXPECT_EQ(tree->attrs.Serialize(), copied->attrs.Serialize()) << text;
+        EXPECT_EQ(tree->password, copied->password) << text;
         EXPECT_EQ(tree->password, in_place->password) << text;
         EXPECT_EQ(tree->has_members, in_place->has_members) << text;
       }
