@@ -111,9 +111,18 @@ Status AppendOrderedDouble(std::string* dst, double v) {
 }
 
 void AppendOrderedStringPrefix(std::string* dst, std::string_view prefix) {
-  for (char c : prefix) {
-    dst->push_back(c);
-    if (c == kEscape) dst->push_back(kEscapedZero);
+  // Runs without the escape byte are appended whole (a byte at a time cost an import ~7% of
+  // its accepting thread); each escape byte is followed by its marker.
+  while (!prefix.empty()) {
+    const void* hit = std::memchr(prefix.data(), kEscape, prefix.size());
+    const size_t run = hit == nullptr
+                           ? prefix.size()
+                           : static_cast<size_t>(static_cast<const char*>(hit) - prefix.data());
+    dst->append(prefix.data(), run);
+    if (hit == nullptr) return;
+    dst->push_back(kEscape);
+    dst->push_back(kEscapedZero);
+    prefix.remove_prefix(run + 1);
   }
 }
 
