@@ -32,9 +32,15 @@ bool Fatal(const Status& s) {
 
 std::string IdKey(const ResourceId& id) { return std::string(id.AsBytes()); }
 
+// type byte + text, written over *key.
+void SetTypedKey(std::string* key, ResourceType type, std::string_view text) {
+  key->assign(1, static_cast<char>(type));
+  key->append(text);
+}
+
 std::string TypedKey(ResourceType type, std::string_view text) {
-  std::string key(1, static_cast<char>(type));
-  key.append(text);
+  std::string key;
+  SetTypedKey(&key, type, text);
   return key;
 }
 
@@ -265,9 +271,11 @@ Status Importer::Take(PreparedRecord& r) {
   const ResourceType type = r.type;
   const ResourceId& id = r.id;
   // Unique values: against the file so far, then the tenant.
-  std::vector<std::string> unique_keys;
+  size_t unique_count = 0;  // keys built in unique_keys_, reused (no allocation per record)
   for (const IndexTerm& term : r.entries.unique) {
-    std::string key(1, static_cast<char>(type));
+    if (unique_keys_.size() == unique_count) unique_keys_.emplace_back();
+    std::string& key = unique_keys_[unique_count++];
+    key.assign(1, static_cast<char>(type));
     key.push_back(static_cast<char>(term.attr >> 8));
     key.push_back(static_cast<char>(term.attr & 0xff));
     key.append(term.value.string);
@@ -282,7 +290,6 @@ Status Importer::Take(PreparedRecord& r) {
                                   holder->ToString() + " in the tenant");
       }
     }
-    unique_keys.push_back(std::move(key));
   }
   if (r.given_id) {
     if (std::optional<Ref> other = ids_.Find(IdKey(id))) {
@@ -303,7 +310,7 @@ Status Importer::Take(PreparedRecord& r) {
   // Taken: remember it for uniqueness and member references.
   Ref ref{id, static_cast<uint8_t>(type),
           type == ResourceType::kGroup ? static_cast<uint32_t>(groups_.size() + 1) : 0};
-  for (const std::string& key : unique_keys) unique_.Insert(key, r.line);
+  for (size_t i = 0; i < unique_count; ++i) unique_.Insert(unique_keys_[i], r.line);
   // Assigned ids are never reused by a later record, so only given ones need a check; but
   // every group is found by id when it is a member, and users named by id must exist. A
   // user whose id was assigned here cannot be named by id in the file (nobody knew it):
@@ -311,7 +318,8 @@ Status Importer::Take(PreparedRecord& r) {
   if (r.given_id || type == ResourceType::kGroup) ids_.Insert(IdKey(id), ref);
   if (!r.bulk_id.empty()) bulk_ids_.Insert(r.bulk_id, ref);
   if (r.external_id) {
-    const std::string key = TypedKey(type, *r.external_id);
+    std::string& key = external_key_;  // reused: no allocation per record
+    SetTypedKey(&key, type, *r.external_id);
     if (external_.Insert(key, ref)) external_.Update(key, Ref{});  // several: ambiguous
   }
 

@@ -145,6 +145,8 @@ class Importer {
   ImportTable<Ref> external_;     // type byte + externalId -> the resource
   ImportTable<Ref> bulk_ids_;     // bulkId -> the resource
   std::vector<std::unique_ptr<PendingGroup>> groups_;
+  std::vector<std::string> unique_keys_;  // Take's scratch: the record's unique keys
+  std::string external_key_;              // Take's scratch: type byte + externalId
   bool finished_ = false;
 };
 
