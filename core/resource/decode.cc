@@ -1,5 +1,7 @@
 #include "core/resource/decode.h"
 
+#include <type_traits>
+
 #include "core/base/limits.h"
 #include "core/base/strings.h"
 #include "core/resource/index_entries.h"
@@ -26,9 +28,12 @@ std::string_view TypeName(AttrType t) {
 // moved out of it), a Json the caller keeps (values taken are copied), or a JsonDomValue
 // read in place (values are copied out of the parser's document). The decoder below is
 // written once for all three.
+// J is Json (values are moved out) or const Json (values taken are copied, only those the
+// resource keeps).
+template <typename J>
 class JsonIn {
  public:
-  explicit JsonIn(Json& j) : j_(&j) {}
+  explicit JsonIn(J& j) : j_(&j) {}
   // A Json may have been built by hand (PATCH): its keys are not known to be unique.
   static constexpr bool kKeysUniqueCi = false;
   bool is_null() const { return j_->is_null(); }
@@ -43,7 +48,7 @@ class JsonIn {
   size_t size() const { return is_object() ? j_->as_object().size() : j_->as_array().size(); }
   template <typename F>
   Status ForEachItem(F&& f) const {
-    for (Json& item : j_->as_array()) SCIMD_RETURN_IF_ERROR(f(JsonIn(item)));
+    for (J& item : j_->as_array()) SCIMD_RETURN_IF_ERROR(f(JsonIn(item)));
     return Status::Ok();
   }
   template <typename F>
@@ -53,45 +58,17 @@ class JsonIn {
     }
     return Status::Ok();
   }
-  Json Take() const { return std::move(*j_); }
-  const Json& ToJson() const { return *j_; }
-
- private:
-  Json* j_;
-};
-
-// A Json the caller keeps: values taken are copied (only those the resource keeps).
-class JsonConstIn {
- public:
-  explicit JsonConstIn(const Json& j) : j_(&j) {}
-  static constexpr bool kKeysUniqueCi = false;
-  bool is_null() const { return j_->is_null(); }
-  bool is_bool() const { return j_->is_bool(); }
-  bool is_int() const { return j_->is_int(); }
-  bool is_number() const { return j_->is_number(); }
-  bool is_string() const { return j_->is_string(); }
-  bool is_array() const { return j_->is_array(); }
-  bool is_object() const { return j_->is_object(); }
-  bool as_bool() const { return j_->as_bool(); }
-  std::string_view str() const { return j_->as_string(); }
-  size_t size() const { return is_object() ? j_->as_object().size() : j_->as_array().size(); }
-  template <typename F>
-  Status ForEachItem(F&& f) const {
-    for (const Json& item : j_->as_array()) SCIMD_RETURN_IF_ERROR(f(JsonConstIn(item)));
-    return Status::Ok();
-  }
-  template <typename F>
-  Status ForEachMember(F&& f) const {
-    for (const auto& [key, value] : j_->as_object()) {
-      SCIMD_RETURN_IF_ERROR(f(std::string_view(key), JsonConstIn(value)));
+  Json Take() const {
+    if constexpr (std::is_const_v<J>) {
+      return *j_;
+    } else {
+      return std::move(*j_);
     }
-    return Status::Ok();
   }
-  Json Take() const { return *j_; }
   const Json& ToJson() const { return *j_; }
 
  private:
-  const Json* j_;
+  J* j_;
 };
 
 // Sets out[name] = value, where `name` is the canonical name of an input key. Keys of an
@@ -234,6 +211,7 @@ Status DeriveIndexEntries(ResourceType type, const DecodeOptions& opts, InputRes
   const std::vector<IndexedAttr>& indexed =
       opts.indexed != nullptr ? *opts.indexed : SchemaRegistry::Default().indexed();
   in.index_entries = IndexEntriesOf(type, in.attrs, indexed);
+  in.index_entries_for = &indexed;
   for (const auto& term : in.index_entries.values) {
     if (term.value.string.size() > kMaxIndexedValueBytes) {
       return Status::InvalidValue("value of an indexed attribute is longer than " +
@@ -402,12 +380,19 @@ Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptio
 
 }  // namespace
 
+IndexEntries TakeIndexEntries(ResourceType type, InputResource& in,
+                              const std::vector<IndexedAttr>& indexed) {
+  if (in.index_entries_for != &indexed) return IndexEntriesOf(type, in.attrs, indexed);
+  in.index_entries_for = nullptr;  // moved out: a second call derives them again
+  return std::move(in.index_entries);
+}
+
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
-  return Decode(type, JsonConstIn(body), opts);
+  return Decode(type, JsonIn<const Json>(body), opts);
 }
 
 Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts) {
-  return Decode(type, JsonIn(body), opts);
+  return Decode(type, JsonIn<Json>(body), opts);
 }
 
 Result<InputResource> DecodeInput(ResourceType type, const JsonDomValue& body,

@@ -51,9 +51,16 @@ struct InputResource {
   bool has_members = false;         // the body carried a "members" attribute
   std::optional<std::string> password;
   // The index entries of `attrs` for DecodeOptions::indexed (or the built-in indexes):
-  // derived once here to check their lengths, kept for a caller that writes them.
+  // derived once here to check their lengths, kept for a caller that writes them
+  // (TakeIndexEntries), with the list they were derived for.
   IndexEntries index_entries;
+  const std::vector<IndexedAttr>* index_entries_for = nullptr;
 };
+
+// The index entries of a decoded input for `indexed`: those DecodeInput derived (moved
+// out) when it derived them for the same list, else derived now.
+IndexEntries TakeIndexEntries(ResourceType type, InputResource& in,
+                              const std::vector<IndexedAttr>& indexed);
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts);
 // The same, taking the body's values instead of copying them (the body is left in an

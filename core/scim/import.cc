@@ -250,7 +250,7 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
   if (r.type == ResourceType::kGroup && in.password) {
     return Status::InvalidValue("a Group has no password");
   }
-  r.entries = std::move(in.index_entries);  // for settings_.Maintained(), as decode.indexed
+  r.entries = TakeIndexEntries(r.type, in, settings_.Maintained());
   if (const Json* ext = in.attrs.Find("externalId"); ext != nullptr && ext->is_string()) {
     r.external_id = ext->as_string();
   }

@@ -228,7 +228,7 @@ Result<WriteResult> Service::Create(const RequestContext& ctx, ResourceType type
     SCIMD_ASSIGN_OR_RETURN(header.password_hash, HashPassword(*in.password));
   }
   std::string value = EncodeStored(header, in.attrs);
-  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Maintained());
+  const IndexEntries entries = TakeIndexEntries(type, in, ctx.settings.Maintained());
 
   WriteResult result;
   SCIMD_RETURN_IF_ERROR(RunTransaction(ctx, [&]() -> Status {
@@ -268,7 +268,7 @@ Result<WriteResult> Service::Replace(const RequestContext& ctx, ResourceType typ
   if (type == ResourceType::kUser && ctx.settings.required) {
     SCIMD_RETURN_IF_ERROR(CheckRequired(*ctx.settings.required, in.attrs));
   }
-  const IndexEntries entries = IndexEntriesOf(type, in.attrs, ctx.settings.Maintained());
+  const IndexEntries entries = TakeIndexEntries(type, in, ctx.settings.Maintained());
   // A PUT without a password keeps the stored one: clients (Okta) replace users without
   // resending the write-only password, and clearing it would be a surprise.
   std::optional<std::string> new_hash;

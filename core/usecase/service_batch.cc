@@ -58,7 +58,7 @@ std::vector<Result<WriteResult>> Service::CreateMany(const RequestContext& ctx, 
       p.error = inputs[i].status();
       continue;
     }
-    const InputResource& in = *inputs[i];
+    InputResource& in = *inputs[i];
     if (!in.members.empty()) {
       p.error = Status::Internal("CreateMany takes no members");
       continue;
@@ -78,7 +78,7 @@ std::vector<Result<WriteResult>> Service::CreateMany(const RequestContext& ctx, 
       p.header.password_hash = std::move(hash).value();
     }
     p.value = EncodeStored(p.header, in.attrs);
-    p.entries = IndexEntriesOf(type, in.attrs, ctx.settings.Maintained());
+    p.entries = TakeIndexEntries(type, in, ctx.settings.Maintained());
   }
 
   // Decided inside the transaction (uniqueness depends on the store and on the inputs

@@ -29,6 +29,7 @@
 namespace scimd::storage {
 namespace {
 
+using testing::FamilyOptions;
 using testing::TempDir;
 
 // An index-like key: tenant "tttt", type, attribute and kind (the partition), then a
@@ -42,16 +43,6 @@ std::string Key(uint8_t attr, uint32_t n, std::string_view pad = "") {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%08u", n);
   return k + std::string(pad) + buf;
-}
-
-// The family's options: LZ4 and a bloom filter, as a store's column families have.
-rocksdb::Options FamilyOptions() {
-  rocksdb::Options options;
-  options.compression = rocksdb::kLZ4Compression;
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return options;
 }
 
 // Every key/value of the files, in file order; fails when a file's keys do not all come

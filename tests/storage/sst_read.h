@@ -1,11 +1,14 @@
 // Reading back the SST files a sorter wrote, for the sorter tests: every key/value in file
-// order, each file opened with the options it was written with.
+// order, each file opened with the options it was written with; and the options of a
+// store's column family to write them with.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_reader.h>
+#include <rocksdb/table.h>
 #include <rocksdb/table_properties.h>
 
 #include <memory>
@@ -15,6 +18,16 @@
 #include <vector>
 
 namespace scimd::storage::testing {
+
+// A column family's options: LZ4 and a bloom filter, as a store's families have.
+inline rocksdb::Options FamilyOptions() {
+  rocksdb::Options options;
+  options.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
 
 // Every key/value of `files`, in file order. The test fails when a file cannot be opened,
 // when a key does not come after every key before it (within a file and across files), or

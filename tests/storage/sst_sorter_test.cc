@@ -28,6 +28,7 @@
 namespace scimd::storage {
 namespace {
 
+using testing::FamilyOptions;
 using testing::TempDir;
 
 std::string Key(uint32_t n) {
@@ -104,16 +105,6 @@ TEST(SstSorterTest, KeysInOrderThenNotAreSortedByTheirCachedBytesToo) {
     ASSERT_EQ(all.size(), keys.size());
     for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(all[i].first, keys[i]) << i;
   }
-}
-
-// The family's options: LZ4 and a bloom filter, as a store's column families have.
-rocksdb::Options FamilyOptions() {
-  rocksdb::Options options;
-  options.compression = rocksdb::kLZ4Compression;
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return options;
 }
 
 // The compression and filter a file was written with.
