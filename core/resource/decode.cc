@@ -1,10 +1,13 @@
 #include "core/resource/decode.h"
 
+#include <cstdint>
+#include <cstdlib>
 #include <type_traits>
 
 #include "core/base/limits.h"
 #include "core/base/strings.h"
 #include "core/resource/index_entries.h"
+#include "core/resource/stored_value.h"
 
 namespace scimd::core {
 
@@ -82,27 +85,196 @@ void Put(Json& out, const std::string& name, Json value) {
   }
 }
 
+// A simple value as decoded: the input's value as it is, or a boolean that arrived as a
+// string ("True" from Entra) or a primary flag turned off.
+struct Simple {
+  bool as_is = true;
+  bool b = false;
+};
+
+template <typename V>
+bool IsTrue(const Simple& s, const V& v) {
+  return s.as_is ? v.is_bool() && v.as_bool() : s.b;
+}
+
+// Where a simple value sits: its attribute, its sub-attribute (or null), and whether it is
+// one item of a multi-valued attribute. The text output finds index entries by it.
+struct ValueAt {
+  const AttrDef& top;
+  const AttrDef* sub;
+  bool in_array;
+};
+
+// The decoder writes the canonical resource through one of two outputs with the same calls:
+// TreeOut builds a Json (requests: PATCH, policies and renders need the tree), TextOut writes
+// the stored JSON text and collects index entries as it goes (the import). Objects and
+// arrays are opened with Begin and closed with End, which drops them when nothing was
+// written into them (an unassigned attribute) and says whether they were kept. The root
+// holds the core attributes, then the extension objects; Finish puts "schemas" first.
+template <typename V>
+class TreeOut {
+ public:
+  TreeOut() { frames_.push_back({nullptr, Json::MakeObject()}); }
+  void Reserve(size_t n) { frames_.back().value.as_object().reserve(n); }
+  void Value(const std::string& name, const V& v, Simple s, const ValueAt&) {
+    Add(name, s.as_is ? v.Take() : Json::Bool(s.b));
+  }
+  void BeginObject(const std::string& name, size_t reserve) {
+    frames_.push_back({&name, Json::MakeObject()});
+    frames_.back().value.as_object().reserve(reserve);
+  }
+  void BeginArray(const std::string& name, size_t reserve) {
+    frames_.push_back({&name, Json::MakeArray()});
+    frames_.back().value.as_array().reserve(reserve);
+  }
+  bool End() {
+    Frame f = std::move(frames_.back());
+    frames_.pop_back();
+    const bool kept =
+        f.value.is_object() ? !f.value.as_object().empty() : !f.value.as_array().empty();
+    if (kept) Add(*f.name, std::move(f.value));
+    return kept;
+  }
+  Json Finish(const std::string& core_schema, const std::vector<const std::string*>& extensions) {
+    Json schemas = Json::MakeArray();
+    schemas.Push(Json::Str(core_schema));
+    for (const std::string* ext : extensions) schemas.Push(Json::Str(*ext));
+    Json::Object& core = frames_.front().value.as_object();
+    Json attrs = Json::MakeObject();
+    attrs.as_object().reserve(core.size() + 1);
+    // The root's names are distinct (Put) and none is "schemas": appended.
+    attrs.as_object().emplace_back("schemas", std::move(schemas));
+    for (auto& member : core) {
+      attrs.as_object().emplace_back(std::move(member.first), std::move(member.second));
+    }
+    return attrs;
+  }
+
+ private:
+  struct Frame {
+    const std::string* name;
+    Json value;
+  };
+  void Add(const std::string& name, Json value) {
+    Json& into = frames_.back().value;
+    if (into.is_array()) {
+      into.Push(std::move(value));
+    } else {
+      Put<V>(into, name, std::move(value));
+    }
+  }
+  std::vector<Frame> frames_;
+};
+
+// Writes the JSON text Json::Serialize writes for TreeOut's tree. Its input's keys must be
+// unique ignoring case (a later key cannot replace an earlier one in written text).
+template <typename V>
+class TextOut {
+  static_assert(V::kKeysUniqueCi);
+
+ public:
+  TextOut(std::string& core, IndexEntryCollector& index) : out_(core), index_(index) {
+    out_.clear();
+  }
+  void Reserve(size_t) {}
+  void Value(const std::string& name, const V& v, Simple s, const ValueAt& at) {
+    Key(name);
+    if (!s.as_is) {
+      out_ += s.b ? "true" : "false";
+      index_.Add(at.top, at.sub, at.in_array, s.b);
+    } else if (v.is_string()) {
+      AppendJsonString(out_, v.str());
+      index_.Add(at.top, at.sub, at.in_array, v.str());
+    } else if (v.is_bool()) {
+      out_ += v.as_bool() ? "true" : "false";
+      index_.Add(at.top, at.sub, at.in_array, v.as_bool());
+    } else {
+      v.Take().Serialize(out_);  // a number: written exactly as the tree writes it
+    }
+  }
+  void BeginObject(const std::string& name, size_t) { Begin(name, '{', false); }
+  void BeginArray(const std::string& name, size_t) { Begin(name, '[', true); }
+  bool End() {
+    const Frame f = frames_[--depth_];
+    if (first_) {  // nothing written: dropped
+      out_.resize(f.at);
+      first_ = f.first;
+      return false;
+    }
+    out_.push_back(f.array ? ']' : '}');
+    first_ = false;
+    return true;
+  }
+  // `value` = the header's room, {"schemas":[...], then the root as written, then }.
+  void Finish(const std::string& core_schema, const std::vector<const std::string*>& extensions,
+              std::string& value) {
+    value.assign(kStoredHeaderBytes, '\0');
+    value.reserve(kStoredHeaderBytes + out_.size() + 128);
+    value += "{\"schemas\":[";
+    AppendJsonString(value, core_schema);
+    for (const std::string* ext : extensions) {
+      value.push_back(',');
+      AppendJsonString(value, *ext);
+    }
+    value.push_back(']');
+    value += out_;  // each root member written with its leading comma
+    value.push_back('}');
+  }
+
+ private:
+  struct Frame {
+    size_t at;  // where the container's key (or item) starts: dropped back to this
+    bool first;
+    bool array;
+  };
+  // The separator and, in an object, the key. The root always has a member before
+  // ("schemas").
+  void Key(const std::string& name) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    if (depth_ == 0 || !frames_[depth_ - 1].array) {
+      AppendJsonString(out_, name);
+      out_.push_back(':');
+    }
+  }
+  void Begin(const std::string& name, char open, bool array) {
+    // The schema bounds nesting: extension, multi-valued attribute, complex item.
+    if (depth_ == kMaxDepth) std::abort();
+    frames_[depth_] = {out_.size(), first_, array};
+    Key(name);
+    ++depth_;
+    out_.push_back(open);
+    first_ = true;
+  }
+  static constexpr size_t kMaxDepth = 4;
+  std::string& out_;
+  IndexEntryCollector& index_;
+  Frame frames_[kMaxDepth];
+  size_t depth_ = 0;
+  bool first_ = false;
+};
+
 // Decodes one simple (non-complex) value. Lenient where clients need it: booleans may
 // arrive as the strings "true"/"false" in any case (Entra).
 template <typename V>
-Result<Json> DecodeSimple(const AttrDef& def, const V& v, std::string_view path) {
+Result<Simple> DecodeSimple(const AttrDef& def, const V& v, std::string_view path) {
   switch (def.type) {
     case AttrType::kBoolean:
-      if (v.is_bool()) return Json::Bool(v.as_bool());
-      if (v.is_string() && EqualsCi(v.str(), "true")) return Json::Bool(true);
-      if (v.is_string() && EqualsCi(v.str(), "false")) return Json::Bool(false);
+      if (v.is_bool()) return Simple{};
+      if (v.is_string() && EqualsCi(v.str(), "true")) return Simple{false, true};
+      if (v.is_string() && EqualsCi(v.str(), "false")) return Simple{false, false};
       break;
     case AttrType::kInteger:
-      if (v.is_int()) return v.Take();
+      if (v.is_int()) return Simple{};
       break;
     case AttrType::kDecimal:
-      if (v.is_number()) return v.Take();
+      if (v.is_number()) return Simple{};
       break;
     case AttrType::kString:
     case AttrType::kReference:
     case AttrType::kBinary:
     case AttrType::kDateTime:
-      if (v.is_string()) return v.Take();
+      if (v.is_string()) return Simple{};
       break;
     case AttrType::kComplex: break;
   }
@@ -115,16 +287,33 @@ Status UnknownAttribute(std::string_view path, std::string_view schema) {
                                std::string(schema));
 }
 
-// Decodes a complex value (object) against def's sub-attributes. Returns null Json when
-// every sub-attribute is unassigned.
+// Whether an item of a multi-valued complex attribute says primary=true (as decoded; the
+// last "primary" key counts, as the tree keeps the last of equal names).
 template <typename V>
-Result<Json> DecodeComplex(const AttrDef& def, const V& v, std::string_view path,
-                           std::string_view schema, const DecodeOptions& opts) {
+bool SaysPrimary(const AttrDef& primary, const V& item) {
+  bool said = false;
+  if (!item.is_object()) return false;
+  (void)item.ForEachMember([&](std::string_view key, const V& value) -> Status {
+    if (EqualsCi(key, primary.name) && !value.is_null()) {
+      auto d = DecodeSimple(primary, value, {});
+      said = d.ok() && IsTrue(*d, value);
+    }
+    return Status::Ok();
+  });
+  return said;
+}
+
+// Decodes a complex value (object) against def's sub-attributes; written only when some
+// sub-attribute is assigned. `primary_off`: a primary=true in it is written false (another
+// item of the list is primary).
+template <typename V, typename Out>
+Status DecodeComplex(const AttrDef& def, const V& v, std::string_view path, std::string_view schema,
+                     const DecodeOptions& opts, bool in_array, bool primary_off, Out& out,
+                     bool* kept = nullptr) {
   if (!v.is_object()) {
     return Status::InvalidValue("attribute \"" + std::string(path) + "\" must be an object");
   }
-  Json out = Json::MakeObject();
-  out.as_object().reserve(v.size());
+  out.BeginObject(def.name, v.size());
   SCIMD_RETURN_IF_ERROR(v.ForEachMember([&](std::string_view key, const V& value) -> Status {
     const AttrDef* sub = def.FindSub(key);
     if (sub == nullptr) {
@@ -138,60 +327,71 @@ Result<Json> DecodeComplex(const AttrDef& def, const V& v, std::string_view path
     if (!decoded.ok()) {  // named with its path (built only now: most values are fine)
       return DecodeSimple(*sub, value, std::string(path) + "." + std::string(key)).status();
     }
-    Put<V>(out, sub->name, std::move(decoded).value());
+    Simple s = *decoded;
+    if (primary_off && sub->name == "primary" && IsTrue(s, value)) s = Simple{false, false};
+    out.Value(sub->name, value, s, ValueAt{def, sub, in_array});
     return Status::Ok();
   }));
-  if (out.as_object().empty()) return Json();
-  return out;
+  const bool written = out.End();
+  if (kept != nullptr) *kept = written;
+  return Status::Ok();
 }
 
-// Decodes the value of one attribute. Returns null Json for "unassigned".
-template <typename V>
-Result<Json> DecodeAttr(const AttrDef& def, const V& v, std::string_view schema,
-                        const DecodeOptions& opts) {
-  if (v.is_null()) return Json();
-  if (def.multi_valued) {
-    Json items = Json::MakeArray();
-    auto add = [&](const V& item) -> Status {
-      if (item.is_null()) return Status::Ok();
-      if (def.type == AttrType::kComplex) {
-        SCIMD_ASSIGN_OR_RETURN(Json c, DecodeComplex(def, item, def.name, schema, opts));
-        if (!c.is_null()) items.Push(std::move(c));
-      } else {
-        SCIMD_ASSIGN_OR_RETURN(Json s, DecodeSimple(def, item, def.name));
-        items.Push(std::move(s));
-      }
-      return Status::Ok();
-    };
-    if (v.is_array()) {
-      items.as_array().reserve(v.size());
-      SCIMD_RETURN_IF_ERROR(v.ForEachItem(add));
+// Decodes the value of one attribute; null (unassigned) writes nothing. *wrote: whether a
+// value was written.
+template <typename V, typename Out>
+Status DecodeAttr(const AttrDef& def, const V& v, std::string_view schema,
+                  const DecodeOptions& opts, Out& out, bool* wrote = nullptr) {
+  if (v.is_null()) return Status::Ok();
+  bool kept = true;
+  if (!def.multi_valued) {
+    if (def.type == AttrType::kComplex) {
+      SCIMD_RETURN_IF_ERROR(
+          DecodeComplex(def, v, def.name, schema, opts, false, false, out, &kept));
     } else {
-      SCIMD_RETURN_IF_ERROR(add(v));  // a single value where a list belongs: take it
+      SCIMD_ASSIGN_OR_RETURN(Simple s, DecodeSimple(def, v, def.name));
+      out.Value(def.name, v, s, ValueAt{def, nullptr, false});
     }
-    // At most one primary=true (RFC 7643 §2.4): the last one given wins.
-    if (def.type == AttrType::kComplex && def.FindSub("primary") != nullptr) {
-      bool seen = false;
-      auto& arr = items.as_array();
-      for (auto it = arr.rbegin(); it != arr.rend(); ++it) {
-        Json* p = it->FindCi("primary");
-        if (p != nullptr && p->is_bool() && p->as_bool()) {
-          if (seen) *p = Json::Bool(false);
-          seen = true;
-        }
-      }
-    }
-    if (items.as_array().empty()) return Json();
-    return items;
+    if (wrote != nullptr) *wrote = kept;
+    return Status::Ok();
   }
-  if (def.type == AttrType::kComplex) return DecodeComplex(def, v, def.name, schema, opts);
-  return DecodeSimple(def, v, def.name);
+  // At most one primary=true (RFC 7643 §2.4): the last one given wins.
+  const AttrDef* primary = def.type == AttrType::kComplex ? def.FindSub("primary") : nullptr;
+  size_t winner = SIZE_MAX;
+  if (primary != nullptr && v.is_array() && v.size() > 1) {
+    size_t i = 0;
+    (void)v.ForEachItem([&](const V& item) {
+      if (SaysPrimary(*primary, item)) winner = i;
+      ++i;
+      return Status::Ok();
+    });
+  }
+  size_t i = 0;
+  auto add = [&](const V& item) -> Status {
+    const bool primary_off = winner != SIZE_MAX && i++ != winner;
+    if (item.is_null()) return Status::Ok();
+    if (def.type == AttrType::kComplex) {
+      return DecodeComplex(def, item, def.name, schema, opts, true, primary_off, out);
+    }
+    SCIMD_ASSIGN_OR_RETURN(Simple s, DecodeSimple(def, item, def.name));
+    out.Value(def.name, item, s, ValueAt{def, nullptr, true});
+    return Status::Ok();
+  };
+  out.BeginArray(def.name, v.is_array() ? v.size() : 1);
+  if (v.is_array()) {
+    SCIMD_RETURN_IF_ERROR(v.ForEachItem(add));
+  } else {
+    SCIMD_RETURN_IF_ERROR(add(v));  // a single value where a list belongs: take it
+  }
+  kept = out.End();
+  if (wrote != nullptr) *wrote = kept;
+  return Status::Ok();
 }
 
-// Decodes the attributes of one schema from `obj` into `out`.
-template <typename V>
+// Decodes the attributes of one schema from `obj`.
+template <typename V, typename Out>
 Status DecodeSchemaAttrs(const SchemaDef& schema, const V& obj, const DecodeOptions& opts,
-                         Json& out) {
+                         Out& out) {
   return obj.ForEachMember([&](std::string_view key, const V& value) -> Status {
     if (opts.accept_extension_schemas && EqualsCi(key, "schemas")) return Status::Ok();
     const AttrDef* def = schema.Find(key);
@@ -200,10 +400,18 @@ Status DecodeSchemaAttrs(const SchemaDef& schema, const V& obj, const DecodeOpti
       return UnknownAttribute(key, schema.id);
     }
     if (def->mutability == Mutability::kReadOnly) return Status::Ok();
-    SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, schema.id, opts));
-    if (!decoded.is_null()) Put<V>(out, def->name, std::move(decoded));
-    return Status::Ok();
+    return DecodeAttr(*def, value, schema.id, opts, out);
   });
+}
+
+Status CheckIndexedLengths(const IndexEntries& entries) {
+  for (const auto& term : entries.values) {
+    if (term.value.string.size() > kMaxIndexedValueBytes) {
+      return Status::InvalidValue("value of an indexed attribute is longer than " +
+                                  std::to_string(kMaxIndexedValueBytes) + " bytes");
+    }
+  }
+  return Status::Ok();
 }
 
 // Derives the index entries of `in` and checks their lengths.
@@ -212,13 +420,7 @@ Status DeriveIndexEntries(ResourceType type, const DecodeOptions& opts, InputRes
       opts.indexed != nullptr ? *opts.indexed : SchemaRegistry::Default().indexed();
   in.index_entries = IndexEntriesOf(type, in.attrs, indexed);
   in.index_entries_for = &indexed;
-  for (const auto& term : in.index_entries.values) {
-    if (term.value.string.size() > kMaxIndexedValueBytes) {
-      return Status::InvalidValue("value of an indexed attribute is longer than " +
-                                  std::to_string(kMaxIndexedValueBytes) + " bytes");
-    }
-  }
-  return Status::Ok();
+  return CheckIndexedLengths(in.index_entries);
 }
 
 }  // namespace
@@ -295,14 +497,17 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions&
 
 namespace {
 
-template <typename V>
-Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptions& opts) {
+// Decodes `body` into `out` (the canonical attributes) and `in` (the rest). `extensions`
+// receives the URNs of the extensions written, for Out::Finish.
+template <typename V, typename Out>
+Status Decode(ResourceType type, const V& body, const DecodeOptions& opts, InputResource& in,
+              Out& out, std::vector<const std::string*>& extensions_written) {
   if (!body.is_object()) return Status::InvalidSyntax("the request body must be a JSON object");
   const SchemaRegistry& reg = SchemaRegistry::Default();
   const ResourceTypeDef& rt = reg.resource_type(type);
-  InputResource in;
-  Json core_part = Json::MakeObject();
-  core_part.as_object().reserve(body.size());
+  const std::vector<AttrDef>& core_attrs = rt.schema->attributes;
+  uint64_t written = 0;  // core attributes written, by position in core_attrs (< 64)
+  out.Reserve(body.size());
   std::vector<std::pair<const SchemaDef*, V>> extensions;
 
   SCIMD_RETURN_IF_ERROR(body.ForEachMember([&](std::string_view key, const V& value) -> Status {
@@ -316,7 +521,8 @@ Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptio
     if (EqualsCi(key, "externalId")) {
       if (value.is_null()) return Status::Ok();
       if (!value.is_string()) return Status::InvalidValue("\"externalId\" must be a string");
-      Put<V>(core_part, "externalId", value.Take());
+      const AttrDef& def = ExternalIdDef();
+      out.Value(def.name, value, Simple{}, ValueAt{def, nullptr, false});
       return Status::Ok();
     }
     if (type == ResourceType::kGroup && EqualsCi(key, "members")) {
@@ -346,34 +552,33 @@ Result<InputResource> Decode(ResourceType type, const V& body, const DecodeOptio
       return UnknownAttribute(key, rt.schema->id);
     }
     if (def->mutability == Mutability::kReadOnly) return Status::Ok();
-    SCIMD_ASSIGN_OR_RETURN(Json decoded, DecodeAttr(*def, value, rt.schema->id, opts));
-    if (!decoded.is_null()) Put<V>(core_part, def->name, std::move(decoded));
+    bool wrote = false;
+    SCIMD_RETURN_IF_ERROR(DecodeAttr(*def, value, rt.schema->id, opts, out, &wrote));
+    if (wrote && def->required) written |= uint64_t{1} << (def - core_attrs.data());
     return Status::Ok();
   }));
 
   // Canonical layout: schemas first, then core attributes, then extensions.
-  Json schemas = Json::MakeArray();
-  schemas.Push(Json::Str(rt.schema->id));
   for (const auto& [ext, value] : extensions) {
-    Json ext_attrs = Json::MakeObject();
-    SCIMD_RETURN_IF_ERROR(DecodeSchemaAttrs(*ext, value, opts, ext_attrs));
-    if (!ext_attrs.as_object().empty()) {
-      schemas.Push(Json::Str(ext->id));
-      Put<V>(core_part, ext->id, std::move(ext_attrs));
+    out.BeginObject(ext->id, value.size());
+    SCIMD_RETURN_IF_ERROR(DecodeSchemaAttrs(*ext, value, opts, out));
+    if (out.End()) extensions_written.push_back(&ext->id);
+  }
+  for (size_t i = 0; i < core_attrs.size(); ++i) {
+    if (core_attrs[i].required && (i >= 64 || (written >> i & 1) == 0)) {
+      return Status::InvalidValue("attribute \"" + core_attrs[i].name + "\" is required");
     }
   }
-  in.attrs.as_object().reserve(core_part.as_object().size() + 1);
-  // core_part's names are distinct (Put) and none is "schemas": appended.
-  in.attrs.as_object().emplace_back("schemas", std::move(schemas));
-  for (auto& member : core_part.as_object()) {
-    in.attrs.as_object().emplace_back(std::move(member.first), std::move(member.second));
-  }
+  return Status::Ok();
+}
 
-  for (const auto& a : rt.schema->attributes) {
-    if (a.required && in.attrs.Find(a.name) == nullptr) {
-      return Status::InvalidValue("attribute \"" + a.name + "\" is required");
-    }
-  }
+template <typename V>
+Result<InputResource> DecodeTree(ResourceType type, const V& body, const DecodeOptions& opts) {
+  InputResource in;
+  TreeOut<V> out;
+  std::vector<const std::string*> extensions;
+  SCIMD_RETURN_IF_ERROR(Decode(type, body, opts, in, out, extensions));
+  in.attrs = out.Finish(SchemaRegistry::Default().resource_type(type).schema->id, extensions);
   SCIMD_RETURN_IF_ERROR(DeriveIndexEntries(type, opts, in));
   return in;
 }
@@ -388,16 +593,35 @@ IndexEntries TakeIndexEntries(ResourceType type, InputResource& in,
 }
 
 Result<InputResource> DecodeInput(ResourceType type, const Json& body, const DecodeOptions& opts) {
-  return Decode(type, JsonIn<const Json>(body), opts);
+  return DecodeTree(type, JsonIn<const Json>(body), opts);
 }
 
 Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOptions& opts) {
-  return Decode(type, JsonIn<Json>(body), opts);
+  return DecodeTree(type, JsonIn<Json>(body), opts);
 }
 
 Result<InputResource> DecodeInput(ResourceType type, const JsonDomValue& body,
                                   const DecodeOptions& opts) {
-  return Decode(type, body, opts);
+  return DecodeTree(type, body, opts);
+}
+
+Status DecodeToStored(ResourceType type, const JsonDomValue& body, const DecodeOptions& opts,
+                      const IndexPaths& paths, StoredInput& stored) {
+  thread_local std::string root;  // reused: the root's text before "schemas" is known
+  IndexEntryCollector index(paths);
+  TextOut<JsonDomValue> out(root, index);
+  InputResource in;
+  std::vector<const std::string*> extensions;
+  SCIMD_RETURN_IF_ERROR(Decode(type, body, opts, in, out, extensions));
+  out.Finish(SchemaRegistry::Default().resource_type(type).schema->id, extensions, stored.value);
+  stored.index_entries = index.Finish();
+  SCIMD_RETURN_IF_ERROR(CheckIndexedLengths(stored.index_entries));
+  stored.password = std::move(in.password);
+  stored.members = std::move(in.members);
+  stored.has_members = in.has_members;
+  stored.external_id.reset();  // checked to be a string or null
+  if (auto v = body.FindCi("externalId"); v && v->is_string()) stored.external_id = v->str();
+  return Status::Ok();
 }
 
 }  // namespace scimd::core

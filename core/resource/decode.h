@@ -69,6 +69,23 @@ Result<InputResource> DecodeInput(ResourceType type, Json&& body, const DecodeOp
 // The same, read in place from a parsed document (no Json tree of the body is built).
 Result<InputResource> DecodeInput(ResourceType type, const JsonDomValue& body,
                                   const DecodeOptions& opts);
+// What the import keeps of a resource, written straight from a parsed document without a
+// Json tree of it: for a record that is written and never read back.
+struct StoredInput {
+  // kStoredHeaderBytes left for PutStoredHeader, then the canonical attribute JSON: the same
+  // bytes as EncodeStored of DecodeInput's attrs (tested).
+  std::string value;
+  IndexEntries index_entries;  // as IndexEntriesOf(type, attrs, paths.indexed())
+  std::optional<std::string> external_id;
+  std::optional<std::string> password;
+  std::vector<MemberRef> members;  // Groups only
+  bool has_members = false;
+};
+// DecodeInput of `body`, checked as it checks (the same errors), written as StoredInput; the
+// index entries are those of `paths`. The required attributes of a tenant are not checked
+// (they need the tree: CheckRequired).
+Status DecodeToStored(ResourceType type, const JsonDomValue& body, const DecodeOptions& opts,
+                      const IndexPaths& paths, StoredInput& out);
 // Decodes a "members" value: an array of {"value": id, "type"?, "display"?} (a lone
 // object is taken as a one-item array, a bare string as {"value": string}). InvalidValue
 // names what is wrong; a malformed id is skipped when opts.ignore_unknown_members.

@@ -10,6 +10,24 @@ std::string NormalizeForIndex(std::string_view value, bool case_exact) {
   return case_exact ? std::string(value) : ToLowerAscii(value);
 }
 
+namespace {
+
+// Adds one value of `ia`: one entry per distinct value.
+void AddTerm(IndexEntries& out, const IndexedAttr& ia, IndexValue value) {
+  IndexTerm t{ia.id, std::move(value)};
+  for (const auto& existing : out.values) {
+    if (existing == t) return;
+  }
+  if (ia.unique) out.unique.push_back(t);
+  out.values.push_back(std::move(t));
+}
+
+IndexValue StringTerm(const IndexedAttr& ia, std::string_view s) {
+  return IndexValue::String(NormalizeForIndex(s, ia.case_exact));
+}
+
+}  // namespace
+
 IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs) {
   return IndexEntriesOf(type, attrs, SchemaRegistry::Default().indexed());
 }
@@ -36,20 +54,14 @@ IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs,
     // Strings (folded unless caseExact) and booleans are indexed; the decoder has already
     // checked every value against its attribute's type, so nothing else reaches here.
     auto add = [&](const Json& s) {
-      IndexTerm t{ia.id, {}};
       if (s.is_string()) {
-        t.value = IndexValue::String(NormalizeForIndex(s.as_string(), ia.case_exact));
+        AddTerm(out, ia, StringTerm(ia, s.as_string()));
       } else if (s.is_bool()) {
-        t.value = IndexValue::Boolean(s.as_bool());
+        AddTerm(out, ia, IndexValue::Boolean(s.as_bool()));
       } else {
         return;
       }
       present = true;
-      for (const auto& existing : out.values) {
-        if (existing == t) return;  // one entry per distinct value
-      }
-      if (ia.unique) out.unique.push_back(t);
-      out.values.push_back(std::move(t));
     };
     if (dot == std::string::npos) {
       add(*v);
@@ -68,6 +80,79 @@ IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs,
     }
     if (present) out.presence.push_back(ia.id);
   }
+  return out;
+}
+
+IndexPaths::IndexPaths(ResourceType type, const std::vector<IndexedAttr>& indexed)
+    : indexed_(&indexed) {
+  const ResourceTypeDef& rt = SchemaRegistry::Default().resource_type(type);
+  for (size_t slot = 0; slot < indexed.size(); ++slot) {
+    const IndexedAttr& ia = indexed[slot];
+    if (ia.type != type) continue;
+    // Resolved by exact names, as IndexEntriesOf finds them in a resource's canonical tree:
+    // a path that names nothing there names nothing here.
+    std::string_view path = ia.path;
+    const SchemaDef* schema = rt.schema;
+    if (const size_t colon = path.rfind(':'); colon != std::string_view::npos) {
+      schema = nullptr;
+      for (const SchemaDef* ext : rt.extensions) {
+        if (ext->id == path.substr(0, colon)) schema = ext;
+      }
+      if (schema == nullptr) continue;
+      path = path.substr(colon + 1);
+    }
+    const size_t dot = path.find('.');
+    const std::string_view top_name = path.substr(0, dot);
+    const AttrDef* top = schema == rt.schema && top_name == ExternalIdDef().name
+                             ? &ExternalIdDef()
+                             : schema->Find(top_name);
+    if (top == nullptr || top->name != top_name) continue;
+    const AttrDef* sub = nullptr;
+    if (dot != std::string_view::npos) {
+      const std::string_view sub_name = path.substr(dot + 1);
+      sub = top->FindSub(sub_name);
+      if (sub == nullptr || sub->name != sub_name) continue;
+    }
+    paths_.push_back({top, sub, slot});
+  }
+}
+
+template <typename F>
+void IndexEntryCollector::ForEachSlot(const AttrDef& top, const AttrDef* sub, bool in_array, F f) {
+  // A value of the attribute itself counts only when single-valued (IndexEntriesOf indexes
+  // neither an array of simple values nor an object by the attribute's own path).
+  if (sub == nullptr && in_array) return;
+  for (const auto& p : paths_.paths_) {
+    if (p.top == &top && p.sub == sub) f(p.slot);
+  }
+}
+
+void IndexEntryCollector::Add(const AttrDef& top, const AttrDef* sub, bool in_array,
+                              std::string_view value) {
+  ForEachSlot(top, sub, in_array, [&](size_t slot) {
+    found_.emplace_back(slot, StringTerm(paths_.indexed()[slot], value));
+  });
+}
+
+void IndexEntryCollector::Add(const AttrDef& top, const AttrDef* sub, bool in_array, bool value) {
+  ForEachSlot(top, sub, in_array,
+              [&](size_t slot) { found_.emplace_back(slot, IndexValue::Boolean(value)); });
+}
+
+IndexEntries IndexEntryCollector::Finish() {
+  // In IndexEntriesOf's order: by indexed attribute, then as written.
+  IndexEntries out;
+  const std::vector<IndexedAttr>& indexed = paths_.indexed();
+  for (const auto& p : paths_.paths_) {
+    bool present = false;
+    for (auto& [slot, value] : found_) {
+      if (slot != p.slot) continue;
+      present = true;
+      AddTerm(out, indexed[slot], std::move(value));
+    }
+    if (present) out.presence.push_back(indexed[p.slot].id);
+  }
+  found_.clear();
   return out;
 }
 

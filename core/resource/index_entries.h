@@ -28,6 +28,45 @@ struct IndexEntries {
 IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs);
 IndexEntries IndexEntriesOf(ResourceType type, const Json& attrs,
                             const std::vector<IndexedAttr>& indexed);
+// The same entries derived while a resource is written rather than from its tree (the
+// import writes a user's stored text straight from its input, DecodeToStored): each simple
+// value written is offered with where it sits, and Finish gives what IndexEntriesOf gives
+// for the written resource, in the same order (tested against it).
+// IndexPaths: a type's indexed attributes resolved once to their schema definitions
+// (immutable; share it between threads). IndexEntryCollector: one resource's entries.
+class IndexPaths {
+ public:
+  IndexPaths(ResourceType type, const std::vector<IndexedAttr>& indexed);
+  const std::vector<IndexedAttr>& indexed() const { return *indexed_; }
+
+ private:
+  friend class IndexEntryCollector;
+  struct Path {
+    const AttrDef* top;  // the attribute (ExternalIdDef() for externalId)
+    const AttrDef* sub;  // its sub-attribute, or null
+    size_t slot;         // position in `indexed`
+  };
+  const std::vector<IndexedAttr>* indexed_;
+  std::vector<Path> paths_;
+};
+
+class IndexEntryCollector {
+ public:
+  explicit IndexEntryCollector(const IndexPaths& paths) : paths_(paths) {}
+  // A string or boolean value written for attribute `top` (of any schema), in its
+  // sub-attribute `sub` (or null for a value of `top` itself); `in_array`: one item of a
+  // multi-valued `top`.
+  void Add(const AttrDef& top, const AttrDef* sub, bool in_array, std::string_view value);
+  void Add(const AttrDef& top, const AttrDef* sub, bool in_array, bool value);
+  IndexEntries Finish();
+
+ private:
+  template <typename F>
+  void ForEachSlot(const AttrDef& top, const AttrDef* sub, bool in_array, F f);
+  const IndexPaths& paths_;
+  std::vector<std::pair<size_t, IndexValue>> found_;  // slot, value; in the order written
+};
+
 // Writes the difference between a resource's old and new index entries into `txn`:
 // unique claims first (a conflict is Uniqueness naming the attribute and the value from
 // `new_attrs`, before anything else is written), then value and presence entries. Every

@@ -288,6 +288,17 @@ SchemaRegistry::SchemaRegistry()
   };
 }
 
+const AttrDef& ExternalIdDef() {
+  static const AttrDef def = [] {
+    AttrDef d;
+    d.name = "externalId";
+    d.type = AttrType::kString;
+    d.case_exact = true;
+    return d;
+  }();
+  return def;
+}
+
 const SchemaRegistry& SchemaRegistry::Default() {
   static const SchemaRegistry registry;
   return registry;

@@ -85,6 +85,10 @@ struct IndexedAttr {
   bool unique;  // also kept in the `unique` column family
 };
 
+// "externalId" as an attribute definition: common to every resource (RFC 7643 §3.1), so kept
+// outside the schemas; a string, caseExact. For code that names attributes by definition.
+const AttrDef& ExternalIdDef();
+
 class SchemaRegistry {
  public:
   // The built-in registry: User (+ Enterprise User extension) and Group, RFC 7643 §4, §8.7.

@@ -21,18 +21,26 @@ std::string EncodeStored(const StoredHeader& header, const Json& attrs) {
   std::string out;
   out.reserve(1024);  // a typical user: one allocation instead of growing through six
   out.resize(kStoredHeaderBytes, '\0');
+  attrs.Serialize(out);
+  PutStoredHeader(header, out);
+  return out;
+}
+
+void PutStoredHeader(const StoredHeader& header, std::string& value) {
+  char* out = value.data();
   out[0] = header.password_hash.empty() ? 1 : 2;
   PutBigEndian64(&out[1], header.version);
   PutBigEndian64(&out[9], static_cast<uint64_t>(header.created_us));
   PutBigEndian64(&out[17], static_cast<uint64_t>(header.modified_us));
   if (!header.password_hash.empty()) {
     const size_t n = std::min<size_t>(header.password_hash.size(), 0xFFFF);
-    out.push_back(static_cast<char>(n >> 8));
-    out.push_back(static_cast<char>(n & 0xFF));
-    out.append(header.password_hash, 0, n);
+    std::string hash;
+    hash.reserve(n + 2);
+    hash.push_back(static_cast<char>(n >> 8));
+    hash.push_back(static_cast<char>(n & 0xFF));
+    hash.append(header.password_hash, 0, n);
+    value.insert(kStoredHeaderBytes, hash);
   }
-  attrs.Serialize(out);
-  return out;
 }
 
 Result<std::pair<StoredHeader, std::string_view>> SplitStored(std::string_view value) {

@@ -31,6 +31,9 @@ struct StoredHeader {
 };
 inline constexpr size_t kStoredHeaderBytes = 25;
 std::string EncodeStored(const StoredHeader& header, const Json& attrs);
+// Writes `header` over the first kStoredHeaderBytes of `value` (left for it by a writer of the
+// attribute JSON), inserting the password hash after them when there is one.
+void PutStoredHeader(const StoredHeader& header, std::string& value);
 // Splits a stored value; the returned view points into `value`.
 Result<std::pair<StoredHeader, std::string_view>> SplitStored(std::string_view value);
 

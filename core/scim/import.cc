@@ -137,7 +137,8 @@ Importer::Importer(Store& store, TenantId tenant, const TenantSettings& settings
       settings_(settings),
       options_(options),
       load_(std::move(load)),
-      tenant_empty_(tenant_empty) {}
+      tenant_empty_(tenant_empty),
+      user_index_(ResourceType::kUser, settings_.Maintained()) {}
 
 ActivityEntry ImportActivityEntry(const Result<ImportSummary>& result, std::string_view source,
                                   int64_t started_us, int64_t ended_us) {
@@ -243,6 +244,21 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
   DecodeOptions decode = settings_.decode;
   decode.ignore_unknown_members = true;
   decode.indexed = &settings_.Maintained();
+  if (r.type == ResourceType::kUser && !settings_.required) {
+    // Most of an import: a user is written and not read back, so its stored text and index
+    // entries are written straight from the document, without a tree of it (the tenant's
+    // required attributes are checked on the tree, below).
+    StoredInput in;
+    SCIMD_RETURN_IF_ERROR(DecodeToStored(r.type, body, decode, user_index_, in));
+    r.entries = std::move(in.index_entries);
+    r.external_id = std::move(in.external_id);
+    if (in.password && !in.password->empty()) {
+      SCIMD_ASSIGN_OR_RETURN(r.header.password_hash, HashPassword(*in.password));
+    }
+    r.value = std::move(in.value);
+    PutStoredHeader(r.header, r.value);
+    return Status::Ok();
+  }
   SCIMD_ASSIGN_OR_RETURN(InputResource in, DecodeInput(r.type, body, decode));
   if (r.type == ResourceType::kUser && settings_.required) {
     SCIMD_RETURN_IF_ERROR(CheckRequired(*settings_.required, in.attrs));

@@ -137,7 +137,8 @@ class Importer {
   const TenantSettings settings_;
   const ImportOptions options_;
   std::unique_ptr<BulkLoad> load_;
-  const bool tenant_empty_;  // no store lookups needed
+  const bool tenant_empty_;      // no store lookups needed
+  const IndexPaths user_index_;  // the tenant's indexed attributes of Users, resolved
   ImportSummary summary_;
 
   ImportTable<uint64_t> unique_;  // type, attr, value -> line

@@ -57,18 +57,6 @@ bool MemberIds(const BoundNode& n, std::vector<ResourceId>* out) {
 
 // ---- paths ----
 
-// Common attributes that are not part of any schema's attribute list.
-const AttrDef& ExternalIdDef() {
-  static const AttrDef def = [] {
-    AttrDef a;
-    a.name = "externalId";
-    a.type = AttrType::kString;
-    a.case_exact = true;
-    return a;
-  }();
-  return def;
-}
-
 Result<PatchPath> ParsePatchPath(ResourceType type, std::string_view path) {
   const ResourceTypeDef& rt = SchemaRegistry::Default().resource_type(type);
   PatchPath p;

@@ -33,9 +33,6 @@ struct PatchPath {
 // InvalidFilter for a bad value filter.
 Result<PatchPath> ParsePatchPath(ResourceType type, std::string_view path);
 
-// externalId: a common attribute that no schema lists.
-const AttrDef& ExternalIdDef();
-
 // When the filter is `sub eq literal` terms joined by "and", the (sub, literal) pairs: a
 // missing element can be created from them (Entra's `emails[type eq "work"].value` on a
 // user without a work email). Otherwise false.

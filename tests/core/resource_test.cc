@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <random>
+
 #include "core/base/clock.h"
 #include "core/base/json_dom.h"
 #include "core/resource/decode.h"
@@ -36,31 +40,42 @@ TEST(ResourceTest, CanonicalizesNamesAndOrdersSchemasFirst) {
 // An import decodes records read in place (JsonDomValue) where requests decode a Json tree
 // they give up (moved from) or keep (copied from): all three must give the same resource,
 // members, password and error for every body, and a kept body stays as it was.
-TEST(ResourceTest, DecodingInPlaceMatchesDecodingATree) {
-  const char* bodies[] = {
-      R"({"userName":"a","name":{"givenName":"g","familyName":"f"},"active":"TRUE",
+const char* const kDecodeBodies[] = {
+    R"({"userName":"a","name":{"givenName":"g","familyName":"f"},"active":"TRUE",
           "emails":[{"value":"x@y","primary":true},{"value":"z@y","primary":true,"type":"work"}],
           "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"7",
             "manager":{"value":"m"}},"password":"p","id":"i","meta":{"x":1}})",
-      R"({"USERNAME":"b","emails":{"value":"single"},"x509Certificates":[null],
+    R"({"USERNAME":"b","emails":{"value":"single"},"x509Certificates":[null],
           "urn:unknown:schema":{"a":1},"phoneNumbers":[{"value":"1","display":"ro"}]})",
-      R"({"userName":"c","displayName":7})",
-      R"({"userName":"c","name":"flat"})",
-      R"({"userName":"c","unknownAttr":1})",
-      R"({"userName":"c","name":{"nope":1}})",
-      R"({"userName":"c","schemas":"x"})",
-      R"({"userName":"c","schemas":[1]})",
-      R"({"userName":"c","externalId":5})",
-      R"({"userName":"c","password":true})",
-      R"({"displayName":"no userName"})",
-      R"({"userName":"c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":3})",
-      R"({"userName":"c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{
+    R"({"userName":"c","displayName":7})",
+    R"({"userName":"c","name":"flat"})",
+    R"({"userName":"c","unknownAttr":1})",
+    R"({"userName":"c","name":{"nope":1}})",
+    R"({"userName":"c","schemas":"x"})",
+    R"({"userName":"c","schemas":[1]})",
+    R"({"userName":"c","externalId":5})",
+    R"({"userName":"c","password":true})",
+    R"({"displayName":"no userName"})",
+    R"({"userName":"c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":3})",
+    R"({"userName":"c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{
           "schemas":["x"],"department":"d"}})",
-      R"({"userName":"c","active":"maybe"})",
-      R"({"userName":"c","emails":[{"value":"a","primary":"yes"}]})",
-      R"([1,2])",
-      R"({"userName":"\u00e9t\u00e9\n","externalId":null,"title":"t\"q"})",
-  };
+    R"({"userName":"c","active":"maybe"})",
+    R"({"userName":"c","emails":[{"value":"a","primary":"yes"}]})",
+    R"([1,2])",
+    R"({"userName":"\u00e9t\u00e9\n","externalId":null,"title":"t\"q"})",
+    R"({"userName":"p","emails":[{"value":"1","primary":true},{"value":"2","primary":"False"},
+          {"value":"3","primary":"TRUE"},{"value":"4","primary":null},null,{"primary":true}],
+          "phoneNumbers":[{"value":"1","primary":true}],"addresses":[{},{"primary":false}],
+          "ims":[],"roles":[{"display":null}],"externalId":"E-1"})",
+    R"({"userName":"q","emails":[{"value":"1","primary":true},{"value":"2","primary":7}]})",
+    R"({"userName":"r","name":{},"displayName":"D","active":false,"nickName":"",
+          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{}}})",
+    R"({"userName":"s","groups":[{"value":"g"}],"meta":{"created":"2020-01-01T00:00:00Z"}})",
+    R"({"displayName":"G","externalId":"ext","members":[]})",
+};
+
+TEST(ResourceTest, DecodingInPlaceMatchesDecodingATree) {
+  const auto& bodies = kDecodeBodies;
   for (const bool lenient : {false, true}) {
     DecodeOptions opts;
     opts.ignore_unknown_attributes = lenient;
@@ -135,6 +150,156 @@ TEST(ResourceTest, ParseDomChecksAsJsonParseDoes) {
     ASSERT_FALSE(dom.ok()) << text;
     EXPECT_EQ(tree.status().ToString(), dom.status().ToString()) << text;
   }
+}
+
+// The import writes a user's stored text and index entries straight from the parsed document
+// (DecodeToStored) instead of building the tree: same bytes, entries, errors and parts as
+// DecodeInput + EncodeStored + IndexEntriesOf, for the built-in indexes and a tenant's own.
+void ExpectStoredMatchesTree(ResourceType type, std::string_view text, const DecodeOptions& opts,
+                             const std::vector<IndexedAttr>& indexed) {
+  SCOPED_TRACE(std::string(text));
+  DecodeOptions with_index = opts;
+  with_index.indexed = &indexed;
+  auto tree = DecodeInput(type, ParseOk(text), with_index);
+  auto dom = ParseDom(text);
+  ASSERT_TRUE(dom.ok());
+  const IndexPaths paths(type, indexed);
+  StoredInput stored;
+  const Status s = DecodeToStored(type, *dom, with_index, paths, stored);
+  ASSERT_EQ(tree.ok(), s.ok()) << s.ToString();
+  if (!tree.ok()) {
+    EXPECT_EQ(tree.status().ToString(), s.ToString());
+    return;
+  }
+  StoredHeader header{3, 1000, 2000, ""};
+  if (stored.password) header.password_hash = "hash-of-" + *stored.password;
+  PutStoredHeader(header, stored.value);
+  EXPECT_EQ(stored.value, EncodeStored(header, tree->attrs));
+  const IndexEntries expected = IndexEntriesOf(type, tree->attrs, indexed);
+  EXPECT_EQ(stored.index_entries.values, expected.values);
+  EXPECT_EQ(stored.index_entries.unique, expected.unique);
+  EXPECT_EQ(stored.index_entries.presence, expected.presence);
+  const Json* ext = tree->attrs.Find("externalId");
+  EXPECT_EQ(stored.external_id,
+            ext != nullptr ? std::optional<std::string>(ext->as_string()) : std::nullopt);
+  EXPECT_EQ(stored.password, tree->password);
+  EXPECT_EQ(stored.has_members, tree->has_members);
+  EXPECT_EQ(stored.members.size(), tree->members.size());
+}
+
+// Built-in indexes plus what a tenant may add: an extension's sub-attribute, a boolean
+// sub-attribute, whole complex and multi-valued attributes (which index nothing), and paths
+// not in canonical case (which name nothing).
+std::vector<IndexedAttr> TenantIndexes() {
+  std::vector<IndexedAttr> indexed = SchemaRegistry::Default().indexed();
+  const std::string ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+  AttrId next = 100;
+  for (const std::string& path :
+       {ent + ":manager.value", ent + ":department", std::string("emails.primary"),
+        std::string("emails.type"), std::string("phoneNumbers.value"), std::string("title"),
+        std::string("name"), std::string("emails"), std::string("EMAILS.value"),
+        std::string("Title"), std::string("groups.value"), std::string("addresses.primary"),
+        std::string("nickName"), ent + ":Department", std::string("urn:x:y:z")}) {
+    indexed.push_back({next++, ResourceType::kUser, path, false, false});
+  }
+  indexed.push_back({next++, ResourceType::kUser, "x509Certificates.value", true, true});
+  indexed.push_back({next++, ResourceType::kGroup, "members.value", true, false});
+  return indexed;
+}
+
+TEST(ResourceTest, WritingStoredTextMatchesTheTree) {
+  const std::vector<IndexedAttr> tenant = TenantIndexes();
+  for (const bool lenient : {false, true}) {
+    DecodeOptions opts;
+    opts.ignore_unknown_attributes = lenient;
+    opts.accept_extension_schemas = lenient;
+    for (const char* text : kDecodeBodies) {
+      for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
+        ExpectStoredMatchesTree(type, text, opts, SchemaRegistry::Default().indexed());
+        ExpectStoredMatchesTree(type, text, opts, tenant);
+      }
+    }
+  }
+}
+
+// The same over random users: attributes in random order and key case, random primary
+// flags (booleans and strings), empty and null values, strings that need escaping.
+TEST(ResourceTest, WritingStoredTextMatchesTheTreeForRandomUsers) {
+  const std::vector<IndexedAttr> tenant = TenantIndexes();
+  std::mt19937 rng(20261206);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  auto word = [&] {
+    static const char* const kWords[] = {"a", "Bob",       "\u00e9L\u00c9",         "x\\y", "q\"t",
+                                         "",  "tab\tnl\n", "LONG-VALUE-0123456789", "Smith"};
+    return std::string("\"") + kWords[pick(std::size(kWords))] + "\"";
+  };
+  auto cased = [&](std::string name) {
+    if (pick(3) == 0) {
+      for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return "\"" + name + "\"";
+  };
+  auto primary = [&]() -> std::string {
+    static const char* const kFlags[] = {"true", "false", "\"True\"", "\"false\"", "null"};
+    return kFlags[pick(std::size(kFlags))];
+  };
+  auto multi = [&](const char* name, const char* sub) {
+    std::string items;
+    const size_t n = pick(4);
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) items += ",";
+      if (pick(8) == 0) {
+        items += pick(2) == 0 ? "null" : "{}";
+        continue;
+      }
+      items += "{" + cased(sub) + ":" + word();
+      if (pick(2) == 0) items += "," + cased("primary") + ":" + primary();
+      if (pick(2) == 0) items += "," + cased("type") + ":" + word();
+      items += "}";
+    }
+    return cased(name) + ":[" + items + "]";
+  };
+  const std::string ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+  for (int n = 0; n < 400; ++n) {
+    std::vector<std::string> members = {cased("userName") + ":" + word()};
+    if (pick(2) == 0) members.push_back(cased("externalId") + ":" + (pick(4) ? word() : "null"));
+    if (pick(2) == 0) members.push_back(cased("displayName") + ":" + word());
+    if (pick(2) == 0) {
+      members.push_back(cased("name") + ":{" + cased("givenName") + ":" + word() + "," +
+                        cased("familyName") + ":" + (pick(3) ? word() : "null") + "}");
+    }
+    if (pick(2) == 0) {
+      members.push_back(cased("active") + ":" +
+                        (pick(2) ? std::string(pick(2) ? "true" : "false") : primary()));
+    }
+    if (pick(2) == 0) members.push_back(multi("emails", "value"));
+    if (pick(2) == 0) members.push_back(multi("phoneNumbers", "value"));
+    if (pick(3) == 0) members.push_back(multi("addresses", "locality"));
+    if (pick(3) == 0) {
+      members.push_back("\"" + ent + "\":{" + cased("department") + ":" + word() + "," +
+                        cased("manager") + ":{" + cased("value") + ":" + word() + "}}");
+    }
+    if (pick(4) == 0) members.push_back(cased("password") + ":" + word());
+    if (pick(4) == 0) members.push_back(cased("meta") + ":{\"version\":\"W/\\\"3\\\"\"}");
+    std::shuffle(members.begin(), members.end(), rng);
+    std::string text = "{";
+    for (size_t i = 0; i < members.size(); ++i) text += (i > 0 ? "," : "") + members[i];
+    text += "}";
+    if (!ParseDom(text).ok()) continue;  // a key drawn twice in different case
+    ExpectStoredMatchesTree(ResourceType::kUser, text, DecodeOptions(),
+                            SchemaRegistry::Default().indexed());
+    ExpectStoredMatchesTree(ResourceType::kUser, text, DecodeOptions(), tenant);
+  }
+}
+
+// RFC 7643 §2.4: at most one primary=true; the last one given wins, the others read false.
+TEST(ResourceTest, TheLastPrimaryGivenWins) {
+  auto in = DecodeUser(R"({"userName":"a","emails":[{"value":"1","primary":true},
+      {"value":"2","primary":"True"},{"value":"3","primary":false},null,{"value":"4"}]})");
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->attrs.Find("emails")->Serialize(),
+            R"([{"value":"1","primary":false},{"value":"2","primary":true},)"
+            R"({"value":"3","primary":false},{"value":"4"}])");
 }
 
 TEST(ResourceTest, NullsAndEmptiesAreUnassigned) {
