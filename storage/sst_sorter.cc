@@ -203,9 +203,11 @@ Status SstSorter::Add(std::string_view key, std::string_view value) {
   if (key.size() > UINT32_MAX || value.size() > UINT32_MAX) {
     return Status::InvalidValue("bulk load: entry too large");
   }
-  if (buffer_.arena.capacity() == 0) {
-    // Reserved, not touched: pages are mapped as entries fill them.
-    const size_t reserve = in_order_ ? std::min(budget_, tuning_.ordered_run_bytes) : budget_;
+  // Reserved, not touched: pages are mapped as entries fill them, and the buffer never
+  // grows by copying itself. (A new std::string has a small capacity, not 0: the test is
+  // against what this buffer needs, which grows once if its keys stop coming in order.)
+  const size_t reserve = in_order_ ? std::min(budget_, tuning_.ordered_run_bytes) : budget_;
+  if (buffer_.arena.capacity() < reserve) {
     buffer_.arena.reserve(reserve);
     if (!tuning_.keep_buffers) buffer_.entries.reserve(reserve / sizeof(Entry));
   }
