@@ -114,6 +114,7 @@ class Importer {
     uint32_t group = 0;  // for a group: its index in groups_ + 1
   };
   struct PendingGroup;
+  class Loader;
 
   Importer(Store& store, TenantId tenant, const TenantSettings& settings, ImportOptions options,
            std::unique_ptr<BulkLoad> load, bool tenant_empty);
@@ -137,6 +138,9 @@ class Importer {
   const TenantSettings settings_;
   const ImportOptions options_;
   std::unique_ptr<BulkLoad> load_;
+  // Users taken go to load_ through it, on a thread of its own, until Finish; then load_
+  // is the import's thread's again.
+  std::unique_ptr<Loader> loader_;
   const bool tenant_empty_;      // no store lookups needed
   const IndexPaths user_index_;  // the tenant's indexed attributes of Users, resolved
   ImportSummary summary_;
