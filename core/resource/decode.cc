@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <type_traits>
 
 #include "core/base/limits.h"
@@ -233,8 +234,14 @@ class TextOut {
     if (!first_) out_.push_back(',');
     first_ = false;
     if (depth_ == 0 || !frames_[depth_ - 1].array) {
-      AppendJsonString(out_, name);
-      out_.push_back(':');
+      // A schema's name or URN: nothing in it to escape (SchemaRegistry's own strings).
+      const size_t at = out_.size();
+      out_.resize(at + name.size() + 3);
+      char* p = out_.data() + at;
+      p[0] = '"';
+      std::memcpy(p + 1, name.data(), name.size());
+      p[name.size() + 1] = '"';
+      p[name.size() + 2] = ':';
     }
   }
   void Begin(const std::string& name, char open, bool array) {

@@ -142,6 +142,8 @@ void IndexEntryCollector::Add(const AttrDef& top, const AttrDef* sub, bool in_ar
 IndexEntries IndexEntryCollector::Finish() {
   // In IndexEntriesOf's order: by indexed attribute, then as written.
   IndexEntries out;
+  out.values.reserve(found_.size());
+  out.presence.reserve(paths_.paths_.size());
   const std::vector<IndexedAttr>& indexed = paths_.indexed();
   for (const auto& p : paths_.paths_) {
     bool present = false;

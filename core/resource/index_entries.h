@@ -52,7 +52,7 @@ class IndexPaths {
 
 class IndexEntryCollector {
  public:
-  explicit IndexEntryCollector(const IndexPaths& paths) : paths_(paths) {}
+  explicit IndexEntryCollector(const IndexPaths& paths) : paths_(paths) { found_.reserve(16); }
   // A string or boolean value written for attribute `top` (of any schema), in its
   // sub-attribute `sub` (or null for a value of `top` itself); `in_array`: one item of a
   // multi-valued `top`.
