@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -306,20 +307,41 @@ Status Importer::Accept(PreparedRecord record) {
 }
 
 PreparedRecord Importer::Prepare(std::string_view json, uint64_t line,
-                                 std::optional<ResourceType> forced,
-                                 std::string_view bulk_id) const {
+                                 std::optional<ResourceType> forced, std::string_view bulk_id,
+                                 bool detect_containers) const {
   PreparedRecord r;
   r.line = line;
   r.bulk_id = std::string(bulk_id);
-  r.error = PrepareInto(json, forced, r);
+  r.error = PrepareInto(json, forced, detect_containers, r);
   return r;
 }
 
+namespace {
+
+// Whether text that is not a record may be a container all the same (a look for the keys,
+// anywhere: the document reader decides).
+bool MayBeContainer(std::string_view text) {
+  auto has = [&](std::string_view needle) {
+    return memmem(text.data(), text.size(), needle.data(), needle.size()) != nullptr;
+  };
+  return has("\"Resources\"") || has("\"Operations\"");
+}
+
+}  // namespace
+
 Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> forced,
-                             PreparedRecord& r) const {
+                             bool detect_containers, PreparedRecord& r) const {
   auto parsed = ParseDom(json);  // read in place: no tree of the record is built
-  if (!parsed.ok()) return Status::InvalidSyntax("not JSON: " + parsed.status().detail());
+  if (!parsed.ok()) {
+    r.container = detect_containers && MayBeContainer(json);
+    return Status::InvalidSyntax("not JSON: " + parsed.status().detail());
+  }
   const JsonDomValue& body = *parsed;
+  if (detect_containers && body.is_object() &&
+      (body.FindCi("Resources") || body.FindCi("Operations"))) {
+    r.container = true;
+    return Status::Ok();
+  }
   if (!body.is_object()) return Status::InvalidSyntax("a record is a JSON object");
   if (forced) {
     r.type = *forced;

@@ -70,6 +70,10 @@ struct PreparedRecord {
   IndexEntries entries;
   std::optional<std::string> external_id;
   std::string bulk_id;
+  // Prepare(..., detect_containers): a ListResponse or Bulk request (a key "Resources" or
+  // "Operations" at its top), or text that did not parse and names either: not a record,
+  // the caller reads it as a document. Nothing else is set.
+  bool container = false;
 };
 
 // The activity log's entry for an import (method IMPORT, path /import): its outcome, what
@@ -96,8 +100,8 @@ class Importer {
   // Add in two steps: Prepare (safe on any number of threads at once), then Accept, in
   // the file's order, on the import's one thread.
   PreparedRecord Prepare(std::string_view json, uint64_t line,
-                         std::optional<ResourceType> type = {},
-                         std::string_view bulk_id = {}) const;
+                         std::optional<ResourceType> type = {}, std::string_view bulk_id = {},
+                         bool detect_containers = false) const;
   Status Accept(PreparedRecord prepared);
   // Rejects a record that could not even be read (e.g. a line that is not JSON).
   Status Reject(uint64_t line, std::string reason);
@@ -119,7 +123,7 @@ class Importer {
   Importer(Store& store, TenantId tenant, const TenantSettings& settings, ImportOptions options,
            std::unique_ptr<BulkLoad> load, bool tenant_empty);
   Status PrepareInto(std::string_view json, std::optional<ResourceType> type,
-                     PreparedRecord& r) const;
+                     bool detect_containers, PreparedRecord& r) const;
   // The checks against the file so far and the tenant; then the record is loaded (a
   // user) or kept for Finish (a group).
   Status Take(PreparedRecord& r);

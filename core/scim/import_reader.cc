@@ -122,16 +122,6 @@ Status AddDocument(std::string_view text, uint64_t first_line, Importer& importe
   return importer.Add(text, first_line);  // a lone resource
 }
 
-// Whether an NDJSON line holds a ListResponse or Bulk request rather than a resource.
-bool IsContainer(std::string_view line) {
-  // Resources have neither key at their top level; a cheap look before a parse. memmem,
-  // not string_view::find: find stops at every '"' of the line (~100 in a user) to compare.
-  auto has = [&](std::string_view needle) {
-    return memmem(line.data(), line.size(), needle.data(), needle.size()) != nullptr;
-  };
-  return has("\"Resources\"") || has("\"Operations\"");
-}
-
 // NDJSON records prepared on worker threads (the parse, decode and derivation that are most
 // of an import's work) and accepted in the file's order on the calling thread.
 class ParallelAdder {
@@ -204,7 +194,14 @@ class ParallelAdder {
         done_.erase(it);
         ++next_out_;
       }
-      for (PreparedRecord& r : ready->prepared) {
+      for (size_t i = 0; i < ready->prepared.size(); ++i) {
+        PreparedRecord& r = ready->prepared[i];
+        if (r.container) {  // a ListResponse or Bulk request on one line: its records
+          const Line& l = ready->lines[i];
+          SCIMD_RETURN_IF_ERROR(
+              AddDocument(std::string_view(ready->text).substr(l.at, l.size), l.number, importer_));
+          continue;
+        }
         SCIMD_RETURN_IF_ERROR(importer_.Accept(std::move(r)));
       }
     }
@@ -223,8 +220,8 @@ class ParallelAdder {
       Batch& b = *job.second;
       b.prepared.reserve(b.lines.size());
       for (const Line& l : b.lines) {
-        b.prepared.push_back(
-            importer_.Prepare(std::string_view(b.text).substr(l.at, l.size), l.number));
+        b.prepared.push_back(importer_.Prepare(std::string_view(b.text).substr(l.at, l.size),
+                                               l.number, {}, {}, /*detect_containers=*/true));
       }
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -329,12 +326,9 @@ Status ReadImportFile(const ImportSource& read, Importer& importer,
         return AddDocument(std::string_view(buf).substr(at), line, importer);
       }
     }
-    if (IsContainer(text)) {
-      SCIMD_RETURN_IF_ERROR(parallel.Drain());
-      SCIMD_RETURN_IF_ERROR(AddDocument(text, line, importer));
-    } else {
-      SCIMD_RETURN_IF_ERROR(parallel.Add(text, line));
-    }
+    // A line that is a ListResponse or Bulk request is found by the thread that parses it,
+    // and read as a document in its turn (ParallelAdder::AcceptReady).
+    SCIMD_RETURN_IF_ERROR(parallel.Add(text, line));
     if (nl == std::string::npos) return parallel.Drain();
     at = nl + 1;
     ++line;

@@ -124,5 +124,27 @@ TEST_F(TransferTest, PreparedOnManyThreadsAcceptedInFileOrder) {
   EXPECT_EQ(next, 150);
 }
 
+// NDJSON lines that are ListResponses or Bulk requests (a "Resources" or "Operations" key
+// at their top, in any case) are read as documents in their turn among the records around
+// them, on whichever line; a line that mentions those keys only inside a record is a record.
+TEST_F(TransferTest, ContainerLinesAreReadInTheirTurn) {
+  const TenantId t = NewTenant("t");
+  std::string file;
+  for (int i = 0; i < 300; ++i) file += User(i) + "\n";
+  file += R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"Resources":[)" +
+          User(300) + "," + User(301) + "]}\n";
+  file += R"({"resources":[)" + User(302) + "]}\n";
+  file += R"({"Operations":[{"method":"POST","path":"/Users","data":)" + User(303) + "}]}\n";
+  file += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u-x",)"
+          R"("title":"\"Resources\"","displayName":"Operations"})"
+          "\n";
+  file += User(0) + "\n";  // a duplicate of the first: rejected, named by its line (305)
+  auto imported = ImportText(t, file, 10);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->users, 305u);
+  ASSERT_EQ(imported->rejected, 1u);
+  EXPECT_EQ(imported->errors.front().line, 305u);
+}
+
 }  // namespace
 }  // namespace scimd::core
