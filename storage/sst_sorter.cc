@@ -35,11 +35,30 @@ constexpr uint64_t kMergedFileBytes = uint64_t{256} << 20;
 uint64_t PrefixWord(const char* p, size_t n) {
   uint64_t w = 0;
   if (n >= 8) {
-    for (size_t i = 0; i < 8; ++i) w = w << 8 | static_cast<unsigned char>(p[i]);
-    return w;
+    std::memcpy(&w, p, 8);
+    return __builtin_bswap64(w);  // big-endian: compared as numbers, in the bytes' order
   }
   for (size_t i = 0; i < 8; ++i) w = w << 8 | (i < n ? static_cast<unsigned char>(p[i]) : 0u);
   return w;
+}
+
+// Whether a key starts with `first` (the `n` bytes every key shares; a prefix of a word
+// or a few words): one load and compare in the common sizes, not a call.
+bool SharesFirst(std::string_view key, std::string_view first, size_t n) {
+  if (key.size() < n) return false;
+  if (n == 8) {
+    uint64_t a, b;
+    std::memcpy(&a, key.data(), 8);
+    std::memcpy(&b, first.data(), 8);
+    return a == b;
+  }
+  if (n == 4) {
+    uint32_t a, b;
+    std::memcpy(&a, key.data(), 4);
+    std::memcpy(&b, first.data(), 4);
+    return a == b;
+  }
+  return std::memcmp(key.data(), first.data(), n) == 0;
 }
 
 std::string Printable(std::string_view key) {
@@ -213,11 +232,18 @@ Status SstSorter::Add(std::string_view key, std::string_view value) {
   }
   const size_t shared = tuning_.shared_bytes;
   if (entries_ == 0) first_bytes_.assign(key.substr(0, shared));
-  if (key.size() < shared || std::memcmp(key.data(), first_bytes_.data(), shared) != 0) {
+  if (!SharesFirst(key, first_bytes_, shared)) {
     return Status::InvalidValue("bulk load: keys of another tenant");
   }
+  // Keys share their first bytes: the order of two is that of the words after them when
+  // those differ (most keys), else of the keys.
+  const uint64_t word =
+      key.size() > shared ? PrefixWord(key.data() + shared, key.size() - shared) : 0;
+  const uint64_t last_word = last_word_;
+  last_word_ = word;
   if (!buffer_.entries.empty()) {
-    if (buffer_.sorted && !(buffer_.KeyOf(buffer_.entries.back()) < key)) {
+    if (buffer_.sorted && (word < last_word ||
+                           (word == last_word && !(buffer_.KeyOf(buffer_.entries.back()) < key)))) {
       buffer_.sorted = false;
       if (in_order_) {
         // Entries in order are never sorted, so they were added without their prefix.

@@ -148,6 +148,7 @@ class SstSorter {
   const size_t budget_;  // per buffer
   const Tuning tuning_;
   std::string first_bytes_;           // the shared_bytes every key starts with
+  uint64_t last_word_ = 0;            // PrefixWord of the last key added after shared_bytes
   Buffer buffer_;                     // filling
   std::string last_spilled_;          // the largest key handed to the writer so far
   bool in_order_ = true;              // every key so far came after the previous one

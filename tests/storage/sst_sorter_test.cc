@@ -107,6 +107,31 @@ TEST(SstSorterTest, KeysInOrderThenNotAreSortedByTheirCachedBytesToo) {
   }
 }
 
+TEST(SstSorterTest, OrderIsToldBeyondTheFirstWordAfterTheSharedBytes) {
+  // Whether keys still come in order is decided by the 8 bytes after the shared ones when
+  // they differ: here they are equal for most keys (the order is in later bytes), zero
+  // bytes stand where a shorter key has none, and the out-of-order keys differ late.
+  for (size_t budget : {size_t{1} << 20, size_t{8} << 10}) {
+    TempDir dir;
+    SstSorter sorter(dir.path(), "t", rocksdb::Options(), budget);
+    std::vector<std::string> keys;
+    for (uint32_t i = 0; i < 400; ++i) keys.push_back("ttttsamesame" + Key(i));
+    keys.push_back("ttttsamesame" + Key(7) + "+");  // out of order, equal first word
+    keys.push_back("ttttab");
+    keys.push_back(std::string("ttttab\0", 7));
+    keys.push_back(std::string("ttttab\0\0x", 9));
+    keys.push_back("tttta");  // out of order, a shorter word
+    for (uint32_t i = 400; i < 500; ++i) keys.push_back("ttttsamesame" + Key(i));
+    for (const auto& k : keys) ASSERT_TRUE(sorter.Add(k, "v").ok());
+    auto files = sorter.Finish();
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    std::sort(keys.begin(), keys.end());
+    const auto all = ReadAll(*files);
+    ASSERT_EQ(all.size(), keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(all[i].first, keys[i]) << i;
+  }
+}
+
 // The compression and filter a file was written with.
 std::pair<std::string, std::string> FormatOf(const std::string& file) {
   rocksdb::SstFileReader reader{FamilyOptions()};
