@@ -140,7 +140,7 @@ class ParallelAdder {
 
   // Queues one line; accepts whatever is ready. Returns the importer's first error.
   Status Add(std::string_view text, uint64_t line) {
-    if (!batch_) batch_ = std::make_unique<Batch>();
+    if (!batch_) batch_ = NewBatch();
     batch_->lines.push_back({batch_->text.size(), text.size(), line});
     batch_->text.append(text);
     if (batch_->lines.size() < kBatchRecords && batch_->text.size() < kBatchBytes) {
@@ -157,6 +157,7 @@ class ParallelAdder {
  private:
   static constexpr size_t kBatchRecords = 256;
   static constexpr size_t kBatchBytes = size_t{1} << 20;
+  static constexpr size_t kSpareBatches = 8;  // more than are ever in flight at once
   struct Line {
     size_t at, size;
     uint64_t number;
@@ -166,6 +167,20 @@ class ParallelAdder {
     std::vector<Line> lines;
     std::vector<PreparedRecord> prepared;
   };
+
+  // A batch accepted before, emptied (its memory stays mapped), or a new one.
+  std::unique_ptr<Batch> NewBatch() {
+    if (!spare_.empty()) {
+      std::unique_ptr<Batch> b = std::move(spare_.back());
+      spare_.pop_back();
+      return b;
+    }
+    auto b = std::make_unique<Batch>();
+    b->text.reserve(kBatchBytes + (kBatchBytes >> 2));  // filled without growing (most lines)
+    b->lines.reserve(kBatchRecords);
+    b->prepared.reserve(kBatchRecords);
+    return b;
+  }
 
   Status Submit() {
     if (batch_ && !batch_->lines.empty()) {
@@ -204,6 +219,12 @@ class ParallelAdder {
         }
         SCIMD_RETURN_IF_ERROR(importer_.Accept(std::move(r)));
       }
+      if (spare_.size() < kSpareBatches) {
+        ready->text.clear();
+        ready->lines.clear();
+        ready->prepared.clear();
+        spare_.push_back(std::move(ready));
+      }
     }
   }
 
@@ -233,6 +254,7 @@ class ParallelAdder {
 
   Importer& importer_;
   std::unique_ptr<Batch> batch_;
+  std::vector<std::unique_ptr<Batch>> spare_;  // accepted, emptied: filled next
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
   std::deque<std::pair<uint64_t, std::unique_ptr<Batch>>> queue_;
