@@ -4,12 +4,14 @@
 // checks against the tenant's existing data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "core/base/clock.h"
 #include "core/scim/export.h"
 #include "core/scim/import.h"
 #include "core/scim/import_reader.h"
+#include "core/scim/import_table.h"
 #include "core/usecase/service.h"
 #include "storage/mem_store.h"
 
@@ -144,6 +146,34 @@ TEST_F(TransferTest, ContainerLinesAreReadInTheirTurn) {
   EXPECT_EQ(imported->users, 305u);
   ASSERT_EQ(imported->rejected, 1u);
   EXPECT_EQ(imported->errors.front().line, 305u);
+}
+
+// The importer's table: every key of every length found with its value (keys that differ
+// only in their last byte, in a NUL, in length), absent ones not, first value kept.
+TEST(ImportTableTest, FindsEveryKeyOfEveryLength) {
+  ImportTable<uint64_t> table;
+  std::vector<std::string> keys;
+  for (size_t len = 0; len <= 40; ++len) {
+    for (int v = 0; v < 300; ++v) {
+      std::string k(len, 'a');
+      if (len > 0) k[len - 1] = static_cast<char>(v % 256);
+      if (len > 1) k[0] = static_cast<char>(v / 256);
+      keys.push_back(k);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (size_t i = 0; i < keys.size(); ++i) EXPECT_FALSE(table.Insert(keys[i], i).has_value());
+  EXPECT_EQ(table.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_EQ(table.Find(keys[i]), std::optional<uint64_t>(i)) << i;
+    EXPECT_EQ(table.Insert(keys[i], 7), std::optional<uint64_t>(i));  // kept
+  }
+  EXPECT_FALSE(table.Find(std::string(41, 'a')).has_value());
+  EXPECT_FALSE(table.Find(std::string("a\0", 2) + "zz").has_value());
+  ASSERT_TRUE(table.Update(keys[5], 99));
+  EXPECT_EQ(table.Find(keys[5]), std::optional<uint64_t>(99));
+  EXPECT_FALSE(table.Update("absent-key", 1));
 }
 
 }  // namespace
