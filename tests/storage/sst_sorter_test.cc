@@ -42,6 +42,18 @@ std::vector<std::pair<std::string, std::string>> ReadAll(const std::vector<std::
   return testing::ReadSstFiles(files, rocksdb::Options());
 }
 
+// `keys` added in their order to a sorter with `budget` come out of its files sorted, each once.
+void ExpectSortedAndComplete(const TempDir& dir, size_t budget, std::vector<std::string> keys) {
+  SstSorter sorter(dir.path(), "t", rocksdb::Options(), budget);
+  for (const auto& k : keys) ASSERT_TRUE(sorter.Add(k, "v").ok());
+  auto files = sorter.Finish();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  std::sort(keys.begin(), keys.end());
+  const auto all = ReadAll(*files);
+  ASSERT_EQ(all.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(all[i].first, keys[i]) << i;
+}
+
 TEST(SstSorterTest, AnyOrderComesOutSortedAndComplete) {
   TempDir dir;
   std::vector<uint32_t> keys(20000);
@@ -92,18 +104,11 @@ TEST(SstSorterTest, KeysInOrderThenNotAreSortedByTheirCachedBytesToo) {
   // only bytes where they differ), in one buffer and across a written run.
   for (size_t budget : {size_t{1} << 20, size_t{16} << 10}) {
     TempDir dir;
-    SstSorter sorter(dir.path(), "t", rocksdb::Options(), budget);
     std::vector<std::string> keys;
     auto key = [](uint32_t n) { return "tttt" + Key(n) + std::string(30, 'x'); };
     for (uint32_t i = 0; i < 600; ++i) keys.push_back(key(2 * i));
     for (uint32_t i = 0; i < 600; ++i) keys.push_back(key(1199 - 2 * i));
-    for (const auto& k : keys) ASSERT_TRUE(sorter.Add(k, "v").ok());
-    auto files = sorter.Finish();
-    ASSERT_TRUE(files.ok()) << files.status().ToString();
-    std::sort(keys.begin(), keys.end());
-    const auto all = ReadAll(*files);
-    ASSERT_EQ(all.size(), keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(all[i].first, keys[i]) << i;
+    ExpectSortedAndComplete(dir, budget, keys);
   }
 }
 
@@ -113,7 +118,6 @@ TEST(SstSorterTest, OrderIsToldBeyondTheFirstWordAfterTheSharedBytes) {
   // bytes stand where a shorter key has none, and the out-of-order keys differ late.
   for (size_t budget : {size_t{1} << 20, size_t{8} << 10}) {
     TempDir dir;
-    SstSorter sorter(dir.path(), "t", rocksdb::Options(), budget);
     std::vector<std::string> keys;
     for (uint32_t i = 0; i < 400; ++i) keys.push_back("ttttsamesame" + Key(i));
     keys.push_back("ttttsamesame" + Key(7) + "+");  // out of order, equal first word
@@ -122,13 +126,7 @@ TEST(SstSorterTest, OrderIsToldBeyondTheFirstWordAfterTheSharedBytes) {
     keys.push_back(std::string("ttttab\0\0x", 9));
     keys.push_back("tttta");  // out of order, a shorter word
     for (uint32_t i = 400; i < 500; ++i) keys.push_back("ttttsamesame" + Key(i));
-    for (const auto& k : keys) ASSERT_TRUE(sorter.Add(k, "v").ok());
-    auto files = sorter.Finish();
-    ASSERT_TRUE(files.ok()) << files.status().ToString();
-    std::sort(keys.begin(), keys.end());
-    const auto all = ReadAll(*files);
-    ASSERT_EQ(all.size(), keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(all[i].first, keys[i]) << i;
+    ExpectSortedAndComplete(dir, budget, keys);
   }
 }
 
