@@ -115,7 +115,10 @@ struct ValueAt {
 template <typename V>
 class TreeOut {
  public:
-  TreeOut() { frames_.push_back({nullptr, Json::MakeObject()}); }
+  // Finish writes the resource to `attrs`.
+  explicit TreeOut(Json& attrs) : attrs_(attrs) {
+    frames_.push_back({nullptr, Json::MakeObject()});
+  }
   void Reserve(size_t n) { frames_.back().value.as_object().reserve(n); }
   void Value(const std::string& name, const V& v, Simple s, const ValueAt&) {
     Add(name, s.as_is ? v.Take() : Json::Bool(s.b));
@@ -136,19 +139,18 @@ class TreeOut {
     if (kept) Add(*f.name, std::move(f.value));
     return kept;
   }
-  Json Finish(const std::string& core_schema, const std::vector<const std::string*>& extensions) {
+  void Finish(const std::string& core_schema, const std::vector<const std::string*>& extensions) {
     Json schemas = Json::MakeArray();
     schemas.Push(Json::Str(core_schema));
     for (const std::string* ext : extensions) schemas.Push(Json::Str(*ext));
     Json::Object& core = frames_.front().value.as_object();
-    Json attrs = Json::MakeObject();
-    attrs.as_object().reserve(core.size() + 1);
+    attrs_ = Json::MakeObject();
+    attrs_.as_object().reserve(core.size() + 1);
     // The root's names are distinct (Put) and none is "schemas": appended.
-    attrs.as_object().emplace_back("schemas", std::move(schemas));
+    attrs_.as_object().emplace_back("schemas", std::move(schemas));
     for (auto& member : core) {
-      attrs.as_object().emplace_back(std::move(member.first), std::move(member.second));
+      attrs_.as_object().emplace_back(std::move(member.first), std::move(member.second));
     }
-    return attrs;
   }
 
  private:
@@ -164,6 +166,7 @@ class TreeOut {
       Put<V>(into, name, std::move(value));
     }
   }
+  Json& attrs_;
   std::vector<Frame> frames_;
 };
 
@@ -174,7 +177,9 @@ class TextOut {
   static_assert(V::kKeysUniqueCi);
 
  public:
-  TextOut(std::string& core, IndexEntryCollector& index) : out_(core), index_(index) {
+  // `root`: scratch for the root's members; Finish writes the stored value to `value`.
+  TextOut(std::string& root, IndexEntryCollector& index, std::string& value)
+      : out_(root), index_(index), value_(value) {
     out_.clear();
   }
   void Reserve(size_t) {}
@@ -206,20 +211,19 @@ class TextOut {
     first_ = false;
     return true;
   }
-  // `value` = the header's room, {"schemas":[...], then the root as written, then }.
-  void Finish(const std::string& core_schema, const std::vector<const std::string*>& extensions,
-              std::string& value) {
-    value.assign(kStoredHeaderBytes, '\0');
-    value.reserve(kStoredHeaderBytes + out_.size() + 128);
-    value += "{\"schemas\":[";
-    AppendJsonString(value, core_schema);
+  // The value: the header's room, {"schemas":[...], then the root as written, then }.
+  void Finish(const std::string& core_schema, const std::vector<const std::string*>& extensions) {
+    value_.assign(kStoredHeaderBytes, '\0');
+    value_.reserve(kStoredHeaderBytes + out_.size() + 128);
+    value_ += "{\"schemas\":[";
+    AppendJsonString(value_, core_schema);
     for (const std::string* ext : extensions) {
-      value.push_back(',');
-      AppendJsonString(value, *ext);
+      value_.push_back(',');
+      AppendJsonString(value_, *ext);
     }
-    value.push_back(']');
-    value += out_;  // each root member written with its leading comma
-    value.push_back('}');
+    value_.push_back(']');
+    value_ += out_;  // each root member written with its leading comma
+    value_.push_back('}');
   }
 
  private:
@@ -256,6 +260,7 @@ class TextOut {
   static constexpr size_t kMaxDepth = 4;
   std::string& out_;
   IndexEntryCollector& index_;
+  std::string& value_;
   Frame frames_[kMaxDepth];
   size_t depth_ = 0;
   bool first_ = false;
@@ -504,11 +509,10 @@ Result<std::vector<MemberRef>> DecodeMembers(const Json& v, const DecodeOptions&
 
 namespace {
 
-// Decodes `body` into `out` (the canonical attributes) and `in` (the rest). `extensions`
-// receives the URNs of the extensions written, for Out::Finish.
+// Decodes `body` into `out` (the canonical attributes, finished) and `in` (the rest).
 template <typename V, typename Out>
 Status Decode(ResourceType type, const V& body, const DecodeOptions& opts, InputResource& in,
-              Out& out, std::vector<const std::string*>& extensions_written) {
+              Out& out) {
   if (!body.is_object()) return Status::InvalidSyntax("the request body must be a JSON object");
   const SchemaRegistry& reg = SchemaRegistry::Default();
   const ResourceTypeDef& rt = reg.resource_type(type);
@@ -566,6 +570,7 @@ Status Decode(ResourceType type, const V& body, const DecodeOptions& opts, Input
   }));
 
   // Canonical layout: schemas first, then core attributes, then extensions.
+  std::vector<const std::string*> extensions_written;
   for (const auto& [ext, value] : extensions) {
     out.BeginObject(ext->id, value.size());
     SCIMD_RETURN_IF_ERROR(DecodeSchemaAttrs(*ext, value, opts, out));
@@ -576,16 +581,15 @@ Status Decode(ResourceType type, const V& body, const DecodeOptions& opts, Input
       return Status::InvalidValue("attribute \"" + core_attrs[i].name + "\" is required");
     }
   }
+  out.Finish(rt.schema->id, extensions_written);
   return Status::Ok();
 }
 
 template <typename V>
 Result<InputResource> DecodeTree(ResourceType type, const V& body, const DecodeOptions& opts) {
   InputResource in;
-  TreeOut<V> out;
-  std::vector<const std::string*> extensions;
-  SCIMD_RETURN_IF_ERROR(Decode(type, body, opts, in, out, extensions));
-  in.attrs = out.Finish(SchemaRegistry::Default().resource_type(type).schema->id, extensions);
+  TreeOut<V> out(in.attrs);
+  SCIMD_RETURN_IF_ERROR(Decode(type, body, opts, in, out));
   SCIMD_RETURN_IF_ERROR(DeriveIndexEntries(type, opts, in));
   return in;
 }
@@ -616,11 +620,9 @@ Status DecodeToStored(ResourceType type, const JsonDomValue& body, const DecodeO
                       const IndexPaths& paths, StoredInput& stored) {
   thread_local std::string root;  // reused: the root's text before "schemas" is known
   IndexEntryCollector index(paths);
-  TextOut<JsonDomValue> out(root, index);
+  TextOut<JsonDomValue> out(root, index, stored.value);
   InputResource in;
-  std::vector<const std::string*> extensions;
-  SCIMD_RETURN_IF_ERROR(Decode(type, body, opts, in, out, extensions));
-  out.Finish(SchemaRegistry::Default().resource_type(type).schema->id, extensions, stored.value);
+  SCIMD_RETURN_IF_ERROR(Decode(type, body, opts, in, out));
   stored.index_entries = index.Finish();
   SCIMD_RETURN_IF_ERROR(CheckIndexedLengths(stored.index_entries));
   stored.password = std::move(in.password);

@@ -109,6 +109,27 @@ Status ReadMeta(const JsonDomValue& body, int64_t now, StoredHeader& header) {
   return Status::Ok();
 }
 
+// A resource's unique, value and presence entries, added to a load.
+Status AddIndexEntries(BulkLoad& load, ResourceType type, const ResourceId& id,
+                       const IndexEntries& entries) {
+  for (const IndexTerm& term : entries.unique) {
+    SCIMD_RETURN_IF_ERROR(load.AddUnique(type, term, id));
+  }
+  for (const IndexTerm& term : entries.values) {
+    SCIMD_RETURN_IF_ERROR(load.AddIndex(type, term, id));
+  }
+  for (AttrId attr : entries.presence) SCIMD_RETURN_IF_ERROR(load.AddPresence(type, attr, id));
+  return Status::Ok();
+}
+
+// The stored hash of a record's password, if it gave one.
+Status HashInto(const std::optional<std::string>& password, StoredHeader& header) {
+  if (password && !password->empty()) {
+    SCIMD_ASSIGN_OR_RETURN(header.password_hash, HashPassword(*password));
+  }
+  return Status::Ok();
+}
+
 std::string Quote(std::string_view s) { return "\"" + std::string(s.substr(0, 200)) + "\""; }
 
 }  // namespace
@@ -187,16 +208,8 @@ class Importer::Loader {
   }
 
   Status Load(const User& u) {
-    constexpr ResourceType kType = ResourceType::kUser;
-    for (const IndexTerm& term : u.entries.unique) {
-      SCIMD_RETURN_IF_ERROR(load_.AddUnique(kType, term, u.id));
-    }
-    for (const IndexTerm& term : u.entries.values) {
-      SCIMD_RETURN_IF_ERROR(load_.AddIndex(kType, term, u.id));
-    }
-    for (AttrId attr : u.entries.presence)
-      SCIMD_RETURN_IF_ERROR(load_.AddPresence(kType, attr, u.id));
-    return load_.PutResource(kType, u.id, u.value);
+    SCIMD_RETURN_IF_ERROR(AddIndexEntries(load_, ResourceType::kUser, u.id, u.entries));
+    return load_.PutResource(ResourceType::kUser, u.id, u.value);
   }
 
   BulkLoad& load_;
@@ -376,9 +389,7 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
     SCIMD_RETURN_IF_ERROR(DecodeToStored(r.type, body, decode, user_index_, in));
     r.entries = std::move(in.index_entries);
     r.external_id = std::move(in.external_id);
-    if (in.password && !in.password->empty()) {
-      SCIMD_ASSIGN_OR_RETURN(r.header.password_hash, HashPassword(*in.password));
-    }
+    SCIMD_RETURN_IF_ERROR(HashInto(in.password, r.header));
     r.value = std::move(in.value);
     PutStoredHeader(r.header, r.value);
     return Status::Ok();
@@ -394,9 +405,7 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
   if (const Json* ext = in.attrs.Find("externalId"); ext != nullptr && ext->is_string()) {
     r.external_id = ext->as_string();
   }
-  if (in.password && !in.password->empty()) {
-    SCIMD_ASSIGN_OR_RETURN(r.header.password_hash, HashPassword(*in.password));
-  }
+  SCIMD_RETURN_IF_ERROR(HashInto(in.password, r.header));
   if (r.type == ResourceType::kGroup) {
     r.attrs = std::move(in.attrs);  // stored once its members are known
     r.members = std::move(in.members);
@@ -630,15 +639,7 @@ Status Importer::SettleGroups() {
 
 Status Importer::LoadGroup(PendingGroup& g) {
   const ResourceType type = ResourceType::kGroup;
-  for (const IndexTerm& term : g.entries.unique) {
-    SCIMD_RETURN_IF_ERROR(load_->AddUnique(type, term, g.id));
-  }
-  for (const IndexTerm& term : g.entries.values) {
-    SCIMD_RETURN_IF_ERROR(load_->AddIndex(type, term, g.id));
-  }
-  for (AttrId attr : g.entries.presence) {
-    SCIMD_RETURN_IF_ERROR(load_->AddPresence(type, attr, g.id));
-  }
+  SCIMD_RETURN_IF_ERROR(AddIndexEntries(*load_, type, g.id, g.entries));
   for (size_t i = 0; i < g.resolved.size(); ++i) {
     SCIMD_RETURN_IF_ERROR(
         load_->AddMember(g.id, g.resolved[i].first, g.resolved[i].second, g.display[i]));

@@ -274,8 +274,9 @@ ImportSource FileSource(int fd, uint64_t* consumed) {
     if (f != nullptr) gzclose(f);
   });
   if (gz) gzbuffer(gz.get(), 1 << 20);
-  auto dropped = std::make_shared<uint64_t>(0);  // input the page cache was told to drop
-  return [gz, gz_fd, consumed, dropped](char* buf, size_t n) -> Result<size_t> {
+  // dropped: input the page cache was told to drop; advise: false once it cannot be (a pipe)
+  return [gz, gz_fd, consumed, dropped = uint64_t{0}, advise = true](
+             char* buf, size_t n) mutable -> Result<size_t> {
     if (!gz) return Status::IoError("cannot read the input");
     const int got = gzread(gz.get(), buf, static_cast<unsigned>(std::min<size_t>(n, 1 << 30)));
     if (got < 0) {
@@ -290,14 +291,11 @@ ImportSource FileSource(int fd, uint64_t* consumed) {
     // reads back (the kernel reclaiming memory is then work for every thread). A pipe
     // or a file that cannot be advised is read as it is.
     constexpr uint64_t kDropEvery = uint64_t{64} << 20;
-    if (offset >= *dropped + kDropEvery) {
+    if (advise && offset >= dropped + kDropEvery) {
       const uint64_t upto = offset & ~uint64_t{kDropEvery - 1};
-      if (posix_fadvise(gz_fd, static_cast<off_t>(*dropped), static_cast<off_t>(upto - *dropped),
-                        POSIX_FADV_DONTNEED) == 0) {
-        *dropped = upto;
-      } else {
-        *dropped = UINT64_MAX / 2;  // not advisable (a pipe): never again
-      }
+      advise = posix_fadvise(gz_fd, static_cast<off_t>(dropped), static_cast<off_t>(upto - dropped),
+                             POSIX_FADV_DONTNEED) == 0;
+      dropped = upto;
     }
     return static_cast<size_t>(got);
   };

@@ -162,6 +162,14 @@ TEST(PartitionedSorterTest, OneBufferOutOfOrderIsSortedInMemory) {
   ExpectExactly(*files, added);
 }
 
+// Finish refuses the sorter's entries as Corruption naming `named` (the duplicate key).
+void ExpectDuplicateNamed(PartitionedSorter& sorter, const std::string& named) {
+  auto files = sorter.Finish();
+  ASSERT_FALSE(files.ok());
+  EXPECT_TRUE(files.status().Is(core::Status::Code::kCorruption)) << files.status().ToString();
+  EXPECT_NE(files.status().ToString().find(named), std::string::npos) << files.status().ToString();
+}
+
 TEST(PartitionedSorterTest, DuplicatesAreCorruptionNamingTheKey) {
   TempDir dir;
   {
@@ -171,33 +179,21 @@ TEST(PartitionedSorterTest, DuplicatesAreCorruptionNamingTheKey) {
       ASSERT_TRUE(across.Add(Key(1, i * 7919 % 3999), "").ok());
       ASSERT_TRUE(across.Add(Key(2, i), "").ok());
     }
-    auto files = across.Finish();
-    ASSERT_FALSE(files.ok());
-    EXPECT_TRUE(files.status().Is(core::Status::Code::kCorruption)) << files.status().ToString();
-    EXPECT_NE(files.status().ToString().find("0000"), std::string::npos)
-        << files.status().ToString();
+    ExpectDuplicateNamed(across, "0000");
   }
   {
     // The same key twice in a row in a partition that was in order.
     PartitionedSorter in_order(dir.path(), "b", FamilyOptions(), 16 << 10, Small());
     for (uint32_t i = 0; i < 3000; ++i) ASSERT_TRUE(in_order.Add(Key(1, i), "").ok());
     ASSERT_TRUE(in_order.Add(Key(1, 2999), "").ok());
-    auto files = in_order.Finish();
-    ASSERT_FALSE(files.ok());
-    EXPECT_TRUE(files.status().Is(core::Status::Code::kCorruption)) << files.status().ToString();
-    EXPECT_NE(files.status().ToString().find("00002999"), std::string::npos)
-        << files.status().ToString();
+    ExpectDuplicateNamed(in_order, "00002999");
   }
   {
     // A key already written to an in-order file, once the partition is out of order.
     PartitionedSorter later(dir.path(), "c", FamilyOptions(), 16 << 10, Small());
     for (uint32_t i = 0; i < 3000; ++i) ASSERT_TRUE(later.Add(Key(1, i), "").ok());
     ASSERT_TRUE(later.Add(Key(1, 17), "").ok());
-    auto files = later.Finish();
-    ASSERT_FALSE(files.ok());
-    EXPECT_TRUE(files.status().Is(core::Status::Code::kCorruption)) << files.status().ToString();
-    EXPECT_NE(files.status().ToString().find("00000017"), std::string::npos)
-        << files.status().ToString();
+    ExpectDuplicateNamed(later, "00000017");
   }
 }
 
