@@ -325,9 +325,7 @@ Status SstSorter::SortBuffer(Buffer& b) {
             [&b](const Entry& x, const Entry& y) { return b.Less(x, y); });
   b.sorted = true;
   for (size_t i = 1; i < b.entries.size(); ++i) {
-    if (b.KeyOf(b.entries[i - 1]) == b.KeyOf(b.entries[i])) {
-      return Duplicate(b.KeyOf(b.entries[i]));
-    }
+    if (b.SameKey(b.entries[i - 1], b.entries[i])) return Duplicate(b.KeyOf(b.entries[i]));
   }
   return Status::Ok();
 }
@@ -385,6 +383,7 @@ Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
     FlatWriter out;
     SCIMD_RETURN_IF_ERROR(out.Open(run.path));
     for (size_t i = 0; i < b.entries.size(); ++i) {
+      b.Prefetch(i + kPrefetchAhead);
       const Entry& e = b.entries[i];
       if (i % kMarkEvery == 0) run.marks.emplace_back(std::string(b.KeyOf(e)), out.offset());
       SCIMD_RETURN_IF_ERROR(out.Put(b.KeyOf(e), b.ValueOf(e)));
@@ -394,8 +393,9 @@ Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
   // One file per run: a run is at most the budget, and is ingested as is when no other
   // run overlaps it.
   SplittingWriter writer(options_, [this] { return NextPath(); });
-  for (const Entry& e : b.entries) {
-    SCIMD_RETURN_IF_ERROR(writer.Put(b.KeyOf(e), b.ValueOf(e), false));
+  for (size_t i = 0; i < b.entries.size(); ++i) {
+    b.Prefetch(i + kPrefetchAhead);
+    SCIMD_RETURN_IF_ERROR(writer.Put(b.KeyOf(b.entries[i]), b.ValueOf(b.entries[i]), false));
   }
   SCIMD_RETURN_IF_ERROR(writer.Close());
   run.path = writer.paths().front();
@@ -494,7 +494,7 @@ Result<std::vector<std::string>> SstSorter::MergeRange(const std::string& from,
     }
     Status Next() {
       if (memory) {
-        ++at;
+        memory->Prefetch(++at + kPrefetchAhead);
         return Status::Ok();
       }
       if (flat) return flat->Next();

@@ -92,6 +92,8 @@ class SstSorter {
     uint64_t prefix[3];
   };
   static constexpr size_t kPrefixWords = 3;
+  // Entries whose keys are asked for ahead of the one written (Buffer::Prefetch).
+  static constexpr size_t kPrefetchAhead = 16;
   struct Buffer {
     std::string arena;
     std::vector<Entry> entries;
@@ -103,6 +105,21 @@ class SstSorter {
     }
     std::string_view ValueOf(const Entry& e) const {
       return std::string_view(arena.data() + e.at + e.key_size, e.value_size);
+    }
+    // Starts loading entry i's key (when there is one). Written in key order, entries are
+    // read from all over the arena: each one a cache miss unless it is asked for a few
+    // entries ahead.
+    void Prefetch(size_t i) const {
+      if (i < entries.size()) __builtin_prefetch(arena.data() + entries[i].at);
+    }
+    // Whether two entries, a before b in key order, have the same key: most differ in the
+    // cached words or the size, without a read of the arena.
+    bool SameKey(const Entry& a, const Entry& b) const {
+      if (a.key_size != b.key_size) return false;
+      for (size_t i = 0; i < kPrefixWords; ++i) {
+        if (a.prefix[i] != b.prefix[i]) return false;
+      }
+      return KeyOf(a) == KeyOf(b);
     }
     bool Less(const Entry& a, const Entry& b) const {
       for (size_t i = 0; i < kPrefixWords; ++i) {
