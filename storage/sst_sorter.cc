@@ -319,10 +319,55 @@ Status SstSorter::WaitSpill() {
   return spill_status_;
 }
 
+void SstSorter::RadixSort(const Buffer& b, Entry* first, Entry* last, size_t byte) {
+  // MSD radix sort on the cached bytes (an American flag sort: each level counts the
+  // entries per byte value, then swaps each entry into its bucket in place), down to
+  // buckets small enough for a comparison sort, or to entries equal in every cached byte
+  // (the comparison reads the rest of their keys).
+  constexpr size_t kSmall = 64;
+  auto byte_of = [](const Entry& e, size_t d) {
+    return static_cast<unsigned>(e.prefix[d / 8] >> (56 - 8 * (d % 8))) & 0xffu;
+  };
+  const size_t n = static_cast<size_t>(last - first);
+  size_t count[256];
+  for (;;) {
+    if (n < kSmall || byte == 8 * kPrefixWords) {
+      std::sort(first, last, [&b](const Entry& x, const Entry& y) { return b.Less(x, y); });
+      return;
+    }
+    std::fill(std::begin(count), std::end(count), 0);
+    for (const Entry* e = first; e != last; ++e) ++count[byte_of(*e, byte)];
+    if (count[byte_of(*first, byte)] != n) break;
+    ++byte;  // every entry has the same byte here (the attribute, a common start)
+  }
+  Entry* head[256];
+  Entry* end[256];
+  Entry* at = first;
+  for (size_t v = 0; v < 256; ++v) {
+    head[v] = at;
+    at += count[v];
+    end[v] = at;
+  }
+  for (size_t v = 0; v < 256; ++v) {
+    while (head[v] != end[v]) {
+      const unsigned to = byte_of(*head[v], byte);
+      if (to == v) {
+        ++head[v];
+      } else {
+        std::swap(*head[v], *head[to]++);  // one more entry in its bucket
+      }
+    }
+  }
+  at = first;
+  for (size_t v = 0; v < 256; ++v) {
+    if (count[v] > 1) RadixSort(b, at, at + count[v], byte + 1);
+    at += count[v];
+  }
+}
+
 Status SstSorter::SortBuffer(Buffer& b) {
   if (b.sorted) return Status::Ok();
-  std::sort(b.entries.begin(), b.entries.end(),
-            [&b](const Entry& x, const Entry& y) { return b.Less(x, y); });
+  RadixSort(b, b.entries.data(), b.entries.data() + b.entries.size(), 0);
   b.sorted = true;
   for (size_t i = 1; i < b.entries.size(); ++i) {
     if (b.SameKey(b.entries[i - 1], b.entries[i])) return Duplicate(b.KeyOf(b.entries[i]));

@@ -147,6 +147,8 @@ class SstSorter {
   void SetPrefix(Entry& e, std::string_view key) const;
   // Hands the buffer to the background writer (waiting for the previous run first).
   core::Status StartSpill(bool final);
+  // Sorts [first, last) of b's entries, all equal in their first `byte` cached bytes.
+  static void RadixSort(const Buffer& b, Entry* first, Entry* last, size_t byte);
   // Sorts `b`; Corruption on a duplicate key.
   core::Status SortBuffer(Buffer& b);
   // Sorts `b` and writes it as one run (final: in the family's format; in-order runs

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,31 @@ TEST(SstSorterTest, OrderIsToldBeyondTheFirstWordAfterTheSharedBytes) {
     keys.push_back(std::string("ttttab\0\0x", 9));
     keys.push_back("tttta");  // out of order, a shorter word
     for (uint32_t i = 400; i < 500; ++i) keys.push_back("ttttsamesame" + Key(i));
+    ExpectSortedAndComplete(dir, budget, keys);
+  }
+}
+
+TEST(SstSorterTest, AnyBytesSortInByteOrderInLargeAndSmallBuckets) {
+  // A buffer is sorted by its cached bytes a byte at a time, then by comparison in small
+  // buckets and where the cached bytes end: keys of random bytes (zeros and 0xff among
+  // them) and random lengths, many sharing a start that ends at every position, come out
+  // in byte order, in one buffer and across runs.
+  std::mt19937 rng(11);
+  std::vector<std::string> keys;
+  const std::string starts[] = {"", "a", std::string("\0\0", 2), "abcdefgh", "abcdefghij",
+                                std::string(23, 'z'), std::string(24, 'z'), std::string(30, 'q')};
+  std::set<std::string> seen;
+  while (keys.size() < 40000) {
+    std::string k = "tttt" + starts[rng() % std::size(starts)];
+    const size_t extra = rng() % 12;
+    for (size_t i = 0; i < extra; ++i) {
+      const unsigned r = rng() % 8;
+      k.push_back(r == 0 ? '\0' : r == 1 ? '\xff' : static_cast<char>('a' + rng() % 4));
+    }
+    if (seen.insert(k).second) keys.push_back(k);
+  }
+  for (size_t budget : {size_t{64} << 20, size_t{256} << 10}) {
+    TempDir dir;
     ExpectSortedAndComplete(dir, budget, keys);
   }
 }
