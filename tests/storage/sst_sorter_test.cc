@@ -138,8 +138,14 @@ TEST(SstSorterTest, AnyBytesSortInByteOrderInLargeAndSmallBuckets) {
   // in byte order, in one buffer and across runs.
   std::mt19937 rng(11);
   std::vector<std::string> keys;
-  const std::string starts[] = {"", "a", std::string("\0\0", 2), "abcdefgh", "abcdefghij",
-                                std::string(23, 'z'), std::string(24, 'z'), std::string(30, 'q')};
+  const std::string starts[] = {"",
+                                "a",
+                                std::string("\0\0", 2),
+                                "abcdefgh",
+                                "abcdefghij",
+                                std::string(23, 'z'),
+                                std::string(24, 'z'),
+                                std::string(30, 'q')};
   std::set<std::string> seen;
   while (keys.size() < 40000) {
     std::string k = "tttt" + starts[rng() % std::size(starts)];
