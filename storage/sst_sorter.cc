@@ -1,12 +1,15 @@
 // SstSorter: see sst_sorter.h.
 #include "storage/sst_sorter.h"
 
+#include <fcntl.h>
 #include <rocksdb/env.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/sst_file_writer.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -113,85 +116,179 @@ class SplittingWriter {
   std::vector<std::string> paths_;
 };
 
-// A temporary run: entries as (u32 key size, u32 value size, key, value), native byte
-// order (written and read by the same process).
+// A temporary run: entries in key order, each as varint(bytes shared with the previous
+// key), varint(the key's other bytes), varint(value size), those key bytes, the value.
+// Sorted keys share most of their start (an index partition's attribute, a value's first
+// letters), so a run is about half the bytes of its entries; an entry written with
+// `restart` shares nothing, and a reader may start at it (the run's marks). Written and
+// read through buffers of our own with write(2) and read(2): a stdio call per field was
+// most of writing small entries.
+constexpr size_t kFlatBufferBytes = size_t{1} << 20;
+
+char* PutVarint(char* p, uint32_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+// Reads a varint from [p, end); nullptr when it does not end there (or is over 5 bytes).
+const char* GetVarint(const char* p, const char* end, uint32_t* v) {
+  uint32_t out = 0;
+  for (int shift = 0; shift <= 28 && p < end; shift += 7) {
+    const uint32_t byte = static_cast<unsigned char>(*p++);
+    out |= (byte & 0x7f) << shift;
+    if (byte < 0x80) {
+      *v = out;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
 class FlatWriter {
  public:
+  ~FlatWriter() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   Status Open(const std::string& path) {
     path_ = path;
-    file_.reset(std::fopen(path.c_str(), "wb"));
-    if (!file_) return Status::IoError("bulk load: cannot write " + path);
-    std::setvbuf(file_.get(), nullptr, _IOFBF, size_t{1} << 20);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) return Status::IoError("bulk load: cannot write " + path);
+    buffer_.reserve(kFlatBufferBytes);
     return Status::Ok();
   }
-  Status Put(std::string_view key, std::string_view value) {
-    const uint32_t sizes[2] = {static_cast<uint32_t>(key.size()),
-                               static_cast<uint32_t>(value.size())};
-    // The unlocked calls (glibc): one thread owns the file, and the stream's lock per call
-    // was a large part of writing small entries.
-    if (fwrite_unlocked(sizes, sizeof(sizes), 1, file_.get()) != 1 ||
-        fwrite_unlocked(key.data(), 1, key.size(), file_.get()) != key.size() ||
-        fwrite_unlocked(value.data(), 1, value.size(), file_.get()) != value.size()) {
-      return Status::IoError("bulk load: writing " + path_ + " failed");
+  // `restart`: the entry shares nothing with the previous key (a reader may start here).
+  Status Put(std::string_view key, std::string_view value, bool restart) {
+    size_t shared = 0;
+    if (!restart) {
+      const size_t most = std::min(key.size(), last_.size());
+      for (uint64_t a, b; shared + 8 <= most; shared += 8) {
+        std::memcpy(&a, key.data() + shared, 8);
+        std::memcpy(&b, last_.data() + shared, 8);
+        if (a != b) break;
+      }
+      while (shared < most && key[shared] == last_[shared]) ++shared;
     }
-    offset_ += sizeof(sizes) + key.size() + value.size();
+    const std::string_view rest = key.substr(shared);
+    char head[15];
+    char* end = PutVarint(head, static_cast<uint32_t>(shared));
+    end = PutVarint(end, static_cast<uint32_t>(rest.size()));
+    end = PutVarint(end, static_cast<uint32_t>(value.size()));
+    const size_t head_size = static_cast<size_t>(end - head);
+    if (buffer_.size() + head_size + rest.size() + value.size() > kFlatBufferBytes) {
+      SCIMD_RETURN_IF_ERROR(Flush());
+    }
+    buffer_.append(head, head_size);
+    buffer_.append(rest);
+    buffer_.append(value);
+    offset_ += head_size + rest.size() + value.size();
+    last_.assign(key);
     return Status::Ok();
   }
   uint64_t offset() const { return offset_; }
   Status Close() {
-    const bool ok = std::fclose(file_.release()) == 0;
-    return ok ? Status::Ok() : Status::IoError("bulk load: writing " + path_ + " failed");
+    SCIMD_RETURN_IF_ERROR(Flush());
+    const int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0 ? Status::Ok()
+                            : Status::IoError("bulk load: writing " + path_ + " failed");
   }
 
  private:
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
+  Status Flush() {
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Status::IoError("bulk load: writing " + path_ + " failed");
+      done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+    return Status::Ok();
+  }
+
   std::string path_;
-  std::unique_ptr<std::FILE, Closer> file_;
+  int fd_ = -1;
+  std::string buffer_;
+  std::string last_;  // the previous key
   uint64_t offset_ = 0;
 };
 
 class FlatReader {
  public:
-  // Positioned on the entry at `offset` (one FlatWriter::offset() gave).
+  ~FlatReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Positioned on the entry at `offset` (one FlatWriter::offset() gave before an entry
+  // written with `restart`).
   Status Open(const std::string& path, uint64_t offset) {
     path_ = path;
-    file_.reset(std::fopen(path.c_str(), "rb"));
-    if (!file_ || fseeko(file_.get(), static_cast<off_t>(offset), SEEK_SET) != 0) {
-      return Status::IoError("bulk load: cannot read " + path);
-    }
-    std::setvbuf(file_.get(), nullptr, _IOFBF, size_t{1} << 20);
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Status::IoError("bulk load: cannot read " + path);
+    file_offset_ = offset;
+    buffer_.resize(kFlatBufferBytes);
     return Next();
   }
   bool Valid() const { return valid_; }
-  std::string_view key() const { return std::string_view(entry_.data(), key_size_); }
-  std::string_view value() const { return std::string_view(entry_).substr(key_size_); }
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
   Status Next() {
-    uint32_t sizes[2];
-    if (fread_unlocked(sizes, sizeof(sizes), 1, file_.get()) != 1) {  // one thread: no lock
-      valid_ = false;
-      return std::ferror(file_.get()) ? Status::IoError("bulk load: reading " + path_ + " failed")
-                                      : Status::Ok();
+    for (;;) {
+      const char* p = buffer_.data() + at_;
+      const char* end = buffer_.data() + filled_;
+      uint32_t shared, rest, value_size;
+      const char* q = GetVarint(p, end, &shared);
+      if (q) q = GetVarint(q, end, &rest);
+      if (q) q = GetVarint(q, end, &value_size);
+      if (q && static_cast<size_t>(end - q) >= size_t{rest} + value_size) {
+        if (shared > key_.size()) return Truncated();
+        key_.resize(shared);
+        key_.append(q, rest);
+        value_ = std::string_view(q + rest, value_size);
+        at_ = static_cast<size_t>(q + rest + value_size - buffer_.data());
+        valid_ = true;
+        return Status::Ok();
+      }
+      // The entry goes past what is buffered: move its start to the front, read more.
+      const size_t left = filled_ - at_;
+      if (left > 0 && at_ > 0) std::memmove(buffer_.data(), buffer_.data() + at_, left);
+      filled_ = left;
+      at_ = 0;
+      if (q && size_t{rest} + value_size + 15 > buffer_.size()) {
+        buffer_.resize(size_t{rest} + value_size + 15);  // one entry larger than the buffer
+      }
+      ssize_t n;
+      do {
+        n = ::pread(fd_, buffer_.data() + filled_, buffer_.size() - filled_,
+                    static_cast<off_t>(file_offset_));
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) return Status::IoError("bulk load: reading " + path_ + " failed");
+      if (n == 0) {
+        valid_ = false;
+        return filled_ == 0 ? Status::Ok() : Truncated();
+      }
+      filled_ += static_cast<size_t>(n);
+      file_offset_ += static_cast<uint64_t>(n);
     }
-    key_size_ = sizes[0];
-    entry_.resize(size_t{sizes[0]} + sizes[1]);
-    if (fread_unlocked(entry_.data(), 1, entry_.size(), file_.get()) != entry_.size()) {
-      valid_ = false;
-      return Status::Corruption("bulk load: " + path_ + " is truncated");
-    }
-    valid_ = true;
-    return Status::Ok();
   }
 
  private:
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
+  Status Truncated() {
+    valid_ = false;
+    return Status::Corruption("bulk load: " + path_ + " is truncated");
+  }
+
   std::string path_;
-  std::unique_ptr<std::FILE, Closer> file_;
-  std::string entry_;
-  uint32_t key_size_ = 0;
+  int fd_ = -1;
+  uint64_t file_offset_ = 0;  // of the next byte to read
+  std::string buffer_;
+  size_t at_ = 0;      // the next entry in buffer_
+  size_t filled_ = 0;  // bytes of buffer_ read
+  std::string key_;
+  std::string_view value_;  // in buffer_
   bool valid_ = false;
 };
 
@@ -430,8 +527,9 @@ Status SstSorter::WriteRun(Buffer& b, bool final, Run& run) {
     for (size_t i = 0; i < b.entries.size(); ++i) {
       b.Prefetch(i + kPrefetchAhead);
       const Entry& e = b.entries[i];
-      if (i % kMarkEvery == 0) run.marks.emplace_back(std::string(b.KeyOf(e)), out.offset());
-      SCIMD_RETURN_IF_ERROR(out.Put(b.KeyOf(e), b.ValueOf(e)));
+      const bool mark = i % kMarkEvery == 0;
+      if (mark) run.marks.emplace_back(std::string(b.KeyOf(e)), out.offset());
+      SCIMD_RETURN_IF_ERROR(out.Put(b.KeyOf(e), b.ValueOf(e), /*restart=*/mark));
     }
     return out.Close();
   }
