@@ -469,7 +469,7 @@ Status Importer::Take(PreparedRecord& r) {
   if (r.external_id) {
     std::string& key = external_key_;  // reused: no allocation per record
     SetTypedKey(&key, type, *r.external_id);
-    if (external_.Insert(key, ref)) external_.Update(key, Ref{});  // several: ambiguous
+    external_.Defer(key, ref);  // read only at Finish: taken into the table then
   }
 
   if (type == ResourceType::kGroup) {
@@ -653,7 +653,10 @@ Result<ImportSummary> Importer::Finish() {
   if (finished_) return Status::Internal("import already finished");
   finished_ = true;
   SCIMD_RETURN_IF_ERROR(loader_->Drain());
-  loader_.reset();  // load_ is this thread's from here
+  loader_.reset();         // load_ is this thread's from here
+  if (!groups_.empty()) {  // members named by externalId: one resource, or several (ambiguous)
+    external_.Settle([](const Ref&, const Ref&) { return Ref{}; });
+  }
   SCIMD_RETURN_IF_ERROR(SettleGroups());
   for (auto& g : groups_) {
     if (g->rejected) continue;

@@ -47,6 +47,36 @@ class ImportTable {
       if (s.hash == h && KeyAt(s.at) == key) return ValueAt(s.at);
     }
   }
+  // Adds key -> value without a lookup: the entry is appended to the arena, not yet to
+  // the table (in a table of 10M keys every lookup is a cache miss; a table read only at
+  // the end of an import is built then, or never). Find does not see it until Settle.
+  void Defer(std::string_view key, const V& value) { deferred_.push_back(Append(key, value)); }
+  // Takes the deferred entries in, in the order they came: a key already present (added
+  // before, or deferred more than once) keeps on_repeat(its value, the new value).
+  template <typename OnRepeat>
+  void Settle(OnRepeat on_repeat) {
+    std::vector<uint64_t> pending = std::move(deferred_);
+    deferred_.clear();
+    while ((size_ + pending.size() + 1) * 2 > slots_.size()) Grow();
+    for (uint64_t at : pending) {
+      const std::string_view key = KeyAt(at);
+      const uint64_t h = Hash(key);
+      for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+        Slot& s = slots_[i];
+        if (s.at == 0) {
+          s.hash = h;
+          s.at = at;
+          ++size_;
+          break;
+        }
+        if (s.hash == h && KeyAt(s.at) == key) {
+          const V kept = on_repeat(ValueAt(s.at), ValueAt(at));
+          std::memcpy(EntryAt(s.at) + sizeof(uint32_t) + key.size(), &kept, sizeof(V));
+          break;
+        }
+      }
+    }
+  }
   // Replaces the value of a present key; false when the key is absent.
   bool Update(std::string_view key, const V& value) {
     if (slots_.empty()) return false;
@@ -146,6 +176,7 @@ class ImportTable {
   size_t chunk_used_ = 0;   // bytes used in the last chunk
   size_t chunk_bytes_ = 0;  // of all chunks
   std::vector<Slot> slots_;
+  std::vector<uint64_t> deferred_;  // arena positions of entries Defer added, not in slots_
   size_t mask_ = 0;
   size_t size_ = 0;
 };

@@ -148,6 +148,32 @@ TEST_F(TransferTest, ContainerLinesAreReadInTheirTurn) {
   EXPECT_EQ(imported->errors.front().line, 305u);
 }
 
+TEST_F(TransferTest, MembersByExternalIdResolveToOneResourceOrAreRefusedWhenSeveral) {
+  // Users' externalIds are taken into the importer's table only when groups need them:
+  // a group naming "x1" gets that user; a member naming an externalId that two users of
+  // the file share is refused (skipped with a warning naming the group's line, as an
+  // unknown member is by default); a user's externalId ("x2") may equal a group's.
+  const TenantId t = NewTenant("ext");
+  std::string file;
+  for (int i = 0; i < 3; ++i) file += User(i) + "\n";
+  file += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"twin",)"
+          R"("externalId":"x0"})"
+          "\n";
+  const std::string group = R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],)";
+  file += group + R"("displayName":"one","externalId":"x2","members":[{"value":"x1"}]})" + "\n";
+  file += group + R"("displayName":"two","members":[{"value":"x0"}]})" + "\n";
+  auto imported = ImportText(t, file, 10);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->users, 4u);
+  EXPECT_EQ(imported->groups, 2u);
+  EXPECT_EQ(imported->members, 1u);  // "two" is kept without its member (the default)
+  EXPECT_EQ(imported->rejected, 0u);
+  ASSERT_EQ(imported->warnings, 1u);
+  const std::string& warning = imported->warning_samples.front();
+  EXPECT_EQ(warning.rfind("line 6: ", 0), 0u) << warning;
+  EXPECT_NE(warning.find("several resources of the file"), std::string::npos) << warning;
+}
+
 // The importer's table: every key of every length found with its value (keys that differ
 // only in their last byte, in a NUL, in length), absent ones not, first value kept.
 TEST(ImportTableTest, FindsEveryKeyOfEveryLength) {
@@ -174,6 +200,29 @@ TEST(ImportTableTest, FindsEveryKeyOfEveryLength) {
   ASSERT_TRUE(table.Update(keys[5], 99));
   EXPECT_EQ(table.Find(keys[5]), std::optional<uint64_t>(99));
   EXPECT_FALSE(table.Update("absent-key", 1));
+}
+
+// Deferred entries: not found before Settle; after it, every one is, with its value, a key
+// deferred twice or already present keeps what on_repeat makes of the two, and the table
+// grows to hold them all (more than its first size).
+TEST(ImportTableTest, DeferredKeysAreFoundOnceSettled) {
+  ImportTable<uint64_t> table;
+  ASSERT_FALSE(table.Insert("present", 1).has_value());
+  for (uint64_t i = 0; i < 5000; ++i) table.Defer("k" + std::to_string(i), i);
+  table.Defer("k17", 1000017);  // twice
+  table.Defer("present", 2);
+  EXPECT_FALSE(table.Find("k3").has_value());
+  EXPECT_EQ(table.size(), 1u);
+  table.Settle([](uint64_t kept, uint64_t added) { return kept * 10'000'000 + added; });
+  EXPECT_EQ(table.size(), 5001u);
+  for (uint64_t i = 0; i < 5000; ++i) {
+    const uint64_t want = i == 17 ? 17 * 10'000'000 + 1000017 : i;
+    ASSERT_EQ(table.Find("k" + std::to_string(i)), std::optional<uint64_t>(want)) << i;
+  }
+  EXPECT_EQ(table.Find("present"), std::optional<uint64_t>(10'000'002));
+  EXPECT_FALSE(table.Find("k5000").has_value());
+  table.Settle([](uint64_t, uint64_t) { return uint64_t{0}; });  // nothing deferred: no change
+  EXPECT_EQ(table.size(), 5001u);
 }
 
 }  // namespace
