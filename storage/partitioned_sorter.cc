@@ -63,7 +63,8 @@ size_t PartitionedSorter::PartitionOf(std::string_view key) {
     tuning.shared_bytes = n;
     tuning.ordered_run_bytes = tuning_.ordered_run_bytes;
     tuning.ordered_file_bytes = tuning_.ordered_file_bytes;
-    tuning.merge_in_two = false;  // Finish runs two partitions at once instead
+    // Finish runs two partitions at once, and each merges two key ranges at once (as
+    // every SstSorter does): the last partition left does not run alone on one core.
     tuning.keep_buffers = false;  // memory is what the shared budget counts
     Partition p;
     p.prefix.assign(key.substr(0, n));
@@ -145,13 +146,14 @@ uint64_t PartitionedSorter::temporary_runs() const {
 }
 
 Result<std::vector<std::string>> PartitionedSorter::Finish() {
-  // Two partitions at once (the machine's cores), the largest first so that the two
-  // threads end together.
+  // Two partitions at once (the machine's cores), the most work first so that the two
+  // threads end together (a partition whose keys came in order has little left to do,
+  // however many entries it has).
   const size_t n = partitions_.size();
   std::vector<size_t> by_size(n);
   for (size_t i = 0; i < n; ++i) by_size[i] = i;
   std::sort(by_size.begin(), by_size.end(), [this](size_t a, size_t b) {
-    return partitions_[a].sorter->entries() > partitions_[b].sorter->entries();
+    return partitions_[a].sorter->entries_to_finish() > partitions_[b].sorter->entries_to_finish();
   });
   std::vector<std::optional<Result<std::vector<std::string>>>> finished(n);
   std::atomic<size_t> next{0};

@@ -596,7 +596,7 @@ Result<std::vector<std::string>> SstSorter::Merge() {
   std::vector<std::string> middles;
   for (const Run& r : runs_) middles.push_back(r.middle);
   std::sort(middles.begin(), middles.end());
-  const std::string split = tuning_.merge_in_two ? middles[middles.size() / 2] : "";
+  const std::string split = middles[middles.size() / 2];
   Result<std::vector<std::string>> low = Status::Internal("bulk load: merge did not run");
   std::thread low_thread;
   if (!split.empty()) low_thread = std::thread([&] { low = MergeRange("", split); });

@@ -41,8 +41,6 @@ class SstSorter {
     // 0: each in-order run is a file of its own. Else in-order runs are appended to one
     // open file, closed past this many bytes of keys and values (small runs, few files).
     uint64_t ordered_file_bytes = 0;
-    // Finish merges two key ranges at once, on two threads (else one, on the caller's).
-    bool merge_in_two = true;
     // A written buffer is emptied and filled next (its pages stay mapped); else it is
     // freed as soon as it is written, so that memory is only what the buffers hold.
     bool keep_buffers = true;
@@ -64,6 +62,10 @@ class SstSorter {
   core::Result<std::vector<std::string>> Finish();
 
   uint64_t entries() const { return entries_; }
+  // About the entries Finish will still read and write: those of the last buffer while
+  // every key came in order (the rest is written already, as final files), else all of
+  // them (runs out of order are merged).
+  uint64_t entries_to_finish() const { return in_order_ ? buffer_.entries.size() : entries_; }
 
   // For a caller that shares one budget among sorters (PartitionedSorter): the bytes of
   // the buffer filling, and of the one being written (0 once WaitSpill has returned).
