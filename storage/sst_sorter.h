@@ -4,9 +4,11 @@
 // writes it as one run while the next buffer fills. While every key so far came in order
 // (resources loaded in id order), buffers are written every 64 MiB, unsorted, in the
 // family's final format, and handed over as they are (or appended to one open file). Once keys come
-// out of order, runs are written as plain temporary files of entries (no SST blocks, no
-// compression, no filter: written and read once), and at Finish all runs and the last buffer
-// (sorted in memory) are merged into SST files, two key ranges at once. Keys must be distinct (a
+// out of order, a buffer is radix-sorted on its cached key bytes and written as a plain
+// temporary file of entries (each key as the bytes it does not share with the one before; no
+// SST blocks, no compression, no filter: written and read once), and at Finish all runs and
+// the last buffer (sorted in memory) are merged into SST files from a loser tree, two key
+// ranges at once. Keys must be distinct (a
 // duplicate is Corruption naming it) and share their first `shared_bytes` bytes (one
 // tenant's keys: InvalidValue otherwise). Tuning lets a PartitionedSorter run many small
 // sorters under one budget. Thread rules: one thread at a time; the sorter owns its
