@@ -136,6 +136,22 @@ std::optional<JsonDomValue> JsonDomValue::FindCi(std::string_view key) const {
   return std::nullopt;
 }
 
+void JsonDomValue::FindEachCi(std::span<const std::string_view> keys,
+                              std::optional<JsonDomValue>* found) const {
+  for (size_t i = 0; i < keys.size(); ++i) found[i].reset();
+  const simdjson::dom::object object = e_.get_object().value_unsafe();
+  for (simdjson::dom::key_value_pair m : object) {
+    const std::string_view key = m.key;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      // Most members have no name of the size asked: no call. (Two keys never differ
+      // only in case: ParseDom refuses them; the first match is the only one.)
+      if (key.size() == keys[i].size() && !found[i] && EqualsCi(key, keys[i])) {
+        found[i] = JsonDomValue(m.value);
+      }
+    }
+  }
+}
+
 Json JsonDomValue::ToJson() const { return Build(e_); }
 
 }  // namespace scimd::core

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "core/base/json.h"
@@ -44,6 +45,9 @@ class JsonDomValue {
 
   // The member named `key` (ASCII case-insensitive). REQUIRES: is_object().
   std::optional<JsonDomValue> FindCi(std::string_view key) const;
+  // found[i] = FindCi(keys[i]) for every i, in one pass over the members (a reader that
+  // wants several names of one object). REQUIRES: is_object(), found has keys.size() slots.
+  void FindEachCi(std::span<const std::string_view> keys, std::optional<JsonDomValue>* found) const;
   // Calls f(item) for each item of an array; stops at the first error. REQUIRES: is_array().
   template <typename F>
   Status ForEachItem(F&& f) const {

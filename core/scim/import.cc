@@ -51,8 +51,9 @@ std::string TypedKey(ResourceType type, std::string_view text) {
 
 // The type a record declares: its "schemas" (the core schema of User or Group), else
 // meta.resourceType.
-Result<ResourceType> TypeOf(const JsonDomValue& body) {
-  if (auto schemas = body.FindCi("schemas"); schemas && schemas->is_array()) {
+Result<ResourceType> TypeOf(const std::optional<JsonDomValue>& schemas,
+                            const std::optional<JsonDomValue>& meta) {
+  if (schemas && schemas->is_array()) {
     std::optional<ResourceType> found;
     (void)schemas->ForEachItem([&](const JsonDomValue& s) {  // the first one named
       if (found || !s.is_string()) return Status::Ok();
@@ -62,7 +63,7 @@ Result<ResourceType> TypeOf(const JsonDomValue& body) {
     });
     if (found) return *found;
   }
-  if (auto meta = body.FindCi("meta"); meta && meta->is_object()) {
+  if (meta && meta->is_object()) {
     if (auto rt = meta->FindCi("resourceType"); rt && rt->is_string()) {
       if (EqualsCi(rt->str(), "User")) return ResourceType::kUser;
       if (EqualsCi(rt->str(), "Group")) return ResourceType::kGroup;
@@ -73,10 +74,10 @@ Result<ResourceType> TypeOf(const JsonDomValue& body) {
       "meta.resourceType");
 }
 
-// meta.created, meta.lastModified and meta.version of a record, where given.
-Status ReadMeta(const JsonDomValue& body, int64_t now, StoredHeader& header) {
+// meta.created, meta.lastModified and meta.version of a record, where given (`meta`: the
+// record's member of that name).
+Status ReadMeta(const std::optional<JsonDomValue>& meta, int64_t now, StoredHeader& header) {
   header = StoredHeader{1, now, now, ""};
-  const std::optional<JsonDomValue> meta = body.FindCi("meta");
   if (!meta || meta->is_null()) return Status::Ok();
   if (!meta->is_object()) return Status::InvalidValue("meta must be an object");
   auto time = [&](std::string_view name, int64_t& out) -> Status {
@@ -350,18 +351,21 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
     return Status::InvalidSyntax("not JSON: " + parsed.status().detail());
   }
   const JsonDomValue& body = *parsed;
-  if (detect_containers && body.is_object() &&
-      (body.FindCi("Resources") || body.FindCi("Operations"))) {
+  if (!body.is_object()) return Status::InvalidSyntax("a record is a JSON object");
+  // The top-level members read here, found in one pass over the record's members.
+  static constexpr std::string_view kTop[] = {"Resources", "Operations", "schemas", "id", "meta"};
+  std::optional<JsonDomValue> top[std::size(kTop)];
+  body.FindEachCi(kTop, top);
+  const auto& [resources, operations, schemas, id_value, meta] = top;
+  if (detect_containers && (resources || operations)) {
     r.container = true;
     return Status::Ok();
   }
-  if (!body.is_object()) return Status::InvalidSyntax("a record is a JSON object");
   if (forced) {
     r.type = *forced;
   } else {
-    SCIMD_ASSIGN_OR_RETURN(r.type, TypeOf(body));
+    SCIMD_ASSIGN_OR_RETURN(r.type, TypeOf(schemas, meta));
   }
-  const std::optional<JsonDomValue> id_value = body.FindCi("id");
   r.given_id = id_value && !id_value->is_null();
   if (r.given_id) {
     auto p = id_value->is_string() ? ResourceId::Parse(id_value->str())
@@ -374,7 +378,7 @@ Status Importer::PrepareInto(std::string_view json, std::optional<ResourceType> 
     r.id = *p;
   }  // else assigned in Take, in the file's order: ids of one import then increase, so the
      // store's files of resources need no merge
-  SCIMD_RETURN_IF_ERROR(ReadMeta(body, options_.clock->NowMicros(), r.header));
+  SCIMD_RETURN_IF_ERROR(ReadMeta(meta, options_.clock->NowMicros(), r.header));
 
   // Decoded as a POST is; members are resolved at Finish, by id or by externalId, so
   // values that are not ids are kept (unparsed) rather than refused here.

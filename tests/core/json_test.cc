@@ -157,5 +157,25 @@ TEST(JsonTest, CopyIsDeep) {
   EXPECT_EQ(b.Find("x")->as_array().size(), 1u);
 }
 
+TEST(JsonTest, FindEachCiFindsWhatFindCiFinds) {
+  // Several names in one pass: each found in any case, with its value; absent ones empty;
+  // slots that held something before are reset.
+  auto dom = ParseDom(R"({"ID":"7","Meta":{"version":"W/\"2\""},"schemas":[],"x":null})");
+  ASSERT_TRUE(dom.ok());
+  static constexpr std::string_view kNames[] = {"id", "meta", "Resources", "SCHEMAS", "x"};
+  std::optional<JsonDomValue> found[std::size(kNames)];
+  found[2] = *dom;  // stale: must be reset
+  dom->FindEachCi(kNames, found);
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    EXPECT_EQ(found[i].has_value(), dom->FindCi(kNames[i]).has_value()) << kNames[i];
+  }
+  ASSERT_TRUE(found[0] && found[0]->is_string());
+  EXPECT_EQ(found[0]->str(), "7");
+  EXPECT_TRUE(found[1]->is_object());
+  EXPECT_FALSE(found[2].has_value());
+  EXPECT_TRUE(found[3]->is_array());
+  EXPECT_TRUE(found[4]->is_null());
+}
+
 }  // namespace
 }  // namespace scimd::core
