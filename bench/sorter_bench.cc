@@ -5,6 +5,7 @@
 // Items/s = entries/s through Add and Finish. Run with `make bench`.
 #include <benchmark/benchmark.h>
 #include <rocksdb/options.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -56,11 +57,20 @@ void BM_SortIndexEntries(benchmark::State& state) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     SstSorter sorter(dir, "index", options, bytes / 4);
+    bool added = true;
     for (const auto& k : keys) {
-      if (!sorter.Add(k, {}).ok()) state.SkipWithError("Add failed");
+      if (!sorter.Add(k, {}).ok()) {
+        state.SkipWithError("Add failed");
+        added = false;
+        break;
+      }
     }
+    if (!added) break;
     auto files = sorter.Finish();
-    if (!files.ok()) state.SkipWithError("Finish failed");
+    if (!files.ok()) {
+      state.SkipWithError("Finish failed");
+      break;
+    }
     state.counters["temporary_runs"] = static_cast<double>(sorter.temporary_runs());
   }
   std::filesystem::remove_all(dir);

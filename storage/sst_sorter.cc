@@ -121,7 +121,7 @@ class SplittingWriter {
 // Sorted keys share most of their start (an index partition's attribute, a value's first
 // letters), so a run is about half the bytes of its entries; an entry written with
 // `restart` shares nothing, and a reader may start at it (the run's marks). Written and
-// read through buffers of our own with write(2) and read(2): a stdio call per field was
+// read through buffers of our own with write(2) and pread(2): a stdio call per field was
 // most of writing small entries.
 constexpr size_t kFlatBufferBytes = size_t{1} << 20;
 
@@ -244,7 +244,10 @@ class FlatReader {
       if (q) q = GetVarint(q, end, &rest);
       if (q) q = GetVarint(q, end, &value_size);
       if (q && static_cast<size_t>(end - q) >= size_t{rest} + value_size) {
-        if (shared > key_.size()) return Truncated();
+        if (shared > key_.size()) {  // more shared bytes than the previous key has
+          valid_ = false;
+          return Status::Corruption("bulk load: " + path_ + " is corrupt");
+        }
         key_.resize(shared);
         key_.append(q, rest);
         value_ = std::string_view(q + rest, value_size);

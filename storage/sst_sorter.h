@@ -65,8 +65,8 @@ class SstSorter {
 
   uint64_t entries() const { return entries_; }
   // About the entries Finish will still read and write: those of the last buffer while
-  // every key came in order (the rest is written already, as final files), else all of
-  // them (runs out of order are merged).
+  // every key came in order (the rest is written, or being written, as final files), else
+  // all of them (runs out of order are merged).
   uint64_t entries_to_finish() const { return in_order_ ? buffer_.entries.size() : entries_; }
 
   // For a caller that shares one budget among sorters (PartitionedSorter): the bytes of
