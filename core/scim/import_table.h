@@ -25,27 +25,18 @@ class ImportTable {
   // The value stored under `key`, if any.
   std::optional<V> Find(std::string_view key) const {
     if (slots_.empty()) return std::nullopt;
-    const uint64_t h = Hash(key);
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.at == 0) return std::nullopt;
-      if (s.hash == h && KeyAt(s.at) == key) return ValueAt(s.at);
-    }
+    const Slot& s = slots_[SlotFor(key, Hash(key))];
+    return s.at == 0 ? std::nullopt : std::optional<V>(ValueAt(s.at));
   }
   // Inserts key -> value; when the key is present, returns its value and changes nothing.
   std::optional<V> Insert(std::string_view key, const V& value) {
-    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    Reserve(size_ + 1);
     const uint64_t h = Hash(key);
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
-      if (s.at == 0) {
-        s.hash = h;
-        s.at = Append(key, value);
-        ++size_;
-        return std::nullopt;
-      }
-      if (s.hash == h && KeyAt(s.at) == key) return ValueAt(s.at);
-    }
+    Slot& s = slots_[SlotFor(key, h)];
+    if (s.at != 0) return ValueAt(s.at);
+    s = Slot{h, Append(key, value)};
+    ++size_;
+    return std::nullopt;
   }
   // Adds key -> value without a lookup: the entry is appended to the arena, not yet to
   // the table (in a table of 10M keys every lookup is a cache miss; a table read only at
@@ -57,43 +48,28 @@ class ImportTable {
   void Settle(OnRepeat on_repeat) {
     std::vector<uint64_t> pending = std::move(deferred_);
     deferred_.clear();
-    while ((size_ + pending.size() + 1) * 2 > slots_.size()) Grow();
+    Reserve(size_ + pending.size());
     for (uint64_t at : pending) {
       const std::string_view key = KeyAt(at);
       const uint64_t h = Hash(key);
-      for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-        Slot& s = slots_[i];
-        if (s.at == 0) {
-          s.hash = h;
-          s.at = at;
-          ++size_;
-          break;
-        }
-        if (s.hash == h && KeyAt(s.at) == key) {
-          const V kept = on_repeat(ValueAt(s.at), ValueAt(at));
-          std::memcpy(EntryAt(s.at) + sizeof(uint32_t) + key.size(), &kept, sizeof(V));
-          break;
-        }
+      Slot& s = slots_[SlotFor(key, h)];
+      if (s.at != 0) {
+        SetValueAt(s.at, on_repeat(ValueAt(s.at), ValueAt(at)));
+      } else {
+        s = Slot{h, at};
+        ++size_;
       }
     }
   }
   // Replaces the value of a present key; false when the key is absent.
   bool Update(std::string_view key, const V& value) {
     if (slots_.empty()) return false;
-    const uint64_t h = Hash(key);
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.at == 0) return false;
-      if (s.hash == h && KeyAt(s.at) == key) {
-        const std::string_view k = KeyAt(s.at);
-        std::memcpy(EntryAt(s.at) + sizeof(uint32_t) + k.size(), &value, sizeof(V));
-        return true;
-      }
-    }
+    const Slot& s = slots_[SlotFor(key, Hash(key))];
+    if (s.at == 0) return false;
+    SetValueAt(s.at, value);
+    return true;
   }
   size_t size() const { return size_; }
-  // Bytes held (arena and slots).
-  size_t memory() const { return chunk_bytes_ + slots_.capacity() * sizeof(Slot); }
 
  private:
   struct Slot {
@@ -129,7 +105,6 @@ class ImportTable {
     if (chunks_.empty() || chunk_used_ + need > chunk_size_) {
       chunk_size_ = std::max(kChunkBytes, need);  // a key over 64 MiB gets a chunk of its own
       chunks_.push_back(std::make_unique_for_overwrite<char[]>(chunk_size_));
-      chunk_bytes_ += chunk_size_;
       chunk_used_ = 0;
     }
     char* at = chunks_.back().get() + chunk_used_;
@@ -156,10 +131,27 @@ class ImportTable {
     std::memcpy(&v, key.data() + key.size(), sizeof(V));  // unaligned in the arena
     return v;
   }
-  void Grow() {
+  void SetValueAt(uint64_t at, const V& v) {
+    const std::string_view key = KeyAt(at);
+    std::memcpy(EntryAt(at) + sizeof(uint32_t) + key.size(), &v, sizeof(V));
+  }
+  // The slot of `key` (hash h): the one holding it, else the empty one where it would go.
+  // REQUIRES: slots_ not empty (and, as Reserve keeps it, never full).
+  size_t SlotFor(std::string_view key, uint64_t h) const {
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.at == 0 || (s.hash == h && KeyAt(s.at) == key)) return i;
+    }
+  }
+  // Room for `count` keys in at most half the slots: grown (doubled as often as needed,
+  // the keys moved once) when not.
+  void Reserve(size_t count) {
+    size_t n = slots_.empty() ? 1024 : slots_.size();
+    while (count * 2 > n) n *= 2;
+    if (n == slots_.size()) return;
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-    mask_ = slots_.size() - 1;
+    slots_.assign(n, Slot{});
+    mask_ = n - 1;
     for (const Slot& s : old) {
       if (s.at == 0) continue;
       for (size_t i = s.hash & mask_;; i = (i + 1) & mask_) {
@@ -172,9 +164,8 @@ class ImportTable {
   }
 
   std::vector<std::unique_ptr<char[]>> chunks_;
-  size_t chunk_size_ = 0;   // of the last chunk
-  size_t chunk_used_ = 0;   // bytes used in the last chunk
-  size_t chunk_bytes_ = 0;  // of all chunks
+  size_t chunk_size_ = 0;  // of the last chunk
+  size_t chunk_used_ = 0;  // bytes used in the last chunk
   std::vector<Slot> slots_;
   std::vector<uint64_t> deferred_;  // arena positions of entries Defer added, not in slots_
   size_t mask_ = 0;
