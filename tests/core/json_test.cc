@@ -89,6 +89,38 @@ TEST(JsonTest, RejectsDuplicateKeysCaseInsensitively) {
   EXPECT_TRUE(Json::Parse(R"({"a":{"a":1}})").ok());  // nested objects are separate scopes
 }
 
+// The duplicate check compares a key with the ones before it only when a bit of its
+// length and end bytes is set already: every duplicate is still found, at any position,
+// past the 32 keys kept inline, and keys that share the bit but differ are accepted.
+TEST(JsonTest, FindsEveryDuplicateKeyAmongMany) {
+  auto object = [](const std::vector<std::string>& keys) {
+    std::string text = "{";
+    for (size_t i = 0; i < keys.size(); ++i) {
+      text += (i ? ",\"" : "\"") + keys[i] + "\":" + std::to_string(i);
+    }
+    return text + "}";
+  };
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) keys.push_back("k" + std::to_string(i * 7919 % 1000) + "x");
+  ASSERT_TRUE(Json::Parse(object(keys)).ok());  // 300 distinct keys: many share a bit
+  ASSERT_TRUE(ParseDom(object(keys)).ok());
+  for (size_t dup : {size_t{0}, size_t{5}, size_t{31}, size_t{32}, size_t{33}, size_t{299}}) {
+    for (size_t at : {dup + 1, size_t{150}, size_t{300}}) {
+      if (at <= dup) continue;
+      std::vector<std::string> with = keys;
+      std::string upper = keys[dup];
+      upper[0] = 'K';
+      upper.back() = 'X';
+      with.insert(with.begin() + static_cast<std::ptrdiff_t>(at), upper);
+      auto tree = Json::Parse(object(with));
+      ASSERT_FALSE(tree.ok()) << dup << " at " << at;
+      EXPECT_NE(tree.status().detail().find("duplicate attribute \"" + upper + "\""),
+                std::string::npos);
+      EXPECT_FALSE(ParseDom(object(with)).ok()) << dup << " at " << at;
+    }
+  }
+}
+
 TEST(JsonTest, EnforcesDepthLimit) {
   std::string ok_depth(20, '['), too_deep(200, '[');
   ok_depth += std::string(20, ']');
