@@ -19,7 +19,6 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
-#include <rocksdb/utilities/options_util.h>
 
 #include <chrono>
 #include <cstdint>
@@ -35,8 +34,8 @@
 #include <vector>
 
 #include "bench/bench_users.h"
+#include "bench/rocks_options.h"
 #include "storage/key_codec.h"
-#include "storage/uint64_add.h"
 
 namespace {
 
@@ -55,27 +54,12 @@ constexpr size_t kFamilies = sizeof(kLoadFamilies) / sizeof(kLoadFamilies[0]);
 constexpr uint64_t kFileBytes = uint64_t{256} << 20;
 
 bool Check(const rocksdb::Status& s, const std::string& what) {
-  if (!s.ok()) std::cerr << "import_raw_bench: " << what << ": " << s.ToString() << "\n";
-  return s.ok();
+  return scimd::bench::CheckRocks("import_raw_bench", s, what);
 }
 
-// The options the store in `dir` was created with (its OPTIONS file: table format, bloom
-// filters, compression per family), with the counters' merge operator, which an OPTIONS
-// file names but cannot restore.
 bool LoadOptions(const std::string& dir, rocksdb::DBOptions& db,
                  std::vector<rocksdb::ColumnFamilyDescriptor>& families) {
-  rocksdb::ConfigOptions config;
-  config.ignore_unknown_options = true;
-  config.ignore_unsupported_options = true;
-  if (!Check(rocksdb::LoadLatestOptions(config, dir, &db, &families), "options of " + dir)) {
-    return false;
-  }
-  for (auto& f : families) {
-    if (f.name == scimd::storage::kCfCounters) {
-      f.options.merge_operator = scimd::storage::NewUInt64AddOperator();
-    }
-  }
-  return true;
+  return scimd::bench::LoadStoreOptions("import_raw_bench", dir, db, families);
 }
 
 void PutU32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }

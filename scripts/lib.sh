@@ -171,7 +171,8 @@ start_nginx_retry() {
 }
 
 # wrk_measure NAME SERVER_PID LUA URL CONNS DURATION -- LUA_ARGS...: one wrk run (pinned
-# with CLIENT_CPU) into ${TMP}/NAME.out, and "server% wrk% other%" into ${TMP}/NAME.cpu.
+# with CLIENT_CPU; WRK_THREADS threads, default 1) into ${TMP}/NAME.out, and
+# "server% wrk% other%" into ${TMP}/NAME.cpu.
 wrk_measure() {
   local name="$1" pid="$2" lua="$3" url="$4" conns="$5" dur="$6" before after idle0 idle1 t0 t1
   shift 6
@@ -180,7 +181,7 @@ wrk_measure() {
   idle0="$(idle_ticks)"
   t0="$(date +%s%N)"
   local TIMEFORMAT='%R %U %S'
-  { time "${CLIENT_CPU[@]}" wrk -t1 -c"${conns}" -d"${dur}" --timeout 10s -s "${lua}" "${url}" \
+  { time "${CLIENT_CPU[@]}" wrk -t"${WRK_THREADS:-1}" -c"${conns}" -d"${dur}" --timeout 10s -s "${lua}" "${url}" \
       -- "$@" >"${TMP}/${name}.out" 2>&1; } 2>"${TMP}/${name}.time" ||
     { cat "${TMP}/${name}.out" >&2; return 1; }
   t1="$(date +%s%N)"

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The write path at WRITE_USERS users (issue #19): scimd's POST /Users and PATCH (Entra's
+# updates) next to RocksDB's own single-Put rate with as many writer threads, in one run.
+# See docs/PERFORMANCE.md ("The write path (issue #19)") for how to read the figures.
+#
+#   scripts/write_load.sh [BUILD_DIR]     (default: <repo>/build; needs scimd, scimctl,
+#                                          bench/seed_group_bench, bench/raw_put_bench)
+#
+# 1. A fresh data dir, tenant and token; WRITE_USERS users written straight into the stopped
+#    store by seed_group_bench (transactions, not HTTP: the store is left with the
+#    compaction work a large load leaves).
+# 2. scimd with WRITE_THREADS reactor threads (its default, 2) on an ephemeral 127.0.0.1 port,
+#    not pinned: server, RocksDB's background threads and wrk share the machine's cores.
+# 3. "post-after-load": POST /Users started as soon as scimd answers, while the store is
+#    still compacting what the load left (the latency a client sees right after a load).
+# 4. Once scimd is idle, wrk -tT -cC -dD each: GET /Users/{random id}, POST /Users (a new
+#    ~1 KB user each, bench/wrk/scim.lua), PATCH /Users/{random id} (Entra's disable,
+#    department and work-email forms in turn, bench/wrk/patch.lua).
+# 5. scimd stopped; raw_put_bench: a new RocksDB with the store's options, T threads, D
+#    seconds of single Puts of ~1 KB users (WAL on, no fsync, as scimd without --sync).
+# Prints req/s, p50/p99, non-2xx, socket errors and CPU (server, wrk, rest) per run, the
+# raw rate, and POST/raw and PATCH/raw.
+#
+# Environment: WRITE_USERS [1000000]  WRITE_THREADS [2]  LOAD_DURATION [10s]
+#              LOAD_CONNECTIONS [32]  LOAD_WRK_THREADS [2]
+#              WRITE_PERF=DIR: `perf record --call-graph dwarf` of scimd during the POST and PATCH runs into
+#              DIR/post.data and DIR/patch.data (a profile; the figures of those runs are
+#              then lower than without it)
+# The bearer token never appears in output or on a command line. Servers on 127.0.0.1.
+set -euo pipefail
+
+readonly SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly REPO_ROOT="$(cd "${SCRIPT_DIR}/.." && pwd)"
+BUILD_DIR="$(cd "${1:-${REPO_ROOT}/build}" 2>/dev/null && pwd)" || {
+  echo "write_load: build directory '${1:-${REPO_ROOT}/build}' does not exist" >&2
+  exit 2
+}
+readonly BUILD_DIR
+readonly SCIMD="${BUILD_DIR}/tools/scimd"
+readonly SCIMCTL="${BUILD_DIR}/tools/scimctl"
+readonly SEEDER="${BUILD_DIR}/bench/seed_group_bench"
+readonly RAW="${BUILD_DIR}/bench/raw_put_bench"
+readonly POST_LUA="${REPO_ROOT}/bench/wrk/scim.lua"
+readonly PATCH_LUA="${REPO_ROOT}/bench/wrk/patch.lua"
+readonly USERS="${WRITE_USERS:-1000000}"
+readonly THREADS="${WRITE_THREADS:-2}"
+readonly DURATION="${LOAD_DURATION:-10s}"
+readonly CONNECTIONS="${LOAD_CONNECTIONS:-32}"
+readonly PERF_DIR="${WRITE_PERF:-}"
+export WRK_THREADS="${LOAD_WRK_THREADS:-2}"
+readonly TENANT=writeload
+# shellcheck source=scripts/lib.sh
+source "${SCRIPT_DIR}/lib.sh"
+
+log() { echo "write_load: $*"; }
+die() { echo "write_load: error: $*" >&2; exit 1; }
+
+for tool in wrk curl node; do
+  command -v "${tool}" >/dev/null || die "${tool} is not installed (make deps)"
+done
+[[ -n "${PERF_DIR}" ]] && { command -v perf >/dev/null || die "perf is not installed"; }
+for bin in "${SCIMD}" "${SCIMCTL}" "${SEEDER}" "${RAW}"; do
+  [[ -x "${bin}" ]] || die "build ${bin#"${BUILD_DIR}/"} in ${BUILD_DIR} first"
+done
+[[ "${USERS}" =~ ^[0-9]+$ && "${USERS}" -gt 0 ]] || die "WRITE_USERS must be a positive integer"
+[[ "${DURATION}" =~ ^[0-9]+s$ ]] || die "LOAD_DURATION must be seconds, e.g. 10s"
+
+pin_setup 0  # not pinned: the issue's set-up shares the cores
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/scimd-writeload.XXXXXX")"
+SCIMD_PID=""
+PERF_PID=""
+cleanup() {
+  [[ -n "${PERF_PID}" ]] && kill -INT "${PERF_PID}" 2>/dev/null && wait "${PERF_PID}" 2>/dev/null
+  stop_pid "${SCIMD_PID}"
+  rm -rf "${TMP}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- data ---------------------------------------------------------------------------------------
+make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
+log "seeding ${USERS} users straight into the store (seed_group_bench)"
+"${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" --users "${USERS}" \
+  --ids "${TMP}/ids.txt" >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
+SEED_LINE="$(grep '^SEED' "${TMP}/seed.out" || true)"
+
+start_scimd "${TMP}/data" "${THREADS}" "${TMP}/scimd.log" || die "scimd did not start"
+log "scimd --threads ${THREADS} on ${SCIMD_URL#http://}"
+
+# perf_start NAME / perf_stop: a profile of scimd for one run (WRITE_PERF only).
+perf_start() {
+  [[ -z "${PERF_DIR}" ]] && return 0
+  mkdir -p "${PERF_DIR}"
+  perf record -q -F 199 --call-graph dwarf,16384 -p "${SCIMD_PID}" -o "${PERF_DIR}/$1.data" >/dev/null 2>&1 &
+  PERF_PID=$!
+  sleep 0.5
+}
+perf_stop() {
+  [[ -z "${PERF_PID}" ]] && return 0
+  kill -INT "${PERF_PID}" 2>/dev/null || true
+  wait "${PERF_PID}" 2>/dev/null || true
+  PERF_PID=""
+}
+
+# --- runs ---------------------------------------------------------------------------------------
+WRK_DESC="wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${DURATION}"
+log "post-after-load: ${WRK_DESC} as soon as scimd answers"
+wrk_measure post-after-load "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" \
+  "${DURATION}" -- post after || die "wrk (post-after-load) failed"
+log "waiting for the store to settle"
+wait_idle "${SCIMD_PID}" 300 || log "warning: scimd still busy after 300 s"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+wrk_measure get "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+  -- get "${TMP}/ids.txt" || die "wrk (get) failed"
+perf_start post
+wrk_measure post "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+  -- post steady || die "wrk (post) failed"
+perf_stop
+wait_idle "${SCIMD_PID}" 120 || log "warning: scimd still busy after 120 s"
+perf_start patch
+wrk_measure patch "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+  -- patch "${TMP}/ids.txt" || die "wrk (patch) failed"
+perf_stop
+RSS_MIB=$(($(proc_mem_kib "${SCIMD_PID}" VmHWM) / 1024))
+HAVE="$(curl -sS --max-time 60 -H @"${TMP}/auth.header" "${SCIMD_URL}/scim/v2/Users?count=0" |
+  node -e 'let s = ""; process.stdin.on("data", d => s += d)
+    .on("end", () => console.log(JSON.parse(s).totalResults))')"
+stop_pid "${SCIMD_PID}"
+SCIMD_PID=""
+
+log "raw_put_bench: ${THREADS} threads, ${DURATION}"
+cpu_run "${TMP}/raw.cpu" "${RAW}" "${TMP}/data" "${TMP}/raw-db" "${THREADS}" "${DURATION%s}" \
+  >"${TMP}/raw.out" || { cat "${TMP}/raw.out" >&2; die "raw_put_bench failed"; }
+RAW_RPS="$(sed -n 's/^RESULT raw_put.* puts_per_s=\([0-9]*\).*/\1/p' "${TMP}/raw.out")"
+
+# --- report -------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
+row() {  # row NAME
+  local f="${TMP}/$1.out"
+  printf '%-18s %8s %7s %8s %6s %7s %5s %5s %5s\n' "$1" "$(result_field "${f}" rps)" \
+    "$(result_field "${f}" p50_ms)" "$(result_field "${f}" p99_ms)" \
+    "$(result_field "${f}" non2xx)" "$(result_field "${f}" socket_errors)" \
+    "$(cpu_field "$1" 1)" "$(cpu_field "$1" 2)" "$(cpu_field "$1" 3)"
+}
+echo
+echo "== scimd write load test ($(date -u +%Y-%m-%dT%H:%M:%SZ)) =="
+echo "set-up: ${WRK_DESC}, keep-alive, loopback; scimd --threads ${THREADS}, not pinned"
+echo "data: ${USERS} users seeded (${SEED_LINE#SEED }); ${HAVE} users at the end;" \
+  "scimd VmHWM ${RSS_MIB} MiB; load average ${LOAD_BEFORE} before the settled runs"
+printf '%-18s %8s %7s %8s %6s %7s %5s %5s %5s\n' run req/s "p50 ms" "p99 ms" non2xx sockerr \
+  srv% wrk% oth%
+for r in post-after-load get post patch; do row "${r}"; done
+echo "raw RocksDB single Put (${THREADS} threads): $(sed -n 's/^RESULT raw_put //p' "${TMP}/raw.out")" \
+  "(cpu self/other $(cat "${TMP}/raw.cpu") %)"
+POST_RPS="$(result_field "${TMP}/post.out" rps)"
+PATCH_RPS="$(result_field "${TMP}/patch.out" rps)"
+echo "RESULT write post_rps=${POST_RPS} patch_rps=${PATCH_RPS} raw_put_rps=${RAW_RPS}" \
+  "post_ratio=$(ratio "${POST_RPS}" "${RAW_RPS}") patch_ratio=$(ratio "${PATCH_RPS}" "${RAW_RPS}")" \
+  "post_p99_ms=$(result_field "${TMP}/post.out" p99_ms)" \
+  "post_after_load_p99_ms=$(result_field "${TMP}/post-after-load.out" p99_ms)" \
+  "patch_p99_ms=$(result_field "${TMP}/patch.out" p99_ms)"
+for r in post-after-load get post patch; do
+  n="$(result_field "${TMP}/${r}.out" non2xx)"
+  [[ "${n:-0}" == 0 ]] || die "${r}: ${n} answers were not 2xx"
+done
