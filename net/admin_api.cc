@@ -317,12 +317,15 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
       if (!grace_s.ok()) return error(grace_s.status());
       auto r = core::RotateToken(store_, tenant.id, Field(body, "tokenId"), *grace_s, now);
       if (!r.ok()) return error(r.status());
+      scim_.gate().InvalidateTokens();  // the old token's new expiry applies at once
       Json j = admin::IssuedJson(r->fresh);
       j.Set("old", admin::TokenJson(r->old));
       return ok(200, j);
     }
     if (seg.size() == 4 && m == "DELETE") {
-      if (Status s = core::RevokeToken(store_, tenant.id, seg[3]); !s.ok()) return error(s);
+      const Status revoked = core::RevokeToken(store_, tenant.id, seg[3]);
+      scim_.gate().InvalidateTokens();  // refused from the next request on, on every thread
+      if (!revoked.ok()) return error(revoked);
       Json j = Json::MakeObject();
       j.Set("revoked", Json::Str(std::string(seg[3])));
       return ok(200, j);

@@ -126,12 +126,15 @@ inline constexpr size_t kMaxWriteWarnings = 20;
 
 // ---- Tenants (core/tenancy/gate.h) ----
 
-// Tenant settings are cached per reactor thread for this long: a settings change reaches
-// every thread within it, and a store read stays off the hot path.
+// Tenant settings and token records are cached per reactor thread for this long: a change
+// made elsewhere reaches every thread within it (the admin API's own changes at once,
+// Gate::InvalidateSettings / InvalidateTokens), and store reads stay off the hot path.
 inline constexpr int64_t kTenantSettingsTtlMicros = 5 * 1000 * 1000;
 // Tenants whose settings one thread keeps: ~200 bytes each, so 10,000 tenants (a large
 // hosted provider's whole fleet) cost ~2 MiB per thread; past it the expired entries go,
 // then the oldest.
 inline constexpr size_t kMaxCachedTenants = 10000;
+// Token records each reactor thread keeps (core::Gate, as long as settings are kept).
+inline constexpr size_t kMaxCachedTokens = 10000;
 
 }  // namespace scimd::core

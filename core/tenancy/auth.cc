@@ -93,6 +93,11 @@ std::string_view BearerSecret(std::string_view authorization) {
 }
 
 Result<TokenRecord> Authenticate(Store& store, std::string_view authorization) {
+  return Authenticate([&](std::string_view token_id) { return store.LookupToken(token_id); },
+                      authorization);
+}
+
+Result<TokenRecord> Authenticate(const TokenLookup& lookup, std::string_view authorization) {
   const std::string_view token = BearerSecret(authorization);
   if (token.empty()) {
     return Status::Unauthorized("missing bearer token: send Authorization: Bearer <token>");
@@ -103,7 +108,7 @@ Result<TokenRecord> Authenticate(Store& store, std::string_view authorization) {
     return Status::Unauthorized("invalid bearer token");
   }
   const std::string_view token_id = token.substr(kPrefix.size(), kIdHexChars);
-  SCIMD_ASSIGN_OR_RETURN(std::optional<TokenRecord> record, store.LookupToken(token_id));
+  SCIMD_ASSIGN_OR_RETURN(std::optional<TokenRecord> record, lookup(token_id));
   const std::string hash = Sha256(token);
   if (!record || record->hash.size() != hash.size() ||
       sodium_memcmp(record->hash.data(), hash.data(), hash.size()) != 0) {

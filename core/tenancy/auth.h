@@ -4,6 +4,8 @@
 // base64url chars (256 random bits). Never log a token or put one in an error detail.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,5 +39,9 @@ std::string_view BearerSecret(std::string_view authorization);
 // Resolves `authorization` ("Bearer <token>") to its token record. Unauthorized (401)
 // for a missing, malformed or unknown token; IoError if the store failed.
 Result<TokenRecord> Authenticate(Store& store, std::string_view authorization);
+// The same, with the record of a token id found by `lookup` (the store, or a cache of its
+// records: the presented secret is checked against the record's hash either way).
+using TokenLookup = std::function<Result<std::optional<TokenRecord>>(std::string_view token_id)>;
+Result<TokenRecord> Authenticate(const TokenLookup& lookup, std::string_view authorization);
 
 }  // namespace scimd::core

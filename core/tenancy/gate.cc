@@ -20,27 +20,72 @@ struct CachedSettings {
   int64_t expires_us = 0;
 };
 
-// One reactor thread's cache: the settings of the tenants it served lately, for one gate
-// (a thread that meets another gate starts over; a server has one).
+struct CachedToken {
+  TokenRecord record;
+  int64_t expires_us = 0;
+};
+
+// One reactor thread's cache: the settings of the tenants it served lately and the records
+// of the tokens it saw, for one gate (a thread that meets another gate starts over; a
+// server has one).
 struct ThreadCache {
   uint64_t gate = 0;
   uint64_t generation = 0;
   std::unordered_map<TenantId, CachedSettings> tenants;
+  std::unordered_map<std::string, CachedToken> tokens;
 };
+
+// Makes room for one more entry in a full cache: drops what expired, else the entry
+// closest to expiry.
+template <typename Map>
+void MakeRoom(Map& map, size_t max, int64_t now) {
+  if (map.size() < max) return;
+  std::erase_if(map, [&](const auto& e) { return e.second.expires_us <= now; });
+  if (map.size() < max) return;
+  auto oldest = map.begin();
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->second.expires_us < oldest->second.expires_us) oldest = it;
+  }
+  map.erase(oldest);
+}
+
+// This thread's cache, emptied when it was another gate's or `generation` moved on.
+ThreadCache& CacheOf(uint64_t gate, const std::atomic<uint64_t>& generation_now) {
+  thread_local ThreadCache cache;
+  const uint64_t generation = generation_now.load(std::memory_order_acquire);
+  if (cache.gate != gate || cache.generation != generation) {
+    cache.tenants.clear();
+    cache.tokens.clear();
+    cache.gate = gate;
+    cache.generation = generation;
+  }
+  return cache;
+}
 
 }  // namespace
 
 Gate::Gate(Store& store, const Clock& clock)
     : store_(store), clock_(clock), id_(next_gate_id.fetch_add(1)) {}
 
-Result<TenantSettings> Gate::Settings(TenantId tenant) {
-  thread_local ThreadCache cache;
-  const uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (cache.gate != id_ || cache.generation != generation) {
-    cache.tenants.clear();
-    cache.gate = id_;
-    cache.generation = generation;
+Result<std::optional<TokenRecord>> Gate::LookupToken(std::string_view token_id) {
+  ThreadCache& cache = CacheOf(id_, generation_);
+  const int64_t now = clock_.NowMicros();
+  const std::string key(token_id);
+  if (auto it = cache.tokens.find(key); it != cache.tokens.end() && it->second.expires_us > now) {
+    return std::optional<TokenRecord>(it->second.record);
   }
+  SCIMD_ASSIGN_OR_RETURN(std::optional<TokenRecord> record, store_.LookupToken(token_id));
+  if (!record) {
+    cache.tokens.erase(key);
+    return record;
+  }
+  MakeRoom(cache.tokens, kMaxCachedTokens, now);
+  cache.tokens.insert_or_assign(key, CachedToken{*record, now + kTenantSettingsTtlMicros});
+  return record;
+}
+
+Result<TenantSettings> Gate::Settings(TenantId tenant) {
+  ThreadCache& cache = CacheOf(id_, generation_);
   const int64_t now = clock_.NowMicros();
   if (auto it = cache.tenants.find(tenant);
       it != cache.tenants.end() && it->second.expires_us > now) {
@@ -50,17 +95,7 @@ Result<TenantSettings> Gate::Settings(TenantId tenant) {
   // A token that outlived its tenant authenticates nothing.
   if (!record) return Status::Unauthorized("invalid bearer token");
   SCIMD_ASSIGN_OR_RETURN(TenantSettings settings, TenantSettings::FromMap(record->settings));
-  if (cache.tenants.size() >= kMaxCachedTenants) {
-    std::erase_if(cache.tenants, [&](const auto& e) { return e.second.expires_us <= now; });
-    if (cache.tenants.size() >= kMaxCachedTenants) {
-      // All fresh: drop the one closest to expiry.
-      auto oldest = cache.tenants.begin();
-      for (auto it = cache.tenants.begin(); it != cache.tenants.end(); ++it) {
-        if (it->second.expires_us < oldest->second.expires_us) oldest = it;
-      }
-      cache.tenants.erase(oldest);
-    }
-  }
+  MakeRoom(cache.tenants, kMaxCachedTenants, now);
   cache.tenants.insert_or_assign(tenant, CachedSettings{settings, now + kTenantSettingsTtlMicros});
   return settings;
 }
@@ -127,7 +162,9 @@ bool Gate::WritesHeld(TenantId tenant) {
 }
 
 Result<RequestContext> Gate::Admit(const Credentials& credentials, TenantId* identified) {
-  SCIMD_ASSIGN_OR_RETURN(TokenRecord token, Authenticate(store_, credentials.authorization));
+  SCIMD_ASSIGN_OR_RETURN(TokenRecord token,
+                         Authenticate([this](std::string_view id) { return LookupToken(id); },
+                                      credentials.authorization));
   if (identified != nullptr) *identified = token.tenant;
   SCIMD_RETURN_IF_ERROR(CheckPlace(credentials, token.tenant));
   const int64_t now = clock_.NowMicros() / 1'000'000;

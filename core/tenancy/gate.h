@@ -60,6 +60,10 @@ class Gate {
   // Makes every thread read tenants' settings from the store again at its next request
   // (after an admin change: settings apply at once, not after kTenantSettingsTtlMicros).
   void InvalidateSettings() { generation_.fetch_add(1, std::memory_order_release); }
+  // The same for tokens' records (kept per thread as settings are, for as long): after a
+  // token is revoked or rotated here, the next request on every thread reads it again.
+  // (The two share one generation: either call drops both caches.)
+  void InvalidateTokens() { InvalidateSettings(); }
 
   // Refuses the tenant's writes (503 with Retry-After) until as many ReleaseWrites: an
   // import is loading the tenant. Reads go on. Admit pays one relaxed atomic load for this
@@ -90,6 +94,8 @@ class Gate {
 
   // The tenant's settings, from this thread's cache or the store.
   Result<TenantSettings> Settings(TenantId tenant);
+  // A token's record, from this thread's cache or the store (only found records are kept).
+  Result<std::optional<TokenRecord>> LookupToken(std::string_view token_id);
   // Unauthorized unless the Host and the path (if they name a tenant) name `tenant`.
   Status CheckPlace(const Credentials& credentials, TenantId tenant);
 

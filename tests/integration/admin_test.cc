@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -131,6 +132,44 @@ TEST_F(AdminApiTest, TenantsTokensAndSettingsWhileTheServerServes) {
   EXPECT_NE(stats.find("requests: 5"), std::string::npos) << stats;  // the five POSTs above
   EXPECT_NE(stats.find("errors: 2"), std::string::npos) << stats;
   EXPECT_NE(Scimctl({"stats", "acme"}).exit_code, 0);  // counters live in the server
+}
+
+// Each reactor thread keeps the records of the tokens it saw (core::Gate): a token revoked
+// or rotated through the admin API is refused at once on every connection, also right
+// after it was used there (the test clock stands still, so nothing here expires by itself).
+TEST_F(AdminApiTest, RevokedAndRotatedTokensAreRefusedAtOnceOnEveryConnection) {
+  const std::string a = LastLine(MustOnline({"token", "issue", "acme"}));
+  const std::string b = LastLine(MustOnline({"token", "issue", "acme"}));
+  std::vector<std::unique_ptr<HttpClient>> conns;  // spread over both reactor threads
+  for (int i = 0; i < 6; ++i) conns.push_back(std::make_unique<HttpClient>(server_->port()));
+  auto get = [](HttpClient& c, const std::string& token) {
+    return c.Send("GET", "/scim/v2/Users?count=1", "", {{"Authorization", "Bearer " + token}})
+        .status;
+  };
+  for (auto& c : conns) {
+    EXPECT_EQ(get(*c, a), 200);
+    EXPECT_EQ(get(*c, b), 200);
+  }
+  MustOnline({"token", "revoke", "acme", a.substr(6, 16)});
+  for (auto& c : conns) {
+    EXPECT_EQ(get(*c, a), 401);
+    EXPECT_EQ(get(*c, b), 200);  // known again to every thread before the rotation
+  }
+
+  // b rotated with 2 s of grace: still valid, then refused once they are past (sooner
+  // than a thread would read the record again by itself), though every thread knew it
+  // as a token that never expires.
+  const std::string fresh =
+      LastLine(MustOnline({"token", "rotate", "acme", b.substr(6, 16), "--grace", "2s"}));
+  for (auto& c : conns) {
+    EXPECT_EQ(get(*c, b), 200);
+    EXPECT_EQ(get(*c, fresh), 200);
+  }
+  SetClock(kT0 + 3);
+  for (auto& c : conns) {
+    EXPECT_EQ(get(*c, b), 401);
+    EXPECT_EQ(get(*c, fresh), 200);
+  }
 }
 
 TEST_F(AdminApiTest, AnIndexIsBuiltInTheBackgroundAndUsedOnceComplete) {
