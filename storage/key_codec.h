@@ -69,6 +69,11 @@ inline constexpr char kCfChangelog[] = "changelog";
 inline constexpr size_t kTenantBytes = 4;
 inline constexpr size_t kIdBytes = 16;
 inline constexpr size_t kAttrBytes = 2;
+// The bytes before the id of a resource key (tenant, type), and before the value or id of
+// an index key (tenant, type, attribute, presence or value tag): within each, keys of
+// resources created one after another (UUIDv7 ids) come in order.
+inline constexpr size_t kResourceKeyPrefixBytes = kTenantBytes + 1;
+inline constexpr size_t kIndexKeyPrefixBytes = kTenantBytes + 1 + kAttrBytes + 1;
 
 // The byte after the attribute in an index key. Persisted: do not change. Presence sorts
 // before values so that one attribute's value entries are one contiguous range.

@@ -75,6 +75,32 @@ std::vector<std::string> TrickyStrings() {
           "abc"s, "abd"s,   "b"s,    "\xFE"s,   "\xFF"s,   "\xFF\0"s, "\xFF\xFF"s, "\xFF\xFF\xFF"s};
 }
 
+// The memtable's insert hints (storage/rocks_store.cc) take these many bytes as a key's
+// prefix: exactly what comes before the id, so that keys of resources created in order
+// (UUIDv7 ids) share a prefix and follow one another within it.
+TEST(KeyCodecTest, HintPrefixesEndWhereTheIdStarts) {
+  const ResourceId a = ResourceId::Generate();
+  const ResourceId b = ResourceId::Generate();
+  ASSERT_LT(a, b);
+  std::string ka, kb;
+  EncodeResourceKey(&ka, 7, ResourceType::kUser, a);
+  EncodeResourceKey(&kb, 7, ResourceType::kUser, b);
+  EXPECT_EQ(ka.size(), kResourceKeyPrefixBytes + kIdBytes);
+  EXPECT_EQ(ka.substr(0, kResourceKeyPrefixBytes), kb.substr(0, kResourceKeyPrefixBytes));
+  EXPECT_EQ(ka.substr(kResourceKeyPrefixBytes), a.AsBytes());
+  EXPECT_LT(ka, kb);
+  EncodeIndexPresenceKey(&ka, 7, ResourceType::kUser, 3, a);
+  EncodeIndexPresenceKey(&kb, 7, ResourceType::kUser, 3, b);
+  EXPECT_EQ(ka.size(), kIndexKeyPrefixBytes + kIdBytes);
+  EXPECT_EQ(ka.substr(0, kIndexKeyPrefixBytes), kb.substr(0, kIndexKeyPrefixBytes));
+  EXPECT_EQ(ka.substr(kIndexKeyPrefixBytes), a.AsBytes());
+  EXPECT_LT(ka, kb);
+  std::string presence_other_attr;
+  EncodeIndexPresenceKey(&presence_other_attr, 7, ResourceType::kUser, 4, a);
+  EXPECT_NE(presence_other_attr.substr(0, kIndexKeyPrefixBytes),
+            ka.substr(0, kIndexKeyPrefixBytes));
+}
+
 TEST(KeyCodecTest, StringsSortBytewise) {
   std::vector<IndexValue> values;
   for (const auto& s : TrickyStrings()) values.push_back(IndexValue::String(s));
