@@ -188,6 +188,11 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
     (void)scim_.gate().RefreshDirectory();
   };
 
+  if (seg.size() == 1 && seg[0] == "store" && m == "GET") {  // the engine's backlog
+    auto stats = store_.EngineStats();
+    if (!stats.ok()) return error(stats.status());
+    return ok(200, admin::EngineStatsJson(*stats));
+  }
   if (seg.empty() || seg[0] != "tenants") return error(Status::NotFound("no such admin endpoint"));
   if (seg.size() == 1) {
     if (m == "GET") {

@@ -188,6 +188,32 @@ core::TenantStats StatsFrom(const Json& j) {
   return s;
 }
 
+Json EngineStatsJson(const core::StoreEngineStats& s) {
+  auto n = [](uint64_t v) { return Json::Int(static_cast<int64_t>(v)); };
+  Json j = Json::MakeObject();
+  j.Set("pendingCompactionBytes", n(s.pending_compaction_bytes));
+  j.Set("level0Files", n(s.level0_files));
+  j.Set("memtableBytes", n(s.memtable_bytes));
+  j.Set("runningCompactions", n(s.running_compactions));
+  j.Set("runningFlushes", n(s.running_flushes));
+  j.Set("writesStopped", Json::Bool(s.writes_stopped));
+  j.Set("delayedWriteRate", n(s.delayed_write_rate));
+  return j;
+}
+
+core::StoreEngineStats EngineStatsFrom(const Json& j) {
+  core::StoreEngineStats s;
+  s.pending_compaction_bytes = static_cast<uint64_t>(Int(j, "pendingCompactionBytes"));
+  s.level0_files = static_cast<uint64_t>(Int(j, "level0Files"));
+  s.memtable_bytes = static_cast<uint64_t>(Int(j, "memtableBytes"));
+  s.running_compactions = static_cast<uint64_t>(Int(j, "runningCompactions"));
+  s.running_flushes = static_cast<uint64_t>(Int(j, "runningFlushes"));
+  const Json* stopped = j.is_object() ? j.Find("writesStopped") : nullptr;
+  s.writes_stopped = stopped != nullptr && stopped->is_bool() && stopped->as_bool();
+  s.delayed_write_rate = static_cast<uint64_t>(Int(j, "delayedWriteRate"));
+  return s;
+}
+
 std::string ErrorJson(int http_status, std::string_view message) {
   Json inner = Json::MakeObject();
   inner.Set("status", Json::Int(http_status));

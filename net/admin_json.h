@@ -46,6 +46,9 @@ core::Result<core::ActivityEntry> ActivityFrom(const core::Json& j);
 
 core::Json StatsJson(const core::TenantStats& s);
 core::TenantStats StatsFrom(const core::Json& j);
+// GET /admin/v1/store: the storage engine's backlog (core::StoreEngineStats).
+core::Json EngineStatsJson(const core::StoreEngineStats& s);
+core::StoreEngineStats EngineStatsFrom(const core::Json& j);
 
 // An import run by the server (POST /tenants/T/imports, net/admin_transfer.h): its state
 // ("uploading", "waiting", "running", "writing", "done", "failed"), the bytes uploaded and

@@ -6,7 +6,7 @@
 #   scripts/ab_load.sh BUILD_A BUILD_B          (build dirs holding tools/scimd)
 #
 # 1. seeds AB_USERS users (seed_group_bench of BUILD_B, straight into a stopped store),
-#    copies the store, starts A and B (--threads 1, pinned to CPU 0, wrk on CPU 1) and
+#    copies the store, starts A and B (--threads AB_THREADS, pinned to CPU 0, wrk on CPU 1) and
 #    waits until both are idle;
 # 2. AB_ROUNDS rounds of GET /Users/{random id} on A and B (the order flips every round),
 #    AB_DURATION each, AB_CONNECTIONS connections;
@@ -16,6 +16,8 @@
 #    servers gave 2-6k/s for the same build within one run).
 #
 # Environment: AB_USERS [100000] AB_ROUNDS [5] AB_DURATION [5s] AB_CONNECTIONS [32];
+# AB_THREADS [1]: scimd's reactor threads; AB_PIN [1]: 0 leaves servers and wrk unpinned
+# (with AB_THREADS=2, the set-up of scripts/write_load.sh; WRK_THREADS sets wrk's threads);
 # AB_A_SETTINGS / AB_B_SETTINGS: tenant settings (name=value, space-separated) given to A's
 # or B's copies of the store, e.g. the same build twice with AB_B_SETTINGS=activity=off.
 # The token goes through SCIMD_TOKEN and a 0600 header file; never printed. Loopback only.
@@ -48,7 +50,8 @@ cleanup() { stop_pid "${PID_A}"; stop_pid "${PID_B}"; rm -rf "${TMP}"; }
 trap cleanup EXIT
 # shellcheck source=scripts/lib.sh
 source "${SCRIPT_DIR}/lib.sh"
-pin_setup 1
+pin_setup "${AB_PIN:-1}"
+readonly AB_THREADS="${AB_THREADS:-1}"
 
 make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
 log "seeding ${USERS} users"
@@ -70,9 +73,9 @@ cp -a "${TMP}/data" "${TMP}/data-b"
 settle "${TMP}/data-a" A
 settle "${TMP}/data-b" B
 
-SCIMD="${BUILD_A}/tools/scimd" start_scimd "${TMP}/data-a" 1 "${TMP}/a.log" || die "A did not start"
+SCIMD="${BUILD_A}/tools/scimd" start_scimd "${TMP}/data-a" "${AB_THREADS}" "${TMP}/a.log" || die "A did not start"
 PID_A="${SCIMD_PID}" URL_A="${SCIMD_URL}"
-SCIMD="${BUILD_B}/tools/scimd" start_scimd "${TMP}/data-b" 1 "${TMP}/b.log" || die "B did not start"
+SCIMD="${BUILD_B}/tools/scimd" start_scimd "${TMP}/data-b" "${AB_THREADS}" "${TMP}/b.log" || die "B did not start"
 PID_B="${SCIMD_PID}" URL_B="${SCIMD_URL}"
 wait_idle "${PID_A}" 120 || log "warning: A still busy"
 wait_idle "${PID_B}" 120 || log "warning: B still busy"
@@ -92,7 +95,7 @@ run() {  # run KIND SIDE ROUND
     cp -a "${TMP}/data" "${TMP}/data-post"
     settle "${TMP}/data-post" "${side}"
     SCIMD="$([[ "${side}" == A ]] && echo "${BUILD_A}" || echo "${BUILD_B}")/tools/scimd" \
-      start_scimd "${TMP}/data-post" 1 "${TMP}/post.log" || die "${side} did not start"
+      start_scimd "${TMP}/data-post" "${AB_THREADS}" "${TMP}/post.log" || die "${side} did not start"
     pid="${SCIMD_PID}" url="${SCIMD_URL}"
     if [[ "${side}" == A ]]; then PID_A="${pid}"; else PID_B="${pid}"; fi
     wait_idle "${pid}" 120 || log "warning: ${side} still busy"
@@ -112,8 +115,9 @@ run() {  # run KIND SIDE ROUND
 
 echo "== scimd A/B load ($(date -u +%Y-%m-%dT%H:%M:%SZ)): A=${BUILD_A} B=${BUILD_B}"
 echo "settings: A '${AB_A_SETTINGS:-}' B '${AB_B_SETTINGS:-}'"
-echo "set-up: ${USERS} users seeded; wrk -t1 -c${CONNECTIONS} -d${DURATION}; --threads 1;" \
-  "servers on CPU 0, wrk on CPU 1; ${ROUNDS} rounds, order flipped each round"
+echo "set-up: ${USERS} users seeded; wrk -t${WRK_THREADS:-1} -c${CONNECTIONS} -d${DURATION};" \
+  "--threads ${AB_THREADS}; ${SERVER_CPU:+servers on CPU 0, wrk on CPU 1}${SERVER_CPU:-not pinned};" \
+  "${ROUNDS} rounds, order flipped each round"
 for kind in get post; do
   for round in $(seq "${ROUNDS}"); do
     if ((round % 2)); then run "${kind}" A "${round}"; run "${kind}" B "${round}"

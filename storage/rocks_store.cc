@@ -10,6 +10,7 @@
 #include <rocksdb/table.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -732,6 +733,36 @@ Result<bool> RocksStore::DeleteTenant(core::TenantId id) {
   SCIMD_RETURN_IF_ERROR(
       internal::FromRocks(h_->db->Write(h_->write_options, skip, &batch), "delete tenant"));
   return record.has_value();
+}
+
+core::Result<core::StoreEngineStats> RocksStore::EngineStats() {
+  core::StoreEngineStats out;
+  rocksdb::DB* db = h_->db;
+  // Summed over the column families (each has its own memtables, levels and debt).
+  auto sum = [&](const std::string& property, uint64_t* value) {
+    return db->GetAggregatedIntProperty(property, value);
+  };
+  auto one = [&](const std::string& property, uint64_t* value) {
+    return db->GetIntProperty(property, value);
+  };
+  uint64_t stopped = 0;
+  const bool ok = sum(rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+                      &out.pending_compaction_bytes) &&
+                  sum(rocksdb::DB::Properties::kCurSizeAllMemTables, &out.memtable_bytes) &&
+                  one(rocksdb::DB::Properties::kNumRunningCompactions, &out.running_compactions) &&
+                  one(rocksdb::DB::Properties::kNumRunningFlushes, &out.running_flushes) &&
+                  one(rocksdb::DB::Properties::kIsWriteStopped, &stopped) &&
+                  one(rocksdb::DB::Properties::kActualDelayedWriteRate, &out.delayed_write_rate);
+  if (!ok) return core::Status::IoError("the storage engine did not report its figures");
+  for (rocksdb::ColumnFamilyHandle* cf : all_handles_) {  // a string property, per family
+    std::string files;
+    if (db->GetProperty(cf, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"),
+                        &files)) {
+      out.level0_files += std::strtoull(files.c_str(), nullptr, 10);
+    }
+  }
+  out.writes_stopped = stopped != 0;
+  return out;
 }
 
 }  // namespace scimd::storage

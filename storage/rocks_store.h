@@ -103,6 +103,7 @@ class RocksStore final : public core::Store {
   core::Status ScanActivityOldest(core::TenantId tenant,
                                   const core::ActivityVisitor& visit) override;
   core::Status DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) override;
+  core::Result<core::StoreEngineStats> EngineStats() override;
 
   // sw and range scans of core::Store.
   // sw: ids whose string entry for `attr` starts with `prefix`, in value order then id

@@ -89,6 +89,8 @@ class AdminBackend {
   virtual Result<std::vector<core::ActivityEntry>> Activity(std::string_view name,
                                                             const ActivityRequest& request) = 0;
   virtual Result<core::TenantStats> Stats(std::string_view name) = 0;
+  // The storage engine's backlog (compaction debt, level-0 files, memtables, stalls).
+  virtual Result<core::StoreEngineStats> EngineStats() = 0;
 
   // Loads a file of Users and Groups into the tenant (core/scim/import.h): all or nothing.
   // The summary lists rejected records; an error names the line that stopped it.

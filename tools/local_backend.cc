@@ -139,6 +139,7 @@ class LocalBackend final : public AdminBackend {
     return Status::NotImplemented(
         "request counters live in a running server: use scimctl --server");
   }
+  Result<core::StoreEngineStats> EngineStats() override { return store_->EngineStats(); }
 
   Result<core::ImportSummary> Import(std::string_view name, const ImportRequest& r) override {
     SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));

@@ -230,6 +230,10 @@ class RemoteBackend final : public AdminBackend {
     SCIMD_ASSIGN_OR_RETURN(Json j, Call("GET", Tenant(name) + "/stats", nullptr));
     return admin::StatsFrom(j);
   }
+  Result<core::StoreEngineStats> EngineStats() override {
+    SCIMD_ASSIGN_OR_RETURN(Json j, Call("GET", "/store", nullptr));
+    return admin::EngineStatsFrom(j);
+  }
 
   // Uploads the file in pieces, starts the import and follows it until it ends.
   Result<core::ImportSummary> Import(std::string_view name, const ImportRequest& r) override {

@@ -181,6 +181,11 @@ int main(int argc, char** argv) {
       "server started (--server only)");
   stats->add_option("tenant", name)->required();
 
+  auto* engine = app.add_subcommand(
+      "store",
+      "the storage engine's backlog: compaction bytes pending, level-0 files, memtables, "
+      "running compactions and flushes, and whether writes are slowed or stopped");
+
   auto* reindex = app.add_subcommand(
       "reindex", "rebuild a tenant's index, unique and presence entries from its resources");
   reindex->add_option("tenant", name)->required();
@@ -361,6 +366,17 @@ int main(int argc, char** argv) {
               << "\nrate-limited: " << s->rate_limited << "\ninjected: 429=" << s->injected_429
               << " 500=" << s->injected_500 << " 503=" << s->injected_503
               << " drop=" << s->injected_drop << "\ndelayed: " << s->delayed << "\n";
+    return 0;
+  }
+  if (engine->parsed()) {
+    auto s = b.EngineStats();
+    if (!s.ok()) return Fail(s.status());
+    std::cout << "pending compaction bytes: " << s->pending_compaction_bytes
+              << "\nlevel-0 files: " << s->level0_files << "\nmemtable bytes: " << s->memtable_bytes
+              << "\nrunning compactions: " << s->running_compactions
+              << "\nrunning flushes: " << s->running_flushes
+              << "\nwrites stopped: " << (s->writes_stopped ? "yes" : "no")
+              << "\ndelayed write rate: " << s->delayed_write_rate << "\n";
     return 0;
   }
   if (reindex->parsed()) {

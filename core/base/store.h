@@ -222,6 +222,18 @@ class BulkLoad {
   virtual uint64_t bytes() const = 0;
 };
 
+// The storage engine's backlog (Store::EngineStats): compaction debt is what makes writes
+// slow down or stop after a large load (docs/PERFORMANCE.md, "The write path").
+struct StoreEngineStats {
+  uint64_t pending_compaction_bytes = 0;  // estimated bytes compactions still have to rewrite
+  uint64_t level0_files = 0;              // files in level 0, all column families
+  uint64_t memtable_bytes = 0;            // memtables, active and waiting to flush
+  uint64_t running_compactions = 0;
+  uint64_t running_flushes = 0;
+  bool writes_stopped = false;      // the engine refuses writes until it catches up
+  uint64_t delayed_write_rate = 0;  // bytes/s writes are slowed to; 0: not slowed
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -340,6 +352,10 @@ class Store {
   virtual Status ScanActivityOldest(TenantId tenant, const ActivityVisitor& visit) = 0;
   // Removes the tenant's entries numbered below `sequence`.
   virtual Status DeleteActivityBefore(TenantId tenant, uint64_t sequence) = 0;
+
+  // What the storage engine has to catch up on, for an operator (the admin API's
+  // GET /admin/v1/store): a store without background work (MemStore) has none.
+  virtual Result<StoreEngineStats> EngineStats() { return StoreEngineStats{}; }
 };
 
 }  // namespace scimd::core

@@ -172,6 +172,35 @@ TEST_F(AdminApiTest, RevokedAndRotatedTokensAreRefusedAtOnceOnEveryConnection) {
   }
 }
 
+// The storage engine's backlog for an operator: compaction debt, level-0 files, memtables,
+// running work and stalls, from the admin API and from scimctl (online and offline).
+TEST_F(AdminApiTest, TheStoreShowsTheEnginesBacklog) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(Post("/Users", R"({"userName":"backlog-)" + std::to_string(i) + R"("})").status, 201);
+  }
+  HttpResult r = Admin("GET", "/store");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = Json::Parse(r.body);
+  ASSERT_TRUE(j.ok()) << r.body;
+  for (const char* field : {"pendingCompactionBytes", "level0Files", "memtableBytes",
+                            "runningCompactions", "runningFlushes", "delayedWriteRate"}) {
+    const Json* v = j->Find(field);
+    ASSERT_NE(v, nullptr) << field;
+    EXPECT_TRUE(v->is_int() && v->as_int() >= 0) << field;
+  }
+  EXPECT_GT(j->Find("memtableBytes")->as_int(), 0);  // the users just written
+  ASSERT_NE(j->Find("writesStopped"), nullptr);
+  EXPECT_EQ(j->Find("writesStopped")->as_bool(), false);
+  EXPECT_EQ(Admin("GET", "/store", "", token_).status, 401);  // a SCIM token is no admin token
+  const std::string online = MustOnline({"store"});
+  EXPECT_NE(online.find("pending compaction bytes: "), std::string::npos) << online;
+  EXPECT_NE(online.find("writes stopped: no"), std::string::npos) << online;
+  StopServer();
+  const std::string offline = MustScimctl({"store"});
+  EXPECT_NE(offline.find("level-0 files: "), std::string::npos) << offline;
+  StartServer();
+}
+
 TEST_F(AdminApiTest, AnIndexIsBuiltInTheBackgroundAndUsedOnceComplete) {
   for (int i = 0; i < 50; ++i) {
     ASSERT_EQ(Post("/Users", R"({"userName":"u)" + std::to_string(i) + R"(","title":")" +
