@@ -56,12 +56,13 @@ cpu_run() {
 proc_mem_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # start_scimd DATA_DIR THREADS LOG: scimd on an ephemeral 127.0.0.1 port (pinned with
-# SERVER_CPU); sets SCIMD_PID and SCIMD_URL. Waits up to 60 s (a large store opens slowly).
+# SERVER_CPU; more flags from the array SCIMD_EXTRA_ARGS); sets SCIMD_PID and SCIMD_URL.
+# Waits up to 60 s (a large store opens slowly).
 start_scimd() {
   local data="$1" threads="$2" log="$3"
   rm -f "${TMP}/port"
   "${SERVER_CPU[@]}" "${SCIMD}" --listen 127.0.0.1:0 --data "${data}" \
-    --threads "${threads}" --port-file "${TMP}/port" >"${log}" 2>&1 &
+    --threads "${threads}" --port-file "${TMP}/port" "${SCIMD_EXTRA_ARGS[@]}" >"${log}" 2>&1 &
   SCIMD_PID=$!
   for _ in $(seq 600); do
     [[ -s "${TMP}/port" ]] && break

@@ -13,7 +13,8 @@
 #    not pinned: server, RocksDB's background threads and wrk share the machine's cores.
 # 3. "post-after-load": POST /Users started as soon as scimd answers, while the store is
 #    still compacting what the load left (the latency a client sees right after a load).
-# 4. Once scimd is idle, wrk -tT -cC -dD each: GET /Users/{random id}, POST /Users (a new
+# 4. Once the store has settled (scimd idle, and no compaction running or pending by its
+#    admin API's GET /admin/v1/store), wrk -tT -cC -dD each: GET /Users/{random id}, POST /Users (a new
 #    ~1 KB user each, bench/wrk/scim.lua), PATCH /Users/{random id} (Entra's disable,
 #    department and work-email forms in turn, bench/wrk/patch.lua).
 # 5. scimd stopped; raw_put_bench: a new RocksDB with the store's options, T threads, D
@@ -84,8 +85,33 @@ log "seeding ${USERS} users straight into the store (seed_group_bench)"
   --ids "${TMP}/ids.txt" >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
 SEED_LINE="$(grep '^SEED' "${TMP}/seed.out" || true)"
 
+# The admin listener (loopback, a random token of this run) tells when the store has
+# settled: no compaction running or pending (GET /admin/v1/store).
+SCIMD_ADMIN_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SCIMD_ADMIN_TOKEN
+(umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_ADMIN_TOKEN}" >"${TMP}/admin.header")
+SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/admin.port")
 start_scimd "${TMP}/data" "${THREADS}" "${TMP}/scimd.log" || die "scimd did not start"
 log "scimd --threads ${THREADS} on ${SCIMD_URL#http://}"
+
+# backlog: "pending_bytes running_compactions level0_files" from the admin API.
+backlog() {
+  curl -sS --max-time 10 -H @"${TMP}/admin.header" \
+    "http://127.0.0.1:$(tr -d '[:space:]' <"${TMP}/admin.port")/admin/v1/store" |
+    node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+      const j = JSON.parse(s);
+      console.log(j.pendingCompactionBytes, j.runningCompactions, j.level0Files); })'
+}
+# settle: waits (at most 300 s) until scimd is idle and the engine has nothing pending.
+settle() {
+  local pending running l0
+  for _ in $(seq 300); do
+    read -r pending running l0 <<<"$(backlog)"
+    ((pending == 0 && running == 0)) && wait_idle "${SCIMD_PID}" 30 && return 0
+    sleep 1
+  done
+  return 1
+}
 
 # perf_start NAME / perf_stop: a profile of scimd for one run (WRITE_PERF only).
 perf_start() {
@@ -104,11 +130,12 @@ perf_stop() {
 
 # --- runs ---------------------------------------------------------------------------------------
 WRK_DESC="wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${DURATION}"
-log "post-after-load: ${WRK_DESC} as soon as scimd answers"
+log "post-after-load: ${WRK_DESC} as soon as scimd answers" \
+  "(pending compaction bytes, running compactions, level-0 files: $(backlog))"
 wrk_measure post-after-load "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" \
   "${DURATION}" -- post after || die "wrk (post-after-load) failed"
-log "waiting for the store to settle"
-wait_idle "${SCIMD_PID}" 300 || log "warning: scimd still busy after 300 s"
+log "waiting for the store to settle (no compaction running or pending)"
+settle || log "warning: the store has not settled after 300 s: $(backlog)"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 wrk_measure get "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
   -- get "${TMP}/ids.txt" || die "wrk (get) failed"
@@ -116,7 +143,7 @@ perf_start post
 wrk_measure post "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
   -- post steady || die "wrk (post) failed"
 perf_stop
-wait_idle "${SCIMD_PID}" 120 || log "warning: scimd still busy after 120 s"
+settle || log "warning: the store has not settled after 300 s: $(backlog)"
 perf_start patch
 wrk_measure patch "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
   -- patch "${TMP}/ids.txt" || die "wrk (patch) failed"
