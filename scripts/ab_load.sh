@@ -6,8 +6,9 @@
 #   scripts/ab_load.sh BUILD_A BUILD_B          (build dirs holding tools/scimd)
 #
 # 1. seeds AB_USERS users (seed_group_bench of BUILD_B, straight into a stopped store),
-#    copies the store, starts A and B (--threads AB_THREADS, pinned to CPU 0, wrk on CPU 1) and
-#    waits until both are idle;
+#    copies the store, starts A and B (--threads AB_THREADS, pinned to CPU 0, wrk on CPU 1,
+#    each with a loopback admin listener) and waits until both stores have settled (no
+#    compaction running or pending, GET /admin/v1/store) and both servers are idle;
 # 2. AB_ROUNDS rounds of GET /Users/{random id} on A and B (the order flips every round),
 #    AB_DURATION each, AB_CONNECTIONS connections;
 # 3. AB_ROUNDS rounds of POST /Users on A and B, each on a fresh copy of the seeded store
@@ -73,12 +74,18 @@ cp -a "${TMP}/data" "${TMP}/data-b"
 settle "${TMP}/data-a" A
 settle "${TMP}/data-b" B
 
+# Each server's admin API (loopback) tells when its store has settled: no compaction
+# running or pending.
+admin_setup
+SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/a.admin")
 SCIMD="${BUILD_A}/tools/scimd" start_scimd "${TMP}/data-a" "${AB_THREADS}" "${TMP}/a.log" || die "A did not start"
 PID_A="${SCIMD_PID}" URL_A="${SCIMD_URL}"
+SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/b.admin")
 SCIMD="${BUILD_B}/tools/scimd" start_scimd "${TMP}/data-b" "${AB_THREADS}" "${TMP}/b.log" || die "B did not start"
 PID_B="${SCIMD_PID}" URL_B="${SCIMD_URL}"
-wait_idle "${PID_A}" 120 || log "warning: A still busy"
-wait_idle "${PID_B}" 120 || log "warning: B still busy"
+SCIMD_EXTRA_ARGS=()
+settle_store "${PID_A}" "${TMP}/a.admin" 300 || log "warning: A's store has not settled"
+settle_store "${PID_B}" "${TMP}/b.admin" 300 || log "warning: B's store has not settled"
 
 declare -A RPS
 run() {  # run KIND SIDE ROUND

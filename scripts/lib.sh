@@ -235,6 +235,39 @@ wait_idle() {
   return 1
 }
 
+# admin_setup: a random admin API token for this run's servers, exported as
+# SCIMD_ADMIN_TOKEN (scimd reads it; never printed) and written to ${TMP}/admin.header for
+# curl. Start a server with SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file
+# FILE) to reach its admin API.
+admin_setup() {
+  SCIMD_ADMIN_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  export SCIMD_ADMIN_TOKEN
+  (umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_ADMIN_TOKEN}" >"${TMP}/admin.header")
+}
+
+# store_backlog ADMIN_PORT_FILE: "pending_bytes running_compactions level0_files" of the
+# server's storage engine (GET /admin/v1/store).
+store_backlog() {
+  curl -sS --max-time 10 -H @"${TMP}/admin.header" \
+    "http://127.0.0.1:$(tr -d '[:space:]' <"$1")/admin/v1/store" |
+    node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+      const j = JSON.parse(s);
+      console.log(j.pendingCompactionBytes, j.runningCompactions, j.level0Files); })'
+}
+
+# settle_store PID ADMIN_PORT_FILE [MAX_S]: waits (at most MAX_S, 300) until the server's
+# engine has no compaction running or pending and the server is idle. (Idle alone is not
+# enough: a pause between two compactions passes for it.)
+settle_store() {
+  local pending running l0
+  for _ in $(seq "${3:-300}"); do
+    read -r pending running l0 <<<"$(store_backlog "$2")"
+    ((pending == 0 && running == 0)) && wait_idle "$1" 30 && return 0
+    sleep 1
+  done
+  return 1
+}
+
 # sample_mem PID OUT INTERVAL_S MAX_S: appends "VmRSS VmHWM" (KiB) of PID every
 # INTERVAL_S to OUT until PID exits, the file ${OUT}.stop appears, or MAX_S has passed.
 sample_mem() {

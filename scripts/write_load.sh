@@ -87,31 +87,12 @@ SEED_LINE="$(grep '^SEED' "${TMP}/seed.out" || true)"
 
 # The admin listener (loopback, a random token of this run) tells when the store has
 # settled: no compaction running or pending (GET /admin/v1/store).
-SCIMD_ADMIN_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export SCIMD_ADMIN_TOKEN
-(umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_ADMIN_TOKEN}" >"${TMP}/admin.header")
+admin_setup
 SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/admin.port")
 start_scimd "${TMP}/data" "${THREADS}" "${TMP}/scimd.log" || die "scimd did not start"
 log "scimd --threads ${THREADS} on ${SCIMD_URL#http://}"
-
-# backlog: "pending_bytes running_compactions level0_files" from the admin API.
-backlog() {
-  curl -sS --max-time 10 -H @"${TMP}/admin.header" \
-    "http://127.0.0.1:$(tr -d '[:space:]' <"${TMP}/admin.port")/admin/v1/store" |
-    node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-      const j = JSON.parse(s);
-      console.log(j.pendingCompactionBytes, j.runningCompactions, j.level0Files); })'
-}
-# settle: waits (at most 300 s) until scimd is idle and the engine has nothing pending.
-settle() {
-  local pending running l0
-  for _ in $(seq 300); do
-    read -r pending running l0 <<<"$(backlog)"
-    ((pending == 0 && running == 0)) && wait_idle "${SCIMD_PID}" 30 && return 0
-    sleep 1
-  done
-  return 1
-}
+backlog() { store_backlog "${TMP}/admin.port"; }
+settle() { settle_store "${SCIMD_PID}" "${TMP}/admin.port" 300; }
 
 # perf_start NAME / perf_stop: a profile of scimd for one run (WRITE_PERF only).
 perf_start() {
