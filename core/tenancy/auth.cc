@@ -92,11 +92,6 @@ std::string_view BearerSecret(std::string_view authorization) {
   return token;
 }
 
-Result<TokenRecord> Authenticate(Store& store, std::string_view authorization) {
-  return Authenticate([&](std::string_view token_id) { return store.LookupToken(token_id); },
-                      authorization);
-}
-
 Result<TokenRecord> Authenticate(const TokenLookup& lookup, std::string_view authorization) {
   const std::string_view token = BearerSecret(authorization);
   if (token.empty()) {

@@ -36,11 +36,10 @@ bool SecretMatches(std::string_view secret, std::string_view hash);
 // The secret of an "Authorization: Bearer <secret>" header, empty when it is not one.
 std::string_view BearerSecret(std::string_view authorization);
 
-// Resolves `authorization` ("Bearer <token>") to its token record. Unauthorized (401)
-// for a missing, malformed or unknown token; IoError if the store failed.
-Result<TokenRecord> Authenticate(Store& store, std::string_view authorization);
-// The same, with the record of a token id found by `lookup` (the store, or a cache of its
-// records: the presented secret is checked against the record's hash either way).
+// Resolves `authorization` ("Bearer <token>") to its token record, found by `lookup` from
+// the token's id (the store's LookupToken, or core::Gate's cache of its records: the
+// presented secret is checked against the record's hash either way). Unauthorized (401)
+// for a missing, malformed or unknown token; the lookup's error if it failed.
 using TokenLookup = std::function<Result<std::optional<TokenRecord>>(std::string_view token_id)>;
 Result<TokenRecord> Authenticate(const TokenLookup& lookup, std::string_view authorization);
 

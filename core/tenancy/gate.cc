@@ -1,6 +1,9 @@
 #include "core/tenancy/gate.h"
 
 #include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -25,6 +28,12 @@ struct CachedToken {
   int64_t expires_us = 0;
 };
 
+// Token ids looked up as the string_view they arrive as (no string made per request).
+struct IdHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+};
+
 // One reactor thread's cache: the settings of the tenants it served lately and the records
 // of the tokens it saw, for one gate (a thread that meets another gate starts over; a
 // server has one).
@@ -32,7 +41,7 @@ struct ThreadCache {
   uint64_t gate = 0;
   uint64_t generation = 0;
   std::unordered_map<TenantId, CachedSettings> tenants;
-  std::unordered_map<std::string, CachedToken> tokens;
+  std::unordered_map<std::string, CachedToken, IdHash, std::equal_to<>> tokens;
 };
 
 // Makes room for one more entry in a full cache: drops what expired, else the entry
@@ -70,17 +79,15 @@ Gate::Gate(Store& store, const Clock& clock)
 Result<std::optional<TokenRecord>> Gate::LookupToken(std::string_view token_id) {
   ThreadCache& cache = CacheOf(id_, generation_);
   const int64_t now = clock_.NowMicros();
-  const std::string key(token_id);
-  if (auto it = cache.tokens.find(key); it != cache.tokens.end() && it->second.expires_us > now) {
+  auto it = cache.tokens.find(token_id);
+  if (it != cache.tokens.end() && it->second.expires_us > now) {
     return std::optional<TokenRecord>(it->second.record);
   }
+  if (it != cache.tokens.end()) cache.tokens.erase(it);  // expired: read again below
   SCIMD_ASSIGN_OR_RETURN(std::optional<TokenRecord> record, store_.LookupToken(token_id));
-  if (!record) {
-    cache.tokens.erase(key);
-    return record;
-  }
+  if (!record) return record;
   MakeRoom(cache.tokens, kMaxCachedTokens, now);
-  cache.tokens.insert_or_assign(key, CachedToken{*record, now + kTenantSettingsTtlMicros});
+  cache.tokens.emplace(std::string(token_id), CachedToken{*record, now + kTenantSettingsTtlMicros});
   return record;
 }
 
