@@ -57,11 +57,50 @@ inline core::ResourceId SeedId(uint32_t salt, uint64_t i) {
   return id;
 }
 
+// A surname drawn as a US population has them, from `r`: the 40 most common surnames at
+// their 2010 census shares (per 100,000 people: Smith 828, Johnson 655, ...), four rarer
+// "Sm" names, and for the other ~89% one of 1,000 synthetic three-syllable names (none
+// starting "Sm"; a tenth start "Sen"). So `name.familyName sw "Sm"` matches ~0.89% of
+// the users and `sw "S"` ~10%, about as in a real directory (issue #19's compound filter).
+inline std::string SeedSurname(uint64_t r) {
+  struct Share {
+    const char* name;
+    int per_100k;
+  };
+  static constexpr Share kCommon[] = {
+      {"Smith", 828},     {"Johnson", 655},  {"Williams", 550},  {"Brown", 488},
+      {"Jones", 477},     {"Garcia", 395},   {"Miller", 394},    {"Davis", 381},
+      {"Rodriguez", 352}, {"Martinez", 347}, {"Hernandez", 343}, {"Lopez", 287},
+      {"Gonzalez", 280},  {"Wilson", 269},   {"Anderson", 267},  {"Thomas", 251},
+      {"Taylor", 248},    {"Moore", 238},    {"Jackson", 234},   {"Martin", 232},
+      {"Lee", 225},       {"Perez", 219},    {"Thompson", 219},  {"White", 216},
+      {"Harris", 205},    {"Sanchez", 198},  {"Clark", 179},     {"Ramirez", 177},
+      {"Lewis", 172},     {"Robinson", 171}, {"Walker", 166},    {"Young", 158},
+      {"Allen", 156},     {"King", 154},     {"Wright", 153},    {"Scott", 143},
+      {"Torres", 141},    {"Nguyen", 141},   {"Hill", 140},      {"Flores", 139},
+      {"Small", 30},      {"Smart", 14},     {"Smiley", 9},      {"Smalls", 7}};
+  int pick = static_cast<int>(r % 100000);
+  for (const Share& s : kCommon) {
+    if (pick < s.per_100k) return s.name;
+    pick -= s.per_100k;
+  }
+  static const char* kSyllables[] = {"ka",  "lo", "mi", "ra",  "sen",
+                                     "ton", "vi", "zu", "ber", "dal"};
+  const uint64_t t = r / 100000;
+  std::string name =
+      std::string(kSyllables[t % 10]) + kSyllables[t / 10 % 10] + kSyllables[t / 100 % 10];
+  name[0] = static_cast<char>(name[0] - ('a' - 'A'));
+  return name;
+}
+
 // A typical Entra user (core + enterprise extension, 2 emails, a phone, an address, a
 // manager), the same shape as bench/wrk/scim.lua's; ~1 KB stored. Canonical attributes
-// via DecodeInput, exactly what a POST would store. Aborts on a schema mismatch.
+// via DecodeInput, exactly what a POST would store. Aborts on a schema mismatch. The
+// surname follows SeedSurname; 8% of the users are disabled (active false).
 inline core::Json MakeUser(uint64_t i) {
   const uint64_t r = Mix(i);
+  const std::string surname = SeedSurname(r >> 24);
+  const bool active = Mix(r) % 100 >= 8;
   static const char* kDepts[] = {"Sales", "Marketing", "Engineering", "Finance",
                                  "Legal", "Support",   "Operations",  "Research"};
   char key[32];
@@ -71,9 +110,9 @@ inline core::Json MakeUser(uint64_t i) {
       body, sizeof(body),
       R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",)"
       R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],)"
-      R"("userName":"%s@contoso.example","externalId":"ext-%016llx","active":true,)"
+      R"("userName":"%s@contoso.example","externalId":"ext-%016llx","active":%s,)"
       R"("displayName":"Seed User %s",)"
-      R"("name":{"givenName":"Seed","familyName":"User %s","formatted":"Seed User %s"},)"
+      R"("name":{"givenName":"Seed","familyName":"%s","formatted":"Seed User %s"},)"
       R"("emails":[{"value":"%s@contoso.example","type":"work","primary":true},)"
       R"({"value":"%s@home.example","type":"home"}],)"
       R"("phoneNumbers":[{"value":"+1 555 0100","type":"work"}],)"
@@ -82,8 +121,8 @@ inline core::Json MakeUser(uint64_t i) {
       R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"%llu",)"
       R"("department":"%s","costCenter":"4130",)"
       R"("manager":{"value":"0a3c1d2e-5b6f-4a7b-8c9d-0e1f2a3b4c5d"}}})",
-      key, static_cast<unsigned long long>(r), key, key, key, key, key,
-      static_cast<unsigned long long>(i), kDepts[r % 8]);
+      key, static_cast<unsigned long long>(r), active ? "true" : "false", key, surname.c_str(), key,
+      key, key, static_cast<unsigned long long>(i), kDepts[r % 8]);
   auto json = core::Json::Parse(body);
   if (!json.ok()) {
     std::fprintf(stderr, "seed: user json: %s\n", json.status().ToString().c_str());

@@ -17,6 +17,11 @@
 #    admin API's GET /admin/v1/store), wrk -tT -cC -dD each: GET /Users/{random id}, POST /Users (a new
 #    ~1 KB user each, bench/wrk/scim.lua), PATCH /Users/{random id} (Entra's disable,
 #    department and work-email forms in turn, bench/wrk/patch.lua).
+#    Between GET and POST, the compound filter of the issue (`name.familyName sw "Sm" and
+#    active eq true and emails[type eq "work" and value co "example"]`, count=100; ~0.9% of
+#    the seeded users have an "Sm" surname, bench/seed_util.h) and the same with sw "S"
+#    (~10%): its plan, totalResults and rows examined once by curl, then wrk -t1 -c1 -dD
+#    (one client: the query's own latency) and -t2 -c2 (both reactors busy).
 # 5. scimd stopped; raw_put_bench: a new RocksDB with the store's options, T threads, D
 #    seconds of single Puts of ~1 KB users (WAL on, no fsync, as scimd without --sync).
 # Prints req/s, p50/p99, non-2xx, socket errors and CPU (server, wrk, rest) per run, the
@@ -24,6 +29,7 @@
 #
 # Environment: WRITE_USERS [1000000]  WRITE_THREADS [2]  LOAD_DURATION [10s]
 #              LOAD_CONNECTIONS [32]  LOAD_WRK_THREADS [2]
+#              WRITE_RUNS ["post-after-load get compound post patch raw"]: the runs to do
 #              WRITE_PERF=DIR: `perf record --call-graph dwarf` of scimd during the POST and PATCH runs into
 #              DIR/post.data and DIR/patch.data (a profile; the figures of those runs are
 #              then lower than without it)
@@ -48,6 +54,8 @@ readonly THREADS="${WRITE_THREADS:-2}"
 readonly DURATION="${LOAD_DURATION:-10s}"
 readonly CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 readonly PERF_DIR="${WRITE_PERF:-}"
+readonly RUNS=" ${WRITE_RUNS:-post-after-load get compound post patch raw} "
+readonly FILTER_LUA="${REPO_ROOT}/bench/wrk/filter.lua"
 export WRK_THREADS="${LOAD_WRK_THREADS:-2}"
 readonly TENANT=writeload
 # shellcheck source=scripts/lib.sh
@@ -110,25 +118,63 @@ perf_stop() {
 }
 
 # --- runs ---------------------------------------------------------------------------------------
+want() { [[ "${RUNS}" == *" $1 "* ]]; }
+DONE=()
 WRK_DESC="wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${DURATION}"
-log "post-after-load: ${WRK_DESC} as soon as scimd answers" \
-  "(pending compaction bytes, running compactions, level-0 files: $(backlog))"
-wrk_measure post-after-load "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" \
-  "${DURATION}" -- post after || die "wrk (post-after-load) failed"
+if want post-after-load; then
+  log "post-after-load: ${WRK_DESC} as soon as scimd answers" \
+    "(pending compaction bytes, running compactions, level-0 files: $(backlog))"
+  wrk_measure post-after-load "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" \
+    "${DURATION}" -- post after || die "wrk (post-after-load) failed"
+  DONE+=(post-after-load)
+fi
 log "waiting for the store to settle (no compaction running or pending)"
 settle || log "warning: the store has not settled after 300 s: $(backlog)"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-wrk_measure get "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
-  -- get "${TMP}/ids.txt" || die "wrk (get) failed"
-perf_start post
-wrk_measure post "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
-  -- post steady || die "wrk (post) failed"
-perf_stop
-settle || log "warning: the store has not settled after 300 s: $(backlog)"
-perf_start patch
-wrk_measure patch "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
-  -- patch "${TMP}/ids.txt" || die "wrk (patch) failed"
-perf_stop
+if want get; then
+  wrk_measure get "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+    -- get "${TMP}/ids.txt" || die "wrk (get) failed"
+  DONE+=(get)
+fi
+# compound_run NAME FILTER: the plan once (X-Scimd-Explain), then one and two clients.
+compound_run() {
+  local name="$1" path
+  path="/scim/v2/Users?count=100&filter=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$2")"
+  curl -sS --max-time 120 -D "${TMP}/${name}.head" -o "${TMP}/${name}.json" \
+    -w '%{http_code} %{time_total}\n' -H @"${TMP}/auth.header" -H 'X-Scimd-Explain: 1' \
+    "${SCIMD_URL}${path}" >"${TMP}/${name}.curl" || die "${name}: curl failed"
+  read -r code secs <"${TMP}/${name}.curl"
+  [[ "${code}" == 200 ]] || die "${name}: status ${code}: $(head -c 300 "${TMP}/${name}.json")"
+  log "${name}: $2"
+  log "  totalResults $(node -e 'const r = require(process.argv[1]);
+    console.log(r.totalResults + ", " + r.Resources.length + " on the page")' "${TMP}/${name}.json")," \
+    "rows examined $(sed -n 's/^x-scimd-rows-examined: *//Ip' "${TMP}/${name}.head" | tr -d '\r'), ${secs} s"
+  log "  plan: $(sed -n 's/^x-scimd-plan: *//Ip' "${TMP}/${name}.head" | tr -d '\r')"
+  WRK_THREADS=1 wrk_measure "${name}-c1" "${SCIMD_PID}" "${FILTER_LUA}" "${SCIMD_URL}" 1 \
+    "${DURATION}" -- query "${path}" || die "wrk (${name}-c1) failed"
+  WRK_THREADS=2 wrk_measure "${name}-c2" "${SCIMD_PID}" "${FILTER_LUA}" "${SCIMD_URL}" 2 \
+    "${DURATION}" -- query "${path}" || die "wrk (${name}-c2) failed"
+  DONE+=("${name}-c1" "${name}-c2")
+}
+if want compound; then
+  compound_run compound 'name.familyName sw "Sm" and active eq true and emails[type eq "work" and value co "example"]'
+  compound_run compound-S 'name.familyName sw "S" and active eq true and emails[type eq "work" and value co "example"]'
+fi
+if want post; then
+  perf_start post
+  wrk_measure post "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+    -- post steady || die "wrk (post) failed"
+  perf_stop
+  DONE+=(post)
+fi
+if want patch; then
+  settle || log "warning: the store has not settled after 300 s: $(backlog)"
+  perf_start patch
+  wrk_measure patch "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+    -- patch "${TMP}/ids.txt" || die "wrk (patch) failed"
+  perf_stop
+  DONE+=(patch)
+fi
 RSS_MIB=$(($(proc_mem_kib "${SCIMD_PID}" VmHWM) / 1024))
 HAVE="$(curl -sS --max-time 60 -H @"${TMP}/auth.header" "${SCIMD_URL}/scim/v2/Users?count=0" |
   node -e 'let s = ""; process.stdin.on("data", d => s += d)
@@ -136,10 +182,13 @@ HAVE="$(curl -sS --max-time 60 -H @"${TMP}/auth.header" "${SCIMD_URL}/scim/v2/Us
 stop_pid "${SCIMD_PID}"
 SCIMD_PID=""
 
-log "raw_put_bench: ${THREADS} threads, ${DURATION}"
-cpu_run "${TMP}/raw.cpu" "${RAW}" "${TMP}/data" "${TMP}/raw-db" "${THREADS}" "${DURATION%s}" \
-  >"${TMP}/raw.out" || { cat "${TMP}/raw.out" >&2; die "raw_put_bench failed"; }
-RAW_RPS="$(sed -n 's/^RESULT raw_put.* puts_per_s=\([0-9]*\).*/\1/p' "${TMP}/raw.out")"
+RAW_RPS=""
+if want raw; then
+  log "raw_put_bench: ${THREADS} threads, ${DURATION}"
+  cpu_run "${TMP}/raw.cpu" "${RAW}" "${TMP}/data" "${TMP}/raw-db" "${THREADS}" "${DURATION%s}" \
+    >"${TMP}/raw.out" || { cat "${TMP}/raw.out" >&2; die "raw_put_bench failed"; }
+  RAW_RPS="$(sed -n 's/^RESULT raw_put.* puts_per_s=\([0-9]*\).*/\1/p' "${TMP}/raw.out")"
+fi
 
 # --- report -------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
@@ -157,17 +206,20 @@ echo "data: ${USERS} users seeded (${SEED_LINE#SEED }); ${HAVE} users at the end
   "scimd VmHWM ${RSS_MIB} MiB; load average ${LOAD_BEFORE} before the settled runs"
 printf '%-18s %8s %7s %8s %6s %7s %5s %5s %5s\n' run req/s "p50 ms" "p99 ms" non2xx sockerr \
   srv% wrk% oth%
-for r in post-after-load get post patch; do row "${r}"; done
-echo "raw RocksDB single Put (${THREADS} threads): $(sed -n 's/^RESULT raw_put //p' "${TMP}/raw.out")" \
-  "(cpu self/other $(cat "${TMP}/raw.cpu") %)"
-POST_RPS="$(result_field "${TMP}/post.out" rps)"
-PATCH_RPS="$(result_field "${TMP}/patch.out" rps)"
+for r in "${DONE[@]}"; do row "${r}"; done
+if want raw; then
+  echo "raw RocksDB single Put (${THREADS} threads): $(sed -n 's/^RESULT raw_put //p' "${TMP}/raw.out")" \
+    "(cpu self/other $(cat "${TMP}/raw.cpu") %)"
+fi
+field() { [[ -f "${TMP}/$1.out" ]] && result_field "${TMP}/$1.out" "$2"; }
+POST_RPS="$(field post rps)"
+PATCH_RPS="$(field patch rps)"
 echo "RESULT write post_rps=${POST_RPS} patch_rps=${PATCH_RPS} raw_put_rps=${RAW_RPS}" \
   "post_ratio=$(ratio "${POST_RPS}" "${RAW_RPS}") patch_ratio=$(ratio "${PATCH_RPS}" "${RAW_RPS}")" \
-  "post_p99_ms=$(result_field "${TMP}/post.out" p99_ms)" \
-  "post_after_load_p99_ms=$(result_field "${TMP}/post-after-load.out" p99_ms)" \
-  "patch_p99_ms=$(result_field "${TMP}/patch.out" p99_ms)"
-for r in post-after-load get post patch; do
+  "post_p99_ms=$(field post p99_ms)" "post_after_load_p99_ms=$(field post-after-load p99_ms)" \
+  "patch_p99_ms=$(field patch p99_ms)" "compound_p50_ms=$(field compound-c1 p50_ms)" \
+  "compound_p99_ms=$(field compound-c1 p99_ms)"
+for r in "${DONE[@]}"; do
   n="$(result_field "${TMP}/${r}.out" non2xx)"
   [[ "${n:-0}" == 0 ]] || die "${r}: ${n} answers were not 2xx"
 done

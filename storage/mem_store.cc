@@ -311,6 +311,25 @@ Result<std::string> MemStore::GetResource(core::TenantId tenant, ResourceType ty
   return std::move(*value);
 }
 
+Status MemStore::GetResources(core::TenantId tenant, ResourceType type,
+                              const std::vector<ResourceId>& ids,
+                              const core::OptionalResourceVisitor& visit) {
+  std::vector<std::optional<std::string>> values;
+  values.reserve(ids.size());
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);  // one state for the whole batch
+    for (const ResourceId& id : ids) {
+      values.push_back(state_->Read(Cf::kResources, ResourceKey(tenant, type, id)));
+    }
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {  // the visitor may read the store
+    const std::optional<std::string_view> value =
+        values[i] ? std::optional<std::string_view>(*values[i]) : std::nullopt;
+    if (!visit(ids[i], value)) break;
+  }
+  return Status::Ok();
+}
+
 Status MemStore::ScanResources(core::TenantId tenant, ResourceType type,
                                const std::optional<ResourceId>& start_after,
                                const core::ResourceVisitor& visit) {

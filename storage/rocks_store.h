@@ -55,6 +55,9 @@ class RocksStore final : public core::Store {
   core::Result<std::unique_ptr<core::BulkLoad>> BeginBulkLoad(core::TenantId tenant) override;
   core::Result<std::string> GetResource(core::TenantId tenant, core::ResourceType type,
                                         const core::ResourceId& id) override;
+  core::Status GetResources(core::TenantId tenant, core::ResourceType type,
+                            const std::vector<core::ResourceId>& ids,
+                            const core::OptionalResourceVisitor& visit) override;
   core::Status ScanResources(core::TenantId tenant, core::ResourceType type,
                              const std::optional<core::ResourceId>& start_after,
                              const core::ResourceVisitor& visit) override;

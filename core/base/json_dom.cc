@@ -122,6 +122,16 @@ Result<JsonDomValue> ParseDom(std::string_view text) {
   return JsonDomValue(root);
 }
 
+Result<JsonDomValue> ParseStoredDom(std::string_view text) {
+  thread_local simdjson::dom::parser parser;  // not ParseDom's: its values stay valid
+  simdjson::dom::element root;
+  if (auto error = parser.parse(text.data(), text.size(), true).get(root)) {
+    return Status::Corruption(std::string("stored JSON does not parse: ") +
+                              simdjson::error_message(error));
+  }
+  return JsonDomValue(root);
+}
+
 size_t JsonDomValue::size() const {
   if (is_object()) return e_.get_object().value_unsafe().size();
   if (is_array()) return e_.get_array().value_unsafe().size();

@@ -4,8 +4,10 @@
 // narrows what is read. Membership terms ask the store's edges through the oracle.
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <vector>
 
+#include "core/base/json_dom.h"
 #include "core/base/limits.h"
 #include "core/filter/filter.h"
 #include "core/resource/stored_value.h"
@@ -29,8 +31,22 @@ bool MemberOfContains(Store& store, TenantId tenant, const ResourceId& member,
   return found;
 }
 
+// Whether the executor may stop asking a probe that turns out to pass nearly every
+// candidate (ScanCandidates for the executor), or must keep the exact candidate set (the
+// estimator counts with it).
+enum class ProbeUse : uint8_t { kExact, kMayDrop };
+
 Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const PlanNode& node,
-                      const IdVisitor& visit);
+                      const IdVisitor& visit, ProbeUse use = ProbeUse::kExact);
+
+// A point probe costs a read of the index (~1-2 us); a candidate it lets through costs the
+// fetch of the resource and its check (~3x that). So once a probe has seen
+// kProbeSampleIds candidates and turned away fewer than 1 in kProbeKeepIfRejectsOneIn,
+// the executor stops asking it: the re-check of every fetched candidate against the whole
+// filter decides instead (e.g. `active eq true`, 90% of the users, after a selective
+// driver). Answers never change, only which reads decide them.
+inline constexpr uint64_t kProbeSampleIds = 256;
+inline constexpr uint64_t kProbeKeepIfRejectsOneIn = 4;
 
 // "Is this id among the node's candidates?" for the probes of an Intersect: a point read
 // for PointProbe() nodes, else a lookup in the node's ids collected up front (the planner
@@ -38,8 +54,8 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
 // dropped, which only lets more candidates through to the re-check).
 class Probe {
  public:
-  Probe(Store& store, TenantId tenant, ResourceType type, const PlanNode& node)
-      : store_(store), tenant_(tenant), type_(type), node_(node) {}
+  Probe(Store& store, TenantId tenant, ResourceType type, const PlanNode& node, ProbeUse use)
+      : store_(store), tenant_(tenant), type_(type), node_(node), use_(use) {}
 
   Status Prepare() {
     if (node_.kind == PlanNode::Kind::kUniqueLookup) {
@@ -64,6 +80,20 @@ class Probe {
       pass_all_ = true;
     }
     return Status::Ok();
+  }
+
+  // Contains, or true without a read once the probe has been dropped (ProbeUse::kMayDrop).
+  Result<bool> Admits(const ResourceId& id) {
+    if (dropped_) return true;
+    Result<bool> in = Contains(id);
+    if (use_ == ProbeUse::kMayDrop && node_.PointProbe() && in.ok()) {
+      ++seen_;
+      rejected_ += *in ? 0 : 1;
+      if (seen_ == kProbeSampleIds && rejected_ * kProbeKeepIfRejectsOneIn < seen_) {
+        dropped_ = true;
+      }
+    }
+    return in;
   }
 
   Result<bool> Contains(const ResourceId& id) {
@@ -94,15 +124,19 @@ class Probe {
   TenantId tenant_;
   ResourceType type_;
   const PlanNode& node_;
+  const ProbeUse use_;
   std::optional<ResourceId> unique_holder_;
   std::vector<ResourceId> set_;
   bool pass_all_ = false;
+  uint64_t seen_ = 0;  // candidates asked while sampling, and how many were turned away
+  uint64_t rejected_ = 0;
+  bool dropped_ = false;
 };
 
 // Emits the ids of one plan node (any order, possibly repeated; IdOrdered() nodes in id
 // order without repeats).
 Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const PlanNode& node,
-                      const IdVisitor& visit) {
+                      const IdVisitor& visit, ProbeUse use) {
   switch (node.kind) {
     case PlanNode::Kind::kIdLookup: visit(node.id); return Status::Ok();
     case PlanNode::Kind::kEmpty: return Status::Ok();
@@ -129,10 +163,13 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
     case PlanNode::Kind::kUnion: {
       bool go_on = true;
       for (const PlanNode& child : node.children) {
-        SCIMD_RETURN_IF_ERROR(ScanCandidates(store, tenant, type, child, [&](const ResourceId& id) {
-          go_on = visit(id);
-          return go_on;
-        }));
+        SCIMD_RETURN_IF_ERROR(ScanCandidates(
+            store, tenant, type, child,
+            [&](const ResourceId& id) {
+              go_on = visit(id);
+              return go_on;
+            },
+            use));
         if (!go_on) break;
       }
       return Status::Ok();
@@ -141,14 +178,15 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
       std::vector<Probe> probes;
       probes.reserve(node.children.size() - 1);
       for (size_t i = 1; i < node.children.size(); ++i) {
-        probes.emplace_back(store, tenant, type, node.children[i]);
+        probes.emplace_back(store, tenant, type, node.children[i], use);
         SCIMD_RETURN_IF_ERROR(probes.back().Prepare());
       }
       Status error;
-      SCIMD_RETURN_IF_ERROR(
-          ScanCandidates(store, tenant, type, node.children[0], [&](const ResourceId& id) {
+      SCIMD_RETURN_IF_ERROR(ScanCandidates(
+          store, tenant, type, node.children[0],
+          [&](const ResourceId& id) {
             for (Probe& p : probes) {
-              Result<bool> in = p.Contains(id);
+              Result<bool> in = p.Admits(id);
               if (!in.ok()) {
                 error = in.status();
                 return false;
@@ -156,7 +194,8 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
               if (!*in) return true;
             }
             return visit(id);
-          }));
+          },
+          use));
       return error;
     }
     case PlanNode::Kind::kFullScan: return Status::Internal("full scan is not a candidate set");
@@ -197,24 +236,60 @@ class Executor {
       default: break;
     }
     if (source.IdOrdered()) {  // stream: fetch while the scan runs
-      SCIMD_RETURN_IF_ERROR(ScanCandidates(store_, tenant_, type_, source,
-                                           [&](const ResourceId& id) { return Fetch(id); }));
+      SCIMD_RETURN_IF_ERROR(ScanCandidates(
+          store_, tenant_, type_, source, [&](const ResourceId& id) { return Add(id); },
+          ProbeUse::kMayDrop));
+      if (error_.ok()) FetchBatch();
       return error_;
     }
     std::vector<ResourceId> ids;
-    SCIMD_RETURN_IF_ERROR(ScanCandidates(store_, tenant_, type_, source, [&](const ResourceId& id) {
-      ids.push_back(id);
-      return true;
-    }));
+    SCIMD_RETURN_IF_ERROR(ScanCandidates(
+        store_, tenant_, type_, source,
+        [&](const ResourceId& id) {
+          ids.push_back(id);
+          return true;
+        },
+        ProbeUse::kMayDrop));
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (const ResourceId& id : ids) {
-      if (!Fetch(id)) break;
+      if (!Add(id)) return error_;
     }
+    FetchBatch();
     return error_;
   }
 
  private:
+  // Candidates are read kFetchBatch at a time with one Store::GetResources: a batched read
+  // of keys in order costs far less per key than a read each (docs/PERFORMANCE.md, "The
+  // compound filter"). Ids arrive in id order on both paths.
+  static constexpr size_t kFetchBatch = 64;
+
+  // Queues one candidate; false to stop (a batch said so, or an error).
+  bool Add(const ResourceId& id) {
+    batch_.push_back(id);
+    return batch_.size() < kFetchBatch || FetchBatch();
+  }
+
+  // Fetches and checks the queued candidates; false to stop.
+  bool FetchBatch() {
+    if (batch_.empty()) return true;
+    bool go_on = true;
+    Status s = store_.GetResources(
+        tenant_, type_, batch_, [&](const ResourceId& id, std::optional<std::string_view> value) {
+          ++stats_->candidates;
+          if (!value) return true;  // deleted meanwhile
+          go_on = Check(id, *value);
+          return go_on;
+        });
+    batch_.clear();
+    if (!s.ok()) {
+      error_ = s;
+      return false;
+    }
+    return go_on;
+  }
+
   // Fetches and checks one candidate; false to stop (on_match said so, or an error).
   bool Fetch(const ResourceId& id) {
     ++stats_->candidates;
@@ -245,22 +320,40 @@ class Executor {
   const FilterMatchVisitor& on_match_;
   FilterStats* stats_;
   Status error_;
+  std::vector<ResourceId> batch_;
 };
+
+// MatchesStored builds at most this many members on the stack's slots; a filter reading
+// more (rare) gets the whole resource.
+inline constexpr size_t kMaxMembersRead = 16;
 
 }  // namespace
 
 Result<bool> MatchesStored(Store& store, TenantId tenant, const CompiledFilter& filter,
                            const ResourceId& id, std::string_view stored) {
   SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(stored));
-  auto attrs = Json::Parse(split.second);
-  if (!attrs.ok()) {
+  // Only the members the filter reads become a Json tree: a stored user of ~1 KB has a
+  // dozen members, a filter reads two or three (docs/PERFORMANCE.md, "The compound filter").
+  auto dom = ParseStoredDom(split.second);
+  if (!dom.ok() || !dom->is_object()) {
     return Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
+  }
+  const std::span<const std::string_view> keys = filter.members_read_views();
+  std::optional<JsonDomValue> found[kMaxMembersRead];
+  Json attrs = Json::MakeObject();
+  if (keys.size() <= kMaxMembersRead) {
+    dom->FindEachCi(keys, found);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (found[i]) attrs.Set(std::string(keys[i]), found[i]->ToJson());
+    }
+  } else {
+    attrs = dom->ToJson();
   }
   ResourceView view;
   view.type = filter.type();
   view.id = id;
   view.header = split.first;
-  view.attrs = &*attrs;
+  view.attrs = &attrs;
   Status oracle_error;
   if (filter.type() == ResourceType::kGroup) {
     view.membership = [&](const ResourceId& member) {

@@ -191,7 +191,11 @@ class Planner {
   // Replaces heuristic costs by counts from the estimator when there is a choice to make.
   // Counting is in rounds with a growing bound (16, 64, ..., kEstimateBound) and stops at
   // the first round in which some term is counted exactly: the others are known to be
-  // larger, which is all the choice needs (see kEstimateBound for the cost).
+  // larger, which is all the choice needs (see kEstimateBound for the cost). Within a
+  // round, terms are counted in heuristic order, and once one is exact at n the rest that
+  // are checked per id are counted only up to n: whether they reach n is all that decides
+  // the order (for `familyName sw "Sm" and active eq true` at 1M users, 8,918 entries of
+  // the active index read in the last round instead of 16,384).
   void Measure(std::vector<Term>* terms) const {
     if (estimator_ == nullptr || terms->size() < 2) return;
     for (const Term& t : *terms) {
@@ -204,13 +208,22 @@ class Planner {
     }
     std::vector<double> heuristic;
     for (const Term& t : *terms) heuristic.push_back(t.planned.node.cost);
+    std::vector<size_t> order(terms->size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return heuristic[a] < heuristic[b]; });
     std::vector<bool> settled(terms->size(), false);
     for (uint64_t bound = kEstimateFirstBound;; bound = std::min(bound * 4, kEstimateBound)) {
       bool exact = false;
-      for (size_t i = 0; i < terms->size(); ++i) {
+      uint64_t round_bound = bound;
+      for (size_t i : order) {
         if (settled[i]) continue;
         PlanNode& node = (*terms)[i].planned.node;
-        std::optional<CardinalityEstimate> e = (*estimator_)(node, bound);
+        // A term checked per id is a probe whatever its count: past n, its count changes
+        // nothing. Others are counted to the round's bound: counted small, they become a
+        // probe set (And above).
+        std::optional<CardinalityEstimate> e =
+            (*estimator_)(node, node.PointProbe() ? round_bound : bound);
         if (!e) {
           settled[i] = true;  // cannot be counted: keeps its heuristic cost
           continue;
@@ -221,6 +234,7 @@ class Planner {
                                  : static_cast<double>(e->count);
         settled[i] = !e->saturated;
         exact = exact || !e->saturated;
+        if (!e->saturated) round_bound = std::max<uint64_t>(1, std::min(round_bound, e->count));
       }
       if (exact || bound >= kEstimateBound) return;
     }

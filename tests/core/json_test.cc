@@ -209,5 +209,19 @@ TEST(JsonTest, FindEachCiFindsWhatFindCiFinds) {
   EXPECT_TRUE(found[4]->is_null());
 }
 
+TEST(JsonTest, ParseStoredDomReadsWhatScimdStoredAndLeavesParseDomsValueAlone) {
+  auto body = ParseDom(R"({"userName":"a"})");
+  ASSERT_TRUE(body.ok());
+  auto stored = ParseStoredDom(R"({"userName":"b","emails":[{"value":"b@x"}]})");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(body->FindCi("userName")->str(), "a");  // a parser of its own
+  EXPECT_EQ(stored->FindCi("userName")->str(), "b");
+  EXPECT_TRUE(stored->FindCi("emails")->is_array());
+  // Not JSON: Corruption (stored data is scimd's own), not a client's InvalidSyntax.
+  auto bad = ParseStoredDom(R"({"userName":)");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().Is(Status::Code::kCorruption));
+}
+
 }  // namespace
 }  // namespace scimd::core

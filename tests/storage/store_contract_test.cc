@@ -33,6 +33,42 @@ TEST_P(StoreContractTest, ResourceCrud) {
   EXPECT_EQ(ResourceCount(1, kUser), 0u);
 }
 
+TEST_P(StoreContractTest, GetResourcesReadsABatchInIdOrder) {
+  for (int i : {1, 3, 4, 7}) ASSERT_TRUE(Create(1, kUser, Id(i), "v" + std::to_string(i)).ok());
+  ASSERT_TRUE(Create(1, kGroup, Id(2), "group").ok());
+  ASSERT_TRUE(Create(2, kUser, Id(5), "other tenant").ok());
+  using Seen = std::vector<std::pair<ResourceId, std::string>>;
+  Seen seen;
+  auto visit = [&](const ResourceId& id, std::optional<std::string_view> value) {
+    seen.emplace_back(id, value ? std::string(*value) : "-");
+    return true;
+  };
+  const std::vector<ResourceId> ids = {Id(1), Id(2), Id(3), Id(4), Id(5), Id(7), Id(9)};
+  ASSERT_TRUE(store_->GetResources(1, kUser, ids, visit).ok());
+  // Each id in turn, with what GetResource says: a group's id (2) and another tenant's
+  // user (5) are not this tenant's users.
+  EXPECT_EQ(seen, (Seen{{Id(1), "v1"},
+                        {Id(2), "-"},
+                        {Id(3), "v3"},
+                        {Id(4), "v4"},
+                        {Id(5), "-"},
+                        {Id(7), "v7"},
+                        {Id(9), "-"}}));
+  // false from the visitor stops; an empty batch visits nothing
+  seen.clear();
+  ASSERT_TRUE(store_
+                  ->GetResources(1, kUser, ids,
+                                 [&](const ResourceId& id, std::optional<std::string_view> v) {
+                                   visit(id, v);
+                                   return seen.size() < 2;
+                                 })
+                  .ok());
+  EXPECT_EQ(seen.size(), 2u);
+  seen.clear();
+  ASSERT_TRUE(store_->GetResources(1, kUser, {}, visit).ok());
+  EXPECT_TRUE(seen.empty());
+}
+
 TEST_P(StoreContractTest, TransactionSeesItsOwnWritesAndRollsBackWhenDestroyed) {
   {
     auto txn = store_->Begin(1);
