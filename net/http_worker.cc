@@ -1,6 +1,7 @@
 #include "net/http_worker.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -15,6 +16,22 @@ namespace scimd::net {
 namespace {
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// A connection's descriptor on its way to another worker: closed if the handover never
+// runs (that worker's loop ended first).
+class HandedFd {
+ public:
+  explicit HandedFd(int fd) : fd_(fd) {}
+  HandedFd(HandedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  HandedFd& operator=(HandedFd&&) = delete;
+  ~HandedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int Take() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
 
 }  // namespace
 
@@ -133,10 +150,54 @@ void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket sock
     server_.open_connections_.fetch_sub(1, std::memory_order_relaxed);
     Reject(socket);
   } else {
-    WorkerCounters::Bump(counters_.connections_accepted, 1);
-    std::make_shared<HttpConnection>(*this, std::move(socket))->Start();
+    // The kernel spreads connections over the workers' SO_REUSEPORT sockets by a hash of
+    // their addresses: a few connections (an identity provider's handful, a benchmark's
+    // two) often land on one worker while another idles. So each goes to the worker with
+    // the fewest, this one on a tie (docs/DESIGN.md, "Connections over the reactors").
+    HttpWorker* target = this;
+    for (const auto& w : server_.workers_) {
+      if (w->assigned_.load(std::memory_order_relaxed) <
+          target->assigned_.load(std::memory_order_relaxed)) {
+        target = w.get();
+      }
+    }
+    target->assigned_.fetch_add(1, std::memory_order_relaxed);
+    asio::error_code release_error;
+    const asio::ip::tcp protocol = socket.local_endpoint(release_error).protocol();
+    asio::ip::tcp::socket::native_handle_type fd = -1;
+    if (target != this && !release_error) fd = socket.release(release_error);
+    if (target == this || release_error) {
+      if (target != this) {  // could not hand it over: served here after all
+        target->assigned_.fetch_sub(1, std::memory_order_relaxed);
+        assigned_.fetch_add(1, std::memory_order_relaxed);
+      }
+      Serve(std::move(socket));
+    } else {
+      asio::post(target->context_, [target, protocol, handed = HandedFd(fd)]() mutable {
+        target->Adopt(protocol, handed.Take());
+      });
+    }
   }
   Accept();
+}
+
+void HttpWorker::Serve(asio::ip::tcp::socket socket) {
+  WorkerCounters::Bump(counters_.connections_accepted, 1);
+  std::make_shared<HttpConnection>(*this, std::move(socket))->Start();
+}
+
+void HttpWorker::Adopt(asio::ip::tcp protocol, asio::ip::tcp::socket::native_handle_type fd) {
+  asio::ip::tcp::socket socket(context_);
+  asio::error_code ec;
+  socket.assign(protocol, fd, ec);
+  if (ec || Stopping()) {
+    if (ec) ::close(fd);
+    socket.close(ec);
+    assigned_.fetch_sub(1, std::memory_order_relaxed);
+    server_.open_connections_.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  Serve(std::move(socket));
 }
 
 void HttpWorker::Reject(asio::ip::tcp::socket& socket) {
@@ -168,6 +229,7 @@ void HttpWorker::Unregister(HttpConnection* connection) {
   last->registry_index = index;
   connections_.pop_back();
   WorkerCounters::Bump(counters_.connections_open, -1);
+  assigned_.fetch_sub(1, std::memory_order_relaxed);
   server_.open_connections_.fetch_sub(1, std::memory_order_relaxed);
   if (stopping_) MaybeFinish();
 }

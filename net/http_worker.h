@@ -71,6 +71,11 @@ class HttpWorker {
  private:
   void Accept();
   void OnAccept(const asio::error_code& ec, asio::ip::tcp::socket socket);
+  // Starts serving a connection accepted here (on this thread).
+  void Serve(asio::ip::tcp::socket socket);
+  // Takes a connection another worker accepted: its descriptor, adopted on this thread.
+  // REQUIRES: assigned_ already counts it.
+  void Adopt(asio::ip::tcp protocol, asio::ip::tcp::socket::native_handle_type fd);
   void Reject(asio::ip::tcp::socket& socket);
   void ArmSweep();
   void Sweep();
@@ -79,6 +84,9 @@ class HttpWorker {
 
   HttpServer& server_;
   const int index_;
+  // Connections open on this worker or handed to it and not yet adopted: what an accepting
+  // worker compares to pick the least loaded one (any thread reads and changes it).
+  std::atomic<int64_t> assigned_{0};
   WorkerCounters counters_;
   DateCache date_;
   std::unique_ptr<char[]> read_buffer_;
