@@ -39,6 +39,14 @@ class JsonDomValue {
   // REQUIRES: the matching is_...().
   bool as_bool() const { return e_.get_bool().value_unsafe(); }
   int64_t as_int() const { return e_.get_int64().value_unsafe(); }
+  // Any number as a double. REQUIRES: is_number().
+  double as_double() const {
+    switch (e_.type()) {
+      case Kind::INT64: return static_cast<double>(e_.get_int64().value_unsafe());
+      case Kind::UINT64: return static_cast<double>(e_.get_uint64().value_unsafe());
+      default: return e_.get_double().value_unsafe();
+    }
+  }
   std::string_view str() const { return e_.get_string().value_unsafe(); }
   // Members of an object or items of an array.
   size_t size() const;
@@ -56,6 +64,24 @@ class JsonDomValue {
       SCIMD_RETURN_IF_ERROR(f(JsonDomValue(item)));
     }
     return Status::Ok();
+  }
+  // Whether f(item) is true for some item of an array, stopping at the first; f(value)
+  // for some member's value of an object. REQUIRES: is_array() / is_object().
+  template <typename F>
+  bool AnyItem(F&& f) const {
+    const simdjson::dom::array array = e_.get_array().value_unsafe();
+    for (simdjson::dom::element item : array) {
+      if (f(JsonDomValue(item))) return true;
+    }
+    return false;
+  }
+  template <typename F>
+  bool AnyMemberValue(F&& f) const {
+    const simdjson::dom::object object = e_.get_object().value_unsafe();
+    for (simdjson::dom::key_value_pair m : object) {
+      if (f(JsonDomValue(m.value))) return true;
+    }
+    return false;
   }
   // Calls f(key, value) for each member of an object; stops at the first error.
   template <typename F>

@@ -2,7 +2,6 @@
 // is in filter_exec.cc.
 #include "core/filter/filter.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "core/filter/filter_binder.h"
@@ -29,26 +28,6 @@ const AstLiteral* FirstBareWord(const AstNode& root) {
   return nullptr;
 }
 
-// The top-level JSON members the filter's attribute paths read, each once, in the order
-// first met. Relative paths (inside a valuePath) read the element their valuePath names.
-std::vector<std::string> MembersRead(const BoundNode& root) {
-  std::vector<std::string> out;
-  std::vector<const BoundNode*> todo = {&root};
-  while (!todo.empty()) {
-    const BoundNode* n = todo.back();
-    todo.pop_back();
-    const bool has_path = n->kind == BoundNode::Kind::kCompare ||
-                          n->kind == BoundNode::Kind::kPresent ||
-                          n->kind == BoundNode::Kind::kValuePath;
-    if (has_path && n->path.field == FieldKind::kAttr && !n->path.relative) {
-      const std::string& key = n->path.schema.empty() ? n->path.attr : n->path.schema;
-      if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(key);
-    }
-    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) todo.push_back(it->get());
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text,
@@ -68,8 +47,6 @@ Result<CompiledFilter> CompileFilter(ResourceType type, std::string_view text,
   auto state = std::make_shared<CompiledFilter::State>();
   state->bound = std::move(bound);
   state->plan = PlanFilter(state->bound, indexed, estimator);
-  state->members_read = MembersRead(*state->bound.root);
-  for (const std::string& key : state->members_read) state->members_read_views.push_back(key);
   return CompiledFilter(std::move(state));
 }
 

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,13 +34,7 @@ class CompiledFilter {
  public:
   ResourceType type() const { return state_->bound.type; }
   const BoundFilter& bound() const { return state_->bound; }
-  std::span<const std::string_view> members_read_views() const {
-    return state_->members_read_views;
-  }
   const Plan& plan() const { return state_->plan; }
-  // The top-level members of a resource's JSON the filter reads ("emails", "name", an
-  // extension's URN), each once: a check needs only these parsed (MatchesStored).
-  const std::vector<std::string>& members_read() const { return state_->members_read; }
 
  private:
   friend Result<CompiledFilter> CompileFilter(ResourceType, std::string_view,
@@ -50,8 +43,6 @@ class CompiledFilter {
   struct State {
     BoundFilter bound;
     Plan plan;  // points into `bound`: State is never moved once built
-    std::vector<std::string> members_read;
-    std::vector<std::string_view> members_read_views;  // into members_read
   };
   explicit CompiledFilter(std::shared_ptr<const State> state) : state_(std::move(state)) {}
   std::shared_ptr<const State> state_;

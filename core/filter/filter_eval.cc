@@ -73,13 +73,45 @@ bool CompareString(std::string_view s, const BoundNode& n, CompareOp op) {
   }
 }
 
+// The evaluator reads a Json tree or, for a stored resource, simdjson's document in place
+// (JsonDomValue); these overloads are all it needs of either.
+std::string_view StrOf(const Json& v) { return v.as_string(); }
+std::string_view StrOf(const JsonDomValue& v) { return v.str(); }
+const Json* MemberCi(const Json& object, std::string_view key) { return object.FindCi(key); }
+std::optional<JsonDomValue> MemberCi(const JsonDomValue& object, std::string_view key) {
+  return object.FindCi(key);
+}
+template <typename F>
+bool AnyItem(const Json& array, const F& f) {
+  for (const Json& item : array.as_array()) {
+    if (f(item)) return true;
+  }
+  return false;
+}
+template <typename F>
+bool AnyItem(const JsonDomValue& array, const F& f) {
+  return array.AnyItem(f);
+}
+template <typename F>
+bool AnyMemberValue(const Json& object, const F& f) {
+  for (const auto& member : object.as_object()) {
+    if (f(member.second)) return true;
+  }
+  return false;
+}
+template <typename F>
+bool AnyMemberValue(const JsonDomValue& object, const F& f) {
+  return object.AnyMemberValue(f);
+}
+
 // One leaf value against the literal of `n` with `op` (never ne: the caller makes that !eq).
-bool CompareLeaf(const Json& v, const BoundNode& n, CompareOp op) {
+template <typename V>
+bool CompareLeaf(const V& v, const BoundNode& n, CompareOp op) {
   switch (n.value.kind) {
-    case BoundValue::Kind::kString: return v.is_string() && CompareString(v.as_string(), n, op);
+    case BoundValue::Kind::kString: return v.is_string() && CompareString(StrOf(v), n, op);
     case BoundValue::Kind::kBoolean:
       if (v.is_bool()) return Ordered(Cmp(v.as_bool(), n.value.boolean), op);
-      return v.is_string() && EqualsCi(v.as_string(), n.value.boolean ? "true" : "false") &&
+      return v.is_string() && EqualsCi(StrOf(v), n.value.boolean ? "true" : "false") &&
              op == CompareOp::kEq;
     case BoundValue::Kind::kInteger:
       if (v.is_int()) return Ordered(Cmp(v.as_int(), n.value.integer), op);
@@ -88,7 +120,7 @@ bool CompareLeaf(const Json& v, const BoundNode& n, CompareOp op) {
       return v.is_number() && Ordered(Cmp(v.as_double(), n.value.decimal), op);
     case BoundValue::Kind::kDateTime: {
       if (!v.is_string()) return false;
-      const std::optional<int64_t> micros = ParseDateTimeMicros(v.as_string());
+      const std::optional<int64_t> micros = ParseDateTimeMicros(StrOf(v));
       return micros.has_value() && Ordered(Cmp(*micros, n.value.integer), op);
     }
   }
@@ -96,27 +128,21 @@ bool CompareLeaf(const Json& v, const BoundNode& n, CompareOp op) {
 }
 
 // RFC 7644 §3.4.2.2 pr: a value that is not null and not empty ("", [], {}).
-bool IsPresent(const Json& v) {
-  switch (v.type()) {
-    case Json::Type::kNull: return false;
-    case Json::Type::kString: return !v.as_string().empty();
-    case Json::Type::kArray:
-      for (const auto& item : v.as_array()) {
-        if (IsPresent(item)) return true;
-      }
-      return false;
-    case Json::Type::kObject:
-      for (const auto& [key, value] : v.as_object()) {
-        if (IsPresent(value)) return true;
-      }
-      return false;
-    default: return true;
-  }
+template <typename V>
+bool IsPresent(const V& v) {
+  if (v.is_null()) return false;
+  if (v.is_string()) return !StrOf(v).empty();
+  if (v.is_array()) return AnyItem(v, [](const V& item) { return IsPresent(item); });
+  if (v.is_object()) return AnyMemberValue(v, [](const V& value) { return IsPresent(value); });
+  return true;
 }
 
+// V: Json, or JsonDomValue for a resource read in place.
+template <typename V>
 class Evaluator {
  public:
-  Evaluator(const ResourceView* view, const Json* element) : view_(view), element_(element) {}
+  Evaluator(const ResourceView* view, const V* attrs, const V* element)
+      : view_(view), attrs_(attrs), element_(element) {}
 
   // Recursion depth = bound tree depth <= kMaxFilterDepth (the parser's bound).
   bool Eval(const BoundNode& n) const {
@@ -135,7 +161,7 @@ class Evaluator {
       case BoundNode::Kind::kValuePath: return ValuePath(n);
       case BoundNode::Kind::kPresent:
         if (IsMembership(n.path)) return view_->has_membership && view_->has_membership();
-        return AnyLeaf(n.path, [](const Json& v) { return IsPresent(v); });
+        return AnyLeaf(n.path, [](const auto& v) { return IsPresent(v); });
       case BoundNode::Kind::kCompare:
         if (IsMembership(n.path)) {
           return n.value.id && view_->membership && view_->membership(*n.value.id);
@@ -152,7 +178,7 @@ class Evaluator {
   }
 
   bool Compare(const BoundNode& n, CompareOp op) const {
-    const auto leaf = [&](const Json& v) { return CompareLeaf(v, n, op); };
+    const auto leaf = [&](const auto& v) { return CompareLeaf(v, n, op); };
     switch (n.path.field) {
       case FieldKind::kMetaCreated:
       case FieldKind::kMetaLastModified: {
@@ -165,25 +191,23 @@ class Evaluator {
   }
 
   bool ValuePath(const BoundNode& n) const {
-    const Json* v = Top(n.path);
-    if (v == nullptr) return false;
-    if (v->is_object()) return Evaluator(view_, v).Eval(*n.children[0]);
+    const auto v = Top(n.path);
+    if (!v) return false;
+    if (v->is_object()) return Evaluator(view_, attrs_, &*v).Eval(*n.children[0]);
     if (!v->is_array()) return false;
-    for (const auto& item : v->as_array()) {
-      if (item.is_object() && Evaluator(view_, &item).Eval(*n.children[0])) return true;
-    }
-    return false;
+    return AnyItem(*v, [&](const V& item) {
+      return item.is_object() && Evaluator(view_, attrs_, &item).Eval(*n.children[0]);
+    });
   }
 
-  // The top-level value of a non-relative attribute path, or null.
-  const Json* Top(const BoundPath& p) const {
-    const Json* base = view_->attrs;
-    if (base == nullptr || !base->is_object()) return nullptr;
-    if (!p.schema.empty()) {
-      base = base->FindCi(p.schema);
-      if (base == nullptr || !base->is_object()) return nullptr;
-    }
-    return base->FindCi(p.attr);
+  // The top-level value of a non-relative attribute path, or none (a null pointer for
+  // Json, an empty optional in place).
+  auto Top(const BoundPath& p) const -> decltype(MemberCi(std::declval<const V&>(), "")) {
+    if (attrs_ == nullptr || !attrs_->is_object()) return {};
+    if (p.schema.empty()) return MemberCi(*attrs_, p.attr);
+    const auto extension = MemberCi(*attrs_, p.schema);
+    if (!extension || !extension->is_object()) return {};
+    return MemberCi(*extension, p.attr);
   }
 
   // Calls f on every value the path has until f returns true; returns whether it did.
@@ -206,49 +230,49 @@ class Evaluator {
     }
     if (p.relative) {
       if (element_ == nullptr || !element_->is_object()) return false;
-      const Json* v = element_->FindCi(p.sub);
-      return v != nullptr && EachValue(*v, f);
+      const auto v = MemberCi(*element_, p.sub);
+      return v && EachValue(*v, f);
     }
-    const Json* top = Top(p);
-    if (top == nullptr) return false;
+    const auto top = Top(p);
+    if (!top) return false;
     if (p.sub.empty()) return EachValue(*top, f);
     if (top->is_object()) {
-      const Json* v = top->FindCi(p.sub);
-      return v != nullptr && EachValue(*v, f);
+      const auto v = MemberCi(*top, p.sub);
+      return v && EachValue(*v, f);
     }
     if (!top->is_array()) return false;
-    for (const auto& item : top->as_array()) {
-      if (!item.is_object()) continue;
-      const Json* v = item.FindCi(p.sub);
-      if (v != nullptr && EachValue(*v, f)) return true;
-    }
-    return false;
+    return AnyItem(*top, [&](const V& item) {
+      if (!item.is_object()) return false;
+      const auto v = MemberCi(item, p.sub);
+      return v && EachValue(*v, f);
+    });
   }
 
   // A value, or each item of an array value.
   template <typename F>
-  static bool EachValue(const Json& v, const F& f) {
+  static bool EachValue(const V& v, const F& f) {
     if (!v.is_array()) return !v.is_null() && f(v);
-    for (const auto& item : v.as_array()) {
-      if (!item.is_null() && f(item)) return true;
-    }
-    return false;
+    return AnyItem(v, [&](const V& item) { return !item.is_null() && f(item); });
   }
 
   const ResourceView* view_;
-  const Json* element_;
+  const V* attrs_;    // the resource's attributes; null for MatchesElement
+  const V* element_;  // the element a relative path reads
 };
 
 }  // namespace
 
 bool Matches(const BoundFilter& filter, const ResourceView& view) {
   if (!filter.root || filter.element_attr) return false;
-  return Evaluator(&view, nullptr).Eval(*filter.root);
+  if (view.dom != nullptr) {
+    return Evaluator<JsonDomValue>(&view, view.dom, nullptr).Eval(*filter.root);
+  }
+  return Evaluator<Json>(&view, view.attrs, nullptr).Eval(*filter.root);
 }
 
 bool MatchesElement(const BoundFilter& filter, const Json& element) {
   if (!filter.root || !filter.element_attr) return false;
-  return Evaluator(nullptr, &element).Eval(*filter.root);
+  return Evaluator<Json>(nullptr, nullptr, &element).Eval(*filter.root);
 }
 
 }  // namespace scimd::core

@@ -12,6 +12,7 @@
 
 #include "core/base/ids.h"
 #include "core/base/json.h"
+#include "core/base/json_dom.h"
 #include "core/filter/filter_bound.h"
 #include "core/resource/stored_value.h"
 
@@ -23,6 +24,9 @@ struct ResourceView {
   ResourceId id;
   StoredHeader header;
   const Json* attrs = nullptr;  // the canonical stored attributes (an object)
+  // The same read in place from the stored JSON (MatchesStored): used instead of `attrs`
+  // when set, so that a check builds no Json tree.
+  const JsonDomValue* dom = nullptr;
   // The membership oracle. Group: "has member `other`"; User: "is a direct member of the
   // group `other`". Unset answers false.
   std::function<bool(const ResourceId& other)> membership;
@@ -32,7 +36,8 @@ struct ResourceView {
   std::string_view base_url;  // prefixes meta.location; empty gives "/Users/<id>"
 };
 
-// Whether the resource satisfies the filter. REQUIRES: !filter.element_attr, view.attrs set.
+// Whether the resource satisfies the filter. REQUIRES: !filter.element_attr, view.attrs or
+// view.dom set.
 bool Matches(const BoundFilter& filter, const ResourceView& view);
 
 // Whether one element (e.g. {"type":"work","value":"a@b"}) of the attribute a value

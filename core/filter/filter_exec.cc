@@ -4,7 +4,6 @@
 // narrows what is read. Membership terms ask the store's edges through the oracle.
 #include <algorithm>
 #include <optional>
-#include <span>
 #include <vector>
 
 #include "core/base/json_dom.h"
@@ -323,37 +322,22 @@ class Executor {
   std::vector<ResourceId> batch_;
 };
 
-// MatchesStored builds at most this many members on the stack's slots; a filter reading
-// more (rare) gets the whole resource.
-inline constexpr size_t kMaxMembersRead = 16;
-
 }  // namespace
 
 Result<bool> MatchesStored(Store& store, TenantId tenant, const CompiledFilter& filter,
                            const ResourceId& id, std::string_view stored) {
   SCIMD_ASSIGN_OR_RETURN(auto split, SplitStored(stored));
-  // Only the members the filter reads become a Json tree: a stored user of ~1 KB has a
-  // dozen members, a filter reads two or three (docs/PERFORMANCE.md, "The compound filter").
+  // Checked in place in simdjson's document: no Json tree is built for a candidate (a
+  // stored user is ~1 KB of a dozen members; docs/PERFORMANCE.md, "The compound filter").
   auto dom = ParseStoredDom(split.second);
   if (!dom.ok() || !dom->is_object()) {
     return Status::Corruption("stored resource " + id.ToString() + " is not valid JSON");
-  }
-  const std::span<const std::string_view> keys = filter.members_read_views();
-  std::optional<JsonDomValue> found[kMaxMembersRead];
-  Json attrs = Json::MakeObject();
-  if (keys.size() <= kMaxMembersRead) {
-    dom->FindEachCi(keys, found);
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (found[i]) attrs.Set(std::string(keys[i]), found[i]->ToJson());
-    }
-  } else {
-    attrs = dom->ToJson();
   }
   ResourceView view;
   view.type = filter.type();
   view.id = id;
   view.header = split.first;
-  view.attrs = &attrs;
+  view.dom = &*dom;
   Status oracle_error;
   if (filter.type() == ResourceType::kGroup) {
     view.membership = [&](const ResourceId& member) {

@@ -117,6 +117,7 @@ int RunCase(const Case& c) {
   view.header.modified_us = view.header.created_us;
   std::set<ResourceId> related;
   std::optional<Json> resource, element;
+  std::string resource_text;  // for the in-place check (view.dom) of each match
   std::optional<Result<CompiledFilter>> compiled;
   std::optional<Result<BoundFilter>> value_filter;
 
@@ -187,6 +188,7 @@ int RunCase(const Case& c) {
       related = std::set<ResourceId>(ids.begin(), ids.end());
     } else if (l.key == "resource") {
       resource = ParseJsonOrFail(l.value, at);
+      resource_text = l.value;
       element.reset();
     } else if (l.key == "element") {
       element = ParseJsonOrFail(l.value, at);
@@ -206,6 +208,17 @@ int RunCase(const Case& c) {
         view.membership = [&](const ResourceId& other) { return related.count(other) > 0; };
         view.has_membership = [&]() { return !related.empty(); };
         got = Matches(**compiled, view);
+        // The same resource read in place, as MatchesStored reads a stored one: the
+        // evaluator over simdjson's document must agree with the one over a Json tree.
+        auto dom = ParseStoredDom(resource_text);
+        EXPECT_TRUE(dom.ok()) << at;
+        if (dom.ok()) {
+          ResourceView in_place = view;
+          in_place.attrs = nullptr;
+          in_place.dom = &*dom;
+          EXPECT_EQ(Matches(**compiled, in_place), got)
+              << at << ": in place, filter " << filter_text;
+        }
       } else {
         EXPECT_TRUE(element.has_value()) << at << ": match without element";
         if (!element) continue;
