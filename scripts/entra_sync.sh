@@ -17,7 +17,10 @@
 # 4. with SYNC_FOLLOWUPS=1, against the synced tenant: an open-loop entra-initial of a second
 #    directory (--seed 2) at SYNC_OPEN_RATE requests/s, then entra-incremental and okta over
 #    the first SYNC_FOLLOWUP_USERS users of the synced directory (each bounded in time)
-# Then stops scimd and removes the data dir. Exits 1 when a scimload run exits non-zero.
+# 5. scimd stopped: bench/raw_put_bench (when built next to BIN_DIR) measures RocksDB's own
+#    single-Put rate with the synced store's options and as many threads as scimd had
+#    reactors, and the sync's users/s is printed as a ratio to it (issue #19)
+# Then removes the data dir. Exits 1 when a scimload run exits non-zero.
 #
 # Environment (defaults in brackets):
 #   SYNC_CONNECTIONS [8]  SYNC_SCIMD_THREADS [0: one per CPU]  SYNC_DURATION [1800]
@@ -41,6 +44,7 @@ readonly BIN_DIR
 readonly SCIMD="${BIN_DIR}/scimd"
 readonly SCIMCTL="${BIN_DIR}/scimctl"
 readonly SCIMLOAD="${BIN_DIR}/scimload"
+readonly RAW_PUT="${BIN_DIR}/../bench/raw_put_bench"
 readonly CONNECTIONS="${SYNC_CONNECTIONS:-8}"
 readonly SCIMD_THREADS="${SYNC_SCIMD_THREADS:-0}"
 readonly DURATION="${SYNC_DURATION:-1800}"
@@ -224,4 +228,23 @@ stop_pid "${SCIMD_PID}"
 SCIMD_PID=""
 echo
 echo "store on disk after the runs (scimd stopped): $(du -sh "${TMP}/data" | cut -f1)"
+
+# --- the raw reference (issue #19) ------------------------------------------------------------
+# RocksDB's own single-Put rate in the same run: a new store with the synced store's
+# options, as many writer threads as scimd had reactors, 10 s of ~1 KB Puts (WAL on, no
+# fsync, as scimd without --sync). Skipped when bench/raw_put_bench is not built.
+if [[ -x "${RAW_PUT}" ]]; then
+  RAW_THREADS="${SCIMD_THREADS}"
+  ((RAW_THREADS > 0)) || RAW_THREADS="$(nproc)"
+  "${RAW_PUT}" "${TMP}/data" "${TMP}/raw-db" "${RAW_THREADS}" 10 >"${TMP}/raw.out" 2>&1 ||
+    { cat "${TMP}/raw.out" >&2; die "raw_put_bench failed"; }
+  RAW_RPS="$(sed -n 's/^RESULT raw_put.* puts_per_s=\([0-9]*\).*/\1/p' "${TMP}/raw.out")"
+  awk -v ns=$((END_NS - START_NS)) -v u="${USERS}" -v g="${GROUPS_AT:-0}" -v raw="${RAW_RPS}" \
+    -v t="${RAW_THREADS}" 'BEGIN {
+      e2e = u / (ns / 1e9); users = g > 0 ? u / g : 0;
+      printf "raw RocksDB single Put (%d threads, the synced store'"'"'s options): %d/s\n", t, raw;
+      printf "RESULT entra_sync users_per_s_end_to_end=%.0f users_per_s_users_phase=%.0f" \
+        " raw_put_rps=%d ratio_end_to_end=%.3f ratio_users_phase=%.3f\n",
+        e2e, users, raw, e2e / raw, (users > 0 ? users / raw : 0) }'
+fi
 ((SYNC_RC == 0 && RC == 0)) || exit 1
