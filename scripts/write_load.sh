@@ -55,7 +55,6 @@ readonly DURATION="${LOAD_DURATION:-10s}"
 readonly CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 readonly PERF_DIR="${WRITE_PERF:-}"
 readonly RUNS=" ${WRITE_RUNS:-post-after-load get compound post patch raw} "
-readonly FILTER_LUA="${REPO_ROOT}/bench/wrk/filter.lua"
 export WRK_THREADS="${LOAD_WRK_THREADS:-2}"
 readonly TENANT=writeload
 # shellcheck source=scripts/lib.sh
@@ -150,10 +149,10 @@ compound_run() {
     console.log(r.totalResults + ", " + r.Resources.length + " on the page")' "${TMP}/${name}.json")," \
     "rows examined $(sed -n 's/^x-scimd-rows-examined: *//Ip' "${TMP}/${name}.head" | tr -d '\r'), ${secs} s"
   log "  plan: $(sed -n 's/^x-scimd-plan: *//Ip' "${TMP}/${name}.head" | tr -d '\r')"
-  WRK_THREADS=1 wrk_measure "${name}-c1" "${SCIMD_PID}" "${FILTER_LUA}" "${SCIMD_URL}" 1 \
-    "${DURATION}" -- query "${path}" || die "wrk (${name}-c1) failed"
-  WRK_THREADS=2 wrk_measure "${name}-c2" "${SCIMD_PID}" "${FILTER_LUA}" "${SCIMD_URL}" 2 \
-    "${DURATION}" -- query "${path}" || die "wrk (${name}-c2) failed"
+  WRK_THREADS=1 wrk_measure "${name}-c1" "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" 1 \
+    "${DURATION}" -- fixed "${path}" || die "wrk (${name}-c1) failed"
+  WRK_THREADS=2 wrk_measure "${name}-c2" "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" 2 \
+    "${DURATION}" -- fixed "${path}" || die "wrk (${name}-c2) failed"
   DONE+=("${name}-c1" "${name}-c2")
 }
 if want compound; then

@@ -7,9 +7,6 @@
 --       [0, USERS)), picked at random; every UPPER_EVERY-th request (default 4) sends it
 --       in upper case (U0001234@CONTOSO.EXAMPLE): userName is caseExact=false, so it must
 --       match all the same. Also used for the nginx reference run (same request line).
---   wrk ... -s filter.lua URL -- query PATH
---       the same request line every time: PATH, percent-encoded (scripts/write_load.sh's
---       compound filter of issue #19).
 --
 -- The userNames are generated, not loaded: no 1M-entry table for LuaJIT's GC to traverse
 -- (see bench/wrk/patch.lua). done() prints one machine-readable line, as patch.lua does:
@@ -33,17 +30,8 @@ function init(args)
     error("SCIMD_TOKEN is not set")
   end
   wrk.headers["Authorization"] = "Bearer " .. token
-  mode = args[1]
-  if mode == "query" then
-    -- one fixed request line: PATH is already percent-encoded (scripts/write_load.sh)
-    query_path = args[2]
-    if query_path == nil or query_path:sub(1, 1) ~= "/" then
-      error("query mode needs a PATH starting with /")
-    end
-    return
-  end
-  if mode ~= "filter" then
-    error("mode must be filter or query")
+  if args[1] ~= "filter" then
+    error("mode must be filter")
   end
   user_count = tonumber(args[2])
   if user_count == nil or user_count < 1 or user_count > 10000000 then
@@ -55,9 +43,6 @@ function init(args)
 end
 
 function request()
-  if mode == "query" then
-    return wrk.format("GET", query_path)
-  end
   counter = counter + 1
   local name = string.format("u%07d@contoso.example", math.random(user_count) - 1)
   if upper_every > 0 and counter % upper_every == 0 then
