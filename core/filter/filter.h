@@ -92,6 +92,23 @@ using FilterMatchVisitor = std::function<bool(const ResourceId& id, std::string_
 Status RunFilter(Store& store, TenantId tenant, const CompiledFilter& filter,
                  const FilterMatchVisitor& on_match, FilterStats* stats);
 
+// A list's matches counted from the indexes alone, for a filter its plan decides exactly
+// (no residual): `total` matches, and the ids at 0-based positions [skip, skip + take) of
+// the id order, without reading a resource. The caller reads and re-checks the window's
+// rows. Reads are not one snapshot: a resource deleted while the index is read is still
+// counted (as RunFilter would have counted it had it read the row before the delete).
+struct IndexCount {
+  uint64_t total = 0;
+  std::vector<ResourceId> window;
+};
+// nullopt when the plan does not decide the filter exactly (a residual, a full scan, an id
+// lookup: it names an id whether or not it exists; a presence scan: it also holds ""; a
+// probe set that overflowed), and for a unique lookup or an empty plan, which read at
+// most one row anyway.
+Result<std::optional<IndexCount>> CountFromIndex(Store& store, TenantId tenant,
+                                                 const CompiledFilter& filter, uint64_t skip,
+                                                 uint64_t take);
+
 // Evaluates `filter` on one stored resource (header + JSON, see SplitStored), asking the
 // store about membership terms: what RunFilter does to each candidate, for callers that
 // produce candidates themselves (the index-ordered sort). Corruption if `stored` does not

@@ -30,13 +30,17 @@ bool MemberOfContains(Store& store, TenantId tenant, const ResourceId& member,
   return found;
 }
 
-// Whether the executor may stop asking a probe that turns out to pass nearly every
-// candidate (ScanCandidates for the executor), or must keep the exact candidate set (the
-// estimator counts with it).
-enum class ProbeUse : uint8_t { kExact, kMayDrop };
+// How a scan treats the probes of an Intersect. The executor may stop asking a probe that
+// turns out to pass nearly every candidate (it re-checks each row anyway); the estimator
+// and a count from the index keep the exact candidate set. `widened`, when given, is set
+// if a probe set overflowed and let every id through (the candidates are then a superset).
+struct ScanMode {
+  bool may_drop_probes = false;
+  bool* widened = nullptr;
+};
 
 Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const PlanNode& node,
-                      const IdVisitor& visit, ProbeUse use = ProbeUse::kExact);
+                      const IdVisitor& visit, ScanMode mode = {});
 
 // A point probe costs a read of the index (~1-2 us); a candidate it lets through costs the
 // fetch of the resource and its check (~3x that). So once a probe has seen
@@ -53,8 +57,8 @@ inline constexpr uint64_t kProbeKeepIfRejectsOneIn = 4;
 // dropped, which only lets more candidates through to the re-check).
 class Probe {
  public:
-  Probe(Store& store, TenantId tenant, ResourceType type, const PlanNode& node, ProbeUse use)
-      : store_(store), tenant_(tenant), type_(type), node_(node), use_(use) {}
+  Probe(Store& store, TenantId tenant, ResourceType type, const PlanNode& node, ScanMode mode)
+      : store_(store), tenant_(tenant), type_(type), node_(node), mode_(mode) {}
 
   Status Prepare() {
     if (node_.kind == PlanNode::Kind::kUniqueLookup) {
@@ -77,15 +81,16 @@ class Probe {
     if (overflow) {
       set_.clear();
       pass_all_ = true;
+      if (mode_.widened != nullptr) *mode_.widened = true;
     }
     return Status::Ok();
   }
 
-  // Contains, or true without a read once the probe has been dropped (ProbeUse::kMayDrop).
+  // Contains, or true without a read once the probe has been dropped (may_drop_probes).
   Result<bool> Admits(const ResourceId& id) {
     if (dropped_) return true;
     Result<bool> in = Contains(id);
-    if (use_ == ProbeUse::kMayDrop && node_.PointProbe() && in.ok()) {
+    if (mode_.may_drop_probes && node_.PointProbe() && in.ok()) {
       ++seen_;
       rejected_ += *in ? 0 : 1;
       if (seen_ == kProbeSampleIds && rejected_ * kProbeKeepIfRejectsOneIn < seen_) {
@@ -123,7 +128,7 @@ class Probe {
   TenantId tenant_;
   ResourceType type_;
   const PlanNode& node_;
-  const ProbeUse use_;
+  const ScanMode mode_;
   std::optional<ResourceId> unique_holder_;
   std::vector<ResourceId> set_;
   bool pass_all_ = false;
@@ -135,7 +140,7 @@ class Probe {
 // Emits the ids of one plan node (any order, possibly repeated; IdOrdered() nodes in id
 // order without repeats).
 Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const PlanNode& node,
-                      const IdVisitor& visit, ProbeUse use) {
+                      const IdVisitor& visit, ScanMode mode) {
   switch (node.kind) {
     case PlanNode::Kind::kIdLookup: visit(node.id); return Status::Ok();
     case PlanNode::Kind::kEmpty: return Status::Ok();
@@ -168,7 +173,7 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
               go_on = visit(id);
               return go_on;
             },
-            use));
+            mode));
         if (!go_on) break;
       }
       return Status::Ok();
@@ -177,7 +182,7 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
       std::vector<Probe> probes;
       probes.reserve(node.children.size() - 1);
       for (size_t i = 1; i < node.children.size(); ++i) {
-        probes.emplace_back(store, tenant, type, node.children[i], use);
+        probes.emplace_back(store, tenant, type, node.children[i], mode);
         SCIMD_RETURN_IF_ERROR(probes.back().Prepare());
       }
       Status error;
@@ -194,7 +199,7 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
             }
             return visit(id);
           },
-          use));
+          mode));
       return error;
     }
     case PlanNode::Kind::kFullScan: return Status::Internal("full scan is not a candidate set");
@@ -237,7 +242,7 @@ class Executor {
     if (source.IdOrdered()) {  // stream: fetch while the scan runs
       SCIMD_RETURN_IF_ERROR(ScanCandidates(
           store_, tenant_, type_, source, [&](const ResourceId& id) { return Add(id); },
-          ProbeUse::kMayDrop));
+          ScanMode{.may_drop_probes = true}));
       if (error_.ok()) FetchBatch();
       return error_;
     }
@@ -248,7 +253,7 @@ class Executor {
           ids.push_back(id);
           return true;
         },
-        ProbeUse::kMayDrop));
+        ScanMode{.may_drop_probes = true}));
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (const ResourceId& id : ids) {
@@ -382,6 +387,70 @@ CardinalityEstimator MakeCardinalityEstimator(Store& store, TenantId tenant, Res
     if (!s.ok()) return std::nullopt;  // no estimate: the heuristic decides
     return e;
   };
+}
+
+namespace {
+
+// Whether the ids of `node` are exactly its matches, without a look at the rows. Not an
+// id lookup (it yields its id whether or not the resource exists), nor a presence scan:
+// a presence entry is written for every string value, "" included, which `pr` does not
+// count (RFC 7643 §3.4.2.2: empty is not present), so its ids are a superset that the
+// row check narrows (FilterPropertyTest found it). Value entries are exact: eq, sw and
+// ranges compare the folded value as the evaluator does.
+bool CountableFromIndex(const PlanNode& node) {
+  switch (node.kind) {
+    case PlanNode::Kind::kIdLookup:
+    case PlanNode::Kind::kFullScan:
+    case PlanNode::Kind::kPresence: return false;
+    default: break;
+  }
+  for (const PlanNode& child : node.children) {
+    if (!CountableFromIndex(child)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::optional<IndexCount>> CountFromIndex(Store& store, TenantId tenant,
+                                                 const CompiledFilter& filter, uint64_t skip,
+                                                 uint64_t take) {
+  const Plan& plan = filter.plan();
+  // A point lookup reads its one row either way: it keeps the plain path (and its plan).
+  const bool point = plan.source.kind == PlanNode::Kind::kUniqueLookup ||
+                     plan.source.kind == PlanNode::Kind::kEmpty;
+  if (point || !plan.residual.empty() || !CountableFromIndex(plan.source)) {
+    return std::optional<IndexCount>();
+  }
+  IndexCount out;
+  bool widened = false;
+  const ScanMode exact{.may_drop_probes = false, .widened = &widened};
+  const ResourceType type = filter.type();
+  if (plan.source.IdOrdered()) {  // in id order without repeats: count, keep the window
+    SCIMD_RETURN_IF_ERROR(ScanCandidates(
+        store, tenant, type, plan.source,
+        [&](const ResourceId& id) {
+          if (out.total >= skip && out.total - skip < take) out.window.push_back(id);
+          ++out.total;
+          return true;
+        },
+        exact));
+  } else {  // value order, repeats: collect, sort, dedupe (as the executor does)
+    std::vector<ResourceId> ids;
+    SCIMD_RETURN_IF_ERROR(ScanCandidates(
+        store, tenant, type, plan.source,
+        [&](const ResourceId& id) {
+          ids.push_back(id);
+          return true;
+        },
+        exact));
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    out.total = ids.size();
+    for (uint64_t i = skip; i < ids.size() && i - skip < take; ++i) out.window.push_back(ids[i]);
+  }
+  if (widened) return std::optional<IndexCount>();  // a probe set overflowed: not exact
+  return std::optional<IndexCount>(std::move(out));
 }
 
 Status RunFilter(Store& store, TenantId tenant, const CompiledFilter& filter,

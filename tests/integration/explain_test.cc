@@ -44,13 +44,16 @@ struct Case {
 const std::vector<Case> kClientFilters = {
     {"/Users", "userName eq \"user7@example.com\"",
      "UniqueLookup(User.userName = \"user7@example.com\")"},
-    {"/Users", "externalId eq \"ext-7\"", "IndexEq(User.externalId = \"ext-7\")"},
+    {"/Users", "externalId eq \"ext-7\"",
+     "IndexEq(User.externalId = \"ext-7\") THEN CountFromIndex"},
     {"/Users", "emails[type eq \"work\"].value eq \"user7@example.com\"",
      "IndexEq(User.emails.value = \"user7@example.com\") AND "
      "residual(emails[((type eq \"work\") and (value eq \"user7@example.com\"))])"},
-    {"/Groups", "displayName eq \"Group 7\"", "IndexEq(Group.displayName = \"group 7\")"},
-    {"/Groups", "externalId eq \"g7\"", "IndexEq(Group.externalId = \"g7\")"},
-    {"/Users", "name.familyName eq \"F7\"", "IndexEq(User.name.familyName = \"f7\")"},
+    {"/Groups", "displayName eq \"Group 7\"",
+     "IndexEq(Group.displayName = \"group 7\") THEN CountFromIndex"},
+    {"/Groups", "externalId eq \"g7\"", "IndexEq(Group.externalId = \"g7\") THEN CountFromIndex"},
+    {"/Users", "name.familyName eq \"F7\"",
+     "IndexEq(User.name.familyName = \"f7\") THEN CountFromIndex"},
     {"/Users", "userName eq \"user7@example.com\" and active eq true",
      "UniqueLookup(User.userName = \"user7@example.com\") AND residual(active eq true)"},
 };
@@ -82,8 +85,16 @@ TEST_F(ExplainTest, SubstringFiltersPlanAFullScanAndSayHowManyRowsTheyRead) {
   EXPECT_EQ(Int(Parse(r), "totalResults"), 11);  // user1, user10-19
   // sw has an index form.
   r = Explained("/Users", "userName sw \"USER1\"");
-  EXPECT_EQ(r.Header("x-scimd-plan"), "IndexPrefix(User.userName sw \"user1\")");
+  EXPECT_EQ(r.Header("x-scimd-plan"),
+            "IndexPrefix(User.userName sw \"user1\") THEN CountFromIndex");
   EXPECT_EQ(r.Header("x-scimd-rows-examined"), "11");
+  // Counted from the index: only the page's rows are read, totalResults is every match.
+  r = Get("/Users?count=3&startIndex=5&filter=" + Encode("userName sw \"USER1\""),
+          {{"X-Scimd-Explain", "1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("x-scimd-rows-examined"), "3");
+  EXPECT_EQ(Int(Parse(r), "totalResults"), 11);
+  EXPECT_EQ(Parse(r).Find("Resources")->as_array().size(), 3u);
   // No filter: the page is read in id order.
   r = Get("/Users?count=5", {{"X-Scimd-Explain", "1"}});
   EXPECT_EQ(r.Header("x-scimd-plan"), "FullScan(User)");
@@ -103,7 +114,7 @@ TEST_F(ExplainTest, OnlyWhenAskedAndAlsoForSearchRequests) {
                     R"("filter":"externalId eq \"ext-2\""})",
                     Auth({{"X-Scimd-Explain", "1"}}));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.Header("x-scimd-plan"), "IndexEq(User.externalId = \"ext-2\")");
+  EXPECT_EQ(r.Header("x-scimd-plan"), "IndexEq(User.externalId = \"ext-2\") THEN CountFromIndex");
   EXPECT_EQ(r.Header("x-scimd-rows-examined"), "1");
 }
 

@@ -77,17 +77,18 @@ TEST_F(TenantIndexTest, AddedIndexIsPlannedAndKeptExactByEveryWrite) {
   StartServer();
 
   HttpResult after = Explained("title eq \"ENGINEER\"");
-  EXPECT_EQ(after.Header("x-scimd-plan"), "IndexEq(User.title = \"engineer\")");
+  EXPECT_EQ(after.Header("x-scimd-plan"), "IndexEq(User.title = \"engineer\") THEN CountFromIndex");
   EXPECT_EQ(Names(after), engineers);
   EXPECT_EQ(after.Header("x-scimd-rows-examined"), "10");
   after = Explained("title sw \"sales\"");
-  EXPECT_EQ(after.Header("x-scimd-plan"), "IndexPrefix(User.title sw \"sales\")");
+  EXPECT_EQ(after.Header("x-scimd-plan"),
+            "IndexPrefix(User.title sw \"sales\") THEN CountFromIndex");
   EXPECT_EQ(Names(after).size(), 30u);
   // Two tenant indexes in one `and`: the smaller, as counted, drives.
   after = Explained(std::string("title eq \"sales rep\" and ") + kDept + " eq \"r&d\"");
   EXPECT_EQ(after.Header("x-scimd-plan"),
             std::string("Intersect(IndexEq(User.") + kDept +
-                " = \"r&d\")[~8], IndexEq(User.title = \"sales rep\")[16+])");
+                " = \"r&d\")[~8], IndexEq(User.title = \"sales rep\")[16+]) THEN CountFromIndex");
   EXPECT_EQ(Names(after).size(), 6u);  // i % 5 == 0 and i % 4 != 0
   EXPECT_EQ(after.Header("x-scimd-rows-examined"), "6");
 
@@ -105,7 +106,7 @@ TEST_F(TenantIndexTest, AddedIndexIsPlannedAndKeptExactByEveryWrite) {
   std::vector<std::string> want = {"u1",  "u100", "u12", "u16", "u20",
                                    "u24", "u28",  "u32", "u36", "u8"};
   after = Explained("title eq \"Engineer\"");
-  EXPECT_EQ(after.Header("x-scimd-plan"), "IndexEq(User.title = \"engineer\")");
+  EXPECT_EQ(after.Header("x-scimd-plan"), "IndexEq(User.title = \"engineer\") THEN CountFromIndex");
   EXPECT_EQ(Names(after), want);
   EXPECT_EQ(after.Header("x-scimd-rows-examined"), std::to_string(want.size()));
   // A value too long for an index is refused for an indexed attribute only.
@@ -132,7 +133,8 @@ TEST_F(TenantIndexTest, AddedIndexIsPlannedAndKeptExactByEveryWrite) {
   EXPECT_EQ(after.Header("x-scimd-plan"), "FullScan(User) AND residual(title eq \"Engineer\")");
   EXPECT_EQ(Names(after), want);
   after = Explained(std::string(kDept) + " eq \"R&D\"");
-  EXPECT_EQ(after.Header("x-scimd-plan"), std::string("IndexEq(User.") + kDept + " = \"r&d\")");
+  EXPECT_EQ(after.Header("x-scimd-plan"),
+            std::string("IndexEq(User.") + kDept + " = \"r&d\") THEN CountFromIndex");
   EXPECT_EQ(Names(after).size(), 8u);  // 8 of the first 40, less u0 (PUT without it), + u100
 }
 

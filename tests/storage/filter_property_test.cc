@@ -376,7 +376,7 @@ TEST_P(FilterPropertyTest, RunFilterEqualsBruteForce) {
     if (deleted.insert(id).second) Delete(ResourceType::kGroup, id);
   }
 
-  int indexed_plans = 0, nonempty = 0, total = 0, intersections = 0, measured = 0;
+  int indexed_plans = 0, nonempty = 0, total = 0, intersections = 0, measured = 0, from_index = 0;
   for (ResourceType type : {ResourceType::kUser, ResourceType::kGroup}) {
     const int n = type == ResourceType::kUser ? 600 : 200;
     const core::CardinalityEstimator estimator =
@@ -402,6 +402,20 @@ TEST_P(FilterPropertyTest, RunFilterEqualsBruteForce) {
         ASSERT_TRUE(s.ok()) << text << ": " << s.ToString();
         if (mode == 0) want = BruteForce(*f, type);
         ASSERT_EQ(got, want) << "filter: " << text << "\nplan: " << stats.plan;
+        // Counted from the index (when the plan decides the filter): the same total, and
+        // the window is the same slice of the id order.
+        const uint64_t skip = static_cast<uint64_t>(w.Int(0, 4));
+        const uint64_t take = static_cast<uint64_t>(w.Int(0, 6));
+        auto counted = core::CountFromIndex(*store_, kTenant, *f, skip, take);
+        ASSERT_TRUE(counted.ok()) << text << ": " << counted.status().ToString();
+        if (counted->has_value()) {
+          ++from_index;
+          const core::IndexCount& c = **counted;
+          EXPECT_EQ(c.total, want.size()) << "filter: " << text << "\nplan: " << stats.plan;
+          std::vector<ResourceId> slice;
+          for (uint64_t k = skip; k < want.size() && k - skip < take; ++k) slice.push_back(want[k]);
+          EXPECT_EQ(c.window, slice) << "filter: " << text << "\nplan: " << stats.plan;
+        }
         ++total;
         if (stats.plan.rfind("FullScan", 0) != 0) ++indexed_plans;
         if (stats.plan.find("Intersect(") != std::string::npos) ++intersections;
@@ -415,8 +429,11 @@ TEST_P(FilterPropertyTest, RunFilterEqualsBruteForce) {
   EXPECT_GT(nonempty, total / 4);
   EXPECT_GT(intersections, total / 50);
   EXPECT_GT(measured, total / 100);
-  std::printf("filters: %d, index plans: %d, intersections: %d, measured: %d, non-empty: %d\n",
-              total, indexed_plans, intersections, measured, nonempty);
+  EXPECT_GT(from_index, total / 20);
+  std::printf(
+      "filters: %d, index plans: %d, intersections: %d, measured: %d, non-empty: %d, "
+      "counted from the index: %d\n",
+      total, indexed_plans, intersections, measured, nonempty, from_index);
 }
 
 TEST_P(FilterPropertyTest, StopsWhenTheVisitorSaysSo) {
