@@ -15,8 +15,9 @@
 --   RESULT requests=N duration_s=S rps=R p50_ms=A p99_ms=B non2xx=K socket_errors=E
 
 -- The RESULT line (bench/wrk/result.lua, next to this script).
-local write_result =
-  dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "result.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local write_result = dofile(here .. "result.lua")
+local load_ids = dofile(here .. "ids.lua")
 
 local thread_count = 0
 
@@ -60,16 +61,7 @@ function init(args)
   if mode ~= "patch" and mode ~= "get" then
     error("mode must be patch, get or fixed")
   end
-  -- The ids stay one string of fixed-width lines (36-char id + newline), not a table of
-  -- 1M strings: LuaJIT's GC would traverse such a table and stall the event loop for tens
-  -- of ms (nginx p99 43 ms), which shows up as server latency in p99.
-  local f = assert(io.open(args[2], "rb"))
-  ids_blob = f:read("*a")
-  f:close()
-  id_count = #ids_blob / 37
-  if id_count < 1 or id_count ~= math.floor(id_count) or ids_blob:sub(37, 37) ~= "\n" then
-    error("ids file " .. args[2] .. " must hold 36-character ids, one a line")
-  end
+  ids_blob, id_count = load_ids(args[2])  -- one string, not a table (ids.lua says why)
   math.randomseed(2000 + tid)
   counter = 0
   if mode == "patch" then

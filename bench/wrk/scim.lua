@@ -15,8 +15,9 @@
 -- plus, in seed mode, SEEDED created=N.
 
 -- The RESULT line (bench/wrk/result.lua, next to this script).
-local write_result =
-  dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "result.lua")
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local write_result = dofile(here .. "result.lua")
+local load_ids = dofile(here .. "ids.lua")
 
 local threads = {}
 local thread_count = 0
@@ -94,18 +95,10 @@ function init(args)
       counter = -1
     end
   elseif mode == "get" then
-    -- As patch.lua: the ids stay one string of fixed-width lines, not a table of 1M
-    -- strings (LuaJIT's GC traversing it stalled the event loop: GET p99 of 73-231 ms at
-    -- 1M users that were wrk's, not scimd's; 9.8 ms in a run it happened to spare), and
-    -- garbage is collected continuously.
+    -- One string, not a table of 1M ids, and garbage collected continuously (ids.lua):
+    -- a table gave GET p99 of 73-231 ms at 1M users that were wrk's, not scimd's.
     collectgarbage("setpause", 100)
-    local f = assert(io.open(args[2], "rb"))
-    ids_blob = f:read("*a")
-    f:close()
-    id_count = #ids_blob / 37
-    if id_count < 1 or id_count ~= math.floor(id_count) or ids_blob:sub(37, 37) ~= "\n" then
-      error("ids file " .. args[2] .. " must hold 36-character ids, one a line")
-    end
+    ids_blob, id_count = load_ids(args[2])
     math.randomseed(1000 + tid)
   elseif mode == "post" then
     name_prefix = args[2] .. "-" .. tid
