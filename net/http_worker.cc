@@ -161,24 +161,25 @@ void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket sock
         target = w.get();
       }
     }
-    target->assigned_.fetch_add(1, std::memory_order_relaxed);
-    asio::error_code release_error;
-    const asio::ip::tcp protocol = socket.local_endpoint(release_error).protocol();
-    asio::ip::tcp::socket::native_handle_type fd = -1;
-    if (target != this && !release_error) fd = socket.release(release_error);
-    if (target == this || release_error) {
-      if (target != this) {  // could not hand it over: served here after all
-        target->assigned_.fetch_sub(1, std::memory_order_relaxed);
-        assigned_.fetch_add(1, std::memory_order_relaxed);
-      }
+    if (target == this || !HandOver(*target, socket)) {
+      assigned_.fetch_add(1, std::memory_order_relaxed);
       Serve(std::move(socket));
-    } else {
-      asio::post(target->context_, [target, protocol, handed = HandedFd(fd)]() mutable {
-        target->Adopt(protocol, handed.Take());
-      });
     }
   }
   Accept();
+}
+
+bool HttpWorker::HandOver(HttpWorker& target, asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  const asio::ip::tcp protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return false;
+  const asio::ip::tcp::socket::native_handle_type fd = socket.release(ec);
+  if (ec) return false;  // still this socket's: served here
+  target.assigned_.fetch_add(1, std::memory_order_relaxed);
+  asio::post(target.context_, [&target, protocol, handed = HandedFd(fd)]() mutable {
+    target.Adopt(protocol, handed.Take());
+  });
+  return true;
 }
 
 void HttpWorker::Serve(asio::ip::tcp::socket socket) {

@@ -71,6 +71,9 @@ class HttpWorker {
  private:
   void Accept();
   void OnAccept(const asio::error_code& ec, asio::ip::tcp::socket socket);
+  // Hands an accepted connection to `target` (its descriptor, adopted on its thread);
+  // false, with `socket` untouched, when the descriptor cannot be released.
+  bool HandOver(HttpWorker& target, asio::ip::tcp::socket& socket);
   // Starts serving a connection accepted here (on this thread).
   void Serve(asio::ip::tcp::socket socket);
   // Takes a connection another worker accepted: its descriptor, adopted on this thread.

@@ -207,6 +207,28 @@ Status ScanCandidates(Store& store, TenantId tenant, ResourceType type, const Pl
   return Status::Internal("unknown plan node");
 }
 
+// Visits the ids of `node` in id order without repeats: streamed when the scan already
+// yields them so, else collected, sorted and deduped first (sw, ranges and unions come in
+// value order, and a multi-valued attribute repeats an id).
+Status VisitInIdOrder(Store& store, TenantId tenant, ResourceType type, const PlanNode& node,
+                      const IdVisitor& visit, ScanMode mode) {
+  if (node.IdOrdered()) return ScanCandidates(store, tenant, type, node, visit, mode);
+  std::vector<ResourceId> ids;
+  SCIMD_RETURN_IF_ERROR(ScanCandidates(
+      store, tenant, type, node,
+      [&](const ResourceId& id) {
+        ids.push_back(id);
+        return true;
+      },
+      mode));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (const ResourceId& id : ids) {
+    if (!visit(id)) break;
+  }
+  return Status::Ok();
+}
+
 class Executor {
  public:
   Executor(Store& store, TenantId tenant, const CompiledFilter& filter,
@@ -239,27 +261,11 @@ class Executor {
       }
       default: break;
     }
-    if (source.IdOrdered()) {  // stream: fetch while the scan runs
-      SCIMD_RETURN_IF_ERROR(ScanCandidates(
-          store_, tenant_, type_, source, [&](const ResourceId& id) { return Add(id); },
-          ScanMode{.may_drop_probes = true}));
-      if (error_.ok()) FetchBatch();
-      return error_;
-    }
-    std::vector<ResourceId> ids;
-    SCIMD_RETURN_IF_ERROR(ScanCandidates(
-        store_, tenant_, type_, source,
-        [&](const ResourceId& id) {
-          ids.push_back(id);
-          return true;
-        },
+    // A source in id order is fetched while its scan runs.
+    SCIMD_RETURN_IF_ERROR(VisitInIdOrder(
+        store_, tenant_, type_, source, [&](const ResourceId& id) { return Add(id); },
         ScanMode{.may_drop_probes = true}));
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    for (const ResourceId& id : ids) {
-      if (!Add(id)) return error_;
-    }
-    FetchBatch();
+    if (error_.ok()) FetchBatch();
     return error_;
   }
 
@@ -425,30 +431,14 @@ Result<std::optional<IndexCount>> CountFromIndex(Store& store, TenantId tenant,
   IndexCount out;
   bool widened = false;
   const ScanMode exact{.may_drop_probes = false, .widened = &widened};
-  const ResourceType type = filter.type();
-  if (plan.source.IdOrdered()) {  // in id order without repeats: count, keep the window
-    SCIMD_RETURN_IF_ERROR(ScanCandidates(
-        store, tenant, type, plan.source,
-        [&](const ResourceId& id) {
-          if (out.total >= skip && out.total - skip < take) out.window.push_back(id);
-          ++out.total;
-          return true;
-        },
-        exact));
-  } else {  // value order, repeats: collect, sort, dedupe (as the executor does)
-    std::vector<ResourceId> ids;
-    SCIMD_RETURN_IF_ERROR(ScanCandidates(
-        store, tenant, type, plan.source,
-        [&](const ResourceId& id) {
-          ids.push_back(id);
-          return true;
-        },
-        exact));
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    out.total = ids.size();
-    for (uint64_t i = skip; i < ids.size() && i - skip < take; ++i) out.window.push_back(ids[i]);
-  }
+  SCIMD_RETURN_IF_ERROR(VisitInIdOrder(
+      store, tenant, filter.type(), plan.source,
+      [&](const ResourceId& id) {
+        if (out.total >= skip && out.total - skip < take) out.window.push_back(id);
+        ++out.total;
+        return true;
+      },
+      exact));
   if (widened) return std::optional<IndexCount>();  // a probe set overflowed: not exact
   return std::optional<IndexCount>(std::move(out));
 }
