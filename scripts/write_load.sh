@@ -4,7 +4,8 @@
 # See docs/PERFORMANCE.md ("The write path (issue #19)") for how to read the figures.
 #
 #   scripts/write_load.sh [BUILD_DIR]     (default: <repo>/build; needs scimd, scimctl,
-#                                          bench/seed_group_bench, bench/raw_put_bench)
+#                                          bench/seed_group_bench, bench/raw_put_bench,
+#                                          bench/core_create_bench)
 #
 # 1. A fresh data dir, tenant and token; WRITE_USERS users written straight into the stopped
 #    store by seed_group_bench (transactions, not HTTP: the store is left with the
@@ -22,14 +23,17 @@
 #    the seeded users have an "Sm" surname, bench/seed_util.h) and the same with sw "S"
 #    (~10%): its plan, totalResults and rows examined once by curl, then wrk -t1 -c1 -dD
 #    (one client: the query's own latency) and -t2 -c2 (both reactors busy).
-# 5. scimd stopped; raw_put_bench: a new RocksDB with the store's options, T threads, D
-#    seconds of single Puts of ~1 KB users (WAL on, no fsync, as scimd without --sync).
+# 5. scimd stopped; "core": core_create_bench on the same data dir, T threads, D seconds of
+#    creates without HTTP (parse, check, Service::Create, render: the most a POST could
+#    reach with the store and the core as they are); raw_put_bench: a new RocksDB with the
+#    store's options, T threads, D seconds of single Puts of ~1 KB users (WAL on, no fsync,
+#    as scimd without --sync).
 # Prints req/s, p50/p99, non-2xx, socket errors and CPU (server, wrk, rest) per run, the
-# raw rate, and POST/raw and PATCH/raw.
+# raw rate, and POST/raw, PATCH/raw and core/raw.
 #
 # Environment: WRITE_USERS [1000000]  WRITE_THREADS [2]  LOAD_DURATION [10s]
 #              LOAD_CONNECTIONS [32]  LOAD_WRK_THREADS [2]
-#              WRITE_RUNS ["post-after-load get compound post patch raw"]: the runs to do
+#              WRITE_RUNS ["post-after-load get compound post patch core raw"]: the runs to do
 #              WRITE_PERF=DIR: `perf record --call-graph dwarf` of scimd during the POST and PATCH runs into
 #              DIR/post.data and DIR/patch.data (a profile; the figures of those runs are
 #              then lower than without it)
@@ -47,6 +51,7 @@ readonly SCIMD="${BUILD_DIR}/tools/scimd"
 readonly SCIMCTL="${BUILD_DIR}/tools/scimctl"
 readonly SEEDER="${BUILD_DIR}/bench/seed_group_bench"
 readonly RAW="${BUILD_DIR}/bench/raw_put_bench"
+readonly CORE="${BUILD_DIR}/bench/core_create_bench"
 readonly POST_LUA="${REPO_ROOT}/bench/wrk/scim.lua"
 readonly PATCH_LUA="${REPO_ROOT}/bench/wrk/patch.lua"
 readonly USERS="${WRITE_USERS:-1000000}"
@@ -54,7 +59,7 @@ readonly THREADS="${WRITE_THREADS:-2}"
 readonly DURATION="${LOAD_DURATION:-10s}"
 readonly CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 readonly PERF_DIR="${WRITE_PERF:-}"
-readonly RUNS=" ${WRITE_RUNS:-post-after-load get compound post patch raw} "
+readonly RUNS=" ${WRITE_RUNS:-post-after-load get compound post patch core raw} "
 export WRK_THREADS="${LOAD_WRK_THREADS:-2}"
 readonly TENANT=writeload
 # shellcheck source=scripts/lib.sh
@@ -67,7 +72,7 @@ for tool in wrk curl node; do
   command -v "${tool}" >/dev/null || die "${tool} is not installed (make deps)"
 done
 [[ -n "${PERF_DIR}" ]] && { command -v perf >/dev/null || die "perf is not installed"; }
-for bin in "${SCIMD}" "${SCIMCTL}" "${SEEDER}" "${RAW}"; do
+for bin in "${SCIMD}" "${SCIMCTL}" "${SEEDER}" "${RAW}" "${CORE}"; do
   [[ -x "${bin}" ]] || die "build ${bin#"${BUILD_DIR}/"} in ${BUILD_DIR} first"
 done
 [[ "${USERS}" =~ ^[0-9]+$ && "${USERS}" -gt 0 ]] || die "WRITE_USERS must be a positive integer"
@@ -181,6 +186,14 @@ HAVE="$(curl -sS --max-time 60 -H @"${TMP}/auth.header" "${SCIMD_URL}/scim/v2/Us
 stop_pid "${SCIMD_PID}"
 SCIMD_PID=""
 
+CORE_RPS=""
+if want core; then
+  log "core_create_bench: ${THREADS} threads, ${DURATION}"
+  "${CORE}" --data "${TMP}/data" --tenant "${TENANT}" --threads "${THREADS}" \
+    --seconds "${DURATION%s}" >"${TMP}/core.out" || { cat "${TMP}/core.out" >&2; die "core_create_bench failed"; }
+  CORE_RPS="$(sed -n 's/^RESULT core_create.* creates_per_s=\([0-9]*\).*/\1/p' "${TMP}/core.out")"
+fi
+
 RAW_RPS=""
 if want raw; then
   log "raw_put_bench: ${THREADS} threads, ${DURATION}"
@@ -210,11 +223,15 @@ if want raw; then
   echo "raw RocksDB single Put (${THREADS} threads): $(sed -n 's/^RESULT raw_put //p' "${TMP}/raw.out")" \
     "(cpu self/other $(cat "${TMP}/raw.cpu") %)"
 fi
+if want core; then
+  echo "creates without HTTP (${THREADS} threads): $(sed -n 's/^RESULT core_create //p' "${TMP}/core.out")"
+fi
 field() { [[ -f "${TMP}/$1.out" ]] && result_field "${TMP}/$1.out" "$2"; }
 POST_RPS="$(field post rps)"
 PATCH_RPS="$(field patch rps)"
 echo "RESULT write post_rps=${POST_RPS} patch_rps=${PATCH_RPS} raw_put_rps=${RAW_RPS}" \
   "post_ratio=$(ratio "${POST_RPS}" "${RAW_RPS}") patch_ratio=$(ratio "${PATCH_RPS}" "${RAW_RPS}")" \
+  "core_rps=${CORE_RPS} core_ratio=$(ratio "${CORE_RPS}" "${RAW_RPS}")" \
   "post_p99_ms=$(field post p99_ms)" "post_after_load_p99_ms=$(field post-after-load p99_ms)" \
   "patch_p99_ms=$(field patch p99_ms)" "compound_p50_ms=$(field compound-c1 p50_ms)" \
   "compound_p99_ms=$(field compound-c1 p99_ms)"
