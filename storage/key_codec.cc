@@ -464,6 +464,16 @@ bool VisitMemberEntry(std::string_view key, std::string_view value,
   return visit(edge->second, member->type, member->display);
 }
 
+bool VisitEdgeKey(std::string_view key, bool mirror, const core::EdgeVisitor& visit,
+                  Status* error) {
+  auto edge = ParseEdgeKey(key);
+  if (!edge.ok()) {
+    *error = edge.status();
+    return false;
+  }
+  return mirror ? visit(edge->second, edge->first) : visit(edge->first, edge->second);
+}
+
 // ---- counters --------------------------------------------------------------------------
 
 std::string ResourceCountKey(TenantId tenant, ResourceType type) {

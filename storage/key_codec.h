@@ -231,6 +231,10 @@ bool VisitResourceEntry(std::string_view key, std::string_view value,
                         const core::ResourceVisitor& visit, core::Status* error);
 bool VisitMemberEntry(std::string_view key, std::string_view value,
                       const core::MemberVisitor& visit, core::Status* error);
+// A members key (`mirror` false) or member_of key (true) handed to `visit` as (group,
+// member), the same way.
+bool VisitEdgeKey(std::string_view key, bool mirror, const core::EdgeVisitor& visit,
+                  core::Status* error);
 
 // ---- counters -------------------------------------------------------------------------
 std::string ResourceCountKey(TenantId tenant, ResourceType type);

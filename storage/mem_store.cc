@@ -458,6 +458,15 @@ Status MemStore::ScanMemberOf(core::TenantId tenant, const ResourceId& member,
   return parse_error;
 }
 
+Status MemStore::ScanEdges(core::TenantId tenant, bool mirror, const core::EdgeVisitor& visit) {
+  Status parse_error;
+  Scan(state_.get(), mirror ? Cf::kMemberOf : Cf::kMembers, TenantRange(tenant),
+       [&](std::string_view key, std::string_view) {
+         return VisitEdgeKey(key, mirror, visit, &parse_error);
+       });
+  return parse_error;
+}
+
 Result<uint64_t> MemStore::CountMembers(core::TenantId tenant, const ResourceId& group) {
   return ReadCounter(state_.get(), MemberCountKey(tenant, group));
 }

@@ -218,6 +218,16 @@ Result<bool> MemTransaction::RemoveMember(const ResourceId& group, const Resourc
   return true;
 }
 
+Status MemTransaction::AdjustMemberCount(const ResourceId& group, int64_t delta) {
+  return MergeCounter(MemberCountKey(tenant_, group), delta);
+}
+
+Status MemTransaction::SetMemberOfEntry(const ResourceId& member, const ResourceId& group,
+                                        bool present) {
+  const std::string key = MemberOfKey(tenant_, member, group);
+  return present ? Put(Cf::kMemberOf, key, {}) : Delete(Cf::kMemberOf, key);
+}
+
 Result<uint64_t> MemTransaction::RemoveBatchEdges(const ResourceId& group,
                                                   std::vector<std::string>* batch_keys) {
   const KeyRange range = PrefixRange(MemberPrefix(tenant_, group));

@@ -441,6 +441,21 @@ Status RocksStore::ScanMemberOf(core::TenantId tenant, const ResourceId& member,
   return parse_error;
 }
 
+Status RocksStore::ScanEdges(core::TenantId tenant, bool mirror, const core::EdgeVisitor& visit) {
+  Status parse_error;
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = false;  // a one-off sweep (scimctl check)
+  SCIMD_RETURN_IF_ERROR(internal::ScanRange(
+      TenantRange(tenant), read_options,
+      [&](const rocksdb::ReadOptions& ro) {
+        return h_->db->NewIterator(ro, mirror ? h_->member_of : h_->members);
+      },
+      [&](std::string_view key, std::string_view) {
+        return VisitEdgeKey(key, mirror, visit, &parse_error);
+      }));
+  return parse_error;
+}
+
 Result<uint64_t> RocksStore::CountMembers(core::TenantId tenant, const ResourceId& group) {
   SCIMD_ASSIGN_OR_RETURN(auto value, Get(h_->counters, MemberCountKey(tenant, group)));
   if (!value) return uint64_t{0};

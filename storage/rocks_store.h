@@ -90,6 +90,8 @@ class RocksStore final : public core::Store {
                             const core::IdVisitor& visit) override;
   core::Result<uint64_t> CountMembers(core::TenantId tenant,
                                       const core::ResourceId& group) override;
+  core::Status ScanEdges(core::TenantId tenant, bool mirror,
+                         const core::EdgeVisitor& visit) override;
 
   core::Result<core::TenantRecord> CreateTenant(std::string_view name) override;
   core::Result<std::optional<core::TenantRecord>> FindTenant(std::string_view name) override;

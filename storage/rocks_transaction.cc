@@ -319,6 +319,16 @@ Status RocksTransaction::RemoveFromAllGroups(const ResourceId& member) {
   return Status::Ok();
 }
 
+Status RocksTransaction::AdjustMemberCount(const ResourceId& group, int64_t delta) {
+  return MergeCounter(MemberCountKey(tenant_, group), delta);
+}
+
+Status RocksTransaction::SetMemberOfEntry(const ResourceId& member, const ResourceId& group,
+                                          bool present) {
+  const std::string key = MemberOfKey(tenant_, member, group);
+  return present ? Put(handles_->member_of, key, {}) : Delete(handles_->member_of, key);
+}
+
 Status RocksTransaction::Commit() {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   finished_ = true;

@@ -66,6 +66,9 @@ class RocksTransaction final : public core::Transaction {
                                   const core::ResourceId& member) override;
   core::Result<uint64_t> RemoveAllMembers(const core::ResourceId& group) override;
   core::Status RemoveFromAllGroups(const core::ResourceId& member) override;
+  core::Status AdjustMemberCount(const core::ResourceId& group, int64_t delta) override;
+  core::Status SetMemberOfEntry(const core::ResourceId& member, const core::ResourceId& group,
+                                bool present) override;
 
   core::Status Commit() override;
 

@@ -22,6 +22,7 @@
 #include "core/tenancy/tenant_index.h"
 #include "core/tenancy/tenant_stats.h"
 #include "core/tenancy/tokens.h"
+#include "core/usecase/check.h"
 #include "core/usecase/reindex.h"
 #include "core/usecase/tenant_admin.h"
 #include "net/admin_json.h"
@@ -83,6 +84,9 @@ class AdminBackend {
                                      std::string_view path) = 0;
   virtual Result<std::vector<core::TenantIndexState>> IndexList(std::string_view name) = 0;
   virtual Result<core::ReindexStats> Reindex(std::string_view name) = 0;
+  // core::CheckTenant; each problem is handed to `problem` as it is found.
+  virtual Result<core::CheckReport> Check(std::string_view name, bool repair,
+                                          const core::ProblemVisitor& problem) = 0;
   virtual Result<core::FilterExplanation> Explain(std::string_view name, core::ResourceType type,
                                                   std::string_view filter) = 0;
 

@@ -114,6 +114,11 @@ class LocalBackend final : public AdminBackend {
     SCIMD_RETURN_IF_ERROR(core::Reindex(*store_, t.id, &stats));
     return stats;
   }
+  Result<core::CheckReport> Check(std::string_view name, bool repair,
+                                  const core::ProblemVisitor& problem) override {
+    SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));
+    return core::CheckTenant(*store_, t.id, repair, problem);
+  }
   Result<core::FilterExplanation> Explain(std::string_view name, core::ResourceType type,
                                           std::string_view filter_text) override {
     SCIMD_ASSIGN_OR_RETURN(core::TenantRecord t, Find(name));

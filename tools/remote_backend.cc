@@ -202,6 +202,10 @@ class RemoteBackend final : public AdminBackend {
     s.stale_removed = static_cast<uint64_t>(Int(j, "staleRemoved"));
     return s;
   }
+  Result<core::CheckReport> Check(std::string_view, bool, const core::ProblemVisitor&) override {
+    return Status::NotImplemented(
+        "check reads the data directory itself: stop scimd, then scimctl --data DIR check");
+  }
   Result<core::FilterExplanation> Explain(std::string_view name, core::ResourceType type,
                                           std::string_view filter) override {
     Json body = Json::MakeObject();

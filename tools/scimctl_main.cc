@@ -190,6 +190,14 @@ int main(int argc, char** argv) {
       "reindex", "rebuild a tenant's index, unique and presence entries from its resources");
   reindex->add_option("tenant", name)->required();
 
+  bool repair = false;
+  auto* check = app.add_subcommand(
+      "check",
+      "verify a tenant's index, unique, presence and membership entries and its counters "
+      "against its resources (exit 0 only when consistent); --repair fixes what it finds");
+  check->add_option("tenant", name)->required();
+  check->add_flag("--repair", repair, "fix the problems found, then check again");
+
   std::string resource, filter_text, attr_path;
   auto* index = app.add_subcommand(
       "index", "a tenant's indexed attributes beyond the built-in ones (for its filters)");
@@ -378,6 +386,19 @@ int main(int argc, char** argv) {
               << "\nwrites stopped: " << (s->writes_stopped ? "yes" : "no")
               << "\ndelayed write rate: " << s->delayed_write_rate << "\n";
     return 0;
+  }
+  if (check->parsed()) {
+    auto r = b.Check(name, repair,
+                     [](std::string_view line) { std::cout << "problem: " << line << "\n"; });
+    if (!r.ok()) return Fail(r.status());
+    std::cout << "tenant " << name << ": " << r->users << " users, " << r->groups << " groups, "
+              << r->entries << " index entries, " << r->edges << " membership edges; "
+              << r->problems << " problems";
+    if (repair) std::cout << ", " << r->repaired << " repaired";
+    if (r->unrepairable > 0) std::cout << " (" << r->unrepairable << " need a person)";
+    std::cout << "\n";
+    const uint64_t left = repair ? r->problems - r->repaired : r->problems;
+    return left == 0 ? 0 : 4;
   }
   if (reindex->parsed()) {
     auto s = b.Reindex(name);

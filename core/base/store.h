@@ -160,6 +160,14 @@ class Transaction {
   // lock, so no edge to a deleted member can be committed.
   virtual Status RemoveFromAllGroups(const ResourceId& member) = 0;
 
+  // Repairs only (core/usecase/check.h, `scimctl check --repair`), for a store whose
+  // halves disagree: adds `delta` to `group`'s member count; writes (`present`) or removes
+  // the member_of entry (member, group) alone, whatever the members family holds. Neither
+  // takes a lock.
+  virtual Status AdjustMemberCount(const ResourceId& group, int64_t delta) = 0;
+  virtual Status SetMemberOfEntry(const ResourceId& member, const ResourceId& group,
+                                  bool present) = 0;
+
   // IoError if the store failed. (Busy is reserved for a store that detects conflicts at
   // commit; neither RocksStore nor MemStore does: their conflicts are lock requests.)
   virtual Status Commit() = 0;
@@ -173,6 +181,7 @@ using OptionalResourceVisitor =
 using IndexEntryVisitor = std::function<bool(const IndexValue& value, const ResourceId& id)>;
 using MemberVisitor =
     std::function<bool(const ResourceId& member, ResourceType type, std::string_view display)>;
+using EdgeVisitor = std::function<bool(const ResourceId& group, const ResourceId& member)>;
 
 // One entry of a tenant's activity log (the changelog family): the caller numbers them
 // (> 0, increasing per tenant) and encodes the record (core/tenancy/activity.h).
@@ -314,6 +323,10 @@ class Store {
   virtual Status ScanMemberOf(TenantId tenant, const ResourceId& member,
                               const IdVisitor& visit) = 0;
   virtual Result<uint64_t> CountMembers(TenantId tenant, const ResourceId& group) = 0;
+  // Checking (core/usecase/check.h): every membership edge of the tenant as (group,
+  // member), read from the members family (`mirror` false; group, then member order) or
+  // from its member_of mirror (true; member, then group order).
+  virtual Status ScanEdges(TenantId tenant, bool mirror, const EdgeVisitor& visit) = 0;
 
   // Tenants and tokens. Writes here may answer Busy when another admin write holds the
   // tenants' lock (RocksStore waits 100 ms for it first); the caller may retry.

@@ -16,11 +16,9 @@
 
 namespace scimd::core {
 
-namespace {
-
-// What IndexEntriesOf derives for one resource id (nothing if it does not exist).
-Result<IndexEntries> DeriveFor(Store& store, TenantId tenant, ResourceType type,
-                               const ResourceId& id, const std::vector<IndexedAttr>& indexed) {
+Result<IndexEntries> DeriveStoredEntries(Store& store, TenantId tenant, ResourceType type,
+                                         const ResourceId& id,
+                                         const std::vector<IndexedAttr>& indexed) {
   Result<std::string> value = store.GetResource(tenant, type, id);
   if (!value.ok()) {
     if (value.status().Is(Status::Code::kNotFound)) return IndexEntries();
@@ -33,6 +31,8 @@ Result<IndexEntries> DeriveFor(Store& store, TenantId tenant, ResourceType type,
   }
   return IndexEntriesOf(type, *attrs, indexed);
 }
+
+namespace {
 
 // One kind of existing entry of one attribute, as (value, id); value unused for presence.
 struct Entry {
@@ -55,9 +55,10 @@ Status RemoveStale(Store& store, TenantId tenant, const IndexedAttr& ia, EntryFa
       auto it = derived.find(e.id);
       if (it == derived.end()) {
         // Nothing indexed (a dropped attribute): every entry goes, no resource is read.
-        SCIMD_ASSIGN_OR_RETURN(
-            IndexEntries entries,
-            indexed.empty() ? IndexEntries() : DeriveFor(store, tenant, ia.type, e.id, indexed));
+        SCIMD_ASSIGN_OR_RETURN(IndexEntries entries,
+                               indexed.empty()
+                                   ? IndexEntries()
+                                   : DeriveStoredEntries(store, tenant, ia.type, e.id, indexed));
         it = derived.emplace(e.id, std::move(entries)).first;
       }
       const IndexEntries& d = it->second;

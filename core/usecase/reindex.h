@@ -14,6 +14,7 @@
 #include "core/base/ids.h"
 #include "core/base/status.h"
 #include "core/base/store.h"
+#include "core/resource/index_entries.h"
 #include "core/resource/schema.h"
 
 namespace scimd::core {
@@ -24,6 +25,12 @@ inline constexpr size_t kReindexBatch = 1000;
 // A backfill batch that keeps meeting writers' locks is retried this often (pauses from
 // 10 ms up to 1 s: ~10 s in all) before the build gives up.
 inline constexpr int kMaxBackfillAttempts = 16;
+
+// What IndexEntriesOf derives for one stored resource (nothing if it does not exist);
+// Corruption if its stored value does not parse.
+Result<IndexEntries> DeriveStoredEntries(Store& store, TenantId tenant, ResourceType type,
+                                         const ResourceId& id,
+                                         const std::vector<IndexedAttr>& indexed);
 
 struct ReindexStats {
   uint64_t resources = 0;        // resources whose entries were written
