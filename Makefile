@@ -21,7 +21,7 @@ DEB_PACKAGES := cmake ninja-build g++ make pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: all deps deb-deps npm-deps build run test bench asan format clean
+.PHONY: all deps deb-deps npm-deps build run test bench asan fuzz format clean
 
 all: build
 
@@ -71,9 +71,20 @@ asan: deps
 	cmake --build build-asan -j $(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j $(JOBS) --timeout 900
 
+# libFuzzer targets under ASan + UBSan (clang), each run FUZZ_SECONDS (scripts/fuzz.sh;
+# docs/RELIABILITY.md). CI runs them for 60 s each after the tests.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_http fuzz_filter fuzz_patch fuzz_resource fuzz_keys
+fuzz: DEB_PACKAGES += clang libclang-rt-14-dev
+fuzz: deb-deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSCIMD_FUZZ=ON -DSCIMD_BUILD_TESTS=OFF -DSCIMD_BUILD_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	./scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 # Rewrites the C++ sources as .clang-format says (ctest's format.clang_format checks it).
 format:
 	./scripts/check_format.sh --fix
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-fuzz

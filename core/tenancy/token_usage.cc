@@ -17,7 +17,11 @@ int64_t TokenUsage::LastSeen(std::string_view token_id) {
 
 Result<size_t> TokenUsage::Flush(Store& store) {
   size_t written = 0;
-  for (const auto& [token_id, seen] : last_.Snapshot()) {
+  for (const auto& entry : last_.Snapshot()) {
+    // Named, not a structured binding: the lambda below captures it (clang 14, which
+    // builds the fuzz targets, cannot capture bindings).
+    const auto& token_id = entry.first;
+    const auto seen = entry.second;
     if (seen == 0) continue;
     // A read first: most tokens' stored use is recent enough, and then nothing is written.
     SCIMD_ASSIGN_OR_RETURN(std::optional<TokenRecord> stored, store.LookupToken(token_id));

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Seed corpora for the libFuzzer targets (tests/fuzz/, make fuzz), from the tests' golden
+files and a few requests written here, into OUT/<target>/ (one input per file).
+
+    scripts/fuzz_seeds.py OUT
+
+filter:   every `filter:` of tests/golden/filter/*.txt
+patch:    every `patch:` of tests/golden/patch/*.txt, as a PatchOp body
+resource: every `resource:` of tests/golden/patch/*.txt, and a full user and group
+http:     raw requests (GET, POST, PUT, PATCH, DELETE, lists with filters, /Bulk, chunked
+          bodies, pipelining, Expect: 100-continue, discovery), "@TOKEN@" for the token
+keys:     none (the key layouts are found from an empty corpus)
+Inputs that crashed once are kept in tests/fuzz/corpus/<target>/ and added by scripts/fuzz.sh.
+"""
+import hashlib
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+USER = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    "userName": "ann@example.com", "externalId": "e-1", "active": True, "displayName": "Ann",
+    "name": {"givenName": "Ann", "familyName": "Smith"},
+    "emails": [{"value": "ann@example.com", "type": "work", "primary": True}],
+    "phoneNumbers": [{"value": "+1 555 0100", "type": "work"}],
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D",
+                                                                   "manager": {"value": "m-1"}},
+}
+GROUP = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Admins",
+         "members": [{"value": "0190b8a0-0000-7000-8000-000000000001"}]}
+
+
+def golden(kind, key):
+    out = []
+    folder = os.path.join(ROOT, "tests", "golden", kind)
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".txt"):
+            continue
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    value = line[len(key) + 1:].rstrip("\n")
+                    out.append(value[1:] if value.startswith(" ") else value)
+    return out
+
+
+def http_requests():
+    auth = "Authorization: Bearer @TOKEN@\r\n"
+    host = "Host: 127.0.0.1\r\n"
+    user = json.dumps(USER)
+    patch = json.dumps({"schemas": [PATCH_OP], "Operations": [
+        {"op": "Replace", "path": "active", "value": "False"}]})
+    bulk = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                       "Operations": [{"method": "POST", "path": "/Users", "bulkId": "b1",
+                                       "data": USER}]})
+
+    def req(method, target, body=None, extra=""):
+        head = f"{method} {target} HTTP/1.1\r\n{host}{auth}{extra}"
+        if body is None:
+            return head + "\r\n"
+        return (head + "Content-Type: application/scim+json\r\n"
+                f"Content-Length: {len(body.encode())}\r\n\r\n{body}")
+
+    chunked = (f"POST /scim/v2/Users HTTP/1.1\r\n{host}{auth}Transfer-Encoding: chunked\r\n"
+               "Content-Type: application/scim+json\r\n\r\n"
+               f"{len(user.encode()):x}\r\n{user}\r\n0\r\n\r\n")
+    return [
+        req("GET", "/scim/v2/Users"),
+        req("GET", "/scim/v2/Users?filter=" + "userName%20eq%20%22ann%40example.com%22"),
+        req("GET", "/scim/v2/Users?filter=name.familyName%20sw%20%22Sm%22%20and%20active%20eq%20true"
+                   "&sortBy=userName&startIndex=1&count=10&attributes=userName"),
+        req("POST", "/scim/v2/Users", user),
+        req("POST", "/scim/v2/Groups", json.dumps(GROUP)),
+        req("PUT", "/scim/v2/Users/0190b8a0-0000-7000-8000-000000000001", user),
+        req("PATCH", "/scim/v2/Users/0190b8a0-0000-7000-8000-000000000001", patch),
+        req("DELETE", "/scim/v2/Users/0190b8a0-0000-7000-8000-000000000001"),
+        req("POST", "/scim/v2/Users/.search", json.dumps({"filter": "userName pr", "count": 5})),
+        req("POST", "/scim/v2/Bulk", bulk),
+        req("GET", "/scim/v2/ServiceProviderConfig") + req("GET", "/scim/v2/Schemas"),
+        req("GET", "/scim/v2/ResourceTypes", extra="If-None-Match: W/\"1\"\r\n"),
+        req("POST", "/scim/v2/Users", user, "Expect: 100-continue\r\n"),
+        chunked,
+        "GET /scim/v2/Users HTTP/1.0\r\n\r\n",
+    ]
+
+
+def write(out, target, inputs):
+    folder = os.path.join(out, target)
+    os.makedirs(folder, exist_ok=True)
+    for text in inputs:
+        data = text.encode("utf-8")
+        name = hashlib.sha1(data).hexdigest()
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: fuzz_seeds.py OUT")
+    out = sys.argv[1]
+    write(out, "fuzz_filter", golden("filter", "filter"))
+    write(out, "fuzz_patch", ['{"schemas":["%s"],"Operations":%s}' % (PATCH_OP, p)
+                              for p in golden("patch", "patch")])
+    write(out, "fuzz_resource", golden("patch", "resource") + [json.dumps(USER), json.dumps(GROUP)])
+    write(out, "fuzz_http", http_requests())
+    write(out, "fuzz_keys", [])
+
+
+if __name__ == "__main__":
+    main()
