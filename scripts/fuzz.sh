@@ -45,6 +45,10 @@ for t in "${TARGETS[@]}"; do
     "${bin}" -max_total_time="${SECONDS_EACH}" -timeout=1 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="${BUILD_DIR}/fuzz-findings/${t}-" \
     "${corpus}" "${SEEDS}/${t}" "${kept}" >"${log}" 2>&1 || status=1
+  # A sanitizer report printed while the process exits may not change its exit status.
+  if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "${log}"; then
+    status=1
+  fi
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "${log}" | tail -1)"
   findings="$(find "${BUILD_DIR}/fuzz-findings" -name "${t}-*" | wc -l)"
   echo "RESULT fuzz target=${t} seconds=${SECONDS_EACH} runs=${runs:-0}" \

@@ -12,10 +12,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -82,22 +84,45 @@ std::string WithToken(std::string_view input, const std::string& token) {
   return out;
 }
 
+// At exit the server's threads are stopped before the process's statics go: left running,
+// a reactor's timer read what a static destructor had freed.
+void StopAtExit() {
+  Server& server = TheServer();
+  server.http->Stop();
+  server.http->Wait();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Server& server = TheServer();
   const std::string request =
       WithToken(std::string_view(reinterpret_cast<const char*>(data), size), server.token);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) std::abort();
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(server.port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{3, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) std::abort();
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) std::abort();
+    timeval tv{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    // Closed with a reset once the answer is read: thousands of connections a second
+    // would otherwise leave as many in TIME_WAIT on the server's side.
+    linger reset{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) break;
+    const int error = errno;
+    close(fd);
+    fd = -1;
+    if (attempt == 50) {
+      std::fprintf(stderr, "fuzz_http: cannot connect: %s\n", std::strerror(error));
+      std::abort();
+    }
+    usleep(20000);
+  }
   size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
@@ -117,5 +142,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "fuzz_http: a 500 answer:\n%.2000s\n", answer.c_str() + at);
     std::abort();
   }
+  // Registered once the first request has been served (and has built the statics that
+  // serving needs), so that it runs before their destructors.
+  static const bool registered = std::atexit(StopAtExit) == 0;
+  (void)registered;
   return 0;
 }
