@@ -169,16 +169,22 @@ bool Gate::WritesHeld(TenantId tenant) {
 }
 
 Result<RequestContext> Gate::Admit(const Credentials& credentials, TenantId* identified) {
-  SCIMD_ASSIGN_OR_RETURN(TokenRecord token,
-                         Authenticate([this](std::string_view id) { return LookupToken(id); },
-                                      credentials.authorization));
-  if (identified != nullptr) *identified = token.tenant;
-  SCIMD_RETURN_IF_ERROR(CheckPlace(credentials, token.tenant));
-  const int64_t now = clock_.NowMicros() / 1'000'000;
-  if (IsExpired(token, now)) {
-    return Status::Unauthorized(
-        "the bearer token has expired; the tenant's admin issues a new one");
+  // An address that failed too often is refused before its token is looked at.
+  if (const int64_t wait = failures_.Blocked(credentials.client_address); wait > 0) {
+    return Status::TooManyRequests(
+        "too many failed authentications from this address; retry after " + std::to_string(wait) +
+            " s",
+        wait);
   }
+  Result<TokenRecord> authenticated = AuthenticateAt(credentials, identified);
+  if (!authenticated.ok()) {
+    if (authenticated.status().Is(Status::Code::kUnauthorized)) {
+      failures_.Fail(credentials.client_address);
+    }
+    return authenticated.status();
+  }
+  const TokenRecord& token = *authenticated;
+  const int64_t now = clock_.NowMicros() / 1'000'000;
   if (credentials.writes && token.scope == TokenRecord::Scope::kScimRead) {
     return Status::Forbidden(
         "this token is read-only (scope scim:read); writes need a token "
@@ -204,6 +210,19 @@ Result<RequestContext> Gate::Admit(const Credentials& credentials, TenantId* ide
     }
   }
   return ctx;
+}
+
+Result<TokenRecord> Gate::AuthenticateAt(const Credentials& credentials, TenantId* identified) {
+  SCIMD_ASSIGN_OR_RETURN(TokenRecord token,
+                         Authenticate([this](std::string_view id) { return LookupToken(id); },
+                                      credentials.authorization));
+  if (identified != nullptr) *identified = token.tenant;
+  SCIMD_RETURN_IF_ERROR(CheckPlace(credentials, token.tenant));
+  if (IsExpired(token, clock_.NowMicros() / 1'000'000)) {
+    return Status::Unauthorized(
+        "the bearer token has expired; the tenant's admin issues a new one");
+  }
+  return token;
 }
 
 Result<std::string> Gate::IssueToken(std::string_view tenant_name) {

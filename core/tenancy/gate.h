@@ -49,7 +49,9 @@ class Gate {
   // The context of a request, or Unauthorized (401: missing, malformed, unknown, revoked or
   // expired token, a token of a deleted tenant, or of another tenant than the Host or the
   // path names), Forbidden (403: a write with a
-  // read-only token), TooManyRequests (429 with retry_after()), or the store's error. The
+  // read-only token), TooManyRequests (429 with retry_after(): the tenant's rate limit, or
+  // an address that failed to authenticate more than FailureLimiter allows, refused before
+  // its token is looked at), or the store's error. The
   // context's may_wait is false (a reactor's request). Notes the token's use (usage()).
   // `identified`, when given, receives the tenant of a known token even when Admit fails
   // (expired, read-only, wrong place, rate limit): its activity log records the failure.
@@ -98,10 +100,13 @@ class Gate {
   Result<std::optional<TokenRecord>> LookupToken(std::string_view token_id);
   // Unauthorized unless the Host and the path (if they name a tenant) name `tenant`.
   Status CheckPlace(const Credentials& credentials, TenantId tenant);
+  // The request's token, checked for its place and expiry: Unauthorized (401) otherwise.
+  Result<TokenRecord> AuthenticateAt(const Credentials& credentials, TenantId* identified);
 
   Store& store_;
   const Clock& clock_;
   RateLimiter limiter_;
+  FailureLimiter failures_;  // failed authentications per client address
   TokenUsage usage_;
   std::atomic<std::shared_ptr<const Directory>> directory_;
   std::atomic<uint64_t> generation_{0};  // bumped by InvalidateSettings

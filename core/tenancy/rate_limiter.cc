@@ -1,5 +1,7 @@
 #include "core/tenancy/rate_limiter.h"
 
+#include <functional>
+
 namespace scimd::core {
 
 int64_t RateLimiter::Check(TenantId tenant, uint32_t per_second,
@@ -18,6 +20,40 @@ int64_t RateLimiter::Check(TenantId tenant, uint32_t per_second,
       return wait_ns / 1'000'000'000 + 1;
     }
     if (tat.compare_exchange_weak(seen, next, std::memory_order_relaxed)) return 0;
+  }
+}
+
+namespace {
+
+constexpr int64_t kFailureIntervalNs = FailureLimiter::kFailedAuthIntervalSeconds * 1'000'000'000;
+// GCRA's tolerance: the burst beyond the first failure.
+constexpr int64_t kFailureToleranceNs = (FailureLimiter::kFailedAuthBurst - 1) * kFailureIntervalNs;
+
+int64_t Nanos(std::chrono::steady_clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::atomic<int64_t>& FailureLimiter::Slot(std::string_view address) const {
+  return tat_[std::hash<std::string_view>()(address) % kFailedAuthSlots];
+}
+
+int64_t FailureLimiter::Blocked(std::string_view address,
+                                std::chrono::steady_clock::time_point now) const {
+  const int64_t t = Nanos(now);
+  const int64_t tat = Slot(address).load(std::memory_order_relaxed);
+  // The next failure would be allowed at tat - tolerance: before that, the address waits.
+  const int64_t wait_ns = tat - kFailureToleranceNs - t;
+  return wait_ns > 0 ? (wait_ns + 999'999'999) / 1'000'000'000 : 0;  // rounded up
+}
+
+void FailureLimiter::Fail(std::string_view address, std::chrono::steady_clock::time_point now) {
+  const int64_t t = Nanos(now);
+  std::atomic<int64_t>& tat = Slot(address);
+  int64_t seen = tat.load(std::memory_order_relaxed);
+  while (!tat.compare_exchange_weak(seen, (seen > t ? seen : t) + kFailureIntervalNs,
+                                    std::memory_order_relaxed)) {
   }
 }
 

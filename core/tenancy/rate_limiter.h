@@ -4,8 +4,11 @@
 // a thread has seen the tenant. Shared by all reactor threads.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 
 #include "core/base/ids.h"
 #include "core/base/slot_map.h"
@@ -22,6 +25,31 @@ class RateLimiter {
 
  private:
   SlotMap<TenantId> tat_;  // per tenant: its theoretical arrival time, ns
+};
+
+// Failed authentications per client address (core::Gate, issue #20): a burst of
+// kFailedAuthBurst failures, then one per kFailedAuthIntervalSeconds; an address over that
+// is refused before its token is even looked at (429), so a token cannot be guessed at
+// speed. GCRA as above, over a fixed table of kFailedAuthSlots atomics indexed by a hash
+// of the address: memory stays the same however many addresses come, and two addresses
+// that share a slot share its limit (stricter, never looser). Lock-free.
+class FailureLimiter {
+ public:
+  static constexpr int64_t kFailedAuthBurst = 20;
+  static constexpr int64_t kFailedAuthIntervalSeconds = 1;
+  static constexpr size_t kFailedAuthSlots = 4096;
+
+  // 0 when `address` may try, else the whole seconds to wait (for Retry-After), >= 1.
+  int64_t Blocked(std::string_view address, std::chrono::steady_clock::time_point now =
+                                                std::chrono::steady_clock::now()) const;
+  // Counts one failure of `address`.
+  void Fail(std::string_view address,
+            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+
+ private:
+  std::atomic<int64_t>& Slot(std::string_view address) const;
+  // Per slot: the theoretical arrival time of the next failure, ns (0: none yet).
+  mutable std::array<std::atomic<int64_t>, kFailedAuthSlots> tat_{};
 };
 
 }  // namespace scimd::core

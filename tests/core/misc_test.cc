@@ -129,6 +129,36 @@ TEST(RateLimiterTest, AdmitsABurstOfOneSecondThenAsksToWait) {
   EXPECT_EQ(admitted, 5);
 }
 
+TEST(FailureLimiterTest, ABurstOfFailuresThenOnePerIntervalPerAddress) {
+  FailureLimiter limiter;
+  const auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
+  int tried = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (limiter.Blocked("10.0.0.1", t0) > 0) continue;
+    ++tried;
+    limiter.Fail("10.0.0.1", t0);
+  }
+  EXPECT_EQ(tried, FailureLimiter::kFailedAuthBurst);
+  EXPECT_EQ(limiter.Blocked("10.0.0.1", t0), 1);
+  // Other addresses are not held back (the table's slots make a collision unlikely here).
+  EXPECT_EQ(limiter.Blocked("10.0.0.2", t0), 0);
+  // One interval later, one more failure is allowed, and then none.
+  const auto t1 = t0 + std::chrono::seconds(FailureLimiter::kFailedAuthIntervalSeconds);
+  EXPECT_EQ(limiter.Blocked("10.0.0.1", t1), 0);
+  limiter.Fail("10.0.0.1", t1);
+  EXPECT_GE(limiter.Blocked("10.0.0.1", t1), 1);
+  // After a quiet spell as long as the burst, the whole burst is back.
+  const auto t2 = t1 + std::chrono::seconds(FailureLimiter::kFailedAuthBurst *
+                                            FailureLimiter::kFailedAuthIntervalSeconds);
+  tried = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (limiter.Blocked("10.0.0.1", t2) > 0) continue;
+    ++tried;
+    limiter.Fail("10.0.0.1", t2);
+  }
+  EXPECT_EQ(tried, FailureLimiter::kFailedAuthBurst);
+}
+
 TEST(TenantSettingsTest, NumericAndPolicySettings) {
   EXPECT_TRUE(ValidateSetting("rate-limit", "25").ok());
   EXPECT_TRUE(ValidateSetting("rate-limit", "0").ok());

@@ -17,10 +17,15 @@
 namespace scimd::testing {
 namespace {
 
+// SCIMD_SOURCE_DIR when set, else found from this file's own path (ctest's discovered
+// tests get only the first variable of their ENVIRONMENT property).
 std::string SuiteDir() {
-  const char* src = std::getenv("SCIMD_SOURCE_DIR");
-  return std::string(src != nullptr && *src != '\0' ? src : ".") +
-         "/tests/conformance/json_test_suite";
+  if (const char* src = std::getenv("SCIMD_SOURCE_DIR"); src != nullptr && *src != '\0') {
+    return std::string(src) + "/tests/conformance/json_test_suite";
+  }
+  return (std::filesystem::path(__FILE__).parent_path().parent_path() / "conformance" /
+          "json_test_suite")
+      .string();
 }
 
 std::string ReadFile(const std::filesystem::path& p) {

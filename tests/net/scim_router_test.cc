@@ -13,6 +13,7 @@
 
 #include "core/base/json.h"
 #include "core/tenancy/auth.h"
+#include "core/tenancy/rate_limiter.h"
 #include "storage/mem_store.h"
 
 namespace scimd::net {
@@ -177,6 +178,28 @@ TEST_F(ScimRouterTest, RateLimitAnswers429WithRetryAfter) {
     }
   }
   EXPECT_GE(limited, 3);  // a burst of one second's worth (1) passes, then 429
+}
+
+TEST_F(ScimRouterTest, FailedTokensFromOneAddressAre429AfterABurst) {
+  auto from = [&](const std::string& address, bool good) {
+    HttpRequest r = Request("GET", "/scim/v2/Users", "", false);
+    r.headers.emplace_back("authorization", good ? "Bearer " + token_ : "Bearer nope." + address);
+    r.remote_address = address;
+    return Send(r);
+  };
+  for (int i = 0; i < core::FailureLimiter::kFailedAuthBurst; ++i) {
+    ASSERT_EQ(from("192.0.2.7", false).status, 401) << i;
+  }
+  HttpResponse r = from("192.0.2.7", false);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_GE(std::stoi(Header(r, "Retry-After")), 1);
+  EXPECT_NE(Body(r).Find("detail")->as_string().find("failed authentications"), std::string::npos);
+  // The address is refused before its token is looked at: a good token waits as well.
+  EXPECT_EQ(from("192.0.2.7", true).status, 429);
+  // Another address, and successful requests, are not counted.
+  EXPECT_EQ(from("198.51.100.9", true).status, 200);
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(from("198.51.100.9", true).status, 200);
+  EXPECT_EQ(from("198.51.100.9", false).status, 401);
 }
 
 TEST_F(ScimRouterTest, WhatRunsOnTheReactorAndWhatIsDeferred) {
