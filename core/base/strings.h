@@ -1,6 +1,7 @@
-// ASCII string helpers for the protocol's case rules: SCIM attribute names, schema URNs,
+// String helpers for the protocol's case rules: SCIM attribute names, schema URNs,
 // resource type names and HTTP header names compare case-insensitively (RFC 7643 §2.1,
-// RFC 9110 §5.1), and only their ASCII letters fold. Pure functions; safe on any thread.
+// RFC 9110 §5.1), and only their ASCII letters fold; attribute values fold all of Unicode
+// (FoldCase). Pure functions; safe on any thread.
 #pragma once
 
 #include <string>
@@ -30,6 +31,16 @@ bool StartsWithCi(std::string_view s, std::string_view prefix);
 // ASCII lower- / upper-casing of a copy.
 std::string ToLowerAscii(std::string_view s);
 std::string ToUpperAscii(std::string_view s);
+
+// Case folding of attribute VALUES that compare case-insensitively (caseExact=false, RFC
+// 7643 §2.2): Unicode's full case folding after canonical composition (NFC), by utf8proc,
+// so that "ÄLICE", "älice" and "A\u0308lice" are one value (uniqueness, filters, sorting,
+// the index). ASCII text takes a fast path (letters lowered; the same result). REQUIRES:
+// valid UTF-8 (the JSON parser refuses anything else); if utf8proc still refuses the text,
+// its ASCII letters alone are lowered.
+std::string FoldCase(std::string_view s);
+// Whether every byte is ASCII (below 0x80).
+bool IsAscii(std::string_view s);
 
 // `s` without leading and trailing spaces (the separators of comma lists in headers and
 // query parameters).

@@ -11,8 +11,8 @@ namespace scimd::core {
 
 namespace {
 
-// The same folding as NormalizeForIndex (ASCII letters only), applied byte by byte so
-// that no comparison allocates.
+// The same folding as NormalizeForIndex for ASCII text, applied byte by byte so that no
+// comparison allocates; CompareString folds non-ASCII text whole first (FoldCase).
 inline unsigned char Fold(unsigned char c, bool fold) {
   return fold ? static_cast<unsigned char>(LowerAscii(static_cast<char>(c))) : c;
 }
@@ -57,7 +57,13 @@ int Cmp(T a, T b) {
 
 bool CompareString(std::string_view s, const BoundNode& n, CompareOp op) {
   const std::string_view lit = n.value.folded;
-  const bool fold = !n.path.case_exact;
+  bool fold = !n.path.case_exact;
+  std::string folded;  // a non-ASCII value, folded as the index folds it
+  if (fold && !IsAscii(s)) {
+    folded = FoldCase(s);
+    s = folded;
+    fold = false;
+  }
   switch (op) {
     case CompareOp::kCo: {
       if (lit.size() > s.size()) return false;

@@ -5,9 +5,8 @@
 namespace scimd::core {
 
 std::string NormalizeForIndex(std::string_view value, bool case_exact) {
-  // caseExact=false values compare case-insensitively: fold ASCII letters. Non-ASCII
-  // letters are compared exactly (a documented gap: no Unicode case folding yet).
-  return case_exact ? std::string(value) : ToLowerAscii(value);
+  // caseExact=false values compare case-insensitively: all of Unicode folds (FoldCase).
+  return case_exact ? std::string(value) : FoldCase(value);
 }
 
 namespace {

@@ -46,7 +46,8 @@ const std::vector<std::string> kNamePrefixes = {"al", "Al", "ALI", "alice", "bo"
 const std::vector<std::string> kDomains = {"x.com", "Y.org", "example.com", "EXAMPLE.COM"};
 const std::vector<std::string> kEmailTypes = {"work", "home", "other", "Work"};
 const std::vector<std::string> kDisplayNames = {"Babs", "babs", "Bob Smith", "carol", "Zed", ""};
-const std::vector<std::string> kFamilyNames = {"Jensen", "jensen", "Smith", "O'Brien", "Müller"};
+const std::vector<std::string> kFamilyNames = {"Jensen", "jensen", "Smith",  "O'Brien",
+                                               "Müller", "MÜLLER", "Straße", "STRASSE"};
 const std::vector<std::string> kDepartments = {"Sales", "sales", "R&D", "Ops"};
 const std::vector<std::string> kTitles = {"Boss", "boss", "Tour Guide", ""};
 const std::vector<std::string> kGroupNames = {"Admins", "admins", "Ops", "Sales Team", "x"};
