@@ -26,6 +26,7 @@ StatusHttp ToHttp(Status::Code code) {
     case C::kTooManyRequests: return {429, ""};
     case C::kNotImplemented: return {501, ""};
     case C::kBusy: return {503, ""};
+    case C::kUnavailable: return {503, ""};
     case C::kCorruption: return {500, ""};
     case C::kIoError: return {500, ""};
     case C::kInternal: return {500, ""};
@@ -57,6 +58,7 @@ std::string_view CodeName(Status::Code code) {
     case C::kTooManyRequests: return "tooManyRequests";
     case C::kNotImplemented: return "notImplemented";
     case C::kBusy: return "busy";
+    case C::kUnavailable: return "unavailable";
     case C::kCorruption: return "corruption";
     case C::kIoError: return "ioError";
     case C::kInternal: return "internal";

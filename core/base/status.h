@@ -37,6 +37,7 @@ class [[nodiscard]] Status {
     kTooManyRequests,       // 429
     kNotImplemented,        // 501
     kBusy,                  // internal: a transaction lost a lock race; the caller retries
+    kUnavailable,           // 503: the store takes no writes now (disk full, read-only)
     kCorruption,            // 500: stored data could not be decoded
     kIoError,               // 500: the store failed
     kInternal,              // 500: a bug
@@ -70,6 +71,11 @@ class [[nodiscard]] Status {
   }
   static Status TooManyRequests(std::string d, int64_t retry_after_s) {
     return Status(Code::kTooManyRequests, std::move(d)).RetryAfter(retry_after_s);
+  }
+  // The store cannot write now (its disk is full or read-only): 503 with Retry-After. Not
+  // retried inside the server, unlike Busy; reads go on.
+  static Status Unavailable(std::string d, int64_t retry_after_s) {
+    return Status(Code::kUnavailable, std::move(d)).RetryAfter(retry_after_s);
   }
   static Status Corruption(std::string d) { return {Code::kCorruption, std::move(d)}; }
   static Status IoError(std::string d) { return {Code::kIoError, std::move(d)}; }
