@@ -12,7 +12,7 @@
 // Prints
 //   RESULT core_create threads=T creates=N seconds=S creates_per_s=R p50_us=A p99_us=B
 //          self_cpu_pct=C other_cpu_pct=D
-// Each body is a ~1 KB user with a unique userName (bench/seed_util.h's MakeUser's shape).
+// Each body is a ~1 KB user with a unique userName (bench/seed_util.h's SeedUserJson).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/latency.h"
 #include "bench/seed_util.h"
 #include "core/base/json.h"
 #include "core/resource/decode.h"
@@ -41,28 +42,6 @@ int Usage() {
   std::fprintf(stderr,
                "usage: core_create_bench --data DIR --tenant NAME [--threads T] [--seconds S]\n");
   return 2;
-}
-
-// A new user's body; `key` makes userName, externalId and the emails unique.
-std::string UserBody(const char* key, uint64_t r) {
-  char body[1400];
-  std::snprintf(
-      body, sizeof(body),
-      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",)"
-      R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],)"
-      R"("userName":"%s@contoso.example","externalId":"ext-%s","active":true,)"
-      R"("displayName":"Bench User %s",)"
-      R"("name":{"givenName":"Bench","familyName":"%s","formatted":"Bench User %s"},)"
-      R"("emails":[{"value":"%s@contoso.example","type":"work","primary":true},)"
-      R"({"value":"%s@home.example","type":"home"}],)"
-      R"("phoneNumbers":[{"value":"+1 555 0100","type":"work"}],)"
-      R"("addresses":[{"type":"work","streetAddress":"1 Main St","locality":"Springfield",)"
-      R"("region":"IL","postalCode":"62701","country":"US","primary":true}],)"
-      R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"%s",)"
-      R"("department":"Engineering","costCenter":"4130",)"
-      R"("manager":{"value":"0a3c1d2e-5b6f-4a7b-8c9d-0e1f2a3b4c5d"}}})",
-      key, key, key, SeedSurname(r).c_str(), key, key, key, key);
-  return body;
 }
 
 int Main(int argc, char** argv) {
@@ -131,7 +110,8 @@ int Main(int argc, char** argv) {
         char key[64];
         std::snprintf(key, sizeof(key), "cb%llx-%u-%llu", static_cast<unsigned long long>(run), t,
                       static_cast<unsigned long long>(n));
-        const std::string body = UserBody(key, Mix((uint64_t{t} << 40) ^ n));
+        const uint64_t mix = Mix((uint64_t{t} << 40) ^ n);
+        const std::string body = SeedUserJson(key, mix, SeedSurname(mix >> 24), true, n);
         const auto before = std::chrono::steady_clock::now();
         if (before >= deadline) break;
         auto json = core::Json::Parse(body);
@@ -169,17 +149,12 @@ int Main(int argc, char** argv) {
   for (auto& w : workers) w.join();
   const double elapsed = Seconds(start);
   if (failed) return 1;
-  std::vector<uint32_t> all;
-  for (const auto& l : latencies_us) all.insert(all.end(), l.begin(), l.end());
-  if (all.empty()) return 1;
-  std::sort(all.begin(), all.end());
-  auto pct = [&](double p) {
-    return all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
-  };
+  const LatencySummary lat = Summarize(latencies_us);
+  if (lat.count == 0) return 1;
   std::printf(
       "RESULT core_create threads=%u creates=%zu seconds=%.2f creates_per_s=%.0f p50_us=%u "
       "p99_us=%u self_cpu_pct=%.0f other_cpu_pct=%.0f\n",
-      threads, all.size(), elapsed, static_cast<double>(all.size()) / elapsed, pct(0.50), pct(0.99),
+      threads, lat.count, elapsed, static_cast<double>(lat.count) / elapsed, lat.p50_us, lat.p99_us,
       cpu.SelfPercent(), cpu.Percent());
   return 0;
 }

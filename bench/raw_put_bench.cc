@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "bench/bench_users.h"
+#include "bench/latency.h"
 #include "bench/rocks_options.h"
 #include "core/base/ids.h"
 #include "storage/key_codec.h"
@@ -100,17 +101,12 @@ int Run(const std::string& store, const std::string& dir, unsigned threads, doub
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   if (failed) return 1;
-  std::vector<uint32_t> all;
-  for (const auto& l : latencies_us) all.insert(all.end(), l.begin(), l.end());
-  if (all.empty()) return 1;
-  std::sort(all.begin(), all.end());
-  auto pct = [&](double p) {
-    return all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
-  };
+  const scimd::bench::LatencySummary lat = scimd::bench::Summarize(latencies_us);
+  if (lat.count == 0) return 1;
   std::printf(
       "RESULT raw_put threads=%u puts=%zu seconds=%.2f puts_per_s=%.0f p50_us=%u p99_us=%u\n",
-      threads, all.size(), elapsed, static_cast<double>(all.size()) / elapsed, pct(0.50),
-      pct(0.99));
+      threads, lat.count, elapsed, static_cast<double>(lat.count) / elapsed, lat.p50_us,
+      lat.p99_us);
   return 0;
 }
 

@@ -97,14 +97,12 @@ inline std::string SeedSurname(uint64_t r) {
 // manager), the same shape as bench/wrk/scim.lua's; ~1 KB stored. Canonical attributes
 // via DecodeInput, exactly what a POST would store. Aborts on a schema mismatch. The
 // surname follows SeedSurname; 8% of the users are disabled (active false).
-inline core::Json MakeUser(uint64_t i) {
-  const uint64_t r = Mix(i);
-  const std::string surname = SeedSurname(r >> 24);
-  const bool active = Mix(r) % 100 >= 8;
+// A seeded user's body: ~1 KB, `key` making userName, displayName and the emails unique
+// (also core_create_bench's POST body).
+inline std::string SeedUserJson(const char* key, uint64_t r, std::string_view surname, bool active,
+                                uint64_t employee_number) {
   static const char* kDepts[] = {"Sales", "Marketing", "Engineering", "Finance",
                                  "Legal", "Support",   "Operations",  "Research"};
-  char key[32];
-  std::snprintf(key, sizeof(key), "u%07llu", static_cast<unsigned long long>(i));
   char body[1400];
   std::snprintf(
       body, sizeof(body),
@@ -112,7 +110,7 @@ inline core::Json MakeUser(uint64_t i) {
       R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],)"
       R"("userName":"%s@contoso.example","externalId":"ext-%016llx","active":%s,)"
       R"("displayName":"Seed User %s",)"
-      R"("name":{"givenName":"Seed","familyName":"%s","formatted":"Seed User %s"},)"
+      R"("name":{"givenName":"Seed","familyName":"%.*s","formatted":"Seed User %s"},)"
       R"("emails":[{"value":"%s@contoso.example","type":"work","primary":true},)"
       R"({"value":"%s@home.example","type":"home"}],)"
       R"("phoneNumbers":[{"value":"+1 555 0100","type":"work"}],)"
@@ -121,8 +119,19 @@ inline core::Json MakeUser(uint64_t i) {
       R"("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"%llu",)"
       R"("department":"%s","costCenter":"4130",)"
       R"("manager":{"value":"0a3c1d2e-5b6f-4a7b-8c9d-0e1f2a3b4c5d"}}})",
-      key, static_cast<unsigned long long>(r), active ? "true" : "false", key, surname.c_str(), key,
-      key, key, static_cast<unsigned long long>(i), kDepts[r % 8]);
+      key, static_cast<unsigned long long>(r), active ? "true" : "false", key,
+      static_cast<int>(surname.size()), surname.data(), key, key, key,
+      static_cast<unsigned long long>(employee_number), kDepts[r % 8]);
+  return body;
+}
+
+inline core::Json MakeUser(uint64_t i) {
+  const uint64_t r = Mix(i);
+  const std::string surname = SeedSurname(r >> 24);
+  const bool active = Mix(r) % 100 >= 8;
+  char key[32];
+  std::snprintf(key, sizeof(key), "u%07llu", static_cast<unsigned long long>(i));
+  const std::string body = SeedUserJson(key, r, surname, active, i);
   auto json = core::Json::Parse(body);
   if (!json.ok()) {
     std::fprintf(stderr, "seed: user json: %s\n", json.status().ToString().c_str());
