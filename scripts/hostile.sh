@@ -12,6 +12,8 @@
 # slow-body, idle, huge-head, huge-body, pipeline, deep-json, huge-filter), which starts
 # 2 s before and runs 4 s past the normal client. Prints a table and "RESULT hostile
 # attack=... p99_ms=... ratio=..."; exits 1 if scimd dies or stops answering.
+# HOSTILE_PIN=1: scimd and the normal client on CPU 0, the attacker alone on CPU 1, so
+# that the attacker's own CPU does not count against scimd (the default shares both).
 # The bearer token never appears in output or on a command line. Servers on 127.0.0.1.
 set -euo pipefail
 
@@ -52,6 +54,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+SERVER_CPU=()
+CLIENT_CPU=()
+ATTACKER_CPU=()
+if [[ "${HOSTILE_PIN:-0}" == 1 ]]; then
+  command -v taskset >/dev/null && (($(nproc) >= 2)) || die "HOSTILE_PIN needs taskset and 2 CPUs"
+  SERVER_CPU=(taskset -c 0)
+  CLIENT_CPU=(taskset -c 0)
+  ATTACKER_CPU=(taskset -c 1)
+fi
 make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
 "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" --users "${USERS}" --ids "${TMP}/ids.txt" \
   >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
@@ -81,7 +92,8 @@ WORST=0
 for attack in ${ATTACKS}; do
   sleep 2  # what the last attack left is closed or timed out
   rss_before="$(rss_mib)"
-  node "${ATTACKER}" "${attack}" 127.0.0.1 "${PORT}" $((DURATION + 6)) >"${TMP}/${attack}.attack" 2>&1 &
+  "${ATTACKER_CPU[@]}" node "${ATTACKER}" "${attack}" 127.0.0.1 "${PORT}" $((DURATION + 6)) \
+    >"${TMP}/${attack}.attack" 2>&1 &
   ATTACK_PID=$!
   sleep 2
   normal "${attack}"
@@ -100,6 +112,6 @@ for attack in ${ATTACKS}; do
     "$(sed -n 's/^ATTACK //p' "${TMP}/${attack}.attack")"
 done
 echo
-echo "== hostile clients against scimd ($(date -u +%Y-%m-%dT%H:%M:%SZ)): ${USERS} users, normal client wrk -t1 -c2 -d${DURATION}s =="
+echo "== hostile clients against scimd ($(date -u +%Y-%m-%dT%H:%M:%SZ)): ${USERS} users, normal client wrk -t1 -c2 -d${DURATION}s${ATTACKER_CPU:+, attacker pinned apart} =="
 cat "${TMP}/table"
 echo "RESULT hostile worst_ratio=${WORST} scimd_vmhwm_mib=$(($(proc_mem_kib "${SCIMD_PID}" VmHWM) / 1024))"
