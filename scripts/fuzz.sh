@@ -36,6 +36,7 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "${corpus}" "${kept}"
   log="${BUILD_DIR}/fuzz-${t}.log"
   status=0
+  before="$(find "${BUILD_DIR}/fuzz-findings" -name "${t}-*" | wc -l)"
   # Kept findings first, as inputs of their own: each must pass now.
   if compgen -G "${kept}/*" >/dev/null; then
     ASAN_OPTIONS=detect_leaks=1 "${bin}" -timeout=1 -rss_limit_mb=2048 "${kept}"/* \
@@ -50,7 +51,7 @@ for t in "${TARGETS[@]}"; do
     status=1
   fi
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "${log}" | tail -1)"
-  findings="$(find "${BUILD_DIR}/fuzz-findings" -name "${t}-*" | wc -l)"
+  findings=$(($(find "${BUILD_DIR}/fuzz-findings" -name "${t}-*" | wc -l) - before))  # this run's
   echo "RESULT fuzz target=${t} seconds=${SECONDS_EACH} runs=${runs:-0}" \
     "corpus=$(find "${corpus}" -type f | wc -l) findings=${findings}"
   if ((status != 0)); then
