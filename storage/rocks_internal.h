@@ -43,12 +43,11 @@ struct RocksHandles {
 // Busy/TimedOut/TryAgain -> Busy (retry the whole transaction), NotFound -> NotFound,
 // Corruption -> Corruption, a full disk or a read-only file system -> Unavailable (503
 // with Retry-After, without the engine's message: it names files), everything else ->
-// IoError. `what` names the operation.
+// IoError. `what` names the operation. After a full disk RocksDB resumes writing by itself
+// (its SstFileManager checks the free space every 5 s and clears the error once a write
+// buffer fits); scimd must not call DB::Resume as well: Debian's build keeps RocksDB's
+// assertions, and a Resume racing that recovery aborted the process (docs/RELIABILITY.md).
 core::Status FromRocks(const rocksdb::Status& s, std::string_view what);
-// After a full disk, RocksDB itself resumes writing: its SstFileManager checks the free
-// space every 5 s and clears the error once the write buffer (32 MiB) fits again. scimd
-// must not call DB::Resume as well: Debian's build keeps RocksDB's assertions, and a
-// Resume racing that recovery aborted the process (docs/RELIABILITY.md).
 
 // With lock_timeout 0 RocksDB only try-locks the lock table's stripe mutex, so a lock
 // call can fail with TimedOut(kMutexTimeout) although no one holds the KEY: another

@@ -35,7 +35,9 @@ struct Planned {
   bool exact = false;  // the candidates are exactly the node's matches
 };
 
-std::string ValueText(const IndexValue& v) {
+}  // namespace
+
+std::string IndexValueText(const IndexValue& v) {
   std::string out;
   switch (v.kind) {
     case IndexValue::Kind::kString: AppendJsonString(out, v.string); break;
@@ -51,6 +53,8 @@ std::string ValueText(const IndexValue& v) {
   }
   return out;
 }
+
+namespace {
 
 class Planner {
  public:
@@ -386,14 +390,15 @@ std::string PlanNode::NodeText(ResourceType type) const {
     case Kind::kEmpty: return "Empty";
     case Kind::kIdLookup: return "IdLookup(" + id.ToString() + ")";
     case Kind::kUniqueLookup:
-      return "UniqueLookup(" + t + "." + attr_path + " = " + ValueText(value) + ")";
-    case Kind::kIndexEq: return "IndexEq(" + t + "." + attr_path + " = " + ValueText(value) + ")";
+      return "UniqueLookup(" + t + "." + attr_path + " = " + IndexValueText(value) + ")";
+    case Kind::kIndexEq:
+      return "IndexEq(" + t + "." + attr_path + " = " + IndexValueText(value) + ")";
     case Kind::kIndexPrefix:
-      return "IndexPrefix(" + t + "." + attr_path + " sw " + ValueText(value) + ")";
+      return "IndexPrefix(" + t + "." + attr_path + " sw " + IndexValueText(value) + ")";
     case Kind::kIndexRange: {
       std::string out = "IndexRange(" + t + "." + attr_path;
-      if (lower) out += (lower->inclusive ? " >= " : " > ") + ValueText(lower->value);
-      if (upper) out += (upper->inclusive ? " <= " : " < ") + ValueText(upper->value);
+      if (lower) out += (lower->inclusive ? " >= " : " > ") + IndexValueText(lower->value);
+      if (upper) out += (upper->inclusive ? " <= " : " < ") + IndexValueText(upper->value);
       return out + ")";
     }
     case Kind::kPresence: return "Presence(" + t + "." + attr_path + ")";

@@ -108,6 +108,10 @@ struct Plan {
 // extended per tenant). With an estimator, the terms of an `and` are ordered by their
 // measured counts (the store's, at planning time); without, by fixed heuristics.
 // REQUIRES: filter.root; `filter` outlives the Plan.
+// An index value as Explain writes it: strings and dates as JSON strings, numbers and
+// booleans as JSON literals (also scimctl check's problem lines).
+std::string IndexValueText(const IndexValue& v);
+
 Plan PlanFilter(const BoundFilter& filter, const std::vector<IndexedAttr>& indexed,
                 const CardinalityEstimator* estimator = nullptr);
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/base/json.h"
+#include "core/filter/filter_plan.h"
 #include "core/resource/index_entries.h"
 #include "core/resource/schema.h"
 #include "core/resource/stored_value.h"
@@ -96,19 +97,12 @@ struct Tally {
   bool operator==(const Tally&) const = default;
 };
 
-std::string ValueText(const IndexValue& v) {
-  switch (v.kind) {
-    case IndexValue::Kind::kString: {
-      std::string out = "\"";
-      out += v.string.size() > kMaxValueText ? v.string.substr(0, kMaxValueText) + "..." : v.string;
-      return out + "\"";
-    }
-    case IndexValue::Kind::kInteger: return std::to_string(v.integer);
-    case IndexValue::Kind::kDateTime: return "@" + std::to_string(v.integer) + "us";
-    case IndexValue::Kind::kDecimal: return std::to_string(v.decimal);
-    case IndexValue::Kind::kBoolean: return v.boolean ? "true" : "false";
+// An entry's value for a problem line, as Explain writes values; a long string cut.
+std::string ValueText(IndexValue v) {
+  if (v.kind == IndexValue::Kind::kString && v.string.size() > kMaxValueText) {
+    v.string = v.string.substr(0, kMaxValueText) + "...";
   }
-  return "?";
+  return IndexValueText(v);
 }
 
 std::string AttrName(const IndexedAttr& ia) {
