@@ -83,6 +83,11 @@ void HttpConnection::Start() {
   socket_.non_blocking(true, ec);
   request_.remote_address = PeerAddress(socket_);
   worker_.Register(this);
+  if (const TlsContext* tls = worker_.options().tls.get()) {
+    tls_ = TlsSession::Accept(*tls, socket_.native_handle());
+    if (!tls_) return Close();
+    request_.secure = true;
+  }
   SetDeadline(worker_.options().header_timeout);
   Drive();
 }
@@ -92,6 +97,7 @@ void HttpConnection::Close() {
   state_ = State::kClosed;
   asio::error_code ec;
   socket_.close(ec);
+  tls_.reset();
   delay_timer_.cancel();
   stream_ = nullptr;  // let the handler's stream state go now, not when the last op returns
   deferred_response_ = HttpResponse();
@@ -161,6 +167,56 @@ void HttpConnection::WaitWritable() {
                      });
 }
 
+void HttpConnection::WaitForIo(bool plain_read) {
+  bool read = tls_ ? tls_->want() == TlsSession::Want::kRead : plain_read;
+  if (read) {
+    WaitReadable();
+  } else {
+    WaitWritable();
+  }
+}
+
+size_t HttpConnection::ReceiveSome(char* buffer, size_t size, asio::error_code& ec) {
+  if (!tls_) return socket_.read_some(asio::buffer(buffer, size), ec);
+  TlsSession::Outcome outcome;
+  size_t n = tls_->Read(buffer, size, &outcome);
+  switch (outcome) {
+    case TlsSession::Outcome::kOk: ec.clear(); break;
+    case TlsSession::Outcome::kWouldBlock: ec = asio::error::would_block; break;
+    case TlsSession::Outcome::kClosed: ec = asio::error::eof; break;
+    case TlsSession::Outcome::kPlainHttp:
+      plain_http_on_tls_ = true;
+      ec = asio::error::connection_aborted;
+      break;
+    case TlsSession::Outcome::kError: ec = asio::error::connection_aborted; break;
+  }
+  return n;
+}
+
+size_t HttpConnection::SendSome(std::span<const asio::const_buffer> buffers, asio::error_code& ec) {
+  if (!tls_) return socket_.write_some(buffers, ec);
+  // One buffer per call: a response is mostly one (heads and small bodies are contiguous),
+  // and a retry after would-block must offer the same bytes, which the front buffer is.
+  const asio::const_buffer& front = buffers.front();
+  TlsSession::Outcome outcome;
+  size_t n = tls_->Write(static_cast<const char*>(front.data()), front.size(), &outcome);
+  switch (outcome) {
+    case TlsSession::Outcome::kOk: ec.clear(); break;
+    case TlsSession::Outcome::kWouldBlock: ec = asio::error::would_block; break;
+    default: ec = asio::error::connection_aborted; break;
+  }
+  return n;
+}
+
+void HttpConnection::AnswerPlainHttp() {
+  plain_http_on_tls_ = false;
+  tls_.reset();  // plain from here on, only to say why
+  closing_ = true;
+  unread_input_ = true;
+  QueueError(400, "this port speaks HTTPS: the request was sent as plain HTTP; use https://");
+  AfterParse();
+}
+
 bool HttpConnection::ReadAndParse() {
   if (deferred_) {
     if (!deferred_done_) {
@@ -196,10 +252,14 @@ bool HttpConnection::ReadAndParse() {
   }
   asio::error_code ec;
   char* buffer = worker_.read_buffer();
-  size_t n = socket_.read_some(asio::buffer(buffer, kReadBufferBytes), ec);
+  size_t n = ReceiveSome(buffer, kReadBufferBytes, ec);
   if (WouldBlock(ec)) {
-    WaitReadable();
+    WaitForIo(/*plain_read=*/true);
     return false;
+  }
+  if (plain_http_on_tls_) {
+    AnswerPlainHttp();
+    return state_ != State::kClosed;
   }
   if (ec) {
     // EOF or reset: between requests that is the normal end; within one, nothing can be
@@ -247,10 +307,10 @@ bool HttpConnection::WriteSome() {
     asio::error_code ec;
     std::span<const asio::const_buffer> pending(write_buffers_.data() + write_pos_,
                                                 write_buffers_.size() - write_pos_);
-    size_t n = socket_.write_some(pending, ec);
+    size_t n = SendSome(pending, ec);
     if (WouldBlock(ec)) {
       SetDeadline(worker_.options().send_timeout);
-      WaitWritable();
+      WaitForIo(/*plain_read=*/false);
       return false;
     }
     if (ec) {
@@ -332,6 +392,7 @@ void HttpConnection::PullStreamPiece() {
 
 void HttpConnection::BeginLinger() {
   asio::error_code ec;
+  if (tls_) tls_->Shutdown();  // close_notify, then the socket as for plain HTTP
   socket_.shutdown(asio::socket_base::shutdown_send, ec);
   if (ec) return Close();
   if (!unread_input_) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "net/http_types.h"
+#include "net/tls.h"
 
 namespace scimd::net {
 
@@ -60,6 +61,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool Linger();
   void WaitReadable();
   void WaitWritable();
+  // Waits for what the last would-block needs: `plain` on a plain connection, and on a TLS
+  // one whatever the session asked for (a TLS read may need the socket writable).
+  void WaitForIo(bool plain_read);
+  // The socket or, on a TLS connection, the session; errors and would-block as asio's.
+  size_t ReceiveSome(char* buffer, size_t size, asio::error_code& ec);
+  size_t SendSome(std::span<const asio::const_buffer> buffers, asio::error_code& ec);
+  // A client spoke plain HTTP to the TLS port: tell it so, in plain HTTP, and close.
+  void AnswerPlainHttp();
 
   // Feeds bytes to llhttp; returns how many it consumed (less than `size` when paused).
   size_t Feed(const char* data, size_t size);
@@ -102,6 +111,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   HttpWorker& worker_;
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsSession> tls_;  // null on a plain listener
+  bool plain_http_on_tls_ = false;   // ReceiveSome saw an HTTP request line, not TLS
   State state_ = State::kReading;
   Clock::time_point deadline_;
 

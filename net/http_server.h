@@ -26,6 +26,7 @@ class thread_pool;
 namespace scimd::net {
 
 class HttpWorker;
+class TlsContext;
 
 class HttpServer {
  public:
@@ -50,6 +51,9 @@ class HttpServer {
     // Threads for deferred handler work; 0 runs it inline on the reactor (as if the
     // handler had done it itself).
     int blocking_threads = kDefaultBlockingThreads;
+    // When set, every connection speaks TLS with this certificate (net/tls.h); a plain HTTP
+    // request is answered 400 in plain text and closed.
+    std::shared_ptr<const TlsContext> tls;
   };
 
   // Counters of one reactor thread (or their sum). Read without locks; a snapshot.

@@ -24,6 +24,7 @@ struct HttpRequest {
   int http_major = 1;
   int http_minor = 1;
   std::string remote_address;  // peer IP, for logs
+  bool secure = false;         // arrived over TLS on this server's own listener
 
   // First header with this lower-case name, or empty.
   std::string_view Header(std::string_view lower_name) const;

@@ -211,7 +211,8 @@ void HttpWorker::Reject(asio::ip::tcp::socket& socket) {
                                                std::to_string(server_.options_.max_connections) +
                                                " connections; retry later",
                                            date_.Now(), /*close=*/true);
-  socket.write_some(asio::buffer(response), ec);
+  // On a TLS listener the client waits for a handshake: plain text would be noise to it.
+  if (!server_.options_.tls) socket.write_some(asio::buffer(response), ec);
   socket.shutdown(asio::socket_base::shutdown_send, ec);
   socket.close(ec);
 }

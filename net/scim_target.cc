@@ -121,7 +121,7 @@ core::Result<ScimTarget> ParseScimTarget(const HttpRequest& request, const Targe
 
   std::string_view host = request.Header("host");
   if (!HostIsSane(host)) host = rules.default_host;
-  const bool https = EqualsCi(request.Header("x-forwarded-proto"), "https");
+  const bool https = request.secure || EqualsCi(request.Header("x-forwarded-proto"), "https");
   ScimTarget t;
   t.base_url =
       std::string(https ? "https://" : "http://") + std::string(host) + tenant_prefix + base;

@@ -21,6 +21,8 @@
 # (with AB_THREADS=2, the set-up of scripts/write_load.sh; WRK_THREADS sets wrk's threads);
 # AB_A_SETTINGS / AB_B_SETTINGS: tenant settings (name=value, space-separated) given to A's
 # or B's copies of the store, e.g. the same build twice with AB_B_SETTINGS=activity=off.
+# AB_B_TLS [0]: 1 starts B with a self-signed certificate (--tls-cert/--tls-key) and loads
+# it over https: the same build twice gives the cost of TLS.
 # The token goes through SCIMD_TOKEN and a 0600 header file; never printed. Loopback only.
 set -euo pipefail
 
@@ -77,15 +79,17 @@ settle "${TMP}/data-b" B
 # Each server's admin API (loopback) tells when its store has settled: no compaction
 # running or pending.
 admin_setup
+B_TLS=() B_CA=""
+if [[ "${AB_B_TLS:-0}" == 1 ]]; then tls_setup; B_TLS=("${TLS_ARGS[@]}") B_CA="${TLS_CA}"; fi
 SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/a.admin")
 SCIMD="${BUILD_A}/tools/scimd" start_scimd "${TMP}/data-a" "${AB_THREADS}" "${TMP}/a.log" || die "A did not start"
 PID_A="${SCIMD_PID}" URL_A="${SCIMD_URL}"
-SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/b.admin")
+SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/b.admin" "${B_TLS[@]}")
 SCIMD="${BUILD_B}/tools/scimd" start_scimd "${TMP}/data-b" "${AB_THREADS}" "${TMP}/b.log" || die "B did not start"
 PID_B="${SCIMD_PID}" URL_B="${SCIMD_URL}"
 SCIMD_EXTRA_ARGS=()
 settle_store "${PID_A}" "${TMP}/a.admin" 300 || log "warning: A's store has not settled"
-settle_store "${PID_B}" "${TMP}/b.admin" 300 || log "warning: B's store has not settled"
+settle_store "${PID_B}" "${TMP}/b.admin" 300 "${B_CA}" || log "warning: B's store has not settled"
 
 declare -A RPS
 run() {  # run KIND SIDE ROUND
@@ -101,6 +105,8 @@ run() {  # run KIND SIDE ROUND
     rm -rf "${TMP}/data-post"
     cp -a "${TMP}/data" "${TMP}/data-post"
     settle "${TMP}/data-post" "${side}"
+    SCIMD_EXTRA_ARGS=()
+    [[ "${side}" == B ]] && SCIMD_EXTRA_ARGS=("${B_TLS[@]}")
     SCIMD="$([[ "${side}" == A ]] && echo "${BUILD_A}" || echo "${BUILD_B}")/tools/scimd" \
       start_scimd "${TMP}/data-post" "${AB_THREADS}" "${TMP}/post.log" || die "${side} did not start"
     pid="${SCIMD_PID}" url="${SCIMD_URL}"
@@ -121,7 +127,7 @@ run() {  # run KIND SIDE ROUND
 }
 
 echo "== scimd A/B load ($(date -u +%Y-%m-%dT%H:%M:%SZ)): A=${BUILD_A} B=${BUILD_B}"
-echo "settings: A '${AB_A_SETTINGS:-}' B '${AB_B_SETTINGS:-}'"
+echo "settings: A '${AB_A_SETTINGS:-}' B '${AB_B_SETTINGS:-}'${B_CA:+; B over TLS}"
 echo "set-up: ${USERS} users seeded; wrk -t${WRK_THREADS:-1} -c${CONNECTIONS} -d${DURATION};" \
   "--threads ${AB_THREADS}; ${SERVER_CPU:+servers on CPU 0, wrk on CPU 1}${SERVER_CPU:-not pinned};" \
   "${ROUNDS} rounds, order flipped each round"

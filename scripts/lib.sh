@@ -56,7 +56,8 @@ cpu_run() {
 proc_mem_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # start_scimd DATA_DIR THREADS LOG: scimd on an ephemeral 127.0.0.1 port (pinned with
-# SERVER_CPU; more flags from the array SCIMD_EXTRA_ARGS); sets SCIMD_PID and SCIMD_URL.
+# SERVER_CPU; more flags from the array SCIMD_EXTRA_ARGS); sets SCIMD_PID and SCIMD_URL
+# (https:// when the flags hold --tls-cert).
 # Waits up to 60 s (a large store opens slowly).
 start_scimd() {
   local data="$1" threads="$2" log="$3"
@@ -71,6 +72,8 @@ start_scimd() {
   done
   [[ -s "${TMP}/port" ]] || return 1
   SCIMD_URL="http://127.0.0.1:$(tr -d '[:space:]' <"${TMP}/port")"
+  [[ " ${SCIMD_EXTRA_ARGS[*]:-} " == *" --tls-cert "* ]] && SCIMD_URL="https${SCIMD_URL#http}"
+  return 0
 }
 
 # make_tenant SCIMCTL DATA_DIR NAME: tenant + token via scimctl; the token goes to the
@@ -235,6 +238,17 @@ wait_idle() {
   return 1
 }
 
+# tls_setup: a self-signed certificate for 127.0.0.1 (Debian's openssl) in ${TMP}/tls;
+# sets TLS_ARGS (scimd's flags) and TLS_CA (what a client trusts).
+tls_setup() {
+  mkdir -p "${TMP}/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "${TMP}/tls/key.pem" -out "${TMP}/tls/cert.pem" 2>/dev/null
+  TLS_ARGS=(--tls-cert "${TMP}/tls/cert.pem" --tls-key "${TMP}/tls/key.pem")
+  TLS_CA="${TMP}/tls/cert.pem"
+}
+
 # admin_setup: a random admin API token for this run's servers, exported as
 # SCIMD_ADMIN_TOKEN (scimd reads it; never printed) and written to ${TMP}/admin.header for
 # curl. Start a server with SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file
@@ -245,23 +259,25 @@ admin_setup() {
   (umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_ADMIN_TOKEN}" >"${TMP}/admin.header")
 }
 
-# store_backlog ADMIN_PORT_FILE: "pending_bytes running_compactions level0_files" of the
-# server's storage engine (GET /admin/v1/store).
+# store_backlog ADMIN_PORT_FILE [CA_FILE]: "pending_bytes running_compactions level0_files"
+# of the server's storage engine (GET /admin/v1/store); with CA_FILE over https (a server
+# started with --tls-cert), trusting that certificate.
 store_backlog() {
-  curl -sS --max-time 10 -H @"${TMP}/admin.header" \
-    "http://127.0.0.1:$(tr -d '[:space:]' <"$1")/admin/v1/store" |
+  local url="http://127.0.0.1:$(tr -d '[:space:]' <"$1")/admin/v1/store" tls=()
+  [[ -n "${2:-}" ]] && url="https${url#http}" tls=(--cacert "$2")
+  curl -sS --max-time 10 "${tls[@]}" -H @"${TMP}/admin.header" "${url}" |
     node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
       const j = JSON.parse(s);
       console.log(j.pendingCompactionBytes, j.runningCompactions, j.level0Files); })'
 }
 
-# settle_store PID ADMIN_PORT_FILE [MAX_S]: waits (at most MAX_S, 300) until the server's
-# engine has no compaction running or pending and the server is idle. (Idle alone is not
-# enough: a pause between two compactions passes for it.)
+# settle_store PID ADMIN_PORT_FILE [MAX_S [CA_FILE]]: waits (at most MAX_S, 300) until the
+# server's engine has no compaction running or pending and the server is idle. (Idle alone
+# is not enough: a pause between two compactions passes for it.) CA_FILE: as store_backlog.
 settle_store() {
   local pending running l0
   for _ in $(seq "${3:-300}"); do
-    read -r pending running l0 <<<"$(store_backlog "$2")"
+    read -r pending running l0 <<<"$(store_backlog "$2" "${4:-}")"
     ((pending == 0 && running == 0)) && wait_idle "$1" 30 && return 0
     sleep 1
   done

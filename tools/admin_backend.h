@@ -111,7 +111,10 @@ class AdminBackend {
 // a detail that says to stop the server or use --server.
 Result<std::unique_ptr<AdminBackend>> OpenLocal(const std::string& data_dir, bool create,
                                                 const core::Clock& clock);
-// Through the admin API at `url` ("http://127.0.0.1:8081") with `admin_token`.
-std::unique_ptr<AdminBackend> OpenRemote(std::string url, std::string admin_token);
+// Through the admin API at `url` ("http://127.0.0.1:8081", or https://) with `admin_token`;
+// `ca_file`, when not empty, is the PEM file of the certificates that an https server's
+// chain must lead to (else the system's).
+std::unique_ptr<AdminBackend> OpenRemote(std::string url, std::string admin_token,
+                                         std::string ca_file = "");
 
 }  // namespace scimd::tools

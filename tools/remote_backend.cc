@@ -89,8 +89,8 @@ class ExportCounter {
 
 class RemoteBackend final : public AdminBackend {
  public:
-  RemoteBackend(std::string url, std::string token)
-      : url_(std::move(url)), token_(std::move(token)) {
+  RemoteBackend(std::string url, std::string token, std::string ca_file)
+      : url_(std::move(url)), token_(std::move(token)), ca_file_(std::move(ca_file)) {
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
     static std::once_flag init;
     std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -384,6 +384,7 @@ class RemoteBackend final : public AdminBackend {
     curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, kTimeoutSeconds);
     curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+    if (!ca_file_.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file_.c_str());
     const CURLcode rc = curl_easy_perform(curl.get());
     if (rc != CURLE_OK) {
       return Status::IoError("the admin API at " + url_ + " failed: " + curl_easy_strerror(rc));
@@ -441,12 +442,15 @@ class RemoteBackend final : public AdminBackend {
 
   std::string url_;
   std::string token_;
+  std::string ca_file_;
 };
 
 }  // namespace
 
-std::unique_ptr<AdminBackend> OpenRemote(std::string url, std::string admin_token) {
-  return std::make_unique<RemoteBackend>(std::move(url), std::move(admin_token));
+std::unique_ptr<AdminBackend> OpenRemote(std::string url, std::string admin_token,
+                                         std::string ca_file) {
+  return std::make_unique<RemoteBackend>(std::move(url), std::move(admin_token),
+                                         std::move(ca_file));
 }
 
 }  // namespace scimd::tools

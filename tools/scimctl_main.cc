@@ -97,6 +97,11 @@ int main(int argc, char** argv) {
   app.add_option("--server", server,
                  "a running scimd's admin API, e.g. http://127.0.0.1:8081 (the admin token "
                  "from SCIMD_ADMIN_TOKEN)");
+  std::string ca_file;
+  app.add_option("--cacert", ca_file,
+                 "with an https:// --server: PEM file of the certificates its chain must lead "
+                 "to (a self-signed certificate itself); default the system's")
+      ->check(CLI::ExistingFile);
 
   auto* tenant = app.add_subcommand("tenant", "manage tenants");
   scimd::tools::TransferCommands transfer;
@@ -241,7 +246,7 @@ int main(int argc, char** argv) {
       std::cerr << "scimctl: --server needs the admin token in SCIMD_ADMIN_TOKEN\n";
       return 2;
     }
-    backend = scimd::tools::OpenRemote(server, admin_token);
+    backend = scimd::tools::OpenRemote(server, admin_token, ca_file);
   } else {
     auto local = scimd::tools::OpenLocal(data_dir, tenant_create->parsed(), clock);
     if (!local.ok()) return Fail(local.status());

@@ -20,6 +20,7 @@
 #include "net/admin_api.h"
 #include "net/http_server.h"
 #include "net/scim_router.h"
+#include "net/tls.h"
 #include "storage/rocks_store.h"
 #include "tools/file_clock.h"
 
@@ -121,6 +122,12 @@ int main(int argc, char** argv) {
                  "file holding the admin API's token (else SCIMD_ADMIN_TOKEN)");
   app.add_option("--admin-port-file", admin_port_file,
                  "write the admin API's bound port to this file once listening");
+  std::string tls_cert, tls_key;
+  app.add_option("--tls-cert", tls_cert,
+                 "PEM certificate chain (leaf first): both listeners speak HTTPS only (TLS 1.2 "
+                 "and 1.3); needs --tls-key")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
   std::string insecure_token_tenant;
   app.add_option("--insecure-token-endpoint", insecure_token_tenant,
                  "serve GET /Token handing out tokens of this tenant to anyone (only for "
@@ -130,6 +137,18 @@ int main(int argc, char** argv) {
   if (!ParseListen(listen, &http.host, &http.port)) {
     std::cerr << "scimd: --listen takes address:port, e.g. 127.0.0.1:8080\n";
     return 2;
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    std::cerr << "scimd: --tls-cert and --tls-key go together\n";
+    return 2;
+  }
+  if (!tls_cert.empty()) {
+    auto tls = scimd::net::TlsContext::Load(tls_cert, tls_key);
+    if (!tls.ok()) {
+      std::cerr << "scimd: " << tls.status().detail() << "\n";
+      return 1;
+    }
+    http.tls = std::move(tls).value();
   }
   http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
@@ -152,6 +171,7 @@ int main(int argc, char** argv) {
     admin_token_hash = std::move(hash).value();
     // The admin API is small: one reactor, one thread for its (blocking) work.
     admin_http.threads = 1;
+    admin_http.tls = http.tls;  // the admin token deserves TLS as much as a tenant's
     admin_http.blocking_threads = 1;
   }
 
@@ -205,8 +225,8 @@ int main(int argc, char** argv) {
     }
     const std::string host = http.host.find(':') != std::string::npos ? "[" + http.host + "]"
                                                                       : router_options.default_host;
-    const std::string base_url =
-        "http://" + host + ":" + std::to_string(server.port()) + "/scim/v2";
+    const std::string scheme = http.tls ? "https://" : "http://";
+    const std::string base_url = scheme + host + ":" + std::to_string(server.port()) + "/scim/v2";
     std::cout << "scimd: listening on " << host << ":" << server.port() << " with "
               << server.threads() << " threads; data in " << data_dir
               << (sync ? " (fsync per write)" : "") << std::endl;

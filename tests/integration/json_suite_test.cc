@@ -83,7 +83,7 @@ TEST_F(JsonSuiteTest, NoFileGetsA5xxAndEveryMustRejectFileIs400InvalidSyntax) {
 }
 
 TEST_F(JsonSuiteTest, RepeatedKeysAreRefusedAlsoWhenOnlyTheirCaseDiffers) {
-  for (const std::string body : {
+  for (const char* body : {
            R"({"userName":"a@x.com","userName":"b@x.com"})",
            R"({"userName":"a@x.com","USERNAME":"b@x.com"})",
            R"({"userName":"a@x.com","name":{"givenName":"A","GivenName":"B"}})",
@@ -96,7 +96,7 @@ TEST_F(JsonSuiteTest, RepeatedKeysAreRefusedAlsoWhenOnlyTheirCaseDiffers) {
 }
 
 TEST_F(JsonSuiteTest, InvalidUtf8IsRefused) {
-  for (const std::string body : {
+  for (const std::string& body : {
            std::string("{\"userName\":\"a\xff@x.com\"}"),
            std::string("{\"userName\":\"\xc3\x28@x.com\"}"),      // a broken two-byte form
            std::string("{\"userName\":\"\xed\xa0\x80@x.com\"}"),  // a UTF-16 surrogate
