@@ -124,6 +124,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   // Rarely written column families (tenants, tokens) would otherwise pin old WAL files.
   db_options.max_total_wal_size = 2 * options.write_buffer_bytes;
   db_options.keep_log_file_num = 5;
+  if (options.env != nullptr) db_options.env = options.env;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

@@ -15,6 +15,7 @@
 
 namespace rocksdb {
 class ColumnFamilyHandle;
+class Env;
 class Transaction;
 class TransactionDB;
 }  // namespace rocksdb
@@ -34,6 +35,9 @@ struct RocksStoreOptions {
   size_t block_cache_bytes = size_t{256} << 20;
   // Upper bound on memtable memory across all column families.
   size_t write_buffer_bytes = size_t{256} << 20;
+  // The environment RocksDB's files go through; null: the process' default. Tests pass a
+  // fault-injecting one (tests/storage/fault_fs.h). Must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 class RocksStore final : public core::Store {
