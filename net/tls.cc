@@ -38,6 +38,10 @@ core::Result<std::shared_ptr<TlsContext>> TlsContext::Load(const std::string& ce
   // may change (a queued body moved); partial writes report progress record by record.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
+  // Read what the socket has in one call rather than a record header and then its body:
+  // one read() per request instead of two (Read is called until would-block anyway, so
+  // nothing read ahead is left waiting).
+  SSL_CTX_set_read_ahead(ctx, 1);
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
     return core::Status::InvalidValue("TLS certificate " + cert_file + ": " + TakeOpenSslError());
   }
