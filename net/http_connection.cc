@@ -1,7 +1,5 @@
 #include "net/http_connection.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -28,22 +26,6 @@ bool WouldBlock(const asio::error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
 }
 
-std::string PeerAddress(asio::ip::tcp::socket& socket) {
-  asio::error_code ec;
-  asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
-  if (ec) return {};
-  char text[INET6_ADDRSTRLEN] = {};
-  asio::ip::address address = endpoint.address();
-  if (address.is_v4()) {
-    auto bytes = address.to_v4().to_bytes();
-    inet_ntop(AF_INET, bytes.data(), text, sizeof(text));
-  } else {
-    auto bytes = address.to_v6().to_bytes();
-    inet_ntop(AF_INET6, bytes.data(), text, sizeof(text));
-  }
-  return text;
-}
-
 void ClearResponse(HttpResponse& response) {
   response.status = 200;
   response.headers.clear();
@@ -52,6 +34,7 @@ void ClearResponse(HttpResponse& response) {
   response.deferred = nullptr;
   response.delay = std::chrono::milliseconds(0);
   response.cut_after_head = false;
+  response.refused_input = false;
 }
 
 // Runs a handler or a deferred job; a throw (only by bug) becomes a 500.
@@ -391,6 +374,9 @@ void HttpConnection::PullStreamPiece() {
 }
 
 void HttpConnection::BeginLinger() {
+  // A client over its refusals gets its 429 and no more of our time: lingering would read
+  // (and discard) whatever it keeps sending, the very cost the limit is there to spare.
+  if (no_linger_) return Close();
   asio::error_code ec;
   if (tls_) tls_->Shutdown();  // close_notify, then the socket as for plain HTTP
   socket_.shutdown(asio::socket_base::shutdown_send, ec);
@@ -467,6 +453,7 @@ void HttpConnection::HoldResponse(HttpResponse& response) {
 }
 
 void HttpConnection::FinishRequest(HttpResponse& response, bool keep_alive, bool head_request) {
+  if (response.refused_input) worker_.CountRefusedInput(request_.remote_address);
   if (request_.body.capacity() > kRetainedBodyCapacity) std::string().swap(request_.body);
   if (worker_.Stopping()) keep_alive = false;  // checked after the handler: it may be slow
   QueueResponse(response, keep_alive, head_request);
@@ -511,10 +498,12 @@ void HttpConnection::OnDeferredDone(HttpResponse& response) {
   }
 }
 
-void HttpConnection::QueueError(int status, std::string_view detail) {
+void HttpConnection::QueueError(int status, std::string_view detail, int64_t retry_after_s) {
   response_.status = status;
   response_.headers.clear();
   response_.headers.emplace_back("Content-Type", std::string(core::kScimMediaType));
+  if (retry_after_s > 0)
+    response_.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   response_.body = ScimErrorBody(status, detail);
   response_.stream = nullptr;
   QueueResponse(response_, /*keep_alive=*/false, /*head_request=*/false);

@@ -92,7 +92,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // flags are set.
   void HoldResponse(HttpResponse& response);
   void QueueResponse(HttpResponse& response, bool keep_alive, bool head_request);
-  void QueueError(int status, std::string_view detail);
+  void QueueError(int status, std::string_view detail, int64_t retry_after_s = 0);
   // Records a server-made error for the callback that detected it; the callback then
   // returns -1 and Feed() answers it.
   int Fail(int status, std::string detail);
@@ -120,13 +120,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   llhttp_t parser_;
   HttpRequest request_;
   HttpResponse response_;
-  size_t head_bytes_ = 0;      // bytes of the current head we have stored
-  bool field_open_ = false;    // the last header name is still arriving
-  bool in_message_ = false;    // a request has begun and not completed
-  bool headers_done_ = false;  // ... and its head is complete
-  bool closing_ = false;       // no more requests: close after the queued responses
-  bool unread_input_ = false;  // closing with client input left unread: linger
-  int error_status_ = 0;       // set by Fail()
+  size_t head_bytes_ = 0;          // bytes of the current head we have stored
+  bool field_open_ = false;        // the last header name is still arriving
+  bool in_message_ = false;        // a request has begun and not completed
+  bool headers_done_ = false;      // ... and its head is complete
+  bool closing_ = false;           // no more requests: close after the queued responses
+  bool unread_input_ = false;      // closing with client input left unread: linger
+  bool no_linger_ = false;         // ... except after a 429 for refused input: close at once
+  int error_status_ = 0;           // set by Fail()
+  int64_t error_retry_after_ = 0;  // seconds, for a 429 made by the server
   std::string error_detail_;
   std::string leftover_;  // unparsed input kept across a pause
   size_t leftover_pos_ = 0;

@@ -47,6 +47,15 @@ size_t HttpConnection::Feed(const char* data, size_t size) {
   }
   in_message_ = false;
   unread_input_ = true;  // the rest of this request (and anything after it) is unread
+  if (error_status_ == 429) {
+    // The address is over its refusals: not counted again (its wait does not grow).
+    WorkerCounters::Bump(worker_.counters().requests_refused, 1);
+    no_linger_ = true;
+    QueueError(429, error_detail_, error_retry_after_);
+    return size;
+  }
+  // A malformed request, or one over a size limit: counted against the address.
+  worker_.CountRefusedInput(request_.remote_address);
   if (error_status_ != 0) {
     QueueError(error_status_, error_detail_);
   } else {
@@ -68,6 +77,13 @@ int HttpConnection::OnMessageBegin(llhttp_t* parser) {
   c->field_open_ = false;
   c->head_bytes_ = 0;
   c->error_status_ = 0;
+  // An address that sent too much malformed or oversized input is refused before this
+  // request's head or body costs anything.
+  if (int64_t wait = c->worker_.RefusedInputWait(c->request_.remote_address); wait > 0) {
+    c->error_retry_after_ = wait;
+    return c->Fail(429, "too many malformed or oversized requests from this address; retry in " +
+                            std::to_string(wait) + " s");
+  }
   HttpRequest& r = c->request_;
   r.method.clear();
   r.target.clear();

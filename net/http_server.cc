@@ -3,6 +3,7 @@
 #include <asio.hpp>
 #include <utility>
 
+#include "core/tenancy/rate_limiter.h"
 #include "net/http_worker.h"
 
 namespace scimd::net {
@@ -12,6 +13,11 @@ HttpServer::HttpServer(Options options, HttpHandler handler)
   int n = options_.threads;
   if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
+  if (options_.refused_input_per_second > 0 && options_.refused_input_burst > 0) {
+    refused_input_ = std::make_unique<core::FailureLimiter>(
+        options_.refused_input_burst,
+        std::chrono::nanoseconds(1'000'000'000 / options_.refused_input_per_second));
+  }
   workers_.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<HttpWorker>(*this, i));
 }
@@ -93,6 +99,7 @@ HttpServer::Stats HttpServer::GetStats() const {
     total.connections_rejected += s.connections_rejected;
     total.requests_served += s.requests_served;
     total.requests_deferred += s.requests_deferred;
+    total.requests_refused += s.requests_refused;
   }
   return total;
 }

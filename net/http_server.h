@@ -22,6 +22,9 @@
 namespace asio {
 class thread_pool;
 }
+namespace scimd::core {
+class FailureLimiter;
+}
 
 namespace scimd::net {
 
@@ -54,15 +57,21 @@ class HttpServer {
     // When set, every connection speaks TLS with this certificate (net/tls.h); a plain HTTP
     // request is answered 400 in plain text and closed.
     std::shared_ptr<const TlsContext> tls;
+    // Refused malformed or oversized requests per client address (net/limits.h): a burst,
+    // then this many a second; over that, 429 before the request is read. 0: no limit.
+    int64_t refused_input_burst = kDefaultRefusedInputBurst;
+    uint32_t refused_input_per_second = kDefaultRefusedInputPerSecond;
   };
 
   // Counters of one reactor thread (or their sum). Read without locks; a snapshot.
   struct Stats {
     uint64_t connections_open = 0;
     uint64_t connections_accepted = 0;
-    uint64_t connections_rejected = 0;  // over max_connections
+    uint64_t connections_rejected = 0;  // over max_connections, or from an address over
+                                        // its refusals (closed at accept)
     uint64_t requests_served = 0;       // responses queued, including server-made errors
     uint64_t requests_deferred = 0;     // handed to the blocking pool
+    uint64_t requests_refused = 0;      // 429: the address sent too much malformed input
   };
 
   // `handler` is called on reactor threads, concurrently from several of them; it must be
@@ -111,8 +120,9 @@ class HttpServer {
   uint16_t bound_port_ = 0;
   std::vector<std::unique_ptr<HttpWorker>> workers_;
   std::vector<std::thread> threads_;
-  std::unique_ptr<asio::thread_pool> blocking_pool_;  // null when blocking_threads == 0
-  std::mutex wait_mutex_;                             // Wait() from two threads joins once
+  std::unique_ptr<asio::thread_pool> blocking_pool_;     // null when blocking_threads == 0
+  std::unique_ptr<core::FailureLimiter> refused_input_;  // null when the limit is off
+  std::mutex wait_mutex_;                                // Wait() from two threads joins once
 
   friend class HttpWorker;
 };

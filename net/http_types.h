@@ -58,6 +58,10 @@ struct HttpResponse {
   // closes the connection without the body: a connection dropped on purpose, which a
   // client sees as a truncated answer and a test client can still attribute by the head.
   bool cut_after_head = false;
+  // The handler refused the request as malformed or oversized input (SCIM invalidSyntax,
+  // invalidFilter, 413): counted against the client's address like the server's own
+  // refusals (HttpServer::Options::refused_input_per_second).
+  bool refused_input = false;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -1,5 +1,6 @@
 #include "net/http_worker.h"
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <exception>
 #include <utility>
 
+#include "core/tenancy/rate_limiter.h"
 #include "net/http_connection.h"
 #include "net/limits.h"
 
@@ -120,7 +122,33 @@ HttpServer::Stats HttpWorker::GetStats() const {
   s.connections_rejected = counters_.connections_rejected.load(std::memory_order_relaxed);
   s.requests_served = counters_.requests_served.load(std::memory_order_relaxed);
   s.requests_deferred = counters_.requests_deferred.load(std::memory_order_relaxed);
+  s.requests_refused = counters_.requests_refused.load(std::memory_order_relaxed);
   return s;
+}
+
+std::string PeerAddress(asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  asio::ip::address address = endpoint.address();
+  if (address.is_v4()) {
+    auto bytes = address.to_v4().to_bytes();
+    inet_ntop(AF_INET, bytes.data(), text, sizeof(text));
+  } else {
+    auto bytes = address.to_v6().to_bytes();
+    inet_ntop(AF_INET6, bytes.data(), text, sizeof(text));
+  }
+  return text;
+}
+
+int64_t HttpWorker::RefusedInputWait(std::string_view address) const {
+  const core::FailureLimiter* limiter = server_.refused_input_.get();
+  return limiter == nullptr ? 0 : limiter->Blocked(address);
+}
+
+void HttpWorker::CountRefusedInput(std::string_view address) {
+  if (core::FailureLimiter* limiter = server_.refused_input_.get()) limiter->Fail(address);
 }
 
 void HttpWorker::Accept() {
@@ -144,6 +172,15 @@ void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket sock
     asio::error_code ignored;
     socket.close(ignored);
     return;  // BeginStop is on its way and closes the acceptor
+  }
+  if (server_.refused_input_ && RefusedInputWait(PeerAddress(socket)) > 0) {
+    // The address is over its refusals and was told so (429, Retry-After) on an earlier
+    // connection: a new one is closed before it costs a read, a parse or a write.
+    WorkerCounters::Bump(counters_.connections_rejected, 1);
+    asio::error_code ignored;
+    socket.close(ignored);
+    Accept();
+    return;
   }
   size_t open = server_.open_connections_.fetch_add(1, std::memory_order_relaxed);
   if (open >= server_.options_.max_connections) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/http_server.h"
@@ -20,6 +21,9 @@ namespace scimd::net {
 
 class HttpConnection;
 
+// The peer's IP address as text ("127.0.0.1", "::1"); empty if the socket has none.
+std::string PeerAddress(asio::ip::tcp::socket& socket);
+
 // Single writer (the worker thread), any reader: relaxed loads and stores, no RMW.
 struct WorkerCounters {
   std::atomic<uint64_t> connections_open{0};
@@ -27,6 +31,7 @@ struct WorkerCounters {
   std::atomic<uint64_t> connections_rejected{0};
   std::atomic<uint64_t> requests_served{0};
   std::atomic<uint64_t> requests_deferred{0};
+  std::atomic<uint64_t> requests_refused{0};
 
   static void Bump(std::atomic<uint64_t>& c, int64_t delta) {
     c.store(c.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
@@ -65,6 +70,10 @@ class HttpWorker {
   char* read_buffer() { return read_buffer_.get(); }
   DateCache& date() { return date_; }
   WorkerCounters& counters() { return counters_; }
+  // Refused malformed input per address (HttpServer::Options::refused_input_per_second):
+  // the whole seconds `address` must wait (0: it may send), and counting one refusal.
+  int64_t RefusedInputWait(std::string_view address) const;
+  void CountRefusedInput(std::string_view address);
   void Register(HttpConnection* connection);
   void Unregister(HttpConnection* connection);
 

@@ -57,6 +57,16 @@ inline constexpr size_t kDefaultMaxPipelined = 64;
 // keep several in flight without taking the reactors' cores.
 inline constexpr int kDefaultBlockingThreads = 2;
 
+// Requests refused as malformed or oversized input (a malformed HTTP request, 413, 431, and
+// SCIM's invalidSyntax and invalidFilter) per client address: a burst of this many, then
+// kDefaultRefusedInputPerSecond; an address over that gets 429 with Retry-After and is
+// closed when its next request begins, before its head or body is read. A flood of 200 KB
+// bodies nested 100,000 deep or of 10,000-term filters costs scimd a full read and parse
+// each (scripts/hostile.sh); a 429 costs it nothing. Identity providers send well-formed
+// requests; conformance suites send a few dozen bad ones on purpose, well inside the burst.
+inline constexpr int64_t kDefaultRefusedInputBurst = 200;
+inline constexpr uint32_t kDefaultRefusedInputPerSecond = 20;
+
 // Response bytes queued for one connection before we stop answering its pipelined
 // requests and write them out first (a 64 x 1000-user page would otherwise pile up).
 inline constexpr size_t kMaxQueuedResponseBytes = 4 * 1024 * 1024;

@@ -107,6 +107,9 @@ void AnswerError(const Status& status, HttpResponse& out) {
   out.status = http.http_status;
   if (http.http_status == 304) return;
   AnswerJson(http.http_status, core::ScimErrorBody(status), out);
+  out.refused_input = status.Is(Status::Code::kInvalidSyntax) ||
+                      status.Is(Status::Code::kInvalidFilter) ||
+                      status.Is(Status::Code::kPayloadTooLarge);
   if (http.http_status == 401) out.SetHeader("WWW-Authenticate", "Bearer realm=\"scimd\"");
   if (status.retry_after() > 0) out.SetHeader("Retry-After", std::to_string(status.retry_after()));
 }

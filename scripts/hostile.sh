@@ -14,6 +14,9 @@
 # attack=... p99_ms=... ratio=..."; exits 1 if scimd dies or stops answering.
 # HOSTILE_PIN=1: scimd and the normal client on CPU 0, the attacker alone on CPU 1, so
 # that the attacker's own CPU does not count against scimd (the default shares both).
+# The attacker connects from 127.0.0.2 (HOSTILE_SOURCE; empty: 127.0.0.1), the normal
+# client from 127.0.0.1: two clients, as in life, so that scimd's per-address limits
+# (failed tokens, refused malformed input) can tell them apart.
 # The bearer token never appears in output or on a command line. Servers on 127.0.0.1.
 set -euo pipefail
 
@@ -29,6 +32,7 @@ readonly SCIMCTL="${BUILD_DIR}/tools/scimctl"
 readonly SEEDER="${BUILD_DIR}/bench/seed_group_bench"
 readonly LUA="${REPO_ROOT}/bench/wrk/scim.lua"
 readonly ATTACKER="${SCRIPT_DIR}/hostile_client.js"
+export HOSTILE_SOURCE="${HOSTILE_SOURCE-127.0.0.2}"
 readonly USERS="${HOSTILE_USERS:-10000}"
 readonly DURATION="${HOSTILE_DURATION:-10}"
 readonly ATTACKS="${HOSTILE_ATTACKS:-slow-head slow-body idle huge-head huge-body pipeline deep-json huge-filter}"

@@ -16,7 +16,9 @@
 //   deep-json    4 connections POST bodies of 100,000 nested arrays
 //   huge-filter  4 connections send filters of 10,000 terms and of 100,000 parentheses,
 //                in the query string and in .search bodies
-// The bearer token comes from SCIMD_TOKEN, never from the command line.
+// The bearer token comes from SCIMD_TOKEN, never from the command line. HOSTILE_SOURCE,
+// when set, is the local address the attacker connects from (e.g. 127.0.0.2: another
+// client than the normal one on 127.0.0.1, as an attacker is).
 'use strict';
 
 const net = require('net');
@@ -32,9 +34,10 @@ if (!attack || !host || !port || !seconds) {
 const deadline = Date.now() + seconds * 1000;
 const stats = {connections: 0, closed: 0, errors: 0, sent: 0, answers: new Map()};
 const sockets = new Set();
+const localAddress = process.env.HOSTILE_SOURCE || undefined;
 
 function open(onConnect, onData) {
-  const s = net.connect({host, port});
+  const s = net.connect({host, port, localAddress});
   stats.connections++;
   sockets.add(s);
   let buffered = '';

@@ -108,6 +108,13 @@ int main(int argc, char** argv) {
                  "the reactor threads; 0 runs them on the reactor")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
+  app.add_option("--refused-input-per-second", http.refused_input_per_second,
+                 "per client address: after a burst of " +
+                     std::to_string(scimd::net::kDefaultRefusedInputBurst) +
+                     " requests refused as malformed or oversized (400 invalidSyntax or "
+                     "invalidFilter, 413, 431), this many a second; over it, 429 before the "
+                     "request is read; 0 turns the limit off")
+      ->capture_default_str();
   app.add_flag("--sync", sync,
                "fsync each acknowledged write (survives power loss; without it a write "
                "survives a process crash)");

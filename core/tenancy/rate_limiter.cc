@@ -23,11 +23,10 @@ int64_t RateLimiter::Check(TenantId tenant, uint32_t per_second,
   }
 }
 
-namespace {
+FailureLimiter::FailureLimiter(int64_t burst, std::chrono::nanoseconds interval)
+    : interval_ns_(interval.count()), tolerance_ns_((burst - 1) * interval.count()) {}
 
-constexpr int64_t kFailureIntervalNs = FailureLimiter::kFailedAuthIntervalSeconds * 1'000'000'000;
-// GCRA's tolerance: the burst beyond the first failure.
-constexpr int64_t kFailureToleranceNs = (FailureLimiter::kFailedAuthBurst - 1) * kFailureIntervalNs;
+namespace {
 
 int64_t Nanos(std::chrono::steady_clock::time_point now) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
@@ -44,7 +43,7 @@ int64_t FailureLimiter::Blocked(std::string_view address,
   const int64_t t = Nanos(now);
   const int64_t tat = Slot(address).load(std::memory_order_relaxed);
   // The next failure would be allowed at tat - tolerance: before that, the address waits.
-  const int64_t wait_ns = tat - kFailureToleranceNs - t;
+  const int64_t wait_ns = tat - tolerance_ns_ - t;
   return wait_ns > 0 ? (wait_ns + 999'999'999) / 1'000'000'000 : 0;  // rounded up
 }
 
@@ -52,7 +51,7 @@ void FailureLimiter::Fail(std::string_view address, std::chrono::steady_clock::t
   const int64_t t = Nanos(now);
   std::atomic<int64_t>& tat = Slot(address);
   int64_t seen = tat.load(std::memory_order_relaxed);
-  while (!tat.compare_exchange_weak(seen, (seen > t ? seen : t) + kFailureIntervalNs,
+  while (!tat.compare_exchange_weak(seen, (seen > t ? seen : t) + interval_ns_,
                                     std::memory_order_relaxed)) {
   }
 }

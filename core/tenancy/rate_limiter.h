@@ -27,10 +27,11 @@ class RateLimiter {
   SlotMap<TenantId> tat_;  // per tenant: its theoretical arrival time, ns
 };
 
-// Failed authentications per client address (core::Gate, issue #20): a burst of
-// kFailedAuthBurst failures, then one per kFailedAuthIntervalSeconds; an address over that
-// is refused before its token is even looked at (429), so a token cannot be guessed at
-// speed. GCRA as above, over a fixed table of kFailedAuthSlots atomics indexed by a hash
+// Failures per client address, issue #20: a burst of `burst` failures, then one per
+// `interval`; an address over that is refused before its request is looked at (429).
+// Failed authentications (core::Gate: the defaults, so that a token cannot be guessed at
+// speed) and refused malformed or oversized input (net::HttpServer, before the head is
+// read). GCRA as above, over a fixed table of kFailedAuthSlots atomics indexed by a hash
 // of the address: memory stays the same however many addresses come, and two addresses
 // that share a slot share its limit (stricter, never looser). Lock-free.
 class FailureLimiter {
@@ -38,6 +39,11 @@ class FailureLimiter {
   static constexpr int64_t kFailedAuthBurst = 20;
   static constexpr int64_t kFailedAuthIntervalSeconds = 1;
   static constexpr size_t kFailedAuthSlots = 4096;
+
+  // REQUIRES: burst >= 1, interval > 0.
+  explicit FailureLimiter(
+      int64_t burst = kFailedAuthBurst,
+      std::chrono::nanoseconds interval = std::chrono::seconds(kFailedAuthIntervalSeconds));
 
   // 0 when `address` may try, else the whole seconds to wait (for Retry-After), >= 1.
   int64_t Blocked(std::string_view address, std::chrono::steady_clock::time_point now =
@@ -48,6 +54,8 @@ class FailureLimiter {
 
  private:
   std::atomic<int64_t>& Slot(std::string_view address) const;
+  const int64_t interval_ns_;
+  const int64_t tolerance_ns_;  // GCRA's tolerance: the burst beyond the first failure
   // Per slot: the theoretical arrival time of the next failure, ns (0: none yet).
   mutable std::array<std::atomic<int64_t>, kFailedAuthSlots> tat_{};
 };

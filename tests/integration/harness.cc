@@ -106,7 +106,9 @@ std::string CreateTenantWithToken(const std::string& data_dir, const std::string
 
 // ---- HttpClient ----
 
-HttpClient::HttpClient(int port) : port_(port) { Connect(); }
+HttpClient::HttpClient(int port, std::string source) : port_(port), source_(std::move(source)) {
+  Connect();
+}
 HttpClient::~HttpClient() {
   if (fd_ >= 0) close(fd_);
 }
@@ -115,6 +117,16 @@ bool HttpClient::Connect() {
   if (fd_ >= 0) close(fd_);
   buffer_.clear();
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  if (!source_.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, source_.c_str(), &local.sin_addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      close(fd_);
+      fd_ = -1;
+      return false;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port_));

@@ -46,7 +46,9 @@ struct HttpResult {
 
 class HttpClient {
  public:
-  explicit HttpClient(int port);
+  // `source`: the local IPv4 address to connect from (any of 127.0.0.0/8), so that a test
+  // can be a second client; empty: 127.0.0.1.
+  explicit HttpClient(int port, std::string source = "");
   ~HttpClient();
   // Sends one request and reads its response. Adds Host and Content-Length. Reconnects
   // when the server closed the connection.
@@ -61,6 +63,7 @@ class HttpClient {
   bool Connect();
   std::optional<HttpResult> ReadResponse(bool head_request);
   int port_;
+  std::string source_;
   int fd_ = -1;
   std::string buffer_;
 };

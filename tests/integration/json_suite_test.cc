@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,10 @@ std::string ReadFile(const std::filesystem::path& p) {
 
 class JsonSuiteTest : public ScimServerTest {
  protected:
+  // Hundreds of malformed bodies from one address in a second is what the limit on
+  // refused input stops (429 after 200): off here, so that every file is parsed;
+  // RefusedInputLimitTest below has it on.
+  std::vector<std::string> ServerArgs() override { return {"--refused-input-per-second", "0"}; }
   // A 400 whose SCIM error says invalidSyntax, checked without failing (for counting).
   static bool InvalidSyntax(const HttpResult& r) {
     if (r.status != 400) return false;
@@ -105,6 +110,39 @@ TEST_F(JsonSuiteTest, InvalidUtf8IsRefused) {
     ExpectScimError(Post("/Users", body), 400, "invalidSyntax");
   }
   EXPECT_EQ(Parse(Get("/Users?count=0")).Find("totalResults")->as_int(), 0);
+}
+
+// The limit on refused input, on by default: a client that keeps sending malformed JSON is
+// answered 429 with Retry-After after the burst (and its later connections are closed
+// unread while it waits), a client from another address goes on being served.
+class RefusedInputLimitTest : public ScimServerTest {};
+
+TEST_F(RefusedInputLimitTest, MalformedBodiesPastTheBurstGet429AndOtherAddressesAreServed) {
+  int refused = 0, limited = 0;
+  std::string retry_after;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 260 && limited == 0; ++i) {
+    HttpResult r = Post("/Users", "{\"userName\": [[[[");
+    if (r.status == 400) ++refused;
+    if (r.status == 429) {
+      ++limited;
+      retry_after = r.Header("retry-after");
+      EXPECT_NE(r.body.find("too many malformed"), std::string::npos) << r.body;
+    }
+  }
+  // The burst (net/limits.h kDefaultRefusedInputBurst), plus what 20/s refilled meanwhile.
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(refused, 200);
+  EXPECT_LE(refused, 200 + static_cast<int>(20 * seconds) + 1);
+  EXPECT_EQ(limited, 1);
+  EXPECT_FALSE(retry_after.empty());
+  // A good request from the same address waits too (its new connection is closed at
+  // once); from another address it is served.
+  EXPECT_NE(Get("/Users?count=1").status, 200);
+  HttpClient other(server_->port(), "127.0.0.2");
+  HttpResult r = other.Send("GET", "/scim/v2/Users?count=1", "", Auth());
+  EXPECT_EQ(r.status, 200) << r.body;
 }
 
 }  // namespace

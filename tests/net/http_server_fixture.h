@@ -64,6 +64,12 @@ class EchoHandler {
       return;
     }
     if (request.path == "/throw") throw std::runtime_error("bug");
+    if (request.path == "/refuse") {  // as the SCIM adapter answers invalidSyntax
+      response.status = 400;
+      response.refused_input = true;
+      response.body = "refused";
+      return;
+    }
     if (request.path == "/close") response.SetHeader("Connection", "close");
     if (request.path == "/slow") {
       slow_entered.fetch_add(1);

@@ -230,6 +230,75 @@ TEST_F(HttpServerTest, MalformedRequestLineGets400) {
   EXPECT_TRUE(c.WaitClosed(3s));
 }
 
+TEST_F(HttpServerTest, AnAddressThatSendsTooMuchMalformedInputGets429BeforeItIsRead) {
+  HttpServer::Options options;
+  options.refused_input_burst = 5;
+  options.refused_input_per_second = 1;
+  StartServer(options);
+  // Refusals of every kind count: a malformed request and an oversized head (the server's
+  // own, each closing its connection), and the handler's (as for invalidSyntax).
+  {
+    TestClient c(port());
+    ASSERT_TRUE(c.Send("THIS IS NOT HTTP\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+  }
+  {
+    TestClient c(port());
+    ASSERT_TRUE(c.Send(Get("/h", "X-Big: " + std::string(20000, 'h') + "\r\n")));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 431);
+  }
+  TestClient c(port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.Send(Get("/refuse")));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+  }
+  // Five refusals: the next request on this connection, even a good one, is answered 429
+  // with Retry-After before its body (announced as 1 MiB) is read, and the connection is
+  // closed.
+  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576\r\n\r\n" +
+                     std::string(1000, 'b')));
+  auto r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  ExpectScimError(*r, 429);
+  EXPECT_TRUE(r->Header("retry-after").has_value());
+  EXPECT_NE(r->body.find("too many malformed"), std::string::npos) << r->body;
+  EXPECT_TRUE(c.WaitClosed(3s));
+  EXPECT_EQ(server_->GetStats().requests_refused, 1u);
+  // A new connection from that address is closed at once while it waits.
+  TestClient again(port());
+  EXPECT_TRUE(again.WaitClosed(3s));
+  EXPECT_GE(server_->GetStats().connections_rejected, 1u);
+  // Another address is not affected, and good requests count nothing: 50 of them from
+  // 127.0.0.2 leave it free.
+  TestClient other(port(), 3s, "127.0.0.2");
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(other.Send(Get("/fine")));
+    auto fine = other.ReadResponse();
+    ASSERT_TRUE(fine);
+    EXPECT_EQ(fine->status, 200);
+    EXPECT_EQ(fine->Header("x-remote").value_or(""), "127.0.0.2");
+  }
+}
+
+TEST_F(HttpServerTest, TheRefusalLimitCanBeTurnedOff) {
+  HttpServer::Options options;
+  options.refused_input_per_second = 0;
+  StartServer(options);
+  TestClient c(port());
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(c.Send(Get("/refuse")));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 400) << i;
+  }
+}
+
 TEST_F(HttpServerTest, ResponsesBeforeAMalformedRequestAreStillSent) {
   StartServer();
   TestClient c(port());

@@ -93,10 +93,23 @@ struct TestResponse {
 
 class TestClient {
  public:
-  explicit TestClient(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(3))
+  // `source`: the local IPv4 address to connect from (any of 127.0.0.0/8 reaches the
+  // server), so that a test can be two clients; empty: the kernel's choice (127.0.0.1).
+  explicit TestClient(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(3),
+                      const char* source = nullptr)
       : timeout_(timeout) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) return;
+    if (source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &local.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        return;
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);

@@ -31,6 +31,7 @@
 #include "core/usecase/service.h"
 #include "storage/rocks_store.h"
 #include "tests/storage/fault_fs.h"
+#include "tests/storage/power_loss/create_user.h"
 #include "tests/storage/test_util.h"
 
 namespace scimd::storage::testing {
@@ -44,17 +45,6 @@ struct Acked {
   std::vector<ResourceId> members;                        // added to the group
   FaultFs::DropStats dropped;
 };
-
-core::Result<core::WriteResult> CreateUser(core::Service& service, const core::RequestContext& ctx,
-                                           const std::string& user_name) {
-  auto json =
-      core::Json::Parse(R"({"userName":")" + user_name + R"(","active":true,"emails":[{"value":")" +
-                        user_name + R"("}],"name":{"familyName":"Power"}})");
-  if (!json.ok()) return json.status();
-  auto input = core::DecodeInput(ResourceType::kUser, *json, ctx.settings.decode);
-  if (!input.ok()) return input.status();
-  return service.Create(ctx, ResourceType::kUser, std::move(input).value());
-}
 
 // tests/storage/power_loss/writer_main.cc, built next to this test binary.
 std::string WriterPath() {
@@ -193,7 +183,7 @@ TEST_F(PowerLossTest, WithSyncNothingAcknowledgedIsLostIn20Rounds) {
     core::RequestContext ctx;
     ctx.tenant = tenant_;
     ctx.may_wait = true;
-    auto again = CreateUser(service, ctx, acked.users.back().second);
+    auto again = CreatePowerUser(service, ctx, acked.users.back().second);
     EXPECT_EQ(again.status().code(), core::Status::Code::kUniqueness);
   }
   size_t tables = 0;
@@ -241,12 +231,12 @@ TEST_F(PowerLossTest, AReadOnlyDirectoryRefusesWritesWith503AndKeepsServingReads
     ctx.may_wait = true;
     for (int i = 0; i < 50; ++i) {
       const std::string name = "before" + std::to_string(i) + "@example.com";
-      auto created = CreateUser(service, ctx, name);
+      auto created = CreatePowerUser(service, ctx, name);
       ASSERT_TRUE(created.ok()) << created.status().ToString();
       before.emplace_back(created->resource.id, name);
     }
     fs->SetReadOnly(true);
-    auto refused = CreateUser(service, ctx, "during@example.com");
+    auto refused = CreatePowerUser(service, ctx, "during@example.com");
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.status().code(), core::Status::Code::kUnavailable)
         << refused.status().ToString();
@@ -259,7 +249,7 @@ TEST_F(PowerLossTest, AReadOnlyDirectoryRefusesWritesWith503AndKeepsServingReads
       EXPECT_TRUE(got.ok()) << got.status().ToString();
     }
     // Every later write is refused the same way, never with another error.
-    auto again = CreateUser(service, ctx, "during2@example.com");
+    auto again = CreatePowerUser(service, ctx, "during2@example.com");
     EXPECT_EQ(again.status().code(), core::Status::Code::kUnavailable);
   }
   // Writable again and reopened (a restart): everything acknowledged before is there.

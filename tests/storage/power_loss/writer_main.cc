@@ -25,6 +25,7 @@
 #include "core/usecase/service.h"
 #include "storage/rocks_store.h"
 #include "tests/storage/fault_fs.h"
+#include "tests/storage/power_loss/create_user.h"
 
 namespace scimd::storage::testing {
 namespace {
@@ -33,17 +34,6 @@ using core::ResourceId;
 using core::ResourceType;
 
 constexpr int kWriters = 4;
-
-core::Result<core::WriteResult> CreateUser(core::Service& service, const core::RequestContext& ctx,
-                                           const std::string& user_name) {
-  auto json =
-      core::Json::Parse(R"({"userName":")" + user_name + R"(","active":true,"emails":[{"value":")" +
-                        user_name + R"("}],"name":{"familyName":"Power"}})");
-  if (!json.ok()) return json.status();
-  auto input = core::DecodeInput(ResourceType::kUser, *json, ctx.settings.decode);
-  if (!input.ok()) return input.status();
-  return service.Create(ctx, ResourceType::kUser, std::move(input).value());
-}
 
 core::Status AddMember(core::Service& service, const core::RequestContext& ctx,
                        const ResourceId& group, const ResourceId& user) {
@@ -85,7 +75,7 @@ core::Status AddMember(core::Service& service, const core::RequestContext& ctx,
       for (int i = 0; !stop.load(); ++i) {
         const std::string name = "r" + std::to_string(round) + "w" + std::to_string(w) + "n" +
                                  std::to_string(i) + "@example.com";
-        auto created = CreateUser(service, ctx, name);
+        auto created = CreatePowerUser(service, ctx, name);
         if (!created.ok()) {
           if (created.status().code() == core::Status::Code::kBusy) continue;
           return;  // the power is off
