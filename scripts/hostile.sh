@@ -17,6 +17,7 @@
 # The attacker connects from 127.0.0.2 (HOSTILE_SOURCE; empty: 127.0.0.1), the normal
 # client from 127.0.0.1: two clients, as in life, so that scimd's per-address limits
 # (failed tokens, refused malformed input) can tell them apart.
+# HOSTILE_TLS=1: scimd with a self-signed certificate, every client over TLS.
 # The bearer token never appears in output or on a command line. Servers on 127.0.0.1.
 set -euo pipefail
 
@@ -71,6 +72,13 @@ make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up f
 "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" --users "${USERS}" --ids "${TMP}/ids.txt" \
   >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
 SCIMD_EXTRA_ARGS=(--max-connections 12000)
+CURL_TLS=()
+if [[ "${HOSTILE_TLS:-0}" == 1 ]]; then
+  tls_setup
+  SCIMD_EXTRA_ARGS+=("${TLS_ARGS[@]}")
+  CURL_TLS=(--cacert "${TLS_CA}")
+  export HOSTILE_TLS
+fi
 start_scimd "${TMP}/data" 2 "${TMP}/scimd.log" || die "scimd did not start"
 PORT="${SCIMD_URL##*:}"
 wait_idle "${SCIMD_PID}" 60 || true
@@ -82,7 +90,7 @@ normal() {  # normal NAME: the normal client's run
 }
 alive() {
   kill -0 "${SCIMD_PID}" 2>/dev/null || die "scimd died ($1): $(tail -5 "${TMP}/scimd.log")"
-  [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H @"${TMP}/auth.header" \
+  [[ "$(curl -s "${CURL_TLS[@]}" -o /dev/null -w '%{http_code}' --max-time 10 -H @"${TMP}/auth.header" \
     "${SCIMD_URL}/scim/v2/Users?count=0")" == 200 ]] || die "scimd does not answer after $1"
 }
 
@@ -116,6 +124,6 @@ for attack in ${ATTACKS}; do
     "$(sed -n 's/^ATTACK //p' "${TMP}/${attack}.attack")"
 done
 echo
-echo "== hostile clients against scimd ($(date -u +%Y-%m-%dT%H:%M:%SZ)): ${USERS} users, normal client wrk -t1 -c2 -d${DURATION}s${ATTACKER_CPU:+, attacker pinned apart} =="
+echo "== hostile clients against scimd ($(date -u +%Y-%m-%dT%H:%M:%SZ)): ${USERS} users, normal client wrk -t1 -c2 -d${DURATION}s${ATTACKER_CPU:+, attacker pinned apart}${CURL_TLS:+, all over TLS} =="
 cat "${TMP}/table"
 echo "RESULT hostile worst_ratio=${WORST} scimd_vmhwm_mib=$(($(proc_mem_kib "${SCIMD_PID}" VmHWM) / 1024))"

@@ -18,10 +18,12 @@
 //                in the query string and in .search bodies
 // The bearer token comes from SCIMD_TOKEN, never from the command line. HOSTILE_SOURCE,
 // when set, is the local address the attacker connects from (e.g. 127.0.0.2: another
-// client than the normal one on 127.0.0.1, as an attacker is).
+// client than the normal one on 127.0.0.1, as an attacker is). HOSTILE_TLS=1 speaks TLS
+// (the server's certificate is not checked: a test on loopback).
 'use strict';
 
 const net = require('net');
+const tls = require('tls');
 
 const [attack, host, portArg, secondsArg, countArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -35,13 +37,15 @@ const deadline = Date.now() + seconds * 1000;
 const stats = {connections: 0, closed: 0, errors: 0, sent: 0, answers: new Map()};
 const sockets = new Set();
 const localAddress = process.env.HOSTILE_SOURCE || undefined;
+const useTls = process.env.HOSTILE_TLS === '1';
 
 function open(onConnect, onData) {
-  const s = net.connect({host, port, localAddress});
+  const s = useTls ? tls.connect({host, port, localAddress, rejectUnauthorized: false})
+                   : net.connect({host, port, localAddress});
   stats.connections++;
   sockets.add(s);
   let buffered = '';
-  s.on('connect', () => onConnect(s));
+  s.on(useTls ? 'secureConnect' : 'connect', () => onConnect(s));
   s.on('data', (d) => {
     buffered += d.toString('latin1');
     // Count every status line seen (pipelined answers included).
