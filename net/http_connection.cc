@@ -374,9 +374,6 @@ void HttpConnection::PullStreamPiece() {
 }
 
 void HttpConnection::BeginLinger() {
-  // A client over its refusals gets its 429 and no more of our time: lingering would read
-  // (and discard) whatever it keeps sending, the very cost the limit is there to spare.
-  if (no_linger_) return Close();
   asio::error_code ec;
   if (tls_) tls_->Shutdown();  // close_notify, then the socket as for plain HTTP
   socket_.shutdown(asio::socket_base::shutdown_send, ec);
@@ -395,7 +392,7 @@ bool HttpConnection::Linger() {
   char* buffer = worker_.read_buffer();
   for (int i = 0; i < kMaxRoundsPerTurn; ++i) {
     asio::error_code ec;
-    socket_.read_some(asio::buffer(buffer, kReadBufferBytes), ec);
+    size_t n = socket_.read_some(asio::buffer(buffer, kReadBufferBytes), ec);
     if (WouldBlock(ec)) {
       WaitReadable();
       return false;
@@ -403,6 +400,15 @@ bool HttpConnection::Linger() {
     if (ec) {  // EOF: the client has read our response and closed
       Close();
       return false;
+    }
+    if (linger_budget_ > 0) {
+      // A client over its refusals gets time to read its 429, not to make us read (and
+      // discard) the flood it keeps sending, the very cost the limit is there to spare.
+      if (n >= linger_budget_) {
+        Close();
+        return false;
+      }
+      linger_budget_ -= n;
     }
   }
   return true;

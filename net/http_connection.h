@@ -120,13 +120,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   llhttp_t parser_;
   HttpRequest request_;
   HttpResponse response_;
-  size_t head_bytes_ = 0;          // bytes of the current head we have stored
-  bool field_open_ = false;        // the last header name is still arriving
-  bool in_message_ = false;        // a request has begun and not completed
-  bool headers_done_ = false;      // ... and its head is complete
-  bool closing_ = false;           // no more requests: close after the queued responses
-  bool unread_input_ = false;      // closing with client input left unread: linger
-  bool no_linger_ = false;         // ... except after a 429 for refused input: close at once
+  size_t head_bytes_ = 0;      // bytes of the current head we have stored
+  bool field_open_ = false;    // the last header name is still arriving
+  bool in_message_ = false;    // a request has begun and not completed
+  bool headers_done_ = false;  // ... and its head is complete
+  bool closing_ = false;       // no more requests: close after the queued responses
+  bool unread_input_ = false;  // closing with client input left unread: linger
+  // After a 429 for refused input: linger on at most kRefusedLingerBytes (0: no cap).
+  size_t linger_budget_ = 0;
   int error_status_ = 0;           // set by Fail()
   int64_t error_retry_after_ = 0;  // seconds, for a 429 made by the server
   std::string error_detail_;

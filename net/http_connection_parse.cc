@@ -50,7 +50,7 @@ size_t HttpConnection::Feed(const char* data, size_t size) {
   if (error_status_ == 429) {
     // The address is over its refusals: not counted again (its wait does not grow).
     WorkerCounters::Bump(worker_.counters().requests_refused, 1);
-    no_linger_ = true;
+    linger_budget_ = kRefusedLingerBytes;
     QueueError(429, error_detail_, error_retry_after_);
     return size;
   }

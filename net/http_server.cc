@@ -1,6 +1,7 @@
 #include "net/http_server.h"
 
 #include <asio.hpp>
+#include <csignal>
 #include <utility>
 
 #include "core/tenancy/rate_limiter.h"
@@ -31,6 +32,12 @@ bool HttpServer::Start(std::string* error) {
   if (!threads_.empty() || stopping_.load()) {
     *error = "the server was already started or stopped";
     return false;
+  }
+  if (options_.tls) {
+    // OpenSSL writes to the socket with write(), not send(MSG_NOSIGNAL) as Asio does: a
+    // client that resets its connection while an answer goes out would otherwise end the
+    // process with SIGPIPE. EPIPE is handled as any failed write.
+    std::signal(SIGPIPE, SIG_IGN);
   }
   asio::error_code ec;
   asio::ip::address address = asio::ip::make_address(options_.host, ec);

@@ -86,6 +86,11 @@ inline constexpr size_t kRetainedBodyCapacity = 64 * 1024;
 // nginx: lingering_timeout 5 s, lingering_time 30 s; we keep it short.
 inline constexpr std::chrono::milliseconds kLingerTime{2'000};
 
+// What a connection answered 429 for too much refused input may still send while we wait
+// for it to read the 429 (kLingerTime), before we close on it: enough for the rest of a
+// request head and a little body, not a flood's 200 KB bodies.
+inline constexpr size_t kRefusedLingerBytes = 64 * 1024;
+
 // Listen backlog: Linux's net.core.somaxconn default since 5.4 (the kernel caps it there).
 inline constexpr int kListenBacklog = 4096;
 

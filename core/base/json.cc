@@ -1,5 +1,6 @@
 #include "core/base/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -160,6 +161,13 @@ void Json::Serialize(std::string& out) const {
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, d_);
       out.append(buf, r.ptr);
+      // The shortest form of a large double may be all digits ("1333131112131133400000"):
+      // read back, that is an integer past 64 bits, which a JSON reader (ours included)
+      // refuses or turns into something else. Keep it a decimal (fuzz_resource's finding).
+      if (std::find_if(buf, r.ptr, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) ==
+          r.ptr) {
+        out += ".0";
+      }
       return;
     }
     case Type::kString: AppendJsonString(out, s_); return;

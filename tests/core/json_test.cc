@@ -223,5 +223,23 @@ TEST(JsonTest, ParseStoredDomReadsWhatScimdStoredAndLeavesParseDomsValueAlone) {
   EXPECT_TRUE(bad.status().Is(Status::Code::kCorruption));
 }
 
+// fuzz_resource's finding (tests/fuzz/corpus/fuzz_resource/): the shortest form of a large
+// double can be all digits, which read back is an integer past 64 bits and was refused.
+// A double is always written as a decimal, and reads back as the same double.
+TEST(JsonTest, ADoubleIsWrittenAsADecimalThatReadsBackTheSame) {
+  for (const char* text : {"1333131112131133321311.3333112", "5.0", "-7.0", "0.5", "1e300",
+                           "123456789012345678901234567890.0", "-0.0"}) {
+    SCOPED_TRACE(text);
+    auto parsed = Json::Parse(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    const std::string written = parsed->Serialize();
+    EXPECT_NE(written.find_first_of(".eE"), std::string::npos) << written;
+    auto again = Json::Parse(written);
+    ASSERT_TRUE(again.ok()) << written << ": " << again.status().ToString();
+    EXPECT_EQ(again->Serialize(), written);
+  }
+  EXPECT_EQ(Json::Parse("1333131112131133321311.3333112")->Serialize(), "1333131112131133440000.0");
+}
+
 }  // namespace
 }  // namespace scimd::core

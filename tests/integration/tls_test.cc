@@ -72,6 +72,13 @@ class TlsClient {
     SSL_CTX_free(ctx_);
   }
   bool handshake_ok() const { return handshake_ok_; }
+  // Drops the connection with a reset (no close_notify, no FIN), as a client that dies does.
+  void Reset() {
+    linger hard{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+    close(fd_);
+    fd_ = -1;
+  }
   const std::string& error() const { return error_; }
   std::string protocol() const { return SSL_get_version(ssl_); }
 
@@ -208,6 +215,41 @@ TEST_F(TlsTest, PipelinedRequestsAndAnswersLargerThanARecord) {
   EXPECT_EQ(Count(answer, "HTTP/1.1 200"), 3u) << answer.substr(0, 300);
   EXPECT_EQ(Count(answer, "pipelined-user-149@example.com"), 2u);
   EXPECT_GT(answer.size(), 2 * 16384u);
+}
+
+TEST_F(TlsTest, ClientsThatResetDuringALargeAnswerDoNotStopTheServer) {
+  ScimdProcess server(data_, TlsArgs());
+  std::string bulk =
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[)";
+  for (int i = 0; i < 150; ++i) {
+    if (i > 0) bulk += ",";
+    bulk += R"({"method":"POST","path":"/Users","bulkId":"u)" + std::to_string(i) +
+            R"(","data":{"userName":"reset-user-)" + std::to_string(i) +
+            R"(@example.com","displayName":"A user whose list is larger than a record"}})";
+  }
+  bulk += "]}";
+  {
+    TlsClient client(server.port(), cert_);
+    ASSERT_TRUE(client.handshake_ok()) << client.error();
+    ASSERT_TRUE(client.Write(Request("POST", "/scim/v2/Bulk", token_, bulk, true)));
+    ASSERT_EQ(client.ReadToEnd().rfind("HTTP/1.1 200", 0), 0u);
+  }
+  // Each asks for ~45 KB (several records, several writes) and resets at once, at
+  // different moments of the answer. OpenSSL writes with write(): without SIGPIPE ignored,
+  // a write after the reset ends the process.
+  for (int i = 0; i < 40; ++i) {
+    TlsClient client(server.port(), cert_);
+    ASSERT_TRUE(client.handshake_ok()) << client.error();
+    const std::string list = Request("GET", "/scim/v2/Users?count=150", token_);
+    ASSERT_TRUE(client.Write(list + list + list));
+    if (i % 2 == 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    client.Reset();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  TlsClient client(server.port(), cert_);
+  ASSERT_TRUE(client.handshake_ok()) << "scimd is gone: " << server.Output();
+  ASSERT_TRUE(client.Write(Request("GET", "/scim/v2/Users?count=1", token_, "", true)));
+  EXPECT_EQ(client.ReadToEnd().rfind("HTTP/1.1 200", 0), 0u);
 }
 
 TEST_F(TlsTest, PlainHttpOnTheTlsPortIsAnswered400InPlainText) {

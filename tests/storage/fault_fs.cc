@@ -30,10 +30,26 @@ std::string DirOf(const std::string& path) {
 }  // namespace
 
 // A file written through the FaultFs: every append and sync goes through it, under its lock.
-class FaultFs::File final : public rocksdb::FSWritableFileOwnerWrapper {
+class FaultFs::File final : public rocksdb::FSWritableFileWrapper {
  public:
   File(FaultFs& fs, std::string path, std::unique_ptr<rocksdb::FSWritableFile> target)
-      : FSWritableFileOwnerWrapper(std::move(target)), fs_(fs), path_(std::move(path)) {}
+      : FSWritableFileWrapper(target.get()),
+        fs_(fs),
+        path_(std::move(path)),
+        owned_(std::move(target)) {}
+  // The real file's destructor closes it, and a close may ftruncate a preallocated file to
+  // the size written: under the lock, so that it cannot regrow a file DropUnsynced cut
+  // (after a halt it waits for the process to end).
+  ~File() override {
+    std::lock_guard<std::mutex> lock(fs_.mu_);
+    owned_.reset();
+  }
+
+  IOStatus Close(const IOOptions& options, IODebugContext* dbg) override {
+    std::lock_guard<std::mutex> lock(fs_.mu_);
+    if (IOStatus s = fs_.WritableLocked(); !s.ok()) return s;
+    return target()->Close(options, dbg);
+  }
 
   IOStatus Append(const rocksdb::Slice& data, const IOOptions& options,
                   IODebugContext* dbg) override {
@@ -109,6 +125,7 @@ class FaultFs::File final : public rocksdb::FSWritableFileOwnerWrapper {
 
   FaultFs& fs_;
   const std::string path_;
+  std::unique_ptr<rocksdb::FSWritableFile> owned_;
 };
 
 class FaultFs::Directory final : public rocksdb::FSDirectoryWrapper {
@@ -150,8 +167,8 @@ void FaultFs::SetReadOnly(bool read_only) {
   read_only_ = read_only;
 }
 
-FaultFs::DropStats FaultFs::DropUnsynced() {
-  std::lock_guard<std::mutex> lock(mu_);
+FaultFs::DropStats FaultFs::DropUnsynced(bool halt) {
+  std::unique_lock<std::mutex> lock(mu_);
   DropStats stats;
   for (const auto& [dir, entries] : pending_) {
     for (const std::string& path : entries) {
@@ -168,6 +185,7 @@ FaultFs::DropStats FaultFs::DropUnsynced() {
       f.size = f.synced;
     }
   }
+  if (halt) lock.release();  // the machine is off: nothing touches a file again
   return stats;
 }
 
@@ -184,10 +202,9 @@ IOStatus FaultFs::Writable() const {
 
 void FaultFs::AddPendingLocked(const std::string& path) { pending_[DirOf(path)].insert(path); }
 
-IOStatus FaultFs::Track(const std::string& path, bool created, const IOStatus& opened,
-                        std::unique_ptr<rocksdb::FSWritableFile>* result) {
+IOStatus FaultFs::TrackLocked(const std::string& path, bool created, const IOStatus& opened,
+                              std::unique_ptr<rocksdb::FSWritableFile>* result) {
   if (!opened.ok()) return opened;
-  std::lock_guard<std::mutex> lock(mu_);
   FileState& f = files_[path];
   if (created) {
     f = FileState();
@@ -201,41 +218,41 @@ IOStatus FaultFs::Track(const std::string& path, bool created, const IOStatus& o
   return IOStatus::OK();
 }
 
+// Opening a file for writing creates or truncates it: checked and done under the lock, so
+// that no file appears after DropUnsynced.
 IOStatus FaultFs::NewWritableFile(const std::string& path, const rocksdb::FileOptions& options,
                                   std::unique_ptr<rocksdb::FSWritableFile>* result,
                                   IODebugContext* dbg) {
-  if (IOStatus s = Writable(); !s.ok()) return s;
-  const std::string p = Normal(path);
-  return Track(p, true, target()->NewWritableFile(path, options, result, dbg), result);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (IOStatus s = WritableLocked(); !s.ok()) return s;
+  return TrackLocked(Normal(path), true, target()->NewWritableFile(path, options, result, dbg),
+                     result);
 }
 
 IOStatus FaultFs::ReopenWritableFile(const std::string& path, const rocksdb::FileOptions& options,
                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
                                      IODebugContext* dbg) {
-  if (IOStatus s = Writable(); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (IOStatus s = WritableLocked(); !s.ok()) return s;
   const std::string p = Normal(path);
-  std::unique_lock<std::mutex> lock(mu_);
   const bool known = files_.count(p) > 0;
-  lock.unlock();
   IOStatus s = target()->ReopenWritableFile(path, options, result, dbg);
   if (known && s.ok()) {  // keep what we know of its synced length
     *result = std::make_unique<File>(*this, p, std::move(*result));
     return s;
   }
-  return Track(p, false, s, result);
+  return TrackLocked(p, false, s, result);
 }
 
 IOStatus FaultFs::ReuseWritableFile(const std::string& path, const std::string& old_path,
                                     const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     IODebugContext* dbg) {
-  if (IOStatus s = Writable(); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (IOStatus s = WritableLocked(); !s.ok()) return s;
   IOStatus s = target()->ReuseWritableFile(path, old_path, options, result, dbg);
-  if (s.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    files_.erase(Normal(old_path));
-  }
-  return Track(Normal(path), true, s, result);
+  if (s.ok()) files_.erase(Normal(old_path));
+  return TrackLocked(Normal(path), true, s, result);
 }
 
 IOStatus FaultFs::NewRandomRWFile(const std::string& path, const rocksdb::FileOptions& options,

@@ -36,8 +36,10 @@ class FaultFs final : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return "ScimdFaultFs"; }
 
   void PowerOff();
-  // REQUIRES: PowerOff(). Nothing may write through this file system any more.
-  DropStats DropUnsynced();
+  // REQUIRES: PowerOff(). With `halt`, every later call into this file system (a close, a
+  // file's destruction included) blocks until the process ends: the machine is off, and a
+  // background thread must not touch the cut files before the process exits.
+  DropStats DropUnsynced(bool halt = false);
   void SetReadOnly(bool read_only);
 
   // Writes.
@@ -89,8 +91,10 @@ class FaultFs final : public rocksdb::FileSystemWrapper {
   // A file created (or renamed into place) in its directory, not yet synced there.
   void AddPendingLocked(const std::string& path);
   // Wraps a file just opened for writing (a new one: nothing synced, its entry pending).
-  rocksdb::IOStatus Track(const std::string& path, bool created, const rocksdb::IOStatus& opened,
-                          std::unique_ptr<rocksdb::FSWritableFile>* result);
+  // REQUIRES: mu_ held.
+  rocksdb::IOStatus TrackLocked(const std::string& path, bool created,
+                                const rocksdb::IOStatus& opened,
+                                std::unique_ptr<rocksdb::FSWritableFile>* result);
 
   mutable std::mutex mu_;
   bool powered_ = true;

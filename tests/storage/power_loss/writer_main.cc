@@ -94,7 +94,7 @@ core::Status AddMember(core::Service& service, const core::RequestContext& ctx,
   fs->PowerOff();
   stop = true;
   for (auto& t : writers) t.join();
-  FaultFs::DropStats d = fs->DropUnsynced();
+  FaultFs::DropStats d = fs->DropUnsynced(/*halt=*/true);
   dprintf(1, "D %llu %llu %llu\n", static_cast<unsigned long long>(d.files_cut),
           static_cast<unsigned long long>(d.bytes_dropped),
           static_cast<unsigned long long>(d.files_removed));
