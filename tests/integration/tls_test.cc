@@ -121,6 +121,19 @@ std::string Request(const std::string& method, const std::string& target, const 
   return r + "\r\n" + body;
 }
 
+// A /Bulk request creating users PREFIX0@example.com ... PREFIX149@example.com (~20 KB).
+std::string BulkOf150Users(const std::string& prefix) {
+  std::string bulk =
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[)";
+  for (int i = 0; i < 150; ++i) {
+    if (i > 0) bulk += ",";
+    bulk += R"({"method":"POST","path":"/Users","bulkId":"u)" + std::to_string(i) +
+            R"(","data":{"userName":")" + prefix + std::to_string(i) +
+            R"(@example.com","displayName":"A user created over TLS in one bulk request"}})";
+  }
+  return bulk + "]}";
+}
+
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -186,15 +199,7 @@ TEST_F(TlsTest, ServesScimOverHttpsWithHttpsLocations) {
 TEST_F(TlsTest, PipelinedRequestsAndAnswersLargerThanARecord) {
   ScimdProcess server(data_, TlsArgs());
   // 150 users in one /Bulk request: a body of several TLS records.
-  std::string bulk =
-      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[)";
-  for (int i = 0; i < 150; ++i) {
-    if (i > 0) bulk += ",";
-    bulk += R"({"method":"POST","path":"/Users","bulkId":"u)" + std::to_string(i) +
-            R"(","data":{"userName":"pipelined-user-)" + std::to_string(i) +
-            R"(@example.com","displayName":"A user created over TLS in one bulk request"}})";
-  }
-  bulk += "]}";
+  const std::string bulk = BulkOf150Users("pipelined-user-");
   ASSERT_GT(bulk.size(), 16384u);
   {
     TlsClient client(server.port(), cert_);
@@ -219,15 +224,7 @@ TEST_F(TlsTest, PipelinedRequestsAndAnswersLargerThanARecord) {
 
 TEST_F(TlsTest, ClientsThatResetDuringALargeAnswerDoNotStopTheServer) {
   ScimdProcess server(data_, TlsArgs());
-  std::string bulk =
-      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[)";
-  for (int i = 0; i < 150; ++i) {
-    if (i > 0) bulk += ",";
-    bulk += R"({"method":"POST","path":"/Users","bulkId":"u)" + std::to_string(i) +
-            R"(","data":{"userName":"reset-user-)" + std::to_string(i) +
-            R"(@example.com","displayName":"A user whose list is larger than a record"}})";
-  }
-  bulk += "]}";
+  const std::string bulk = BulkOf150Users("reset-user-");
   {
     TlsClient client(server.port(), cert_);
     ASSERT_TRUE(client.handshake_ok()) << client.error();
