@@ -130,6 +130,7 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
     out.SetHeader("Content-Type", std::move(content_type));
     out.SetHeader("Cache-Control", "no-store");
   };
+  if (request.path == "/healthz" || request.path == "/readyz") return Probe(request, response);
   // The admin token, in constant time; nothing else (a SCIM token is not one).
   const std::string_view secret = core::BearerSecret(request.Header("authorization"));
   if (secret.empty() || !core::SecretMatches(secret, options_.token_hash)) {
@@ -141,6 +142,39 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
     Answer a = Route(request);
     answer(out, a.status, std::move(a.body), std::move(a.content_type));
     out.stream = std::move(a.stream);
+  };
+}
+
+void AdminApi::Probe(const HttpRequest& request, HttpResponse& response) {
+  response.SetHeader("Content-Type", "application/json");
+  response.SetHeader("Cache-Control", "no-store");
+  if (request.method != "GET" && request.method != "HEAD") {
+    response.status = 405;
+    response.SetHeader("Allow", "GET, HEAD");
+    response.body = admin::ErrorJson(405, "a probe answers GET and HEAD");
+    return;
+  }
+  if (request.path == "/healthz") {
+    response.body = R"({"status":"alive"})";
+    return;
+  }
+  // A write to the store may wait (a stall, a slow disk): off the reactor.
+  response.deferred = [this](HttpResponse& out) {
+    out.SetHeader("Content-Type", "application/json");
+    out.SetHeader("Cache-Control", "no-store");
+    Json j = Json::MakeObject();
+    if (options_.stopping && options_.stopping()) {
+      out.status = 503;
+      j.Set("status", Json::Str("stopping"));
+    } else if (Status s = store_.ProbeWrite(); !s.ok()) {
+      out.status = 503;
+      j.Set("status", Json::Str("not ready"));
+      j.Set("detail", Json::Str(s.detail()));
+      if (s.retry_after() > 0) out.SetHeader("Retry-After", std::to_string(s.retry_after()));
+    } else {
+      j.Set("status", Json::Str("ready"));
+    }
+    out.body = j.Serialize();
   };
 }
 

@@ -30,6 +30,8 @@ class AdminApi {
     const core::Clock* clock = &core::Clock::System();
     // Where uploads for imports are kept (emptied at start); scimd uses <data>/imports.
     std::string staging_dir;
+    // True once the SCIM listener stops (drains): /readyz then answers 503. Unset: never.
+    std::function<bool()> stopping;
   };
   AdminApi(core::Store& store, ScimRouter& scim, Options options);
   // Waits for index builds and imports in progress to finish (they hold the store).
@@ -54,6 +56,9 @@ class AdminApi {
     std::string content_type = "application/json";
   };
   Answer Route(const HttpRequest& request);
+  // GET /healthz (the process answers) and /readyz (it takes writes now, and its SCIM
+  // listener is not stopping), without the token: for load balancers and orchestrators.
+  void Probe(const HttpRequest& request, HttpResponse& response);
   // POST .../indexes: marks the index building and backfills it on a thread of its own.
   Answer StartIndexBuild(const core::TenantRecord& tenant, const core::Json& body);
 

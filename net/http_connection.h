@@ -51,11 +51,20 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   size_t registry_index = 0;  // position in the worker's list; owned by the worker
 
  private:
-  enum class State { kReading, kWriting, kLingering, kClosed };
+  // A TLS connection begins in kHandshaking; the others in kReading.
+  enum class State { kHandshaking, kReading, kWriting, kLingering, kClosed };
 
   // The state machine. Loops over reads, parses and writes until an operation would
   // block (and is then armed) or the round budget is spent (and a continuation posted).
   void Drive();
+  // The TLS handshake: creates the session once the client has sent something, then runs
+  // its steps on the handshake threads (or inline, without them) until it completes.
+  bool Handshake();                                   // true: made progress, call again
+  void OnHandshakeStep(TlsSession::Outcome outcome);  // a step's result, on the reactor
+  bool AfterHandshakeStep(TlsSession::Outcome outcome);
+  // Closes the socket and frees the TLS session; deferred by Close() while a handshake
+  // step on another thread uses them.
+  void ReleaseSocket();
   bool ReadAndParse();  // true: made progress, call again
   bool WriteSome();
   bool Linger();
@@ -113,6 +122,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   asio::ip::tcp::socket socket_;
   std::unique_ptr<TlsSession> tls_;  // null on a plain listener
   bool plain_http_on_tls_ = false;   // ReceiveSome saw an HTTP request line, not TLS
+  // A handshake step runs on a handshake thread: socket_ and tls_ are its until it posts
+  // back (OnHandshakeStep), and Close() leaves them to it.
+  bool handshake_running_ = false;
   State state_ = State::kReading;
   Clock::time_point deadline_;
 

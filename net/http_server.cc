@@ -1,13 +1,42 @@
 #include "net/http_server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <asio.hpp>
 #include <csignal>
+#include <optional>
 #include <utility>
 
 #include "core/tenancy/rate_limiter.h"
 #include "net/http_worker.h"
 
 namespace scimd::net {
+
+// The TLS handshake threads: one io_context that they all run, kept alive by a work guard
+// until Wait(). Each thread lowers its own priority first (Linux nice is per thread).
+struct HttpServer::HandshakeThreads {
+  explicit HandshakeThreads(int n) : guard(asio::make_work_guard(context)) {
+    threads.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back([this] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kTlsHandshakeNice);
+        context.run();
+      });
+    }
+  }
+  void Join() {
+    guard.reset();
+    for (auto& thread : threads) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+  asio::io_context context;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  std::vector<std::thread> threads;
+};
 
 HttpServer::HttpServer(Options options, HttpHandler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {
@@ -26,6 +55,12 @@ HttpServer::HttpServer(Options options, HttpHandler handler)
 HttpServer::~HttpServer() {
   Stop();
   Wait();
+}
+
+int HttpServer::HandshakeThreadCount() const {
+  if (!options_.tls) return 0;
+  if (options_.tls_handshake_threads >= 0) return options_.tls_handshake_threads;
+  return std::max(1, static_cast<int>(workers_.size()) / 2);
 }
 
 bool HttpServer::Start(std::string* error) {
@@ -72,6 +107,10 @@ bool HttpServer::Start(std::string* error) {
   if (options_.blocking_threads > 0) {
     blocking_pool_ = std::make_unique<asio::thread_pool>(options_.blocking_threads);
   }
+  if (int n = HandshakeThreadCount(); n > 0) {
+    handshakes_ = std::make_unique<HandshakeThreads>(n);
+    handshake_context_ = &handshakes_->context;
+  }
   threads_.reserve(workers_.size());
   for (auto& worker : workers_) {
     HttpWorker* w = worker.get();
@@ -93,6 +132,8 @@ void HttpServer::Wait() {
   // Each deferred job holds work on its reactor until its answer is back there, so with
   // the reactors gone the pool is idle and this only joins its threads.
   if (blocking_pool_) blocking_pool_->join();
+  // Likewise for a handshake step: its reactor waited for it.
+  if (handshakes_) handshakes_->Join();
 }
 
 void HttpServer::InstallSignalHandlers() { workers_[0]->InstallSignalHandlers(); }

@@ -3,7 +3,8 @@
 // connections; a connection lives on the thread that accepted it and the handler runs
 // there, with no locks on the request path. Work a handler defers (HttpResponse::deferred)
 // runs on a small pool of blocking threads; the answer goes back to the connection's
-// reactor. Start/Stop/Wait/GetStats are thread-safe.
+// reactor. TLS handshakes run on threads of their own, at a lower priority than the
+// reactors. Start/Stop/Wait/GetStats are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -20,8 +21,9 @@
 #include "net/limits.h"
 
 namespace asio {
+class io_context;
 class thread_pool;
-}
+}  // namespace asio
 namespace scimd::core {
 class FailureLimiter;
 }
@@ -57,6 +59,9 @@ class HttpServer {
     // When set, every connection speaks TLS with this certificate (net/tls.h); a plain HTTP
     // request is answered 400 in plain text and closed.
     std::shared_ptr<const TlsContext> tls;
+    // Threads that run TLS handshakes (net/limits.h): -1 half the reactor threads, at
+    // least one; 0 on the reactor that accepted the connection. Unused without `tls`.
+    int tls_handshake_threads = kDefaultTlsHandshakeThreads;
     // Refused malformed or oversized requests per client address (net/limits.h): a burst,
     // then this many a second; over that, 429 before the request is read. 0: no limit.
     int64_t refused_input_burst = kDefaultRefusedInputBurst;
@@ -98,6 +103,8 @@ class HttpServer {
   // left after Options::drain_timeout. A deferred job is never cut: its reactor waits for
   // it even when its connection was closed. Wait() returns once every thread is done.
   void Stop();
+  // True once Stop() was called (the server drains or has stopped).
+  bool Stopping() const { return stopping_.load(); }
 
   // Blocks until every reactor thread and every blocking thread has exited (after Stop()),
   // so no deferred job still runs; returns at once if Start was not called or failed.
@@ -113,6 +120,8 @@ class HttpServer {
   std::vector<Stats> GetThreadStats() const;  // one per thread
 
  private:
+  int HandshakeThreadCount() const;  // what Options::tls_handshake_threads comes to
+
   Options options_;
   HttpHandler handler_;
   std::atomic<bool> stopping_{false};
@@ -121,6 +130,9 @@ class HttpServer {
   std::vector<std::unique_ptr<HttpWorker>> workers_;
   std::vector<std::thread> threads_;
   std::unique_ptr<asio::thread_pool> blocking_pool_;     // null when blocking_threads == 0
+  struct HandshakeThreads;                               // http_server.cc
+  std::unique_ptr<HandshakeThreads> handshakes_;         // null without TLS or with 0 threads
+  asio::io_context* handshake_context_ = nullptr;        // handshakes_'s, for the workers
   std::unique_ptr<core::FailureLimiter> refused_input_;  // null when the limit is off
   std::mutex wait_mutex_;                                // Wait() from two threads joins once
 

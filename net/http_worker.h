@@ -66,6 +66,8 @@ class HttpWorker {
   const HttpHandler& handler() const { return server_.handler_; }
   // Where deferred handler work runs; null when it runs inline (blocking_threads == 0).
   asio::thread_pool* blocking_pool() { return server_.blocking_pool_.get(); }
+  // Where TLS handshake steps run; null when they run on the reactor.
+  asio::io_context* handshake_context() { return server_.handshake_context_; }
   bool Stopping() const { return server_.stopping_.load(std::memory_order_relaxed); }
   char* read_buffer() { return read_buffer_.get(); }
   DateCache& date() { return date_; }

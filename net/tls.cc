@@ -79,6 +79,11 @@ std::unique_ptr<TlsSession> TlsSession::Accept(const TlsContext& context, int fd
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }
 
+void TlsSession::Handshake(Outcome* outcome) {
+  ERR_clear_error();
+  Finish(SSL_do_handshake(ssl_), outcome);
+}
+
 size_t TlsSession::Read(char* buffer, size_t size, Outcome* outcome) {
   ERR_clear_error();  // SSL_get_error reads this thread's queue: start it clean
   int n = SSL_read(ssl_, buffer, static_cast<int>(size > INT_MAX ? INT_MAX : size));

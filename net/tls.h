@@ -3,8 +3,9 @@
 // is one connection's TLS state over its non-blocking socket. The connection keeps its
 // readiness-driven state machine: a session's Read or Write that cannot go on says which
 // readiness it waits for (a TLS read may need to write, and a write to read), and the
-// connection arms exactly that. The handshake runs inside the first Read, so it is bounded
-// by the connection's header timeout like any slow head.
+// connection arms exactly that. The connection runs the handshake step by step
+// (Handshake) before its first Read, off the reactor (HttpServer::Options::
+// tls_handshake_threads), bounded by its header timeout like any slow head.
 #pragma once
 
 #include <cstddef>
@@ -54,6 +55,10 @@ class TlsSession {
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
+  // One step of the server handshake: kOk once it is complete, kWouldBlock until the
+  // socket is ready as want() says, kPlainHttp or kError (close). A session is used by one
+  // thread at a time, not necessarily always the same one.
+  void Handshake(Outcome* outcome);
   // Decrypted application bytes into `buffer`; at most one TLS record's worth per call,
   // so call again until kWouldBlock (OpenSSL may hold more than the socket shows).
   size_t Read(char* buffer, size_t size, Outcome* outcome);

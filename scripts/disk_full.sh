@@ -11,7 +11,8 @@
 # writers see 503s, a read and a write are checked by hand; the filler is removed and the
 # time until a write succeeds again is measured (RocksDB's own recovery: it checks every
 # 5 s for room for a write buffer); then scimd is restarted and every acknowledged user is
-# looked up, and `scimctl check` must find nothing.
+# looked up, and `scimctl check` must find nothing. The admin listener's /readyz (issue
+# #21) says 200 before, 503 while the disk is full, and 200 again once writes resume.
 # Prints "RESULT disk_full acked=N found=N refused_503=N other_errors=N recovered_after_s=S".
 set -euo pipefail
 
@@ -51,7 +52,14 @@ if ! mount -t tmpfs -o size=128m tmpfs "${MNT}" 2>/dev/null; then
 fi
 DATA="${MNT}/data"
 make_tenant "${SCIMCTL}" "${DATA}" "${TENANT}" || die "tenant/token set-up failed"
+SCIMD_ADMIN_TOKEN="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)"
+export SCIMD_ADMIN_TOKEN
+SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/admin.port")
 start_scimd "${DATA}" 2 "${TMP}/scimd.log" || die "scimd did not start"
+for _ in $(seq 100); do [[ -s "${TMP}/admin.port" ]] && break; sleep 0.1; done
+READYZ="http://127.0.0.1:$(tr -d '[:space:]' <"${TMP}/admin.port")/readyz"
+readyz() { curl -s -o "${TMP}/readyz.body" -w '%{http_code}' "${READYZ}"; }
+[[ "$(readyz)" == 200 ]] || die "/readyz before the disk filled: $(cat "${TMP}/readyz.body")"
 
 # The writers: 8 loops of POST /Users until STOP exists; acknowledged ids to acked.txt,
 # every status counted in statuses.txt at the end.
@@ -115,6 +123,8 @@ grep -q '^HTTP/1.1 503' "${TMP}/full.head" || die "a write on a full disk got $(
 grep -qi '^Retry-After: ' "${TMP}/full.head" || die "the 503 has no Retry-After"
 grep -q '"detail":"the server.s disk is full' "${TMP}/full.body" || die "the 503 does not say why: $(cat "${TMP}/full.body")"
 log "while full: a read 200, a write $(head -1 "${TMP}/full.head" | tr -d '\r'): $(cat "${TMP}/full.body")"
+[[ "$(readyz)" == 503 ]] || die "/readyz while the disk is full: $(cat "${TMP}/readyz.body")"
+log "while full: /readyz 503 $(cat "${TMP}/readyz.body")"
 
 rm -f "${MNT}/filler"
 t0=$(date +%s%N)
@@ -131,6 +141,7 @@ for _ in $(seq 120); do
 done
 [[ -n "${RECOVERED}" ]] || die "writes did not resume within 30 s of freeing space"
 log "writes resumed ${RECOVERED} s after the space was freed"
+[[ "$(readyz)" == 200 ]] || die "/readyz after writes resumed: $(cat "${TMP}/readyz.body")"
 
 stop_pid "${SCIMD_PID}"
 SCIMD_PID=""

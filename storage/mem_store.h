@@ -115,6 +115,8 @@ class MemStore final : public core::Store {
   core::Status ScanActivityOldest(core::TenantId tenant,
                                   const core::ActivityVisitor& visit) override;
   core::Status DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) override;
+  // Memory always takes a write.
+  core::Status ProbeWrite() override { return core::Status::Ok(); }
 
   // Removes a token. NotFound if absent.
   core::Result<bool> DeleteTenant(core::TenantId id) override;

@@ -778,6 +778,24 @@ Result<bool> RocksStore::DeleteTenant(core::TenantId id) {
   return record.has_value();
 }
 
+core::Status RocksStore::ProbeWrite() {
+  // In the default column family, which holds nothing else: no tenant's range, no scan
+  // or check sees it. The value is the time, so that each probe is a real write.
+  static constexpr char kProbeKey[] = "probe/writable";
+  const std::string value =
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  rocksdb::WriteOptions options = h_->write_options;
+  options.sync = false;
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(
+      h_->db->Put(options, h_->db->DefaultColumnFamily(), kProbeKey, value), "write probe"));
+  std::string back;
+  SCIMD_RETURN_IF_ERROR(internal::FromRocks(
+      h_->db->Get(rocksdb::ReadOptions(), h_->db->DefaultColumnFamily(), kProbeKey, &back),
+      "write probe"));
+  if (back != value) return core::Status::IoError("the write probe read back something else");
+  return core::Status::Ok();
+}
+
 core::Result<core::StoreEngineStats> RocksStore::EngineStats() {
   core::StoreEngineStats out;
   rocksdb::DB* db = h_->db;

@@ -113,6 +113,7 @@ class RocksStore final : public core::Store {
                                   const core::ActivityVisitor& visit) override;
   core::Status DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) override;
   core::Result<core::StoreEngineStats> EngineStats() override;
+  core::Status ProbeWrite() override;
 
   // sw and range scans of core::Store.
   // sw: ids whose string entry for `attr` starts with `prefix`, in value order then id

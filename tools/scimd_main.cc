@@ -23,6 +23,7 @@
 #include "net/tls.h"
 #include "storage/rocks_store.h"
 #include "tools/file_clock.h"
+#include "tools/toml_config.h"
 
 namespace {
 
@@ -108,6 +109,12 @@ int main(int argc, char** argv) {
                  "the reactor threads; 0 runs them on the reactor")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
+  app.add_option("--tls-handshake-threads", http.tls_handshake_threads,
+                 "threads for TLS handshakes, at a lower priority than the reactors so a burst "
+                 "of new connections does not delay requests; -1: half the reactor threads, at "
+                 "least one; 0: on the reactor")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 256));
   app.add_option("--refused-input-per-second", http.refused_input_per_second,
                  "per client address: after a burst of " +
                      std::to_string(scimd::net::kDefaultRefusedInputBurst) +
@@ -139,7 +146,22 @@ int main(int argc, char** argv) {
   app.add_option("--insecure-token-endpoint", insecure_token_tenant,
                  "serve GET /Token handing out tokens of this tenant to anyone (only for "
                  "Microsoft's SCIM reference test suite; never in production)");
+  // Every flag above is also a setting of the file (tools/toml_config.h, docs/CONFIG.md);
+  // a flag given on the command line wins.
+  app.set_config("--config", "",
+                 "TOML file of settings: `[admin] listen = \"...\"` is "
+                 "--admin-listen, a top-level `max-body-bytes = N` is --max-body-bytes "
+                 "(docs/CONFIG.md); flags given here win over it");
+  app.config_formatter(std::make_shared<scimd::tools::TomlConfig>(app, "config"));
+  bool print_config = false;
+  app.add_flag("--print-config", print_config,
+               "print every setting with its value (the defaults, the file and the flags "
+               "applied) as a TOML file, then exit");
   CLI11_PARSE(app, argc, argv);
+  if (print_config) {
+    std::cout << app.config_to_str(true, true);
+    return 0;
+  }
 
   if (!ParseListen(listen, &http.host, &http.port)) {
     std::cerr << "scimd: --listen takes address:port, e.g. 127.0.0.1:8080\n";
@@ -255,6 +277,7 @@ int main(int argc, char** argv) {
       admin_options.token_hash = admin_token_hash;
       admin_options.clock = router_options.clock;
       admin_options.staging_dir = data_dir + "/imports";
+      admin_options.stopping = [&server] { return server.Stopping(); };
       admin = std::make_unique<scimd::net::AdminApi>(*store, router, admin_options);
       admin_server = std::make_unique<scimd::net::HttpServer>(
           admin_http,

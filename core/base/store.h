@@ -377,6 +377,11 @@ class Store {
   // What the storage engine has to catch up on, for an operator (the admin API's
   // GET /admin/v1/store): a store without background work (MemStore) has none.
   virtual Result<StoreEngineStats> EngineStats() { return StoreEngineStats{}; }
+
+  // Writes a small record outside every tenant and reads it back: Ok when the store takes
+  // writes now, else what a write would get (Unavailable on a full disk or a read-only
+  // data directory). What /readyz asks; not durable by itself (no fsync).
+  virtual Status ProbeWrite() = 0;
 };
 
 }  // namespace scimd::core

@@ -309,8 +309,13 @@ ScimdProcess::ScimdProcess(const std::string& data_dir, std::vector<std::string>
 int ScimdProcess::Stop() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
+  return WaitExit();
+}
+
+int ScimdProcess::WaitExit(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
   int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (waitpid(pid_, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid_, SIGKILL);

@@ -2,6 +2,7 @@
 // on an ephemeral 127.0.0.1 port, and a small blocking HTTP/1.1 client.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ class ScimdProcess {
   int pid() const { return pid_; }
   // Sends SIGTERM and waits; returns the exit status (or -1).
   int Stop();
+  // Waits (up to `timeout`) for the server to exit by itself, e.g. after a SIGTERM the test
+  // sent; returns its exit status, or -1 (then it is killed).
+  int WaitExit(std::chrono::seconds timeout = std::chrono::seconds(20));
   void Kill9();
   std::string Output() const;  // what the server printed so far (stdout + stderr)
 

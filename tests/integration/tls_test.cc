@@ -249,6 +249,73 @@ TEST_F(TlsTest, ClientsThatResetDuringALargeAnswerDoNotStopTheServer) {
   EXPECT_EQ(client.ReadToEnd().rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// Handshakes run on their own threads by default and on the reactor with 0: both serve
+// many clients that connect at once, each with its own handshake.
+TEST_F(TlsTest, ConcurrentHandshakesOnHandshakeThreadsAndOnTheReactor) {
+  for (const char* threads : {"2", "0"}) {
+    std::vector<std::string> args = TlsArgs();
+    args.insert(args.end(), {"--threads", "2", "--tls-handshake-threads", threads});
+    ScimdProcess server(data_, args);
+    std::vector<int> ok(24, 0);
+    std::vector<std::thread> clients;
+    for (size_t i = 0; i < ok.size(); ++i) {
+      clients.emplace_back([&, i] {
+        TlsClient client(server.port(), cert_);
+        if (!client.handshake_ok()) return;
+        if (!client.Write(Request("GET", "/scim/v2/Users?count=1", token_, "", true))) return;
+        ok[i] = client.ReadToEnd().rfind("HTTP/1.1 200", 0) == 0 ? 1 : 0;
+      });
+    }
+    for (auto& c : clients) c.join();
+    int served = 0;
+    for (int v : ok) served += v;
+    EXPECT_EQ(served, static_cast<int>(ok.size())) << "handshake threads " << threads;
+  }
+}
+
+// Clients that stop in the middle of their handshake (a ClientHello cut short and a reset,
+// or a full ClientHello and silence) while the server stops: it ends cleanly, without
+// waiting for them, and frees each connection once its handshake step is back.
+TEST_F(TlsTest, AStopDuringHandshakesEndsCleanly) {
+  std::vector<std::string> args = TlsArgs();
+  args.insert(args.end(), {"--tls-handshake-threads", "1"});
+  ScimdProcess server(data_, args);
+  // A real ClientHello, made by a client that is never allowed to go on.
+  std::string hello;
+  {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL* ssl = SSL_new(ctx);
+    BIO* in = BIO_new(BIO_s_mem());
+    BIO* out = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl, in, out);
+    SSL_connect(ssl);  // wants to read the ServerHello: stops after writing its hello
+    char* data = nullptr;
+    long n = BIO_get_mem_data(out, &data);
+    hello.assign(data, static_cast<size_t>(n));
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+  }
+  ASSERT_GT(hello.size(), 100u);
+  std::vector<int> held;
+  for (int i = 0; i < 60; ++i) {
+    int fd = ConnectTcp(server.port(), 10000);
+    ASSERT_GE(fd, 0);
+    const std::string part = i % 2 == 0 ? hello : hello.substr(0, hello.size() / 2);
+    ASSERT_EQ(write(fd, part.data(), part.size()), static_cast<ssize_t>(part.size()));
+    if (i % 3 == 0) {
+      linger hard{1, 0};
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+      close(fd);
+    } else {
+      held.push_back(fd);
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.Stop(), 0) << server.Output();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  for (int fd : held) close(fd);
+}
+
 TEST_F(TlsTest, PlainHttpOnTheTlsPortIsAnswered400InPlainText) {
   ScimdProcess server(data_, TlsArgs());
   HttpClient plain(server.port());

@@ -237,6 +237,7 @@ TEST_F(PowerLossTest, AReadOnlyDirectoryRefusesWritesWith503AndKeepsServingReads
       ASSERT_TRUE(created.ok()) << created.status().ToString();
       before.emplace_back(created->resource.id, name);
     }
+    EXPECT_TRUE((*store)->ProbeWrite().ok());
     fs->SetReadOnly(true);
     auto refused = CreatePowerUser(service, ctx, "during@example.com");
     ASSERT_FALSE(refused.ok());
@@ -244,6 +245,8 @@ TEST_F(PowerLossTest, AReadOnlyDirectoryRefusesWritesWith503AndKeepsServingReads
         << refused.status().ToString();
     EXPECT_NE(refused.status().detail().find("read-only"), std::string::npos);
     EXPECT_EQ(core::ToHttp(refused.status().code()).http_status, 503);
+    // The write probe of /readyz says so too.
+    EXPECT_EQ((*store)->ProbeWrite().code(), core::Status::Code::kUnavailable);
     EXPECT_GT(refused.status().retry_after(), 0);
     // Reads go on, the latest write included.
     for (const auto& [id, name] : before) {

@@ -33,6 +33,29 @@ TEST_P(StoreContractTest, ResourceCrud) {
   EXPECT_EQ(ResourceCount(1, kUser), 0u);
 }
 
+// The write probe of /readyz takes writes and leaves no trace in any tenant.
+TEST_P(StoreContractTest, ProbeWriteSucceedsAndIsInvisibleToTenants) {
+  ASSERT_TRUE(Create(1, kUser, Id(1), "a").ok());
+  ASSERT_TRUE(store_->ProbeWrite().ok());
+  ASSERT_TRUE(store_->ProbeWrite().ok());
+  auto tenants = store_->ListTenants();
+  ASSERT_TRUE(tenants.ok());
+  const size_t tenants_before = tenants->size();
+  auto count = store_->CountResources(1, kUser);
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1u);
+  size_t seen = 0;
+  ASSERT_TRUE(store_
+                  ->ScanResources(1, kUser, std::nullopt,
+                                  [&](const ResourceId&, std::string_view) {
+                                    ++seen;
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(seen, 1u);
+  EXPECT_EQ(store_->ListTenants()->size(), tenants_before);
+}
+
 TEST_P(StoreContractTest, GetResourcesReadsABatchInIdOrder) {
   for (int i : {1, 3, 4, 7}) ASSERT_TRUE(Create(1, kUser, Id(i), "v" + std::to_string(i)).ok());
   ASSERT_TRUE(Create(1, kGroup, Id(2), "group").ok());
