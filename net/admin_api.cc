@@ -138,6 +138,17 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
     response.SetHeader("WWW-Authenticate", "Bearer realm=\"scimd-admin\"");
     return;
   }
+  if (request.path == "/metrics") {
+    if (request.method != "GET" && request.method != "HEAD") {
+      answer(response, 405, admin::ErrorJson(405, "/metrics answers GET and HEAD"));
+      response.SetHeader("Allow", "GET, HEAD");
+      return;
+    }
+    response.deferred = [this, answer](HttpResponse& out) {
+      answer(out, 200, Metrics(), std::string(kPrometheusContentType));
+    };
+    return;
+  }
   response.deferred = [this, &request, answer](HttpResponse& out) {
     Answer a = Route(request);
     answer(out, a.status, std::move(a.body), std::move(a.content_type));

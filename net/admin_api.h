@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,9 +20,18 @@
 #include "core/base/store.h"
 #include "net/admin_transfer.h"
 #include "net/http_types.h"
+#include "net/prometheus.h"
 #include "net/scim_router.h"
 
 namespace scimd::net {
+
+class HttpServer;
+
+// The figures of HTTP listeners (connections, answers, refusals), labelled by name
+// ("scim", "admin"); a null server is left out. For AdminApi::Options::server_metrics.
+void WriteListenerMetrics(
+    PrometheusText& out,
+    std::initializer_list<std::pair<std::string_view, const HttpServer*>> listeners);
 
 class AdminApi {
  public:
@@ -32,6 +42,8 @@ class AdminApi {
     std::string staging_dir;
     // True once the SCIM listener stops (drains): /readyz then answers 503. Unset: never.
     std::function<bool()> stopping;
+    // Adds the HTTP listeners' figures (connections, refusals) to a /metrics answer.
+    std::function<void(PrometheusText&)> server_metrics;
   };
   AdminApi(core::Store& store, ScimRouter& scim, Options options);
   // Waits for index builds and imports in progress to finish (they hold the store).
@@ -59,6 +71,10 @@ class AdminApi {
   // GET /healthz (the process answers) and /readyz (it takes writes now, and its SCIM
   // listener is not stopping), without the token: for load balancers and orchestrators.
   void Probe(const HttpRequest& request, HttpResponse& response);
+  // GET /metrics (with the token): Prometheus text of the SCIM answers, tenants' limits
+  // and faults, the store's engine, imports, and Options::server_metrics
+  // (net/admin_metrics.cc). Reads the store: runs on a blocking thread.
+  std::string Metrics();
   // POST .../indexes: marks the index building and backfills it on a thread of its own.
   Answer StartIndexBuild(const core::TenantRecord& tenant, const core::Json& body);
 

@@ -99,6 +99,17 @@ bool AdminTransfers::Importing(core::TenantId tenant) {
   return false;
 }
 
+std::vector<AdminTransfers::Progress> AdminTransfers::Imports() {
+  std::vector<Progress> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, s] : sessions_) {
+    std::lock_guard<std::mutex> session_lock(s->mu);
+    out.push_back(Progress{s->tenant, id, s->state.state, s->state.uploaded, s->state.read,
+                           s->state.summary.records, s->state.summary.rejected});
+  }
+  return out;
+}
+
 void AdminTransfers::ExpireIdleUploads() {
   const int64_t now = options_.clock->NowMicros();
   for (auto it = sessions_.begin(); it != sessions_.end();) {

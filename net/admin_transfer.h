@@ -71,6 +71,18 @@ class AdminTransfers {
   int Running() const { return running_.load(); }
   // Whether an import of `tenant` has started and not ended (a tenant delete waits).
   bool Importing(core::TenantId tenant);
+  // Each import the server still knows (uploading, running, or finished and not expired)
+  // with its figures, for /metrics.
+  struct Progress {
+    core::TenantId tenant = 0;
+    std::string id;
+    std::string state;
+    uint64_t uploaded = 0;  // bytes
+    uint64_t read = 0;      // bytes of the upload read so far
+    uint64_t records = 0;
+    uint64_t rejected = 0;
+  };
+  std::vector<Progress> Imports();
   void WaitForImports();
 
  private:

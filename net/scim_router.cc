@@ -55,8 +55,12 @@ ScimRouter::ScimRouter(core::Store& store, Options options)
 }
 
 void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
+  const auto started = std::chrono::steady_clock::now();
   auto target = ParseScimTarget(request, rules_);
-  if (!target.ok()) return AnswerError(target.status(), response);
+  if (!target.ok()) {
+    AnswerError(target.status(), response);
+    return Measure(request, nullptr, 0, response.status, started);
+  }
 
   const Route* route = nullptr;
   std::string allow;
@@ -71,13 +75,13 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
                        "method " + request.method + " is not allowed here; allowed: " + allow),
                 response);
     response.SetHeader("Allow", allow);
-    return;
+    return Measure(request, &*target, 0, response.status, started);
   }
 
   ScimCall call;
   call.request = &request;
   call.target = std::move(target).value();
-  call.started = std::chrono::steady_clock::now();
+  call.started = started;
   if (route->needs_token) {
     core::Credentials credentials;
     credentials.authorization = request.Header("authorization");
@@ -97,10 +101,10 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
           call.ctx.settings = *settings;
           call.ctx.client_address = request.remote_address;
           call.note.error = ctx.status();
-          Record(*route, call, response);
+          return Record(*route, call, response);
         }
       }
-      return;
+      return Measure(request, &call.target, 0, response.status, started);
     }
     call.ctx = std::move(ctx).value();
     // Decided before the request runs: an injected error never writes. Only admitted
@@ -149,7 +153,36 @@ void ScimRouter::InjectFault(const Route& route, const ScimCall& call, HttpRespo
   Record(route, call, response);
 }
 
+void ScimRouter::Measure(const HttpRequest& request, const ScimTarget* target,
+                         core::TenantId tenant, int status,
+                         std::chrono::steady_clock::time_point started) {
+  using R = RequestMetrics::Resource;
+  R resource = R::kOther;
+  if (target != nullptr) {
+    switch (target->endpoint) {
+      case E::kResources:
+      case E::kResource:
+      case E::kResourceSearch:
+        resource = target->type == core::ResourceType::kUser ? R::kUsers : R::kGroups;
+        break;
+      case E::kBulk: resource = R::kBulk; break;
+      case E::kMe: resource = R::kMe; break;
+      case E::kRootSearch: resource = R::kSearch; break;
+      case E::kServiceProviderConfig:
+      case E::kResourceTypes:
+      case E::kSchemas: resource = R::kDiscovery; break;
+      case E::kToken: resource = R::kToken; break;
+      default: break;
+    }
+  }
+  const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+  metrics_.Count(tenant, request.method, resource, status, micros);
+}
+
 void ScimRouter::Record(const Route& route, const ScimCall& call, const HttpResponse& response) {
+  Measure(*call.request, &call.target, call.ctx.tenant, response.status, call.started);
   if (call.ctx.tenant == 0) return;
   counters_.Count(call.ctx.tenant, response.status, call.fault);
   if (!call.ctx.settings.activity) return;

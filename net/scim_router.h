@@ -19,6 +19,7 @@
 #include "core/tenancy/tenant_stats.h"
 #include "core/usecase/service.h"
 #include "net/http_types.h"
+#include "net/request_metrics.h"
 #include "net/scim_adapter.h"
 #include "net/scim_target.h"
 
@@ -78,6 +79,8 @@ class ScimRouter {
   core::ActivityLog& activity() { return activity_; }
   // Per-tenant request counters since start (the admin API's stats).
   core::TenantCounters& counters() { return counters_; }
+  // Every answer by tenant, method, resource and status, and latencies (/metrics).
+  const RequestMetrics& metrics() const { return metrics_; }
 
   // The dispatch table, in the order Allow lists methods.
   static const std::vector<Route>& Routes();
@@ -90,11 +93,15 @@ class ScimRouter {
   // Counts an answered call of a known tenant, and puts it in the tenant's activity log
   // when it wrote or failed.
   void Record(const Route& route, const ScimCall& call, const HttpResponse& response);
+  // Counts an answer in metrics_ (Record does for the calls that reach it).
+  void Measure(const HttpRequest& request, const ScimTarget* target, core::TenantId tenant,
+               int status, std::chrono::steady_clock::time_point started);
 
   core::Service service_;
   core::Gate gate_;
   core::ActivityLog activity_;
   core::TenantCounters counters_;
+  RequestMetrics metrics_;
   ScimAdapter adapter_;
   TargetRules rules_;
   bool sync_writes_;

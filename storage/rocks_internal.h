@@ -6,6 +6,7 @@
 
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/status.h>
 #include <rocksdb/utilities/transaction.h>
 #include <rocksdb/utilities/transaction_db.h>
@@ -34,6 +35,8 @@ struct RocksHandles {
   rocksdb::ColumnFamilyHandle* tokens = nullptr;
   rocksdb::ColumnFamilyHandle* changelog = nullptr;
   rocksdb::WriteOptions write_options;
+  // The engine's tickers (block cache hits and misses, stall time), for /metrics.
+  std::shared_ptr<rocksdb::Statistics> statistics;
   rocksdb::TransactionOptions txn_options;        // request path: lock_timeout 0
   rocksdb::TransactionOptions admin_txn_options;  // tenants/tokens: short bounded wait
   // Store::ResourceSetGeneration: every commit that adds or removes resources changes it.

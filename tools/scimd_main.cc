@@ -278,6 +278,9 @@ int main(int argc, char** argv) {
       admin_options.clock = router_options.clock;
       admin_options.staging_dir = data_dir + "/imports";
       admin_options.stopping = [&server] { return server.Stopping(); };
+      admin_options.server_metrics = [&server, &admin_server](scimd::net::PrometheusText& out) {
+        scimd::net::WriteListenerMetrics(out, {{"scim", &server}, {"admin", admin_server.get()}});
+      };
       admin = std::make_unique<scimd::net::AdminApi>(*store, router, admin_options);
       admin_server = std::make_unique<scimd::net::HttpServer>(
           admin_http,

@@ -243,6 +243,11 @@ struct StoreEngineStats {
   uint64_t running_flushes = 0;
   bool writes_stopped = false;      // the engine refuses writes until it catches up
   uint64_t delayed_write_rate = 0;  // bytes/s writes are slowed to; 0: not slowed
+  // Since the store opened:
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  uint64_t stall_micros = 0;       // writes held back by the engine
+  uint64_t block_cache_bytes = 0;  // in the block cache now
 };
 
 class Store {

@@ -1,5 +1,6 @@
 // What an operator's tooling asks of the admin listener (issue #21): /healthz and /readyz
-// without the token; /readyz 503 while the SCIM listener drains on SIGTERM. (A full disk
+// without the token; /readyz 503 while the SCIM listener drains on SIGTERM; /metrics in
+// Prometheus' text format, with counters that move with the requests. (A full disk
 // turning /readyz to 503 and back is in scripts/disk_full.sh, ctest reliability.disk_full;
 // the store's write probe on a read-only file system in PowerLossTest.)
 #include <arpa/inet.h>
@@ -12,6 +13,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -21,6 +25,29 @@ namespace scimd::testing {
 namespace {
 
 constexpr char kAdminToken[] = "admin-token-for-ops-tests-0123456789abcdef";
+
+// Parses Prometheus text: sample line -> value; checks the format on the way (every sample
+// of a family after its HELP and TYPE, names and labels well formed).
+std::map<std::string, double> ParseMetrics(const std::string& text) {
+  std::map<std::string, double> samples;
+  std::istringstream in(text);
+  std::string line, family;
+  const std::regex sample(
+      R"(^([a-z_:][a-z0-9_:]*)(\{([a-z_]+="([^"\\]|\\.)*"(,[a-z_]+="([^"\\]|\\.)*")*)?\})? ([-+0-9.eE]+|\+Inf|NaN)$)");
+  while (std::getline(in, line)) {
+    if (line.rfind("# HELP ", 0) == 0) continue;
+    if (line.rfind("# TYPE ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+      continue;
+    }
+    std::smatch m;
+    EXPECT_TRUE(std::regex_match(line, m, sample)) << "not a sample line: " << line;
+    if (m.empty()) continue;
+    EXPECT_EQ(m[1].str().rfind(family, 0), 0u) << line << " outside its family " << family;
+    samples[line.substr(0, line.rfind(' '))] = std::stod(m[7].str());
+  }
+  return samples;
+}
 
 class OpsTest : public ::testing::Test {
  protected:
@@ -100,6 +127,79 @@ TEST_F(OpsTest, ReadyzSays503WhileTheScimListenerDrains) {
   EXPECT_EQ(std::string(buffer, 12), "HTTP/1.1 201");
   close(fd);
   EXPECT_EQ(server.WaitExit(), 0) << server.Output();
+}
+
+TEST_F(OpsTest, MetricsInPrometheusTextMoveWithTheRequests) {
+  ScimdProcess server(data_, AdminArgs());
+  HttpClient admin(AdminPort());
+  EXPECT_EQ(admin.Send("GET", "/metrics").status, 401);  // the admin token, as the API
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", std::string("Bearer ") + kAdminToken}};
+  HttpResult first = admin.Send("GET", "/metrics", "", auth);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.Header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  auto before = ParseMetrics(first.body);
+  EXPECT_EQ(before.count(R"(scimd_connections_open{listener="scim"})"), 1u) << first.body;
+  EXPECT_EQ(before.count(R"(scimd_connections_open{listener="admin"})"), 1u);
+  EXPECT_EQ(before.count("scimd_store_pending_compaction_bytes"), 1u);
+  EXPECT_EQ(before.count("scimd_store_block_cache_hits_total"), 1u);
+  EXPECT_EQ(before.at(R"(scimd_tenant_resources{tenant="acme",type="User"})"), 0);
+
+  HttpClient scim(server.port());
+  const std::vector<std::pair<std::string, std::string>> scim_auth = {
+      {"Authorization", "Bearer " + token_}, {"Content-Type", "application/scim+json"}};
+  HttpResult created =
+      scim.Send("POST", "/scim/v2/Users", R"({"userName":"metrics@example.com"})", scim_auth);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.body.substr(created.body.find("\"id\":\"") + 6, 36);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(scim.Send("GET", "/scim/v2/Users/" + id, "", scim_auth).status, 200);
+  EXPECT_EQ(scim.Send("GET", "/scim/v2/Groups/nope", "", scim_auth).status, 404);
+  EXPECT_EQ(scim.Send("GET", "/scim/v2/Users", "", {{"Authorization", "Bearer wrong"}}).status,
+            401);
+  EXPECT_EQ(scim.Send("GET", "/scim/v2/ServiceProviderConfig").status, 200);
+
+  HttpResult second = admin.Send("GET", "/metrics", "", auth);
+  ASSERT_EQ(second.status, 200);
+  auto after = ParseMetrics(second.body);
+  auto delta = [&](const std::string& key) {
+    const double was = before.count(key) ? before.at(key) : 0;
+    EXPECT_EQ(after.count(key), 1u) << key << " missing in\n" << second.body;
+    return after.count(key) ? after.at(key) - was : -1;
+  };
+  EXPECT_EQ(
+      delta(R"(scimd_requests_total{tenant="acme",method="POST",resource="Users",status="201"})"),
+      1);
+  EXPECT_EQ(
+      delta(R"(scimd_requests_total{tenant="acme",method="GET",resource="Users",status="200"})"),
+      3);
+  EXPECT_EQ(
+      delta(R"(scimd_requests_total{tenant="acme",method="GET",resource="Groups",status="404"})"),
+      1);
+  EXPECT_EQ(delta(R"(scimd_requests_total{tenant="",method="GET",resource="Users",status="401"})"),
+            1);
+  EXPECT_EQ(
+      delta(R"(scimd_requests_total{tenant="",method="GET",resource="discovery",status="200"})"),
+      1);
+  EXPECT_EQ(delta(R"(scimd_request_duration_seconds_count{method="GET",resource="Users"})"), 4);
+  EXPECT_EQ(
+      delta(R"(scimd_request_duration_seconds_bucket{method="GET",resource="Users",le="+Inf"})"),
+      4);
+  EXPECT_GT(delta(R"(scimd_request_duration_seconds_sum{method="GET",resource="Users"})"), 0);
+  EXPECT_EQ(after.at(R"(scimd_tenant_resources{tenant="acme",type="User"})"), 1);
+  EXPECT_GE(delta(R"(scimd_connections_accepted_total{listener="scim"})"), 1);
+  EXPECT_GE(delta(R"(scimd_http_responses_total{listener="scim"})"), 7);
+  // Buckets are cumulative: each at most the next.
+  double last = 0;
+  for (const char* le : {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+                         "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"}) {
+    const std::string key =
+        std::string(R"(scimd_request_duration_seconds_bucket{method="GET",resource="Users",le=")") +
+        le + "\"}";
+    ASSERT_EQ(after.count(key), 1u) << key;
+    EXPECT_GE(after.at(key), last) << key;
+    last = after.at(key);
+  }
 }
 
 }  // namespace
