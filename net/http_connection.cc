@@ -7,6 +7,7 @@
 #include "core/base/json.h"
 #include "core/base/strings.h"
 #include "core/scim/scim_error.h"
+#include "net/access_log.h"
 #include "net/http_wire.h"
 #include "net/http_worker.h"
 #include "net/limits.h"
@@ -479,6 +480,7 @@ void HttpConnection::HandleRequest() {
   bool head_request = parser_.method == HTTP_HEAD;
   bool keep_alive = llhttp_should_keep_alive(&parser_) != 0 && parser_.upgrade == 0;
   ClearResponse(response_);
+  AssignRequestId();
   // A handler throws only by bug; the connection stays usable.
   RunGuarded(response_, [&] { worker_.handler()(request_, response_); });
   if (response_.deferred) {
@@ -573,7 +575,32 @@ void HttpConnection::QueueError(int status, std::string_view detail, int64_t ret
   QueueResponse(response_, /*keep_alive=*/false, /*head_request=*/false);
 }
 
+void HttpConnection::AssignRequestId() {
+  // The client's own id when it is safe to echo and to log as is.
+  const std::string_view sent = request_.Header("x-request-id");
+  bool usable = !sent.empty() && sent.size() <= kMaxRequestIdBytes;
+  for (char c : sent) {
+    if (c <= ' ' || c > '~' || c == '"' || c == '\\') {
+      usable = false;
+      break;
+    }
+  }
+  if (usable) {
+    request_.request_id.assign(sent);
+  } else {
+    worker_.NextRequestId(request_.request_id);
+  }
+}
+
 void HttpConnection::QueueResponse(HttpResponse& response, bool keep_alive, bool head_request) {
+  // A server-made error (malformed input, a timeout) has no id yet.
+  if (request_.request_id.empty()) worker_.NextRequestId(request_.request_id);
+  response.SetHeader("X-Request-Id", request_.request_id);
+  if (AccessLog* log = worker_.options().access_log.get()) {
+    const bool streamed = response.stream != nullptr && !response.cut_after_head;
+    log->Write(worker_.options().name, request_, response,
+               streamed ? -1 : static_cast<int64_t>(response.body.size()));
+  }
   bool http10 = parser_.http_major == 1 && parser_.http_minor == 0;
   ResponseHead head = AppendResponseHead(out_, response, keep_alive, http10, worker_.date().Now());
   if (response.cut_after_head) {

@@ -101,6 +101,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // flags are set.
   void HoldResponse(HttpResponse& response);
   void QueueResponse(HttpResponse& response, bool keep_alive, bool head_request);
+  // request_.request_id: the client's X-Request-Id if usable, else a new one.
+  void AssignRequestId();
   void QueueError(int status, std::string_view detail, int64_t retry_after_s = 0);
   // Records a server-made error for the callback that detected it; the callback then
   // returns -1 and Feed() answers it.

@@ -85,6 +85,8 @@ int HttpConnection::OnMessageBegin(llhttp_t* parser) {
                             std::to_string(wait) + " s");
   }
   HttpRequest& r = c->request_;
+  r.request_id.clear();
+  r.started = std::chrono::steady_clock::now();
   r.method.clear();
   r.target.clear();
   r.path.clear();

@@ -32,6 +32,7 @@ namespace scimd::net {
 
 class HttpWorker;
 class TlsContext;
+class AccessLog;
 
 class HttpServer {
  public:
@@ -59,6 +60,10 @@ class HttpServer {
     // When set, every connection speaks TLS with this certificate (net/tls.h); a plain HTTP
     // request is answered 400 in plain text and closed.
     std::shared_ptr<const TlsContext> tls;
+    // Each answered request is logged here (net/access_log.h) as coming from listener
+    // `name`; null: no access log.
+    std::shared_ptr<AccessLog> access_log;
+    std::string name = "scim";
     // Threads that run TLS handshakes (net/limits.h): -1 half the reactor threads, at
     // least one; 0 on the reactor that accepted the connection. Unused without `tls`.
     int tls_handshake_threads = kDefaultTlsHandshakeThreads;

@@ -25,6 +25,11 @@ struct HttpRequest {
   int http_minor = 1;
   std::string remote_address;  // peer IP, for logs
   bool secure = false;         // arrived over TLS on this server's own listener
+  // The client's X-Request-Id when it sent a usable one (1 to 128 visible ASCII characters
+  // without quotes or backslashes), else one the server made; echoed in the response's
+  // X-Request-Id and written to the access and activity logs.
+  std::string request_id;
+  std::chrono::steady_clock::time_point started;  // the request's first byte
 
   // First header with this lower-case name, or empty.
   std::string_view Header(std::string_view lower_name) const;
@@ -62,6 +67,9 @@ struct HttpResponse {
   // invalidFilter, 413): counted against the client's address like the server's own
   // refusals (HttpServer::Options::refused_input_per_second).
   bool refused_input = false;
+  // For the access log: the tenant and the public token id the handler identified.
+  std::string log_tenant;
+  std::string log_token;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

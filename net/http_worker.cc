@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <random>
 #include <utility>
 
 #include "core/tenancy/rate_limiter.h"
@@ -15,6 +16,19 @@
 #include "net/limits.h"
 
 namespace scimd::net {
+
+void HttpWorker::NextRequestId(std::string& out) {
+  // 48 random bits per process: ids of two runs (or two nodes) do not meet.
+  static const uint64_t kProcess = [] {
+    std::random_device random;
+    return (uint64_t{random()} << 32 | random()) & 0xffffffffffffULL;
+  }();
+  char text[48];
+  const int n = std::snprintf(text, sizeof(text), "%012llx-%x-%llx",
+                              static_cast<unsigned long long>(kProcess), index_,
+                              static_cast<unsigned long long>(++next_request_));
+  out.assign(text, static_cast<size_t>(n));
+}
 namespace {
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;

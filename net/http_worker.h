@@ -71,6 +71,8 @@ class HttpWorker {
   bool Stopping() const { return server_.stopping_.load(std::memory_order_relaxed); }
   char* read_buffer() { return read_buffer_.get(); }
   DateCache& date() { return date_; }
+  // A new request id into `out`: the process's random prefix, this worker, a counter.
+  void NextRequestId(std::string& out);
   WorkerCounters& counters() { return counters_; }
   // Refused malformed input per address (HttpServer::Options::refused_input_per_second):
   // the whole seconds `address` must wait (0: it may send), and counting one refusal.
@@ -103,6 +105,7 @@ class HttpWorker {
   std::atomic<int64_t> assigned_{0};
   WorkerCounters counters_;
   DateCache date_;
+  uint64_t next_request_ = 0;
   std::unique_ptr<char[]> read_buffer_;
   // Open connections, unordered; each knows its index (swap-remove).
   std::vector<HttpConnection*> connections_;

@@ -57,6 +57,9 @@ inline constexpr size_t kDefaultMaxPipelined = 64;
 // keep several in flight without taking the reactors' cores.
 inline constexpr int kDefaultBlockingThreads = 2;
 
+// The longest X-Request-Id a client may send and have echoed (longer: the server makes one).
+inline constexpr size_t kMaxRequestIdBytes = 128;
+
 // TLS handshakes (key exchange and signature, ~0.3 ms of CPU each) run on threads of
 // their own, not on the reactors: a burst of hundreds of new TLS connections would
 // otherwise queue ahead of the established connections' requests on the reactor that

@@ -187,6 +187,7 @@ bool ScimAdapter::Bulk(const ScimCall& call, HttpResponse& out) {
     if (!call.ctx.settings.activity) return;
     core::ActivityEntry e;
     e.time_us = call.ctx.NowMicros();
+    e.request_id = call.request->request_id;
     e.token_id = call.ctx.token_id;
     e.client = call.ctx.client_address;
     e.method = op.method_text;

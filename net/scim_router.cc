@@ -96,7 +96,7 @@ void ScimRouter::Handle(const HttpRequest& request, HttpResponse& response) {
       if (identified != 0) {
         // A known tenant's token refused (expired, read-only, wrong place, rate limit):
         // what its admin most needs to see in the activity log.
-        if (auto settings = gate_.SettingsOf(identified); settings.ok()) {
+        if (auto settings = gate_.SettingsOf(identified, &call.ctx.tenant_name); settings.ok()) {
           call.ctx.tenant = identified;
           call.ctx.settings = *settings;
           call.ctx.client_address = request.remote_address;
@@ -181,9 +181,11 @@ void ScimRouter::Measure(const HttpRequest& request, const ScimTarget* target,
   metrics_.Count(tenant, request.method, resource, status, micros);
 }
 
-void ScimRouter::Record(const Route& route, const ScimCall& call, const HttpResponse& response) {
+void ScimRouter::Record(const Route& route, const ScimCall& call, HttpResponse& response) {
   Measure(*call.request, &call.target, call.ctx.tenant, response.status, call.started);
   if (call.ctx.tenant == 0) return;
+  response.log_tenant = call.ctx.tenant_name;
+  response.log_token = call.ctx.token_id;
   counters_.Count(call.ctx.tenant, response.status, call.fault);
   if (!call.ctx.settings.activity) return;
   // Writes (a /Bulk request's operations are recorded one by one) and failures.
@@ -192,6 +194,7 @@ void ScimRouter::Record(const Route& route, const ScimCall& call, const HttpResp
   if (!write && response.status < 400) return;
   core::ActivityEntry e;
   e.time_us = call.ctx.NowMicros();
+  e.request_id = call.request->request_id;
   e.token_id = call.ctx.token_id;
   e.client = call.ctx.client_address;
   e.method = call.request->method;

@@ -92,7 +92,8 @@ class ScimRouter {
   void InjectFault(const Route& route, const ScimCall& call, HttpResponse& response);
   // Counts an answered call of a known tenant, and puts it in the tenant's activity log
   // when it wrote or failed.
-  void Record(const Route& route, const ScimCall& call, const HttpResponse& response);
+  // Names the tenant and token in `response` for the access log.
+  void Record(const Route& route, const ScimCall& call, HttpResponse& response);
   // Counts an answer in metrics_ (Record does for the calls that reach it).
   void Measure(const HttpRequest& request, const ScimTarget* target, core::TenantId tenant,
                int status, std::chrono::steady_clock::time_point started);

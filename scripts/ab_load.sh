@@ -23,6 +23,8 @@
 # or B's copies of the store, e.g. the same build twice with AB_B_SETTINGS=activity=off.
 # AB_B_TLS [0]: 1 starts B with a self-signed certificate (--tls-cert/--tls-key) and loads
 # it over https: the same build twice gives the cost of TLS.
+# AB_B_ARGS: more scimd flags for B, space-separated (e.g. "--log-access /tmp/access.log":
+# the same build twice gives the cost of the access log).
 # The token goes through SCIMD_TOKEN and a 0600 header file; never printed. Loopback only.
 set -euo pipefail
 
@@ -81,6 +83,8 @@ settle "${TMP}/data-b" B
 admin_setup
 B_TLS=() B_CA=""
 if [[ "${AB_B_TLS:-0}" == 1 ]]; then tls_setup; B_TLS=("${TLS_ARGS[@]}") B_CA="${TLS_CA}"; fi
+read -r -a B_MORE <<<"${AB_B_ARGS:-}"
+B_TLS+=("${B_MORE[@]}")  # B's own flags, TLS or not
 SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/a.admin")
 SCIMD="${BUILD_A}/tools/scimd" start_scimd "${TMP}/data-a" "${AB_THREADS}" "${TMP}/a.log" || die "A did not start"
 PID_A="${SCIMD_PID}" URL_A="${SCIMD_URL}"

@@ -1,6 +1,10 @@
 // scimd: the SCIM server. Wires the RocksDB store, the SCIM router and the HTTP server;
 // handles flags, the demo tenant of `make run`, and an orderly shutdown on SIGINT/SIGTERM
 // (stop accepting, finish in-flight requests, close the store).
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -17,6 +21,7 @@
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tenant_settings.h"
 #include "core/tenancy/token_usage.h"
+#include "net/access_log.h"
 #include "net/admin_api.h"
 #include "net/http_server.h"
 #include "net/scim_router.h"
@@ -142,6 +147,16 @@ int main(int argc, char** argv) {
                  "and 1.3); needs --tls-key")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
+  std::string log_level = "info", log_file, log_access;
+  app.add_option("--log-level", log_level, "server log level: trace, debug, info, warn, error, off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-file", log_file,
+                 "server log (leveled lines with UTC times); standard error when not given");
+  app.add_option("--log-access", log_access,
+                 "access log: one JSON line per answered request (request id, tenant, token id, "
+                 "method, path, query parameter names, status, bytes, duration); '-' for "
+                 "standard output; off when not given");
   std::string insecure_token_tenant;
   app.add_option("--insecure-token-endpoint", insecure_token_tenant,
                  "serve GET /Token handing out tokens of this tenant to anyone (only for "
@@ -179,6 +194,31 @@ int main(int argc, char** argv) {
     }
     http.tls = std::move(tls).value();
   }
+  // The server log: what happens after the start (failures of background work, signals).
+  std::shared_ptr<spdlog::logger> slog;
+  try {
+    spdlog::sink_ptr sink;
+    if (log_file.empty()) {
+      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    } else {
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file);
+    }
+    slog = std::make_shared<spdlog::logger>("scimd", std::move(sink));
+    slog->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l scimd: %v", spdlog::pattern_time_type::utc);
+    slog->set_level(spdlog::level::from_str(log_level));
+    slog->flush_on(spdlog::level::trace);  // rare lines: each goes out at once
+  } catch (const spdlog::spdlog_ex& e) {
+    std::cerr << "scimd: cannot open the server log " << log_file << ": " << e.what() << "\n";
+    return 1;
+  }
+  if (!log_access.empty()) {
+    auto access = scimd::net::AccessLog::Open(log_access);
+    if (!access.ok()) {
+      std::cerr << "scimd: " << access.status().detail() << "\n";
+      return 1;
+    }
+    http.access_log = std::shared_ptr<scimd::net::AccessLog>(std::move(access).value());
+  }
   http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
   if (Status s = scimd::core::InitCrypto(); !s.ok()) {
@@ -202,6 +242,8 @@ int main(int argc, char** argv) {
     admin_http.threads = 1;
     admin_http.tls = http.tls;  // the admin token deserves TLS as much as a tenant's
     admin_http.blocking_threads = 1;
+    admin_http.access_log = http.access_log;
+    admin_http.name = "admin";
   }
 
   scimd::storage::RocksStore::Options store_options;
@@ -307,10 +349,10 @@ int main(int argc, char** argv) {
     bool stopping = false;
     auto flush = [&] {
       if (auto n = router.activity().Flush(*store); !n.ok()) {
-        std::cerr << "scimd: writing the activity log failed: " << n.status().detail() << "\n";
+        slog->error("writing the activity log failed: {}", n.status().detail());
       }
       if (auto n = router.gate().usage().Flush(*store); !n.ok()) {
-        std::cerr << "scimd: writing tokens' last use failed: " << n.status().detail() << "\n";
+        slog->error("writing tokens' last use failed: {}", n.status().detail());
       }
     };
     auto prune = [&] {
@@ -321,8 +363,7 @@ int main(int argc, char** argv) {
         auto settings = scimd::core::TenantSettings::FromMap(t.settings);
         if (!settings.ok()) continue;
         if (Status s = router.activity().Prune(*store, t.id, *settings, now); !s.ok()) {
-          std::cerr << "scimd: pruning the activity of " << t.name << " failed: " << s.detail()
-                    << "\n";
+          slog->error("pruning the activity of {} failed: {}", t.name, s.detail());
         }
       }
     };
@@ -337,11 +378,12 @@ int main(int argc, char** argv) {
       while (!upkeep_cv.wait_for(lock, tick, [&] { return stopping; })) {
         lock.unlock();
         if (auto n = router.activity().Flush(*store); !n.ok()) {
-          std::cerr << "scimd: writing the activity log failed: " << n.status().detail() << "\n";
+          slog->error("writing the activity log failed: {}", n.status().detail());
         }
+        if (http.access_log) http.access_log->Flush();
         if (Clock::now() >= next_refresh) {
           if (Status s = router.gate().RefreshDirectory(); !s.ok()) {
-            std::cerr << "scimd: reading the tenants failed: " << s.detail() << "\n";
+            slog->error("reading the tenants failed: {}", s.detail());
           }
           next_refresh = Clock::now() + refresh_every;
         }

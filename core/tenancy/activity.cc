@@ -33,6 +33,7 @@ void AppendEntry(const ActivityEntry& e, std::string& out) {
     }
     out.push_back(']');
   };
+  text("requestId", e.request_id);
   text("token", e.token_id);
   text("client", e.client);
   text("method", e.method);
@@ -85,6 +86,7 @@ Result<ActivityEntry> DecodeActivityEntry(uint64_t sequence, std::string_view re
     }
   };
   e.time_us = number("time");
+  text("requestId", e.request_id);
   text("token", e.token_id);
   text("client", e.client);
   text("method", e.method);

@@ -40,6 +40,7 @@ inline constexpr size_t kMaxActivityPage = 1000;
 struct ActivityEntry {
   uint64_t sequence = 0;      // set once stored; the read cursor
   int64_t time_us = 0;        // when the request was answered
+  std::string request_id;     // the request's X-Request-Id
   std::string token_id;       // public id of the token, empty when none
   std::string client;         // client address
   std::string method;         // POST, PUT, PATCH, DELETE, GET ...

@@ -20,6 +20,7 @@ std::atomic<uint64_t> next_gate_id{1};
 
 struct CachedSettings {
   TenantSettings settings;
+  std::string name;
   int64_t expires_us = 0;
 };
 
@@ -91,11 +92,12 @@ Result<std::optional<TokenRecord>> Gate::LookupToken(std::string_view token_id) 
   return record;
 }
 
-Result<TenantSettings> Gate::Settings(TenantId tenant) {
+Result<TenantSettings> Gate::Settings(TenantId tenant, std::string* name) {
   ThreadCache& cache = CacheOf(id_, generation_);
   const int64_t now = clock_.NowMicros();
   if (auto it = cache.tenants.find(tenant);
       it != cache.tenants.end() && it->second.expires_us > now) {
+    if (name != nullptr) *name = it->second.name;
     return it->second.settings;
   }
   SCIMD_ASSIGN_OR_RETURN(std::optional<TenantRecord> record, store_.GetTenant(tenant));
@@ -103,7 +105,9 @@ Result<TenantSettings> Gate::Settings(TenantId tenant) {
   if (!record) return Status::Unauthorized("invalid bearer token");
   SCIMD_ASSIGN_OR_RETURN(TenantSettings settings, TenantSettings::FromMap(record->settings));
   MakeRoom(cache.tenants, kMaxCachedTenants, now);
-  cache.tenants.insert_or_assign(tenant, CachedSettings{settings, now + kTenantSettingsTtlMicros});
+  cache.tenants.insert_or_assign(
+      tenant, CachedSettings{settings, record->name, now + kTenantSettingsTtlMicros});
+  if (name != nullptr) *name = record->name;
   return settings;
 }
 
@@ -200,7 +204,7 @@ Result<RequestContext> Gate::Admit(const Credentials& credentials, TenantId* ide
   ctx.token_id = token.token_id;
   ctx.client_address = std::string(credentials.client_address);
   ctx.clock = &clock_;
-  SCIMD_ASSIGN_OR_RETURN(ctx.settings, Settings(ctx.tenant));
+  SCIMD_ASSIGN_OR_RETURN(ctx.settings, Settings(ctx.tenant, &ctx.tenant_name));
   if (ctx.settings.rate_limit > 0) {
     if (const int64_t wait = limiter_.Check(ctx.tenant, ctx.settings.rate_limit); wait > 0) {
       return Status::TooManyRequests(

@@ -58,7 +58,9 @@ class Gate {
   Result<RequestContext> Admit(const Credentials& credentials, TenantId* identified = nullptr);
 
   // The tenant's settings, through the same per-thread cache as Admit.
-  Result<TenantSettings> SettingsOf(TenantId tenant) { return Settings(tenant); }
+  Result<TenantSettings> SettingsOf(TenantId tenant, std::string* name = nullptr) {
+    return Settings(tenant, name);
+  }
   // Makes every thread read tenants' settings from the store again at its next request
   // (after an admin change: settings apply at once, not after kTenantSettingsTtlMicros).
   void InvalidateSettings() { generation_.fetch_add(1, std::memory_order_release); }
@@ -94,8 +96,9 @@ class Gate {
     int64_t loaded_us = 0;
   };
 
-  // The tenant's settings, from this thread's cache or the store.
-  Result<TenantSettings> Settings(TenantId tenant);
+  // The tenant's settings (and its name into `name` when given), from this thread's cache
+  // or the store.
+  Result<TenantSettings> Settings(TenantId tenant, std::string* name = nullptr);
   // A token's record, from this thread's cache or the store (only found records are kept).
   Result<std::optional<TokenRecord>> LookupToken(std::string_view token_id);
   // Unauthorized unless the Host and the path (if they name a tenant) name `tenant`.

@@ -14,6 +14,7 @@ namespace scimd::core {
 
 struct RequestContext {
   TenantId tenant = 0;
+  std::string tenant_name;  // for logs
   TenantSettings settings;
   std::string token_id;        // public id of the token that authenticated (never a secret)
   std::string client_address;  // the peer's IP address, as the server saw it

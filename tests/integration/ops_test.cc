@@ -1,6 +1,8 @@
 // What an operator's tooling asks of the admin listener (issue #21): /healthz and /readyz
 // without the token; /readyz 503 while the SCIM listener drains on SIGTERM; /metrics in
-// Prometheus' text format, with counters that move with the requests. (A full disk
+// Prometheus' text format, with counters that move with the requests; X-Request-Id on
+// every answer (the client's echoed, else a new one) and in the access log (JSON lines,
+// no secrets, no query values) and the activity log. (A full disk
 // turning /readyz to 503 and back is in scripts/disk_full.sh, ctest reliability.disk_full;
 // the store's write probe on a read-only file system in PowerLossTest.)
 #include <arpa/inet.h>
@@ -19,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "core/base/json.h"
 #include "tests/integration/harness.h"
 
 namespace scimd::testing {
@@ -200,6 +203,90 @@ TEST_F(OpsTest, MetricsInPrometheusTextMoveWithTheRequests) {
     EXPECT_GE(after.at(key), last) << key;
     last = after.at(key);
   }
+}
+
+TEST_F(OpsTest, RequestIdsInAnswersTheAccessLogAndTheActivityLog) {
+  const std::string access_path = dir_.path() + "/access.log";
+  std::vector<std::string> args = AdminArgs();
+  args.insert(args.end(), {"--log-access", access_path});
+  ScimdProcess server(data_, args);
+  HttpClient scim(server.port());
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"Authorization", "Bearer " + token_},
+      {"Content-Type", "application/scim+json"},
+      {"X-Request-Id", "entra-7f3c-0001"}};
+  HttpResult created =
+      scim.Send("POST", "/scim/v2/Users", R"({"userName":"traced@example.com"})", headers);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.Header("x-request-id"), "entra-7f3c-0001");  // echoed
+  // Without one, or with one that is not safe to echo, the server makes its own.
+  headers.pop_back();
+  HttpResult listed =
+      scim.Send("GET", "/scim/v2/Users?filter=userName%20eq%20%22traced%40example.com%22&count=5",
+                "", headers);
+  ASSERT_EQ(listed.status, 200);
+  const std::string made = listed.Header("x-request-id");
+  EXPECT_FALSE(made.empty());
+  headers.emplace_back("X-Request-Id", "has space");
+  HttpResult odd = scim.Send("GET", "/scim/v2/Users/nope", "", headers);
+  EXPECT_EQ(odd.status, 404);
+  EXPECT_NE(odd.Header("x-request-id"), "has space");
+  EXPECT_FALSE(odd.Header("x-request-id").empty());
+  EXPECT_NE(odd.Header("x-request-id"), made);
+  // A server-made error has one too.
+  HttpResult bad = HttpClient(server.port()).SendRaw("GARBAGE\r\n\r\n");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_FALSE(bad.Header("x-request-id").empty());
+
+  // The access log: written off the request path, flushed within a few hundred ms.
+  std::vector<core::Json> lines;
+  for (int i = 0; i < 100 && lines.size() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lines.clear();
+    std::ifstream in(access_path);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = core::Json::Parse(line);
+      ASSERT_TRUE(j.ok()) << line;
+      lines.push_back(std::move(j).value());
+    }
+  }
+  ASSERT_EQ(lines.size(), 4u);
+  auto field = [](const core::Json& j, const char* key) {
+    const core::Json* v = j.Find(key);
+    return v != nullptr && v->is_string() ? v->as_string() : std::string();
+  };
+  auto number = [](const core::Json& j, const char* key) {
+    const core::Json* v = j.Find(key);
+    return v != nullptr && v->is_int() ? v->as_int() : -1;
+  };
+  EXPECT_EQ(field(lines[0], "requestId"), "entra-7f3c-0001");
+  EXPECT_EQ(field(lines[0], "listener"), "scim");
+  EXPECT_EQ(field(lines[0], "tenant"), "acme");
+  EXPECT_FALSE(field(lines[0], "token").empty());
+  EXPECT_EQ(field(lines[0], "method"), "POST");
+  EXPECT_EQ(field(lines[0], "path"), "/scim/v2/Users");
+  EXPECT_EQ(number(lines[0], "status"), 201);
+  EXPECT_EQ(number(lines[0], "bytes"), static_cast<int64_t>(created.body.size()));
+  EXPECT_EQ(field(lines[0], "client"), "127.0.0.1");
+  EXPECT_EQ(field(lines[0], "time").size(), 24u);  // 2026-12-07T13:45:01.123Z
+  EXPECT_EQ(field(lines[1], "requestId"), made);
+  EXPECT_EQ(field(lines[1], "query"), "filter&count");  // names, never values
+  EXPECT_EQ(number(lines[2], "status"), 404);
+  EXPECT_EQ(number(lines[3], "status"), 400);
+  std::ifstream whole(access_path);
+  std::stringstream text;
+  text << whole.rdbuf();
+  EXPECT_EQ(text.str().find(token_), std::string::npos) << "the token is in the access log";
+  EXPECT_EQ(text.str().find("traced"), std::string::npos) << "a filter value is in the access log";
+
+  // The activity log names the request too.
+  HttpClient admin(AdminPort());
+  HttpResult activity = admin.Send("GET", "/admin/v1/tenants/acme/activity", "",
+                                   {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  ASSERT_EQ(activity.status, 200) << activity.body;
+  EXPECT_NE(activity.body.find(R"("requestId":"entra-7f3c-0001")"), std::string::npos)
+      << activity.body;
 }
 
 }  // namespace

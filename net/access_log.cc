@@ -1,0 +1,165 @@
+#include "net/access_log.h"
+
+#include <spdlog/async_logger.h>
+#include <spdlog/details/file_helper.h>
+#include <spdlog/details/thread_pool.h>
+#include <spdlog/sinks/base_sink.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+#include "core/base/json.h"
+
+namespace scimd::net {
+
+// A file sink that can reopen its path; "-" is standard output.
+class AccessLog::Sink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit Sink(std::string path) : path_(std::move(path)) {}
+  void Open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (path_ != "-") file_.open(path_, /*truncate=*/false);
+  }
+  void ReopenFile() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (path_ != "-") file_.reopen(/*truncate=*/false);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (path_ == "-") {
+      std::fwrite(msg.payload.data(), 1, msg.payload.size(), stdout);
+      std::fputc('\n', stdout);
+      return;
+    }
+    spdlog::memory_buf_t line;
+    line.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
+    line.push_back('\n');
+    file_.write(line);
+  }
+  void flush_() override {
+    if (path_ == "-") {
+      std::fflush(stdout);
+    } else {
+      file_.flush();
+    }
+  }
+
+ private:
+  const std::string path_;
+  spdlog::details::file_helper file_;
+};
+
+core::Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path) {
+  std::unique_ptr<AccessLog> log(new AccessLog());
+  log->sink_ = std::make_shared<Sink>(path);
+  try {
+    log->sink_->Open();
+  } catch (const spdlog::spdlog_ex& e) {
+    return core::Status::InvalidValue("cannot open the access log " + path + ": " + e.what());
+  }
+  log->pool_ = std::make_shared<spdlog::details::thread_pool>(kAccessLogQueue, 1);
+  log->logger_ = std::make_shared<spdlog::async_logger>(
+      "access", log->sink_, log->pool_, spdlog::async_overflow_policy::overrun_oldest);
+  log->logger_->set_pattern("%v");
+  log->logger_->set_level(spdlog::level::info);
+  return log;
+}
+
+AccessLog::~AccessLog() {
+  if (logger_) logger_->flush();
+  logger_.reset();
+  pool_.reset();  // joins the writer after it has written the queue
+}
+
+void AccessLog::Flush() { logger_->flush(); }
+
+core::Status AccessLog::Reopen() {
+  try {
+    sink_->ReopenFile();
+  } catch (const spdlog::spdlog_ex& e) {
+    return core::Status::IoError(std::string("cannot reopen the access log: ") + e.what());
+  }
+  return core::Status::Ok();
+}
+
+uint64_t AccessLog::dropped() const { return pool_->overrun_counter(); }
+
+std::string AccessLog::Format(std::string_view listener, const HttpRequest& request,
+                              const HttpResponse& response, int64_t bytes, int64_t now_unix_us,
+                              int64_t duration_us) {
+  std::string line;
+  line.reserve(320);
+  // RFC 3339 UTC with milliseconds.
+  const time_t seconds = static_cast<time_t>(now_unix_us / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char time_text[96];
+  std::snprintf(time_text, sizeof(time_text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(now_unix_us / 1000 % 1000));
+  line += "{\"time\":\"";
+  line += time_text;
+  line += "\",\"listener\":";
+  core::AppendJsonString(line, listener);
+  line += ",\"requestId\":";
+  core::AppendJsonString(line, request.request_id);
+  line += ",\"client\":";
+  core::AppendJsonString(line, request.remote_address);
+  if (!response.log_tenant.empty()) {
+    line += ",\"tenant\":";
+    core::AppendJsonString(line, response.log_tenant);
+  }
+  if (!response.log_token.empty()) {
+    line += ",\"token\":";
+    core::AppendJsonString(line, response.log_token);
+  }
+  line += ",\"method\":";
+  core::AppendJsonString(line, request.method);
+  line += ",\"path\":";
+  core::AppendJsonString(line, request.path);
+  if (!request.query.empty()) {
+    // The parameters' names only: "filter&count".
+    std::string names;
+    std::string_view query = request.query;
+    while (!query.empty()) {
+      const size_t amp = query.find('&');
+      std::string_view pair = query.substr(0, amp);
+      std::string_view name = pair.substr(0, pair.find('='));
+      if (!name.empty()) {
+        if (!names.empty()) names += '&';
+        names.append(name.substr(0, 64));
+      }
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+    line += ",\"query\":";
+    core::AppendJsonString(line, names);
+  }
+  line += ",\"status\":" + std::to_string(response.status);
+  line += ",\"bytes\":" + std::to_string(bytes);
+  char duration[32];
+  std::snprintf(duration, sizeof(duration), "%.3f", static_cast<double>(duration_us) / 1000.0);
+  line += ",\"durationMs\":";
+  line += duration;
+  line += '}';
+  return line;
+}
+
+void AccessLog::Write(std::string_view listener, const HttpRequest& request,
+                      const HttpResponse& response, int64_t bytes) {
+  const auto now = std::chrono::system_clock::now();
+  const int64_t now_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  const int64_t duration_us = request.started.time_since_epoch().count() == 0
+                                  ? 0
+                                  : std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - request.started)
+                                        .count();
+  const std::string line = Format(listener, request, response, bytes, now_us, duration_us);
+  logger_->info(std::string_view(line));
+}
+
+}  // namespace scimd::net
