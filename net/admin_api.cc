@@ -106,7 +106,8 @@ AdminApi::AdminApi(core::Store& store, ScimRouter& scim, Options options)
     : store_(store),
       scim_(scim),
       options_(std::move(options)),
-      transfers_(store, scim.gate(), scim.activity(), TransferOptions(options_)) {}
+      transfers_(store, scim.gate(), scim.activity(), TransferOptions(options_)),
+      backups_(store, options_.backup_dir, *options_.clock) {}
 
 AdminApi::~AdminApi() {
   WaitForBuilds();
@@ -199,6 +200,15 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
   if (path.rfind(kPrefix, 0) != 0) return error(Status::NotFound("no such admin endpoint"));
   const std::vector<std::string_view> seg = Segments(std::string_view(path).substr(kPrefix.size()));
   const std::string& m = request.method;
+  // Backups: checkpoints of the whole store, their files streamed.
+  if (!seg.empty() && seg[0] == "backups") {
+    AdminBackups::Reply r =
+        backups_.Handle(std::vector<std::string_view>(seg.begin() + 1, seg.end()), m);
+    Answer a(r.status, std::move(r.body));
+    a.stream = std::move(r.stream);
+    a.content_type = std::move(r.content_type);
+    return a;
+  }
   // Imports and exports: their bodies are files, not JSON.
   if (seg.size() >= 3 && seg[0] == "tenants" && (seg[2] == "imports" || seg[2] == "export")) {
     auto found = store_.FindTenant(seg[1]);

@@ -18,6 +18,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/store.h"
+#include "net/admin_backup.h"
 #include "net/admin_transfer.h"
 #include "net/http_types.h"
 #include "net/prometheus.h"
@@ -40,6 +41,8 @@ class AdminApi {
     const core::Clock* clock = &core::Clock::System();
     // Where uploads for imports are kept (emptied at start); scimd uses <data>/imports.
     std::string staging_dir;
+    // Where backups' checkpoints are made (emptied at start); scimd uses <data>/backups.
+    std::string backup_dir;
     // True once the SCIM listener stops (drains): /readyz then answers 503. Unset: never.
     std::function<bool()> stopping;
     // Adds the HTTP listeners' figures (connections, refusals) to a /metrics answer.
@@ -85,6 +88,7 @@ class AdminApi {
   std::mutex builds_mu_;  // guards builds_
   std::vector<std::thread> builds_;
   AdminTransfers transfers_;
+  AdminBackups backups_;
 };
 
 // Reads the admin token from SCIMD_ADMIN_TOKEN or `file` (trailing whitespace dropped):

@@ -117,6 +117,10 @@ class MemStore final : public core::Store {
   core::Status DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) override;
   // Memory always takes a write.
   core::Status ProbeWrite() override { return core::Status::Ok(); }
+  core::Status Checkpoint(const std::string&) override {
+    return core::Status(core::Status::Code::kNotImplemented,
+                        "the in-memory store has no files to copy");
+  }
 
   // Removes a token. NotFound if absent.
   core::Result<bool> DeleteTenant(core::TenantId id) override;

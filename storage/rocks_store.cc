@@ -8,6 +8,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -799,6 +800,17 @@ core::Status RocksStore::ProbeWrite() {
       "write probe"));
   if (back != value) return core::Status::IoError("the write probe read back something else");
   return core::Status::Ok();
+}
+
+core::Status RocksStore::Checkpoint(const std::string& dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  SCIMD_RETURN_IF_ERROR(
+      internal::FromRocks(rocksdb::Checkpoint::Create(h_->db, &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // Flushes the memtables first (log_size_for_flush 0), so the copy is SST files plus a
+  // short WAL; with several column families RocksDB keeps them consistent with each other.
+  return internal::FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0),
+                             "checkpoint into " + dir);
 }
 
 core::Result<core::StoreEngineStats> RocksStore::EngineStats() {

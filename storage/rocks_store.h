@@ -114,6 +114,7 @@ class RocksStore final : public core::Store {
   core::Status DeleteActivityBefore(core::TenantId tenant, uint64_t sequence) override;
   core::Result<core::StoreEngineStats> EngineStats() override;
   core::Status ProbeWrite() override;
+  core::Status Checkpoint(const std::string& dir) override;
 
   // sw and range scans of core::Store.
   // sw: ids whose string entry for `attr` starts with `prefix`, in value order then id

@@ -26,6 +26,7 @@
 #include "core/usecase/reindex.h"
 #include "core/usecase/tenant_admin.h"
 #include "net/admin_json.h"
+#include "tools/backup.h"
 
 namespace scimd::tools {
 
@@ -104,6 +105,11 @@ class AdminBackend {
   virtual Result<core::ExportSummary> Export(
       std::string_view name, const core::ExportOptions& options,
       const std::function<bool(std::string_view)>& write) = 0;
+  // A backup of the whole store into `dir` (tools/backup.h), which must not exist or be
+  // empty; `progress` gets the bytes written so far and the total.
+  virtual Result<BackupManifest> Backup(
+      const std::string& dir,
+      const std::function<void(uint64_t done, uint64_t total)>& progress) = 0;
 };
 
 // On a data directory no server holds (`create` creates it if missing); `clock` for

@@ -174,6 +174,13 @@ class LocalBackend final : public AdminBackend {
     return core::ExportTenant(store_->View(t.id), options, write);
   }
 
+  Result<BackupManifest> Backup(const std::string& dir,
+                                const std::function<void(uint64_t, uint64_t)>& progress) override {
+    SCIMD_ASSIGN_OR_RETURN(BackupManifest m, BackupStore(*store_, dir, Now()));
+    if (progress) progress(m.TotalBytes(), m.TotalBytes());
+    return m;
+  }
+
  private:
   int64_t Now() const { return clock_.NowMicros() / 1'000'000; }
   Result<core::TenantRecord> Find(std::string_view name) {

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -272,6 +274,24 @@ class RemoteBackend final : public AdminBackend {
     }
   }
 
+  // The server checkpoints its store; each file is downloaded, sized and summed as it
+  // comes; the checkpoint is deleted on the server whatever happens.
+  Result<BackupManifest> Backup(const std::string& dir,
+                                const std::function<void(uint64_t, uint64_t)>& progress) override {
+    SCIMD_RETURN_IF_ERROR(PrepareBackupDir(dir));
+    SCIMD_ASSIGN_OR_RETURN(Json created, Call("POST", "/backups", nullptr));
+    const Json* id = created.Find("id");
+    const Json* files = created.Find("files");
+    const Json* when = created.Find("created");
+    if (id == nullptr || !id->is_string() || files == nullptr || !files->is_array()) {
+      return Status::IoError("the server's backup answer is malformed");
+    }
+    auto result = Download(dir, id->as_string(), *files,
+                           when != nullptr && when->is_int() ? when->as_int() : 0, progress);
+    (void)Call("DELETE", "/backups/" + id->as_string(), nullptr);
+    return result;
+  }
+
   Result<core::ExportSummary> Export(std::string_view name, const core::ExportOptions& options,
                                      const std::function<bool(std::string_view)>& write) override {
     std::string path = Tenant(name) + "/export";
@@ -345,6 +365,65 @@ class RemoteBackend final : public AdminBackend {
 
   // One HTTP exchange with the admin API: `sink` receives the answer's body piece by piece
   // with the answer's status (false stops the transfer).
+  Result<BackupManifest> Download(const std::string& dir, const std::string& id, const Json& files,
+                                  int64_t created,
+                                  const std::function<void(uint64_t, uint64_t)>& progress) {
+    std::error_code ec;
+    std::filesystem::create_directory(dir, ec);
+    if (ec) return Status::IoError("cannot make " + dir + ": " + ec.message());
+    BackupManifest m;
+    m.created_unix = created;
+    uint64_t total = 0, done = 0;
+    for (const Json& f : files.as_array()) {
+      const Json* bytes = f.is_object() ? f.Find("bytes") : nullptr;
+      if (bytes != nullptr && bytes->is_int()) total += static_cast<uint64_t>(bytes->as_int());
+    }
+    for (const Json& f : files.as_array()) {
+      const Json* name = f.is_object() ? f.Find("name") : nullptr;
+      const Json* bytes = f.is_object() ? f.Find("bytes") : nullptr;
+      if (name == nullptr || !name->is_string() || !IsBackupFileName(name->as_string()) ||
+          bytes == nullptr || !bytes->is_int()) {
+        return Status::IoError("the server's backup lists a malformed file");
+      }
+      const std::string& file = name->as_string();
+      std::ofstream out(dir + "/" + file, std::ios::binary | std::ios::trunc);
+      if (!out) return Status::IoError("cannot write " + dir + "/" + file);
+      Sha256 sha;
+      uint64_t got = 0;
+      std::string error_body;
+      Exchange x;
+      x.method = "GET";
+      x.path = "/backups/" + id + "/files/" + file;
+      x.sink = [&](long status, std::string_view piece) {
+        if (status != 200) {
+          error_body.append(piece);
+          return true;
+        }
+        out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+        sha.Update(piece);
+        got += piece.size();
+        if (progress) progress(done + got, total);
+        return static_cast<bool>(out);
+      };
+      auto status = Perform(x);
+      if (!status.ok()) return status.status();
+      if (*status != 200) {
+        auto json = Json::Parse(error_body);
+        return admin::StatusFromError(static_cast<int>(*status),
+                                      json.ok() ? *json : Json::MakeObject());
+      }
+      if (!out.flush()) return Status::IoError("cannot write " + dir + "/" + file);
+      if (got != static_cast<uint64_t>(bytes->as_int())) {
+        return Status::IoError("the server sent " + std::to_string(got) + " bytes of " + file +
+                               ", not " + std::to_string(bytes->as_int()));
+      }
+      done += got;
+      m.files.push_back(BackupFile{file, got, sha.HexDigest()});
+    }
+    SCIMD_RETURN_IF_ERROR(WriteManifest(dir, m));
+    return m;
+  }
+
   struct Exchange {
     const char* method = "GET";
     std::string path;  // after /admin/v1

@@ -319,6 +319,7 @@ int main(int argc, char** argv) {
       admin_options.token_hash = admin_token_hash;
       admin_options.clock = router_options.clock;
       admin_options.staging_dir = data_dir + "/imports";
+      admin_options.backup_dir = data_dir + "/backups";
       admin_options.stopping = [&server] { return server.Stopping(); };
       admin_options.server_metrics = [&server, &admin_server](scimd::net::PrometheusText& out) {
         scimd::net::WriteListenerMetrics(out, {{"scim", &server}, {"admin", admin_server.get()}});

@@ -387,6 +387,12 @@ class Store {
   // writes now, else what a write would get (Unavailable on a full disk or a read-only
   // data directory). What /readyz asks; not durable by itself (no fsync).
   virtual Status ProbeWrite() = 0;
+
+  // A consistent copy of the whole store, every tenant, as of now, in `dir` (which must not
+  // exist; its parent must): what a restore opens as a data directory. Writes go on
+  // meanwhile. RocksStore makes a RocksDB checkpoint (hard links on the same file system);
+  // MemStore has nothing to copy (NotImplemented).
+  virtual Status Checkpoint(const std::string& dir) = 0;
 };
 
 }  // namespace scimd::core
