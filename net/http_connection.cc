@@ -210,15 +210,13 @@ void HttpConnection::AnswerPlainHttp() {
 
 bool HttpConnection::Handshake() {
   if (handshake_running_) return false;  // its step posts back
-  if (!tls_) {
-    tls_ = TlsSession::Accept(*worker_.options().tls, socket_.native_handle());
+  asio::io_context* threads = worker_.handshake_context();
+  if (threads == nullptr) {
+    if (!tls_) tls_ = TlsSession::Accept(*worker_.options().tls, socket_.native_handle());
     if (!tls_) {
       Close();
       return false;
     }
-  }
-  asio::io_context* threads = worker_.handshake_context();
-  if (threads == nullptr) {
     TlsSession::Outcome outcome;
     tls_->Handshake(&outcome);
     return AfterHandshakeStep(outcome);
@@ -228,8 +226,13 @@ bool HttpConnection::Handshake() {
   handshake_running_ = true;
   asio::post(*threads, [self = shared_from_this(),
                         work = asio::make_work_guard(worker_.context())]() mutable {
-    TlsSession::Outcome outcome;
-    self->tls_->Handshake(&outcome);
+    // The session is made here too: SSL_new looks up ciphers and digests under OpenSSL's
+    // global locks, which a reactor should not wait for behind a handshake.
+    TlsSession::Outcome outcome = TlsSession::Outcome::kError;
+    if (!self->tls_) {
+      self->tls_ = TlsSession::Accept(*self->worker_.options().tls, self->socket_.native_handle());
+    }
+    if (self->tls_) self->tls_->Handshake(&outcome);
     HttpConnection* c = self.get();
     asio::post(c->worker_.context(),
                [self = std::move(self), outcome] { self->OnHandshakeStep(outcome); });

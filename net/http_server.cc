@@ -1,8 +1,5 @@
 #include "net/http_server.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <asio.hpp>
 #include <csignal>
@@ -15,15 +12,12 @@
 namespace scimd::net {
 
 // The TLS handshake threads: one io_context that they all run, kept alive by a work guard
-// until Wait(). Each thread lowers its own priority first (Linux nice is per thread).
+// until Wait().
 struct HttpServer::HandshakeThreads {
   explicit HandshakeThreads(int n) : guard(asio::make_work_guard(context)) {
     threads.reserve(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
-      threads.emplace_back([this] {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kTlsHandshakeNice);
-        context.run();
-      });
+      threads.emplace_back([this] { context.run(); });
     }
   }
   void Join() {

@@ -3,8 +3,8 @@
 // connections; a connection lives on the thread that accepted it and the handler runs
 // there, with no locks on the request path. Work a handler defers (HttpResponse::deferred)
 // runs on a small pool of blocking threads; the answer goes back to the connection's
-// reactor. TLS handshakes run on threads of their own, at a lower priority than the
-// reactors. Start/Stop/Wait/GetStats are thread-safe.
+// reactor. TLS handshakes run on threads of their own. Start/Stop/Wait/GetStats are
+// thread-safe.
 #pragma once
 
 #include <atomic>

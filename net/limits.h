@@ -63,11 +63,12 @@ inline constexpr size_t kMaxRequestIdBytes = 128;
 // TLS handshakes (key exchange and signature, ~0.3 ms of CPU each) run on threads of
 // their own, not on the reactors: a burst of hundreds of new TLS connections would
 // otherwise queue ahead of the established connections' requests on the reactor that
-// accepted them. -1: half the reactor threads, at least one; 0: on the reactor.
+// accepted them; on threads of their own the kernel shares the core between them and the
+// reactors. -1: half the reactor threads, at least one; 0: on the reactor. (At a lower
+// priority (nice 10) they did worse: OpenSSL 3 takes global locks in SSL_new and cipher
+// lookups, and a reactor then waited behind a preempted handshake thread; measured in
+// docs/RELIABILITY.md.)
 inline constexpr int kDefaultTlsHandshakeThreads = -1;
-// Those threads run at this nice value (Linux: per thread), so a reactor that has a
-// request to serve preempts a handshake; an idle core still goes to handshakes in full.
-inline constexpr int kTlsHandshakeNice = 10;
 
 // Requests refused as malformed or oversized input (a malformed HTTP request, 413, 431, and
 // SCIM's invalidSyntax and invalidFilter) per client address: a burst of this many, then

@@ -18,6 +18,7 @@
 # client from 127.0.0.1: two clients, as in life, so that scimd's per-address limits
 # (failed tokens, refused malformed input) can tell them apart.
 # HOSTILE_TLS=1: scimd with a self-signed certificate, every client over TLS.
+# HOSTILE_SCIMD_ARGS: more scimd flags, space-separated (e.g. "--tls-handshake-threads 0").
 # The bearer token never appears in output or on a command line. Servers on 127.0.0.1.
 set -euo pipefail
 
@@ -72,6 +73,8 @@ make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up f
 "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" --users "${USERS}" --ids "${TMP}/ids.txt" \
   >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
 SCIMD_EXTRA_ARGS=(--max-connections 12000)
+read -r -a MORE_ARGS <<<"${HOSTILE_SCIMD_ARGS:-}"
+SCIMD_EXTRA_ARGS+=("${MORE_ARGS[@]}")
 CURL_TLS=()
 if [[ "${HOSTILE_TLS:-0}" == 1 ]]; then
   tls_setup

@@ -115,9 +115,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
   app.add_option("--tls-handshake-threads", http.tls_handshake_threads,
-                 "threads for TLS handshakes, at a lower priority than the reactors so a burst "
-                 "of new connections does not delay requests; -1: half the reactor threads, at "
-                 "least one; 0: on the reactor")
+                 "threads for TLS handshakes, off the reactors so that a burst of new "
+                 "connections does not queue ahead of requests; -1: half the reactor threads, "
+                 "at least one; 0: on the reactor")
       ->capture_default_str()
       ->check(CLI::Range(-1, 256));
   app.add_option("--refused-input-per-second", http.refused_input_per_second,
