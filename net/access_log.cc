@@ -1,9 +1,7 @@
 #include "net/access_log.h"
 
 #include <spdlog/async_logger.h>
-#include <spdlog/details/file_helper.h>
 #include <spdlog/details/thread_pool.h>
-#include <spdlog/sinks/base_sink.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,47 +12,44 @@
 
 namespace scimd::net {
 
-// A file sink that can reopen its path; "-" is standard output.
-class AccessLog::Sink : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  explicit Sink(std::string path) : path_(std::move(path)) {}
-  void Open() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (path_ != "-") file_.open(path_, /*truncate=*/false);
-  }
-  void ReopenFile() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (path_ != "-") file_.reopen(/*truncate=*/false);
-  }
+std::FILE* LogFileSink::Stream() const {
+  if (path_ == "-") return stdout;
+  if (path_ == "stderr") return stderr;
+  return nullptr;
+}
 
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    if (path_ == "-") {
-      std::fwrite(msg.payload.data(), 1, msg.payload.size(), stdout);
-      std::fputc('\n', stdout);
-      return;
-    }
-    spdlog::memory_buf_t line;
-    line.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
-    line.push_back('\n');
-    file_.write(line);
-  }
-  void flush_() override {
-    if (path_ == "-") {
-      std::fflush(stdout);
-    } else {
-      file_.flush();
-    }
-  }
+void LogFileSink::Open() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (Stream() == nullptr) file_.open(path_, /*truncate=*/false);
+}
 
- private:
-  const std::string path_;
-  spdlog::details::file_helper file_;
-};
+void LogFileSink::Reopen() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (Stream() == nullptr) file_.reopen(/*truncate=*/false);
+}
+
+void LogFileSink::sink_it_(const spdlog::details::log_msg& msg) {
+  spdlog::memory_buf_t line;
+  if (std::FILE* stream = Stream()) {
+    formatter_->format(msg, line);
+    std::fwrite(line.data(), 1, line.size(), stream);
+    return;
+  }
+  formatter_->format(msg, line);
+  file_.write(line);
+}
+
+void LogFileSink::flush_() {
+  if (std::FILE* stream = Stream()) {
+    std::fflush(stream);
+  } else {
+    file_.flush();
+  }
+}
 
 core::Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path) {
   std::unique_ptr<AccessLog> log(new AccessLog());
-  log->sink_ = std::make_shared<Sink>(path);
+  log->sink_ = std::make_shared<LogFileSink>(path);
   try {
     log->sink_->Open();
   } catch (const spdlog::spdlog_ex& e) {
@@ -78,7 +73,7 @@ void AccessLog::Flush() { logger_->flush(); }
 
 core::Status AccessLog::Reopen() {
   try {
-    sink_->ReopenFile();
+    sink_->Reopen();
   } catch (const spdlog::spdlog_ex& e) {
     return core::Status::IoError(std::string("cannot reopen the access log: ") + e.what());
   }

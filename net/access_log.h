@@ -7,9 +7,13 @@
 // counted. Reopen() starts a new file at the same path (after a rotation, on SIGHUP).
 #pragma once
 
+#include <spdlog/details/file_helper.h>
+#include <spdlog/sinks/base_sink.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -24,6 +28,25 @@ class thread_pool;
 }  // namespace spdlog
 
 namespace scimd::net {
+
+// An spdlog sink that appends lines to a file it can reopen at the same path (a new file
+// after logrotate moved the old one; SIGHUP), or to standard output for "-" (or standard
+// error for "stderr").
+class LogFileSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit LogFileSink(std::string path) : path_(std::move(path)) {}
+  void Open();    // throws spdlog::spdlog_ex
+  void Reopen();  // throws spdlog::spdlog_ex
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override;
+  void flush_() override;
+
+ private:
+  std::FILE* Stream() const;  // stdout or stderr for "-" and "stderr", else null
+  const std::string path_;
+  spdlog::details::file_helper file_;
+};
 
 inline constexpr size_t kAccessLogQueue = 64 * 1024;
 
@@ -51,9 +74,8 @@ class AccessLog {
                             int64_t duration_us);
 
  private:
-  class Sink;
   AccessLog() = default;
-  std::shared_ptr<Sink> sink_;
+  std::shared_ptr<LogFileSink> sink_;
   std::shared_ptr<spdlog::details::thread_pool> pool_;
   std::shared_ptr<spdlog::logger> logger_;
 };

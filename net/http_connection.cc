@@ -212,7 +212,7 @@ bool HttpConnection::Handshake() {
   if (handshake_running_) return false;  // its step posts back
   asio::io_context* threads = worker_.handshake_context();
   if (threads == nullptr) {
-    if (!tls_) tls_ = TlsSession::Accept(*worker_.options().tls, socket_.native_handle());
+    if (!tls_) tls_ = TlsSession::Accept(*worker_.tls(), socket_.native_handle());
     if (!tls_) {
       Close();
       return false;
@@ -230,7 +230,7 @@ bool HttpConnection::Handshake() {
     // global locks, which a reactor should not wait for behind a handshake.
     TlsSession::Outcome outcome = TlsSession::Outcome::kError;
     if (!self->tls_) {
-      self->tls_ = TlsSession::Accept(*self->worker_.options().tls, self->socket_.native_handle());
+      self->tls_ = TlsSession::Accept(*self->worker_.tls(), self->socket_.native_handle());
     }
     if (self->tls_) self->tls_->Handshake(&outcome);
     HttpConnection* c = self.get();

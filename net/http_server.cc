@@ -33,7 +33,7 @@ struct HttpServer::HandshakeThreads {
 };
 
 HttpServer::HttpServer(Options options, HttpHandler handler)
-    : options_(std::move(options)), handler_(std::move(handler)) {
+    : options_(std::move(options)), tls_(options_.tls), handler_(std::move(handler)) {
   int n = options_.threads;
   if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
@@ -130,7 +130,9 @@ void HttpServer::Wait() {
   if (handshakes_) handshakes_->Join();
 }
 
-void HttpServer::InstallSignalHandlers() { workers_[0]->InstallSignalHandlers(); }
+void HttpServer::InstallSignalHandlers(std::function<void()> on_hangup) {
+  workers_[0]->InstallSignalHandlers(std::move(on_hangup));
+}
 
 HttpServer::Stats HttpServer::GetStats() const {
   Stats total;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -108,6 +109,9 @@ class HttpServer {
   // left after Options::drain_timeout. A deferred job is never cut: its reactor waits for
   // it even when its connection was closed. Wait() returns once every thread is done.
   void Stop();
+  // From now on new TLS connections get `tls` (a renewed certificate); connections already
+  // open keep theirs. REQUIRES: the server was made with Options::tls.
+  void SetTls(std::shared_ptr<const TlsContext> tls) { tls_.store(std::move(tls)); }
   // True once Stop() was called (the server drains or has stopped).
   bool Stopping() const { return stopping_.load(); }
 
@@ -117,9 +121,10 @@ class HttpServer {
   void Wait();
 
   // SIGINT and SIGTERM call Stop() (through an asio::signal_set on the first reactor, so
-  // nothing runs in signal context). Replaces the process' handlers for those signals
-  // until Wait() returns. REQUIRES: called before Start().
-  void InstallSignalHandlers();
+  // nothing runs in signal context), and SIGHUP calls `on_hangup` when it is set (on that
+  // reactor: it should only hand the work on). Replaces the process' handlers for those
+  // signals until Wait() returns. REQUIRES: called before Start().
+  void InstallSignalHandlers(std::function<void()> on_hangup = nullptr);
 
   Stats GetStats() const;                     // summed over threads
   std::vector<Stats> GetThreadStats() const;  // one per thread
@@ -128,6 +133,7 @@ class HttpServer {
   int HandshakeThreadCount() const;  // what Options::tls_handshake_threads comes to
 
   Options options_;
+  std::atomic<std::shared_ptr<const TlsContext>> tls_;  // Options::tls, then SetTls's
   HttpHandler handler_;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> open_connections_{0};  // across threads, for max_connections

@@ -119,13 +119,24 @@ void HttpWorker::PostStop() {
   asio::post(context_, [this] { BeginStop(); });
 }
 
-void HttpWorker::InstallSignalHandlers() {
+void HttpWorker::InstallSignalHandlers(std::function<void()> on_hangup) {
   signals_ = std::make_unique<asio::signal_set>(context_);
+  on_hangup_ = std::move(on_hangup);
   asio::error_code ec;
   signals_->add(SIGINT, ec);
   signals_->add(SIGTERM, ec);
-  signals_->async_wait([this](const asio::error_code& ec, int /*signal*/) {
-    if (!ec) server_.Stop();
+  if (on_hangup_) signals_->add(SIGHUP, ec);
+  WaitForSignal();
+}
+
+void HttpWorker::WaitForSignal() {
+  signals_->async_wait([this](const asio::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      on_hangup_();
+      return WaitForSignal();
+    }
+    server_.Stop();
   });
 }
 

@@ -55,8 +55,8 @@ class HttpWorker {
   void Run();
   // From any thread: begin the graceful stop on this worker's thread.
   void PostStop();
-  // SIGINT/SIGTERM -> server.Stop(). Before Run().
-  void InstallSignalHandlers();
+  // SIGINT/SIGTERM -> server.Stop(); SIGHUP -> on_hangup() when set. Before Run().
+  void InstallSignalHandlers(std::function<void()> on_hangup);
 
   HttpServer::Stats GetStats() const;
 
@@ -66,6 +66,8 @@ class HttpWorker {
   const HttpHandler& handler() const { return server_.handler_; }
   // Where deferred handler work runs; null when it runs inline (blocking_threads == 0).
   asio::thread_pool* blocking_pool() { return server_.blocking_pool_.get(); }
+  // The certificate new TLS connections get (HttpServer::SetTls may change it).
+  std::shared_ptr<const TlsContext> tls() const { return server_.tls_.load(); }
   // Where TLS handshake steps run; null when they run on the reactor.
   asio::io_context* handshake_context() { return server_.handshake_context_; }
   bool Stopping() const { return server_.stopping_.load(std::memory_order_relaxed); }
@@ -120,6 +122,8 @@ class HttpWorker {
   asio::steady_timer drain_timer_;
   asio::steady_timer accept_retry_timer_;
   std::unique_ptr<asio::signal_set> signals_;
+  std::function<void()> on_hangup_;
+  void WaitForSignal();
 };
 
 }  // namespace scimd::net

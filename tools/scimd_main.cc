@@ -1,8 +1,6 @@
 // scimd: the SCIM server. Wires the RocksDB store, the SCIM router and the HTTP server;
 // handles flags, the demo tenant of `make run`, and an orderly shutdown on SIGINT/SIGTERM
 // (stop accepting, finish in-flight requests, close the store).
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -75,10 +73,7 @@ scimd::core::Result<std::optional<std::string>> EnsureDemoTenant(scimd::core::St
   return std::optional<std::string>(issued.token);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"scimd: a multi-tenant SCIM 2.0 server"};
+struct Flags {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
   std::vector<std::string> base_paths;
@@ -86,79 +81,92 @@ int main(int argc, char** argv) {
   std::string demo_tenant;
   bool sync = false;
   scimd::net::HttpServer::Options http;
-  int64_t header_timeout_ms = http.header_timeout.count();
-  int64_t idle_timeout_ms = http.idle_timeout.count();
-  app.add_option("--listen", listen, "address:port to listen on")->capture_default_str();
-  app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
-  app.add_option("--threads", http.threads, "reactor threads (0 = one per hardware thread)")
+  int64_t header_timeout_ms = scimd::net::HttpServer::Options().header_timeout.count();
+  int64_t idle_timeout_ms = scimd::net::HttpServer::Options().idle_timeout.count();
+  std::string admin_listen;
+  std::string admin_token_file;
+  std::string admin_port_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string log_level = "info";
+  std::string log_file;
+  std::string log_access;
+  std::string insecure_token_tenant;
+  bool print_config = false;
+};
+
+// Every flag of scimd, bound to `f`; also what a SIGHUP parses again (tools/toml_config.h:
+// each is a setting of the --config file too).
+void DefineFlags(CLI::App& app, Flags& f) {
+  app.add_option("--listen", f.listen, "address:port to listen on")->capture_default_str();
+  app.add_option("--data", f.data_dir, "data directory (created if missing)")
       ->capture_default_str();
-  app.add_option("--base-path", base_paths,
+  app.add_option("--threads", f.http.threads, "reactor threads (0 = one per hardware thread)")
+      ->capture_default_str();
+  app.add_option("--base-path", f.base_paths,
                  "extra URL prefix to serve the API under, e.g. /identity/scim (repeatable); "
                  "/scim/v2, /scim, /api/scim and the bare root are always served, each also after "
                  "/t/{tenant}");
-  app.add_option("--max-body-bytes", http.max_body_bytes, "largest request body (413 above)")
+  app.add_option("--max-body-bytes", f.http.max_body_bytes, "largest request body (413 above)")
       ->capture_default_str();
-  app.add_option("--max-header-bytes", http.max_header_bytes, "largest request head (431 above)")
+  app.add_option("--max-header-bytes", f.http.max_header_bytes, "largest request head (431 above)")
       ->capture_default_str();
-  app.add_option("--header-timeout-ms", header_timeout_ms,
+  app.add_option("--header-timeout-ms", f.header_timeout_ms,
                  "time to receive a request head before the connection is closed")
       ->capture_default_str();
-  app.add_option("--idle-timeout-ms", idle_timeout_ms,
+  app.add_option("--idle-timeout-ms", f.idle_timeout_ms,
                  "keep-alive idle time before the connection is closed")
       ->capture_default_str();
-  app.add_option("--max-connections", http.max_connections,
+  app.add_option("--max-connections", f.http.max_connections,
                  "open connections across all threads (503 above)")
       ->capture_default_str();
-  app.add_option("--blocking-threads", http.blocking_threads,
+  app.add_option("--blocking-threads", f.http.blocking_threads,
                  "threads for long requests (group writes, /Bulk, writes with --sync), kept off "
                  "the reactor threads; 0 runs them on the reactor")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
-  app.add_option("--tls-handshake-threads", http.tls_handshake_threads,
+  app.add_option("--tls-handshake-threads", f.http.tls_handshake_threads,
                  "threads for TLS handshakes, off the reactors so that a burst of new "
                  "connections does not queue ahead of requests; -1: half the reactor threads, "
                  "at least one; 0: on the reactor")
       ->capture_default_str()
       ->check(CLI::Range(-1, 256));
-  app.add_option("--refused-input-per-second", http.refused_input_per_second,
+  app.add_option("--refused-input-per-second", f.http.refused_input_per_second,
                  "per client address: after a burst of " +
                      std::to_string(scimd::net::kDefaultRefusedInputBurst) +
                      " requests refused as malformed or oversized (400 invalidSyntax or "
                      "invalidFilter, 413, 431), this many a second; over it, 429 before the "
                      "request is read; 0 turns the limit off")
       ->capture_default_str();
-  app.add_flag("--sync", sync,
+  app.add_flag("--sync", f.sync,
                "fsync each acknowledged write (survives power loss; without it a write "
                "survives a process crash)");
-  app.add_option("--port-file", port_file, "write the bound port to this file once listening");
-  app.add_option("--demo-tenant", demo_tenant,
+  app.add_option("--port-file", f.port_file, "write the bound port to this file once listening");
+  app.add_option("--demo-tenant", f.demo_tenant,
                  "create this tenant on first start and print its base URL and token");
-  std::string admin_listen, admin_token_file, admin_port_file;
-  app.add_option("--admin-listen", admin_listen,
+  app.add_option("--admin-listen", f.admin_listen,
                  "address:port of the admin API (/admin/v1/, docs/ADMIN.md), e.g. "
                  "127.0.0.1:8081; off when not given");
-  app.add_option("--admin-token-file", admin_token_file,
+  app.add_option("--admin-token-file", f.admin_token_file,
                  "file holding the admin API's token (else SCIMD_ADMIN_TOKEN)");
-  app.add_option("--admin-port-file", admin_port_file,
+  app.add_option("--admin-port-file", f.admin_port_file,
                  "write the admin API's bound port to this file once listening");
-  std::string tls_cert, tls_key;
-  app.add_option("--tls-cert", tls_cert,
+  app.add_option("--tls-cert", f.tls_cert,
                  "PEM certificate chain (leaf first): both listeners speak HTTPS only (TLS 1.2 "
                  "and 1.3); needs --tls-key")
       ->check(CLI::ExistingFile);
-  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
-  std::string log_level = "info", log_file, log_access;
-  app.add_option("--log-level", log_level, "server log level: trace, debug, info, warn, error, off")
+  app.add_option("--tls-key", f.tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
+  app.add_option("--log-level", f.log_level,
+                 "server log level: trace, debug, info, warn, error, off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  app.add_option("--log-file", log_file,
+  app.add_option("--log-file", f.log_file,
                  "server log (leveled lines with UTC times); standard error when not given");
-  app.add_option("--log-access", log_access,
+  app.add_option("--log-access", f.log_access,
                  "access log: one JSON line per answered request (request id, tenant, token id, "
                  "method, path, query parameter names, status, bytes, duration); '-' for "
                  "standard output; off when not given");
-  std::string insecure_token_tenant;
-  app.add_option("--insecure-token-endpoint", insecure_token_tenant,
+  app.add_option("--insecure-token-endpoint", f.insecure_token_tenant,
                  "serve GET /Token handing out tokens of this tenant to anyone (only for "
                  "Microsoft's SCIM reference test suite; never in production)");
   // Every flag above is also a setting of the file (tools/toml_config.h, docs/CONFIG.md);
@@ -168,10 +176,36 @@ int main(int argc, char** argv) {
                  "--admin-listen, a top-level `max-body-bytes = N` is --max-body-bytes "
                  "(docs/CONFIG.md); flags given here win over it");
   app.config_formatter(std::make_shared<scimd::tools::TomlConfig>(app, "config"));
-  bool print_config = false;
-  app.add_flag("--print-config", print_config,
+  app.add_flag("--print-config", f.print_config,
                "print every setting with its value (the defaults, the file and the flags "
                "applied) as a TOML file, then exit");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"scimd: a multi-tenant SCIM 2.0 server"};
+  Flags f;
+  DefineFlags(app, f);
+  auto& listen = f.listen;
+  auto& data_dir = f.data_dir;
+  auto& base_paths = f.base_paths;
+  auto& port_file = f.port_file;
+  auto& demo_tenant = f.demo_tenant;
+  auto& sync = f.sync;
+  auto& http = f.http;
+  auto& header_timeout_ms = f.header_timeout_ms;
+  auto& idle_timeout_ms = f.idle_timeout_ms;
+  auto& admin_listen = f.admin_listen;
+  auto& admin_token_file = f.admin_token_file;
+  auto& admin_port_file = f.admin_port_file;
+  auto& tls_cert = f.tls_cert;
+  auto& tls_key = f.tls_key;
+  auto& log_level = f.log_level;
+  auto& log_file = f.log_file;
+  auto& log_access = f.log_access;
+  auto& insecure_token_tenant = f.insecure_token_tenant;
+  auto& print_config = f.print_config;
   CLI11_PARSE(app, argc, argv);
   if (print_config) {
     std::cout << app.config_to_str(true, true);
@@ -196,14 +230,11 @@ int main(int argc, char** argv) {
   }
   // The server log: what happens after the start (failures of background work, signals).
   std::shared_ptr<spdlog::logger> slog;
+  auto slog_sink =
+      std::make_shared<scimd::net::LogFileSink>(log_file.empty() ? "stderr" : log_file);
   try {
-    spdlog::sink_ptr sink;
-    if (log_file.empty()) {
-      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    } else {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file);
-    }
-    slog = std::make_shared<spdlog::logger>("scimd", std::move(sink));
+    slog_sink->Open();
+    slog = std::make_shared<spdlog::logger>("scimd", slog_sink);
     slog->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l scimd: %v", spdlog::pattern_time_type::utc);
     slog->set_level(spdlog::level::from_str(log_level));
     slog->flush_on(spdlog::level::trace);  // rare lines: each goes out at once
@@ -288,7 +319,15 @@ int main(int argc, char** argv) {
     scimd::net::HttpServer server(
         http, [&router](const scimd::net::HttpRequest& request,
                         scimd::net::HttpResponse& response) { router.Handle(request, response); });
-    server.InstallSignalHandlers();
+    // SIGHUP: the reactor only raises the flag; the upkeep thread below does the work.
+    std::mutex upkeep_mu;
+    std::condition_variable upkeep_cv;
+    bool stopping = false;
+    std::atomic<bool> reload_requested{false};
+    server.InstallSignalHandlers([&] {
+      reload_requested = true;
+      upkeep_cv.notify_one();
+    });
     std::string error;
     if (!server.Start(&error)) {
       std::cerr << "scimd: cannot listen on " << listen << ": " << error << "\n";
@@ -342,12 +381,52 @@ int main(int argc, char** argv) {
       WritePortFile(admin_port_file, admin_server->port());
     }
     WritePortFile(port_file, server.port());
+    // SIGHUP (docs/CONFIG.md, "Reloading"): the flags and the --config file are read again
+    // and what can change while serving is applied: the log level, the log files reopened
+    // (after a rotation), the TLS certificate and key read again. The rest waits for a
+    // restart; a file that no longer parses changes nothing.
+    auto reload = [&] {
+      // The logs first, so that what follows goes to the new files.
+      try {
+        slog_sink->Reopen();
+      } catch (const spdlog::spdlog_ex& e) {
+        std::cerr << "scimd: cannot reopen the server log: " << e.what() << "\n";
+      }
+      if (http.access_log) {
+        if (Status s = http.access_log->Reopen(); !s.ok()) slog->error("SIGHUP: {}", s.detail());
+      }
+      Flags fresh;
+      CLI::App again{"scimd"};
+      DefineFlags(again, fresh);
+      try {
+        again.parse(argc, argv);
+      } catch (const CLI::ParseError& e) {
+        slog->error("SIGHUP: the settings do not parse ({}); nothing changed", e.what());
+        return;
+      }
+      if (fresh.log_level != log_level) {
+        slog->set_level(spdlog::level::from_str(fresh.log_level));
+        slog->info("SIGHUP: log level {} (was {})", fresh.log_level, log_level);
+        log_level = fresh.log_level;
+      }
+      if (http.tls) {
+        if (fresh.tls_cert.empty()) {
+          slog->error("SIGHUP: TLS stays on with its certificate: turning it off needs a restart");
+        } else if (auto tls = scimd::net::TlsContext::Load(fresh.tls_cert, fresh.tls_key);
+                   !tls.ok()) {
+          slog->error("SIGHUP: the TLS certificate was not changed: {}", tls.status().detail());
+        } else {
+          std::shared_ptr<const scimd::net::TlsContext> context = std::move(tls).value();
+          server.SetTls(context);
+          if (admin_server) admin_server->SetTls(context);
+          slog->info("SIGHUP: new TLS connections get the certificate in {}", fresh.tls_cert);
+        }
+      }
+      slog->info("SIGHUP: settings reloaded");
+    };
     // Background upkeep, off the reactors: the activity log's queue goes to the store
     // every 200 ms; which tenant claims which host is reloaded every 5 s; tokens' last use
-    // is written and old activity pruned once a minute.
-    std::mutex upkeep_mu;
-    std::condition_variable upkeep_cv;
-    bool stopping = false;
+    // is written and old activity pruned once a minute; a SIGHUP's reload.
     auto flush = [&] {
       if (auto n = router.activity().Flush(*store); !n.ok()) {
         slog->error("writing the activity log failed: {}", n.status().detail());
@@ -376,8 +455,12 @@ int main(int argc, char** argv) {
       auto next_refresh = Clock::now() + refresh_every;
       auto next_minute = Clock::now() + minute;
       std::unique_lock<std::mutex> lock(upkeep_mu);
-      while (!upkeep_cv.wait_for(lock, tick, [&] { return stopping; })) {
+      for (;;) {
+        // A missed notify (the flag raised between the check and the wait) costs one tick.
+        upkeep_cv.wait_for(lock, tick, [&] { return stopping || reload_requested.load(); });
+        if (stopping) break;
         lock.unlock();
+        if (reload_requested.exchange(false)) reload();
         if (auto n = router.activity().Flush(*store); !n.ok()) {
           slog->error("writing the activity log failed: {}", n.status().detail());
         }

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -287,6 +289,61 @@ TEST_F(OpsTest, RequestIdsInAnswersTheAccessLogAndTheActivityLog) {
   ASSERT_EQ(activity.status, 200) << activity.body;
   EXPECT_NE(activity.body.find(R"("requestId":"entra-7f3c-0001")"), std::string::npos)
       << activity.body;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool WaitForText(const std::string& path, const std::string& text) {
+  for (int i = 0; i < 100; ++i) {
+    if (ReadAll(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// SIGHUP after a log rotation: both logs go to new files at their paths; the log level
+// follows the --config file; a file that no longer parses changes nothing.
+TEST_F(OpsTest, SighupReopensTheLogsAndReadsTheConfigFileAgain) {
+  const std::string config = dir_.path() + "/scimd.toml";
+  const std::string access = dir_.path() + "/access.log";
+  const std::string server_log = dir_.path() + "/server.log";
+  auto write_config = [&](const std::string& level) {
+    std::ofstream(config, std::ios::trunc) << "[log]\nlevel = \"" << level << "\"\naccess = \""
+                                           << access << "\"\nfile = \"" << server_log << "\"\n";
+  };
+  write_config("info");
+  ScimdProcess server(data_, {"--config", config});
+  HttpClient scim(server.port());
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + token_}, {"X-Request-Id", "before-rotation"}};
+  ASSERT_EQ(scim.Send("GET", "/scim/v2/Users", "", auth).status, 200);
+  ASSERT_TRUE(WaitForText(access, "before-rotation"));
+
+  // logrotate: the files are moved away, then scimd is told.
+  std::filesystem::rename(access, access + ".1");
+  std::filesystem::rename(server_log, server_log + ".1");
+  write_config("debug");
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForText(server_log, "SIGHUP: settings reloaded")) << ReadAll(server_log + ".1");
+  EXPECT_NE(ReadAll(server_log).find("SIGHUP: log level debug (was info)"), std::string::npos)
+      << ReadAll(server_log);
+  const std::vector<std::pair<std::string, std::string>> after = {
+      {"Authorization", "Bearer " + token_}, {"X-Request-Id", "after-rotation"}};
+  ASSERT_EQ(scim.Send("GET", "/scim/v2/Users", "", after).status, 200);
+  ASSERT_TRUE(WaitForText(access, "after-rotation"));
+  EXPECT_EQ(ReadAll(access).find("before-rotation"), std::string::npos);
+  EXPECT_EQ(ReadAll(access + ".1").find("after-rotation"), std::string::npos);
+
+  // A file that no longer parses: said in the log, nothing changed, still serving.
+  std::ofstream(config, std::ios::trunc) << "[log\nlevel = 3\n";
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForText(server_log, "the settings do not parse")) << ReadAll(server_log);
+  EXPECT_EQ(scim.Send("GET", "/scim/v2/Users", "", auth).status, 200);
 }
 
 }  // namespace

@@ -15,9 +15,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -314,6 +317,63 @@ TEST_F(TlsTest, AStopDuringHandshakesEndsCleanly) {
   EXPECT_EQ(server.Stop(), 0) << server.Output();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   for (int fd : held) close(fd);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool WaitForText(const std::string& path, const std::string& text) {
+  for (int i = 0; i < 100; ++i) {
+    if (ReadAll(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// SIGHUP reads the certificate and key files again (a renewal): new connections get the
+// new certificate, open ones keep going, and a broken file changes nothing.
+TEST_F(TlsTest, SighupLoadsARenewedCertificateForNewConnections) {
+  const std::string live_cert = dir_.path() + "/live-cert.pem";
+  const std::string live_key = dir_.path() + "/live-key.pem";
+  std::filesystem::copy_file(cert_, live_cert);
+  std::filesystem::copy_file(key_, live_key);
+  const std::string server_log = dir_.path() + "/server.log";
+  ScimdProcess server(data_,
+                      {"--tls-cert", live_cert, "--tls-key", live_key, "--log-file", server_log});
+  TlsClient before(server.port(), cert_);
+  ASSERT_TRUE(before.handshake_ok()) << before.error();
+
+  const std::string new_cert = dir_.path() + "/new-cert.pem";
+  const std::string new_key = dir_.path() + "/new-key.pem";
+  MakeCertificate(new_cert, new_key);
+  std::filesystem::copy_file(new_cert, live_cert,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(new_key, live_key, std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForText(server_log, "new TLS connections get the certificate"))
+      << ReadAll(server_log);
+
+  TlsClient old_trust(server.port(), cert_);
+  EXPECT_FALSE(old_trust.handshake_ok()) << "still the old certificate";
+  TlsClient renewed(server.port(), new_cert);
+  ASSERT_TRUE(renewed.handshake_ok()) << renewed.error();
+  ASSERT_TRUE(renewed.Write(Request("GET", "/scim/v2/Users?count=1", token_, "", true)));
+  EXPECT_EQ(renewed.ReadToEnd().rfind("HTTP/1.1 200", 0), 0u);
+  // The connection made before the renewal goes on.
+  ASSERT_TRUE(before.Write(Request("GET", "/scim/v2/Users?count=1", token_, "", true)));
+  EXPECT_EQ(before.ReadToEnd().rfind("HTTP/1.1 200", 0), 0u);
+
+  // A broken key: logged, and the renewed certificate stays.
+  std::ofstream(live_key, std::ios::trunc) << "not a key\n";
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForText(server_log, "the TLS certificate was not changed"))
+      << ReadAll(server_log);
+  TlsClient still(server.port(), new_cert);
+  EXPECT_TRUE(still.handshake_ok()) << still.error();
 }
 
 TEST_F(TlsTest, PlainHttpOnTheTlsPortIsAnswered400InPlainText) {
