@@ -3,6 +3,7 @@
 #include "storage/rocks_store.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
@@ -114,6 +115,25 @@ class RocksView final : public core::StoreView {
 
 }  // namespace
 
+// The compression named by RocksStoreOptions::compression, if this RocksDB has it.
+static Result<rocksdb::CompressionType> CompressionOf(const std::string& name) {
+  rocksdb::CompressionType type;
+  if (name == "none") return rocksdb::kNoCompression;
+  if (name == "lz4") {
+    type = rocksdb::kLZ4Compression;
+  } else if (name == "zstd") {
+    type = rocksdb::kZSTD;
+  } else if (name == "snappy") {
+    type = rocksdb::kSnappyCompression;
+  } else {
+    return Status::InvalidValue("unknown compression \"" + name + "\" (lz4, zstd, snappy, none)");
+  }
+  for (rocksdb::CompressionType supported : rocksdb::GetSupportedCompressions()) {
+    if (supported == type) return type;
+  }
+  return Status::InvalidValue("this RocksDB was built without " + name + " compression");
+}
+
 Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
                                                      const Options& options) {
   rocksdb::DBOptions db_options;
@@ -138,6 +158,10 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.OptimizeLevelStyleCompaction(options.write_buffer_bytes / 2);
+  SCIMD_ASSIGN_OR_RETURN(rocksdb::CompressionType compression, CompressionOf(options.compression));
+  for (size_t level = 2; level < cf_options.compression_per_level.size(); ++level) {
+    cf_options.compression_per_level[level] = compression;
+  }
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::ColumnFamilyOptions counter_options = cf_options;
   counter_options.merge_operator = NewUInt64AddOperator();

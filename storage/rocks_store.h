@@ -35,6 +35,10 @@ struct RocksStoreOptions {
   size_t block_cache_bytes = size_t{256} << 20;
   // Upper bound on memtable memory across all column families.
   size_t write_buffer_bytes = size_t{256} << 20;
+  // Compression of levels 2 and below (levels 0 and 1 stay uncompressed: they are
+  // rewritten soon): "lz4", "zstd", "snappy" or "none". Files already written keep theirs
+  // until compacted.
+  std::string compression = "lz4";
   // The environment RocksDB's files go through; null: the process' default. Tests pass a
   // fault-injecting one (tests/storage/fault_fs.h). Must outlive the store.
   rocksdb::Env* env = nullptr;

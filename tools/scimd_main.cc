@@ -93,6 +93,9 @@ struct Flags {
   std::string log_access;
   std::string insecure_token_tenant;
   bool print_config = false;
+  size_t rocksdb_block_cache_mb = scimd::storage::RocksStore::Options().block_cache_bytes >> 20;
+  size_t rocksdb_write_buffer_mb = scimd::storage::RocksStore::Options().write_buffer_bytes >> 20;
+  std::string rocksdb_compression = scimd::storage::RocksStore::Options().compression;
 };
 
 // Every flag of scimd, bound to `f`; also what a SIGHUP parses again (tools/toml_config.h:
@@ -166,6 +169,19 @@ void DefineFlags(CLI::App& app, Flags& f) {
                  "access log: one JSON line per answered request (request id, tenant, token id, "
                  "method, path, query parameter names, status, bytes, duration); '-' for "
                  "standard output; off when not given");
+  app.add_option("--rocksdb-block-cache-mb", f.rocksdb_block_cache_mb,
+                 "RocksDB's block cache, shared by every column family (docs/CONFIG.md has a "
+                 "guide by machine size)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{8}, size_t{1} << 20));
+  app.add_option("--rocksdb-write-buffer-mb", f.rocksdb_write_buffer_mb,
+                 "memtables across all column families before they are flushed")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{16}, size_t{1} << 20));
+  app.add_option("--rocksdb-compression", f.rocksdb_compression,
+                 "compression of the store's lower levels: lz4, zstd, snappy or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"lz4", "zstd", "snappy", "none"}));
   app.add_option("--insecure-token-endpoint", f.insecure_token_tenant,
                  "serve GET /Token handing out tokens of this tenant to anyone (only for "
                  "Microsoft's SCIM reference test suite; never in production)");
@@ -279,6 +295,9 @@ int main(int argc, char** argv) {
 
   scimd::storage::RocksStore::Options store_options;
   store_options.sync = sync;
+  store_options.block_cache_bytes = f.rocksdb_block_cache_mb << 20;
+  store_options.write_buffer_bytes = f.rocksdb_write_buffer_mb << 20;
+  store_options.compression = f.rocksdb_compression;
   auto store_or = scimd::storage::RocksStore::Open(data_dir, store_options);
   if (!store_or.ok()) {
     std::cerr << "scimd: cannot open the store in " << data_dir << ": "

@@ -71,6 +71,25 @@ TEST(RocksStoreOpenTest, MissingDirWithoutCreateIfMissingFails) {
   EXPECT_FALSE(store.ok());
 }
 
+// --rocksdb-compression: each name this RocksDB has opens and keeps data; others refuse.
+TEST(RocksStoreOpenTest, CompressionByNameAndUnknownOnesRefused) {
+  for (const char* name : {"lz4", "zstd", "snappy", "none"}) {
+    TempDir dir;
+    RocksStore::Options options;
+    options.compression = name;
+    auto store = RocksStore::Open(dir.path(), options);
+    ASSERT_TRUE(store.ok()) << name << ": " << store.status().ToString();
+    auto tenant = (*store)->CreateTenant("t");
+    EXPECT_TRUE(tenant.ok()) << name;
+  }
+  TempDir dir;
+  RocksStore::Options options;
+  options.compression = "brotli";
+  auto store = RocksStore::Open(dir.path(), options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().detail().find("unknown compression"), std::string::npos);
+}
+
 TEST(RocksStoreOpenTest, SyncCommitsWork) {
   TempDir dir;
   RocksStore::Options options;
