@@ -18,11 +18,11 @@ DEB_PACKAGES := cmake ninja-build g++ make pkg-config \
   librocksdb-dev libsimdjson-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
   node-llhttp libsodium-dev libcli11-dev curl wrk nginx-light \
   time python3 clang-format libcurl4-openssl-dev libjemalloc-dev zlib1g-dev libutf8proc-dev \
-  libssl-dev openssl libtomlplusplus-dev libspdlog-dev
+  libssl-dev openssl libtomlplusplus-dev libspdlog-dev dpkg-dev
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: all deps deb-deps npm-deps build run test bench asan fuzz format clean
+.PHONY: all deps deb-deps npm-deps build run test bench asan fuzz format clean install package
 
 all: build
 
@@ -59,6 +59,24 @@ run: deb-deps $(BUILD_DIR)/build.ninja
 	@echo "make: admin API: SCIMD_ADMIN_TOKEN=\$$(cat $(ADMIN_TOKEN_FILE)) $(BUILD_DIR)/tools/scimctl --server http://$(ADMIN_LISTEN) tenant list"
 	./$(BUILD_DIR)/tools/scimd --listen $(LISTEN) --data $(DATA_DIR) --demo-tenant demo \
 	  --admin-listen $(ADMIN_LISTEN) --admin-token-file $(ADMIN_TOKEN_FILE)
+
+# The programs under PREFIX (DESTDIR for staging), the systemd unit and the default settings
+# (packaging/). As root on the machine itself (no DESTDIR): also the scimd system user, the
+# data and log directories and an admin token, as the .deb does (docs/OPERATIONS.md).
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+	install -D -m 0644 packaging/scimd.toml $(DESTDIR)/etc/scimd/scimd.toml.example
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  [ -f /etc/scimd/scimd.toml ] || cp packaging/scimd.toml /etc/scimd/scimd.toml; \
+	  mkdir -p /etc/systemd/system; \
+	  sed 's|/usr/bin/scimd|$(PREFIX)/bin/scimd|' packaging/scimd.service > /etc/systemd/system/scimd.service; \
+	  packaging/postinst configure; \
+	fi
+
+# A Debian package of this build (Release): build/scimd_VERSION_ARCH.deb.
+package: build
+	./scripts/package.sh $(BUILD_DIR) $(BUILD_DIR)
 
 test: deps build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600

@@ -17,6 +17,8 @@
 
 namespace scimd::net {
 
+std::atomic<int> HttpWorker::next_id_{0};
+
 void HttpWorker::NextRequestId(std::string& out) {
   // 48 random bits per process: ids of two runs (or two nodes) do not meet.
   static const uint64_t kProcess = [] {
@@ -25,7 +27,7 @@ void HttpWorker::NextRequestId(std::string& out) {
   }();
   char text[48];
   const int n = std::snprintf(text, sizeof(text), "%012llx-%x-%llx",
-                              static_cast<unsigned long long>(kProcess), index_,
+                              static_cast<unsigned long long>(kProcess), id_,
                               static_cast<unsigned long long>(++next_request_));
   out.assign(text, static_cast<size_t>(n));
 }
@@ -54,6 +56,7 @@ class HandedFd {
 HttpWorker::HttpWorker(HttpServer& server, int index)
     : server_(server),
       index_(index),
+      id_(next_id_.fetch_add(1)),
       read_buffer_(new char[kReadBufferBytes]),
       context_(1),  // one thread runs it
       acceptor_(context_),

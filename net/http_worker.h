@@ -73,7 +73,8 @@ class HttpWorker {
   bool Stopping() const { return server_.stopping_.load(std::memory_order_relaxed); }
   char* read_buffer() { return read_buffer_.get(); }
   DateCache& date() { return date_; }
-  // A new request id into `out`: the process's random prefix, this worker, a counter.
+  // A new request id into `out`: the process's random prefix, this worker (unique in the
+  // process), a counter.
   void NextRequestId(std::string& out);
   WorkerCounters& counters() { return counters_; }
   // Refused malformed input per address (HttpServer::Options::refused_input_per_second):
@@ -102,6 +103,9 @@ class HttpWorker {
 
   HttpServer& server_;
   const int index_;
+  // Unique in the process across servers (the SCIM and the admin listener): request ids.
+  const int id_;
+  static std::atomic<int> next_id_;
   // Connections open on this worker or handed to it and not yet adopted: what an accepting
   // worker compares to pick the least loaded one (any thread reads and changes it).
   std::atomic<int64_t> assigned_{0};

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -284,6 +285,10 @@ TEST_F(OpsTest, RequestIdsInAnswersTheAccessLogAndTheActivityLog) {
 
   // The activity log names the request too.
   HttpClient admin(AdminPort());
+  // Ids the server makes are unique across its listeners (the admin one counts apart).
+  std::set<std::string> ids = {made, odd.Header("x-request-id"), bad.Header("x-request-id")};
+  for (int i = 0; i < 3; ++i) ids.insert(admin.Send("GET", "/healthz").Header("x-request-id"));
+  EXPECT_EQ(ids.size(), 6u);
   HttpResult activity = admin.Send("GET", "/admin/v1/tenants/acme/activity", "",
                                    {{"Authorization", std::string("Bearer ") + kAdminToken}});
   ASSERT_EQ(activity.status, 200) << activity.body;
