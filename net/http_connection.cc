@@ -65,7 +65,9 @@ void HttpConnection::Start() {
   asio::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
-  request_.remote_address = PeerAddress(socket_);
+  peer_address_ = PeerAddress(socket_);
+  peer_trusted_ = worker_.options().trusted_proxies.Trusts(peer_address_);
+  request_.remote_address = peer_address_;
   worker_.Register(this);
   SetDeadline(worker_.options().header_timeout);
   if (worker_.options().tls) {
@@ -522,7 +524,7 @@ void HttpConnection::HoldResponse(HttpResponse& response) {
 }
 
 void HttpConnection::FinishRequest(HttpResponse& response, bool keep_alive, bool head_request) {
-  if (response.refused_input) worker_.CountRefusedInput(request_.remote_address);
+  if (response.refused_input) CountRefusedInput();
   if (request_.body.capacity() > kRetainedBodyCapacity) std::string().swap(request_.body);
   if (worker_.Stopping()) keep_alive = false;  // checked after the handler: it may be slow
   QueueResponse(response, keep_alive, head_request);

@@ -108,6 +108,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // returns -1 and Feed() answers it.
   int Fail(int status, std::string detail);
   int CheckHeadSize();  // 0, or Fail(431) once head_bytes_ passes the limit
+  // 0, or Fail(429) when request_.remote_address is over its refused-input limit.
+  int CheckRefusedInput();
+  // Counts a refused request against request_.remote_address (never a trusted proxy's).
+  void CountRefusedInput();
 
   static int OnMessageBegin(llhttp_t* parser);
   static int OnUrl(llhttp_t* parser, const char* at, size_t length);
@@ -123,6 +127,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   HttpWorker& worker_;
   asio::ip::tcp::socket socket_;
   std::unique_ptr<TlsSession> tls_;  // null on a plain listener
+  std::string peer_address_;         // the socket's peer
+  bool peer_trusted_ = false;        // a trusted proxy (HttpServer::Options::trusted_proxies)
   bool plain_http_on_tls_ = false;   // ReceiveSome saw an HTTP request line, not TLS
   // A handshake step runs on a handshake thread: socket_ and tls_ are its until it posts
   // back (OnHandshakeStep), and Close() leaves them to it.

@@ -55,7 +55,7 @@ size_t HttpConnection::Feed(const char* data, size_t size) {
     return size;
   }
   // A malformed request, or one over a size limit: counted against the address.
-  worker_.CountRefusedInput(request_.remote_address);
+  CountRefusedInput();
   if (error_status_ != 0) {
     QueueError(error_status_, error_detail_);
   } else {
@@ -70,6 +70,21 @@ int HttpConnection::Fail(int status, std::string detail) {
   return -1;
 }
 
+int HttpConnection::CheckRefusedInput() {
+  if (int64_t wait = worker_.RefusedInputWait(request_.remote_address); wait > 0) {
+    error_retry_after_ = wait;
+    return Fail(429, "too many malformed or oversized requests from this address; retry in " +
+                         std::to_string(wait) + " s");
+  }
+  return 0;
+}
+
+void HttpConnection::CountRefusedInput() {
+  // A trusted proxy is never held back for what its clients send.
+  if (peer_trusted_ && request_.remote_address == peer_address_) return;
+  worker_.CountRefusedInput(request_.remote_address);
+}
+
 int HttpConnection::OnMessageBegin(llhttp_t* parser) {
   HttpConnection* c = Self(parser);
   c->in_message_ = true;
@@ -78,11 +93,11 @@ int HttpConnection::OnMessageBegin(llhttp_t* parser) {
   c->head_bytes_ = 0;
   c->error_status_ = 0;
   // An address that sent too much malformed or oversized input is refused before this
-  // request's head or body costs anything.
-  if (int64_t wait = c->worker_.RefusedInputWait(c->request_.remote_address); wait > 0) {
-    c->error_retry_after_ = wait;
-    return c->Fail(429, "too many malformed or oversized requests from this address; retry in " +
-                            std::to_string(wait) + " s");
+  // request's head or body costs anything. (Behind a trusted proxy the client is known
+  // only from the head: checked in OnHeadersComplete.)
+  c->request_.remote_address = c->peer_address_;
+  if (!c->peer_trusted_) {
+    if (int r = c->CheckRefusedInput(); r != 0) return r;
   }
   HttpRequest& r = c->request_;
   r.request_id.clear();
@@ -163,6 +178,11 @@ int HttpConnection::OnHeadersComplete(llhttp_t* parser) {
   HttpRequest& r = c->request_;
   c->headers_done_ = true;
   r.method = llhttp_method_name(static_cast<llhttp_method_t>(parser->method));
+  if (c->peer_trusted_) {
+    r.remote_address =
+        options.trusted_proxies.ClientOf(c->peer_address_, r.Header("x-forwarded-for"));
+    if (int refused = c->CheckRefusedInput(); refused != 0) return refused;
+  }
   r.http_major = parser->http_major;
   r.http_minor = parser->http_minor;
   size_t question = r.target.find('?');

@@ -20,6 +20,7 @@
 
 #include "net/http_types.h"
 #include "net/limits.h"
+#include "net/proxy_trust.h"
 
 namespace asio {
 class io_context;
@@ -71,6 +72,9 @@ class HttpServer {
     // Refused malformed or oversized requests per client address (net/limits.h): a burst,
     // then this many a second; over that, 429 before the request is read. 0: no limit.
     int64_t refused_input_burst = kDefaultRefusedInputBurst;
+    // Peers whose X-Forwarded-For names the client (net/proxy_trust.h): the per-address
+    // limits and the logs then see the client, not the proxy. Empty: the header is ignored.
+    ProxyTrust trusted_proxies;
     uint32_t refused_input_per_second = kDefaultRefusedInputPerSecond;
   };
 

@@ -93,6 +93,7 @@ struct Flags {
   std::string log_access;
   std::string insecure_token_tenant;
   bool print_config = false;
+  std::vector<std::string> trusted_proxies;
   size_t rocksdb_block_cache_mb = scimd::storage::RocksStore::Options().block_cache_bytes >> 20;
   size_t rocksdb_write_buffer_mb = scimd::storage::RocksStore::Options().write_buffer_bytes >> 20;
   std::string rocksdb_compression = scimd::storage::RocksStore::Options().compression;
@@ -169,6 +170,10 @@ void DefineFlags(CLI::App& app, Flags& f) {
                  "access log: one JSON line per answered request (request id, tenant, token id, "
                  "method, path, query parameter names, status, bytes, duration); '-' for "
                  "standard output; off when not given");
+  app.add_option("--trusted-proxy", f.trusted_proxies,
+                 "a proxy (address or network, e.g. 10.0.0.0/8; repeatable) whose "
+                 "X-Forwarded-For names the client: per-address limits and logs then see the "
+                 "client; from other peers the header is ignored");
   app.add_option("--rocksdb-block-cache-mb", f.rocksdb_block_cache_mb,
                  "RocksDB's block cache, shared by every column family (docs/CONFIG.md has a "
                  "guide by machine size)")
@@ -266,6 +271,12 @@ int main(int argc, char** argv) {
     }
     http.access_log = std::shared_ptr<scimd::net::AccessLog>(std::move(access).value());
   }
+  if (auto trust = scimd::net::ProxyTrust::Parse(f.trusted_proxies); !trust.ok()) {
+    std::cerr << "scimd: --trusted-proxy: " << trust.status().detail() << "\n";
+    return 2;
+  } else {
+    http.trusted_proxies = *trust;
+  }
   http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
   if (Status s = scimd::core::InitCrypto(); !s.ok()) {
@@ -290,6 +301,7 @@ int main(int argc, char** argv) {
     admin_http.tls = http.tls;  // the admin token deserves TLS as much as a tenant's
     admin_http.blocking_threads = 1;
     admin_http.access_log = http.access_log;
+    admin_http.trusted_proxies = http.trusted_proxies;
     admin_http.name = "admin";
   }
 

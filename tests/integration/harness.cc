@@ -306,6 +306,21 @@ ScimdProcess::ScimdProcess(const std::string& data_dir, std::vector<std::string>
   throw std::runtime_error("scimd did not report its port: " + Output());
 }
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool WaitForText(const std::string& path, const std::string& text) {
+  for (int i = 0; i < 100; ++i) {
+    if (ReadAll(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 int ScimdProcess::Stop() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);

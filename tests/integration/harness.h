@@ -29,6 +29,10 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_s = 60);
 
 std::string ScimdBin();
+// A whole file's text ("" when it cannot be read).
+std::string ReadAll(const std::string& path);
+// Whether `text` appears in the file within about 5 s (a log written off the request path).
+bool WaitForText(const std::string& path, const std::string& text);
 std::string ScimctlBin();
 
 // Creates a tenant in `data_dir` and returns a new token for it.

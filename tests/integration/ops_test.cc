@@ -296,21 +296,6 @@ TEST_F(OpsTest, RequestIdsInAnswersTheAccessLogAndTheActivityLog) {
       << activity.body;
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool WaitForText(const std::string& path, const std::string& text) {
-  for (int i = 0; i < 100; ++i) {
-    if (ReadAll(path).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 // SIGHUP after a log rotation: both logs go to new files at their paths; the log level
 // follows the --config file; a file that no longer parses changes nothing.
 TEST_F(OpsTest, SighupReopensTheLogsAndReadsTheConfigFileAgain) {
@@ -349,6 +334,53 @@ TEST_F(OpsTest, SighupReopensTheLogsAndReadsTheConfigFileAgain) {
   ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
   ASSERT_TRUE(WaitForText(server_log, "the settings do not parse")) << ReadAll(server_log);
   EXPECT_EQ(scim.Send("GET", "/scim/v2/Users", "", auth).status, 200);
+}
+
+// Behind a trusted proxy (--trusted-proxy) the failed-token limit and the access log see
+// the client X-Forwarded-For names; without the flag the header is ignored and every
+// client shares the proxy's address.
+TEST_F(OpsTest, BehindATrustedProxyLimitsAndLogsSeeTheClient) {
+  auto fail_until_429 = [](HttpClient& client, const std::string& forwarded) {
+    for (int i = 0; i < 60; ++i) {
+      HttpResult r = client.Send("GET", "/scim/v2/Users", "",
+                                 {{"Authorization", "Bearer scimd_0000000000000000_wrong"},
+                                  {"X-Forwarded-For", forwarded}});
+      if (r.status == 429) return i;
+      if (r.status != 401) return -1;
+    }
+    return -1;
+  };
+  const std::string access = dir_.path() + "/access.log";
+  {
+    ScimdProcess server(data_, {"--trusted-proxy", "127.0.0.1", "--log-access", access});
+    HttpClient proxy(server.port());
+    EXPECT_GT(fail_until_429(proxy, "203.0.113.5"), 0);
+    // Another client behind the same proxy is not held back.
+    HttpResult other = proxy.Send("GET", "/scim/v2/Users", "",
+                                  {{"Authorization", "Bearer scimd_0000000000000000_wrong"},
+                                   {"X-Forwarded-For", "198.51.100.7, 203.0.113.6"}});
+    EXPECT_EQ(other.status, 401);
+    HttpResult good = proxy.Send("GET", "/scim/v2/Users", "",
+                                 {{"Authorization", "Bearer " + token_},
+                                  {"X-Forwarded-For", "203.0.113.6"},
+                                  {"X-Request-Id", "via-proxy"}});
+    EXPECT_EQ(good.status, 200);
+    ASSERT_TRUE(WaitForText(access, "via-proxy"));
+    EXPECT_NE(ReadAll(access).find(R"("requestId":"via-proxy","client":"203.0.113.6")"),
+              std::string::npos)
+        << ReadAll(access);
+  }
+  // Not trusted: the header is only words; one client's failures hold back the other.
+  TempDir other_dir;
+  const std::string data2 = other_dir.path() + "/data";
+  const std::string token2 = CreateTenantWithToken(data2, "acme");
+  ScimdProcess server(data2, {});
+  HttpClient client(server.port());
+  EXPECT_GT(fail_until_429(client, "203.0.113.5"), 0);
+  HttpResult other =
+      client.Send("GET", "/scim/v2/Users", "",
+                  {{"Authorization", "Bearer " + token2}, {"X-Forwarded-For", "203.0.113.6"}});
+  EXPECT_EQ(other.status, 429);
 }
 
 }  // namespace

@@ -319,21 +319,6 @@ TEST_F(TlsTest, AStopDuringHandshakesEndsCleanly) {
   for (int fd : held) close(fd);
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool WaitForText(const std::string& path, const std::string& text) {
-  for (int i = 0; i < 100; ++i) {
-    if (ReadAll(path).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 // SIGHUP reads the certificate and key files again (a renewal): new connections get the
 // new certificate, open ones keep going, and a broken file changes nothing.
 TEST_F(TlsTest, SighupLoadsARenewedCertificateForNewConnections) {
