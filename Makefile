@@ -18,7 +18,7 @@ DEB_PACKAGES := cmake ninja-build g++ make pkg-config \
   librocksdb-dev libsimdjson-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
   node-llhttp libsodium-dev libcli11-dev curl wrk nginx-light \
   time python3 clang-format libcurl4-openssl-dev libjemalloc-dev zlib1g-dev libutf8proc-dev \
-  libssl-dev openssl libtomlplusplus-dev libspdlog-dev dpkg-dev haproxy
+  libssl-dev openssl libtomlplusplus-dev libspdlog-dev dpkg-dev haproxy etcd-server
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 

@@ -4,14 +4,18 @@
 // same subcommands and the same output (tools/admin_backend.h). A new token is alone on
 // the last line of stdout, so scripts can capture it.
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/base/clock.h"
@@ -20,6 +24,7 @@
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tokens.h"
 #include "tools/admin_backend.h"
+#include "tools/cluster.h"
 #include "tools/file_clock.h"
 #include "tools/scimctl_transfer.h"
 
@@ -83,6 +88,61 @@ void PrintActivity(const scimd::core::ActivityEntry& e) {
   }
   for (const auto& w : e.warnings) std::cout << " warning: " << w;
   std::cout << "\n";
+}
+
+std::atomic<bool> g_stop{false};
+void OnStopSignal(int) { g_stop.store(true); }
+
+int RunCluster(CLI::App* join, CLI::App* place, CLI::App* reconcile, CLI::App* status,
+               const std::string& etcd_url, const std::string& node, const std::string& address,
+               const std::string& ready_url, int64_t ttl, const std::string& tenant,
+               const std::string& socket, const std::string& map_file, double interval, bool once) {
+  scimd::tools::Etcd etcd(etcd_url);
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  if (join->parsed()) {
+    std::cout << "cluster: " << node << " (" << address << ") registers while " << ready_url
+              << " is ready" << std::endl;
+    Status s = scimd::tools::JoinCluster(etcd, node, address, ready_url, std::chrono::seconds(ttl),
+                                         g_stop);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (place->parsed()) {
+    if (Status s = etcd.Put(scimd::tools::kTenantsPrefix + tenant, node); !s.ok()) return Fail(s);
+    std::cout << "tenant " << tenant << " placed on " << node << "\n";
+    return 0;
+  }
+  if (reconcile->parsed()) {
+    while (!g_stop.load()) {
+      auto changed = scimd::tools::ReconcileOnce(etcd, socket, map_file);
+      if (!changed.ok()) {
+        std::cerr << "scimctl: reconcile: " << changed.status().detail() << std::endl;
+        if (once) return 1;
+      } else if (*changed > 0) {
+        std::cout << "cluster: " << *changed << " map entries changed" << std::endl;
+      }
+      if (once) return 0;
+      std::this_thread::sleep_for(std::chrono::duration<double>(interval));
+    }
+    return 0;
+  }
+  if (status->parsed()) {
+    auto nodes = etcd.List(scimd::tools::kNodesPrefix);
+    auto tenants = etcd.List(scimd::tools::kTenantsPrefix);
+    if (!nodes.ok()) return Fail(nodes.status());
+    if (!tenants.ok()) return Fail(tenants.status());
+    for (const auto& [key, value] : *nodes) {
+      std::cout << "node\t" << key.substr(std::strlen(scimd::tools::kNodesPrefix)) << "\t" << value
+                << "\tup\n";
+    }
+    for (const auto& [key, value] : *tenants) {
+      const bool up = nodes->count(scimd::tools::kNodesPrefix + value) > 0;
+      std::cout << "tenant\t" << key.substr(std::strlen(scimd::tools::kTenantsPrefix)) << "\t"
+                << value << (up ? "\tserved" : "\tnode down") << "\n";
+    }
+    return 0;
+  }
+  return 2;
 }
 
 }  // namespace
@@ -247,8 +307,46 @@ int main(int argc, char** argv) {
   restore->fallthrough();  // `restore DIR --data NEW_DIR`: --data is scimctl's own option
   backup->fallthrough();
 
+  // Placement across nodes (tools/cluster.h, docs/SCALING.md): etcd and HAProxy only.
+  std::string etcd_url = "http://127.0.0.1:2379", node_name, node_address, ready_url;
+  std::string haproxy_socket, map_file;
+  int64_t ttl_seconds = 10;
+  double interval_seconds = 1.0;
+  bool once = false;
+  auto* cluster = app.add_subcommand(
+      "cluster", "tenants placed on scimd nodes: etcd holds the placement, HAProxy routes by it");
+  cluster->add_option("--etcd", etcd_url, "etcd's client URL")->capture_default_str();
+  cluster->require_subcommand(1);
+  auto* cluster_join = cluster->add_subcommand(
+      "join", "keep NODE registered in etcd while its /readyz answers 200 (runs until stopped)");
+  cluster_join->add_option("node", node_name)->required();
+  cluster_join->add_option("--address", node_address, "host:port of the node's SCIM listener")
+      ->required();
+  cluster_join->add_option("--ready", ready_url, "the node's /readyz URL (admin listener)")
+      ->required();
+  cluster_join->add_option("--ttl", ttl_seconds, "seconds a silent node stays registered")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{2}, int64_t{3600}));
+  auto* cluster_place = cluster->add_subcommand("place", "say which node serves TENANT");
+  cluster_place->add_option("tenant", name)->required();
+  cluster_place->add_option("node", node_name)->required();
+  auto* cluster_reconcile = cluster->add_subcommand(
+      "reconcile", "keep HAProxy's tenant map equal to etcd's placement (runs until stopped)");
+  cluster_reconcile->add_option("--haproxy-socket", haproxy_socket, "HAProxy's admin socket")
+      ->required();
+  cluster_reconcile->add_option("--map", map_file, "the map file HAProxy routes tenants by")
+      ->required();
+  cluster_reconcile->add_option("--interval", interval_seconds, "seconds between passes")
+      ->capture_default_str();
+  cluster_reconcile->add_flag("--once", once, "one pass, then exit");
+  auto* cluster_status = cluster->add_subcommand("status", "the nodes up and each tenant's node");
+
   scimd::tools::AddTransferCommands(app, transfer);
   CLI11_PARSE(app, argc, argv);
+  if (cluster->parsed())
+    return RunCluster(cluster_join, cluster_place, cluster_reconcile, cluster_status, etcd_url,
+                      node_name, node_address, ready_url, ttl_seconds, name, haproxy_socket,
+                      map_file, interval_seconds, once);
   if (restore->parsed()) {
     // A restore makes a data directory; it reaches no server and opens no existing store.
     if (!server.empty() || app.get_option("--data")->count() == 0) {

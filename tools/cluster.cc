@@ -1,0 +1,236 @@
+#include "tools/cluster.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "core/base/json.h"
+
+namespace scimd::tools {
+using core::Json;
+using core::Status;
+
+namespace {
+
+std::string Base64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::string Unbase64(const std::string& text) {
+  std::string out(text.size(), '\0');
+  size_t n = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.c_str(),
+                        text.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return {};
+  }
+  out.resize(n);
+  return out;
+}
+
+// The key after the last byte that starts with `prefix`: etcd's range_end for a prefix.
+std::string PrefixEnd(std::string prefix) {
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+size_t Collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// One HTTP GET; the status, or 0 when the server cannot be reached.
+long Get(const std::string& url) {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  std::string ignored;
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &ignored);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 2L);
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  if (curl_easy_perform(curl.get()) != CURLE_OK) return 0;
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
+// A command on HAProxy's admin socket; its answer.
+core::Result<std::string> HaproxyCommand(const std::string& socket_path,
+                                         const std::string& command) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return Status::IoError("cannot make a socket");
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof(addr.sun_path)) {
+    close(fd);
+    return Status::InvalidValue("the HAProxy socket path is too long");
+  }
+  std::strcpy(addr.sun_path, socket_path.c_str());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return Status::IoError("cannot reach HAProxy's admin socket " + socket_path);
+  }
+  const std::string line = command + "\n";
+  if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    close(fd);
+    return Status::IoError("cannot write to HAProxy's admin socket");
+  }
+  shutdown(fd, SHUT_WR);
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;)
+    answer.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  return answer;
+}
+
+}  // namespace
+
+core::Result<std::string> Etcd::Call(const std::string& path, const std::string& body) {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  std::string answer;
+  const std::string url = url_ + path;
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 5L);
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  const CURLcode rc = curl_easy_perform(curl.get());
+  if (rc != CURLE_OK) return Status::IoError("etcd at " + url_ + ": " + curl_easy_strerror(rc));
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200)
+    return Status::IoError("etcd " + path + " answered " + std::to_string(status) + ": " + answer);
+  return answer;
+}
+
+core::Result<int64_t> Etcd::GrantLease(int64_t ttl_seconds) {
+  SCIMD_ASSIGN_OR_RETURN(std::string answer,
+                         Call("/v3/lease/grant", R"({"TTL":)" + std::to_string(ttl_seconds) + "}"));
+  auto j = Json::Parse(answer);
+  const Json* id = j.ok() && j->is_object() ? j->Find("ID") : nullptr;
+  // The gateway writes 64-bit integers as strings.
+  if (id == nullptr || !id->is_string()) return Status::IoError("etcd granted no lease: " + answer);
+  return std::strtoll(id->as_string().c_str(), nullptr, 10);
+}
+
+core::Status Etcd::KeepAlive(int64_t lease) {
+  SCIMD_ASSIGN_OR_RETURN(std::string answer,
+                         Call("/v3/lease/keepalive", R"({"ID":")" + std::to_string(lease) + "\"}"));
+  // An expired lease comes back without a TTL (or TTL 0).
+  if (answer.find("\"TTL\"") == std::string::npos) return Status::NotFound("the lease expired");
+  return Status::Ok();
+}
+
+core::Status Etcd::Revoke(int64_t lease) {
+  return Call("/v3/lease/revoke", R"({"ID":")" + std::to_string(lease) + "\"}").status();
+}
+
+core::Status Etcd::Put(const std::string& key, const std::string& value, int64_t lease) {
+  std::string body = R"({"key":")" + Base64(key) + R"(","value":")" + Base64(value) + "\"";
+  if (lease != 0) body += R"(,"lease":")" + std::to_string(lease) + "\"";
+  return Call("/v3/kv/put", body + "}").status();
+}
+
+core::Result<std::map<std::string, std::string>> Etcd::List(const std::string& prefix) {
+  SCIMD_ASSIGN_OR_RETURN(
+      std::string answer,
+      Call("/v3/kv/range", R"({"key":")" + Base64(prefix) + R"(","range_end":")" +
+                               Base64(PrefixEnd(prefix)) + "\"}"));
+  auto j = Json::Parse(answer);
+  if (!j.ok() || !j->is_object()) return Status::IoError("etcd's range answer is not JSON");
+  std::map<std::string, std::string> out;
+  if (const Json* kvs = j->Find("kvs"); kvs != nullptr && kvs->is_array()) {
+    for (const Json& kv : kvs->as_array()) {
+      const Json* k = kv.Find("key");
+      const Json* v = kv.Find("value");
+      if (k == nullptr || !k->is_string()) continue;
+      out[Unbase64(k->as_string())] =
+          v != nullptr && v->is_string() ? Unbase64(v->as_string()) : "";
+    }
+  }
+  return out;
+}
+
+core::Status JoinCluster(Etcd& etcd, const std::string& node, const std::string& address,
+                         const std::string& ready_url, std::chrono::seconds ttl,
+                         const std::atomic<bool>& stop) {
+  const std::string key = kNodesPrefix + node;
+  int64_t lease = 0;
+  const auto beat = std::max(std::chrono::milliseconds(200),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(ttl) / 3);
+  while (!stop.load()) {
+    const bool ready = Get(ready_url) == 200;
+    if (ready && lease == 0) {
+      auto granted = etcd.GrantLease(ttl.count());
+      if (granted.ok() && etcd.Put(key, address, *granted).ok()) lease = *granted;
+    } else if (ready) {
+      if (!etcd.KeepAlive(lease).ok()) lease = 0;  // expired: registered again next beat
+    } else if (lease != 0) {
+      // Not ready (stopping, a full disk, gone): leave now rather than at the TTL.
+      (void)etcd.Revoke(lease);
+      lease = 0;
+    }
+    for (auto slept = std::chrono::milliseconds(0); slept < beat && !stop.load();
+         slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  if (lease != 0) (void)etcd.Revoke(lease);
+  return Status::Ok();
+}
+
+core::Result<int> ReconcileOnce(Etcd& etcd, const std::string& socket,
+                                const std::string& map_file) {
+  SCIMD_ASSIGN_OR_RETURN(auto nodes, etcd.List(kNodesPrefix));
+  SCIMD_ASSIGN_OR_RETURN(auto tenants, etcd.List(kTenantsPrefix));
+  std::map<std::string, std::string> want;  // tenant -> backend
+  for (const auto& [key, node] : tenants) {
+    const std::string tenant = key.substr(std::strlen(kTenantsPrefix));
+    want[tenant] = nodes.count(kNodesPrefix + node) > 0 ? "node_" + node : "unplaced";
+  }
+  // What the map says now: "<id> <key> <value>" per line.
+  SCIMD_ASSIGN_OR_RETURN(std::string shown, HaproxyCommand(socket, "show map " + map_file));
+  std::map<std::string, std::string> have;
+  std::istringstream lines(shown);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string id, key, value;
+    if (words >> id >> key >> value) have[key] = value;
+  }
+  int changed = 0;
+  auto run = [&](const std::string& command) -> Status {
+    SCIMD_ASSIGN_OR_RETURN(std::string answer, HaproxyCommand(socket, command));
+    if (answer.find_first_not_of("\r\n ") != std::string::npos) {
+      return Status::IoError("HAProxy refused \"" + command + "\": " + answer);
+    }
+    ++changed;
+    return Status::Ok();
+  };
+  for (const auto& [tenant, backend] : want) {
+    auto it = have.find(tenant);
+    if (it == have.end()) {
+      SCIMD_RETURN_IF_ERROR(run("add map " + map_file + " " + tenant + " " + backend));
+    } else if (it->second != backend) {
+      SCIMD_RETURN_IF_ERROR(run("set map " + map_file + " " + tenant + " " + backend));
+    }
+  }
+  for (const auto& [tenant, backend] : have) {
+    if (want.count(tenant) == 0) SCIMD_RETURN_IF_ERROR(run("del map " + map_file + " " + tenant));
+  }
+  return changed;
+}
+
+}  // namespace scimd::tools
