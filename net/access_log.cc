@@ -1,8 +1,5 @@
 #include "net/access_log.h"
 
-#include <spdlog/async_logger.h>
-#include <spdlog/details/thread_pool.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -26,6 +23,19 @@ void LogFileSink::Open() {
 void LogFileSink::Reopen() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (Stream() == nullptr) file_.reopen(/*truncate=*/false);
+}
+
+void LogFileSink::WriteLines(std::string_view lines) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (std::FILE* stream = Stream()) {
+    std::fwrite(lines.data(), 1, lines.size(), stream);
+    std::fflush(stream);
+    return;
+  }
+  spdlog::memory_buf_t buffer;
+  buffer.append(lines.data(), lines.data() + lines.size());
+  file_.write(buffer);
+  file_.flush();
 }
 
 void LogFileSink::sink_it_(const spdlog::details::log_msg& msg) {
@@ -55,23 +65,27 @@ core::Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path
   } catch (const spdlog::spdlog_ex& e) {
     return core::Status::InvalidValue("cannot open the access log " + path + ": " + e.what());
   }
-  log->pool_ = std::make_shared<spdlog::details::thread_pool>(kAccessLogQueue, 1);
-  log->logger_ = std::make_shared<spdlog::async_logger>(
-      "access", log->sink_, log->pool_, spdlog::async_overflow_policy::overrun_oldest);
-  log->logger_->set_pattern("%v");
-  log->logger_->set_level(spdlog::level::info);
   return log;
 }
 
-AccessLog::~AccessLog() {
-  if (logger_) logger_->flush();
-  logger_.reset();
-  pool_.reset();  // joins the writer after it has written the queue
+AccessLog::~AccessLog() { Flush(); }
+
+void AccessLog::Flush() {
+  std::string lines;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lines.swap(pending_);
+  }
+  if (lines.empty()) return;
+  try {
+    sink_->WriteLines(lines);
+  } catch (const spdlog::spdlog_ex&) {
+    // A full disk: these lines are lost, the next flush tries again.
+  }
 }
 
-void AccessLog::Flush() { logger_->flush(); }
-
 core::Status AccessLog::Reopen() {
+  Flush();  // the lines so far belong to the old file
   try {
     sink_->Reopen();
   } catch (const spdlog::spdlog_ex& e) {
@@ -79,8 +93,6 @@ core::Status AccessLog::Reopen() {
   }
   return core::Status::Ok();
 }
-
-uint64_t AccessLog::dropped() const { return pool_->overrun_counter(); }
 
 std::string AccessLog::Format(std::string_view listener, const HttpRequest& request,
                               const HttpResponse& response, int64_t bytes, int64_t now_unix_us,
@@ -154,7 +166,13 @@ void AccessLog::Write(std::string_view listener, const HttpRequest& request,
                                         std::chrono::steady_clock::now() - request.started)
                                         .count();
   const std::string line = Format(listener, request, response, bytes, now_us, duration_us);
-  logger_->info(std::string_view(line));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (pending_.size() + line.size() + 1 > kAccessLogBuffer) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  pending_ += line;
+  pending_ += '\n';
 }
 
 }  // namespace scimd::net

@@ -1,15 +1,17 @@
 // AccessLog: one JSON line per answered request (issue #21, docs/OPERATIONS.md): time,
 // listener, request id, client, tenant, token id, method, path, the query's parameter names
 // (never their values: a filter carries user names and e-mail addresses), status, bytes
-// and duration. The reactor formats the line and hands it to spdlog's asynchronous logger
-// (Debian's libspdlog-dev); a thread of its own writes it. The reactor never waits: when the
-// writer falls behind by kAccessLogQueue lines, the oldest unwritten ones are dropped and
-// counted. Reopen() starts a new file at the same path (after a rotation, on SIGHUP).
+// and duration. The reactor formats the line and appends it to a buffer in memory (no
+// system call, no thread to wake); Flush() (scimd's upkeep thread, every 200 ms) hands
+// what gathered to the file in one write through a LogFileSink (spdlog's file helper).
+// The reactor never waits on the disk: past kAccessLogBuffer bytes not yet written, lines
+// are dropped and counted. Reopen() starts a new file at the same path (SIGHUP).
 #pragma once
 
 #include <spdlog/details/file_helper.h>
 #include <spdlog/sinks/base_sink.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,13 +21,6 @@
 
 #include "core/base/status.h"
 #include "net/http_types.h"
-
-namespace spdlog {
-class logger;
-namespace details {
-class thread_pool;
-}
-}  // namespace spdlog
 
 namespace scimd::net {
 
@@ -37,6 +32,8 @@ class LogFileSink : public spdlog::sinks::base_sink<std::mutex> {
   explicit LogFileSink(std::string path) : path_(std::move(path)) {}
   void Open();    // throws spdlog::spdlog_ex
   void Reopen();  // throws spdlog::spdlog_ex
+  // Whole lines, newlines included, written as they are (no formatting).
+  void WriteLines(std::string_view lines);
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -48,7 +45,7 @@ class LogFileSink : public spdlog::sinks::base_sink<std::mutex> {
   spdlog::details::file_helper file_;
 };
 
-inline constexpr size_t kAccessLogQueue = 64 * 1024;
+inline constexpr size_t kAccessLogBuffer = 64 << 20;
 
 class AccessLog {
  public:
@@ -61,12 +58,12 @@ class AccessLog {
   // One answered request; `bytes`: the body's size, -1 when it was streamed.
   void Write(std::string_view listener, const HttpRequest& request, const HttpResponse& response,
              int64_t bytes);
-  // Hands what was written so far to the file (the writer thread does it).
+  // Writes the lines gathered so far to the file (call it periodically, off the reactors).
   void Flush();
   // Closes the file and opens the same path again (a new file after a rotation).
   core::Status Reopen();
-  // Lines dropped because the writer fell behind.
-  uint64_t dropped() const;
+  // Lines dropped because the buffer was full.
+  uint64_t dropped() const { return dropped_.load(); }
 
   // The line Write would log, without the trailing newline (for tests).
   static std::string Format(std::string_view listener, const HttpRequest& request,
@@ -76,8 +73,9 @@ class AccessLog {
  private:
   AccessLog() = default;
   std::shared_ptr<LogFileSink> sink_;
-  std::shared_ptr<spdlog::details::thread_pool> pool_;
-  std::shared_ptr<spdlog::logger> logger_;
+  std::mutex mu_;        // guards pending_
+  std::string pending_;  // lines not yet written
+  std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace scimd::net
