@@ -91,16 +91,17 @@ std::string AdminApi::Metrics() {
   }
 
   // Per tenant: rate limiting, injected faults, and the size of its data.
+  std::map<core::TenantId, core::TenantStats> stats;
+  for (const auto& [id, name] : names) stats[id] = scim_.counters().Get(id);
   out.Family("scimd_rate_limited_total", "counter",
              "requests refused with 429 by the tenant's rate limit");
   for (const auto& [id, name] : names) {
-    out.Sample("scimd_rate_limited_total", {{"tenant", name}},
-               scim_.counters().Get(id).rate_limited);
+    out.Sample("scimd_rate_limited_total", {{"tenant", name}}, stats[id].rate_limited);
   }
   out.Family("scimd_faults_injected_total", "counter",
              "answers replaced on purpose by the tenant's fault injection, by kind");
   for (const auto& [id, name] : names) {
-    const core::TenantStats s = scim_.counters().Get(id);
+    const core::TenantStats& s = stats[id];
     const std::pair<const char*, uint64_t> kinds[] = {{"429", s.injected_429},
                                                       {"500", s.injected_500},
                                                       {"503", s.injected_503},
@@ -155,25 +156,23 @@ std::string AdminApi::Metrics() {
 
   // Imports the admin API knows (running ones, and finished ones until they expire).
   const auto imports = transfers_.Imports();
-  out.Family("scimd_import_records", "gauge", "records an import has read so far");
-  for (const auto& i : imports) {
-    out.Sample("scimd_import_records",
-               {{"tenant", name_of(i.tenant)}, {"import", i.id}, {"state", i.state}}, i.records);
-  }
-  out.Family("scimd_import_rejected_records", "gauge", "records an import rejected");
-  for (const auto& i : imports) {
-    out.Sample("scimd_import_rejected_records",
-               {{"tenant", name_of(i.tenant)}, {"import", i.id}, {"state", i.state}}, i.rejected);
-  }
-  out.Family("scimd_import_bytes_read", "gauge", "bytes of its upload an import has read");
-  for (const auto& i : imports) {
-    out.Sample("scimd_import_bytes_read",
-               {{"tenant", name_of(i.tenant)}, {"import", i.id}, {"state", i.state}}, i.read);
-  }
-  out.Family("scimd_import_bytes_uploaded", "gauge", "bytes of an import's file received");
-  for (const auto& i : imports) {
-    out.Sample("scimd_import_bytes_uploaded",
-               {{"tenant", name_of(i.tenant)}, {"import", i.id}, {"state", i.state}}, i.uploaded);
+  using Import = AdminTransfers::Progress;
+  static const struct {
+    const char* name;
+    const char* help;
+    uint64_t Import::*field;
+  } kImportFigures[] = {
+      {"scimd_import_records", "records an import has read so far", &Import::records},
+      {"scimd_import_rejected_records", "records an import rejected", &Import::rejected},
+      {"scimd_import_bytes_read", "bytes of its upload an import has read", &Import::read},
+      {"scimd_import_bytes_uploaded", "bytes of an import's file received", &Import::uploaded},
+  };
+  for (const auto& f : kImportFigures) {
+    out.Family(f.name, "gauge", f.help);
+    for (const auto& i : imports) {
+      out.Sample(f.name, {{"tenant", name_of(i.tenant)}, {"import", i.id}, {"state", i.state}},
+                 i.*(f.field));
+    }
   }
 
   if (options_.server_metrics) options_.server_metrics(out);

@@ -177,10 +177,8 @@ size_t HttpConnection::ReceiveSome(char* buffer, size_t size, asio::error_code& 
     case TlsSession::Outcome::kOk: ec.clear(); break;
     case TlsSession::Outcome::kWouldBlock: ec = asio::error::would_block; break;
     case TlsSession::Outcome::kClosed: ec = asio::error::eof; break;
+    // Plain HTTP shows in the handshake (AfterHandshakeStep), never after it.
     case TlsSession::Outcome::kPlainHttp:
-      plain_http_on_tls_ = true;
-      ec = asio::error::connection_aborted;
-      break;
     case TlsSession::Outcome::kError: ec = asio::error::connection_aborted; break;
   }
   return n;
@@ -202,7 +200,6 @@ size_t HttpConnection::SendSome(std::span<const asio::const_buffer> buffers, asi
 }
 
 void HttpConnection::AnswerPlainHttp() {
-  plain_http_on_tls_ = false;
   tls_.reset();  // plain from here on, only to say why
   closing_ = true;
   unread_input_ = true;
@@ -303,10 +300,6 @@ bool HttpConnection::ReadAndParse() {
   if (WouldBlock(ec)) {
     WaitForIo(/*plain_read=*/true);
     return false;
-  }
-  if (plain_http_on_tls_) {
-    AnswerPlainHttp();
-    return state_ != State::kClosed;
   }
   if (ec) {
     // EOF or reset: between requests that is the normal end; within one, nothing can be

@@ -129,7 +129,6 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::unique_ptr<TlsSession> tls_;  // null on a plain listener
   std::string peer_address_;         // the socket's peer
   bool peer_trusted_ = false;        // a trusted proxy (HttpServer::Options::trusted_proxies)
-  bool plain_http_on_tls_ = false;   // ReceiveSome saw an HTTP request line, not TLS
   // A handshake step runs on a handshake thread: socket_ and tls_ are its until it posts
   // back (OnHandshakeStep), and Close() leaves them to it.
   bool handshake_running_ = false;

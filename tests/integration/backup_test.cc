@@ -44,14 +44,6 @@ class BackupTest : public ::testing::Test {
     data_ = dir_.path() + "/data";
     token_ = CreateTenantWithToken(data_, "acme");
   }
-  int AdminPort(const std::string& file) {
-    int port = 0;
-    for (int i = 0; i < 100 && port == 0; ++i) {
-      std::ifstream(file) >> port;
-      if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return port;
-  }
   std::vector<std::pair<std::string, std::string>> Auth() {
     return {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/scim+json"}};
   }
@@ -63,7 +55,8 @@ TEST_F(BackupTest, ABackupTakenUnderWriteLoadRestoresToTheSameAnswers) {
   const std::string admin_port_file = dir_.path() + "/admin.port";
   ScimdProcess server(data_,
                       {"--admin-listen", "127.0.0.1:0", "--admin-port-file", admin_port_file});
-  const std::string admin_url = "http://127.0.0.1:" + std::to_string(AdminPort(admin_port_file));
+  const std::string admin_url =
+      "http://127.0.0.1:" + std::to_string(WaitForPortFile(admin_port_file));
 
   // Four writers; each acknowledged id with the moment it was acknowledged.
   using Clock = std::chrono::steady_clock;

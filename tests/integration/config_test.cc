@@ -36,12 +36,6 @@ std::string SourceFile(const std::string& relative) {
 
 void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-int ReadPort(const std::string& file) {
-  int port = 0;
-  std::ifstream(file) >> port;
-  return port;
-}
-
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -67,7 +61,7 @@ TEST_F(ConfigTest, SettingsComeFromTheFileAndFlagsWin) {
                 admin_port_file + "\"\n");
   ScimdProcess server(data_, {"--config", config_});
   // [admin] listen and port-file: the admin API is up, on the port the file names.
-  const int admin_port = ReadPort(admin_port_file);
+  const int admin_port = WaitForPortFile(admin_port_file);
   ASSERT_GT(admin_port, 0) << server.Output();
   HttpClient admin(admin_port);
   EXPECT_EQ(admin.Send("GET", "/admin/v1/tenants").status, 401);  // an admin API, no token

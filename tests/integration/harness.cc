@@ -313,6 +313,15 @@ std::string ReadAll(const std::string& path) {
   return text.str();
 }
 
+int WaitForPortFile(const std::string& path) {
+  int port = 0;
+  for (int i = 0; i < 100 && port == 0; ++i) {
+    std::ifstream(path) >> port;
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return port;
+}
+
 bool WaitForText(const std::string& path, const std::string& text) {
   for (int i = 0; i < 100; ++i) {
     if (ReadAll(path).find(text) != std::string::npos) return true;

@@ -31,6 +31,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_s = 6
 std::string ScimdBin();
 // A whole file's text ("" when it cannot be read).
 std::string ReadAll(const std::string& path);
+// The port a server wrote to `path` (--port-file, --admin-port-file), waiting up to about
+// 5 s for it; 0 if none came.
+int WaitForPortFile(const std::string& path);
 // Whether `text` appears in the file within about 5 s (a log written off the request path).
 bool WaitForText(const std::string& path, const std::string& text);
 std::string ScimctlBin();

@@ -66,14 +66,7 @@ class OpsTest : public ::testing::Test {
   std::vector<std::string> AdminArgs() {
     return {"--admin-listen", "127.0.0.1:0", "--admin-port-file", admin_port_file_};
   }
-  int AdminPort() {
-    int port = 0;
-    for (int i = 0; i < 100 && port == 0; ++i) {
-      std::ifstream(admin_port_file_) >> port;
-      if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return port;
-  }
+  int AdminPort() { return WaitForPortFile(admin_port_file_); }
   TempDir dir_;
   std::string data_, token_, admin_port_file_;
 };
