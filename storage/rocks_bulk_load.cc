@@ -148,6 +148,8 @@ Status RocksBulkLoad::Finish(const std::vector<std::pair<std::string, int64_t>>&
     // Another tenant's writes may sit in a memtable whose range overlaps: flush it.
     arg.options.allow_blocking_flush = true;
   }
+  const TenantFence::Pass pass(h_->fence, tenant());
+  if (!pass.admitted()) return internal::TenantMoving();
   ResourceGenerations::Change change(h_->generations.get(), tenant(),
                                      ResourceGenerations::kAllTypes);
   return internal::FromRocks(h_->db->IngestExternalFiles(args), "bulk load ingest");

@@ -20,6 +20,7 @@
 #include "core/base/status.h"
 #include "storage/key_codec.h"
 #include "storage/resource_generations.h"
+#include "storage/tenant_fence.h"
 
 namespace scimd::storage::internal {
 
@@ -41,6 +42,8 @@ struct RocksHandles {
   rocksdb::TransactionOptions admin_txn_options;  // tenants/tokens: short bounded wait
   // Store::ResourceSetGeneration: every commit that adds or removes resources changes it.
   std::unique_ptr<ResourceGenerations> generations = std::make_unique<ResourceGenerations>();
+  // Tenants whose commits are refused while they move to another store (Store::FenceTenant).
+  mutable TenantFence fence;
 };
 
 // Busy/TimedOut/TryAgain -> Busy (retry the whole transaction), NotFound -> NotFound,
@@ -51,6 +54,11 @@ struct RocksHandles {
 // buffer fits); scimd must not call DB::Resume as well: Debian's build keeps RocksDB's
 // assertions, and a Resume racing that recovery aborted the process (docs/RELIABILITY.md).
 core::Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+// What a commit of a fenced tenant gets: 503, retry soon (the tenant's route is switching).
+inline core::Status TenantMoving() {
+  return core::Status::Unavailable("the tenant is moving to another server; retry shortly", 2);
+}
 
 // With lock_timeout 0 RocksDB only try-locks the lock table's stripe mutex, so a lock
 // call can fail with TimedOut(kMutexTimeout) although no one holds the KEY: another

@@ -119,6 +119,12 @@ class RocksStore final : public core::Store {
   core::Result<core::StoreEngineStats> EngineStats() override;
   core::Status ProbeWrite() override;
   core::Status Checkpoint(const std::string& dir) override;
+  // A tenant's move (rocks_move.cc): the range from a snapshot, the changes from the WAL.
+  core::Result<std::unique_ptr<core::TenantMoveSource>> BeginMoveOut(
+      core::TenantId tenant) override;
+  core::Result<std::unique_ptr<core::TenantMoveSink>> BeginMoveIn(core::TenantId tenant) override;
+  core::Status FenceTenant(core::TenantId tenant) override;
+  void UnfenceTenant(core::TenantId tenant) override;
 
   // sw and range scans of core::Store.
   // sw: ids whose string entry for `attr` starts with `prefix`, in value order then id

@@ -332,6 +332,11 @@ Status RocksTransaction::SetMemberOfEntry(const ResourceId& member, const Resour
 Status RocksTransaction::Commit() {
   SCIMD_RETURN_IF_ERROR(CheckOpen());
   finished_ = true;
+  const TenantFence::Pass pass(handles_->fence, tenant_);
+  if (!pass.admitted()) {
+    txn_->Rollback().PermitUncheckedError();
+    return internal::TenantMoving();
+  }
   // Brackets the commit, so the set's generation reads "changing" until it is visible.
   ResourceGenerations::Change change(handles_->generations.get(), tenant_, set_changes_);
   rocksdb::Status s = txn_->Commit();

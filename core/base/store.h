@@ -250,6 +250,42 @@ struct StoreEngineStats {
   uint64_t block_cache_bytes = 0;  // in the block cache now
 };
 
+// Moving a tenant to another store (issue #21, `scimctl tenant move`; storage/FORMAT.md,
+// "Moving a tenant", has the pages' layout). The source reads the tenant's key range from
+// one snapshot in pages, then the changes committed after it from the engine's log; the
+// sink, in another store, writes them under its own tenant id: the range into sorted
+// files ingested at once, each page of changes in one atomic batch. Pages hold whole
+// commits, so after each the sink's copy is the source's at one sequence number.
+class TenantMoveSource {
+ public:
+  virtual ~TenantMoveSource() = default;
+  // The snapshot's sequence number: ReadChanges starts after it.
+  virtual uint64_t sequence() const = 0;
+  // Appends about `max_bytes` of the snapshot's entries that follow `*cursor` (empty: from
+  // the first) to `out`, and moves the cursor; `*done` once the last entry is in.
+  virtual Status ReadRange(std::string* cursor, size_t max_bytes, std::string* out,
+                           bool* done) = 0;
+  // Appends the tenant's changes committed after `*since`, whole commits of about
+  // `max_bytes` in all, and moves `*since` to the last commit read; `*more` when there
+  // are further ones. NotFound when the engine's log no longer holds them.
+  virtual Status ReadChanges(uint64_t* since, size_t max_bytes, std::string* out,
+                             bool* more) = 0;
+  // The tenant's settings and tokens (their hashes) as they are now.
+  virtual Result<std::string> ReadTenantRecords() = 0;
+};
+
+class TenantMoveSink {
+ public:
+  virtual ~TenantMoveSink() = default;
+  // Pages of ReadRange, in order; FinishRange makes them part of the store, all at once.
+  virtual Status AddRange(std::string_view page) = 0;
+  virtual Status FinishRange() = 0;
+  // A page of ReadChanges (after FinishRange), in one atomic write.
+  virtual Status ApplyChanges(std::string_view page) = 0;
+  // What ReadTenantRecords returned: settings and tokens, which make the tenant reachable.
+  virtual Status ApplyTenantRecords(std::string_view records) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -393,6 +429,23 @@ class Store {
   // meanwhile. RocksStore makes a RocksDB checkpoint (hard links on the same file system);
   // MemStore has nothing to copy (NotImplemented).
   virtual Status Checkpoint(const std::string& dir) = 0;
+
+  // A tenant's move out of this store, or into it (TenantMoveSource/Sink above). While a
+  // source is open the engine keeps its log (no log file is deleted), so it must not be
+  // kept open for long. The sink's tenant must exist and hold nothing. A store that cannot
+  // move tenants (MemStore) answers NotImplemented.
+  virtual Result<std::unique_ptr<TenantMoveSource>> BeginMoveOut(TenantId /*tenant*/) {
+    return Status::NotImplemented("this store cannot move tenants");
+  }
+  virtual Result<std::unique_ptr<TenantMoveSink>> BeginMoveIn(TenantId /*tenant*/) {
+    return Status::NotImplemented("this store cannot move tenants");
+  }
+  // Refuses the tenant's commits (Unavailable) until UnfenceTenant, after waiting for every
+  // commit of it that began before: once it returns, the tenant's data no longer changes.
+  virtual Status FenceTenant(TenantId /*tenant*/) {
+    return Status::NotImplemented("this store cannot fence tenants");
+  }
+  virtual void UnfenceTenant(TenantId /*tenant*/) {}
 };
 
 }  // namespace scimd::core
