@@ -107,7 +107,8 @@ AdminApi::AdminApi(core::Store& store, ScimRouter& scim, Options options)
       scim_(scim),
       options_(std::move(options)),
       transfers_(store, scim.gate(), scim.activity(), TransferOptions(options_)),
-      backups_(store, options_.backup_dir, *options_.clock) {}
+      backups_(store, options_.backup_dir, *options_.clock),
+      moves_(store, scim.gate(), *options_.clock) {}
 
 AdminApi::~AdminApi() {
   WaitForBuilds();
@@ -153,6 +154,7 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
   response.deferred = [this, &request, answer](HttpResponse& out) {
     Answer a = Route(request);
     answer(out, a.status, std::move(a.body), std::move(a.content_type));
+    for (auto& [name, value] : a.headers) out.SetHeader(name, std::move(value));
     out.stream = std::move(a.stream);
   };
 }
@@ -200,14 +202,32 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
   if (path.rfind(kPrefix, 0) != 0) return error(Status::NotFound("no such admin endpoint"));
   const std::vector<std::string_view> seg = Segments(std::string_view(path).substr(kPrefix.size()));
   const std::string& m = request.method;
-  // Backups: checkpoints of the whole store, their files streamed.
-  if (!seg.empty() && seg[0] == "backups") {
-    AdminBackups::Reply r =
-        backups_.Handle(std::vector<std::string_view>(seg.begin() + 1, seg.end()), m);
+  auto reply = [](AdminTransfers::Reply r) {
     Answer a(r.status, std::move(r.body));
     a.stream = std::move(r.stream);
     a.content_type = std::move(r.content_type);
+    a.headers = std::move(r.headers);
     return a;
+  };
+  // Backups: checkpoints of the whole store, their files streamed.
+  if (!seg.empty() && seg[0] == "backups") {
+    return reply(backups_.Handle(std::vector<std::string_view>(seg.begin() + 1, seg.end()), m));
+  }
+  // A tenant's move: binary pages, not JSON.
+  if (!seg.empty() && seg[0] == "arrivals") {
+    return reply(moves_.Arrivals(std::vector<std::string_view>(seg.begin() + 1, seg.end()), m,
+                                 request.body));
+  }
+  if (seg.size() >= 3 && seg[0] == "tenants" && seg[2] == "moves") {
+    auto found = store_.FindTenant(seg[1]);
+    if (!found.ok()) return error(found.status());
+    if (!*found) return error(Status::NotFound("no tenant named \"" + std::string(seg[1]) + "\""));
+    if (seg.size() == 3 && (transfers_.Importing((*found)->id) || builds_running_.load() > 0)) {
+      return error(Status::Uniqueness("an import or an index build is running: move after it"));
+    }
+    const QueryParams query = ParseQuery(request.query);
+    return reply(moves_.Moves(**found, std::vector<std::string_view>(seg.begin() + 3, seg.end()), m,
+                              query.Get("cursor"), query.Get("since")));
   }
   // Imports and exports: their bodies are files, not JSON.
   if (seg.size() >= 3 && seg[0] == "tenants" && (seg[2] == "imports" || seg[2] == "export")) {
@@ -219,15 +239,16 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
     if (seg[2] == "export" && seg.size() == 3 && m == "GET") {
       r = transfers_.Export(**found, query.Get("resource"));
     } else if (seg[2] == "imports") {
+      // An import's files bypass the engine's log, which a move's catch-up reads.
+      if (m != "GET" && moves_.Moving((*found)->id)) {
+        return error(Status::Uniqueness("the tenant is moving to another server"));
+      }
       const std::vector<std::string_view> rest(seg.begin() + 3, seg.end());
       r = transfers_.Imports(**found, rest, m, query.Get("offset"), request.body);
     } else {
       return error(Status(Status::Code::kMethodNotAllowed, "GET"));
     }
-    Answer a(r.status, std::move(r.body));
-    a.stream = std::move(r.stream);
-    a.content_type = std::move(r.content_type);
-    return a;
+    return reply(std::move(r));
   }
   Json body = Json::MakeObject();
   if (!request.body.empty()) {
@@ -273,6 +294,12 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
   if (!*found) return error(Status::NotFound("no tenant named \"" + std::string(seg[1]) + "\""));
   const core::TenantRecord tenant = **found;
   const std::string_view what = seg.size() > 2 ? seg[2] : "";
+  // While it moves, what the move would not carry (an index build's late entries, the
+  // delete itself) waits; once fenced, every change does (settings and tokens went along).
+  if (m != "GET" && ((seg.size() == 2 || what == "indexes") ? moves_.Moving(tenant.id)
+                                                            : moves_.Fenced(tenant.id))) {
+    return error(Status::Uniqueness("the tenant is moving to another server"));
+  }
 
   if (seg.size() == 2) {
     if (m == "GET") {

@@ -19,6 +19,7 @@
 #include "core/base/clock.h"
 #include "core/base/store.h"
 #include "net/admin_backup.h"
+#include "net/admin_move.h"
 #include "net/admin_transfer.h"
 #include "net/http_types.h"
 #include "net/prometheus.h"
@@ -60,6 +61,8 @@ class AdminApi {
   int BuildsRunning() const { return builds_running_.load(); }
   // Blocks until no index build runs.
   void WaitForBuilds();
+  // Periodic work (scimd's upkeep thread): abandons tenant moves whose client went away.
+  void Upkeep() { moves_.Expire(); }
 
  private:
   struct Answer {
@@ -69,6 +72,7 @@ class AdminApi {
     std::string body;                              // JSON, unless `stream` is set
     std::function<bool(std::string& out)> stream;  // an export
     std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
   };
   Answer Route(const HttpRequest& request);
   // GET /healthz (the process answers) and /readyz (it takes writes now, and its SCIM
@@ -89,6 +93,7 @@ class AdminApi {
   std::vector<std::thread> builds_;
   AdminTransfers transfers_;
   AdminBackups backups_;
+  AdminMoves moves_;
 };
 
 // Reads the admin token from SCIMD_ADMIN_TOKEN or `file` (trailing whitespace dropped):

@@ -55,6 +55,7 @@ class AdminTransfers {
     std::string body;  // JSON, unless `stream` is set
     std::function<bool(std::string& out)> stream;
     std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
   };
 
   AdminTransfers(core::Store& store, core::Gate& gate, core::ActivityLog& activity,

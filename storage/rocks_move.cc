@@ -213,7 +213,8 @@ class RocksMoveSource final : public core::TenantMoveSource {
     if (*since >= latest) return Status::Ok();
     std::unique_ptr<rocksdb::TransactionLogIterator> it;
     rocksdb::DB* db = h_->db;
-    rocksdb::Status s = db->GetUpdatesSince(*since + 1, &it, rocksdb::TransactionLogIterator::ReadOptions());
+    rocksdb::Status s =
+        db->GetUpdatesSince(*since + 1, &it, rocksdb::TransactionLogIterator::ReadOptions());
     if (!s.ok()) {
       return Status::NotFound("the engine's log no longer holds the changes after " +
                               std::to_string(*since) + ": start the move again");
@@ -268,7 +269,11 @@ class RocksMoveSink final : public core::TenantMoveSink {
  public:
   RocksMoveSink(RocksStore* store, internal::RocksHandles* h, core::TenantId tenant,
                 std::string dir)
-      : store_(store), h_(h), tenant_(tenant), prefix_(TenantPrefix(tenant)), dir_(std::move(dir)) {}
+      : store_(store),
+        h_(h),
+        tenant_(tenant),
+        prefix_(TenantPrefix(tenant)),
+        dir_(std::move(dir)) {}
   ~RocksMoveSink() override {
     writer_.reset();
     std::error_code ec;
@@ -339,7 +344,9 @@ class RocksMoveSink final : public core::TenantMoveSink {
       const std::string key = prefix_ + std::string(f.key);
       rocksdb::Status s;
       switch (f.op) {
-        case Op::kPut: s = batch.Put(cf, key, rocksdb::Slice(f.value.data(), f.value.size())); break;
+        case Op::kPut:
+          s = batch.Put(cf, key, rocksdb::Slice(f.value.data(), f.value.size()));
+          break;
         case Op::kDelete: s = batch.Delete(cf, key); break;
         case Op::kSingleDelete: s = batch.SingleDelete(cf, key); break;
         case Op::kMerge:

@@ -33,7 +33,8 @@ void TenantFence::Fence(core::TenantId tenant) {
   for (int round = 0; round < 2; ++round) {
     const uint64_t left = epoch_.fetch_add(1);
     // A commit takes microseconds to a second or two (a million-member group's batch).
-    while (active_[left & 1].load() != 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    while (active_[left & 1].load() != 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
 }
 

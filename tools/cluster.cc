@@ -165,8 +165,8 @@ core::Result<std::map<std::string, std::string>> Etcd::List(const std::string& p
 }
 
 core::Status JoinCluster(Etcd& etcd, const std::string& node, const std::string& address,
-                         const std::string& ready_url, std::chrono::seconds ttl,
-                         const std::atomic<bool>& stop) {
+                         const std::string& admin_url, const std::string& ready_url,
+                         std::chrono::seconds ttl, const std::atomic<bool>& stop) {
   const std::string key = kNodesPrefix + node;
   int64_t lease = 0;
   const auto beat = std::max(std::chrono::milliseconds(200),
@@ -175,7 +175,10 @@ core::Status JoinCluster(Etcd& etcd, const std::string& node, const std::string&
     const bool ready = Get(ready_url) == 200;
     if (ready && lease == 0) {
       auto granted = etcd.GrantLease(ttl.count());
-      if (granted.ok() && etcd.Put(key, address, *granted).ok()) lease = *granted;
+      if (granted.ok() && etcd.Put(key, address, *granted).ok() &&
+          (admin_url.empty() || etcd.Put(kAdminPrefix + node, admin_url, *granted).ok())) {
+        lease = *granted;
+      }
     } else if (ready) {
       if (!etcd.KeepAlive(lease).ok()) lease = 0;  // expired: registered again next beat
     } else if (lease != 0) {

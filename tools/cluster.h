@@ -4,6 +4,8 @@
 //
 //   /scimd/nodes/<node>     = "<host:port>"  under a lease: present while the node is ready
 //   /scimd/tenants/<tenant> = "<node>"
+//   /scimd/admin/<node>     = "<admin API URL>"  under the same lease, when given: where
+//                             `scimctl tenant move --to <node>` reaches the node
 //
 // scimctl's `cluster join` keeps a node's key alive only while the node's /readyz answers
 // 200 (a node that stops, drains or fills its disk leaves within the lease's TTL);
@@ -40,11 +42,13 @@ class Etcd {
 
 inline constexpr char kNodesPrefix[] = "/scimd/nodes/";
 inline constexpr char kTenantsPrefix[] = "/scimd/tenants/";
+inline constexpr char kAdminPrefix[] = "/scimd/admin/";
 
-// Registers `node` at `address` while `ready_url` answers 200, until `stop` is set.
+// Registers `node` at `address` (and its `admin_url`, when not empty) while `ready_url`
+// answers 200, until `stop` is set.
 core::Status JoinCluster(Etcd& etcd, const std::string& node, const std::string& address,
-                         const std::string& ready_url, std::chrono::seconds ttl,
-                         const std::atomic<bool>& stop);
+                         const std::string& admin_url, const std::string& ready_url,
+                         std::chrono::seconds ttl, const std::atomic<bool>& stop);
 
 // One pass of the reconciler: HAProxy's map `map_file` (through `socket`) made equal to
 // etcd's placement. Returns how many entries it changed.

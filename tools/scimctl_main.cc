@@ -27,6 +27,7 @@
 #include "tools/cluster.h"
 #include "tools/file_clock.h"
 #include "tools/scimctl_transfer.h"
+#include "tools/tenant_move.h"
 
 namespace {
 
@@ -90,21 +91,66 @@ void PrintActivity(const scimd::core::ActivityEntry& e) {
   std::cout << "\n";
 }
 
+// `tenant move`: the target from --to-server or from etcd, then tools/tenant_move.h.
+int RunMove(scimd::tools::MoveOptions move, const std::string& server, const std::string& ca_file) {
+  const char* admin_token = std::getenv("SCIMD_ADMIN_TOKEN");
+  if (server.empty() || admin_token == nullptr || *admin_token == '\0') {
+    std::cerr << "scimctl: tenant move needs --server (the source's admin API) and the admin "
+                 "token in SCIMD_ADMIN_TOKEN\n";
+    return 2;
+  }
+  move.source = server;
+  move.admin_token = admin_token;
+  move.ca_file = ca_file;
+  if (move.target.empty()) {
+    if (move.etcd_url.empty()) {
+      std::cerr << "scimctl: tenant move needs --to-server, or --etcd where the node registered "
+                   "its admin URL\n";
+      return 2;
+    }
+    scimd::tools::Etcd etcd(move.etcd_url);
+    auto admins = etcd.List(std::string(scimd::tools::kAdminPrefix) + move.node);
+    if (!admins.ok()) return Fail(admins.status());
+    auto it = admins->find(std::string(scimd::tools::kAdminPrefix) + move.node);
+    if (it == admins->end()) {
+      std::cerr << "scimctl: node " << move.node
+                << " has no admin URL in etcd (is it up, joined with --admin?)\n";
+      return 1;
+    }
+    move.target = it->second;
+  }
+  if (!move.haproxy_socket.empty() && move.map_file.empty()) {
+    std::cerr << "scimctl: --haproxy-socket goes with --map\n";
+    return 2;
+  }
+  move.say = [](const std::string& line) { std::cout << "move: " << line << std::endl; };
+  auto r = scimd::tools::MoveTenant(move);
+  if (!r.ok()) return Fail(r.status());
+  std::printf(
+      "moved %s to %s: %llu bytes in %.1f s, %d catch-up rounds (%llu bytes) in %.1f s; "
+      "writes paused %.0f ms; %.1f s in all\n",
+      move.tenant.c_str(), move.node.c_str(), static_cast<unsigned long long>(r->range_bytes),
+      r->copy_seconds, r->rounds, static_cast<unsigned long long>(r->change_bytes),
+      r->catch_up_seconds, r->pause_ms, r->total_seconds);
+  return 0;
+}
+
 std::atomic<bool> g_stop{false};
 void OnStopSignal(int) { g_stop.store(true); }
 
 int RunCluster(CLI::App* join, CLI::App* place, CLI::App* reconcile, CLI::App* status,
                const std::string& etcd_url, const std::string& node, const std::string& address,
-               const std::string& ready_url, int64_t ttl, const std::string& tenant,
-               const std::string& socket, const std::string& map_file, double interval, bool once) {
+               const std::string& admin_url, const std::string& ready_url, int64_t ttl,
+               const std::string& tenant, const std::string& socket, const std::string& map_file,
+               double interval, bool once) {
   scimd::tools::Etcd etcd(etcd_url);
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
   if (join->parsed()) {
     std::cout << "cluster: " << node << " (" << address << ") registers while " << ready_url
               << " is ready" << std::endl;
-    Status s = scimd::tools::JoinCluster(etcd, node, address, ready_url, std::chrono::seconds(ttl),
-                                         g_stop);
+    Status s = scimd::tools::JoinCluster(etcd, node, address, admin_url, ready_url,
+                                         std::chrono::seconds(ttl), g_stop);
     return s.ok() ? 0 : Fail(s);
   }
   if (place->parsed()) {
@@ -199,6 +245,22 @@ int main(int argc, char** argv) {
   auto* tenant_delete = tenant->add_subcommand(
       "delete", "delete a tenant with all its users, groups, tokens and activity");
   tenant_delete->add_option("name", name)->required();
+
+  scimd::tools::MoveOptions move;
+  auto* tenant_move = tenant->add_subcommand(
+      "move",
+      "move a tenant to another scimd while it serves (--server: the source's admin API): "
+      "its data, then its changes, then a short pause of its writes while the route switches");
+  tenant_move->add_option("name", move.tenant)->required();
+  tenant_move->add_option("--to", move.node, "the target's node name (etcd placement)")->required();
+  tenant_move->add_option("--to-server", move.target,
+                          "the target's admin API URL; default: what `cluster join --admin` "
+                          "registered for the node in etcd");
+  tenant_move->add_option("--etcd", move.etcd_url,
+                          "etcd's client URL: the placement is switched to the node there");
+  tenant_move->add_option("--haproxy-socket", move.haproxy_socket,
+                          "HAProxy's admin socket: its map reconciled at the switch");
+  tenant_move->add_option("--map", move.map_file, "the map file HAProxy routes tenants by");
 
   auto* token = app.add_subcommand("token", "manage bearer tokens");
   token->require_subcommand(1);
@@ -308,7 +370,7 @@ int main(int argc, char** argv) {
   backup->fallthrough();
 
   // Placement across nodes (tools/cluster.h, docs/SCALING.md): etcd and HAProxy only.
-  std::string etcd_url = "http://127.0.0.1:2379", node_name, node_address, ready_url;
+  std::string etcd_url = "http://127.0.0.1:2379", node_name, node_address, node_admin, ready_url;
   std::string haproxy_socket, map_file;
   int64_t ttl_seconds = 10;
   double interval_seconds = 1.0;
@@ -324,6 +386,8 @@ int main(int argc, char** argv) {
       ->required();
   cluster_join->add_option("--ready", ready_url, "the node's /readyz URL (admin listener)")
       ->required();
+  cluster_join->add_option("--admin", node_admin,
+                           "the node's admin API URL, registered for `tenant move --to NODE`");
   cluster_join->add_option("--ttl", ttl_seconds, "seconds a silent node stays registered")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{2}, int64_t{3600}));
@@ -345,8 +409,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (cluster->parsed())
     return RunCluster(cluster_join, cluster_place, cluster_reconcile, cluster_status, etcd_url,
-                      node_name, node_address, ready_url, ttl_seconds, name, haproxy_socket,
-                      map_file, interval_seconds, once);
+                      node_name, node_address, node_admin, ready_url, ttl_seconds, name,
+                      haproxy_socket, map_file, interval_seconds, once);
   if (restore->parsed()) {
     // A restore makes a data directory; it reaches no server and opens no existing store.
     if (!server.empty() || app.get_option("--data")->count() == 0) {
@@ -360,6 +424,8 @@ int main(int argc, char** argv) {
               << " tenants) into " << data_dir << "; start scimd with --data " << data_dir << "\n";
     return 0;
   }
+
+  if (tenant_move->parsed()) return RunMove(move, server, ca_file);
 
   if (Status s = scimd::core::InitCrypto(); !s.ok()) return Fail(s);
   std::unique_ptr<scimd::tools::FileClock> file_clock;

@@ -505,6 +505,7 @@ int main(int argc, char** argv) {
         if (Clock::now() >= next_minute) {
           flush();
           prune();
+          if (admin) admin->Upkeep();  // tenant moves whose client went away
           next_minute = Clock::now() + minute;
         }
         lock.lock();

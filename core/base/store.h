@@ -263,13 +263,11 @@ class TenantMoveSource {
   virtual uint64_t sequence() const = 0;
   // Appends about `max_bytes` of the snapshot's entries that follow `*cursor` (empty: from
   // the first) to `out`, and moves the cursor; `*done` once the last entry is in.
-  virtual Status ReadRange(std::string* cursor, size_t max_bytes, std::string* out,
-                           bool* done) = 0;
+  virtual Status ReadRange(std::string* cursor, size_t max_bytes, std::string* out, bool* done) = 0;
   // Appends the tenant's changes committed after `*since`, whole commits of about
   // `max_bytes` in all, and moves `*since` to the last commit read; `*more` when there
   // are further ones. NotFound when the engine's log no longer holds them.
-  virtual Status ReadChanges(uint64_t* since, size_t max_bytes, std::string* out,
-                             bool* more) = 0;
+  virtual Status ReadChanges(uint64_t* since, size_t max_bytes, std::string* out, bool* more) = 0;
   // The tenant's settings and tokens (their hashes) as they are now.
   virtual Result<std::string> ReadTenantRecords() = 0;
 };

@@ -92,9 +92,8 @@ class TenantMoveTest : public ::testing::Test {
   }
   static uint64_t Problems(core::Store& store, core::TenantId tenant) {
     std::string lines;
-    auto r = core::CheckTenant(store, tenant, false, [&](std::string_view line) {
-      lines.append(line).append("\n");
-    });
+    auto r = core::CheckTenant(store, tenant, false,
+                               [&](std::string_view line) { lines.append(line).append("\n"); });
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(lines, "");
     return r.ok() ? r->problems : 1;
@@ -159,7 +158,8 @@ TEST_P(TenantMovePagesTest, RangeAndChangesRebuildTheTenantUnderAnotherId) {
     std::unique_ptr<core::TenantMoveSink> sink;
     // Written after the snapshot: only the changes carry them.
     User(acme_, 100);
-    Patch(ResourceType::kUser, users[5], R"({"Operations":[{"op":"Replace","path":"active","value":"False"}]})");
+    Patch(ResourceType::kUser, users[5],
+          R"({"Operations":[{"op":"Replace","path":"active","value":"False"}]})");
     ASSERT_TRUE(service_->Delete(acme_, ResourceType::kUser, users[6], "").ok());
     ASSERT_TRUE(service_->Delete(acme_, ResourceType::kUser, users[1], "").ok());  // a member
     Patch(ResourceType::kGroup, group,
@@ -185,10 +185,13 @@ TEST_P(TenantMovePagesTest, RangeAndChangesRebuildTheTenantUnderAnotherId) {
     EXPECT_EQ(*target_->CountResources(moved, ResourceType::kUser),
               *source_->CountResources(acme_.tenant, ResourceType::kUser));
     std::vector<std::string> activity;
-    ASSERT_TRUE(target_->ScanActivity(moved, 0, [&](uint64_t, std::string_view r) {
-      activity.emplace_back(r);
-      return true;
-    }).ok());
+    ASSERT_TRUE(target_
+                    ->ScanActivity(moved, 0,
+                                   [&](uint64_t, std::string_view r) {
+                                     activity.emplace_back(r);
+                                     return true;
+                                   })
+                    .ok());
     EXPECT_EQ(activity, (std::vector<std::string>{"second entry", "first entry"}));
     // The other tenant's writes did not come along.
     EXPECT_EQ(*target_->CountResources(moved + 1, ResourceType::kUser), 0u);
@@ -249,7 +252,11 @@ TEST_F(TenantMoveTest, BadPagesAreRefused) {
   EXPECT_FALSE((*sink)->ApplyChanges("").ok());  // before the range
   EXPECT_FALSE((*sink)->AddRange(std::string("\x01\x09", 2)).ok());
   EXPECT_FALSE((*sink)->AddRange(std::string("\x07\x00\x00\x00", 4)).ok());
-  EXPECT_FALSE((*sink)->AddRange(std::string("\x01\x00\x00\x00\x00\x05" "ab", 8)).ok());
+  EXPECT_FALSE((*sink)
+                   ->AddRange(std::string("\x01\x00\x00\x00\x00\x05"
+                                          "ab",
+                                          8))
+                   .ok());
   // Keys out of order.
   std::string page;
   for (const char* key : {"b", "a"}) {
