@@ -13,7 +13,9 @@
 # Then, when etcd is installed: etcd on loopback, `scimctl cluster join` for each node (its
 # key kept while its /readyz answers 200), `cluster place` for each tenant, and `cluster
 # reconcile` writing the map: the route follows etcd, a stopped node's tenant becomes
-# unplaced (the SCIM 404) within seconds, and placing it elsewhere routes it there.
+# unplaced (the SCIM 404) within seconds, and placing it elsewhere routes it there; and
+# `scimctl tenant move` carries a tenant to the other node under write load through the
+# proxy, its route switched in etcd and HAProxy, nothing acknowledged lost.
 set -euo pipefail
 
 readonly SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,12 +41,14 @@ source "${SCRIPT_DIR}/lib.sh"
 
 # Two nodes, a tenant each; tokens kept in files, never printed.
 declare -A PORT ADMIN TOKEN NODE_PID
+# One admin token for both nodes (a move speaks to both); kept in the environment only.
+SCIMD_ADMIN_TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SCIMD_ADMIN_TOKEN
 for node in a b; do
   tenant="$([[ ${node} == a ]] && echo alpha || echo beta)"
   make_tenant "${SCIMCTL}" "${TMP}/data-${node}" "${tenant}" || die "tenant ${tenant}"
   TOKEN[${tenant}]="${SCIMD_TOKEN}"
-  SCIMD_ADMIN_TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-    "${SCIMD}" --listen 127.0.0.1:0 --port-file "${TMP}/${node}.port" --data "${TMP}/data-${node}" \
+  "${SCIMD}" --listen 127.0.0.1:0 --port-file "${TMP}/${node}.port" --data "${TMP}/data-${node}" \
     --admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/${node}.admin" --threads 1 \
     --trusted-proxy 127.0.0.1 --log-access "${TMP}/${node}.access" >"${TMP}/${node}.log" 2>&1 &
   NODE_PID[${node}]=$!
@@ -161,7 +165,8 @@ curl -s "${ETCD}/health" | grep -q true || { tail "${TMP}/etcd.log" >&2; die "et
 declare -A JOIN
 for node in a b; do
   "${SCIMCTL}" cluster --etcd "${ETCD}" join "${node}" --address "127.0.0.1:${PORT[${node}]}" \
-    --ready "http://127.0.0.1:${ADMIN[${node}]}/readyz" --ttl 3 >"${TMP}/join-${node}.log" 2>&1 &
+    --ready "http://127.0.0.1:${ADMIN[${node}]}/readyz" --admin "http://127.0.0.1:${ADMIN[${node}]}" \
+    --ttl 3 >"${TMP}/join-${node}.log" 2>&1 &
   JOIN[${node}]=$!
   PIDS+=($!)
 done
@@ -185,6 +190,41 @@ until_status 201 10 beta b4@example.com || die "the reconciler did not route bet
 [[ "$(found_on b beta b4@example.com)" == 1 ]] || die "b4 is not on node b"
 log "etcd's placement (nodes registered while ready) written to HAProxy's map"
 
+# alpha moves from node a to node b (`scimctl tenant move`, node b's admin URL from etcd)
+# while a client provisions it through the proxy: every user the proxy acknowledged is on
+# node b afterwards, and the proxy sends alpha there.
+(
+  for i in $(seq 2000); do
+    [[ -e "${TMP}/stop-writer" ]] && break
+    echo "$(create alpha "m${i}@example.com") m${i}@example.com"
+  done
+) >"${TMP}/writer.txt" &
+WRITER=$!
+for _ in $(seq 100); do [[ $(wc -l <"${TMP}/writer.txt") -ge 20 ]] && break; sleep 0.05; done
+"${SCIMCTL}" --server "http://127.0.0.1:${ADMIN[a]}" tenant move alpha --to b --etcd "${ETCD}" \
+  --haproxy-socket "${TMP}/haproxy.sock" --map "${TMP}/tenants.map" >"${TMP}/move.log" 2>&1 ||
+  { cat "${TMP}/move.log" >&2; die "the move failed"; }
+sleep 0.5  # writes after the switch
+touch "${TMP}/stop-writer"
+wait "${WRITER}"
+acked=0 refused=0
+while read -r code user; do
+  case "${code}" in
+    201)
+      acked=$((acked + 1))
+      [[ "$(found_on b alpha "${user}")" == 1 ]] || die "${user} was acknowledged, is not on node b"
+      ;;
+    503) refused=$((refused + 1)) ;;
+    *) die "a write during the move got ${code}" ;;
+  esac
+done <"${TMP}/writer.txt"
+[[ ${acked} -ge 20 ]] || die "only ${acked} writes acknowledged around the move"
+[[ "$(found_on b alpha a1@example.com)" == 1 ]] || die "alpha's older users are not on node b"
+[[ "$(status -H "Authorization: Bearer ${TOKEN[alpha]}" "http://127.0.0.1:${PORT[a]}/scim/v2/Users")" == 401 ]] ||
+  die "node a still serves alpha"
+pause_ms="$(sed -n 's/.*writes paused \([0-9]*\) ms.*/\1/p' "${TMP}/move.log")"
+log "alpha moved to node b under load: ${acked} writes acknowledged and all on node b, ${refused} refused (503) in a pause of ${pause_ms} ms"
+
 # Node b stops: its sidecar sees /readyz fail and leaves; beta becomes unplaced (404).
 kill -TERM "${NODE_PID[b]}"
 t0=$(date +%s%N)
@@ -197,4 +237,4 @@ log "node b stopped: beta unplaced after ${left_ms} ms; cluster status says so"
 "${SCIMCTL}" cluster --etcd "${ETCD}" place beta a >/dev/null || die "place beta on a"
 until_status 401 10 beta b6@example.com || die "beta was not routed to node a"
 log "beta placed on node a: routed there (where its token is unknown until its data moves)"
-echo "RESULT scaleout nodes=2 tenants=2 etcd=1 unplaced_after_ms=${left_ms} ok=1"
+echo "RESULT scaleout nodes=2 tenants=2 etcd=1 unplaced_after_ms=${left_ms} move_pause_ms=${pause_ms} move_acked=${acked} ok=1"
