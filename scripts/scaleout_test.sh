@@ -225,6 +225,27 @@ done <"${TMP}/writer.txt"
 pause_ms="$(sed -n 's/.*writes paused \([0-9]*\) ms.*/\1/p' "${TMP}/move.log")"
 log "alpha moved to node b under load: ${acked} writes acknowledged and all on node b, ${refused} refused (503) in a pause of ${pause_ms} ms"
 
+# Node c joins later: HAProxy's configuration has no backend for it; the reconciler gives
+# it a free slot (no reload) and routes its tenant gamma there.
+make_tenant "${SCIMCTL}" "${TMP}/data-c" gamma || die "tenant gamma"
+TOKEN[gamma]="${SCIMD_TOKEN}"
+"${SCIMD}" --listen 127.0.0.1:0 --port-file "${TMP}/c.port" --data "${TMP}/data-c" \
+  --admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/c.admin" --threads 1 \
+  --trusted-proxy 127.0.0.1 >"${TMP}/c.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [[ -s "${TMP}/c.admin" ]] && break; sleep 0.1; done
+[[ -s "${TMP}/c.admin" ]] || { cat "${TMP}/c.log" >&2; die "node c did not start"; }
+PORT[c]="$(cat "${TMP}/c.port")"
+ADMIN[c]="$(cat "${TMP}/c.admin")"
+"${SCIMCTL}" cluster --etcd "${ETCD}" join c --address "127.0.0.1:${PORT[c]}" \
+  --ready "http://127.0.0.1:${ADMIN[c]}/readyz" --admin "http://127.0.0.1:${ADMIN[c]}" \
+  --ttl 3 >"${TMP}/join-c.log" 2>&1 &
+PIDS+=($!)
+"${SCIMCTL}" cluster --etcd "${ETCD}" place gamma c >/dev/null || die "place gamma"
+until_status 201 10 gamma g1@example.com || die "gamma was not routed to node c"
+[[ "$(found_on c gamma g1@example.com)" == 1 ]] || die "g1 is not on node c"
+log "node c joined after HAProxy started: given a slot at run time, gamma routed to it"
+
 # Node b stops: its sidecar sees /readyz fail and leaves; beta becomes unplaced (404).
 kill -TERM "${NODE_PID[b]}"
 t0=$(date +%s%N)
@@ -237,4 +258,4 @@ log "node b stopped: beta unplaced after ${left_ms} ms; cluster status says so"
 "${SCIMCTL}" cluster --etcd "${ETCD}" place beta a >/dev/null || die "place beta on a"
 until_status 401 10 beta b6@example.com || die "beta was not routed to node a"
 log "beta placed on node a: routed there (where its token is unknown until its data moves)"
-echo "RESULT scaleout nodes=2 tenants=2 etcd=1 unplaced_after_ms=${left_ms} move_pause_ms=${pause_ms} move_acked=${acked} ok=1"
+echo "RESULT scaleout nodes=3 tenants=3 etcd=1 unplaced_after_ms=${left_ms} move_pause_ms=${pause_ms} move_acked=${acked} ok=1"

@@ -6,7 +6,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -195,14 +197,126 @@ core::Status JoinCluster(Etcd& etcd, const std::string& node, const std::string&
   return Status::Ok();
 }
 
+namespace {
+
+// A backend `slot_<n>` of packaging/haproxy/scimd.cfg.in: one server, given to a node at
+// run time. In maintenance while free.
+struct Slot {
+  std::string backend;
+  std::string server;
+  std::string address;  // "ip:port" of the node it serves
+  bool free = true;
+};
+
+// The slots as HAProxy has them now (`show servers state`: a version line, a header of
+// field names, then one line per server).
+core::Result<std::vector<Slot>> Slots(const std::string& socket) {
+  SCIMD_ASSIGN_OR_RETURN(std::string shown, HaproxyCommand(socket, "show servers state"));
+  std::istringstream lines(shown);
+  std::map<std::string, size_t> column;
+  std::vector<Slot> out;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string word; words >> word;) w.push_back(word);
+    if (!w.empty() && w[0] == "#") {
+      for (size_t i = 1; i < w.size(); ++i) column[w[i]] = i - 1;
+      continue;
+    }
+    const char* need[] = {"be_name", "srv_name", "srv_addr", "srv_port", "srv_admin_state"};
+    bool ok = true;
+    for (const char* c : need) ok = ok && column.count(c) > 0 && column[c] < w.size();
+    if (!ok || w[column["be_name"]].rfind("slot_", 0) != 0) continue;
+    Slot slot;
+    slot.backend = w[column["be_name"]];
+    slot.server = w[column["srv_name"]];
+    slot.address = w[column["srv_addr"]] + ":" + w[column["srv_port"]];
+    // Bit 0x01 of the admin state: forced into maintenance (free, or its node left).
+    slot.free = (std::strtol(w[column["srv_admin_state"]].c_str(), nullptr, 10) & 1) != 0;
+    out.push_back(std::move(slot));
+  }
+  return out;
+}
+
+// The port of an admin URL ("http://10.0.0.5:8081" -> "8081"), empty when it has none.
+std::string PortOf(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t slash = url.find('/', host);
+  const std::string authority = url.substr(host, slash == std::string::npos ? slash : slash - host);
+  const size_t colon = authority.rfind(':');
+  return colon == std::string::npos ? "" : authority.substr(colon + 1);
+}
+
+}  // namespace
+
 core::Result<int> ReconcileOnce(Etcd& etcd, const std::string& socket,
                                 const std::string& map_file) {
   SCIMD_ASSIGN_OR_RETURN(auto nodes, etcd.List(kNodesPrefix));
   SCIMD_ASSIGN_OR_RETURN(auto tenants, etcd.List(kTenantsPrefix));
+  SCIMD_ASSIGN_OR_RETURN(auto admins, etcd.List(kAdminPrefix));
+  SCIMD_ASSIGN_OR_RETURN(std::vector<Slot> slots, Slots(socket));
+  int changed = 0;
+  auto run = [&](const std::string& command) -> Status {
+    SCIMD_ASSIGN_OR_RETURN(std::string answer, HaproxyCommand(socket, command));
+    // Silence is success; `set server ... addr` also reports what it did ("... changed
+    // from ... by 'stats socket command'", or "no need to change ...").
+    const bool reported = answer.find("by 'stats socket command'") != std::string::npos;
+    if (!reported && answer.find_first_not_of("\r\n ") != std::string::npos) {
+      return Status::IoError("HAProxy refused \"" + command + "\": " + answer);
+    }
+    ++changed;
+    return Status::Ok();
+  };
+  // Each registered node's backend: the slot that serves its address, else a free one,
+  // pointed at it (and its health check at its admin port's /readyz).
+  std::map<std::string, std::string> backend_of;  // node -> backend
+  std::map<std::string, std::string> node_at;     // address -> node
+  for (const auto& [key, address] : nodes) node_at[address] = key.substr(std::strlen(kNodesPrefix));
+  for (Slot& slot : slots) {
+    if (slot.free) continue;
+    auto it = node_at.find(slot.address);
+    if (it != node_at.end() && backend_of.count(it->second) == 0) {
+      backend_of[it->second] = slot.backend;
+      continue;
+    }
+    // Its node left (or another slot serves it): the slot is free again.
+    SCIMD_RETURN_IF_ERROR(run("set server " + slot.backend + "/" + slot.server + " state maint"));
+    slot.free = true;
+  }
+  for (const auto& [address, node] : node_at) {
+    if (backend_of.count(node) > 0) continue;
+    Slot* slot = nullptr;
+    for (Slot& s : slots) {
+      if (s.free) {
+        slot = &s;
+        break;
+      }
+    }
+    if (slot == nullptr) break;  // all taken: its tenants stay unplaced until one frees
+    const size_t colon = address.rfind(':');
+    if (colon == std::string::npos) continue;  // not ip:port
+    const std::string server = slot->backend + "/" + slot->server;
+    SCIMD_RETURN_IF_ERROR(run("set server " + server + " addr " + address.substr(0, colon) +
+                              " port " + address.substr(colon + 1)));
+    auto admin = admins.find(kAdminPrefix + node);
+    const std::string check_port = admin == admins.end() ? "" : PortOf(admin->second);
+    if (!check_port.empty()) {
+      SCIMD_RETURN_IF_ERROR(run("set server " + server + " check-port " + check_port));
+      SCIMD_RETURN_IF_ERROR(run("enable health " + server));
+    } else {
+      SCIMD_RETURN_IF_ERROR(run("disable health " + server));  // up while registered
+    }
+    SCIMD_RETURN_IF_ERROR(run("set server " + server + " state ready"));
+    slot->free = false;
+    backend_of[node] = slot->backend;
+  }
+
   std::map<std::string, std::string> want;  // tenant -> backend
   for (const auto& [key, node] : tenants) {
     const std::string tenant = key.substr(std::strlen(kTenantsPrefix));
-    want[tenant] = nodes.count(kNodesPrefix + node) > 0 ? "node_" + node : "unplaced";
+    auto it = backend_of.find(node);
+    want[tenant] = it != backend_of.end() ? it->second : "unplaced";
   }
   // What the map says now: "<id> <key> <value>" per line.
   SCIMD_ASSIGN_OR_RETURN(std::string shown, HaproxyCommand(socket, "show map " + map_file));
@@ -213,15 +327,6 @@ core::Result<int> ReconcileOnce(Etcd& etcd, const std::string& socket,
     std::string id, key, value;
     if (words >> id >> key >> value) have[key] = value;
   }
-  int changed = 0;
-  auto run = [&](const std::string& command) -> Status {
-    SCIMD_ASSIGN_OR_RETURN(std::string answer, HaproxyCommand(socket, command));
-    if (answer.find_first_not_of("\r\n ") != std::string::npos) {
-      return Status::IoError("HAProxy refused \"" + command + "\": " + answer);
-    }
-    ++changed;
-    return Status::Ok();
-  };
   for (const auto& [tenant, backend] : want) {
     auto it = have.find(tenant);
     if (it == have.end()) {
