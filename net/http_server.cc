@@ -34,6 +34,8 @@ struct HttpServer::HandshakeThreads {
 
 HttpServer::HttpServer(Options options, HttpHandler handler)
     : options_(std::move(options)), tls_(options_.tls), handler_(std::move(handler)) {
+  limits_ = Limits{options_.max_header_bytes, options_.max_body_bytes, options_.header_timeout,
+                   options_.idle_timeout, options_.max_connections};
   int n = options_.threads;
   if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
@@ -111,6 +113,12 @@ bool HttpServer::Start(std::string* error) {
     threads_.emplace_back([w] { w->Run(); });
   }
   return true;
+}
+
+void HttpServer::SetLimits(const Limits& limits) {
+  std::lock_guard<std::mutex> lock(limits_mu_);
+  limits_ = limits;
+  limits_generation_.fetch_add(1, std::memory_order_release);
 }
 
 void HttpServer::Stop() {

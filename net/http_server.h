@@ -116,6 +116,18 @@ class HttpServer {
   // From now on new TLS connections get `tls` (a renewed certificate); connections already
   // open keep theirs. REQUIRES: the server was made with Options::tls.
   void SetTls(std::shared_ptr<const TlsContext> tls) { tls_.store(std::move(tls)); }
+  // The limits a SIGHUP may change (docs/CONFIG.md, "Reloading").
+  struct Limits {
+    size_t max_header_bytes = kDefaultMaxHeaderBytes;
+    size_t max_body_bytes = kDefaultMaxBodyBytes;
+    std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
+    std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;
+    size_t max_connections = kDefaultMaxConnections;
+  };
+  // From any thread: new connections and requests get `limits` (each reactor takes them
+  // at its next accept or deadline sweep, within 250 ms while it has connections);
+  // a request already being read keeps the limits it started with.
+  void SetLimits(const Limits& limits);
   // True once Stop() was called (the server drains or has stopped).
   bool Stopping() const { return stopping_.load(); }
 
@@ -138,6 +150,9 @@ class HttpServer {
 
   Options options_;
   std::atomic<std::shared_ptr<const TlsContext>> tls_;  // Options::tls, then SetTls's
+  std::mutex limits_mu_;                                // guards limits_
+  Limits limits_;                                       // SetLimits's last
+  std::atomic<uint64_t> limits_generation_{0};          // bumped by SetLimits
   HttpHandler handler_;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> open_connections_{0};  // across threads, for max_connections

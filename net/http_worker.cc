@@ -63,14 +63,36 @@ HttpWorker::HttpWorker(HttpServer& server, int index)
       sweep_timer_(context_),
       drain_timer_(context_),
       accept_retry_timer_(context_) {
+  options_ = server_.options_;
+  SetSweepInterval();
+}
+
+void HttpWorker::SetSweepInterval() {
   // Deadlines are checked by a periodic sweep instead of a timer per connection, so a
   // request costs no timer operation; a deadline fires at most 1/8 of its timeout late.
-  const auto& o = server_.options_;
+  const auto& o = options_;
   std::chrono::milliseconds shortest =
       std::min({o.header_timeout, o.idle_timeout, o.body_timeout, o.send_timeout,
                 std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTime)});
   sweep_interval_ = std::clamp<Clock::duration>(shortest / 8, std::chrono::milliseconds(5),
                                                 std::chrono::milliseconds(250));
+}
+
+void HttpWorker::RefreshLimits() {
+  const uint64_t generation = server_.limits_generation_.load(std::memory_order_acquire);
+  if (generation == limits_generation_) return;
+  HttpServer::Limits limits;
+  {
+    std::lock_guard<std::mutex> lock(server_.limits_mu_);
+    limits = server_.limits_;
+  }
+  options_.max_header_bytes = limits.max_header_bytes;
+  options_.max_body_bytes = limits.max_body_bytes;
+  options_.header_timeout = limits.header_timeout;
+  options_.idle_timeout = limits.idle_timeout;
+  options_.max_connections = limits.max_connections;
+  limits_generation_ = generation;
+  SetSweepInterval();
 }
 
 HttpWorker::~HttpWorker() = default;
@@ -210,8 +232,9 @@ void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket sock
     Accept();
     return;
   }
+  RefreshLimits();
   size_t open = server_.open_connections_.fetch_add(1, std::memory_order_relaxed);
-  if (open >= server_.options_.max_connections) {
+  if (open >= options_.max_connections) {
     server_.open_connections_.fetch_sub(1, std::memory_order_relaxed);
     Reject(socket);
   } else {
@@ -248,6 +271,7 @@ bool HttpWorker::HandOver(HttpWorker& target, asio::ip::tcp::socket& socket) {
 }
 
 void HttpWorker::Serve(asio::ip::tcp::socket socket) {
+  RefreshLimits();  // this thread runs the connection: its copy of the limits counts
   WorkerCounters::Bump(counters_.connections_accepted, 1);
   std::make_shared<HttpConnection>(*this, std::move(socket))->Start();
 }
@@ -271,11 +295,11 @@ void HttpWorker::Reject(asio::ip::tcp::socket& socket) {
   // Best effort: one non-blocking write of a 503 into an empty send buffer, then close.
   asio::error_code ec;
   socket.non_blocking(true, ec);
-  std::string response = ScimErrorResponse(503,
-                                           "the server is at its limit of " +
-                                               std::to_string(server_.options_.max_connections) +
-                                               " connections; retry later",
-                                           date_.Now(), /*close=*/true);
+  std::string response =
+      ScimErrorResponse(503,
+                        "the server is at its limit of " +
+                            std::to_string(options_.max_connections) + " connections; retry later",
+                        date_.Now(), /*close=*/true);
   // On a TLS listener the client waits for a handshake: plain text would be noise to it.
   if (!server_.options_.tls) socket.write_some(asio::buffer(response), ec);
   socket.shutdown(asio::socket_base::shutdown_send, ec);
@@ -311,6 +335,7 @@ void HttpWorker::ArmSweep() {
 }
 
 void HttpWorker::Sweep() {
+  RefreshLimits();
   Clock::time_point now = Clock::now();
   // Backwards: closing a connection swaps the last one into its slot, already visited.
   for (size_t i = connections_.size(); i-- > 0;) {

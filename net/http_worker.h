@@ -57,12 +57,16 @@ class HttpWorker {
   void PostStop();
   // SIGINT/SIGTERM -> server.Stop(); SIGHUP -> on_hangup() when set. Before Run().
   void InstallSignalHandlers(std::function<void()> on_hangup);
+  // Takes the server's limits when SetLimits changed them, and the sweep interval they imply.
+  void RefreshLimits();
+  void SetSweepInterval();  // from options_'s timeouts
 
   HttpServer::Stats GetStats() const;
 
   // For connections, on this worker's thread.
   asio::io_context& context() { return context_; }
-  const HttpServer::Options& options() const { return server_.options_; }
+  // The server's options, with the limits of its last SetLimits once this worker saw it.
+  const HttpServer::Options& options() const { return options_; }
   const HttpHandler& handler() const { return server_.handler_; }
   // Where deferred handler work runs; null when it runs inline (blocking_threads == 0).
   asio::thread_pool* blocking_pool() { return server_.blocking_pool_.get(); }
@@ -118,6 +122,8 @@ class HttpWorker {
   bool stopping_ = false;  // BeginStop ran
   bool sweep_armed_ = false;
   Clock::duration sweep_interval_;
+  HttpServer::Options options_;     // this thread's copy (RefreshLimits)
+  uint64_t limits_generation_ = 0;  // of the server's limits in options_
   // Declared after what connections touch from their destructors, before the I/O objects
   // that must be destroyed first.
   asio::io_context context_;

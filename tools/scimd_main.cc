@@ -440,6 +440,23 @@ int main(int argc, char** argv) {
         slog->info("SIGHUP: log level {} (was {})", fresh.log_level, log_level);
         log_level = fresh.log_level;
       }
+      // The SCIM listener's limits (the admin listener keeps its own).
+      scimd::net::HttpServer::Limits limits{fresh.http.max_header_bytes, fresh.http.max_body_bytes,
+                                            std::chrono::milliseconds(fresh.header_timeout_ms),
+                                            std::chrono::milliseconds(fresh.idle_timeout_ms),
+                                            fresh.http.max_connections};
+      if (limits.header_timeout.count() <= 0 || limits.idle_timeout.count() <= 0 ||
+          limits.max_connections == 0 || limits.max_body_bytes == 0 ||
+          limits.max_header_bytes == 0) {
+        slog->error("SIGHUP: a limit of 0 is refused; the limits were not changed");
+      } else {
+        server.SetLimits(limits);
+        slog->info(
+            "SIGHUP: limits: max-body-bytes {}, max-header-bytes {}, header-timeout-ms {}, "
+            "idle-timeout-ms {}, max-connections {}",
+            limits.max_body_bytes, limits.max_header_bytes, limits.header_timeout.count(),
+            limits.idle_timeout.count(), limits.max_connections);
+      }
       if (http.tls) {
         if (fresh.tls_cert.empty()) {
           slog->error("SIGHUP: TLS stays on with its certificate: turning it off needs a restart");

@@ -329,6 +329,45 @@ TEST_F(OpsTest, SighupReopensTheLogsAndReadsTheConfigFileAgain) {
   EXPECT_EQ(scim.Send("GET", "/scim/v2/Users", "", auth).status, 200);
 }
 
+// SIGHUP applies new limits (docs/CONFIG.md, "Reloading"): a body the old limit took is
+// refused (413) after it, on a new connection and on one kept open; a limit the file
+// lowers to 0 is refused and changes nothing.
+TEST_F(OpsTest, SighupAppliesNewLimits) {
+  const std::string config = dir_.path() + "/scimd.toml";
+  const std::string server_log = dir_.path() + "/server.log";
+  auto write_config = [&](const std::string& limits) {
+    std::ofstream(config, std::ios::trunc)
+        << limits << "\n[log]\nfile = \"" << server_log << "\"\n";
+  };
+  write_config("max-body-bytes = 100000");
+  ScimdProcess server(data_, {"--config", config});
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + token_}, {"Content-Type", "application/scim+json"}};
+  const std::string body =
+      R"({"userName":"limits@example.com","title":")" + std::string(4000, 'x') + R"("})";
+  HttpClient kept(server.port());
+  ASSERT_EQ(kept.Send("POST", "/scim/v2/Users", body, auth).status, 201);
+
+  write_config("max-body-bytes = 2000");
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForText(server_log, "SIGHUP: settings reloaded")) << ReadAll(server_log);
+  EXPECT_NE(ReadAll(server_log).find("max-body-bytes 2000"), std::string::npos)
+      << ReadAll(server_log);
+  HttpClient fresh(server.port());
+  EXPECT_EQ(fresh.Send("POST", "/scim/v2/Users", body, auth).status, 413);
+  // The connection kept open takes them at its reactor's next sweep (<= 250 ms).
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(kept.Send("POST", "/scim/v2/Users", body, auth).status, 413);
+
+  write_config("max-body-bytes = 0");
+  ASSERT_EQ(kill(server.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForText(server_log, "a limit of 0 is refused")) << ReadAll(server_log);
+  HttpClient third(server.port());
+  EXPECT_EQ(third.Send("POST", "/scim/v2/Users", body, auth).status, 413);
+  const std::string small = R"({"userName":"small@example.com"})";
+  EXPECT_EQ(third.Send("POST", "/scim/v2/Users", small, auth).status, 201);
+}
+
 // Behind a trusted proxy (--trusted-proxy) the failed-token limit and the access log see
 // the client X-Forwarded-For names; without the flag the header is ignored and every
 // client shares the proxy's address.
