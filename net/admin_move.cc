@@ -49,6 +49,24 @@ bool Unhex(std::string_view hex, std::string* out) {
   return true;
 }
 
+// Removes from `sessions` those idle for kMoveIdleMicros (and not in a request), and
+// returns them.
+template <typename Session>
+std::vector<std::shared_ptr<Session>> TakeIdle(
+    std::map<std::string, std::shared_ptr<Session>>& sessions, int64_t now) {
+  std::vector<std::shared_ptr<Session>> idle;
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    std::unique_lock<std::mutex> session_lock(it->second->mu, std::try_to_lock);
+    if (session_lock.owns_lock() && now - it->second->touched_us > kMoveIdleMicros) {
+      idle.push_back(it->second);
+      it = sessions.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return idle;
+}
+
 }  // namespace
 
 AdminMoves::~AdminMoves() {
@@ -116,24 +134,8 @@ void AdminMoves::Expire() {
       gate_.ReleaseWrites(it->first);
       it = retired_.erase(it);
     }
-    for (auto it = outs_.begin(); it != outs_.end();) {
-      std::unique_lock<std::mutex> session_lock(it->second->mu, std::try_to_lock);
-      if (session_lock.owns_lock() && now - it->second->touched_us > kMoveIdleMicros) {
-        outs.push_back(it->second);
-        it = outs_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    for (auto it = ins_.begin(); it != ins_.end();) {
-      std::unique_lock<std::mutex> session_lock(it->second->mu, std::try_to_lock);
-      if (session_lock.owns_lock() && now - it->second->touched_us > kMoveIdleMicros) {
-        ins.push_back(it->second);
-        it = ins_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    outs = TakeIdle(outs_, now);
+    ins = TakeIdle(ins_, now);
   }
   for (auto& out : outs) {
     std::lock_guard<std::mutex> session_lock(out->mu);

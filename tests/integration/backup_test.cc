@@ -23,20 +23,6 @@ namespace {
 
 constexpr char kAdminToken[] = "admin-token-for-backup-tests-0123456789abcdef";
 
-std::string IdOf(const std::string& body) {
-  const size_t at = body.find("\"id\":\"");
-  return at == std::string::npos ? "" : body.substr(at + 6, body.find('"', at + 6) - at - 6);
-}
-
-// `body` with this server's own address written as 127.0.0.1:PORT.
-std::string Unport(std::string body, int port) {
-  const std::string mine = "127.0.0.1:" + std::to_string(port);
-  for (size_t at = body.find(mine); at != std::string::npos; at = body.find(mine, at)) {
-    body.replace(at, mine.size(), "127.0.0.1:PORT");
-  }
-  return body;
-}
-
 class BackupTest : public ::testing::Test {
  protected:
   void SetUp() override {

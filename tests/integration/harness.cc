@@ -370,4 +370,17 @@ std::string ScimdProcess::Output() const {
   return ss.str();
 }
 
+std::string IdOf(const std::string& body) {
+  const size_t at = body.find("\"id\":\"");
+  return at == std::string::npos ? "" : body.substr(at + 6, body.find('"', at + 6) - at - 6);
+}
+
+std::string Unport(std::string body, int port) {
+  const std::string mine = "127.0.0.1:" + std::to_string(port);
+  for (size_t at = body.find(mine); at != std::string::npos; at = body.find(mine, at)) {
+    body.replace(at, mine.size(), "127.0.0.1:PORT");
+  }
+  return body;
+}
+
 }  // namespace scimd::testing

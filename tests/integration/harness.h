@@ -38,6 +38,12 @@ int WaitForPortFile(const std::string& path);
 bool WaitForText(const std::string& path, const std::string& text);
 std::string ScimctlBin();
 
+// The first "id" string of a JSON answer (a created resource's), empty if none.
+std::string IdOf(const std::string& body);
+// `body` with `127.0.0.1:<port>` written as 127.0.0.1:PORT: two servers' answers compared
+// without their own addresses (meta.location).
+std::string Unport(std::string body, int port);
+
 // Creates a tenant in `data_dir` and returns a new token for it.
 std::string CreateTenantWithToken(const std::string& data_dir, const std::string& tenant);
 

@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -22,19 +24,6 @@ namespace scimd::testing {
 namespace {
 
 constexpr char kAdminToken[] = "admin-token-for-move-tests-0123456789abcdef";
-
-std::string IdOf(const std::string& body) {
-  const size_t at = body.find("\"id\":\"");
-  return at == std::string::npos ? "" : body.substr(at + 6, body.find('"', at + 6) - at - 6);
-}
-
-std::string Unport(std::string body, int port) {
-  const std::string mine = "127.0.0.1:" + std::to_string(port);
-  for (size_t at = body.find(mine); at != std::string::npos; at = body.find(mine, at)) {
-    body.replace(at, mine.size(), "127.0.0.1:PORT");
-  }
-  return body;
-}
 
 class MoveTest : public ::testing::Test {
  protected:
@@ -258,6 +247,40 @@ TEST_F(MoveTest, AFencedTenantAnswers503AndAnAbandonedMoveWritesAgain) {
   EXPECT_EQ(admin.Send("GET", m2 + "/changes?since=0", "", auth).status, 400);
   EXPECT_EQ(admin.Send("PUT", "/admin/v1/arrivals/a99/range", "xx", auth).status, 404);
   EXPECT_EQ(admin.Send("DELETE", m2, "", auth).status, 204);
+}
+
+// A client that dies in the pause leaves a fenced tenant: after 10 minutes without a
+// request the server abandons the move (the upkeep, or any move request) and writes again.
+TEST_F(MoveTest, AMoveItsClientLeftIsAbandonedAfterTenIdleMinutes) {
+  constexpr int64_t kT0 = 1'800'000'000;
+  const std::string clock = dir_.path() + "/clock";
+  auto set_clock = [&](int64_t seconds) {
+    std::ofstream(clock + ".tmp") << seconds << "\n";
+    ASSERT_EQ(std::rename((clock + ".tmp").c_str(), clock.c_str()), 0);
+  };
+  set_clock(kT0);
+  setenv("SCIMD_CLOCK_FILE", clock.c_str(), 1);
+  std::string source_admin;
+  auto source = Start(source_data_, "source", &source_admin);
+  unsetenv("SCIMD_CLOCK_FILE");
+  HttpClient client(source->port());
+  HttpClient admin(std::stoi(source_admin.substr(source_admin.rfind(':') + 1)));
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", std::string("Bearer ") + kAdminToken}};
+  HttpResult started = admin.Send("POST", "/admin/v1/tenants/acme/moves", "", auth);
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string move = "/admin/v1/tenants/acme/moves/" + IdOf(started.body);
+  ASSERT_EQ(admin.Send("POST", move + "/fence", "", auth).status, 200);
+  const std::string user = R"({"userName":"late@example.com"})";
+  EXPECT_EQ(client.Send("POST", "/scim/v2/Users", user, Auth()).status, 503);
+  set_clock(kT0 + 9 * 60);  // not yet
+  EXPECT_EQ(admin.Send("POST", "/admin/v1/tenants/acme/moves", "", auth).status, 409);
+  EXPECT_EQ(client.Send("POST", "/scim/v2/Users", user, Auth()).status, 503);
+  set_clock(kT0 + 21 * 60);
+  HttpResult again = admin.Send("POST", "/admin/v1/tenants/acme/moves", "", auth);
+  EXPECT_EQ(again.status, 201) << again.body;  // the old one was abandoned first
+  EXPECT_EQ(admin.Send("GET", move + "/records", "", auth).status, 404);
+  EXPECT_EQ(client.Send("POST", "/scim/v2/Users", user, Auth()).status, 201);
 }
 
 }  // namespace
