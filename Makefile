@@ -18,7 +18,8 @@ DEB_PACKAGES := cmake ninja-build g++ make pkg-config \
   librocksdb-dev libsimdjson-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
   node-llhttp libsodium-dev libcli11-dev curl wrk nginx-light \
   time python3 clang-format libcurl4-openssl-dev libjemalloc-dev zlib1g-dev libutf8proc-dev \
-  libssl-dev openssl libtomlplusplus-dev libspdlog-dev dpkg-dev haproxy etcd-server
+  libssl-dev openssl libtomlplusplus-dev libspdlog-dev dpkg-dev haproxy etcd-server \
+  chromium fonts-dejavu-core
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 
@@ -40,9 +41,12 @@ deb-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# newman (pinned in package.json / package-lock.json) runs the conformance collection.
+# newman (pinned in package.json / package-lock.json) runs the conformance collection;
+# puppeteer-core drives Debian's chromium in the console's browser test (it downloads no
+# browser).
 npm-deps:
-	@[ -x node_modules/.bin/newman ] || npm ci --no-audit --no-fund --loglevel=error
+	@[ -x node_modules/.bin/newman ] && [ -f node_modules/puppeteer-core/package.json ] || \
+	  npm ci --no-audit --no-fund --loglevel=error
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
@@ -57,6 +61,7 @@ run: deb-deps $(BUILD_DIR)/build.ninja
 	  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(ADMIN_TOKEN_FILE) && \
 	  echo "make: wrote a new admin API token to $(ADMIN_TOKEN_FILE)")
 	@echo "make: admin API: SCIMD_ADMIN_TOKEN=\$$(cat $(ADMIN_TOKEN_FILE)) $(BUILD_DIR)/tools/scimctl --server http://$(ADMIN_LISTEN) tenant list"
+	@echo "make: admin console: http://$(ADMIN_LISTEN)/console/ (sign in with the token in $(ADMIN_TOKEN_FILE))"
 	./$(BUILD_DIR)/tools/scimd --listen $(LISTEN) --data $(DATA_DIR) --demo-tenant demo \
 	  --admin-listen $(ADMIN_LISTEN) --admin-token-file $(ADMIN_TOKEN_FILE)
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -16,6 +17,7 @@
 #include "core/usecase/reindex.h"
 #include "core/usecase/tenant_admin.h"
 #include "net/admin_json.h"
+#include "net/console_assets.h"
 #include "net/scim_target.h"
 
 namespace scimd::net {
@@ -133,6 +135,9 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
     out.SetHeader("Cache-Control", "no-store");
   };
   if (request.path == "/healthz" || request.path == "/readyz") return Probe(request, response);
+  if (request.path == "/console" || request.path.rfind("/console/", 0) == 0) {
+    return Console(request, response);
+  }
   // The admin token, in constant time; nothing else (a SCIM token is not one).
   const std::string_view secret = core::BearerSecret(request.Header("authorization"));
   if (secret.empty() || !core::SecretMatches(secret, options_.token_hash)) {
@@ -157,6 +162,52 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
     for (auto& [name, value] : a.headers) out.SetHeader(name, std::move(value));
     out.stream = std::move(a.stream);
   };
+}
+
+void AdminApi::Upkeep() {
+  const int64_t minute = options_.clock->NowMicros() / 60'000'000;
+  if (sampled_minute_.exchange(minute) == minute) return;
+  moves_.Expire();
+  auto tenants = store_.ListTenants();
+  if (!tenants.ok()) return;
+  std::vector<std::pair<core::TenantId, core::TenantStats>> now;
+  now.reserve(tenants->size());
+  for (const auto& t : *tenants) now.emplace_back(t.id, scim_.counters().Get(t.id));
+  history_.Sample(minute, now);
+}
+
+void AdminApi::Console(const HttpRequest& request, HttpResponse& response) {
+  response.SetHeader("Cache-Control", "no-cache");
+  response.SetHeader("X-Content-Type-Options", "nosniff");
+  response.SetHeader("Referrer-Policy", "no-referrer");
+  if (request.method != "GET" && request.method != "HEAD") {
+    response.status = 405;
+    response.SetHeader("Allow", "GET, HEAD");
+    response.SetHeader("Content-Type", "application/json");
+    response.body = admin::ErrorJson(405, "the console's files answer GET and HEAD");
+    return;
+  }
+  if (request.path == "/console") {
+    response.status = 308;
+    response.SetHeader("Location", "/console/");
+    return;
+  }
+  const std::string_view name = std::string_view(request.path).substr(std::strlen("/console/"));
+  const ConsoleFile* file = FindConsoleFile(name);
+  if (file == nullptr) {
+    response.status = 404;
+    response.SetHeader("Content-Type", "application/json");
+    response.body = admin::ErrorJson(404, "no such console file");
+    return;
+  }
+  response.SetHeader("Content-Type", std::string(ConsoleContentType(name)));
+  // Its own files only: no inline script or style, no other origin, never in a frame.
+  response.SetHeader("Content-Security-Policy",
+                     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' "
+                     "data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                     "frame-ancestors 'none'");
+  response.SetHeader("X-Frame-Options", "DENY");
+  response.body = std::string(file->body);
 }
 
 void AdminApi::Probe(const HttpRequest& request, HttpResponse& response) {
@@ -264,6 +315,12 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
     (void)scim_.gate().RefreshDirectory();
   };
 
+  if (seg.size() == 1 && seg[0] == "server" && m == "GET") {  // for the console
+    Json j = Json::MakeObject();
+    j.Set("scimUrl", Json::Str(options_.scim_url));
+    j.Set("now", Json::Int(now));
+    return ok(200, j);
+  }
   if (seg.size() == 1 && seg[0] == "store" && m == "GET") {  // the engine's backlog
     auto stats = store_.EngineStats();
     if (!stats.ok()) return error(stats.status());
@@ -274,8 +331,30 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
     if (m == "GET") {
       auto all = store_.ListTenants();
       if (!all.ok()) return error(all.status());
+      const bool details = query.Get("details") == "1" || query.Get("details") == "true";
+      const int64_t hour_ago = now / 60 - 60;
       Json arr = Json::MakeArray();
-      for (const auto& t : *all) arr.Push(admin::TenantJson(t));
+      for (const auto& t : *all) {
+        Json tj = admin::TenantJson(t);
+        if (details) {  // what the console's list shows: counts and the last hour
+          auto users = store_.CountResources(t.id, core::ResourceType::kUser);
+          auto groups = store_.CountResources(t.id, core::ResourceType::kGroup);
+          if (!users.ok()) return error(users.status());
+          if (!groups.ok()) return error(groups.status());
+          tj.Set("users", Json::Int(static_cast<int64_t>(*users)));
+          tj.Set("groups", Json::Int(static_cast<int64_t>(*groups)));
+          uint64_t requests = 0, errors = 0;
+          for (const MinuteCounts& mc : history_.Since(t.id, hour_ago)) {
+            requests += mc.ok + mc.client_errors + mc.server_errors;
+            errors += mc.client_errors + mc.server_errors;
+          }
+          Json hour = Json::MakeObject();
+          hour.Set("requests", Json::Int(static_cast<int64_t>(requests)));
+          hour.Set("errors", Json::Int(static_cast<int64_t>(errors)));
+          tj.Set("lastHour", std::move(hour));
+        }
+        arr.Push(std::move(tj));
+      }
       Json j = Json::MakeObject();
       j.Set("tenants", std::move(arr));
       return ok(200, j);
@@ -473,6 +552,20 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
     out += entries->size() == limit ? std::to_string(entries->back().sequence) : "null";
     out += "}";
     return Answer{200, std::move(out)};
+  }
+  if (what == "history" && seg.size() == 3 && m == "GET") {
+    Json arr = Json::MakeArray();
+    for (const MinuteCounts& mc : history_.Since(tenant.id, now / 60 - kHistoryMinutes)) {
+      Json e = Json::MakeObject();
+      e.Set("minute", Json::Int(mc.minute));
+      e.Set("ok", Json::Int(static_cast<int64_t>(mc.ok)));
+      e.Set("clientErrors", Json::Int(static_cast<int64_t>(mc.client_errors)));
+      e.Set("serverErrors", Json::Int(static_cast<int64_t>(mc.server_errors)));
+      arr.Push(std::move(e));
+    }
+    Json j = Json::MakeObject();
+    j.Set("minutes", std::move(arr));
+    return ok(200, j);
   }
   if (what == "stats" && seg.size() == 3 && m == "GET") {
     return ok(200, admin::StatsJson(scim_.counters().Get(tenant.id)));

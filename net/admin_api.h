@@ -19,6 +19,7 @@
 #include "core/base/clock.h"
 #include "core/base/store.h"
 #include "net/admin_backup.h"
+#include "net/admin_history.h"
 #include "net/admin_move.h"
 #include "net/admin_transfer.h"
 #include "net/http_types.h"
@@ -48,6 +49,9 @@ class AdminApi {
     std::function<bool()> stopping;
     // Adds the HTTP listeners' figures (connections, refusals) to a /metrics answer.
     std::function<void(PrometheusText&)> server_metrics;
+    // Where identity providers reach the SCIM listener (scheme://host[:port], no path), for
+    // the console's "Tenant URL" (scimd --public-url, else its listen address).
+    std::string scim_url;
   };
   AdminApi(core::Store& store, ScimRouter& scim, Options options);
   // Waits for index builds and imports in progress to finish (they hold the store).
@@ -61,8 +65,10 @@ class AdminApi {
   int BuildsRunning() const { return builds_running_.load(); }
   // Blocks until no index build runs.
   void WaitForBuilds();
-  // Periodic work (scimd's upkeep thread): abandons tenant moves whose client went away.
-  void Upkeep() { moves_.Expire(); }
+  // Periodic work (scimd's upkeep thread, every few hundred ms): once a minute, tenants'
+  // answers noted for the console's history and tenant moves whose client went away
+  // abandoned.
+  void Upkeep();
 
  private:
   struct Answer {
@@ -75,6 +81,9 @@ class AdminApi {
     std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
   };
   Answer Route(const HttpRequest& request);
+  // GET /console/... (issue #22): the console's files, without the token (they hold none;
+  // the page asks for it and sends it with each API call).
+  void Console(const HttpRequest& request, HttpResponse& response);
   // GET /healthz (the process answers) and /readyz (it takes writes now, and its SCIM
   // listener is not stopping), without the token: for load balancers and orchestrators.
   void Probe(const HttpRequest& request, HttpResponse& response);
@@ -94,6 +103,8 @@ class AdminApi {
   AdminTransfers transfers_;
   AdminBackups backups_;
   AdminMoves moves_;
+  TenantHistory history_;
+  std::atomic<int64_t> sampled_minute_{0};  // Upkeep's last
 };
 
 // Reads the admin token from SCIMD_ADMIN_TOKEN or `file` (trailing whitespace dropped):

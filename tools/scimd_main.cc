@@ -84,6 +84,7 @@ struct Flags {
   int64_t header_timeout_ms = scimd::net::HttpServer::Options().header_timeout.count();
   int64_t idle_timeout_ms = scimd::net::HttpServer::Options().idle_timeout.count();
   std::string admin_listen;
+  std::string public_url;
   std::string admin_token_file;
   std::string admin_port_file;
   std::string tls_cert;
@@ -148,6 +149,10 @@ void DefineFlags(CLI::App& app, Flags& f) {
   app.add_option("--port-file", f.port_file, "write the bound port to this file once listening");
   app.add_option("--demo-tenant", f.demo_tenant,
                  "create this tenant on first start and print its base URL and token");
+  app.add_option("--public-url", f.public_url,
+                 "where identity providers reach the SCIM listener (scheme://host[:port], e.g. "
+                 "https://scim.example.com behind a proxy), shown by the admin console; "
+                 "default: the listen address");
   app.add_option("--admin-listen", f.admin_listen,
                  "address:port of the admin API (/admin/v1/, docs/ADMIN.md), e.g. "
                  "127.0.0.1:8081; off when not given");
@@ -367,7 +372,8 @@ int main(int argc, char** argv) {
     const std::string host = http.host.find(':') != std::string::npos ? "[" + http.host + "]"
                                                                       : router_options.default_host;
     const std::string scheme = http.tls ? "https://" : "http://";
-    const std::string base_url = scheme + host + ":" + std::to_string(server.port()) + "/scim/v2";
+    const std::string public_url = scheme + host + ":" + std::to_string(server.port());
+    const std::string base_url = public_url + "/scim/v2";
     std::cout << "scimd: listening on " << host << ":" << server.port() << " with "
               << server.threads() << " threads; data in " << data_dir
               << (sync ? " (fsync per write)" : "") << std::endl;
@@ -391,6 +397,10 @@ int main(int argc, char** argv) {
       admin_options.staging_dir = data_dir + "/imports";
       admin_options.backup_dir = data_dir + "/backups";
       admin_options.stopping = [&server] { return server.Stopping(); };
+      admin_options.scim_url = f.public_url.empty() ? public_url : f.public_url;
+      while (!admin_options.scim_url.empty() && admin_options.scim_url.back() == '/') {
+        admin_options.scim_url.pop_back();
+      }
       admin_options.server_metrics = [&server, &admin_server](scimd::net::PrometheusText& out) {
         scimd::net::WriteListenerMetrics(out, {{"scim", &server}, {"admin", admin_server.get()}});
       };
@@ -513,6 +523,7 @@ int main(int argc, char** argv) {
           slog->error("writing the activity log failed: {}", n.status().detail());
         }
         if (http.access_log) http.access_log->Flush();
+        if (admin) admin->Upkeep();  // once a minute: the console's history, idle moves
         if (Clock::now() >= next_refresh) {
           if (Status s = router.gate().RefreshDirectory(); !s.ok()) {
             slog->error("reading the tenants failed: {}", s.detail());
@@ -522,7 +533,6 @@ int main(int argc, char** argv) {
         if (Clock::now() >= next_minute) {
           flush();
           prune();
-          if (admin) admin->Upkeep();  // tenant moves whose client went away
           next_minute = Clock::now() + minute;
         }
         lock.lock();

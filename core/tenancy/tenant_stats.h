@@ -15,7 +15,8 @@ namespace scimd::core {
 struct TenantStats {
   uint64_t requests = 0;
   uint64_t errors = 0;
-  uint64_t rate_limited = 0;  // by the tenant's rate-limit; injected 429s are not
+  uint64_t server_errors = 0;  // 5xx, also in errors
+  uint64_t rate_limited = 0;   // by the tenant's rate-limit; injected 429s are not
   // Injected on purpose: answers by kind (also counted in requests and errors; a drop as
   // the 503 its head says), and answers held back by fault-latency, injected or not.
   uint64_t injected_429 = 0;
@@ -32,6 +33,7 @@ class TenantCounters {
   void Count(TenantId tenant, int status, FaultDraw fault = {}) {
     Bump(requests_, tenant);
     if (status >= 400) Bump(errors_, tenant);
+    if (status >= 500) Bump(server_errors_, tenant);
     switch (fault.kind) {
       case FaultKind::kNone:
         if (status == 429) Bump(limited_, tenant);
@@ -47,6 +49,7 @@ class TenantCounters {
     TenantStats s;
     s.requests = Load(requests_, tenant);
     s.errors = Load(errors_, tenant);
+    s.server_errors = Load(server_errors_, tenant);
     s.rate_limited = Load(limited_, tenant);
     s.injected_429 = Load(injected_429_, tenant);
     s.injected_500 = Load(injected_500_, tenant);
@@ -64,7 +67,7 @@ class TenantCounters {
     return static_cast<uint64_t>(map.Slot(tenant).load(std::memory_order_relaxed));
   }
 
-  SlotMap<TenantId> requests_, errors_, limited_;
+  SlotMap<TenantId> requests_, errors_, server_errors_, limited_;
   SlotMap<TenantId> injected_429_, injected_500_, injected_503_, injected_drop_, delayed_;
 };
 
