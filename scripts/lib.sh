@@ -302,3 +302,12 @@ sample_mem() {
     sleep "${interval}"
   done
 }
+
+# An EXIT trap for a script that starts several processes: each pid in the array PIDS is
+# stopped and waited for, then the directory TMP removed.
+stop_pids_and_clean() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "${pid}" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "${pid}" 2>/dev/null || true; done
+  rm -rf "${TMP}"
+}

@@ -29,14 +29,9 @@ done
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/scimd-movebench.XXXXXX")"
 PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "${pid}" 2>/dev/null || true; done
-  rm -rf "${TMP}"
-}
-trap cleanup EXIT
 # shellcheck source=scripts/lib.sh
 source "${SCRIPT_DIR}/lib.sh"
+trap stop_pids_and_clean EXIT
 SCIMD_ADMIN_TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export SCIMD_ADMIN_TOKEN
 

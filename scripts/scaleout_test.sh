@@ -29,15 +29,10 @@ command -v haproxy >/dev/null || { echo "scaleout: haproxy is not installed: ski
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/scimd-scaleout.XXXXXX")"
 PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "${pid}" 2>/dev/null || true; done
-  rm -rf "${TMP}"
-}
-trap cleanup EXIT
-[[ -n "${SCALEOUT_KEEP:-}" ]] && trap - EXIT
 # shellcheck source=scripts/lib.sh
 source "${SCRIPT_DIR}/lib.sh"
+trap stop_pids_and_clean EXIT
+[[ -n "${SCALEOUT_KEEP:-}" ]] && trap - EXIT
 
 # Two nodes, a tenant each; tokens kept in files, never printed.
 declare -A PORT ADMIN TOKEN NODE_PID

@@ -7,58 +7,13 @@
 
 #include <utility>
 
+#include "storage/byte_reader.h"
 #include "storage/key_codec.h"
 
 namespace scimd::storage {
-namespace {
 
 using core::Result;
 using core::Status;
-
-void AppendBytes(std::string* dst, std::string_view s) {
-  AppendU32(dst, static_cast<uint32_t>(s.size()));
-  dst->append(s);
-}
-
-// A bounds-checked reader over a record; every read fails instead of running past the end.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool U8(uint8_t* v) {
-    if (in_.empty()) return false;
-    *v = static_cast<uint8_t>(in_[0]);
-    in_.remove_prefix(1);
-    return true;
-  }
-  bool U32(uint32_t* v) {
-    if (in_.size() < 4) return false;
-    *v = ReadU32(in_.data());
-    in_.remove_prefix(4);
-    return true;
-  }
-  bool U64(uint64_t* v) {
-    if (in_.size() < 8) return false;
-    *v = ReadU64(in_.data());
-    in_.remove_prefix(8);
-    return true;
-  }
-  bool Raw(size_t n, std::string* out) {
-    if (in_.size() < n) return false;
-    out->assign(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return true;
-  }
-  bool Bytes(std::string* out) {
-    uint32_t n = 0;
-    return U32(&n) && Raw(n, out);
-  }
-  bool AtEnd() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-};
-
-}  // namespace
 
 std::string EncodeTenantRecord(const core::TenantRecord& record) {
   std::string v(1, static_cast<char>(kTenantRecordV1));
@@ -74,7 +29,7 @@ std::string EncodeTenantRecord(const core::TenantRecord& record) {
 }
 
 Result<core::TenantRecord> DecodeTenantRecord(std::string_view value) {
-  Reader r(value);
+  ByteReader r(value);
   uint8_t version = 0;
   if (!r.U8(&version) || version != kTenantRecordV1) {
     return Status::Corruption("tenant record: unknown format version");
@@ -131,7 +86,7 @@ Status CheckTokenUpdate(const core::TokenRecord& record, std::string_view token_
 }
 
 Result<core::TokenRecord> DecodeTokenRecord(std::string_view token_id, std::string_view value) {
-  Reader r(value);
+  ByteReader r(value);
   uint8_t version = 0;
   if (!r.U8(&version) || (version != kTokenRecordV1 && version != kTokenRecordV2)) {
     return Status::Corruption("token record: unknown format version");

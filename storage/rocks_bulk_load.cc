@@ -140,14 +140,7 @@ Status RocksBulkLoad::Finish(const std::vector<std::pair<std::string, int64_t>>&
     args.push_back(std::move(arg));
   }
   if (args.empty()) return Status::Ok();
-  for (auto& arg : args) {
-    // Moved (hard-linked) into the store: the staging directory is on the same disk.
-    arg.options.move_files = true;
-    arg.options.snapshot_consistency = true;
-    arg.options.allow_global_seqno = true;
-    // Another tenant's writes may sit in a memtable whose range overlaps: flush it.
-    arg.options.allow_blocking_flush = true;
-  }
+  for (auto& arg : args) internal::SetIngestOptions(&arg.options);
   const TenantFence::Pass pass(h_->fence, tenant());
   if (!pass.admitted()) return internal::TenantMoving();
   ResourceGenerations::Change change(h_->generations.get(), tenant(),

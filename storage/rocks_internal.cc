@@ -32,4 +32,11 @@ core::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return core::Status::IoError(std::move(detail));
 }
 
+void SetIngestOptions(rocksdb::IngestExternalFileOptions* options) {
+  options->move_files = true;
+  options->snapshot_consistency = true;
+  options->allow_global_seqno = true;
+  options->allow_blocking_flush = true;
+}
+
 }  // namespace scimd::storage::internal

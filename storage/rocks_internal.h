@@ -55,6 +55,12 @@ struct RocksHandles {
 // assertions, and a Resume racing that recovery aborted the process (docs/RELIABILITY.md).
 core::Status FromRocks(const rocksdb::Status& s, std::string_view what);
 
+// The options of every ingest of files scimd wrote itself (a bulk load, a move's range):
+// moved (hard-linked: the staging directory is on the store's disk), placed at a global
+// sequence number consistent with open snapshots, flushing a memtable whose range overlaps
+// (another tenant's writes).
+void SetIngestOptions(rocksdb::IngestExternalFileOptions* options);
+
 // What a commit of a fenced tenant gets: 503, retry soon (the tenant's route is switching).
 inline core::Status TenantMoving() {
   return core::Status::Unavailable("the tenant is moving to another server; retry shortly", 2);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "storage/byte_reader.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/rocks_bulk_load.h"
@@ -40,11 +41,6 @@ constexpr uint8_t kToRangeEnd = 0x01;
 // Files of a move's range are cut at this size.
 constexpr uint64_t kMoveFileBytes = uint64_t{256} << 20;
 
-void AppendBytes(std::string* out, std::string_view s) {
-  AppendU32(out, static_cast<uint32_t>(s.size()));
-  out->append(s);
-}
-
 void AppendFrame(std::string* out, Op op, size_t family, std::string_view key,
                  std::string_view value) {
   out->push_back(static_cast<char>(op));
@@ -60,25 +56,18 @@ struct Frame {
   std::string_view value;  // kDeleteRange: flag byte, then the end without the tenant
 };
 
-// Reads one frame from the front of `page`; InvalidValue when it is not one.
-Status NextFrame(std::string_view* page, Frame* f) {
-  auto bytes = [&](std::string_view* out) {
-    if (page->size() < 4) return false;
-    const uint32_t n = ReadU32(page->data());
-    if (page->size() - 4 < n) return false;
-    *out = page->substr(4, n);
-    page->remove_prefix(4 + size_t{n});
-    return true;
-  };
-  if (page->size() < 2) return Status::InvalidValue("a move page ends inside a frame");
-  const auto op = static_cast<uint8_t>((*page)[0]);
-  f->family = static_cast<uint8_t>((*page)[1]);
-  page->remove_prefix(2);
-  if (op < 1 || op > 5 || f->family >= kFamilies) {
+// Reads one frame from `page`; InvalidValue when it is not one.
+Status NextFrame(ByteReader* page, Frame* f) {
+  uint8_t op = 0, family = 0;
+  if (!page->U8(&op) || !page->U8(&family)) {
+    return Status::InvalidValue("a move page ends inside a frame");
+  }
+  if (op < 1 || op > 5 || family >= kFamilies) {
     return Status::InvalidValue("a move page holds an unknown frame");
   }
   f->op = Op(op);
-  if (!bytes(&f->key) || !bytes(&f->value)) {
+  f->family = family;
+  if (!page->Bytes(&f->key) || !page->Bytes(&f->value)) {
     return Status::InvalidValue("a move page ends inside a frame");
   }
   if (f->op == Op::kDeleteRange && f->value.empty()) {
@@ -289,9 +278,9 @@ class RocksMoveSink final : public core::TenantMoveSink {
     if (ingested_) return Status::InvalidValue("the range was finished");
     const auto families = Families(*h_);
     std::string key;
-    while (!page.empty()) {
+    for (ByteReader in(page); !in.AtEnd();) {
       Frame f;
-      SCIMD_RETURN_IF_ERROR(NextFrame(&page, &f));
+      SCIMD_RETURN_IF_ERROR(NextFrame(&in, &f));
       if (f.op != Op::kPut) return Status::InvalidValue("a range page holds only entries");
       if (f.family < family_) return Status::InvalidValue("range pages out of order");
       if (writer_ && (f.family != family_ || writer_->FileSize() >= kMoveFileBytes)) {
@@ -322,11 +311,7 @@ class RocksMoveSink final : public core::TenantMoveSink {
       if (args.empty() || args.back().column_family != families[family]) {
         args.emplace_back();
         args.back().column_family = families[family];
-        auto& o = args.back().options;
-        o.move_files = true;
-        o.snapshot_consistency = true;
-        o.allow_global_seqno = true;
-        o.allow_blocking_flush = true;
+        internal::SetIngestOptions(&args.back().options);
       }
       args.back().external_files.push_back(path);
     }
@@ -342,9 +327,9 @@ class RocksMoveSink final : public core::TenantMoveSink {
     const auto families = Families(*h_);
     const std::string end = PrefixSuccessor(prefix_);
     rocksdb::WriteBatch batch;
-    while (!page.empty()) {
+    for (ByteReader in(page); !in.AtEnd();) {
       Frame f;
-      SCIMD_RETURN_IF_ERROR(NextFrame(&page, &f));
+      SCIMD_RETURN_IF_ERROR(NextFrame(&in, &f));
       rocksdb::ColumnFamilyHandle* cf = families[f.family];
       const std::string key = prefix_ + std::string(f.key);
       rocksdb::Status s;
@@ -377,23 +362,15 @@ class RocksMoveSink final : public core::TenantMoveSink {
   }
 
   Status ApplyTenantRecords(std::string_view records) override {
-    auto bytes = [&](std::string_view* out) {
-      if (records.size() < 4) return false;
-      const uint32_t n = ReadU32(records.data());
-      if (records.size() - 4 < n) return false;
-      *out = records.substr(4, n);
-      records.remove_prefix(4 + size_t{n});
-      return true;
-    };
+    ByteReader in(records);
     std::string_view tenant_bytes;
-    if (!bytes(&tenant_bytes) || records.size() < 4) {
+    uint32_t count = 0;
+    if (!in.Bytes(&tenant_bytes) || !in.U32(&count)) {
       return Status::InvalidValue("not a tenant's records");
     }
     SCIMD_ASSIGN_OR_RETURN(core::TenantRecord moved, DecodeTenantRecord(tenant_bytes));
     SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> here, store_->GetTenant(tenant_));
     if (!here) return Status::NotFound("the arriving tenant was deleted");
-    const uint32_t count = ReadU32(records.data());
-    records.remove_prefix(4);
     rocksdb::WriteBatch batch;
     core::TenantRecord record = *here;  // its id and name here; the rest as it was there
     record.created_unix = moved.created_unix;
@@ -402,7 +379,8 @@ class RocksMoveSink final : public core::TenantMoveSink {
         batch.Put(h_->tenants, TenantIdKey(tenant_), EncodeTenantRecord(record)), "move tenant"));
     for (uint32_t i = 0; i < count; ++i) {
       std::string_view id, value;
-      if (!bytes(&id) || !bytes(&value)) return Status::InvalidValue("not a tenant's records");
+      if (!in.Bytes(&id) || !in.Bytes(&value))
+        return Status::InvalidValue("not a tenant's records");
       SCIMD_ASSIGN_OR_RETURN(core::TokenRecord token, DecodeTokenRecord(id, value));
       token.tenant = tenant_;
       SCIMD_RETURN_IF_ERROR(ValidateTokenRecord(token));
@@ -415,7 +393,7 @@ class RocksMoveSink final : public core::TenantMoveSink {
       SCIMD_RETURN_IF_ERROR(internal::FromRocks(
           batch.Put(h_->tokens, TokenByTenantKey(tenant_, id), rocksdb::Slice()), "move token"));
     }
-    if (!records.empty()) return Status::InvalidValue("not a tenant's records");
+    if (!in.AtEnd()) return Status::InvalidValue("not a tenant's records");
     return internal::FromRocks(h_->db->Write(h_->write_options, &batch), "move tenant");
   }
 

@@ -1,7 +1,6 @@
-// scimctl --server: the admin API of a running scimd over HTTP (libcurl, Debian's
-// libcurl4-openssl-dev: the client library made for the job, https included), its JSON
-// read back with net/admin_json.h, the codec the server writes with.
-#include <curl/curl.h>
+// scimctl --server: the admin API of a running scimd over HTTP (tools/admin_http.h:
+// libcurl, Debian's libcurl4-openssl-dev, the client library made for the job, https
+// included), its JSON read back with net/admin_json.h, the codec the server writes with.
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,12 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <thread>
 
 #include "core/base/json.h"
 #include "net/admin_transfer.h"
 #include "tools/admin_backend.h"
+#include "tools/admin_http.h"
 #include "tools/import_input.h"
 
 namespace scimd::tools {
@@ -24,10 +23,6 @@ namespace {
 using core::Json;
 using core::Status;
 namespace admin = net::admin;
-
-// An admin call takes at most this long: an index build answers at once (it runs in the
-// background); a purge or a reindex of a large tenant may take minutes.
-constexpr long kTimeoutSeconds = 3600;
 
 // How often an import's progress is asked for while it runs.
 constexpr auto kImportPollInterval = std::chrono::milliseconds(200);
@@ -92,11 +87,7 @@ class ExportCounter {
 class RemoteBackend final : public AdminBackend {
  public:
   RemoteBackend(std::string url, std::string token, std::string ca_file)
-      : url_(std::move(url)), token_(std::move(token)), ca_file_(std::move(ca_file)) {
-    while (!url_.empty() && url_.back() == '/') url_.pop_back();
-    static std::once_flag init;
-    std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  }
+      : http_(std::move(url), std::move(token), std::move(ca_file)) {}
 
   Result<core::TenantRecord> TenantCreate(std::string_view name) override {
     Json body = Json::MakeObject();
@@ -424,54 +415,8 @@ class RemoteBackend final : public AdminBackend {
     return m;
   }
 
-  struct Exchange {
-    const char* method = "GET";
-    std::string path;  // after /admin/v1
-    std::string_view body;
-    const char* content_type = "application/json";
-    bool has_body = false;
-    std::function<bool(long status, std::string_view piece)> sink;
-    CURL* curl = nullptr;
-  };
-  static size_t Sink(char* data, size_t size, size_t n, void* x) {
-    auto* exchange = static_cast<Exchange*>(x);
-    long status = 0;
-    curl_easy_getinfo(exchange->curl, CURLINFO_RESPONSE_CODE, &status);
-    return exchange->sink(status, std::string_view(data, size * n)) ? size * n : 0;
-  }
-  // The answer's HTTP status, or IoError when the server cannot be reached or the answer
-  // is cut short.
-  Result<long> Perform(Exchange& x) {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) return Status::Internal("libcurl did not start");
-    x.curl = curl.get();
-    const std::string url = url_ + "/admin/v1" + x.path;
-    const std::string auth = "Authorization: Bearer " + token_;
-    const std::string type = std::string("Content-Type: ") + x.content_type;
-    curl_slist* headers = curl_slist_append(nullptr, auth.c_str());
-    headers = curl_slist_append(headers, type.c_str());
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> owned(headers, curl_slist_free_all);
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, x.method);
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-    if (x.has_body) {
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, x.body.data());
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(x.body.size()));
-    }
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Sink);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, kTimeoutSeconds);
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    if (!ca_file_.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file_.c_str());
-    const CURLcode rc = curl_easy_perform(curl.get());
-    if (rc != CURLE_OK) {
-      return Status::IoError("the admin API at " + url_ + " failed: " + curl_easy_strerror(rc));
-    }
-    long status = 0;
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-    return status;
-  }
+  using Exchange = AdminHttp::Exchange;
+  Result<long> Perform(Exchange& x) { return http_.Perform(x); }
 
   // One admin call: the answer's JSON for a 2xx, else the Status its error says.
   Result<Json> Call(const char* method, const std::string& path, const Json* body,
@@ -519,9 +464,7 @@ class RemoteBackend final : public AdminBackend {
     }
   }
 
-  std::string url_;
-  std::string token_;
-  std::string ca_file_;
+  AdminHttp http_;
 };
 
 }  // namespace

@@ -1,14 +1,12 @@
 #include "tools/tenant_move.h"
 
-#include <curl/curl.h>
-
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
 
 #include "core/base/json.h"
 #include "net/admin_json.h"
+#include "tools/admin_http.h"
 #include "tools/cluster.h"
 
 namespace scimd::tools {
@@ -21,81 +19,43 @@ using core::Status;
 using Clock = std::chrono::steady_clock;
 
 struct Answer {
-  long status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // names in lower case
 };
 
-size_t CollectBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
-  std::string_view line(data, size * n);
-  const size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
-    (*static_cast<std::map<std::string, std::string>*>(out))[name] = std::string(value);
-  }
-  return size * n;
-}
-
+// One server of the move: its admin API, each answer whole.
 class Admin {
  public:
   Admin(std::string base, const MoveOptions& o)
-      : base_(std::move(base)), token_(o.admin_token), ca_file_(o.ca_file) {
-    while (!base_.empty() && base_.back() == '/') base_.pop_back();
-  }
-  const std::string& base() const { return base_; }
+      : http_(std::move(base), o.admin_token, o.ca_file) {}
+  const std::string& base() const { return http_.url(); }
 
   // The call; an answer other than 2xx becomes the server's error.
   Result<Answer> Call(const std::string& method, const std::string& path,
                       const std::string& body = "", bool binary = false) {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     Answer a;
-    const std::string url = base_ + "/admin/v1" + path;
-    curl_slist* headers = nullptr;
-    const std::string auth = "Authorization: Bearer " + token_;
-    headers = curl_slist_append(headers, auth.c_str());
-    headers = curl_slist_append(headers, binary ? "Content-Type: application/octet-stream"
-                                                : "Content-Type: application/json");
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> owned(headers, curl_slist_free_all);
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-    if (method != "GET" && method != "DELETE") {
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(body.size()));
-    }
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, CollectBody);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &a.body);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, CollectHeader);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &a.headers);
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 600L);
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    if (!ca_file_.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file_.c_str());
-    const CURLcode rc = curl_easy_perform(curl.get());
-    if (rc != CURLE_OK) {
-      return Status::IoError("cannot reach " + base_ + ": " + curl_easy_strerror(rc));
-    }
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &a.status);
-    if (a.status < 200 || a.status > 299) {
+    AdminHttp::Exchange x;
+    x.method = method.c_str();
+    x.path = path;
+    x.body = body;
+    x.has_body = method != "GET" && method != "DELETE";
+    x.content_type = binary ? "application/octet-stream" : "application/json";
+    x.headers = &a.headers;
+    x.sink = [&](long, std::string_view piece) {
+      a.body.append(piece);
+      return true;
+    };
+    SCIMD_ASSIGN_OR_RETURN(long status, http_.Perform(x));
+    if (status < 200 || status > 299) {
       auto j = Json::Parse(a.body);
-      Status s = net::admin::StatusFromError(static_cast<int>(a.status), j.ok() ? *j : Json());
-      return Status(s.code(), base_ + ": " + method + " " + path + ": " + s.detail());
+      Status s = net::admin::StatusFromError(static_cast<int>(status), j.ok() ? *j : Json());
+      return Status(s.code(), base() + ": " + method + " " + path + ": " + s.detail());
     }
     return a;
   }
 
  private:
-  std::string base_, token_, ca_file_;
+  AdminHttp http_;
 };
 
 std::string JsonString(const std::string& body, std::string_view key) {
@@ -251,8 +211,6 @@ Result<MoveReport> MoveTenant(const MoveOptions& options) {
   if (!options.etcd_url.empty() && options.node.empty()) {
     return Status::InvalidValue("the route needs the target's node name");
   }
-  static const bool init = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  if (!init) return Status::Internal("libcurl did not start");
   return Mover(options).Run();
 }
 

@@ -48,6 +48,21 @@ class MoveTest : public ::testing::Test {
   std::vector<std::pair<std::string, std::string>> Auth() {
     return {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/scim+json"}};
   }
+  static std::vector<std::pair<std::string, std::string>> AdminAuth() {
+    return {{"Authorization", std::string("Bearer ") + kAdminToken}};
+  }
+  // A client of the admin listener at `admin_url`.
+  static HttpClient AdminClient(const std::string& admin_url) {
+    return HttpClient(std::stoi(admin_url.substr(admin_url.rfind(':') + 1)));
+  }
+  // Opens a move of acme through `admin` and fences it; its path.
+  static std::string FencedMove(HttpClient& admin) {
+    HttpResult started = admin.Send("POST", "/admin/v1/tenants/acme/moves", "", AdminAuth());
+    EXPECT_EQ(started.status, 201) << started.body;
+    const std::string move = "/admin/v1/tenants/acme/moves/" + IdOf(started.body);
+    EXPECT_EQ(admin.Send("POST", move + "/fence", "", AdminAuth()).status, 200);
+    return move;
+  }
 
   TempDir dir_;
   std::string source_data_, target_data_, token_;
@@ -202,9 +217,8 @@ TEST_F(MoveTest, AFailedMoveLeavesTheSourceServingAndTheTargetWithout) {
   EXPECT_EQ(client.Send("POST", "/scim/v2/Users", R"({"userName":"c@example.com"})", Auth()).status,
             201);
   // Nothing of the attempts is left at the source: a move can start again.
-  HttpClient admin(std::stoi(source_admin.substr(source_admin.rfind(':') + 1)));
-  const std::vector<std::pair<std::string, std::string>> auth = {
-      {"Authorization", std::string("Bearer ") + kAdminToken}};
+  HttpClient admin = AdminClient(source_admin);
+  const auto auth = AdminAuth();
   HttpResult started = admin.Send("POST", "/admin/v1/tenants/acme/moves", "", auth);
   EXPECT_EQ(started.status, 201) << started.body;
   // While it is open the tenant cannot be deleted; abandoned, it can.
@@ -218,13 +232,10 @@ TEST_F(MoveTest, AFencedTenantAnswers503AndAnAbandonedMoveWritesAgain) {
   std::string source_admin;
   auto source = Start(source_data_, "source", &source_admin);
   HttpClient client(source->port());
-  HttpClient admin(std::stoi(source_admin.substr(source_admin.rfind(':') + 1)));
-  const std::vector<std::pair<std::string, std::string>> auth = {
-      {"Authorization", std::string("Bearer ") + kAdminToken}};
-  HttpResult started = admin.Send("POST", "/admin/v1/tenants/acme/moves", "", auth);
-  ASSERT_EQ(started.status, 201) << started.body;
-  const std::string move = "/admin/v1/tenants/acme/moves/" + IdOf(started.body);
-  ASSERT_EQ(admin.Send("POST", move + "/fence", "", auth).status, 200);
+  HttpClient admin = AdminClient(source_admin);
+  const auto auth = AdminAuth();
+  const std::string move = FencedMove(admin);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   HttpResult held =
       client.Send("POST", "/scim/v2/Users", R"({"userName":"x@example.com"})", Auth());
   EXPECT_EQ(held.status, 503) << held.body;
@@ -264,13 +275,10 @@ TEST_F(MoveTest, AMoveItsClientLeftIsAbandonedAfterTenIdleMinutes) {
   auto source = Start(source_data_, "source", &source_admin);
   unsetenv("SCIMD_CLOCK_FILE");
   HttpClient client(source->port());
-  HttpClient admin(std::stoi(source_admin.substr(source_admin.rfind(':') + 1)));
-  const std::vector<std::pair<std::string, std::string>> auth = {
-      {"Authorization", std::string("Bearer ") + kAdminToken}};
-  HttpResult started = admin.Send("POST", "/admin/v1/tenants/acme/moves", "", auth);
-  ASSERT_EQ(started.status, 201) << started.body;
-  const std::string move = "/admin/v1/tenants/acme/moves/" + IdOf(started.body);
-  ASSERT_EQ(admin.Send("POST", move + "/fence", "", auth).status, 200);
+  HttpClient admin = AdminClient(source_admin);
+  const auto auth = AdminAuth();
+  const std::string move = FencedMove(admin);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   const std::string user = R"({"userName":"late@example.com"})";
   EXPECT_EQ(client.Send("POST", "/scim/v2/Users", user, Auth()).status, 503);
   set_clock(kT0 + 9 * 60);  // not yet

@@ -34,13 +34,7 @@ class CheckTest : public StoreContractFixture {
     service_ = std::make_unique<core::Service>(*store_);
   }
   ResourceId Create(ResourceType type, const std::string& body) {
-    auto json = core::Json::Parse(body);
-    EXPECT_TRUE(json.ok()) << body;
-    auto input = core::DecodeInput(type, *json, ctx_.settings.decode);
-    EXPECT_TRUE(input.ok()) << input.status().ToString();
-    auto written = service_->Create(ctx_, type, std::move(input).value());
-    EXPECT_TRUE(written.ok()) << written.status().ToString();
-    return written.ok() ? written->resource.id : ResourceId();
+    return CreateResource(*service_, ctx_, type, body);
   }
   ResourceId User(int i) {
     const std::string n = std::to_string(i);

@@ -12,12 +12,30 @@
 #include <thread>
 #include <vector>
 
+#include "core/base/json.h"
 #include "core/base/store.h"
+#include "core/resource/decode.h"
+#include "core/usecase/service.h"
 #include "storage/mem_store.h"
 #include "storage/rocks_store.h"
 #include "tests/storage/test_util.h"
 
 namespace scimd::storage::testing {
+
+// Creates a resource from its JSON through the typed core, as a POST does; its id (an
+// empty id after a failed expectation).
+inline core::ResourceId CreateResource(core::Service& service, const core::RequestContext& ctx,
+                                       core::ResourceType type, const std::string& body) {
+  auto json = core::Json::Parse(body);
+  EXPECT_TRUE(json.ok()) << body;
+  if (!json.ok()) return core::ResourceId();
+  auto input = core::DecodeInput(type, *json, ctx.settings.decode);
+  EXPECT_TRUE(input.ok()) << input.status().ToString();
+  if (!input.ok()) return core::ResourceId();
+  auto written = service.Create(ctx, type, std::move(input).value());
+  EXPECT_TRUE(written.ok()) << written.status().ToString();
+  return written.ok() ? written->resource.id : core::ResourceId();
+}
 
 inline std::unique_ptr<RocksStore> OpenOrDie(const std::string& dir,
                                              RocksStore::Options options = {}) {

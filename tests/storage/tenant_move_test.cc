@@ -20,6 +20,7 @@
 #include "core/usecase/patch.h"
 #include "core/usecase/service.h"
 #include "storage/rocks_store.h"
+#include "tests/storage/store_test_util.h"
 #include "tests/storage/test_util.h"
 
 namespace scimd::storage::testing {
@@ -50,13 +51,7 @@ class TenantMoveTest : public ::testing::Test {
   }
 
   ResourceId Create(const core::RequestContext& ctx, ResourceType type, const std::string& body) {
-    auto json = core::Json::Parse(body);
-    EXPECT_TRUE(json.ok()) << body;
-    auto input = core::DecodeInput(type, *json, ctx.settings.decode);
-    EXPECT_TRUE(input.ok()) << input.status().ToString();
-    auto written = service_->Create(ctx, type, std::move(input).value());
-    EXPECT_TRUE(written.ok()) << written.status().ToString();
-    return written.ok() ? written->resource.id : ResourceId();
+    return CreateResource(*service_, ctx, type, body);
   }
   ResourceId User(const core::RequestContext& ctx, int i) {
     const std::string n = std::to_string(i);
