@@ -44,6 +44,8 @@ struct RocksHandles {
   std::unique_ptr<ResourceGenerations> generations = std::make_unique<ResourceGenerations>();
   // Tenants whose commits are refused while they move to another store (Store::FenceTenant).
   mutable TenantFence fence;
+  // RocksStoreOptions::replicated: ingests are refused (the log would not carry them).
+  bool replicated = false;
 };
 
 // Busy/TimedOut/TryAgain -> Busy (retry the whole transaction), NotFound -> NotFound,
@@ -62,6 +64,13 @@ core::Status FromRocks(const rocksdb::Status& s, std::string_view what);
 void SetIngestOptions(rocksdb::IngestExternalFileOptions* options);
 
 // What a commit of a fenced tenant gets: 503, retry soon (the tenant's route is switching).
+inline core::Status NotReplicable(std::string_view what) {
+  return core::Status::NotImplemented(
+      std::string(what) +
+      " into a replicated group is not supported yet: its files would bypass the log that "
+      "followers apply (docs/DESIGN.md, \"Replication\")");
+}
+
 inline core::Status TenantMoving() {
   return core::Status::Unavailable("the tenant is moving to another server; retry shortly", 2);
 }

@@ -424,6 +424,7 @@ Result<std::unique_ptr<core::TenantMoveSource>> RocksStore::BeginMoveOut(core::T
 }
 
 Result<std::unique_ptr<core::TenantMoveSink>> RocksStore::BeginMoveIn(core::TenantId tenant) {
+  if (h_->replicated) return internal::NotReplicable("a tenant's move");
   SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> record, ReadTenant(tenant));
   if (!record) return Status::NotFound("no such tenant");
   // It must hold nothing: its range is written as files placed beside whatever is there.

@@ -205,6 +205,11 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   // Rarely written column families (tenants, tokens) would otherwise pin old WAL files.
   db_options.max_total_wal_size = 2 * options.write_buffer_bytes;
   db_options.keep_log_file_num = 5;
+  if (options.replicated) {
+    // Log files leave the live set as before but wait in archive/ until they add up to
+    // more than this: a follower that fell behind reads them (RocksLogReader).
+    db_options.WAL_size_limit_MB = options.wal_keep_mb;
+  }
   if (options.env != nullptr) db_options.env = options.env;
   // The LOG is opened before the store, in the directory the store makes (or finds).
   std::error_code made;
@@ -295,6 +300,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   static_assert(sizeof(slots) / sizeof(slots[0]) == 10);
   for (size_t i = 1; i < known; ++i) *slots[i] = handles[i];
   h->write_options.sync = options.sync;
+  h->replicated = options.replicated;
   h->statistics = db_options.statistics;
   h->txn_options.lock_timeout = 0;
   h->txn_options.deadlock_detect = false;  // nothing ever waits, so no deadlock
@@ -328,6 +334,7 @@ std::unique_ptr<core::StoreView> RocksStore::View(core::TenantId tenant) {
 }
 
 Result<std::unique_ptr<core::BulkLoad>> RocksStore::BeginBulkLoad(core::TenantId tenant) {
+  if (h_->replicated) return internal::NotReplicable("an import");
   SCIMD_ASSIGN_OR_RETURN(
       auto load, RocksBulkLoad::Start(h_.get(), dir_ + "/" + std::string(kBulkLoadDir), tenant));
   return std::unique_ptr<core::BulkLoad>(std::move(load));

@@ -12,10 +12,12 @@
 
 #include "core/base/store.h"
 #include "storage/key_codec.h"
+#include "storage/replication_log.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
 class Env;
+class TransactionLogIterator;
 class Transaction;
 class TransactionDB;
 }  // namespace rocksdb
@@ -42,7 +44,15 @@ struct RocksStoreOptions {
   // The environment RocksDB's files go through; null: the process' default. Tests pass a
   // fault-injecting one (tests/storage/fault_fs.h). Must outlive the store.
   rocksdb::Env* env = nullptr;
+  // A member of a replica group (storage/replication_log.h): the WAL is kept (archived) up
+  // to `wal_keep_mb` so that a lagging follower can catch up from it, and ingests (an
+  // import, a tenant's arrival) are refused: their files bypass the WAL, so the log would
+  // not carry them (docs/DESIGN.md, "Replication").
+  bool replicated = false;
+  uint64_t wal_keep_mb = 1024;
 };
+
+class RocksLogReader;
 
 class RocksStore final : public core::Store {
  public:
@@ -148,6 +158,23 @@ class RocksStore final : public core::Store {
 
   const std::string& dir() const { return dir_; }
 
+  // ---- Replication (storage/replication_log.h) ----
+  // The sequence number of the last commit (0 for an empty store).
+  uint64_t LatestSequence() const;
+  // A reader of the commits after `after`, in order (RocksLogReader below).
+  std::unique_ptr<RocksLogReader> NewLogReader(uint64_t after);
+  // Applies frames read from a leader's log, all in one write: the first must start at
+  // LatestSequence() + 1 and each follow the one before. InvalidValue for frames out of
+  // place or malformed (nothing is written). REQUIRES: nothing else writes to the store.
+  core::Status ApplyLog(std::string_view frames);
+  // The store's term history (empty until it joined a group).
+  core::Result<std::vector<TermStart>> ReadTerms();
+  // Writes the marker of `term` (higher than every term in the history) as the next
+  // commit. REQUIRES: nothing else writes to the store meanwhile.
+  core::Status StartTerm(uint64_t term);
+  // The column families' names and ids: two stores exchange log frames only when equal.
+  std::string LogFormat() const;
+
  private:
   RocksStore(std::string dir, std::unique_ptr<internal::RocksHandles> handles,
              std::vector<rocksdb::ColumnFamilyHandle*> all_handles);
@@ -162,6 +189,29 @@ class RocksStore final : public core::Store {
   std::string dir_;
   std::unique_ptr<internal::RocksHandles> h_;
   std::vector<rocksdb::ColumnFamilyHandle*> all_handles_;  // owned; closed in the dtor
+};
+
+// The commits after a position, read from the store's WAL (RocksStore::NewLogReader). It
+// keeps its place between calls, so following the log's tail reads only what is new. Used
+// by one thread at a time; must be destroyed before its store.
+class RocksLogReader {
+ public:
+  RocksLogReader(internal::RocksHandles* h, uint64_t after);
+  ~RocksLogReader();
+  RocksLogReader(const RocksLogReader&) = delete;
+  RocksLogReader& operator=(const RocksLogReader&) = delete;
+
+  // Appends the frames of the commits after position() to `out` (replication_log.h), until
+  // about `max_bytes` or the log's end as of now, and moves position() past them. NotFound
+  // when the log no longer holds position() + 1: its WAL file was deleted, or a sequence
+  // number has no record (an ingest's): the reader's follower must be seeded again.
+  core::Status Read(size_t max_bytes, std::string* out);
+  uint64_t position() const { return position_; }
+
+ private:
+  internal::RocksHandles* h_;
+  uint64_t position_;
+  std::unique_ptr<rocksdb::TransactionLogIterator> it_;
 };
 
 }  // namespace scimd::storage

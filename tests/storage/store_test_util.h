@@ -15,6 +15,8 @@
 #include "core/base/json.h"
 #include "core/base/store.h"
 #include "core/resource/decode.h"
+#include "core/scim/export.h"
+#include "core/usecase/check.h"
 #include "core/usecase/service.h"
 #include "storage/mem_store.h"
 #include "storage/rocks_store.h"
@@ -35,6 +37,27 @@ inline core::ResourceId CreateResource(core::Service& service, const core::Reque
   auto written = service.Create(ctx, type, std::move(input).value());
   EXPECT_TRUE(written.ok()) << written.status().ToString();
   return written.ok() ? written->resource.id : core::ResourceId();
+}
+
+// A tenant's export (NDJSON) as it stands now.
+inline std::string ExportText(core::Store& store, core::TenantId tenant) {
+  std::string out;
+  auto r = core::ExportTenant(store.View(tenant), {}, [&](std::string_view piece) {
+    out.append(piece);
+    return true;
+  });
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return out;
+}
+
+// What `scimctl check` finds wrong in a tenant (each problem's line fails the test).
+inline uint64_t CheckProblems(core::Store& store, core::TenantId tenant) {
+  std::string lines;
+  auto r = core::CheckTenant(store, tenant, false,
+                             [&](std::string_view line) { lines.append(line).append("\n"); });
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(lines, "");
+  return r.ok() ? r->problems : 1;
 }
 
 inline std::unique_ptr<RocksStore> OpenOrDie(const std::string& dir,

@@ -77,21 +77,10 @@ class TenantMoveTest : public ::testing::Test {
   }
 
   static std::string Export(core::Store& store, core::TenantId tenant) {
-    std::string out;
-    auto r = core::ExportTenant(store.View(tenant), {}, [&](std::string_view piece) {
-      out.append(piece);
-      return true;
-    });
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return out;
+    return ExportText(store, tenant);
   }
   static uint64_t Problems(core::Store& store, core::TenantId tenant) {
-    std::string lines;
-    auto r = core::CheckTenant(store, tenant, false,
-                               [&](std::string_view line) { lines.append(line).append("\n"); });
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_EQ(lines, "");
-    return r.ok() ? r->problems : 1;
+    return CheckProblems(store, tenant);
   }
 
   // Copies the source's range into a new tenant of the target, `page` bytes a page.
