@@ -12,7 +12,7 @@
 // `cluster place` writes a tenant's node; `cluster reconcile` makes HAProxy's map say, for
 // each tenant, `node_<node>` when its node is up, else `unplaced` (the SCIM 404 backend of
 // packaging/haproxy/scimd.cfg.in), through HAProxy's admin socket (no reload). etcd is
-// reached over its v3 JSON gateway (libcurl).
+// reached over its v3 JSON gateway (net/etcd.h).
 #pragma once
 
 #include <atomic>
@@ -22,23 +22,11 @@
 #include <string>
 
 #include "core/base/status.h"
+#include "net/etcd.h"
 
 namespace scimd::tools {
 
-class Etcd {
- public:
-  explicit Etcd(std::string url) : url_(std::move(url)) {}
-  core::Result<int64_t> GrantLease(int64_t ttl_seconds);
-  core::Status KeepAlive(int64_t lease);
-  core::Status Revoke(int64_t lease);
-  core::Status Put(const std::string& key, const std::string& value, int64_t lease = 0);
-  // Every key under `prefix` with its value.
-  core::Result<std::map<std::string, std::string>> List(const std::string& prefix);
-
- private:
-  core::Result<std::string> Call(const std::string& path, const std::string& body);
-  std::string url_;
-};
+using net::Etcd;
 
 inline constexpr char kNodesPrefix[] = "/scimd/nodes/";
 inline constexpr char kTenantsPrefix[] = "/scimd/tenants/";

@@ -21,6 +21,7 @@
 namespace scimd::storage::testing {
 namespace {
 
+using core::LogIsPrefix;
 using core::ResourceId;
 using core::ResourceType;
 using core::Status;
@@ -108,7 +109,7 @@ class ReplicationLogTest : public ::testing::Test {
     ASSERT_TRUE(core::IssueToken(*leader_, acme_.tenant, {}, 1000).ok());
   }
   // Reads the log from `reader` in pages of `page` bytes and applies each.
-  void Ship(RocksLogReader& reader, size_t page) {
+  void Ship(core::LogReader& reader, size_t page) {
     for (int pages = 0; reader.position() < leader_->LatestSequence(); ++pages) {
       ASSERT_LT(pages, 1000000);
       std::string frames;

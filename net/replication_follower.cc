@@ -1,0 +1,118 @@
+// The follower's side of replication (replication_follower.h).
+#include "net/replication_follower.h"
+
+#include <chrono>
+
+namespace scimd::net {
+using core::Status;
+
+namespace {
+constexpr int kPollMs = 200;
+constexpr int kSendTimeoutMs = 5000;
+}  // namespace
+
+FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
+                       const std::atomic<bool>& stop, std::string* why,
+                       const std::function<void(uint64_t, uint64_t)>& on_progress) {
+  auto connected =
+      ReplicaSocket::Connect(options.leader_host, options.leader_port, options.connect_timeout_ms);
+  if (!connected.ok()) {
+    *why = connected.status().detail();
+    return FollowEnd::kLost;
+  }
+  ReplicaSocket socket = std::move(connected).value();
+  ReplicaHello hello;
+  hello.node = options.node_id;
+  hello.term_seen = options.term_seen;
+  hello.latest = log.LatestSequence();
+  auto terms = log.ReadTerms();
+  if (!terms.ok()) {
+    *why = terms.status().detail();
+    return FollowEnd::kApplyFailed;
+  }
+  hello.terms = *terms;
+  hello.format = log.LogFormat();
+  if (Status s = socket.Send(ReplicaMessage::kHello, EncodeHello(hello), kSendTimeoutMs); !s.ok()) {
+    *why = s.detail();
+    return FollowEnd::kLost;
+  }
+  ReplicaMessage type;
+  std::string payload;
+  Status s = socket.Receive(&type, &payload, options.quiet_timeout_ms);
+  if (!s.ok()) {
+    *why = "no answer to hello: " + s.detail();
+    return FollowEnd::kLost;
+  }
+  if (type == ReplicaMessage::kReseed) {
+    *why = payload;
+    return FollowEnd::kReseed;
+  }
+  if (type != ReplicaMessage::kWelcome) {
+    *why = type == ReplicaMessage::kRefuse ? payload : "an unexpected answer to hello";
+    return FollowEnd::kRefused;
+  }
+  auto welcome = DecodeWelcome(payload);
+  if (!welcome.ok() || welcome->term < options.term_seen) {
+    *why = welcome.ok() ? "the leader's term " + std::to_string(welcome->term) +
+                              " is older than term " + std::to_string(options.term_seen)
+                        : welcome.status().detail();
+    return FollowEnd::kRefused;
+  }
+  const uint64_t term = welcome->term;
+  if (on_progress) on_progress(term, welcome->leader_latest);
+  int quiet_ms = 0;
+  while (!stop) {
+    s = socket.Receive(&type, &payload, kPollMs);
+    if (s.code() == core::Status::Code::kUnavailable) {
+      quiet_ms += kPollMs;
+      if (quiet_ms >= options.quiet_timeout_ms) {
+        *why = "the leader went quiet";
+        return FollowEnd::kLost;
+      }
+      continue;
+    }
+    if (!s.ok()) {
+      *why = s.detail();
+      return FollowEnd::kLost;
+    }
+    quiet_ms = 0;
+    if (type == ReplicaMessage::kReseed) {
+      *why = payload;
+      return FollowEnd::kReseed;
+    }
+    uint64_t frame_term = 0;
+    uint64_t leader_latest = 0;
+    if (type == ReplicaMessage::kHeartbeat) {
+      if (!DecodeU64Pair(payload, &frame_term, &leader_latest).ok() || frame_term != term) {
+        *why = "a heartbeat of another term";
+        return FollowEnd::kRefused;
+      }
+    } else if (type == ReplicaMessage::kFrames) {
+      auto t = DecodeU64(payload);
+      if (!t.ok() || *t != term) {
+        *why = "frames of another term";
+        return FollowEnd::kRefused;
+      }
+      frame_term = *t;
+      if (Status applied = log.ApplyLog(std::string_view(payload).substr(8)); !applied.ok()) {
+        *why = "applying the leader's log failed: " + applied.detail();
+        return FollowEnd::kApplyFailed;
+      }
+      leader_latest = log.LatestSequence();
+    } else {
+      *why = "an unexpected replication message";
+      return FollowEnd::kRefused;
+    }
+    if (Status acked =
+            socket.Send(ReplicaMessage::kAck, EncodeU64(log.LatestSequence()), kSendTimeoutMs);
+        !acked.ok()) {
+      *why = acked.detail();
+      return FollowEnd::kLost;
+    }
+    if (on_progress) on_progress(frame_term, leader_latest);
+  }
+  *why = "stopped";
+  return FollowEnd::kStopped;
+}
+
+}  // namespace scimd::net

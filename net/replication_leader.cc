@@ -1,0 +1,239 @@
+// The leader's side of replication (replication_leader.h).
+#include "net/replication_leader.h"
+
+#include <algorithm>
+
+namespace scimd::net {
+using core::Status;
+
+namespace {
+
+constexpr size_t kFramesPerMessage = size_t{4} << 20;
+constexpr int kSendTimeoutMs = 5000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct ReplicationLeader::Follower {
+  ReplicaSocket socket;
+  uint32_t node = 0;
+  uint64_t start = 0;
+  std::atomic<uint64_t> position{0};
+  std::atomic<bool> connected{true};
+  std::atomic<int64_t> last_heard_ms{0};
+};
+
+ReplicationLeader::ReplicationLeader(core::ReplicaLog& log, Options options)
+    : log_(log), options_(std::move(options)) {
+  if (options_.followers_needed == 0) replicated_ = UINT64_MAX;
+  sweeper_ = std::thread([this] { SweepLoop(); });
+}
+
+ReplicationLeader::~ReplicationLeader() { Stop(); }
+
+void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello) {
+  if (stopping_) return;
+  auto refuse = [&](ReplicaMessage type, const std::string& why) {
+    (void)socket.Send(type, why, kSendTimeoutMs);
+  };
+  if (hello.format != log_.LogFormat()) {
+    return refuse(ReplicaMessage::kRefuse, "the stores differ in format (" + hello.format +
+                                               " here " + log_.LogFormat() + ")");
+  }
+  if (hello.term_seen > options_.term) {
+    return refuse(ReplicaMessage::kRefuse, "term " + std::to_string(options_.term) +
+                                               " is over: the follower knows term " +
+                                               std::to_string(hello.term_seen));
+  }
+  auto terms = log_.ReadTerms();
+  const uint64_t latest = log_.LatestSequence();
+  if (!terms.ok()) return refuse(ReplicaMessage::kRefuse, terms.status().detail());
+  if (!core::LogIsPrefix(hello.terms, hello.latest, *terms, latest)) {
+    return refuse(ReplicaMessage::kReseed,
+                  "the follower's store at " + std::to_string(hello.latest) +
+                      " is not a prefix of the leader's log (it holds writes no majority took)");
+  }
+  auto f = std::make_shared<Follower>();
+  f->node = hello.node;
+  f->start = hello.latest;
+  f->position = hello.latest;
+  f->last_heard_ms = NowMs();
+  if (!socket
+           .Send(ReplicaMessage::kWelcome, EncodeWelcome({options_.term, options_.node_id, latest}),
+                 kSendTimeoutMs)
+           .ok()) {
+    return;
+  }
+  f->socket = std::move(socket);
+  std::lock_guard<std::mutex> lock(mu_);
+  // A follower that connects again replaces its old connection.
+  for (auto& old : followers_) {
+    if (old->node == f->node && old->connected) {
+      old->connected = false;
+      old->socket.Shutdown();
+    }
+  }
+  followers_.erase(std::remove_if(followers_.begin(), followers_.end(),
+                                  [&](const auto& old) { return old->node == f->node; }),
+                   followers_.end());
+  followers_.push_back(f);
+  threads_.emplace_back([this, f] { SendLoop(f); });
+  threads_.emplace_back([this, f] { ReceiveLoop(f); });
+}
+
+void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
+  std::unique_ptr<core::LogReader> reader = log_.NewLogReader(f->start);
+  int64_t last_sent = NowMs();
+  std::string message;
+  while (!stopping_ && f->connected) {
+    message = EncodeU64(options_.term);
+    const uint64_t seen = notified_.load();
+    Status read = reader->Read(kFramesPerMessage, &message);
+    if (!read.ok()) {
+      // The log no longer reaches back to this follower: it must be seeded again.
+      (void)f->socket.Send(ReplicaMessage::kReseed, read.detail(), kSendTimeoutMs);
+      break;
+    }
+    if (message.size() > 8) {
+      if (!f->socket.Send(ReplicaMessage::kFrames, message, kSendTimeoutMs).ok()) break;
+      last_sent = NowMs();
+      continue;  // more may be waiting
+    }
+    if (NowMs() - last_sent >= options_.heartbeat.count()) {
+      if (!f->socket
+               .Send(ReplicaMessage::kHeartbeat,
+                     EncodeU64Pair(options_.term, log_.LatestSequence()), kSendTimeoutMs)
+               .ok()) {
+        break;
+      }
+      last_sent = NowMs();
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    wake_.wait_for(lock, std::chrono::milliseconds(20),
+                   [&] { return stopping_ || notified_.load() != seen || !f->connected; });
+  }
+  f->connected = false;
+  f->socket.Shutdown();
+}
+
+void ReplicationLeader::ReceiveLoop(std::shared_ptr<Follower> f) {
+  ReplicaMessage type;
+  std::string payload;
+  while (!stopping_ && f->connected) {
+    Status s = f->socket.Receive(&type, &payload, 500);
+    if (s.code() == core::Status::Code::kUnavailable) continue;  // quiet
+    if (!s.ok() || type != ReplicaMessage::kAck) break;
+    auto position = DecodeU64(payload);
+    if (!position.ok()) break;
+    f->last_heard_ms = NowMs();
+    if (*position > f->position) {
+      f->position = *position;
+      OnAck();
+    }
+  }
+  f->connected = false;
+  f->socket.Shutdown();
+  wake_.notify_all();
+}
+
+void ReplicationLeader::OnAck() {
+  std::vector<uint64_t> positions;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& f : followers_) positions.push_back(f->position.load());
+  }
+  const size_t k = options_.followers_needed;
+  if (k == 0 || positions.size() < k) return;
+  std::nth_element(positions.begin(), positions.begin() + static_cast<long>(k - 1), positions.end(),
+                   std::greater<>());
+  const uint64_t majority = positions[k - 1];
+  uint64_t was = replicated_.load();
+  while (majority > was && !replicated_.compare_exchange_weak(was, majority)) {
+  }
+  Release(majority, true, false);
+}
+
+void ReplicationLeader::Release(uint64_t upto, bool ok, bool expired_only) {
+  std::vector<std::function<void(bool)>> ready;
+  const int64_t now = NowMs();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (expired_only ? it->second.deadline_ms <= now : it->first <= upto) {
+        ready.push_back(std::move(it->second.done));
+        it = waiters_.erase(it);
+      } else if (!expired_only) {
+        break;  // in sequence order
+      } else {
+        ++it;
+      }
+    }
+  }
+  // Not while the lease may have run out: a new leader may exist.
+  const bool may = ok && options_.may_acknowledge();
+  for (auto& done : ready) done(may);
+}
+
+void ReplicationLeader::WhenReplicated(uint64_t sequence, std::function<void(bool)> done) {
+  if (stopping_) return done(false);
+  if (sequence <= replicated_.load()) return done(options_.may_acknowledge());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiters_.emplace(sequence, Waiter{NowMs() + options_.ack_timeout.count(), std::move(done)});
+  }
+  if (stopping_) return Release(UINT64_MAX, false, false);  // Stop ran meanwhile
+  // An ack may have come in between the check and the insert.
+  if (sequence <= replicated_.load()) Release(replicated_.load(), true, false);
+}
+
+void ReplicationLeader::Notify() {
+  notified_.fetch_add(1);
+  wake_.notify_all();
+}
+
+void ReplicationLeader::SweepLoop() {
+  while (!stopping_) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_.load(); });
+    }
+    if (stopping_) break;
+    Release(0, false, true);  // waiters past their deadline
+    if (!options_.may_acknowledge()) Release(UINT64_MAX, false, false);
+  }
+}
+
+std::vector<ReplicationLeader::FollowerState> ReplicationLeader::Followers() const {
+  std::vector<FollowerState> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& f : followers_) {
+    out.push_back({f->node, f->position.load(), f->connected.load(), f->last_heard_ms.load()});
+  }
+  return out;
+}
+
+void ReplicationLeader::Stop() {
+  if (stopping_.exchange(true)) {
+    return;
+  }
+  wake_.notify_all();
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& f : followers_) {
+      f->connected = false;
+      f->socket.Shutdown();
+    }
+    threads.swap(threads_);
+  }
+  for (auto& t : threads) t.join();
+  if (sweeper_.joinable()) sweeper_.join();
+  Release(UINT64_MAX, false, false);
+}
+
+}  // namespace scimd::net

@@ -1,0 +1,90 @@
+// The leader's side of replication (docs/DESIGN.md, "Replication"): each follower that
+// connects gets the log from its position (a sender thread tailing the store's log, woken
+// by Notify after each commit; a heartbeat when idle) and reports what it holds durably (a
+// receiver thread). A commit is acknowledged once `followers_needed` followers hold it
+// (with the leader, a majority), and only while `may_acknowledge` says the leader's lease
+// still holds. Waiters are released in sequence order; a write that no majority takes
+// within `ack_timeout` is answered false (the caller's 503). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/base/replica_log.h"
+#include "net/replication_wire.h"
+
+namespace scimd::net {
+
+class ReplicationLeader {
+ public:
+  struct Options {
+    uint64_t term = 0;
+    uint32_t node_id = 0;
+    size_t followers_needed = 1;  // group of 3: 1; of 5: 2; alone: 0
+    std::chrono::milliseconds ack_timeout{5000};
+    std::chrono::milliseconds heartbeat{200};
+    std::function<bool()> may_acknowledge = [] { return true; };
+  };
+  struct FollowerState {
+    uint32_t node = 0;
+    uint64_t position = 0;  // durable on the follower
+    bool connected = false;
+    int64_t last_heard_ms = 0;  // steady clock, ms
+  };
+
+  ReplicationLeader(core::ReplicaLog& log, Options options);
+  ~ReplicationLeader();  // Stop()
+  ReplicationLeader(const ReplicationLeader&) = delete;
+  ReplicationLeader& operator=(const ReplicationLeader&) = delete;
+
+  // A follower's connection whose Hello was read: answers it and, when welcome, serves it
+  // on threads of its own. Returns at once.
+  void Serve(ReplicaSocket socket, const ReplicaHello& hello);
+  // New commits are in the log (cheap; call after each write).
+  void Notify();
+  // `done(true)` once `sequence` is on a majority, `done(false)` after the ack timeout, on
+  // Stop or when the lease may have expired. `done` runs on one of the leader's threads
+  // (or in this call) and must be quick.
+  void WhenReplicated(uint64_t sequence, std::function<void(bool)> done);
+  // The highest sequence held by a majority (what may be acknowledged).
+  uint64_t replicated() const { return replicated_.load(); }
+  std::vector<FollowerState> Followers() const;
+  uint64_t term() const { return options_.term; }
+  // Fails every waiter, closes every connection, joins the threads.
+  void Stop();
+
+ private:
+  struct Follower;
+  void SendLoop(std::shared_ptr<Follower> f);
+  void ReceiveLoop(std::shared_ptr<Follower> f);
+  void SweepLoop();
+  void OnAck();  // recomputes replicated_ and releases waiters
+  void Release(uint64_t upto, bool ok, bool expired_only);
+
+  core::ReplicaLog& log_;
+  const Options options_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> replicated_{0};
+  std::atomic<uint64_t> notified_{0};
+
+  mutable std::mutex mu_;  // followers_, threads_, waiters_
+  std::condition_variable wake_;
+  std::vector<std::shared_ptr<Follower>> followers_;
+  std::vector<std::thread> threads_;
+  struct Waiter {
+    int64_t deadline_ms;
+    std::function<void(bool)> done;
+  };
+  std::multimap<uint64_t, Waiter> waiters_;
+  std::thread sweeper_;
+};
+
+}  // namespace scimd::net

@@ -1,0 +1,108 @@
+// The replication connection's wire (docs/DESIGN.md, "Replication"): blocking TCP sockets
+// with a deadline on every read and write, and messages `u8 type, u32be length, payload`.
+// A follower connects to its leader's replication address and says Hello (who it is, its
+// term history and position); the leader answers Welcome (its term; frames follow from the
+// follower's position), Reseed (the follower's store is not a prefix of the leader's log,
+// or the log no longer reaches back to it) or Refuse (not the leader, or a format that
+// differs). Then Frames and Heartbeats flow one way and Acks (the follower's durable
+// position) the other. Each socket is used by one reading and one writing thread at most.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/replica_log.h"
+#include "core/base/status.h"
+
+namespace scimd::net {
+
+enum class ReplicaMessage : uint8_t {
+  kHello = 1,
+  kWelcome = 2,
+  kReseed = 3,
+  kRefuse = 4,
+  kFrames = 5,     // u64 term, then log frames (storage/replication_log.h)
+  kHeartbeat = 6,  // u64 term, u64 leader's latest sequence
+  kAck = 7,        // u64 position the follower holds durably
+  kSeedFile = 8,   // a checkpoint file's name and size, then kSeedData pieces
+  kSeedData = 9,
+  kSeedDone = 10,  // u64 the checkpoint's sequence
+};
+
+// The most a message may carry: a page of frames (a few MiB) or a seed file's piece.
+inline constexpr size_t kMaxReplicaMessageBytes = size_t{64} << 20;
+
+class ReplicaSocket {
+ public:
+  ReplicaSocket() = default;
+  explicit ReplicaSocket(int fd) : fd_(fd) {}
+  ~ReplicaSocket();
+  ReplicaSocket(ReplicaSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ReplicaSocket& operator=(ReplicaSocket&& other) noexcept;
+  ReplicaSocket(const ReplicaSocket&) = delete;
+  ReplicaSocket& operator=(const ReplicaSocket&) = delete;
+
+  // Connects to host:port within `timeout_ms`.
+  static core::Result<ReplicaSocket> Connect(const std::string& host, uint16_t port,
+                                             int timeout_ms);
+  bool valid() const { return fd_ >= 0; }
+  // Unavailable when the whole message was not written within `timeout_ms`, IoError when
+  // the peer is gone.
+  core::Status Send(ReplicaMessage type, std::string_view payload, int timeout_ms);
+  // One whole message. Unavailable ("quiet") when none began within `timeout_ms`; IoError
+  // when the peer closed or a message is over kMaxReplicaMessageBytes or took more than
+  // 10 s to arrive once begun.
+  core::Status Receive(ReplicaMessage* type, std::string* payload, int timeout_ms);
+  // Wakes a thread blocked in Send or Receive (they fail); the socket stays open.
+  void Shutdown();
+
+ private:
+  core::Status WaitFor(short events, int timeout_ms);
+  int fd_ = -1;
+};
+
+class ReplicaListener {
+ public:
+  ~ReplicaListener();
+  // Binds host:port (port 0: any; read port()).
+  core::Status Listen(const std::string& host, uint16_t port);
+  uint16_t port() const { return port_; }
+  // A new connection, or nullopt after `timeout_ms` without one.
+  core::Result<std::optional<ReplicaSocket>> Accept(int timeout_ms);
+  void Close();
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+struct ReplicaHello {
+  uint32_t node = 0;
+  uint64_t term_seen = 0;  // the highest term the follower knows of
+  uint64_t latest = 0;
+  std::vector<core::TermStart> terms;
+  std::string format;  // ReplicaLog::LogFormat
+};
+struct ReplicaWelcome {
+  uint64_t term = 0;
+  uint32_t leader = 0;
+  uint64_t leader_latest = 0;
+};
+
+std::string EncodeHello(const ReplicaHello& hello);
+core::Result<ReplicaHello> DecodeHello(std::string_view bytes);
+std::string EncodeWelcome(const ReplicaWelcome& welcome);
+core::Result<ReplicaWelcome> DecodeWelcome(std::string_view bytes);
+std::string EncodeU64(uint64_t v);
+std::string EncodeU64Pair(uint64_t a, uint64_t b);
+// The first 8 (and 16) bytes as big-endian numbers; InvalidValue when too short.
+core::Result<uint64_t> DecodeU64(std::string_view bytes);
+core::Status DecodeU64Pair(std::string_view bytes, uint64_t* a, uint64_t* b);
+
+// "host:port" split; InvalidValue without a port.
+core::Status SplitHostPort(const std::string& address, std::string* host, uint16_t* port);
+
+}  // namespace scimd::net

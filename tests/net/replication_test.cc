@@ -1,0 +1,180 @@
+// Replication over a real loopback connection between two RocksStores in one process
+// (net/replication_leader.h, net/replication_follower.h): a follower catches up and tails
+// the leader's log; a write is reported replicated only once the follower holds it, and
+// not at all while no follower answers; a follower that stopped catches up again; a store
+// holding writes the leader's log lacks is told to be seeded again; a leader of an older
+// term is refused.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/usecase/service.h"
+#include "net/replication_follower.h"
+#include "net/replication_leader.h"
+#include "storage/rocks_store.h"
+#include "tests/storage/store_test_util.h"
+#include "tests/storage/test_util.h"
+
+namespace scimd::net {
+namespace {
+
+using storage::RocksStore;
+using storage::testing::CheckProblems;
+using storage::testing::CreateResource;
+using storage::testing::ExportText;
+using storage::testing::OpenOrDie;
+using storage::testing::TempDir;
+
+class ReplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RocksStore::Options options;
+    options.replicated = true;
+    leader_store_ = OpenOrDie(dir_.Sub("leader"), options);
+    follower_store_ = OpenOrDie(dir_.Sub("follower"), options);
+    ASSERT_TRUE(leader_store_->StartTerm(7).ok());
+    auto t = leader_store_->CreateTenant("acme");
+    ASSERT_TRUE(t.ok());
+    ctx_.tenant = t->id;
+    ctx_.may_wait = true;
+    service_ = std::make_unique<core::Service>(*leader_store_);
+    ReplicationLeader::Options lo;
+    lo.term = 7;
+    lo.node_id = 1;
+    lo.followers_needed = 1;
+    lo.ack_timeout = std::chrono::milliseconds(400);
+    lo.may_acknowledge = [this] { return lease_ok_.load(); };
+    leader_ = std::make_unique<ReplicationLeader>(*leader_store_, lo);
+    ASSERT_TRUE(listener_.Listen("127.0.0.1", 0).ok());
+    acceptor_ = std::thread([this] {
+      while (!stop_accepting_) {
+        auto socket = listener_.Accept(50);
+        if (!socket.ok() || !socket->has_value()) continue;
+        ReplicaMessage type;
+        std::string payload;
+        if (!(*socket)->Receive(&type, &payload, 1000).ok()) continue;
+        auto hello = DecodeHello(payload);
+        if (hello.ok()) leader_->Serve(std::move(**socket), *hello);
+      }
+    });
+  }
+  void TearDown() override {
+    StopFollower();
+    stop_accepting_ = true;
+    acceptor_.join();
+    leader_->Stop();
+  }
+
+  void StartFollower(uint64_t term_seen = 7) {
+    stop_follower_ = false;
+    follower_ = std::async(std::launch::async, [this, term_seen] {
+      FollowOptions o;
+      o.node_id = 2;
+      o.leader_host = "127.0.0.1";
+      o.leader_port = listener_.port();
+      o.term_seen = term_seen;
+      std::string why;
+      FollowEnd end = FollowLeader(*follower_store_, o, stop_follower_, &why);
+      return std::make_pair(end, why);
+    });
+  }
+  std::pair<FollowEnd, std::string> StopFollower() {
+    if (!follower_.valid()) return {FollowEnd::kStopped, ""};
+    stop_follower_ = true;
+    return follower_.get();
+  }
+  void Users(int from, int n) {
+    for (int i = from; i < from + n; ++i) {
+      CreateResource(*service_, ctx_, core::ResourceType::kUser,
+                     R"({"userName":"u)" + std::to_string(i) + R"("})");
+    }
+    leader_->Notify();
+  }
+  // Whether the leader reports its latest commit replicated (and how), within 10 s.
+  std::optional<bool> Replicated() {
+    std::promise<bool> answer;
+    leader_->WhenReplicated(leader_store_->LatestSequence(),
+                            [&](bool ok) { answer.set_value(ok); });
+    auto f = answer.get_future();
+    if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return std::nullopt;
+    return f.get();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<RocksStore> leader_store_, follower_store_;
+  core::RequestContext ctx_;
+  std::unique_ptr<core::Service> service_;
+  std::atomic<bool> lease_ok_{true};
+  std::unique_ptr<ReplicationLeader> leader_;
+  ReplicaListener listener_;
+  std::atomic<bool> stop_accepting_{false};
+  std::thread acceptor_;
+  std::atomic<bool> stop_follower_{false};
+  std::future<std::pair<FollowEnd, std::string>> follower_;
+};
+
+TEST_F(ReplicationTest, AWriteIsReplicatedOnceTheFollowerHoldsIt) {
+  Users(0, 50);
+  StartFollower();
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  EXPECT_GE(follower_store_->LatestSequence(), leader_store_->LatestSequence());
+  for (int round = 1; round <= 5; ++round) {
+    Users(round * 100, 30);
+    ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  }
+  EXPECT_EQ(follower_store_->LatestSequence(), leader_store_->LatestSequence());
+  EXPECT_EQ(ExportText(*follower_store_, ctx_.tenant), ExportText(*leader_store_, ctx_.tenant));
+  EXPECT_EQ(CheckProblems(*follower_store_, ctx_.tenant), 0u);
+  auto followers = leader_->Followers();
+  ASSERT_EQ(followers.size(), 1u);
+  EXPECT_EQ(followers[0].node, 2u);
+  EXPECT_TRUE(followers[0].connected);
+  EXPECT_EQ(followers[0].position, leader_store_->LatestSequence());
+}
+
+TEST_F(ReplicationTest, NoFollowerNoAcknowledgementThenCatchUp) {
+  Users(0, 5);
+  // Nobody follows: the write times out unreplicated.
+  EXPECT_EQ(Replicated(), std::optional<bool>(false));
+  StartFollower();
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  auto [end, why] = StopFollower();
+  EXPECT_EQ(end, FollowEnd::kStopped) << why;
+  Users(100, 20);
+  EXPECT_EQ(Replicated(), std::optional<bool>(false));
+  StartFollower();  // from where it stopped
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  EXPECT_EQ(ExportText(*follower_store_, ctx_.tenant), ExportText(*leader_store_, ctx_.tenant));
+  // A lease that may have expired acknowledges nothing, even what a follower holds.
+  lease_ok_ = false;
+  Users(200, 1);
+  EXPECT_EQ(Replicated(), std::optional<bool>(false));
+}
+
+TEST_F(ReplicationTest, AStoreWithWritesTheLogLacksIsToldToReseed) {
+  Users(0, 5);
+  StartFollower();
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  StopFollower();
+  // The follower once led a term of its own and wrote in it (an old leader come back).
+  ASSERT_TRUE(follower_store_->StartTerm(8).ok());
+  ASSERT_TRUE(follower_store_->CreateTenant("never-acknowledged").ok());
+  StartFollower(0);
+  auto [end, why] = follower_.get();
+  EXPECT_EQ(end, FollowEnd::kReseed) << why;
+}
+
+TEST_F(ReplicationTest, ALeaderOfAnOlderTermIsRefused) {
+  StartFollower(/*term_seen=*/9);
+  auto [end, why] = follower_.get();
+  EXPECT_EQ(end, FollowEnd::kRefused) << why;
+  EXPECT_NE(why.find("term"), std::string::npos) << why;
+}
+
+}  // namespace
+}  // namespace scimd::net
