@@ -34,6 +34,7 @@ void ClearResponse(HttpResponse& response) {
   response.stream = nullptr;
   response.deferred = nullptr;
   response.delay = std::chrono::milliseconds(0);
+  response.hold = nullptr;
   response.cut_after_head = false;
   response.refused_input = false;
 }
@@ -487,13 +488,42 @@ void HttpConnection::HandleRequest() {
     ClearResponse(response_);
     RunGuarded(response_, [&] { job(response_); });
   }
-  if (response_.delay.count() > 0) {
-    deferred_ = true;  // parked as for a job; the timer's expiry is its answer
+  if (response_.hold || response_.delay.count() > 0) {
+    deferred_ = true;  // parked as for a job; the release or the timer is its answer
     deferred_keep_alive_ = keep_alive;
     deferred_head_ = head_request;
+    if (response_.hold) return AwaitRelease(response_);
     return HoldResponse(response_);
   }
   FinishRequest(response_, keep_alive, head_request);
+}
+
+void HttpConnection::AwaitRelease(HttpResponse& response) {
+  deferred_done_ = false;
+  std::function<void(HttpResponse::Release)> hold = std::move(response.hold);
+  response.hold = nullptr;
+  deferred_response_ = std::move(response);
+  // The work guard keeps the reactor (and a stopping server) alive until the release.
+  hold([self = shared_from_this(),
+        work = asio::make_work_guard(worker_.context())](std::unique_ptr<HttpResponse> instead) {
+    std::shared_ptr<HttpResponse> replacement(std::move(instead));
+    HttpConnection* c = self.get();
+    asio::post(c->worker_.context(), [self, replacement] { self->OnReleased(replacement.get()); });
+  });
+}
+
+void HttpConnection::OnReleased(HttpResponse* instead) {
+  if (state_ == State::kClosed) return;  // closed meanwhile: the answer has nowhere to go
+  if (instead != nullptr) deferred_response_ = std::move(*instead);
+  if (deferred_response_.delay.count() > 0) {
+    HttpResponse delayed = std::move(deferred_response_);
+    return HoldResponse(delayed);
+  }
+  deferred_done_ = true;
+  if (parked_) {
+    parked_ = false;
+    Drive();
+  }
 }
 
 void HttpConnection::HoldResponse(HttpResponse& response) {
@@ -551,6 +581,7 @@ void HttpConnection::StartDeferred(bool keep_alive, bool head_request) {
 
 void HttpConnection::OnDeferredDone(HttpResponse& response) {
   if (state_ == State::kClosed) return;  // closed meanwhile: the answer has nowhere to go
+  if (response.hold) return AwaitRelease(response);
   if (response.delay.count() > 0) return HoldResponse(response);
   deferred_response_ = std::move(response);
   deferred_done_ = true;

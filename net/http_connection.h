@@ -100,6 +100,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // then answers it as a deferred job's. REQUIRES: deferred_ and its keep-alive and HEAD
   // flags are set.
   void HoldResponse(HttpResponse& response);
+  // Keeps `response` (HttpResponse::hold) in deferred_response_ until its release, then
+  // answers it (or its replacement) as a deferred job's. REQUIRES: deferred_ and its
+  // keep-alive and HEAD flags are set.
+  void AwaitRelease(HttpResponse& response);
+  void OnReleased(HttpResponse* instead);
   void QueueResponse(HttpResponse& response, bool keep_alive, bool head_request);
   // request_.request_id: the client's X-Request-Id if usable, else a new one.
   void AssignRequestId();

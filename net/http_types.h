@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +60,14 @@ struct HttpResponse {
   // writing it, on a timer: the reactor serves other connections meanwhile, and this one,
   // as with `deferred`, reads no further request. Injected latency (core/tenancy/faults.h).
   std::chrono::milliseconds delay{0};
+  // When set, the answer is ready but may not go out yet (a replicated write waits until a
+  // majority of its group holds it): the server parks the connection as for a deferred
+  // job and calls `hold` once, on the reactor, with a `release` that may be called from
+  // any thread, exactly once: release(nullptr) sends the answer as it is, release(r) sends
+  // *r instead (a 503). The reactor serves other connections meanwhile and a stop waits
+  // for the release.
+  using Release = std::function<void(std::unique_ptr<HttpResponse> instead)>;
+  std::function<void(Release release)> hold;
   // When set, the server writes the head (its Content-Length announcing the body) and then
   // closes the connection without the body: a connection dropped on purpose, which a
   // client sees as a truncated answer and a test client can still attribute by the head.
