@@ -156,6 +156,25 @@ void AdminApi::Handle(const HttpRequest& request, HttpResponse& response) {
     };
     return;
   }
+  if (request.path == "/admin/v1/cluster") {
+    if (!options_.replica_status) {
+      return answer(response, 404,
+                    admin::ErrorJson(404, "this node is not a member of a replica group"));
+    }
+    if (request.method != "GET") {
+      answer(response, 405, admin::ErrorJson(405, "/admin/v1/cluster answers GET"));
+      response.SetHeader("Allow", "GET");
+      return;
+    }
+    return answer(response, 200, options_.replica_status());
+  }
+  if (options_.not_leader) {
+    if (std::string why = options_.not_leader(); !why.empty()) {
+      answer(response, 503, admin::ErrorJson(503, why));
+      response.SetHeader("Retry-After", "1");
+      return;
+    }
+  }
   response.deferred = [this, &request, answer](HttpResponse& out) {
     Answer a = Route(request);
     answer(out, a.status, std::move(a.body), std::move(a.content_type));
@@ -228,9 +247,14 @@ void AdminApi::Probe(const HttpRequest& request, HttpResponse& response) {
     out.SetHeader("Content-Type", "application/json");
     out.SetHeader("Cache-Control", "no-store");
     Json j = Json::MakeObject();
+    const std::string not_leader = options_.not_leader ? options_.not_leader() : "";
     if (options_.stopping && options_.stopping()) {
       out.status = 503;
       j.Set("status", Json::Str("stopping"));
+    } else if (!not_leader.empty()) {
+      out.status = 503;  // a follower takes no writes (and must write no probe)
+      j.Set("status", Json::Str("not leader"));
+      j.Set("detail", Json::Str(not_leader));
     } else if (Status s = store_.ProbeWrite(); !s.ok()) {
       out.status = 503;
       j.Set("status", Json::Str("not ready"));

@@ -52,6 +52,13 @@ class AdminApi {
     // Where identity providers reach the SCIM listener (scheme://host[:port], no path), for
     // the console's "Tenant URL" (scimd --public-url, else its listen address).
     std::string scim_url;
+    // A member of a replica group (tools/replica_node.h). `not_leader` says why this node
+    // may not take writes now (empty: it may): /readyz then answers 503 with it (and writes
+    // no probe), and every request but the probes, /metrics and GET /admin/v1/cluster is
+    // refused with 503 and that reason (which names the leader). `replica_status` is the
+    // JSON of GET /admin/v1/cluster. Unset: a node alone.
+    std::function<std::string()> not_leader;
+    std::function<std::string()> replica_status;
   };
   AdminApi(core::Store& store, ScimRouter& scim, Options options);
   // Waits for index builds and imports in progress to finish (they hold the store).

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 
+#include "core/scim/scim_error.h"
+#include "net/http_wire.h"
+
 namespace scimd::net {
 using core::Status;
 
@@ -234,6 +237,42 @@ void ReplicationLeader::Stop() {
   for (auto& t : threads) t.join();
   if (sweeper_.joinable()) sweeper_.join();
   Release(UINT64_MAX, false, false);
+}
+
+namespace {
+
+void AttachHold(HttpResponse& response, ReplicationLeader& leader, core::ReplicaLog& log) {
+  const uint64_t sequence = log.LatestSequence();
+  leader.Notify();
+  response.hold = [&leader, sequence](HttpResponse::Release release) {
+    leader.WhenReplicated(sequence, [release = std::move(release)](bool ok) {
+      if (ok) return release(nullptr);
+      auto instead = std::make_unique<HttpResponse>();
+      instead->status = 503;
+      instead->SetHeader("Content-Type", std::string(core::kScimMediaType));
+      instead->SetHeader("Retry-After", "1");
+      instead->body = ScimErrorBody(
+          503,
+          "the write was made on the leader but a majority of its replica group did not "
+          "confirm it in time; it may or may not remain: read it back, or retry");
+      release(std::move(instead));
+    });
+  };
+}
+
+}  // namespace
+
+void HoldUntilReplicated(std::string_view method, HttpResponse& response, ReplicationLeader& leader,
+                         core::ReplicaLog& log) {
+  if (method == "GET" || method == "HEAD" || method == "OPTIONS") return;
+  if (response.deferred) {
+    response.deferred = [job = std::move(response.deferred), &leader, &log](HttpResponse& out) {
+      job(out);
+      AttachHold(out, leader, log);
+    };
+    return;
+  }
+  AttachHold(response, leader, log);
 }
 
 }  // namespace scimd::net

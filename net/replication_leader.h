@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/base/replica_log.h"
+#include "net/http_types.h"
 #include "net/replication_wire.h"
 
 namespace scimd::net {
@@ -86,5 +87,12 @@ class ReplicationLeader {
   std::multimap<uint64_t, Waiter> waiters_;
   std::thread sweeper_;
 };
+
+// For a request of `method` other than GET/HEAD/OPTIONS: makes `response` (or the answer
+// of its deferred job) wait until `leader` holds its commit on a majority (the log's latest
+// sequence when the answer was made covers it); a 503 SCIM error replaces it when that
+// does not happen within the ack timeout.
+void HoldUntilReplicated(std::string_view method, HttpResponse& response, ReplicationLeader& leader,
+                         core::ReplicaLog& log);
 
 }  // namespace scimd::net

@@ -29,7 +29,8 @@ enum class ReplicaMessage : uint8_t {
   kAck = 7,        // u64 position the follower holds durably
   kSeedFile = 8,   // a checkpoint file's name and size, then kSeedData pieces
   kSeedData = 9,
-  kSeedDone = 10,  // u64 the checkpoint's sequence
+  kSeedDone = 10,     // u64 the checkpoint's sequence
+  kSeedRequest = 11,  // a follower's first message when it asks for a checkpoint
 };
 
 // The most a message may carry: a page of frames (a few MiB) or a seed file's piece.

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/base/limits.h"
+#include "core/scim/scim_error.h"
 #include "core/tenancy/activity.h"
 #include "core/tenancy/auth.h"
 #include "core/tenancy/tenant_settings.h"
@@ -22,10 +23,13 @@
 #include "net/access_log.h"
 #include "net/admin_api.h"
 #include "net/http_server.h"
+#include "net/http_wire.h"
+#include "net/replication_leader.h"
 #include "net/scim_router.h"
 #include "net/tls.h"
 #include "storage/rocks_store.h"
 #include "tools/file_clock.h"
+#include "tools/replica_node.h"
 #include "tools/toml_config.h"
 
 namespace {
@@ -98,6 +102,9 @@ struct Flags {
   size_t rocksdb_block_cache_mb = scimd::storage::RocksStore::Options().block_cache_bytes >> 20;
   size_t rocksdb_write_buffer_mb = scimd::storage::RocksStore::Options().write_buffer_bytes >> 20;
   std::string rocksdb_compression = scimd::storage::RocksStore::Options().compression;
+  uint32_t node_id = 0;
+  std::string cluster_file;
+  std::string etcd_url;
 };
 
 // Every flag of scimd, bound to `f`; also what a SIGHUP parses again (tools/toml_config.h:
@@ -192,6 +199,14 @@ void DefineFlags(CLI::App& app, Flags& f) {
                  "compression of the store's lower levels: lz4, zstd, snappy or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"lz4", "zstd", "snappy", "none"}));
+  app.add_option("--node-id", f.node_id,
+                 "this node's id in the --cluster file (a replica group, docs/SCALING.md)");
+  app.add_option("--cluster", f.cluster_file,
+                 "TOML file of the replica group: one [[node]] table per node (id, listen, "
+                 "admin, replication); the node's own listen and admin addresses come from it. "
+                 "Without it scimd runs alone");
+  app.add_option("--etcd", f.etcd_url,
+                 "etcd's client URL, for the replica group's leader election (with --cluster)");
   app.add_option("--insecure-token-endpoint", f.insecure_token_tenant,
                  "serve GET /Token handing out tokens of this tenant to anyone (only for "
                  "Microsoft's SCIM reference test suite; never in production)");
@@ -238,6 +253,23 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // A replica group's member takes its addresses from the cluster file.
+  std::optional<scimd::tools::ClusterConfig> cluster;
+  if (!f.cluster_file.empty()) {
+    auto loaded = scimd::tools::LoadClusterFile(f.cluster_file);
+    if (!loaded.ok()) {
+      std::cerr << "scimd: --cluster: " << loaded.status().detail() << "\n";
+      return 2;
+    }
+    const scimd::tools::ClusterNode* self = loaded->Find(f.node_id);
+    if (self == nullptr || f.etcd_url.empty()) {
+      std::cerr << "scimd: --cluster needs --node-id (one of the file's nodes) and --etcd\n";
+      return 2;
+    }
+    listen = self->listen;
+    admin_listen = self->admin;
+    cluster = std::move(loaded).value();
+  }
   if (!ParseListen(listen, &http.host, &http.port)) {
     std::cerr << "scimd: --listen takes address:port, e.g. 127.0.0.1:8080\n";
     return 2;
@@ -315,6 +347,14 @@ int main(int argc, char** argv) {
   store_options.block_cache_bytes = f.rocksdb_block_cache_mb << 20;
   store_options.write_buffer_bytes = f.rocksdb_write_buffer_mb << 20;
   store_options.compression = f.rocksdb_compression;
+  if (cluster) {
+    store_options.replicated = true;
+    // A checkpoint downloaded before the last restart (a re-seed) replaces the store.
+    if (Status s = scimd::tools::InstallSeed(data_dir); !s.ok()) {
+      std::cerr << "scimd: " << s.detail() << "\n";
+      return 1;
+    }
+  }
   auto store_or = scimd::storage::RocksStore::Open(data_dir, store_options);
   if (!store_or.ok()) {
     std::cerr << "scimd: cannot open the store in " << data_dir << ": "
@@ -324,7 +364,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<scimd::storage::RocksStore> store = std::move(store_or).value();
 
   std::optional<std::string> demo_token;
-  if (!demo_tenant.empty()) {
+  if (!demo_tenant.empty() && !cluster) {  // in a group: by the leader, once it leads
     auto t = EnsureDemoTenant(*store, demo_tenant);
     if (!t.ok()) {
       std::cerr << "scimd: cannot create the demo tenant: " << t.status().detail() << "\n";
@@ -352,9 +392,29 @@ int main(int argc, char** argv) {
   }
   {
     scimd::net::ScimRouter router(*store, router_options);
+    std::unique_ptr<scimd::tools::ReplicaNode> node;
+    // In a replica group: writes wait for a majority; a follower answers 503 naming the
+    // leader.
+    auto replicated = [&node, &store](const scimd::net::HttpRequest& request,
+                                      scimd::net::HttpResponse& response, auto&& handle) {
+      if (!node) return handle();
+      if (std::string why = node->NotLeader(); !why.empty()) {
+        response.status = 503;
+        response.SetHeader("Content-Type", std::string(scimd::core::kScimMediaType));
+        response.SetHeader("Retry-After", "1");
+        response.body = scimd::net::ScimErrorBody(503, why);
+        return;
+      }
+      handle();
+      if (scimd::net::ReplicationLeader* leader = node->leader()) {
+        scimd::net::HoldUntilReplicated(request.method, response, *leader, *store);
+      }
+    };
     scimd::net::HttpServer server(
-        http, [&router](const scimd::net::HttpRequest& request,
-                        scimd::net::HttpResponse& response) { router.Handle(request, response); });
+        http, [&router, &replicated](const scimd::net::HttpRequest& request,
+                                     scimd::net::HttpResponse& response) {
+          replicated(request, response, [&] { router.Handle(request, response); });
+        });
     // SIGHUP: the reactor only raises the flag; the upkeep thread below does the work.
     std::mutex upkeep_mu;
     std::condition_variable upkeep_cv;
@@ -404,11 +464,21 @@ int main(int argc, char** argv) {
       admin_options.server_metrics = [&server, &admin_server](scimd::net::PrometheusText& out) {
         scimd::net::WriteListenerMetrics(out, {{"scim", &server}, {"admin", admin_server.get()}});
       };
+      if (cluster) {
+        admin_options.not_leader = [&node] { return node ? node->NotLeader() : "starting"; };
+        admin_options.replica_status = [&node] { return node ? node->StatusJson() : "{}"; };
+      }
       admin = std::make_unique<scimd::net::AdminApi>(*store, router, admin_options);
       admin_server = std::make_unique<scimd::net::HttpServer>(
-          admin_http,
-          [&admin](const scimd::net::HttpRequest& request, scimd::net::HttpResponse& response) {
+          admin_http, [&admin, &node, &store](const scimd::net::HttpRequest& request,
+                                              scimd::net::HttpResponse& response) {
             admin->Handle(request, response);
+            // The API's own writes (tenants, tokens) wait for a majority as well.
+            if (scimd::net::ReplicationLeader* leader = node ? node->leader() : nullptr) {
+              if (request.path.rfind("/admin/v1/", 0) == 0 && response.status < 500) {
+                scimd::net::HoldUntilReplicated(request.method, response, *leader, *store);
+              }
+            }
           });
       if (!admin_server->Start(&error)) {
         std::cerr << "scimd: cannot listen on " << admin_listen << " (admin API): " << error
@@ -420,6 +490,44 @@ int main(int argc, char** argv) {
       std::cout << "scimd: admin API on " << admin_http.host << ":" << admin_server->port()
                 << "/admin/v1/" << std::endl;
       WritePortFile(admin_port_file, admin_server->port());
+    }
+    if (cluster) {
+      scimd::tools::ReplicaNode::Options o;
+      o.node_id = f.node_id;
+      o.cluster = *cluster;
+      o.etcd_url = f.etcd_url;
+      o.data_dir = data_dir;
+      o.log = [&slog](const std::string& line) { slog->info("replication: {}", line); };
+      o.on_exit = [&slog](const std::string& why) {
+        slog->warn("replication: {}; ending the process (its supervisor starts it again)", why);
+        slog->flush();
+        std::cout << "scimd: " << why << "; exiting" << std::endl;
+        std::_Exit(75);  // EX_TEMPFAIL
+      };
+      o.on_promote = [&](uint64_t term) {
+        (void)router.gate().RefreshDirectory();
+        if (!demo_tenant.empty()) {
+          auto t = EnsureDemoTenant(*store, demo_tenant);
+          if (t.ok() && *t) {
+            std::cout << "scimd: demo tenant \"" << demo_tenant << "\" created in term " << term
+                      << "\n  Bearer token (shown only this once, keep it): " << **t << std::endl;
+          }
+        }
+        std::cout << "scimd: node " << f.node_id << " leads term " << term << std::endl;
+      };
+      node = std::make_unique<scimd::tools::ReplicaNode>(*store, o);
+      if (Status s = node->Start(); !s.ok()) {
+        std::cerr << "scimd: cannot join the replica group: " << s.detail() << "\n";
+        server.Stop();
+        server.Wait();
+        if (admin_server) {
+          admin_server->Stop();
+          admin_server->Wait();
+        }
+        return 1;
+      }
+      std::cout << "scimd: node " << f.node_id << " of replica group \"" << cluster->group
+                << "\"; replication on " << cluster->Find(f.node_id)->replication << std::endl;
     }
     WritePortFile(port_file, server.port());
     // SIGHUP (docs/CONFIG.md, "Reloading"): the flags and the --config file are read again
@@ -519,6 +627,10 @@ int main(int argc, char** argv) {
         if (stopping) break;
         lock.unlock();
         if (reload_requested.exchange(false)) reload();
+        if (node && node->leader() == nullptr) {  // a follower writes nothing of its own
+          lock.lock();
+          continue;
+        }
         if (auto n = router.activity().Flush(*store); !n.ok()) {
           slog->error("writing the activity log failed: {}", n.status().detail());
         }
@@ -546,12 +658,13 @@ int main(int argc, char** argv) {
     }
     upkeep_cv.notify_one();
     upkeep.join();
+    if (node) node->Stop();  // a leader gives its key back: another node takes over at once
     if (admin_server) {
       admin_server->Stop();
       admin_server->Wait();
       admin->WaitForBuilds();
     }
-    flush();
+    if (!node || node->leader() != nullptr) flush();
     std::cout << "scimd: stopped; closing the store" << std::endl;
   }
   store.reset();

@@ -1,0 +1,539 @@
+// A member of a replica group (replica_node.h).
+#include "tools/replica_node.h"
+
+#include <fcntl.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/base/json.h"
+#include "net/replication_follower.h"
+#include "storage/rocks_store.h"
+
+namespace scimd::tools {
+namespace fs = std::filesystem;
+using core::Json;
+using core::Status;
+using net::ReplicaMessage;
+using net::ReplicaSocket;
+
+namespace {
+
+constexpr auto kElectionTick = std::chrono::milliseconds(200);
+// How long candidates wait for each other's positions before the best one campaigns.
+constexpr auto kCandidateWindow = std::chrono::milliseconds(400);
+constexpr int kSendTimeoutMs = 10'000;
+constexpr size_t kSeedPieceBytes = size_t{1} << 20;
+constexpr char kSeedMarker[] = "SEED-COMPLETE";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* RoleName(ReplicaNode::Role role) {
+  switch (role) {
+    case ReplicaNode::Role::kStarting: return "starting";
+    case ReplicaNode::Role::kFollower: return "follower";
+    case ReplicaNode::Role::kCandidate: return "candidate";
+    case ReplicaNode::Role::kLeader: return "leader";
+  }
+  return "?";
+}
+
+// "<last term> <latest>" of a candidate's key.
+std::string Position(uint64_t last_term, uint64_t latest) {
+  return std::to_string(last_term) + " " + std::to_string(latest);
+}
+
+}  // namespace
+
+const ClusterNode* ClusterConfig::Find(uint32_t id) const {
+  for (const auto& n : nodes) {
+    if (n.id == id) return &n;
+  }
+  return nullptr;
+}
+
+core::Result<ClusterConfig> LoadClusterFile(const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << path << ":" << e.source().begin.line << ":" << e.source().begin.column;
+    return Status::InvalidValue(where.str() + ": " + std::string(e.description()));
+  }
+  ClusterConfig out;
+  if (auto group = table["group"].value<std::string>()) out.group = *group;
+  const toml::array* nodes = table["node"].as_array();
+  if (nodes == nullptr || nodes->empty()) {
+    return Status::InvalidValue(path + ": no [[node]] tables");
+  }
+  for (const toml::node& entry : *nodes) {
+    const toml::table* t = entry.as_table();
+    if (t == nullptr) return Status::InvalidValue(path + ": [[node]] must be tables");
+    ClusterNode n;
+    auto id = (*t)["id"].value<int64_t>();
+    auto listen = (*t)["listen"].value<std::string>();
+    auto admin = (*t)["admin"].value<std::string>();
+    auto replication = (*t)["replication"].value<std::string>();
+    std::ostringstream where;
+    where << path << ":" << t->source().begin.line;
+    if (!id || *id <= 0 || *id > UINT32_MAX || !listen || !admin || !replication) {
+      return Status::InvalidValue(where.str() +
+                                  ": a [[node]] needs id (a positive integer), listen, admin "
+                                  "and replication");
+    }
+    n.id = static_cast<uint32_t>(*id);
+    n.listen = *listen;
+    n.admin = *admin;
+    n.replication = *replication;
+    if (out.Find(n.id) != nullptr) {
+      return Status::InvalidValue(where.str() + ": node id " + std::to_string(n.id) + " twice");
+    }
+    out.nodes.push_back(std::move(n));
+  }
+  return out;
+}
+
+Status InstallSeed(const std::string& dir) {
+  const std::string seed = dir + ".seed";
+  std::error_code ec;
+  if (!fs::exists(seed + "/" + kSeedMarker, ec)) {
+    fs::remove_all(seed, ec);  // an unfinished download
+    fs::remove_all(seed + ".tmp", ec);
+    return Status::Ok();
+  }
+  const std::string old = dir + ".replaced";
+  fs::remove_all(old, ec);
+  if (fs::exists(dir, ec)) {
+    fs::rename(dir, old, ec);
+    if (ec) return Status::IoError("cannot move " + dir + " aside: " + ec.message());
+  }
+  fs::remove(seed + "/" + kSeedMarker, ec);
+  fs::rename(seed, dir, ec);
+  if (ec) return Status::IoError("cannot install the seed in " + dir + ": " + ec.message());
+  fs::remove_all(old, ec);
+  return Status::Ok();
+}
+
+ReplicaNode::ReplicaNode(storage::RocksStore& store, Options options)
+    : store_(store), options_(std::move(options)), etcd_(options_.etcd_url, 1000) {
+  self_ = options_.cluster.Find(options_.node_id);
+}
+
+ReplicaNode::~ReplicaNode() { Stop(); }
+
+std::string ReplicaNode::Key(const std::string& what) const {
+  return "/scimd/groups/" + options_.cluster.group + "/" + what;
+}
+
+void ReplicaNode::Log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+Status ReplicaNode::Start() {
+  if (self_ == nullptr) {
+    return Status::InvalidValue("node " + std::to_string(options_.node_id) +
+                                " is not in the cluster file");
+  }
+  std::string host;
+  uint16_t port = 0;
+  SCIMD_RETURN_IF_ERROR(net::SplitHostPort(self_->replication, &host, &port));
+  SCIMD_RETURN_IF_ERROR(listener_.Listen(host, port));
+  auto lease = etcd_.GrantLease(options_.lease_ttl_seconds);
+  if (!lease.ok()) return lease.status();
+  lease_ = *lease;
+  lease_renewed_ms_ = NowMs();
+  role_ = Role::kFollower;
+  keepalive_ = std::thread([this] { KeepAliveLoop(); });
+  acceptor_ = std::thread([this] { AcceptLoop(); });
+  election_ = std::thread([this] { ElectionLoop(); });
+  return Status::Ok();
+}
+
+void ReplicaNode::Stop() {
+  if (stopping_.exchange(true)) return;
+  sleep_cv_.notify_all();
+  for (std::thread* t : {&election_, &keepalive_, &acceptor_}) {
+    if (t->joinable()) t->join();
+  }
+  StopFollowing();
+  if (leader_owner_) leader_owner_->Stop();
+  std::vector<std::thread> seeds;
+  {
+    std::lock_guard<std::mutex> lock(seeds_mu_);
+    seeds.swap(seeds_);
+  }
+  for (auto& t : seeds) t.join();
+  listener_.Close();
+  if (lease_ != 0) (void)etcd_.Revoke(lease_);
+}
+
+bool ReplicaNode::LeaseFresh() const {
+  // etcd expires the lease TTL seconds after the last keep-alive it received, which left
+  // here at lease_renewed_ms_ or later: stop a second before that can happen.
+  return NowMs() - lease_renewed_ms_.load() < (options_.lease_ttl_seconds - 1) * 1000;
+}
+
+void ReplicaNode::KeepAliveLoop() {
+  const auto every = std::chrono::milliseconds(options_.lease_ttl_seconds * 1000 / 6);
+  while (!stopping_) {
+    const int64_t sent = NowMs();
+    Status s = etcd_.KeepAlive(lease_);
+    if (s.ok()) {
+      lease_renewed_ms_ = sent;
+    } else if (s.code() == core::Status::Code::kNotFound) {
+      if (role_ == Role::kLeader) {
+        options_.on_exit("the etcd lease expired while leading term " +
+                         std::to_string(term_.load()));
+        return;
+      }
+      auto lease = etcd_.GrantLease(options_.lease_ttl_seconds);
+      if (lease.ok()) {
+        lease_ = *lease;
+        lease_renewed_ms_ = NowMs();
+      }
+    }
+    std::unique_lock<std::mutex> lock(sleep_mu_);
+    sleep_cv_.wait_for(lock, every, [&] { return stopping_.load(); });
+  }
+}
+
+void ReplicaNode::ElectionLoop() {
+  const size_t majority = options_.cluster.nodes.size() / 2 + 1;
+  while (!stopping_) {
+    {
+      std::unique_lock<std::mutex> lock(sleep_mu_);
+      sleep_cv_.wait_for(lock, kElectionTick, [&] { return stopping_.load(); });
+    }
+    if (stopping_) break;
+    auto kv = etcd_.Get(Key("leader"));
+    if (role_ == Role::kLeader) {
+      if (kv.ok() &&
+          (!kv->has_value() || static_cast<uint64_t>((*kv)->create_revision) != term_.load())) {
+        return options_.on_exit("the group's leader key is no longer this node's (term " +
+                                std::to_string(term_.load()) + ")");
+      }
+      if (!LeaseFresh()) {
+        return options_.on_exit("the etcd lease could not be renewed in time (term " +
+                                std::to_string(term_.load()) + ")");
+      }
+      continue;
+    }
+    if (!kv.ok()) continue;  // etcd unreachable: keep following whoever we follow
+    if (kv->has_value()) {
+      const uint64_t term = static_cast<uint64_t>((*kv)->create_revision);
+      const uint32_t leader =
+          static_cast<uint32_t>(std::strtoul((*kv)->value.c_str(), nullptr, 10));
+      bool same = false;
+      {
+        std::lock_guard<std::mutex> lock(follow_mu_);
+        same = following_term_ == term && follower_.joinable();
+      }
+      if (!same && leader != options_.node_id) {
+        (void)etcd_.Delete(Key("candidates/" + std::to_string(options_.node_id)));
+        StartFollowing(leader, term);
+      }
+      continue;
+    }
+    // No leader: stop applying, say where this store is, and let the best of a majority
+    // take the key.
+    StopFollowing();
+    role_ = Role::kCandidate;
+    leader_id_ = 0;
+    auto terms = store_.ReadTerms();
+    if (!terms.ok()) continue;
+    const uint64_t last_term = terms->empty() ? 0 : terms->back().term;
+    const uint64_t latest = store_.LatestSequence();
+    if (!etcd_
+             .Put(Key("candidates/" + std::to_string(options_.node_id)),
+                  Position(last_term, latest), lease_.load())
+             .ok()) {
+      continue;
+    }
+    {
+      std::unique_lock<std::mutex> lock(sleep_mu_);
+      sleep_cv_.wait_for(lock, kCandidateWindow, [&] { return stopping_.load(); });
+    }
+    auto candidates = etcd_.List(Key("candidates/"));
+    if (!candidates.ok() || candidates->size() < majority) continue;
+    bool best = true;
+    for (const auto& [key, value] : *candidates) {
+      const uint32_t id =
+          static_cast<uint32_t>(std::strtoul(key.substr(key.rfind('/') + 1).c_str(), nullptr, 10));
+      uint64_t their_term = 0;
+      uint64_t their_latest = 0;
+      std::istringstream in(value);
+      in >> their_term >> their_latest;
+      if (id == options_.node_id) continue;
+      if (std::tie(their_term, their_latest) > std::tie(last_term, latest) ||
+          (std::tie(their_term, their_latest) == std::tie(last_term, latest) &&
+           id < options_.node_id)) {
+        best = false;
+      }
+    }
+    if (!best) continue;
+    auto created = etcd_.CreateIfAbsent(Key("leader"), std::to_string(options_.node_id), lease_);
+    if (!created.ok() || !created->has_value()) continue;
+    Promote(static_cast<uint64_t>(**created));
+  }
+}
+
+void ReplicaNode::Promote(uint64_t term) {
+  StopFollowing();
+  if (Status s = store_.StartTerm(term); !s.ok()) {
+    return options_.on_exit("cannot write the marker of term " + std::to_string(term) + ": " +
+                            s.detail());
+  }
+  net::ReplicationLeader::Options o;
+  o.term = term;
+  o.node_id = options_.node_id;
+  o.followers_needed = options_.cluster.nodes.size() / 2;
+  o.ack_timeout = options_.ack_timeout;
+  o.may_acknowledge = [this] { return LeaseFresh(); };
+  leader_owner_ = std::make_unique<net::ReplicationLeader>(store_, o);
+  leader_ptr_ = leader_owner_.get();
+  term_ = term;
+  leader_id_ = options_.node_id;
+  (void)etcd_.Delete(Key("candidates/" + std::to_string(options_.node_id)));
+  Log("leading term " + std::to_string(term) + " from sequence " +
+      std::to_string(store_.LatestSequence()));
+  if (options_.on_promote) options_.on_promote(term);
+  role_ = Role::kLeader;
+}
+
+void ReplicaNode::StartFollowing(uint32_t leader, uint64_t term) {
+  StopFollowing();
+  std::lock_guard<std::mutex> lock(follow_mu_);
+  following_term_ = term;
+  term_ = term;
+  leader_id_ = leader;
+  role_ = Role::kFollower;
+  stop_following_ = false;
+  follower_ = std::thread([this, leader, term] { FollowLoop(leader, term); });
+  Log("following node " + std::to_string(leader) + " in term " + std::to_string(term));
+}
+
+void ReplicaNode::StopFollowing() {
+  std::lock_guard<std::mutex> lock(follow_mu_);
+  stop_following_ = true;
+  if (follower_.joinable()) follower_.join();
+  following_term_ = 0;
+}
+
+void ReplicaNode::FollowLoop(uint32_t leader, uint64_t term) {
+  const ClusterNode* node = options_.cluster.Find(leader);
+  if (node == nullptr) {
+    Log("the leader, node " + std::to_string(leader) + ", is not in the cluster file");
+    return;
+  }
+  net::FollowOptions o;
+  o.node_id = options_.node_id;
+  o.term_seen = term;
+  if (!net::SplitHostPort(node->replication, &o.leader_host, &o.leader_port).ok()) return;
+  while (!stop_following_ && !stopping_) {
+    std::string why;
+    const net::FollowEnd end =
+        net::FollowLeader(store_, o, stop_following_, &why,
+                          [this](uint64_t, uint64_t latest) { leader_latest_ = latest; });
+    if (end == net::FollowEnd::kStopped) return;
+    if (end == net::FollowEnd::kReseed) {
+      Log("node " + std::to_string(leader) + " says this store must be seeded again: " + why);
+      return Seed(*node);
+    }
+    if (end == net::FollowEnd::kApplyFailed) {
+      return options_.on_exit("applying the leader's log failed: " + why);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+}
+
+void ReplicaNode::Seed(const ClusterNode& leader) {
+  std::string host;
+  uint16_t port = 0;
+  if (!net::SplitHostPort(leader.replication, &host, &port).ok()) return;
+  const std::string tmp = options_.data_dir + ".seed.tmp";
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  auto fail = [&](const std::string& why) {
+    fs::remove_all(tmp, ec);
+    Log("seeding from node " + std::to_string(leader.id) + " failed: " + why);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  };
+  auto socket = ReplicaSocket::Connect(host, port, 2000);
+  if (!socket.ok()) return fail(socket.status().detail());
+  if (Status s = socket->Send(ReplicaMessage::kSeedRequest, std::to_string(options_.node_id),
+                              kSendTimeoutMs);
+      !s.ok()) {
+    return fail(s.detail());
+  }
+  ReplicaMessage type;
+  std::string payload;
+  int fd = -1;
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  for (;;) {
+    if (Status s = socket->Receive(&type, &payload, 30'000); !s.ok()) {
+      if (fd >= 0) ::close(fd);
+      return fail(s.detail());
+    }
+    if (type == ReplicaMessage::kSeedFile) {
+      if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+      }
+      const std::string name = fs::path(payload).filename().string();  // no directories
+      if (name.empty() || name == "." || name == "..") return fail("a bad file name");
+      fd = ::open((tmp + "/" + name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0) return fail("cannot write " + name);
+      ++files;
+    } else if (type == ReplicaMessage::kSeedData) {
+      if (fd < 0) return fail("data before a file");
+      for (size_t done = 0; done < payload.size();) {
+        const ssize_t n = ::write(fd, payload.data() + done, payload.size() - done);
+        if (n <= 0) {
+          ::close(fd);
+          return fail("cannot write the seed (disk full?)");
+        }
+        done += static_cast<size_t>(n);
+      }
+      bytes += payload.size();
+    } else if (type == ReplicaMessage::kSeedDone) {
+      if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+      }
+      break;
+    } else {
+      if (fd >= 0) ::close(fd);
+      return fail(type == ReplicaMessage::kRefuse ? payload : "an unexpected message");
+    }
+  }
+  std::ofstream(tmp + "/" + kSeedMarker) << "complete\n";
+  fs::remove_all(options_.data_dir + ".seed", ec);
+  fs::rename(tmp, options_.data_dir + ".seed", ec);
+  if (ec) return fail("cannot keep the seed: " + ec.message());
+  options_.on_exit("seeded from node " + std::to_string(leader.id) + " (" + std::to_string(files) +
+                   " files, " + std::to_string(bytes) + " bytes): restarting on it");
+}
+
+void ReplicaNode::ServeSeed(ReplicaSocket socket) {
+  // A checkpoint (hard links and a short WAL) streamed file by file: memory stays one
+  // piece, and the leader keeps serving meanwhile.
+  static std::atomic<uint64_t> next{0};
+  const std::string dir = options_.data_dir + "/replication-seeds/" + std::to_string(next++);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(fs::path(dir).parent_path(), ec);
+  Status made = store_.Checkpoint(dir);
+  if (!made.ok()) {
+    (void)socket.Send(ReplicaMessage::kRefuse, "no checkpoint: " + made.detail(), kSendTimeoutMs);
+    return;
+  }
+  std::string piece;
+  bool ok = true;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!ok || !entry.is_regular_file()) continue;
+    ok = socket.Send(ReplicaMessage::kSeedFile, entry.path().filename().string(), kSendTimeoutMs)
+             .ok();
+    std::ifstream in(entry.path(), std::ios::binary);
+    while (ok && in) {
+      piece.resize(kSeedPieceBytes);
+      in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+      piece.resize(static_cast<size_t>(in.gcount()));
+      if (piece.empty()) break;
+      ok = socket.Send(ReplicaMessage::kSeedData, piece, kSendTimeoutMs).ok();
+    }
+  }
+  if (ok) (void)socket.Send(ReplicaMessage::kSeedDone, net::EncodeU64(0), kSendTimeoutMs);
+  fs::remove_all(dir, ec);
+}
+
+void ReplicaNode::AcceptLoop() {
+  while (!stopping_) {
+    auto accepted = listener_.Accept(200);
+    if (!accepted.ok()) break;
+    if (!accepted->has_value()) continue;
+    ReplicaSocket socket = std::move(**accepted);
+    ReplicaMessage type;
+    std::string payload;
+    if (!socket.Receive(&type, &payload, 2000).ok()) continue;
+    net::ReplicationLeader* leader = leader_ptr_.load();
+    if (leader == nullptr || role_ != Role::kLeader) {
+      (void)socket.Send(ReplicaMessage::kRefuse,
+                        "node " + std::to_string(options_.node_id) + " is not the leader",
+                        kSendTimeoutMs);
+      continue;
+    }
+    if (type == ReplicaMessage::kSeedRequest) {
+      std::lock_guard<std::mutex> lock(seeds_mu_);
+      seeds_.emplace_back([this, s = std::move(socket)]() mutable { ServeSeed(std::move(s)); });
+      continue;
+    }
+    auto hello = net::DecodeHello(payload);
+    if (type != ReplicaMessage::kHello || !hello.ok()) continue;
+    leader->Serve(std::move(socket), *hello);
+  }
+}
+
+std::string ReplicaNode::NotLeader() const {
+  if (role_ == Role::kLeader && LeaseFresh()) return "";
+  const uint32_t leader = leader_id_.load();
+  std::string why = "node " + std::to_string(options_.node_id) + " of replica group \"" +
+                    options_.cluster.group + "\" is " + RoleName(role_.load()) + ", not the leader";
+  if (const ClusterNode* n = leader != options_.node_id ? options_.cluster.Find(leader) : nullptr) {
+    why += "; the leader is node " + std::to_string(n->id) + " (SCIM on " + n->listen + ")";
+  } else {
+    why += "; no leader is known yet (an election takes a few seconds)";
+  }
+  return why;
+}
+
+std::string ReplicaNode::StatusJson() const {
+  Json j = Json::MakeObject();
+  j.Set("group", Json::Str(options_.cluster.group));
+  j.Set("node", Json::Int(options_.node_id));
+  j.Set("role", Json::Str(RoleName(role_.load())));
+  j.Set("term", Json::Int(static_cast<int64_t>(term_.load())));
+  const uint32_t leader = leader_id_.load();
+  j.Set("leader", leader == 0 ? Json() : Json::Int(leader));
+  const uint64_t latest = store_.LatestSequence();
+  j.Set("position", Json::Int(static_cast<int64_t>(latest)));
+  if (role_ == Role::kFollower) {
+    const uint64_t theirs = leader_latest_.load();
+    j.Set("lag", Json::Int(static_cast<int64_t>(theirs > latest ? theirs - latest : 0)));
+  }
+  Json nodes = Json::MakeArray();
+  net::ReplicationLeader* lead = leader_ptr_.load();
+  const auto followers =
+      lead != nullptr ? lead->Followers() : std::vector<net::ReplicationLeader::FollowerState>{};
+  for (const ClusterNode& n : options_.cluster.nodes) {
+    Json e = Json::MakeObject();
+    e.Set("id", Json::Int(n.id));
+    e.Set("listen", Json::Str(n.listen));
+    e.Set("admin", Json::Str(n.admin));
+    e.Set("replication", Json::Str(n.replication));
+    for (const auto& f : followers) {
+      if (f.node != n.id) continue;
+      e.Set("position", Json::Int(static_cast<int64_t>(f.position)));
+      e.Set("lag", Json::Int(static_cast<int64_t>(latest > f.position ? latest - f.position : 0)));
+      e.Set("connected", Json::Bool(f.connected));
+      e.Set("last_heard_ms", Json::Int(NowMs() - f.last_heard_ms));
+    }
+    nodes.Push(std::move(e));
+  }
+  j.Set("nodes", std::move(nodes));
+  return j.Serialize();
+}
+
+}  // namespace scimd::tools
