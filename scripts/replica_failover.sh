@@ -228,4 +228,5 @@ log "exports equal ($(wc -l <"${TMP}/export1.ndjson") resources), check clean on
 sorted="$(printf '%s\n' "${FAILOVERS[@]}" | sort -n)"
 p50="$(sed -n "$(((${#FAILOVERS[@]} + 1) / 2))p" <<<"${sorted}" 2>/dev/null || true)"
 max="$(tail -n 1 <<<"${sorted}")"
-echo "RESULT replica_failover rounds=${ROUNDS} failover_p50_s=${p50} failover_max_s=${max} $(grep RESULT "${TMP}/verify-final.log" | cut -d' ' -f3-)"
+reseeds="$(cat "${TMP}"/node?.log | grep -c "seeded from node" || true)"
+echo "RESULT replica_failover rounds=${ROUNDS} reseeds=${reseeds} failover_p50_s=${p50} failover_max_s=${max} $(grep RESULT "${TMP}/verify-final.log" | cut -d' ' -f3-)"

@@ -160,7 +160,7 @@ Status RocksLogReader::Read(size_t max_bytes, std::string* out) {
 
 uint64_t RocksStore::LatestSequence() const { return h_->db->GetLatestSequenceNumber(); }
 
-std::unique_ptr<RocksLogReader> RocksStore::NewLogReader(uint64_t after) {
+std::unique_ptr<core::LogReader> RocksStore::NewLogReader(uint64_t after) {
   return std::make_unique<RocksLogReader>(h_.get(), after);
 }
 

@@ -54,7 +54,7 @@ struct RocksStoreOptions {
 
 class RocksLogReader;
 
-class RocksStore final : public core::Store {
+class RocksStore final : public core::Store, public core::ReplicaLog {
  public:
   using Options = RocksStoreOptions;
 
@@ -158,22 +158,13 @@ class RocksStore final : public core::Store {
 
   const std::string& dir() const { return dir_; }
 
-  // ---- Replication (storage/replication_log.h) ----
-  // The sequence number of the last commit (0 for an empty store).
-  uint64_t LatestSequence() const;
-  // A reader of the commits after `after`, in order (RocksLogReader below).
-  std::unique_ptr<RocksLogReader> NewLogReader(uint64_t after);
-  // Applies frames read from a leader's log, all in one write: the first must start at
-  // LatestSequence() + 1 and each follow the one before. InvalidValue for frames out of
-  // place or malformed (nothing is written). REQUIRES: nothing else writes to the store.
-  core::Status ApplyLog(std::string_view frames);
-  // The store's term history (empty until it joined a group).
-  core::Result<std::vector<TermStart>> ReadTerms();
-  // Writes the marker of `term` (higher than every term in the history) as the next
-  // commit. REQUIRES: nothing else writes to the store meanwhile.
-  core::Status StartTerm(uint64_t term);
-  // The column families' names and ids: two stores exchange log frames only when equal.
-  std::string LogFormat() const;
+  // ---- core::ReplicaLog (storage/replication_log.h: the WAL's batches as frames) ----
+  uint64_t LatestSequence() const override;
+  std::unique_ptr<core::LogReader> NewLogReader(uint64_t after) override;
+  core::Status ApplyLog(std::string_view frames) override;
+  core::Result<std::vector<TermStart>> ReadTerms() override;
+  core::Status StartTerm(uint64_t term) override;
+  std::string LogFormat() const override;
 
  private:
   RocksStore(std::string dir, std::unique_ptr<internal::RocksHandles> handles,
@@ -194,10 +185,10 @@ class RocksStore final : public core::Store {
 // The commits after a position, read from the store's WAL (RocksStore::NewLogReader). It
 // keeps its place between calls, so following the log's tail reads only what is new. Used
 // by one thread at a time; must be destroyed before its store.
-class RocksLogReader {
+class RocksLogReader final : public core::LogReader {
  public:
   RocksLogReader(internal::RocksHandles* h, uint64_t after);
-  ~RocksLogReader();
+  ~RocksLogReader() override;
   RocksLogReader(const RocksLogReader&) = delete;
   RocksLogReader& operator=(const RocksLogReader&) = delete;
 
@@ -205,8 +196,8 @@ class RocksLogReader {
   // about `max_bytes` or the log's end as of now, and moves position() past them. NotFound
   // when the log no longer holds position() + 1: its WAL file was deleted, or a sequence
   // number has no record (an ingest's): the reader's follower must be seeded again.
-  core::Status Read(size_t max_bytes, std::string* out);
-  uint64_t position() const { return position_; }
+  core::Status Read(size_t max_bytes, std::string* out) override;
+  uint64_t position() const override { return position_; }
 
  private:
   internal::RocksHandles* h_;
