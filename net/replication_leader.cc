@@ -179,12 +179,17 @@ void ReplicationLeader::Release(uint64_t upto, bool ok, bool expired_only) {
   }
   // Not while the lease may have run out: a new leader may exist.
   const bool may = ok && options_.may_acknowledge();
+  if (!may) unreplicated_.fetch_add(ready.size());
   for (auto& done : ready) done(may);
 }
 
 void ReplicationLeader::WhenReplicated(uint64_t sequence, std::function<void(bool)> done) {
   if (stopping_) return done(false);
-  if (sequence <= replicated_.load()) return done(options_.may_acknowledge());
+  if (sequence <= replicated_.load()) {
+    const bool may = options_.may_acknowledge();
+    if (!may) unreplicated_.fetch_add(1);
+    return done(may);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiters_.emplace(sequence, Waiter{NowMs() + options_.ack_timeout.count(), std::move(done)});

@@ -59,6 +59,8 @@ class ReplicationLeader {
   uint64_t replicated() const { return replicated_.load(); }
   std::vector<FollowerState> Followers() const;
   uint64_t term() const { return options_.term; }
+  // Writes answered 503 because no majority confirmed them in time (or the lease lapsed).
+  uint64_t unreplicated() const { return unreplicated_.load(); }
   // Fails every waiter, closes every connection, joins the threads.
   void Stop();
 
@@ -75,6 +77,7 @@ class ReplicationLeader {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> replicated_{0};
   std::atomic<uint64_t> notified_{0};
+  std::atomic<uint64_t> unreplicated_{0};
 
   mutable std::mutex mu_;  // followers_, threads_, waiters_
   std::condition_variable wake_;

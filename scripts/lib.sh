@@ -303,6 +303,57 @@ sample_mem() {
   done
 }
 
+# start_etcd NAME: a one-member etcd on two free loopback ports, data in ${TMP}/etcd, its
+# pid added to PIDS; sets ETCD (the client URL). Returns 1 when it does not answer in 10 s.
+start_etcd() {
+  local name="$1" client peer
+  client="$(free_port)" peer="$(free_port)"
+  ETCD="http://127.0.0.1:${client}"
+  etcd --name "${name}" --data-dir "${TMP}/etcd" --listen-client-urls "${ETCD}" \
+    --advertise-client-urls "${ETCD}" --listen-peer-urls "http://127.0.0.1:${peer}" \
+    --initial-advertise-peer-urls "http://127.0.0.1:${peer}" \
+    --initial-cluster "${name}=http://127.0.0.1:${peer}" >"${TMP}/etcd.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do curl -s "${ETCD}/health" | grep -q true && return 0; sleep 0.1; done
+  tail "${TMP}/etcd.log" >&2
+  return 1
+}
+
+# write_cluster_file FILE N: a replica group's file (group "test") of N nodes on free
+# loopback ports; fills the arrays PORT, ADMIN and REPL (declare -A them first).
+write_cluster_file() {
+  local file="$1" count="$2" n
+  {
+    echo 'group = "test"'
+    for n in $(seq "${count}"); do
+      PORT[${n}]="$(free_port)" ADMIN[${n}]="$(free_port)" REPL[${n}]="$(free_port)"
+      printf '[[node]]\nid = %d\nlisten = "127.0.0.1:%s"\nadmin = "127.0.0.1:%s"\nreplication = "127.0.0.1:%s"\n' \
+        "${n}" "${PORT[${n}]}" "${ADMIN[${n}]}" "${REPL[${n}]}"
+    done
+  } >"${file}"
+}
+
+# group_leader N: the node (1..N, by the ADMIN array) whose /readyz answers 200, if any.
+group_leader() {
+  local n
+  for n in $(seq "$1"); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' -m 1 "http://127.0.0.1:${ADMIN[${n}]}/readyz")" == 200 ]] &&
+      { echo "${n}"; return 0; }
+  done
+  return 0
+}
+
+# wait_group_leader N: group_leader, waited for up to 30 s (nothing printed when none).
+wait_group_leader() {
+  local l
+  for _ in $(seq 300); do
+    l="$(group_leader "$1")"
+    [[ -n "${l}" ]] && { echo "${l}"; return 0; }
+    sleep 0.1
+  done
+  return 0
+}
+
 # An EXIT trap for a script that starts several processes: each pid in the array PIDS is
 # stopped and waited for, then the directory TMP removed.
 stop_pids_and_clean() {

@@ -43,28 +43,12 @@ SCIMD_ADMIN_TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export SCIMD_ADMIN_TOKEN
 (umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_ADMIN_TOKEN}" >"${TMP}/admin.header")
 
-# etcd.
-ETCD_CLIENT="$(free_port)" ETCD_PEER="$(free_port)"
-ETCD="http://127.0.0.1:${ETCD_CLIENT}"
-etcd --name replica --data-dir "${TMP}/etcd" --listen-client-urls "${ETCD}" \
-  --advertise-client-urls "${ETCD}" --listen-peer-urls "http://127.0.0.1:${ETCD_PEER}" \
-  --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER}" \
-  --initial-cluster "replica=http://127.0.0.1:${ETCD_PEER}" >"${TMP}/etcd.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do curl -s "${ETCD}/health" | grep -q true && break; sleep 0.1; done
-curl -s "${ETCD}/health" | grep -q true || die "etcd did not start"
+start_etcd replica || die "etcd did not start"
 
 # The cluster file and the three nodes, each under a supervisor loop that starts it again
 # when it ends (as systemd's Restart= would), until the test stops.
 declare -A PORT ADMIN REPL
-{
-  echo 'group = "test"'
-  for n in 1 2 3; do
-    PORT[${n}]="$(free_port)" ADMIN[${n}]="$(free_port)" REPL[${n}]="$(free_port)"
-    printf '[[node]]\nid = %d\nlisten = "127.0.0.1:%s"\nadmin = "127.0.0.1:%s"\nreplication = "127.0.0.1:%s"\n' \
-      "${n}" "${PORT[${n}]}" "${ADMIN[${n}]}" "${REPL[${n}]}"
-  done
-} >"${TMP}/cluster.toml"
+write_cluster_file "${TMP}/cluster.toml" 3
 supervise() {
   local n="$1"
   while [[ ! -e "${TMP}/stopping" ]]; do
@@ -82,24 +66,39 @@ for n in 1 2 3; do
   PIDS+=($!)
 done
 node_pid() { cat "${TMP}/node$1.pid"; }
+state() {  # state N: "role position" of the node, or "down"
+  curl -s -m 1 -H @"${TMP}/admin.header" "http://127.0.0.1:${ADMIN[$1]}/admin/v1/cluster" |
+    python3 -c 'import json,sys; j = json.load(sys.stdin); print(j["role"], j["position"])' \
+      2>/dev/null || echo down
+}
+wait_converged() {  # one leader; both followers connected to it and caught up (the
+  # leader writes a little all the time: HAProxy's /readyz probes), twice 1 s apart
+  local l view stable=0
+  for _ in $(seq 60); do
+    l="$(group_leader 3)"
+    view=""
+    [[ -n "${l}" ]] && view="$(curl -s -m 1 -H @"${TMP}/admin.header" \
+      "http://127.0.0.1:${ADMIN[${l}]}/admin/v1/cluster")"
+    if [[ -n "${view}" ]] && python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+f = [n for n in j["nodes"] if n["id"] != j["node"]]
+sys.exit(0 if all(n.get("connected") and n.get("lag", 1 << 60) < 1000 for n in f) else 1)' "${view}"; then
+      ((++stable >= 2)) && return 0
+    else
+      stable=0
+    fi
+    sleep 1
+  done
+  echo "replica: the leader's view: ${view}" >&2
+  return 1
+}
 role() {  # role N: the node's role, or "down"
   curl -s -m 1 -H @"${TMP}/admin.header" "http://127.0.0.1:${ADMIN[$1]}/admin/v1/cluster" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])' 2>/dev/null || echo down
 }
-leader() {  # the node whose /readyz answers 200, or nothing
-  for n in 1 2 3; do
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' -m 1 "http://127.0.0.1:${ADMIN[${n}]}/readyz")" == 200 ]] &&
-      { echo "${n}"; return; }
-  done
-}
-wait_leader() {
-  local l=""
-  for _ in $(seq 300); do
-    l="$(leader)"
-    [[ -n "${l}" ]] && { echo "${l}"; return; }
-    sleep 0.1
-  done
-}
+leader() { group_leader 3; }
+wait_leader() { wait_group_leader 3; }
 LEADER="$(wait_leader)"
 [[ -n "${LEADER}" ]] || die "no leader within 30 s"
 log "node ${LEADER} leads"
@@ -141,11 +140,12 @@ done
 # The writers, then the kills.
 mkdir -p "${TMP}/acked"
 python3 "${SCRIPT_DIR}/replica_load.py" load --url "${URL}" --token-file "${TMP}/token" \
-  --clients 8 --seconds $((60 + ROUNDS * 30)) --out "${TMP}/acked" >"${TMP}/load.log" 2>&1 &
+  --clients 8 --seconds $((600 + ROUNDS * 120)) --out "${TMP}/acked" >"${TMP}/load.log" 2>&1 &
 LOAD=$!
 PIDS+=(${LOAD})
 last_ack() {  # the time of the latest acknowledged write sent after time $1 (or 0)
-  cat "${TMP}"/acked/acked-*.jsonl 2>/dev/null | python3 -c '
+  # Each writer appends in time order: the ends of the files are enough.
+  tail -q -n 50 "${TMP}"/acked/acked-*.jsonl 2>/dev/null | python3 -c '
 import json, sys
 since, t = float(sys.argv[1]), 0
 for line in sys.stdin:
@@ -193,24 +193,113 @@ for round in $(seq "${ROUNDS}"); do
     { cat "${TMP}/verify-${round}.log" >&2; die "round ${round}: acknowledged writes missing"; }
   log "round ${round}: $(grep RESULT "${TMP}/verify-${round}.log")"
 done
+# A stopped follower (SIGSTOP) does not stop the group: writes go on with the other one.
+wait_converged || die "the group did not come back together after the kills"
+LEADER="$(wait_leader)"
+FOLLOWER=$((LEADER % 3 + 1))
+kill -STOP "$(node_pid "${FOLLOWER}")"
+STOPPED_AT="$(date +%s.%N)"
+sleep 5
+kill -CONT "$(node_pid "${FOLLOWER}")"
+acked_while_stopped="$(cat "${TMP}"/acked/acked-*.jsonl | python3 -c '
+import json, sys
+a, b = float(sys.argv[1]), float(sys.argv[2])
+n = 0
+for line in sys.stdin:
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    n += r["acked"] and a + 1 <= r["t0"] and r["t"] <= b
+print(n)' "${STOPPED_AT}" "$(date +%s.%N)")"
+((acked_while_stopped > 0)) || die "no write acknowledged while follower ${FOLLOWER} was stopped"
+log "follower ${FOLLOWER} stopped for 5 s: ${acked_while_stopped} writes acknowledged meanwhile"
+
+# A leader cut off (paused with SIGSTOP past its lease): the others elect a new leader;
+# resumed, the old one acknowledges nothing more and ends (to rejoin as a follower).
+wait_converged || die "the group did not come back together after the stopped follower"
+OLD="$(wait_leader)"
+kill -STOP "$(node_pid "${OLD}")"
+PAUSED_AT="$(date +%s.%N)"
+for _ in $(seq 150); do
+  NEW="$(leader)"
+  [[ -n "${NEW}" && "${NEW}" != "${OLD}" ]] && break
+  sleep 0.1
+done
+[[ -n "${NEW}" && "${NEW}" != "${OLD}" ]] || die "no new leader while node ${OLD} was paused"
+log "node ${OLD} paused: node ${NEW} leads after $(python3 -c "import time; print(round(time.time() - ${PAUSED_AT}, 2))") s"
+OLD_PID="$(node_pid "${OLD}")"
+kill -CONT "${OLD_PID}"
+for _ in $(seq 100); do kill -0 "${OLD_PID}" 2>/dev/null || break; sleep 0.1; done
+kill -0 "${OLD_PID}" 2>/dev/null && die "the old leader, node ${OLD}, went on after its lease ended"
+grep -q "is no longer this node's\|could not be renewed\|lease expired" "${TMP}/node${OLD}.log" ||
+  die "the old leader ended without saying it lost its term"
+log "resumed, the old leader ended: $(grep -h "ending the process" "${TMP}/node${OLD}.log" | tail -n 1 | cut -c1-160)"
+
 touch "${TMP}/acked/stop"
 wait "${LOAD}" || true
+
+# A write only the leader holds is never acknowledged and is discarded: both followers
+# killed, a POST to the leader (committed there, no majority), the leader paused while the
+# followers come back and elect one of them, then the old leader resumed: it ends, comes
+# back, is not a prefix of the new leader's log and is re-seeded from its checkpoint.
+# (A follower merely stopped would still hold the write in its socket buffer and apply it
+# when resumed: an unacknowledged write may also survive.)
+wait_converged || die "the group did not come back together after the pause"
+OLD="$(wait_leader)"
+[[ -n "${OLD}" ]] || die "no leader before the discard test"
+OLD_PID="$(node_pid "${OLD}")"
+seeds_before="$(grep -c "replication: seeded from node" "${TMP}/node${OLD}.log" || true)"
+seeded() { (($(grep -c "replication: seeded from node" "${TMP}/node${OLD}.log" || true) > seeds_before)); }
+for n in 1 2 3; do [[ "${n}" == "${OLD}" ]] || kill -KILL "$(node_pid "${n}")"; done
+AUTH="Authorization: Bearer $(cat "${TMP}/token")"
+curl -s -o /dev/null -w '%{http_code}' -m 30 -H "${AUTH}" -H 'Content-Type: application/scim+json' \
+  "http://127.0.0.1:${PORT[${OLD}]}/scim/v2/Users" -d '{"userName":"never-acknowledged"}' \
+  >"${TMP}/unacked.code" 2>/dev/null &
+CURL=$!
+sleep 0.5  # committed on the leader; its answer waits for a majority
+kill -STOP "${OLD_PID}"
+for _ in $(seq 200); do
+  NEW="$(leader)"
+  [[ -n "${NEW}" && "${NEW}" != "${OLD}" ]] && break
+  sleep 0.1
+done
+[[ -n "${NEW}" && "${NEW}" != "${OLD}" ]] || die "the followers elected no leader"
+kill -CONT "${OLD_PID}"
+wait "${CURL}" || true
+[[ "$(cat "${TMP}/unacked.code")" != 2* ]] || die "a write no follower held was acknowledged"
+for _ in $(seq 300); do
+  seeded && [[ "$(role "${OLD}")" == follower ]] && break
+  sleep 0.1
+done
+seeded || die "the old leader was not re-seeded"
+[[ "$(role "${OLD}")" == follower ]] || die "the re-seeded node did not come back as a follower"
+code="$(curl -s -o "${TMP}/discarded.json" -w '%{http_code}' -m 5 -H "${AUTH}" \
+  "http://127.0.0.1:${PROXY_PORT}/scim/v2/Users?filter=userName%20eq%20%22never-acknowledged%22")"
+[[ "${code}" == 200 ]] && grep -q '"totalResults":0' "${TMP}/discarded.json" ||
+  die "the unacknowledged write is visible: ${code} $(cat "${TMP}/discarded.json")"
+log "node ${OLD}'s unacknowledged write was discarded: $(grep -h "replication: seeded from node" "${TMP}/node${OLD}.log" | tail -n 1 | sed 's/.*replication: //' | cut -c1-120)"
 python3 "${SCRIPT_DIR}/replica_load.py" verify --url "${URL}" --token-file "${TMP}/token" \
   --out "${TMP}/acked" >"${TMP}/verify-final.log" 2>&1 ||
   { cat "${TMP}/verify-final.log" >&2; die "acknowledged writes missing at the end"; }
 log "at the end: $(grep RESULT "${TMP}/verify-final.log")"
 
 # The replicas converge: every node at the leader's position.
+wait_converged || die "the replicas did not converge"
 LEADER="$(wait_leader)"
-for _ in $(seq 300); do
-  positions="$(for n in 1 2 3; do curl -s -m 1 -H @"${TMP}/admin.header" \
-    "http://127.0.0.1:${ADMIN[${n}]}/admin/v1/cluster" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["position"])' 2>/dev/null || echo x; done | sort -u)"
-  [[ "$(wc -l <<<"${positions}")" == 1 && "${positions}" != x ]] && break
-  sleep 0.1
-done
-[[ "$(wc -l <<<"${positions}")" == 1 ]] || die "the replicas did not converge: ${positions}"
-log "all three nodes at position ${positions}"
+positions="$(state "${LEADER}" | cut -d' ' -f2)"
+log "both followers caught up with the leader (position ${positions})"
+"${SCIMCTL}" --server "http://127.0.0.1:${ADMIN[${LEADER}]}" cluster status >"${TMP}/status.txt" ||
+  die "scimctl cluster status"
+sed 's/^/replica: /' "${TMP}/status.txt"
+"${SCIMCTL}" --server "http://127.0.0.1:${ADMIN[${LEADER}]}" cluster status --json |
+  python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+roles = sorted(n["role"] for n in j["nodes"])
+assert roles == ["follower", "follower", "leader"], roles
+assert all(n["lag"] == 0 and n["connected"] for n in j["nodes"]), j' || die "cluster status --json"
+
 touch "${TMP}/stopping"
 for n in 1 2 3; do kill -TERM "$(node_pid "${n}")" 2>/dev/null || true; done
 for n in 1 2 3; do
@@ -225,8 +314,29 @@ done
 cmp -s "${TMP}/export1.ndjson" "${TMP}/export2.ndjson" && cmp -s "${TMP}/export1.ndjson" "${TMP}/export3.ndjson" ||
   die "the replicas' exports differ"
 log "exports equal ($(wc -l <"${TMP}/export1.ndjson") resources), check clean on all three"
+# Two of three down (the group started again): the leader reads and refuses writes.
+for n in 1 2 3; do
+  "${SCIMD}" --node-id "${n}" --cluster "${TMP}/cluster.toml" --etcd "${ETCD}" \
+    --data "${TMP}/node${n}" --threads 1 >>"${TMP}/node${n}.log" 2>&1 &
+  echo $! >"${TMP}/node${n}.pid"
+  PIDS+=($!)
+done
+LEADER="$(wait_leader)"
+[[ -n "${LEADER}" ]] || die "no leader after the restart"
+for n in 1 2 3; do
+  [[ "${n}" == "${LEADER}" ]] || kill -KILL "$(node_pid "${n}")" 2>/dev/null || true
+done
+AUTH="Authorization: Bearer $(cat "${TMP}/token")"
+code="$(curl -s -o "${TMP}/two-down.json" -w '%{http_code}' -m 20 -H "${AUTH}" \
+  -H 'Content-Type: application/scim+json' "http://127.0.0.1:${PORT[${LEADER}]}/scim/v2/Users" \
+  -d '{"userName":"two-down"}')"
+[[ "${code}" == 503 ]] || die "a write with two of three nodes down got ${code}"
+grep -q "majority" "${TMP}/two-down.json" || die "the 503 does not say why: $(cat "${TMP}/two-down.json")"
+code="$(curl -s -o /dev/null -w '%{http_code}' -m 5 -H "${AUTH}" "http://127.0.0.1:${PORT[${LEADER}]}/scim/v2/Users?count=1")"
+[[ "${code}" == 200 ]] || die "a read with two of three nodes down got ${code}"
+log "two of three nodes down: writes 503 ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["detail"][:90])' "${TMP}/two-down.json")...), reads 200"
 sorted="$(printf '%s\n' "${FAILOVERS[@]}" | sort -n)"
 p50="$(sed -n "$(((${#FAILOVERS[@]} + 1) / 2))p" <<<"${sorted}" 2>/dev/null || true)"
 max="$(tail -n 1 <<<"${sorted}")"
-reseeds="$(cat "${TMP}"/node?.log | grep -c "seeded from node" || true)"
+reseeds="$(cat "${TMP}"/node?.log | grep -c "replication: seeded from node" || true)"
 echo "RESULT replica_failover rounds=${ROUNDS} reseeds=${reseeds} failover_p50_s=${p50} failover_max_s=${max} $(grep RESULT "${TMP}/verify-final.log" | cut -d' ' -f3-)"

@@ -140,17 +140,30 @@ def verify(args):
                 memberships[key] = r["present"]
             else:
                 memberships[key] = None  # an unsure change after: not checked
-    missing = 0
-    for u in users:
+    # Every user the server holds, page by page (ids only grow: pages do not shift).
+    held, start = {}, 1
+    while True:
         for attempt in range(30):
-            st, body = c.call("GET", "/Users/" + u["id"])
-            if st in (200, 404):
+            st, body = c.call("GET", "/Users?attributes=userName&count=1000&startIndex=%d" % start,
+                              timeout=60)
+            if st == 200:
                 break
             time.sleep(0.5)
-        if st != 200 or body.get("userName") != u["userName"]:
+        if st != 200:
+            print("cannot list the users: %s" % st, file=sys.stderr)
+            return 1
+        page = body.get("Resources", [])
+        for r in page:
+            held[r["id"]] = r.get("userName")
+        if not page:
+            break
+        start += len(page)
+    missing = 0
+    for u in users:
+        if held.get(u["id"]) != u["userName"]:
             missing += 1
             if missing <= 20:
-                print("MISSING user %s (%s): %s" % (u["userName"], u["id"], st), file=sys.stderr)
+                print("MISSING user %s (%s)" % (u["userName"], u["id"]), file=sys.stderr)
     groups = {}
     wrong = checked = 0
     for (group, member), present in memberships.items():

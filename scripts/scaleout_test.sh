@@ -148,15 +148,7 @@ if ! command -v etcd >/dev/null; then
   echo "RESULT scaleout nodes=2 tenants=2 etcd=skipped ok=1"
   exit 0
 fi
-ETCD_CLIENT="$(free_port)" ETCD_PEER="$(free_port)"
-ETCD="http://127.0.0.1:${ETCD_CLIENT}"
-etcd --name scaleout --data-dir "${TMP}/etcd" --listen-client-urls "${ETCD}" \
-  --advertise-client-urls "${ETCD}" --listen-peer-urls "http://127.0.0.1:${ETCD_PEER}" \
-  --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER}" \
-  --initial-cluster "scaleout=http://127.0.0.1:${ETCD_PEER}" >"${TMP}/etcd.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do curl -s "${ETCD}/health" | grep -q true && break; sleep 0.1; done
-curl -s "${ETCD}/health" | grep -q true || { tail "${TMP}/etcd.log" >&2; die "etcd did not start"; }
+start_etcd scaleout || die "etcd did not start"
 declare -A JOIN
 for node in a b; do
   "${SCIMCTL}" cluster --etcd "${ETCD}" join "${node}" --address "127.0.0.1:${PORT[${node}]}" \

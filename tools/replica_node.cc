@@ -304,6 +304,7 @@ void ReplicaNode::Promote(uint64_t term) {
   leader_ptr_ = leader_owner_.get();
   term_ = term;
   leader_id_ = options_.node_id;
+  terms_seen_.fetch_add(1);
   (void)etcd_.Delete(Key("candidates/" + std::to_string(options_.node_id)));
   Log("leading term " + std::to_string(term) + " from sequence " +
       std::to_string(store_.LatestSequence()));
@@ -316,6 +317,7 @@ void ReplicaNode::StartFollowing(uint32_t leader, uint64_t term) {
   std::lock_guard<std::mutex> lock(follow_mu_);
   following_term_ = term;
   term_ = term;
+  terms_seen_.fetch_add(1);
   leader_id_ = leader;
   role_ = Role::kFollower;
   stop_following_ = false;
@@ -343,8 +345,14 @@ void ReplicaNode::FollowLoop(uint32_t leader, uint64_t term) {
   while (!stop_following_ && !stopping_) {
     std::string why;
     const net::FollowEnd end =
-        net::FollowLeader(store_, o, stop_following_, &why,
-                          [this](uint64_t, uint64_t latest) { leader_latest_ = latest; });
+        net::FollowLeader(store_, o, stop_following_, &why, [this](uint64_t, uint64_t latest) {
+          leader_latest_ = latest;
+          if (store_.LatestSequence() >= latest) {
+            behind_since_ms_ = 0;
+          } else if (behind_since_ms_.load() == 0) {
+            behind_since_ms_ = NowMs();
+          }
+        });
     if (end == net::FollowEnd::kStopped) return;
     if (end == net::FollowEnd::kReseed) {
       Log("node " + std::to_string(leader) + " says this store must be seeded again: " + why);
@@ -534,6 +542,49 @@ std::string ReplicaNode::StatusJson() const {
   }
   j.Set("nodes", std::move(nodes));
   return j.Serialize();
+}
+
+void ReplicaNode::WriteMetrics(net::PrometheusText& out) const {
+  const Role role = role_.load();
+  out.Family("scimd_replication_role", "gauge",
+             "this node's role in its replica group (1 for the current one)");
+  for (Role r : {Role::kStarting, Role::kFollower, Role::kCandidate, Role::kLeader}) {
+    out.Sample("scimd_replication_role", {{"role", RoleName(r)}}, uint64_t{role == r ? 1u : 0u});
+  }
+  out.Family("scimd_replication_term", "gauge", "the term this node leads or follows");
+  out.Sample("scimd_replication_term", {}, term_.load());
+  out.Family("scimd_replication_leader_changes_total", "counter",
+             "leaders this node followed or became since it started");
+  out.Sample("scimd_replication_leader_changes_total", {}, terms_seen_.load());
+  const uint64_t latest = store_.LatestSequence();
+  out.Family("scimd_replication_position", "gauge", "the last sequence number this store holds");
+  out.Sample("scimd_replication_position", {}, latest);
+  out.Family("scimd_replication_lag_entries", "gauge",
+             "log entries (sequence numbers) a follower is behind the leader; on the leader, "
+             "one sample per follower");
+  out.Family("scimd_replication_lag_seconds", "gauge",
+             "how long a follower has been behind the leader (0 when caught up); on the "
+             "leader, per follower, since it was last heard from");
+  net::ReplicationLeader* lead = leader_ptr_.load();
+  if (role == Role::kFollower) {
+    const uint64_t theirs = leader_latest_.load();
+    out.Sample("scimd_replication_lag_entries", {}, theirs > latest ? theirs - latest : 0);
+    const int64_t since = behind_since_ms_.load();
+    out.Sample("scimd_replication_lag_seconds", {}, since == 0 ? 0.0 : (NowMs() - since) / 1000.0);
+  } else if (lead != nullptr) {
+    for (const auto& f : lead->Followers()) {
+      const std::string node = std::to_string(f.node);
+      out.Sample("scimd_replication_lag_entries", {{"follower", node}},
+                 latest > f.position ? latest - f.position : 0);
+      out.Sample("scimd_replication_lag_seconds", {{"follower", node}},
+                 (NowMs() - f.last_heard_ms) / 1000.0);
+    }
+  }
+  out.Family("scimd_replication_unreplicated_writes_total", "counter",
+             "writes answered 503 because no majority confirmed them in time or the lease "
+             "lapsed (fenced)");
+  out.Sample("scimd_replication_unreplicated_writes_total", {},
+             lead != nullptr ? lead->unreplicated() : uint64_t{0});
 }
 
 }  // namespace scimd::tools

@@ -24,6 +24,7 @@
 
 #include "core/base/status.h"
 #include "net/etcd.h"
+#include "net/prometheus.h"
 #include "net/replication_leader.h"
 #include "net/replication_wire.h"
 
@@ -85,6 +86,8 @@ class ReplicaNode {
   net::ReplicationLeader* leader() const { return leader_ptr_.load(); }
   // GET /admin/v1/cluster.
   std::string StatusJson() const;
+  // The scimd_replication_* families of /metrics.
+  void WriteMetrics(net::PrometheusText& out) const;
   Role role() const { return role_.load(); }
   uint64_t term() const { return term_.load(); }
 
@@ -110,7 +113,9 @@ class ReplicaNode {
   std::atomic<Role> role_{Role::kStarting};
   std::atomic<uint64_t> term_{0};
   std::atomic<uint32_t> leader_id_{0};
-  std::atomic<uint64_t> leader_latest_{0};  // as a follower, from the leader's messages
+  std::atomic<uint64_t> leader_latest_{0};   // as a follower, from the leader's messages
+  std::atomic<int64_t> behind_since_ms_{0};  // as a follower: since when it lags (0: not)
+  std::atomic<uint64_t> terms_seen_{0};      // leaders followed or become: leader changes
   std::atomic<int64_t> lease_{0};
   std::atomic<int64_t> lease_renewed_ms_{0};  // when the last successful keep-alive was sent
   std::unique_ptr<net::ReplicationLeader> leader_owner_;

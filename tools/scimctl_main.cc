@@ -26,6 +26,7 @@
 #include "tools/admin_backend.h"
 #include "tools/cluster.h"
 #include "tools/file_clock.h"
+#include "tools/replica_status.h"
 #include "tools/scimctl_transfer.h"
 #include "tools/tenant_move.h"
 
@@ -403,10 +404,24 @@ int main(int argc, char** argv) {
   cluster_reconcile->add_option("--interval", interval_seconds, "seconds between passes")
       ->capture_default_str();
   cluster_reconcile->add_flag("--once", once, "one pass, then exit");
-  auto* cluster_status = cluster->add_subcommand("status", "the nodes up and each tenant's node");
+  auto* cluster_status = cluster->add_subcommand(
+      "status",
+      "with --etcd: the nodes up and each tenant's node; with --server: the replica group of "
+      "that node, each node's role, term, position and lag");
+  bool cluster_json = false;
+  cluster_status->add_flag("--json", cluster_json, "(with --server) one JSON object");
 
   scimd::tools::AddTransferCommands(app, transfer);
   CLI11_PARSE(app, argc, argv);
+  if (cluster_status->parsed() && !server.empty()) {
+    const char* admin_token = std::getenv("SCIMD_ADMIN_TOKEN");
+    if (admin_token == nullptr || *admin_token == '\0') {
+      std::cerr << "scimctl: --server needs the admin token in SCIMD_ADMIN_TOKEN\n";
+      return 2;
+    }
+    return scimd::tools::PrintReplicaStatus(server, admin_token, ca_file, cluster_json, std::cout,
+                                            std::cerr);
+  }
   if (cluster->parsed())
     return RunCluster(cluster_join, cluster_place, cluster_reconcile, cluster_status, etcd_url,
                       node_name, node_address, node_admin, ready_url, ttl_seconds, name,

@@ -461,8 +461,10 @@ int main(int argc, char** argv) {
       while (!admin_options.scim_url.empty() && admin_options.scim_url.back() == '/') {
         admin_options.scim_url.pop_back();
       }
-      admin_options.server_metrics = [&server, &admin_server](scimd::net::PrometheusText& out) {
+      admin_options.server_metrics = [&server, &admin_server,
+                                      &node](scimd::net::PrometheusText& out) {
         scimd::net::WriteListenerMetrics(out, {{"scim", &server}, {"admin", admin_server.get()}});
+        if (node) node->WriteMetrics(out);
       };
       if (cluster) {
         admin_options.not_leader = [&node] { return node ? node->NotLeader() : "starting"; };

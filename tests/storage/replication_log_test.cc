@@ -78,19 +78,10 @@ class ReplicationLogTest : public ::testing::Test {
                               R"(","givenName":")" + std::string(200, 'g') + R"("}})");
   }
   ResourceId Group(const std::string& name, const std::vector<ResourceId>& members) {
-    std::string body = R"({"displayName":")" + name + R"(","members":[)";
-    for (size_t i = 0; i < members.size(); ++i) {
-      body += (i > 0 ? R"(,{"value":")" : R"({"value":")") + members[i].ToString() + "\"}";
-    }
-    return CreateResource(*service_, acme_, ResourceType::kGroup, body + "]}");
+    return CreateResource(*service_, acme_, ResourceType::kGroup, GroupJson(name, members));
   }
   void Patch(ResourceType type, const ResourceId& id, const std::string& body) {
-    auto json = core::Json::Parse(body);
-    ASSERT_TRUE(json.ok());
-    auto ops = core::ParsePatchRequest(*json);
-    ASSERT_TRUE(ops.ok()) << ops.status().ToString();
-    auto r = service_->Patch(acme_, type, id, *ops, "");
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    PatchResource(*service_, acme_, type, id, body);
   }
   // A mix of every kind of write: creates, a group with members, PATCHes of attributes
   // and members, a delete, a token.

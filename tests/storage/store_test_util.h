@@ -17,6 +17,7 @@
 #include "core/resource/decode.h"
 #include "core/scim/export.h"
 #include "core/usecase/check.h"
+#include "core/usecase/patch.h"
 #include "core/usecase/service.h"
 #include "storage/mem_store.h"
 #include "storage/rocks_store.h"
@@ -37,6 +38,28 @@ inline core::ResourceId CreateResource(core::Service& service, const core::Reque
   auto written = service.Create(ctx, type, std::move(input).value());
   EXPECT_TRUE(written.ok()) << written.status().ToString();
   return written.ok() ? written->resource.id : core::ResourceId();
+}
+
+// The JSON of a group named `name` with `members`.
+inline std::string GroupJson(const std::string& name,
+                             const std::vector<core::ResourceId>& members) {
+  std::string body = R"({"displayName":")" + name + R"(","members":[)";
+  for (size_t i = 0; i < members.size(); ++i) {
+    body += (i > 0 ? R"(,{"value":")" : R"({"value":")") + members[i].ToString() + "\"}";
+  }
+  return body + "]}";
+}
+
+// Applies a PATCH request's JSON through the typed core; the test fails if it is refused.
+inline void PatchResource(core::Service& service, const core::RequestContext& ctx,
+                          core::ResourceType type, const core::ResourceId& id,
+                          const std::string& body) {
+  auto json = core::Json::Parse(body);
+  ASSERT_TRUE(json.ok());
+  auto ops = core::ParsePatchRequest(*json);
+  ASSERT_TRUE(ops.ok()) << ops.status().ToString();
+  auto r = service.Patch(ctx, type, id, *ops, "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
 }
 
 // A tenant's export (NDJSON) as it stands now.

@@ -61,19 +61,10 @@ class TenantMoveTest : public ::testing::Test {
                       R"(@x.com","type":"work"}],"name":{"familyName":"Fam)" + n + R"("}})");
   }
   ResourceId Group(const std::string& name, const std::vector<ResourceId>& members) {
-    std::string body = R"({"displayName":")" + name + R"(","members":[)";
-    for (size_t i = 0; i < members.size(); ++i) {
-      body += (i > 0 ? R"(,{"value":")" : R"({"value":")") + members[i].ToString() + "\"}";
-    }
-    return Create(acme_, ResourceType::kGroup, body + "]}");
+    return Create(acme_, ResourceType::kGroup, GroupJson(name, members));
   }
   void Patch(ResourceType type, const ResourceId& id, const std::string& body) {
-    auto json = core::Json::Parse(body);
-    ASSERT_TRUE(json.ok());
-    auto ops = core::ParsePatchRequest(*json);
-    ASSERT_TRUE(ops.ok()) << ops.status().ToString();
-    auto r = service_->Patch(acme_, type, id, *ops, "");
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    PatchResource(*service_, acme_, type, id, body);
   }
 
   static std::string Export(core::Store& store, core::TenantId tenant) {
