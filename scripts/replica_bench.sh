@@ -56,10 +56,19 @@ GROUP_TOKEN="$(curl -sf -H @"${TMP}/admin.header" "${A}/tenants/acme/tokens" -d 
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 GROUP_URL="http://127.0.0.1:${PORT[${LEADER}]}"
 
-run() {  # run NAME PID URL TOKEN
+run() {  # run NAME PID URL TOKEN: wrk, and the CPU seconds each scimd used meanwhile
+  local before=() after=() n cpu=""
+  for n in 1 2 3; do before[n]="$(cpu_ticks "${NODE_PID[${n}]}")"; done
+  before[0]="$(cpu_ticks "${ALONE_PID}")"
   SCIMD_TOKEN="$4" wrk_measure "$1" "$2" "${POST_LUA}" "$3" "${CONNECTIONS}" "${DURATION}" -- post "$1-" ||
     die "wrk $1"
-  log "$1: $(grep RESULT "${TMP}/$1.out" | cut -d' ' -f2-)"
+  for n in 0 1 2 3; do
+    local pid="${ALONE_PID}"
+    ((n > 0)) && pid="${NODE_PID[${n}]}"
+    after[n]="$(cpu_ticks "${pid}")"
+    cpu+=" $( ((n == 0)) && echo alone || { [[ ${n} == "${LEADER}" ]] && echo leader || echo "follower${n}"; })=$(((after[n] - before[n]) / LIB_CLK_TCK))s"
+  done
+  log "$1: $(grep RESULT "${TMP}/$1.out" | cut -d' ' -f2-) cpu:${cpu} wrk=$(cpu_field "$1" 2)%"
 }
 for round in 1 2; do
   run "alone${round}" "${ALONE_PID}" "${ALONE_URL}" "${ALONE_TOKEN}"

@@ -2,6 +2,7 @@
 #include "tools/replica_node.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -333,6 +334,7 @@ void ReplicaNode::StopFollowing() {
 }
 
 void ReplicaNode::FollowLoop(uint32_t leader, uint64_t term) {
+  pthread_setname_np(pthread_self(), "repl-follow");
   const ClusterNode* node = options_.cluster.Find(leader);
   if (node == nullptr) {
     Log("the leader, node " + std::to_string(leader) + ", is not in the cluster file");
