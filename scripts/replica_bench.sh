@@ -26,9 +26,7 @@ source "${SCRIPT_DIR}/lib.sh"
 trap stop_pids_and_clean EXIT
 pin_setup 0
 WRK_THREADS=2
-SCIMD_ADMIN_TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export SCIMD_ADMIN_TOKEN
-(umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_ADMIN_TOKEN}" >"${TMP}/admin.header")
+admin_setup  # SCIMD_ADMIN_TOKEN and ${TMP}/admin.header
 
 # (a) alone.
 make_tenant "${SCIMCTL}" "${TMP}/alone" acme || die "tenant"

@@ -39,9 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 [[ -n "${REPLICA_KEEP:-}" ]] && trap - EXIT
-SCIMD_ADMIN_TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export SCIMD_ADMIN_TOKEN
-(umask 077 && printf 'Authorization: Bearer %s\n' "${SCIMD_ADMIN_TOKEN}" >"${TMP}/admin.header")
+admin_setup  # SCIMD_ADMIN_TOKEN and ${TMP}/admin.header
 
 start_etcd replica || die "etcd did not start"
 

@@ -358,7 +358,8 @@ void ReplicaNode::FollowLoop(uint32_t leader, uint64_t term) {
     if (end == net::FollowEnd::kStopped) return;
     if (end == net::FollowEnd::kReseed) {
       Log("node " + std::to_string(leader) + " says this store must be seeded again: " + why);
-      return Seed(*node);
+      Seed(*node);  // ends the process once seeded; after a failure, follow (and try) again
+      continue;
     }
     if (end == net::FollowEnd::kApplyFailed) {
       return options_.on_exit("applying the leader's log failed: " + why);
