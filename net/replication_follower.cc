@@ -21,6 +21,14 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
     return FollowEnd::kLost;
   }
   ReplicaSocket socket = std::move(connected).value();
+  ReplicaMessage type;
+  std::string payload;
+  Status s = socket.Receive(&type, &payload, options.quiet_timeout_ms);
+  if (!s.ok() || type != ReplicaMessage::kChallenge) {
+    *why = s.ok() ? "the leader did not open with a challenge" : "no challenge: " + s.detail();
+    return FollowEnd::kLost;
+  }
+  const std::string challenge = payload;
   ReplicaHello hello;
   hello.node = options.node_id;
   hello.term_seen = options.term_seen;
@@ -32,13 +40,13 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
   }
   hello.terms = *terms;
   hello.format = log.LogFormat();
-  if (Status s = socket.Send(ReplicaMessage::kHello, EncodeHello(hello), kSendTimeoutMs); !s.ok()) {
+  hello.nonce = ReplicaNonce();
+  hello.mac = ReplicaMac(options.key, "hello", challenge, HelloBody(hello));
+  if (s = socket.Send(ReplicaMessage::kHello, EncodeHello(hello), kSendTimeoutMs); !s.ok()) {
     *why = s.detail();
     return FollowEnd::kLost;
   }
-  ReplicaMessage type;
-  std::string payload;
-  Status s = socket.Receive(&type, &payload, options.quiet_timeout_ms);
+  s = socket.Receive(&type, &payload, options.quiet_timeout_ms);
   if (!s.ok()) {
     *why = "no answer to hello: " + s.detail();
     return FollowEnd::kLost;
@@ -52,6 +60,11 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
     return FollowEnd::kRefused;
   }
   auto welcome = DecodeWelcome(payload);
+  if (welcome.ok() && !ReplicaMacMatches(options.key, "welcome", hello.nonce, WelcomeBody(*welcome),
+                                         welcome->mac)) {
+    *why = "the leader failed authentication (a different replication secret?)";
+    return FollowEnd::kRefused;
+  }
   if (!welcome.ok() || welcome->term < options.term_seen) {
     *why = welcome.ok() ? "the leader's term " + std::to_string(welcome->term) +
                               " is older than term " + std::to_string(options.term_seen)

@@ -23,6 +23,7 @@ struct FollowOptions {
   int connect_timeout_ms = 1000;
   // Silence from the leader longer than this ends the connection (it sends heartbeats).
   int quiet_timeout_ms = 2000;
+  ReplicaKey key = MakeReplicaKey("");  // the group's (replication_wire.h)
 };
 
 enum class FollowEnd {

@@ -44,11 +44,16 @@ ReplicationLeader::ReplicationLeader(core::ReplicaLog& log, Options options)
 
 ReplicationLeader::~ReplicationLeader() { Stop(); }
 
-void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello) {
+void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
+                              std::string_view challenge) {
   if (stopping_) return;
   auto refuse = [&](ReplicaMessage type, const std::string& why) {
     (void)socket.Send(type, why, kSendTimeoutMs);
   };
+  if (!ReplicaMacMatches(options_.key, "hello", challenge, HelloBody(hello), hello.mac)) {
+    return refuse(ReplicaMessage::kRefuse,
+                  "the follower failed authentication (a different replication secret?)");
+  }
   if (hello.format != log_.LogFormat()) {
     return refuse(ReplicaMessage::kRefuse, "the stores differ in format (" + hello.format +
                                                " here " + log_.LogFormat() + ")");
@@ -71,10 +76,9 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello) {
   f->start = hello.latest;
   f->position = hello.latest;
   f->last_heard_ms = NowMs();
-  if (!socket
-           .Send(ReplicaMessage::kWelcome, EncodeWelcome({options_.term, options_.node_id, latest}),
-                 kSendTimeoutMs)
-           .ok()) {
+  ReplicaWelcome welcome{options_.term, options_.node_id, latest, ""};
+  welcome.mac = ReplicaMac(options_.key, "welcome", hello.nonce, WelcomeBody(welcome));
+  if (!socket.Send(ReplicaMessage::kWelcome, EncodeWelcome(welcome), kSendTimeoutMs).ok()) {
     return;
   }
   f->socket = std::move(socket);

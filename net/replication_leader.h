@@ -33,6 +33,7 @@ class ReplicationLeader {
     std::chrono::milliseconds ack_timeout{5000};
     std::chrono::milliseconds heartbeat{200};
     std::function<bool()> may_acknowledge = [] { return true; };
+    ReplicaKey key = MakeReplicaKey("");  // the group's (replication_wire.h)
   };
   struct FollowerState {
     uint32_t node = 0;
@@ -46,9 +47,9 @@ class ReplicationLeader {
   ReplicationLeader(const ReplicationLeader&) = delete;
   ReplicationLeader& operator=(const ReplicationLeader&) = delete;
 
-  // A follower's connection whose Hello was read: answers it and, when welcome, serves it
-  // on threads of its own. Returns at once.
-  void Serve(ReplicaSocket socket, const ReplicaHello& hello);
+  // A follower's connection whose Hello was read, after `challenge` was sent on it:
+  // answers it and, when welcome, serves it on threads of its own. Returns at once.
+  void Serve(ReplicaSocket socket, const ReplicaHello& hello, std::string_view challenge);
   // New commits are in the log (cheap; call after each write).
   void Notify();
   // `done(true)` once `sequence` is on a majority, `done(false)` after the ack timeout, on

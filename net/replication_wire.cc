@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -246,7 +247,48 @@ void ReplicaListener::Close() {
   fd_ = -1;
 }
 
-std::string EncodeHello(const ReplicaHello& hello) {
+ReplicaKey MakeReplicaKey(std::string_view secret) {
+  ReplicaKey key(crypto_auth_KEYBYTES, '\0');
+  if (!secret.empty()) {
+    crypto_generichash(reinterpret_cast<unsigned char*>(key.data()), key.size(),
+                       reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
+                       nullptr, 0);
+  }
+  return key;
+}
+
+std::string ReplicaNonce() {
+  std::string nonce(kReplicaNonceBytes, '\0');
+  randombytes_buf(nonce.data(), nonce.size());
+  return nonce;
+}
+
+std::string ReplicaMac(const ReplicaKey& key, std::string_view label, std::string_view nonce,
+                       std::string_view body) {
+  std::string message;
+  PutBytes(&message, label);
+  PutBytes(&message, nonce);
+  message.append(body);
+  std::string mac(crypto_auth_BYTES, '\0');
+  crypto_auth(reinterpret_cast<unsigned char*>(mac.data()),
+              reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+              reinterpret_cast<const unsigned char*>(key.data()));
+  return mac;
+}
+
+bool ReplicaMacMatches(const ReplicaKey& key, std::string_view label, std::string_view nonce,
+                       std::string_view body, std::string_view mac) {
+  if (mac.size() != crypto_auth_BYTES || key.size() != crypto_auth_KEYBYTES) return false;
+  std::string message;
+  PutBytes(&message, label);
+  PutBytes(&message, nonce);
+  message.append(body);
+  return crypto_auth_verify(reinterpret_cast<const unsigned char*>(mac.data()),
+                            reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                            reinterpret_cast<const unsigned char*>(key.data())) == 0;
+}
+
+std::string HelloBody(const ReplicaHello& hello) {
   std::string out;
   PutU32(&out, hello.node);
   PutU64(&out, hello.term_seen);
@@ -257,6 +299,13 @@ std::string EncodeHello(const ReplicaHello& hello) {
     PutU64(&out, t.sequence);
   }
   PutBytes(&out, hello.format);
+  PutBytes(&out, hello.nonce);
+  return out;
+}
+
+std::string EncodeHello(const ReplicaHello& hello) {
+  std::string out = HelloBody(hello);
+  PutBytes(&out, hello.mac);
   return out;
 }
 
@@ -275,13 +324,13 @@ core::Result<ReplicaHello> DecodeHello(std::string_view bytes) {
     }
     hello.terms.push_back(t);
   }
-  if (!in.Bytes(&hello.format) || !in.AtEnd()) {
+  if (!in.Bytes(&hello.format) || !in.Bytes(&hello.nonce) || !in.Bytes(&hello.mac) || !in.AtEnd()) {
     return Status::InvalidValue("a malformed replication hello");
   }
   return hello;
 }
 
-std::string EncodeWelcome(const ReplicaWelcome& welcome) {
+std::string WelcomeBody(const ReplicaWelcome& welcome) {
   std::string out;
   PutU64(&out, welcome.term);
   PutU32(&out, welcome.leader);
@@ -289,10 +338,17 @@ std::string EncodeWelcome(const ReplicaWelcome& welcome) {
   return out;
 }
 
+std::string EncodeWelcome(const ReplicaWelcome& welcome) {
+  std::string out = WelcomeBody(welcome);
+  PutBytes(&out, welcome.mac);
+  return out;
+}
+
 core::Result<ReplicaWelcome> DecodeWelcome(std::string_view bytes) {
   Reader in(bytes);
   ReplicaWelcome w;
-  if (!in.U64(&w.term) || !in.U32(&w.leader) || !in.U64(&w.leader_latest) || !in.AtEnd()) {
+  if (!in.U64(&w.term) || !in.U32(&w.leader) || !in.U64(&w.leader_latest) || !in.Bytes(&w.mac) ||
+      !in.AtEnd()) {
     return Status::InvalidValue("a malformed replication welcome");
   }
   return w;

@@ -30,8 +30,25 @@ enum class ReplicaMessage : uint8_t {
   kSeedFile = 8,   // a checkpoint file's name and size, then kSeedData pieces
   kSeedData = 9,
   kSeedDone = 10,     // u64 the checkpoint's sequence
-  kSeedRequest = 11,  // a follower's first message when it asks for a checkpoint
+  kSeedRequest = 11,  // instead of a Hello: a checkpoint, please (node id, MAC)
+  kChallenge = 12,    // the leader's first message: a fresh nonce
 };
+
+// The handshake is authenticated with a key both ends derive from the group's secret
+// (ReplicaKey; an empty secret gives the all-zero key, i.e. no authentication): the
+// leader opens with a Challenge nonce, the follower's Hello (or SeedRequest) carries its
+// own nonce and a MAC over the leader's nonce and the message, and the Welcome a MAC over
+// the follower's nonce and the welcome. Neither end can be impersonated without the
+// secret, and a recorded handshake cannot be replayed. What follows is not encrypted:
+// keep the replication addresses on a private network.
+inline constexpr size_t kReplicaNonceBytes = 16;
+using ReplicaKey = std::string;  // 32 bytes
+ReplicaKey MakeReplicaKey(std::string_view secret);
+std::string ReplicaNonce();
+std::string ReplicaMac(const ReplicaKey& key, std::string_view label, std::string_view nonce,
+                       std::string_view body);
+bool ReplicaMacMatches(const ReplicaKey& key, std::string_view label, std::string_view nonce,
+                       std::string_view body, std::string_view mac);
 
 // The most a message may carry: a page of frames (a few MiB) or a seed file's piece.
 inline constexpr size_t kMaxReplicaMessageBytes = size_t{64} << 20;
@@ -86,13 +103,19 @@ struct ReplicaHello {
   uint64_t latest = 0;
   std::vector<core::TermStart> terms;
   std::string format;  // ReplicaLog::LogFormat
+  std::string nonce;   // the follower's, for the Welcome's MAC
+  std::string mac;     // over the leader's challenge and the fields above
 };
 struct ReplicaWelcome {
   uint64_t term = 0;
   uint32_t leader = 0;
   uint64_t leader_latest = 0;
+  std::string mac;  // over the follower's nonce and the fields above
 };
 
+// The fields a MAC covers (everything but the MAC itself).
+std::string HelloBody(const ReplicaHello& hello);
+std::string WelcomeBody(const ReplicaWelcome& welcome);
 std::string EncodeHello(const ReplicaHello& hello);
 core::Result<ReplicaHello> DecodeHello(std::string_view bytes);
 std::string EncodeWelcome(const ReplicaWelcome& welcome);

@@ -320,11 +320,14 @@ start_etcd() {
 }
 
 # write_cluster_file FILE N: a replica group's file (group "test") of N nodes on free
-# loopback ports; fills the arrays PORT, ADMIN and REPL (declare -A them first).
+# loopback ports, with a random replication secret in FILE.secret; fills the arrays PORT,
+# ADMIN and REPL (declare -A them first).
 write_cluster_file() {
   local file="$1" count="$2" n
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${file}.secret")
   {
     echo 'group = "test"'
+    echo "secret-file = \"${file}.secret\""
     for n in $(seq "${count}"); do
       PORT[${n}]="$(free_port)" ADMIN[${n}]="$(free_port)" REPL[${n}]="$(free_port)"
       printf '[[node]]\nid = %d\nlisten = "127.0.0.1:%s"\nadmin = "127.0.0.1:%s"\nreplication = "127.0.0.1:%s"\n' \

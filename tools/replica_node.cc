@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -74,6 +75,22 @@ core::Result<ClusterConfig> LoadClusterFile(const std::string& path) {
   }
   ClusterConfig out;
   if (auto group = table["group"].value<std::string>()) out.group = *group;
+  if (auto secret_file = table["secret-file"].value<std::string>()) {
+    std::ifstream in(*secret_file, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in.good() && !in.eof()) {
+      return Status::InvalidValue(path + ": cannot read secret-file " + *secret_file);
+    }
+    out.secret = bytes.str();
+    while (!out.secret.empty() && (out.secret.back() == '\n' || out.secret.back() == '\r')) {
+      out.secret.pop_back();
+    }
+    if (out.secret.size() < 16) {
+      return Status::InvalidValue(path + ": secret-file " + *secret_file +
+                                  " must hold at least 16 bytes");
+    }
+  }
   const toml::array* nodes = table["node"].as_array();
   if (nodes == nullptr || nodes->empty()) {
     return Status::InvalidValue(path + ": no [[node]] tables");
@@ -127,7 +144,10 @@ Status InstallSeed(const std::string& dir) {
 }
 
 ReplicaNode::ReplicaNode(storage::RocksStore& store, Options options)
-    : store_(store), options_(std::move(options)), etcd_(options_.etcd_url, 1000) {
+    : store_(store),
+      options_(std::move(options)),
+      etcd_(options_.etcd_url, 1000),
+      key_(net::MakeReplicaKey(options_.cluster.secret)) {
   self_ = options_.cluster.Find(options_.node_id);
 }
 
@@ -301,6 +321,7 @@ void ReplicaNode::Promote(uint64_t term) {
   o.followers_needed = options_.cluster.nodes.size() / 2;
   o.ack_timeout = options_.ack_timeout;
   o.may_acknowledge = [this] { return LeaseFresh(); };
+  o.key = key_;
   leader_owner_ = std::make_unique<net::ReplicationLeader>(store_, o);
   leader_ptr_ = leader_owner_.get();
   term_ = term;
@@ -343,6 +364,7 @@ void ReplicaNode::FollowLoop(uint32_t leader, uint64_t term) {
   net::FollowOptions o;
   o.node_id = options_.node_id;
   o.term_seen = term;
+  o.key = key_;
   if (!net::SplitHostPort(node->replication, &o.leader_host, &o.leader_port).ok()) return;
   while (!stop_following_ && !stopping_) {
     std::string why;
@@ -383,13 +405,22 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
   };
   auto socket = ReplicaSocket::Connect(host, port, 2000);
   if (!socket.ok()) return fail(socket.status().detail());
-  if (Status s = socket->Send(ReplicaMessage::kSeedRequest, std::to_string(options_.node_id),
-                              kSendTimeoutMs);
+  ReplicaMessage type;
+  std::string payload;
+  if (Status s = socket->Receive(&type, &payload, 5000);
+      !s.ok() || type != ReplicaMessage::kChallenge) {
+    return fail("no challenge");
+  }
+  // The request: who asks, a nonce for the leader's final MAC, a MAC over the challenge.
+  const std::string nonce = net::ReplicaNonce();
+  const std::string body = net::EncodeU64(options_.node_id) + nonce;
+  if (Status s = socket->Send(ReplicaMessage::kSeedRequest,
+                              body + net::ReplicaMac(key_, "seed", payload, body), kSendTimeoutMs);
       !s.ok()) {
     return fail(s.detail());
   }
-  ReplicaMessage type;
-  std::string payload;
+  crypto_generichash_state digest;
+  crypto_generichash_init(&digest, nullptr, 0, crypto_generichash_BYTES);
   int fd = -1;
   uint64_t files = 0;
   uint64_t bytes = 0;
@@ -405,11 +436,15 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
       }
       const std::string name = fs::path(payload).filename().string();  // no directories
       if (name.empty() || name == "." || name == "..") return fail("a bad file name");
+      crypto_generichash_update(&digest, reinterpret_cast<const unsigned char*>(payload.data()),
+                                payload.size());
       fd = ::open((tmp + "/" + name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
       if (fd < 0) return fail("cannot write " + name);
       ++files;
     } else if (type == ReplicaMessage::kSeedData) {
       if (fd < 0) return fail("data before a file");
+      crypto_generichash_update(&digest, reinterpret_cast<const unsigned char*>(payload.data()),
+                                payload.size());
       for (size_t done = 0; done < payload.size();) {
         const ssize_t n = ::write(fd, payload.data() + done, payload.size() - done);
         if (n <= 0) {
@@ -423,6 +458,12 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
       if (fd >= 0) {
         ::fsync(fd);
         ::close(fd);
+      }
+      // The leader vouches for every byte: a MAC over our nonce and the stream's digest.
+      std::string sum(crypto_generichash_BYTES, '\0');
+      crypto_generichash_final(&digest, reinterpret_cast<unsigned char*>(sum.data()), sum.size());
+      if (!net::ReplicaMacMatches(key_, "seed-done", nonce, sum, payload)) {
+        return fail("the checkpoint failed authentication (a different replication secret?)");
       }
       break;
     } else {
@@ -438,7 +479,21 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
                    " files, " + std::to_string(bytes) + " bytes): restarting on it");
 }
 
-void ReplicaNode::ServeSeed(ReplicaSocket socket) {
+void ReplicaNode::ServeSeed(ReplicaSocket socket, std::string challenge, std::string request) {
+  // The request: u64 node id, the follower's nonce, a MAC over the challenge and both.
+  const size_t body_bytes = 8 + net::kReplicaNonceBytes;
+  if (request.size() <= body_bytes ||
+      !net::ReplicaMacMatches(key_, "seed", challenge,
+                              std::string_view(request).substr(0, body_bytes),
+                              std::string_view(request).substr(body_bytes))) {
+    (void)socket.Send(ReplicaMessage::kRefuse,
+                      "the follower failed authentication (a different replication secret?)",
+                      kSendTimeoutMs);
+    return;
+  }
+  const std::string nonce = request.substr(8, net::kReplicaNonceBytes);
+  crypto_generichash_state digest;
+  crypto_generichash_init(&digest, nullptr, 0, crypto_generichash_BYTES);
   // A checkpoint (hard links and a short WAL) streamed file by file: memory stays one
   // piece, and the leader keeps serving meanwhile.
   static std::atomic<uint64_t> next{0};
@@ -455,18 +510,27 @@ void ReplicaNode::ServeSeed(ReplicaSocket socket) {
   bool ok = true;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (!ok || !entry.is_regular_file()) continue;
-    ok = socket.Send(ReplicaMessage::kSeedFile, entry.path().filename().string(), kSendTimeoutMs)
-             .ok();
+    const std::string name = entry.path().filename().string();
+    crypto_generichash_update(&digest, reinterpret_cast<const unsigned char*>(name.data()),
+                              name.size());
+    ok = socket.Send(ReplicaMessage::kSeedFile, name, kSendTimeoutMs).ok();
     std::ifstream in(entry.path(), std::ios::binary);
     while (ok && in) {
       piece.resize(kSeedPieceBytes);
       in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
       piece.resize(static_cast<size_t>(in.gcount()));
       if (piece.empty()) break;
+      crypto_generichash_update(&digest, reinterpret_cast<const unsigned char*>(piece.data()),
+                                piece.size());
       ok = socket.Send(ReplicaMessage::kSeedData, piece, kSendTimeoutMs).ok();
     }
   }
-  if (ok) (void)socket.Send(ReplicaMessage::kSeedDone, net::EncodeU64(0), kSendTimeoutMs);
+  if (ok) {
+    std::string sum(crypto_generichash_BYTES, '\0');
+    crypto_generichash_final(&digest, reinterpret_cast<unsigned char*>(sum.data()), sum.size());
+    (void)socket.Send(ReplicaMessage::kSeedDone, net::ReplicaMac(key_, "seed-done", nonce, sum),
+                      kSendTimeoutMs);
+  }
   fs::remove_all(dir, ec);
 }
 
@@ -476,6 +540,8 @@ void ReplicaNode::AcceptLoop() {
     if (!accepted.ok()) break;
     if (!accepted->has_value()) continue;
     ReplicaSocket socket = std::move(**accepted);
+    const std::string challenge = net::ReplicaNonce();
+    if (!socket.Send(ReplicaMessage::kChallenge, challenge, kSendTimeoutMs).ok()) continue;
     ReplicaMessage type;
     std::string payload;
     if (!socket.Receive(&type, &payload, 2000).ok()) continue;
@@ -488,12 +554,14 @@ void ReplicaNode::AcceptLoop() {
     }
     if (type == ReplicaMessage::kSeedRequest) {
       std::lock_guard<std::mutex> lock(seeds_mu_);
-      seeds_.emplace_back([this, s = std::move(socket)]() mutable { ServeSeed(std::move(s)); });
+      seeds_.emplace_back([this, s = std::move(socket), challenge, payload]() mutable {
+        ServeSeed(std::move(s), challenge, payload);
+      });
       continue;
     }
     auto hello = net::DecodeHello(payload);
     if (type != ReplicaMessage::kHello || !hello.ok()) continue;
-    leader->Serve(std::move(socket), *hello);
+    leader->Serve(std::move(socket), *hello, challenge);
   }
 }
 

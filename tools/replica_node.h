@@ -42,11 +42,15 @@ struct ClusterNode {
 };
 struct ClusterConfig {
   std::string group = "default";  // etcd keys under /scimd/groups/<group>/
+  // The contents of `secret-file` (the same on every node): the replication handshake's
+  // key (net/replication_wire.h). Empty: no authentication.
+  std::string secret;
   std::vector<ClusterNode> nodes;
   const ClusterNode* Find(uint32_t id) const;
 };
-// The cluster file: TOML, `group = "name"` (optional) and one [[node]] table per node with
-// id, listen, admin and replication. Errors name the file, line and column.
+// The cluster file: TOML, `group = "name"` and `secret-file = "path"` (both optional) and
+// one [[node]] table per node with id, listen, admin and replication. Errors name the
+// file, line and column.
 core::Result<ClusterConfig> LoadClusterFile(const std::string& path);
 
 // Completes a seed a follower downloaded before it restarted: `<dir>.seed` (complete)
@@ -101,7 +105,7 @@ class ReplicaNode {
   bool LeaseFresh() const;
   void Promote(uint64_t term);
   void Seed(const ClusterNode& leader);
-  void ServeSeed(net::ReplicaSocket socket);
+  void ServeSeed(net::ReplicaSocket socket, std::string challenge, std::string request);
   std::string Key(const std::string& what) const;
   void Log(const std::string& line) const;
 
@@ -109,6 +113,7 @@ class ReplicaNode {
   const Options options_;
   const ClusterNode* self_ = nullptr;
   net::Etcd etcd_;
+  net::ReplicaKey key_;
   std::atomic<bool> stopping_{false};
   std::atomic<Role> role_{Role::kStarting};
   std::atomic<uint64_t> term_{0};

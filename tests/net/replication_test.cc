@@ -30,6 +30,8 @@ using storage::testing::ExportText;
 using storage::testing::OpenOrDie;
 using storage::testing::TempDir;
 
+constexpr char kSecret[] = "the group's replication secret";
+
 class ReplicationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -49,17 +51,20 @@ class ReplicationTest : public ::testing::Test {
     lo.followers_needed = 1;
     lo.ack_timeout = std::chrono::milliseconds(400);
     lo.may_acknowledge = [this] { return lease_ok_.load(); };
+    lo.key = MakeReplicaKey(kSecret);
     leader_ = std::make_unique<ReplicationLeader>(*leader_store_, lo);
     ASSERT_TRUE(listener_.Listen("127.0.0.1", 0).ok());
     acceptor_ = std::thread([this] {
       while (!stop_accepting_) {
         auto socket = listener_.Accept(50);
         if (!socket.ok() || !socket->has_value()) continue;
+        const std::string challenge = ReplicaNonce();
+        if (!(*socket)->Send(ReplicaMessage::kChallenge, challenge, 1000).ok()) continue;
         ReplicaMessage type;
         std::string payload;
         if (!(*socket)->Receive(&type, &payload, 1000).ok()) continue;
         auto hello = DecodeHello(payload);
-        if (hello.ok()) leader_->Serve(std::move(**socket), *hello);
+        if (hello.ok()) leader_->Serve(std::move(**socket), *hello, challenge);
       }
     });
   }
@@ -70,10 +75,11 @@ class ReplicationTest : public ::testing::Test {
     leader_->Stop();
   }
 
-  void StartFollower(uint64_t term_seen = 7) {
+  void StartFollower(uint64_t term_seen = 7, const std::string& secret = kSecret) {
     stop_follower_ = false;
-    follower_ = std::async(std::launch::async, [this, term_seen] {
+    follower_ = std::async(std::launch::async, [this, term_seen, secret] {
       FollowOptions o;
+      o.key = MakeReplicaKey(secret);
       o.node_id = 2;
       o.leader_host = "127.0.0.1";
       o.leader_port = listener_.port();
@@ -174,6 +180,27 @@ TEST_F(ReplicationTest, ALeaderOfAnOlderTermIsRefused) {
   auto [end, why] = follower_.get();
   EXPECT_EQ(end, FollowEnd::kRefused) << why;
   EXPECT_NE(why.find("term"), std::string::npos) << why;
+}
+
+TEST_F(ReplicationTest, AFollowerWithoutTheSecretIsRefusedAndGetsNothing) {
+  Users(0, 3);
+  StartFollower(7, "another secret");
+  auto [end, why] = follower_.get();
+  EXPECT_EQ(end, FollowEnd::kRefused) << why;
+  EXPECT_NE(why.find("authentication"), std::string::npos) << why;
+  EXPECT_EQ(follower_store_->LatestSequence(), 0u);
+  // A MAC binds the challenge: the same hello under another challenge does not verify.
+  const ReplicaKey key = MakeReplicaKey(kSecret);
+  ReplicaHello hello;
+  hello.node = 2;
+  hello.nonce = ReplicaNonce();
+  const std::string a = ReplicaNonce();
+  hello.mac = ReplicaMac(key, "hello", a, HelloBody(hello));
+  EXPECT_TRUE(ReplicaMacMatches(key, "hello", a, HelloBody(hello), hello.mac));
+  EXPECT_FALSE(ReplicaMacMatches(key, "hello", ReplicaNonce(), HelloBody(hello), hello.mac));
+  EXPECT_FALSE(ReplicaMacMatches(key, "welcome", a, HelloBody(hello), hello.mac));
+  hello.latest = 99;  // a changed field
+  EXPECT_FALSE(ReplicaMacMatches(key, "hello", a, HelloBody(hello), hello.mac));
 }
 
 }  // namespace
