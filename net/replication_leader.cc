@@ -34,6 +34,15 @@ struct ReplicationLeader::Follower {
   std::atomic<uint64_t> position{0};
   std::atomic<bool> connected{true};
   std::atomic<int64_t> last_heard_ms{0};
+  // Joined by whoever removes the follower (Serve when it connects again, Stop), never by
+  // themselves.
+  std::thread sender, receiver;
+  void Join() {
+    connected = false;
+    socket.Shutdown();
+    if (sender.joinable()) sender.join();
+    if (receiver.joinable()) receiver.join();
+  }
 };
 
 ReplicationLeader::ReplicationLeader(core::ReplicaLog& log, Options options)
@@ -82,20 +91,28 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
     return;
   }
   f->socket = std::move(socket);
-  std::lock_guard<std::mutex> lock(mu_);
-  // A follower that connects again replaces its old connection.
-  for (auto& old : followers_) {
-    if (old->node == f->node && old->connected) {
-      old->connected = false;
-      old->socket.Shutdown();
+  // A follower that connects again replaces its old connection, whose threads end and
+  // are joined here, outside the lock (their loops take it).
+  std::vector<std::shared_ptr<Follower>> retired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    for (auto it = followers_.begin(); it != followers_.end();) {
+      if ((*it)->node == f->node) {
+        (*it)->connected = false;
+        (*it)->socket.Shutdown();
+        retired.push_back(std::move(*it));
+        it = followers_.erase(it);
+      } else {
+        ++it;
+      }
     }
+    followers_.push_back(f);
+    f->sender = std::thread([this, f] { SendLoop(f); });
+    f->receiver = std::thread([this, f] { ReceiveLoop(f); });
   }
-  followers_.erase(std::remove_if(followers_.begin(), followers_.end(),
-                                  [&](const auto& old) { return old->node == f->node; }),
-                   followers_.end());
-  followers_.push_back(f);
-  threads_.emplace_back([this, f] { SendLoop(f); });
-  threads_.emplace_back([this, f] { ReceiveLoop(f); });
+  wake_.notify_all();
+  for (auto& old : retired) old->Join();
 }
 
 void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
@@ -255,16 +272,12 @@ void ReplicationLeader::Stop() {
   { std::lock_guard<std::mutex> lock(mu_); }
   wake_.notify_all();
   sweep_.notify_all();
-  std::vector<std::thread> threads;
+  std::vector<std::shared_ptr<Follower>> followers;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& f : followers_) {
-      f->connected = false;
-      f->socket.Shutdown();
-    }
-    threads.swap(threads_);
+    followers.swap(followers_);
   }
-  for (auto& t : threads) t.join();
+  for (auto& f : followers) f->Join();
   if (sweeper_.joinable()) sweeper_.join();
   Release(UINT64_MAX, false, false);
 }

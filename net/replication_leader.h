@@ -80,13 +80,12 @@ class ReplicationLeader {
   std::atomic<uint64_t> notified_{0};
   std::atomic<uint64_t> unreplicated_{0};
 
-  mutable std::mutex mu_;          // followers_, threads_, waiters_
+  mutable std::mutex mu_;          // followers_, waiters_
   std::condition_variable wake_;   // senders: new commits, or stop
   std::condition_variable sweep_;  // the sweeper: stop
   std::atomic<int> sleepers_{0};   // senders waiting on wake_ (Notify skips the wake-up
                                    // while every sender is busy)
   std::vector<std::shared_ptr<Follower>> followers_;
-  std::vector<std::thread> threads_;
   struct Waiter {
     int64_t deadline_ms;
     std::function<void(bool)> done;
