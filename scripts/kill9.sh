@@ -123,9 +123,13 @@ if ((GROUP_MEMBERS > 0)); then
   "${SEEDER}" --data "${DATA}" --tenant "${TENANT}" --users "${GROUP_MEMBERS}" \
     --ids "${TMP}/member-ids.txt" >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
   up
-  GROUP_ID="$(curl -sS --max-time 10 -H @"${TMP}/auth.header" -H 'Content-Type: application/scim+json' \
-    --data-binary '{"displayName":"kill9 big group"}' "${SCIMD_URL}/scim/v2/Groups" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')"
+  # (A loaded machine may take a while right after the restart: a failure says so.)
+  curl -sS --max-time 60 -o "${TMP}/big-group.json" -H @"${TMP}/auth.header" \
+    -H 'Content-Type: application/scim+json' --data-binary '{"displayName":"kill9 big group"}' \
+    "${SCIMD_URL}/scim/v2/Groups" || die "creating the big group failed"
+  GROUP_ID="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).id || "")' \
+    "${TMP}/big-group.json")" || die "the big group's answer: $(head -c 300 "${TMP}/big-group.json")"
+  [[ -n "${GROUP_ID}" ]] || die "the big group's answer has no id: $(head -c 300 "${TMP}/big-group.json")"
   # The builder: one PATCH of BATCH members after another; a batch's number is written
   # to acked.txt once it is acknowledged. It stops at the first failed request.
   cat >"${TMP}/builder.js" <<'EOF'
