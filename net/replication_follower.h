@@ -1,8 +1,8 @@
 // The follower's side of replication (docs/DESIGN.md, "Replication"): connects to the
 // leader's replication address, says Hello, then applies each Frames message to its store
-// in one write and answers with the position it now holds (durably as far as the store's
-// sync setting goes: the leader counts it toward a majority). Frames of any term but the
-// welcome's are refused, as is a leader whose term is below the highest the node knows.
+// (each leader commit as one write) and answers with the position it now holds (durably as far as
+// the store's sync setting goes: the leader counts it toward a majority). Frames of any term but
+// the welcome's are refused, as is a leader whose term is below the highest the node knows.
 #pragma once
 
 #include <atomic>

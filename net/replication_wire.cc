@@ -176,12 +176,19 @@ Status ReplicaSocket::Receive(ReplicaMessage* type, std::string* payload, int ti
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         return Status::IoError("the replication connection failed");
       }
+      const bool begun = !(*got == 0 && into == head);
       const int64_t left = deadline - NowMs();
       if (left <= 0) {
-        if (*got == 0 && into == head) return Status::Unavailable("quiet", 1);
+        if (!begun) return Status::Unavailable("quiet", 1);
         return Status::IoError("a replication message stalled");
       }
-      SCIMD_RETURN_IF_ERROR(WaitFor(POLLIN, static_cast<int>(left)));
+      // Quiet before a message: "quiet". Once begun, a message must come whole.
+      if (Status w = WaitFor(POLLIN, static_cast<int>(left)); !w.ok()) {
+        if (begun && w.code() == core::Status::Code::kUnavailable) {
+          return Status::IoError("a replication message stalled");
+        }
+        return w;
+      }
     }
     return Status::Ok();
   };

@@ -18,7 +18,7 @@ using core::Status;
 
 // The term history: a key of the default column family (which holds no tenant data).
 constexpr char kTermsKey[] = "replication/terms";
-// Frames applied in one write at most (a follower catching up gets many per message).
+// RocksDB's WriteBatch header: the sequence number (u64) and the entry count (u32).
 constexpr size_t kBatchHeaderBytes = 12;
 
 // RocksDB's record tags (db/dbformat.h, "do not change" there as well): the kinds of entry
@@ -98,10 +98,6 @@ Status CheckBatch(std::string_view entries, uint32_t count, const std::set<uint3
   return Status::Ok();
 }
 
-void PutFixed32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
 }  // namespace
 
 RocksLogReader::RocksLogReader(internal::RocksHandles* h, uint64_t after)
@@ -130,7 +126,8 @@ Status RocksLogReader::Read(size_t max_bytes, std::string* out) {
     for (; it_->Valid(); it_->Next()) {
       rocksdb::BatchResult batch = it_->GetBatch();
       const uint64_t count = batch.writeBatchPtr->Count();
-      const uint64_t last = batch.sequence + (count == 0 ? 0 : count - 1);
+      // (A batch of no entries takes no sequence number: its "last" is the one before.)
+      const uint64_t last = batch.sequence + count - 1;
       if (last <= position_) continue;  // the batch before the position (a fresh iterator)
       if (batch.sequence != position_ + 1) {
         it_.reset();
@@ -170,8 +167,7 @@ Status RocksStore::ApplyLog(std::string_view frames) {
   families.insert(h_->db->DefaultColumnFamily()->GetID());
   const uint64_t latest = LatestSequence();
   uint64_t next = latest + 1;
-  uint64_t total = 0;
-  std::string rep(kBatchHeaderBytes, '\0');  // sequence (set by the write) and count
+  const std::string_view all = frames;
   while (!frames.empty()) {
     LogFrame frame;
     SCIMD_RETURN_IF_ERROR(NextLogFrame(&frames, &frame));
@@ -184,19 +180,21 @@ Status RocksStore::ApplyLog(std::string_view frames) {
       return Status::InvalidValue("a malformed log frame at sequence " +
                                   std::to_string(frame.first) + ": " + s.detail());
     }
-    rep.append(frame.data.substr(kBatchHeaderBytes));
     next += frame.count;
-    total += frame.count;
   }
-  if (total == 0) return Status::Ok();
-  if (total > UINT32_MAX) return Status::InvalidValue("too many log entries in one message");
-  std::string count;
-  PutFixed32(&count, static_cast<uint32_t>(total));
-  rep.replace(8, 4, count);
-  rocksdb::WriteBatch batch(std::move(rep));
-  // The base DB, past the transaction layer's locks: a follower runs no transactions.
-  SCIMD_RETURN_IF_ERROR(
-      internal::FromRocks(h_->db->GetRootDB()->Write(h_->write_options, &batch), "apply log"));
+  // One write per frame: this store's WAL then has the leader's record boundaries, so a
+  // position acknowledged to any leader is a record boundary on every node, and a
+  // follower can later catch up from this node's log if it leads (a record holding
+  // several of them would have to be split).
+  for (std::string_view rest = all; !rest.empty();) {
+    LogFrame frame;
+    SCIMD_RETURN_IF_ERROR(NextLogFrame(&rest, &frame));
+    if (frame.count == 0) continue;
+    rocksdb::WriteBatch batch{std::string(frame.data)};
+    // The base DB, past the transaction layer's locks: a follower runs no transactions.
+    SCIMD_RETURN_IF_ERROR(
+        internal::FromRocks(h_->db->GetRootDB()->Write(h_->write_options, &batch), "apply log"));
+  }
   if (LatestSequence() != next - 1) {
     return Status::Internal("after applying the log the store is at " +
                             std::to_string(LatestSequence()) + ", not " + std::to_string(next - 1) +

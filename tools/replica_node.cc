@@ -125,20 +125,36 @@ core::Result<ClusterConfig> LoadClusterFile(const std::string& path) {
 Status InstallSeed(const std::string& dir) {
   const std::string seed = dir + ".seed";
   std::error_code ec;
+  if (fs::exists(dir + "/" + kSeedMarker, ec) && !fs::exists(seed, ec)) {
+    // Installed; ended before its last steps.
+    for (const char* keep : {"backups", "imports"}) {
+      if (fs::exists(dir + ".replaced/" + keep, ec) && !fs::exists(dir + "/" + keep, ec)) {
+        fs::rename(dir + ".replaced/" + keep, dir + "/" + keep, ec);
+      }
+    }
+    fs::remove(dir + "/" + kSeedMarker, ec);
+    fs::remove_all(dir + ".replaced", ec);
+    return Status::Ok();
+  }
   if (!fs::exists(seed + "/" + kSeedMarker, ec)) {
     fs::remove_all(seed, ec);  // an unfinished download
     fs::remove_all(seed + ".tmp", ec);
     return Status::Ok();
   }
+  // Each step leaves a state the next start completes: the marker goes last.
   const std::string old = dir + ".replaced";
-  fs::remove_all(old, ec);
   if (fs::exists(dir, ec)) {
+    fs::remove_all(old, ec);
     fs::rename(dir, old, ec);
     if (ec) return Status::IoError("cannot move " + dir + " aside: " + ec.message());
   }
-  fs::remove(seed + "/" + kSeedMarker, ec);
   fs::rename(seed, dir, ec);
   if (ec) return Status::IoError("cannot install the seed in " + dir + ": " + ec.message());
+  // What is not the store stays: backups taken on this node, uploads for imports.
+  for (const char* keep : {"backups", "imports"}) {
+    if (fs::exists(old + "/" + keep, ec)) fs::rename(old + "/" + keep, dir + "/" + keep, ec);
+  }
+  fs::remove(dir + "/" + kSeedMarker, ec);
   fs::remove_all(old, ec);
   return Status::Ok();
 }
@@ -170,6 +186,9 @@ Status ReplicaNode::Start() {
   uint16_t port = 0;
   SCIMD_RETURN_IF_ERROR(net::SplitHostPort(self_->replication, &host, &port));
   SCIMD_RETURN_IF_ERROR(listener_.Listen(host, port));
+  // Checkpoints a leader was streaming when it ended (their hard links pin old files).
+  std::error_code ec;
+  fs::remove_all(options_.data_dir + "/replication-seeds", ec);
   auto lease = etcd_.GrantLease(options_.lease_ttl_seconds);
   if (!lease.ok()) return lease.status();
   lease_ = *lease;
@@ -261,7 +280,10 @@ void ReplicaNode::ElectionLoop() {
         same = following_term_ == term && follower_.joinable();
       }
       if (!same && leader != options_.node_id) {
-        (void)etcd_.Delete(Key("candidates/" + std::to_string(options_.node_id)));
+        // The candidate key must go before this store moves on: left under the live lease
+        // with an old position, it could make a node further behind look the best of a
+        // later election.
+        if (!etcd_.Delete(Key("candidates/" + std::to_string(options_.node_id))).ok()) continue;
         StartFollowing(leader, term);
       }
       continue;
@@ -424,10 +446,17 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
   int fd = -1;
   uint64_t files = 0;
   uint64_t bytes = 0;
-  for (;;) {
-    if (Status s = socket->Receive(&type, &payload, 30'000); !s.ok()) {
+  for (int quiet_ms = 0;;) {
+    // Short polls: a new election (StopFollowing) must not wait for a dead leader's seed.
+    Status s = socket->Receive(&type, &payload, 500);
+    if (s.code() == core::Status::Code::kUnavailable && !stop_following_ && !stopping_ &&
+        (quiet_ms += 500) < 30'000) {
+      continue;
+    }
+    quiet_ms = 0;
+    if (!s.ok() || stop_following_ || stopping_) {
       if (fd >= 0) ::close(fd);
-      return fail(s.detail());
+      return fail(s.ok() ? "stopped" : s.detail());
     }
     if (type == ReplicaMessage::kSeedFile) {
       if (fd >= 0) {
@@ -553,6 +582,16 @@ void ReplicaNode::AcceptLoop() {
       continue;
     }
     if (type == ReplicaMessage::kSeedRequest) {
+      const size_t body_bytes = 8 + net::kReplicaNonceBytes;
+      if (payload.size() <= body_bytes ||
+          !net::ReplicaMacMatches(key_, "seed", challenge,
+                                  std::string_view(payload).substr(0, body_bytes),
+                                  std::string_view(payload).substr(body_bytes))) {
+        (void)socket.Send(ReplicaMessage::kRefuse,
+                          "the follower failed authentication (a different replication secret?)",
+                          kSendTimeoutMs);
+        continue;
+      }
       std::lock_guard<std::mutex> lock(seeds_mu_);
       seeds_.emplace_back([this, s = std::move(socket), challenge, payload]() mutable {
         ServeSeed(std::move(s), challenge, payload);

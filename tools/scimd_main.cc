@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -393,12 +394,18 @@ int main(int argc, char** argv) {
   {
     scimd::net::ScimRouter router(*store, router_options);
     std::unique_ptr<scimd::tools::ReplicaNode> node;
-    // In a replica group: writes wait for a majority; a follower answers 503 naming the
-    // leader.
-    auto replicated = [&node, &store](const scimd::net::HttpRequest& request,
-                                      scimd::net::HttpResponse& response, auto&& handle) {
-      if (!node) return handle();
-      if (std::string why = node->NotLeader(); !why.empty()) {
+    // What the handlers see: set once the node has started (the listeners serve before).
+    std::atomic<scimd::tools::ReplicaNode*> live{nullptr};
+    const bool grouped = cluster.has_value();
+    // In a replica group: writes wait for a majority; a follower (or a node still
+    // starting: it must write nothing of its own) answers 503 naming the leader.
+    auto replicated = [&live, grouped, &store](const scimd::net::HttpRequest& request,
+                                               scimd::net::HttpResponse& response, auto&& handle) {
+      if (!grouped) return handle();
+      scimd::tools::ReplicaNode* n = live.load();
+      if (std::string why =
+              n != nullptr ? n->NotLeader() : "this node of a replica group is starting";
+          !why.empty()) {
         response.status = 503;
         response.SetHeader("Content-Type", std::string(scimd::core::kScimMediaType));
         response.SetHeader("Retry-After", "1");
@@ -406,7 +413,7 @@ int main(int argc, char** argv) {
         return;
       }
       handle();
-      if (scimd::net::ReplicationLeader* leader = node->leader()) {
+      if (scimd::net::ReplicationLeader* leader = n->leader()) {
         scimd::net::HoldUntilReplicated(request.method, response, *leader, *store);
       }
     };
@@ -462,21 +469,28 @@ int main(int argc, char** argv) {
         admin_options.scim_url.pop_back();
       }
       admin_options.server_metrics = [&server, &admin_server,
-                                      &node](scimd::net::PrometheusText& out) {
+                                      &live](scimd::net::PrometheusText& out) {
         scimd::net::WriteListenerMetrics(out, {{"scim", &server}, {"admin", admin_server.get()}});
-        if (node) node->WriteMetrics(out);
+        if (scimd::tools::ReplicaNode* n = live.load()) n->WriteMetrics(out);
       };
       if (cluster) {
-        admin_options.not_leader = [&node] { return node ? node->NotLeader() : "starting"; };
-        admin_options.replica_status = [&node] { return node ? node->StatusJson() : "{}"; };
+        admin_options.not_leader = [&live] {
+          scimd::tools::ReplicaNode* n = live.load();
+          return n != nullptr ? n->NotLeader() : "this node of a replica group is starting";
+        };
+        admin_options.replica_status = [&live] {
+          scimd::tools::ReplicaNode* n = live.load();
+          return n != nullptr ? n->StatusJson() : std::string(R"({"role":"starting"})");
+        };
       }
       admin = std::make_unique<scimd::net::AdminApi>(*store, router, admin_options);
       admin_server = std::make_unique<scimd::net::HttpServer>(
-          admin_http, [&admin, &node, &store](const scimd::net::HttpRequest& request,
+          admin_http, [&admin, &live, &store](const scimd::net::HttpRequest& request,
                                               scimd::net::HttpResponse& response) {
             admin->Handle(request, response);
             // The API's own writes (tenants, tokens) wait for a majority as well.
-            if (scimd::net::ReplicationLeader* leader = node ? node->leader() : nullptr) {
+            scimd::tools::ReplicaNode* n = live.load();
+            if (scimd::net::ReplicationLeader* leader = n != nullptr ? n->leader() : nullptr) {
               if (request.path.rfind("/admin/v1/", 0) == 0 && response.status < 500) {
                 scimd::net::HoldUntilReplicated(request.method, response, *leader, *store);
               }
@@ -528,6 +542,7 @@ int main(int argc, char** argv) {
         }
         return 1;
       }
+      live = node.get();
       std::cout << "scimd: node " << f.node_id << " of replica group \"" << cluster->group
                 << "\"; replication on " << cluster->Find(f.node_id)->replication << std::endl;
     }

@@ -46,9 +46,10 @@ class ReplicaLog {
   // The sequence number of the last commit (0 for an empty store).
   virtual uint64_t LatestSequence() const = 0;
   virtual std::unique_ptr<LogReader> NewLogReader(uint64_t after) = 0;
-  // Applies frames read from a leader's log, all in one write: the first must start at
-  // LatestSequence() + 1 and each follow the one before. InvalidValue for frames out of
-  // place or malformed (nothing is written). REQUIRES: nothing else writes to the store.
+  // Applies frames read from a leader's log, each as one write (so this store's log keeps
+  // the leader's record boundaries): the first must start at LatestSequence() + 1 and each
+  // follow the one before. InvalidValue for frames out of place or malformed (checked
+  // before anything is written). REQUIRES: nothing else writes to the store.
   virtual Status ApplyLog(std::string_view frames) = 0;
   // The term history (empty until the store joined a group).
   virtual Result<std::vector<TermStart>> ReadTerms() = 0;

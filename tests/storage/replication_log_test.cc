@@ -155,6 +155,40 @@ TEST_P(ReplicationLogPagesTest, FollowerHoldsTheLeadersDataAtTheSameSequences) {
   EXPECT_EQ(follower_->LatestSequence(), leader_->LatestSequence());
 }
 
+// After a failover a follower continues from the new leader's own log: its position,
+// reached by pages cut elsewhere, is a record boundary there too (each frame is applied
+// as one write, so every node's WAL keeps the first leader's records).
+TEST_F(ReplicationLogTest, AnotherFollowerCatchesUpFromTheNewLeadersLog) {
+  RocksStore::Options options;
+  options.replicated = true;
+  auto other = OpenOrDie(dir_.Sub("other"), options);
+  ASSERT_TRUE(other);
+  Writes(0, 30);
+  auto to_follower = leader_->NewLogReader(0);
+  Ship(*to_follower, 1 << 20);  // the follower: everything, in big messages
+  auto to_other = leader_->NewLogReader(0);
+  for (int pages = 0; pages < 7; ++pages) {  // the other: a few small pages, then stops
+    std::string frames;
+    ASSERT_TRUE(to_other->Read(1500, &frames).ok());
+    ASSERT_TRUE(other->ApplyLog(frames).ok());
+  }
+  ASSERT_LT(other->LatestSequence(), follower_->LatestSequence());
+  // The follower leads: the other catches up from the follower's WAL.
+  ASSERT_TRUE(follower_->StartTerm(9).ok());
+  auto from_new_leader = follower_->NewLogReader(other->LatestSequence());
+  for (int pages = 0; other->LatestSequence() < follower_->LatestSequence(); ++pages) {
+    ASSERT_LT(pages, 100000);
+    std::string frames;
+    Status read = from_new_leader->Read(3000, &frames);
+    ASSERT_TRUE(read.ok()) << read.ToString();
+    ASSERT_TRUE(other->ApplyLog(frames).ok());
+  }
+  EXPECT_EQ(other->LatestSequence(), follower_->LatestSequence());
+  EXPECT_EQ(ExportText(*other, acme_.tenant), ExportText(*leader_, acme_.tenant));
+  EXPECT_EQ(CheckProblems(*other, acme_.tenant), 0u);
+  EXPECT_EQ(*other->ReadTerms(), *follower_->ReadTerms());
+}
+
 TEST_F(ReplicationLogTest, FramesOutOfPlaceOrMalformedChangeNothing) {
   Writes(0, 5);
   auto reader = leader_->NewLogReader(0);
