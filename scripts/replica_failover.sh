@@ -296,7 +296,8 @@ import json, sys
 j = json.load(sys.stdin)
 roles = sorted(n["role"] for n in j["nodes"])
 assert roles == ["follower", "follower", "leader"], roles
-assert all(n["lag"] == 0 and n["connected"] for n in j["nodes"]), j' || die "cluster status --json"
+# (the leader writes a little all the time, the /readyz probes of HAProxy: a lag of a few)
+assert all(n["lag"] < 1000 and n["connected"] for n in j["nodes"]), j' || die "cluster status --json"
 
 touch "${TMP}/stopping"
 for n in 1 2 3; do kill -TERM "$(node_pid "${n}")" 2>/dev/null || true; done
@@ -337,4 +338,7 @@ sorted="$(printf '%s\n' "${FAILOVERS[@]}" | sort -n)"
 p50="$(sed -n "$(((${#FAILOVERS[@]} + 1) / 2))p" <<<"${sorted}" 2>/dev/null || true)"
 max="$(tail -n 1 <<<"${sorted}")"
 reseeds="$(cat "${TMP}"/node?.log | grep -c "replication: seeded from node" || true)"
-echo "RESULT replica_failover rounds=${ROUNDS} reseeds=${reseeds} failover_p50_s=${p50} failover_max_s=${max} $(grep RESULT "${TMP}/verify-final.log" | cut -d' ' -f3-)"
+# Why: a store holding writes no majority took (a killed or paused leader's last commits),
+# or a log that no longer reaches back to the follower.
+diverged="$(cat "${TMP}"/node?.log | grep "must be seeded again" | grep -c "is not a prefix" || true)"
+echo "RESULT replica_failover rounds=${ROUNDS} reseeds=${reseeds} reseeds_diverged=${diverged} failover_p50_s=${p50} failover_max_s=${max} $(grep RESULT "${TMP}/verify-final.log" | cut -d' ' -f3-)"
