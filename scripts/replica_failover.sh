@@ -91,10 +91,7 @@ sys.exit(0 if all(n.get("connected") and n.get("lag", 1 << 60) < 1000 for n in f
   echo "replica: the leader's view: ${view}" >&2
   return 1
 }
-role() {  # role N: the node's role, or "down"
-  curl -s -m 1 -H @"${TMP}/admin.header" "http://127.0.0.1:${ADMIN[$1]}/admin/v1/cluster" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])' 2>/dev/null || echo down
-}
+role() { state "$1" | cut -d' ' -f1; }  # role N: the node's role, or "down"
 leader() { group_leader 3; }
 wait_leader() { wait_group_leader 3; }
 LEADER="$(wait_leader)"

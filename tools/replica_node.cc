@@ -508,19 +508,9 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
                    " files, " + std::to_string(bytes) + " bytes): restarting on it");
 }
 
-void ReplicaNode::ServeSeed(ReplicaSocket socket, std::string challenge, std::string request) {
-  // The request: u64 node id, the follower's nonce, a MAC over the challenge and both.
-  const size_t body_bytes = 8 + net::kReplicaNonceBytes;
-  if (request.size() <= body_bytes ||
-      !net::ReplicaMacMatches(key_, "seed", challenge,
-                              std::string_view(request).substr(0, body_bytes),
-                              std::string_view(request).substr(body_bytes))) {
-    (void)socket.Send(ReplicaMessage::kRefuse,
-                      "the follower failed authentication (a different replication secret?)",
-                      kSendTimeoutMs);
-    return;
-  }
-  const std::string nonce = request.substr(8, net::kReplicaNonceBytes);
+void ReplicaNode::ServeSeed(ReplicaSocket socket, std::string nonce) {
+  // The request was authenticated by AcceptLoop; `nonce` is the follower's, for the MAC
+  // that vouches for every byte sent.
   crypto_generichash_state digest;
   crypto_generichash_init(&digest, nullptr, 0, crypto_generichash_BYTES);
   // A checkpoint (hard links and a short WAL) streamed file by file: memory stays one
@@ -593,8 +583,9 @@ void ReplicaNode::AcceptLoop() {
         continue;
       }
       std::lock_guard<std::mutex> lock(seeds_mu_);
-      seeds_.emplace_back([this, s = std::move(socket), challenge, payload]() mutable {
-        ServeSeed(std::move(s), challenge, payload);
+      seeds_.emplace_back([this, s = std::move(socket),
+                           nonce = payload.substr(8, net::kReplicaNonceBytes)]() mutable {
+        ServeSeed(std::move(s), std::move(nonce));
       });
       continue;
     }
