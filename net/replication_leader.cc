@@ -4,7 +4,9 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <deque>
 #include <thread>
+#include <utility>
 
 #include "core/scim/scim_error.h"
 #include "net/http_wire.h"
@@ -34,6 +36,28 @@ struct ReplicationLeader::Follower {
   std::atomic<uint64_t> position{0};
   std::atomic<bool> connected{true};
   std::atomic<int64_t> last_heard_ms{0};
+  // The messages sent and not yet acknowledged: (last sequence, bytes), oldest first.
+  std::mutex sent_mu;
+  std::deque<std::pair<uint64_t, uint64_t>> sent;
+  uint64_t unacked_bytes = 0;           // guarded by sent_mu
+  std::atomic<uint64_t> read_position{0};
+  std::atomic<bool> behind{false};  // the sender's last read was a full message
+  void Sent(uint64_t last, uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(sent_mu);
+    sent.emplace_back(last, bytes);
+    unacked_bytes += bytes;
+  }
+  void Acked(uint64_t upto) {
+    std::lock_guard<std::mutex> lock(sent_mu);
+    while (!sent.empty() && sent.front().first <= upto) {
+      unacked_bytes -= sent.front().second;
+      sent.pop_front();
+    }
+  }
+  uint64_t Unacked() {
+    std::lock_guard<std::mutex> lock(sent_mu);
+    return unacked_bytes;
+  }
   // Joined by whoever removes the follower (Serve when it connects again, Stop), never by
   // themselves.
   std::thread sender, receiver;
@@ -129,7 +153,10 @@ void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
       (void)f->socket.Send(ReplicaMessage::kReseed, read.detail(), kSendTimeoutMs);
       break;
     }
+    f->read_position = reader->position();
+    f->behind = message.size() >= kFramesPerMessage;
     if (message.size() > 8) {
+      f->Sent(reader->position(), message.size() - 8);
       if (!f->socket.Send(ReplicaMessage::kFrames, message, kSendTimeoutMs).ok()) break;
       last_sent = NowMs();
       // Under a steady stream of small commits, a short pause lets the next message carry
@@ -170,6 +197,7 @@ void ReplicationLeader::ReceiveLoop(std::shared_ptr<Follower> f) {
     f->last_heard_ms = NowMs();
     if (*position > f->position) {
       f->position = *position;
+      f->Acked(*position);
       OnAck();
     }
   }
@@ -257,10 +285,17 @@ void ReplicationLeader::SweepLoop() {
 }
 
 std::vector<ReplicationLeader::FollowerState> ReplicationLeader::Followers() const {
+  std::vector<std::shared_ptr<Follower>> followers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    followers = followers_;
+  }
   std::vector<FollowerState> out;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& f : followers_) {
-    out.push_back({f->node, f->position.load(), f->connected.load(), f->last_heard_ms.load()});
+  for (const auto& f : followers) {
+    uint64_t lag = f->Unacked();
+    if (f->behind) lag += log_.LogBytesAfter(f->read_position.load());
+    out.push_back(
+        {f->node, f->position.load(), f->connected.load(), f->last_heard_ms.load(), lag});
   }
   return out;
 }

@@ -40,6 +40,10 @@ class ReplicationLeader {
     uint64_t position = 0;  // durable on the follower
     bool connected = false;
     int64_t last_heard_ms = 0;  // steady clock, ms
+    // Log bytes the follower does not hold yet: sent and not acknowledged, plus, when
+    // its sender is a full message or more behind, the log files after what it read
+    // (ReplicaLog::LogBytesAfter).
+    uint64_t lag_bytes = 0;
   };
 
   ReplicationLeader(core::ReplicaLog& log, Options options);

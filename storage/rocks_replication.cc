@@ -157,6 +157,18 @@ Status RocksLogReader::Read(size_t max_bytes, std::string* out) {
 
 uint64_t RocksStore::LatestSequence() const { return h_->db->GetLatestSequenceNumber(); }
 
+uint64_t RocksStore::LogBytesAfter(uint64_t sequence) const {
+  rocksdb::VectorLogPtr files;
+  if (!h_->db->GetSortedWalFiles(files).ok()) return 0;
+  uint64_t bytes = 0;
+  for (const auto& f : files) {
+    if (f->Type() == rocksdb::kAliveLogFile && f->StartSequence() > sequence + 1) {
+      bytes += f->SizeFileBytes();
+    }
+  }
+  return bytes;
+}
+
 std::unique_ptr<core::LogReader> RocksStore::NewLogReader(uint64_t after) {
   return std::make_unique<RocksLogReader>(h_.get(), after);
 }

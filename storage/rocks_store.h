@@ -161,6 +161,7 @@ class RocksStore final : public core::Store, public core::ReplicaLog {
   // ---- core::ReplicaLog (storage/replication_log.h: the WAL's batches as frames) ----
   uint64_t LatestSequence() const override;
   std::unique_ptr<core::LogReader> NewLogReader(uint64_t after) override;
+  uint64_t LogBytesAfter(uint64_t sequence) const override;
   core::Status ApplyLog(std::string_view frames) override;
   core::Result<std::vector<TermStart>> ReadTerms() override;
   core::Status StartTerm(uint64_t term) override;

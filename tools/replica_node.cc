@@ -636,6 +636,7 @@ std::string ReplicaNode::StatusJson() const {
       if (f.node != n.id) continue;
       e.Set("position", Json::Int(static_cast<int64_t>(f.position)));
       e.Set("lag", Json::Int(static_cast<int64_t>(latest > f.position ? latest - f.position : 0)));
+      e.Set("lag_bytes", Json::Int(static_cast<int64_t>(f.lag_bytes)));
       e.Set("connected", Json::Bool(f.connected));
       e.Set("last_heard_ms", Json::Int(NowMs() - f.last_heard_ms));
     }
@@ -663,6 +664,10 @@ void ReplicaNode::WriteMetrics(net::PrometheusText& out) const {
   out.Family("scimd_replication_lag_entries", "gauge",
              "log entries (sequence numbers) a follower is behind the leader; on the leader, "
              "one sample per follower");
+  out.Family("scimd_replication_lag_bytes", "gauge",
+             "on the leader, per follower: log bytes the follower does not hold yet (sent and "
+             "not acknowledged, plus the log files after what its sender read, to within one "
+             "file)");
   out.Family("scimd_replication_lag_seconds", "gauge",
              "how long a follower has been behind the leader (0 when caught up); on the "
              "leader, per follower, since it was last heard from");
@@ -677,6 +682,7 @@ void ReplicaNode::WriteMetrics(net::PrometheusText& out) const {
       const std::string node = std::to_string(f.node);
       out.Sample("scimd_replication_lag_entries", {{"follower", node}},
                  latest > f.position ? latest - f.position : 0);
+      out.Sample("scimd_replication_lag_bytes", {{"follower", node}}, f.lag_bytes);
       out.Sample("scimd_replication_lag_seconds", {{"follower", node}},
                  (NowMs() - f.last_heard_ms) / 1000.0);
     }

@@ -72,16 +72,19 @@ int PrintReplicaStatus(const std::string& url, const std::string& token, const s
     row.Set("term", Json::Int(IntOf(s, "term", 0)));
     row.Set("position", Json::Int(IntOf(s, "position", 0)));
     int64_t lag = IntOf(s, "lag", 0);
+    int64_t lag_bytes = 0;
     bool connected = StrOf(s, "role") == "leader";
     if (const Json* seen = leader_view.is_object() ? leader_view.Find("nodes") : nullptr) {
       for (const Json& f : seen->as_array()) {
         if (IntOf(f, "id") != id || f.Find("lag") == nullptr) continue;
         lag = IntOf(f, "lag", lag);
+        lag_bytes = IntOf(f, "lag_bytes", 0);
         const Json* c = f.Find("connected");
         connected = c != nullptr && c->is_bool() && c->as_bool();
       }
     }
     row.Set("lag", Json::Int(lag));
+    row.Set("lag_bytes", Json::Int(lag_bytes));
     row.Set("connected", Json::Bool(connected));
     row.Set("listen", Json::Str(StrOf(n, "listen")));
     rows.Push(std::move(row));
@@ -91,10 +94,10 @@ int PrintReplicaStatus(const std::string& url, const std::string& token, const s
     out << report.Serialize() << "\n";
   } else {
     out << "group " << StrOf(first, "group") << "\n"
-        << "node\trole\tterm\tposition\tlag\tconnected\tlisten\n";
+        << "node\trole\tterm\tposition\tlag\tlag_bytes\tconnected\tlisten\n";
     for (const Json& r : rows.as_array()) {
       out << IntOf(r, "id") << "\t" << StrOf(r, "role") << "\t" << IntOf(r, "term") << "\t"
-          << IntOf(r, "position") << "\t" << IntOf(r, "lag") << "\t"
+          << IntOf(r, "position") << "\t" << IntOf(r, "lag") << "\t" << IntOf(r, "lag_bytes") << "\t"
           << (r.Find("connected")->as_bool() ? "yes" : "no") << "\t" << StrOf(r, "listen") << "\n";
     }
   }

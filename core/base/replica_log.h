@@ -46,6 +46,9 @@ class ReplicaLog {
   // The sequence number of the last commit (0 for an empty store).
   virtual uint64_t LatestSequence() const = 0;
   virtual std::unique_ptr<LogReader> NewLogReader(uint64_t after) = 0;
+  // About how many bytes the log holds after `sequence`, to within one log file (the
+  // files that start after it; the tail of the file holding it is not counted).
+  virtual uint64_t LogBytesAfter(uint64_t sequence) const = 0;
   // Applies frames read from a leader's log, each as one write (so this store's log keeps
   // the leader's record boundaries): the first must start at LatestSequence() + 1 and each
   // follow the one before. InvalidValue for frames out of place or malformed (checked

@@ -141,6 +141,51 @@ TEST_F(ReplicationTest, AWriteIsReplicatedOnceTheFollowerHoldsIt) {
   EXPECT_EQ(followers[0].node, 2u);
   EXPECT_TRUE(followers[0].connected);
   EXPECT_EQ(followers[0].position, leader_store_->LatestSequence());
+  EXPECT_EQ(followers[0].lag_bytes, 0u);
+}
+
+// A follower that takes the log and acknowledges nothing: the leader counts the bytes it
+// sent and that were not confirmed as the follower's lag; a write waits for nothing else.
+TEST_F(ReplicationTest, LagInBytesIsWhatWasSentAndNotAcknowledged) {
+  Users(0, 40);
+  auto socket = ReplicaSocket::Connect("127.0.0.1", listener_.port(), 2000);
+  ASSERT_TRUE(socket.ok());
+  ReplicaMessage type;
+  std::string payload;
+  ASSERT_TRUE(socket->Receive(&type, &payload, 2000).ok());
+  ASSERT_EQ(type, ReplicaMessage::kChallenge);
+  const ReplicaKey key = MakeReplicaKey(kSecret);
+  ReplicaHello hello;
+  hello.node = 3;
+  hello.term_seen = 7;
+  hello.format = follower_store_->LogFormat();
+  hello.nonce = ReplicaNonce();
+  hello.mac = ReplicaMac(key, "hello", payload, HelloBody(hello));
+  ASSERT_TRUE(socket->Send(ReplicaMessage::kHello, EncodeHello(hello), 2000).ok());
+  ASSERT_TRUE(socket->Receive(&type, &payload, 2000).ok());
+  ASSERT_EQ(type, ReplicaMessage::kWelcome) << payload;
+  size_t received = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  uint64_t lag = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (socket->Receive(&type, &payload, 200).ok() && type == ReplicaMessage::kFrames) {
+      received += payload.size() - 8;  // the term, then the frames
+    }
+    auto followers = leader_->Followers();
+    ASSERT_EQ(followers.size(), 1u);
+    lag = followers[0].lag_bytes;
+    if (received > 0 && lag == received) break;
+  }
+  EXPECT_GT(received, 40u * 100);  // 40 users' commits
+  EXPECT_EQ(lag, received);
+  // Its acknowledgement of all it got clears the lag.
+  ASSERT_TRUE(
+      socket->Send(ReplicaMessage::kAck, EncodeU64(leader_store_->LatestSequence()), 2000).ok());
+  for (int i = 0; i < 100 && leader_->Followers()[0].lag_bytes != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(leader_->Followers()[0].lag_bytes, 0u);
+  EXPECT_EQ(leader_->Followers()[0].position, leader_store_->LatestSequence());
 }
 
 TEST_F(ReplicationTest, NoFollowerNoAcknowledgementThenCatchUp) {
