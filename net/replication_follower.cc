@@ -1,7 +1,12 @@
 // The follower's side of replication (replication_follower.h).
 #include "net/replication_follower.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <functional>
 
 namespace scimd::net {
 using core::Status;
@@ -74,6 +79,19 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
   const uint64_t term = welcome->term;
   if (on_progress) on_progress(term, welcome->leader_latest);
   int quiet_ms = 0;
+  // An ingest's files, written to the inbox as they come (before the ingest's frame).
+  int ingest_fd = -1;
+  auto close_ingest = [&]() {
+    if (ingest_fd < 0) return true;
+    const bool synced = ::fsync(ingest_fd) == 0;
+    ::close(ingest_fd);
+    ingest_fd = -1;
+    return synced;
+  };
+  struct Closer {
+    std::function<bool()> close;
+    ~Closer() { close(); }
+  } closer{close_ingest};
   while (!stop) {
     s = socket.Receive(&type, &payload, kPollMs);
     if (s.code() == core::Status::Code::kUnavailable) {
@@ -89,6 +107,37 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
       return FollowEnd::kLost;
     }
     quiet_ms = 0;
+    if (type == ReplicaMessage::kIngestFile) {
+      const std::string name = std::filesystem::path(payload).filename().string();
+      if (!close_ingest() || name.empty() || name[0] == '.' || name != payload) {
+        *why = "a bad ingest file from the leader";
+        return FollowEnd::kApplyFailed;
+      }
+      std::error_code ec;
+      std::filesystem::create_directories(log.IngestInbox(), ec);
+      ingest_fd = ::open((log.IngestInbox() + "/" + name).c_str(),
+                         O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (ingest_fd < 0) {
+        *why = "cannot write an ingest's file to " + log.IngestInbox();
+        return FollowEnd::kApplyFailed;
+      }
+      continue;
+    }
+    if (type == ReplicaMessage::kIngestData) {
+      for (size_t done = 0; ingest_fd >= 0 && done < payload.size();) {
+        const ssize_t n = ::write(ingest_fd, payload.data() + done, payload.size() - done);
+        if (n <= 0) {
+          *why = "cannot write an ingest's file (disk full?)";
+          return FollowEnd::kApplyFailed;
+        }
+        done += static_cast<size_t>(n);
+      }
+      if (ingest_fd < 0) {
+        *why = "ingest data before its file";
+        return FollowEnd::kApplyFailed;
+      }
+      continue;
+    }
     if (type == ReplicaMessage::kReseed) {
       *why = payload;
       return FollowEnd::kReseed;
@@ -107,6 +156,10 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
         return FollowEnd::kRefused;
       }
       frame_term = *t;
+      if (!close_ingest()) {
+        *why = "cannot write an ingest's file (disk full?)";
+        return FollowEnd::kApplyFailed;
+      }
       if (Status applied = log.ApplyLog(std::string_view(payload).substr(8)); !applied.ok()) {
         *why = "applying the leader's log failed: " + applied.detail();
         return FollowEnd::kApplyFailed;

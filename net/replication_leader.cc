@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <utility>
 
@@ -20,6 +22,27 @@ constexpr size_t kFramesPerMessage = size_t{4} << 20;
 constexpr int kSendTimeoutMs = 5000;
 constexpr auto kCoalesce = std::chrono::microseconds(300);
 constexpr size_t kCoalesceBelowBytes = size_t{64} << 10;
+constexpr size_t kIngestPieceBytes = size_t{1} << 20;
+
+// An ingest's files, before the frames that end with its frame: a name, then the bytes in
+// pieces. Memory stays one piece.
+Status SendIngestFiles(ReplicaSocket& socket, const std::vector<std::string>& paths) {
+  std::string piece;
+  for (const std::string& path : paths) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    SCIMD_RETURN_IF_ERROR(socket.Send(ReplicaMessage::kIngestFile, name, kSendTimeoutMs));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::IoError("cannot read " + path);
+    while (in) {
+      piece.resize(kIngestPieceBytes);
+      in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+      piece.resize(static_cast<size_t>(in.gcount()));
+      if (piece.empty()) break;
+      SCIMD_RETURN_IF_ERROR(socket.Send(ReplicaMessage::kIngestData, piece, kSendTimeoutMs));
+    }
+  }
+  return Status::Ok();
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -39,7 +62,7 @@ struct ReplicationLeader::Follower {
   // The messages sent and not yet acknowledged: (last sequence, bytes), oldest first.
   std::mutex sent_mu;
   std::deque<std::pair<uint64_t, uint64_t>> sent;
-  uint64_t unacked_bytes = 0;           // guarded by sent_mu
+  uint64_t unacked_bytes = 0;  // guarded by sent_mu
   std::atomic<uint64_t> read_position{0};
   std::atomic<bool> behind{false};  // the sender's last read was a full message
   void Sent(uint64_t last, uint64_t bytes) {
@@ -155,6 +178,9 @@ void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
     }
     f->read_position = reader->position();
     f->behind = message.size() >= kFramesPerMessage;
+    if (const auto files = reader->TakeIngestFiles(); !files.empty()) {
+      if (!SendIngestFiles(f->socket, files).ok()) break;
+    }
     if (message.size() > 8) {
       f->Sent(reader->position(), message.size() - 8);
       if (!f->socket.Send(ReplicaMessage::kFrames, message, kSendTimeoutMs).ok()) break;
@@ -212,6 +238,10 @@ void ReplicationLeader::OnAck() {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& f : followers_) positions.push_back(f->position.load());
   }
+  if (options_.followers_total > 0 && positions.size() >= options_.followers_total) {
+    // Every follower holds the ingests up to the lowest position: their files may go.
+    log_.ReleaseIngests(*std::min_element(positions.begin(), positions.end()));
+  }
   const size_t k = options_.followers_needed;
   if (k == 0 || positions.size() < k) return;
   std::nth_element(positions.begin(), positions.begin() + static_cast<long>(k - 1), positions.end(),
@@ -239,19 +269,31 @@ void ReplicationLeader::Release(uint64_t upto, bool ok, bool expired_only) {
       }
     }
   }
-  // Not while the lease may have run out: a new leader may exist.
-  const bool may = ok && options_.may_acknowledge();
-  if (!may) unreplicated_.fetch_add(ready.size());
+  if (ready.empty()) return;
+  bool may = false;
+  if (ok) {
+    may = MayAcknowledge(ready.size());
+  } else {
+    unreplicated_.fetch_add(ready.size());
+  }
   for (auto& done : ready) done(may);
+}
+
+bool ReplicationLeader::MayAcknowledge(size_t n) {
+  // Not while the lease may have run out: a new leader may exist.
+  if (!options_.may_acknowledge()) {
+    unreplicated_.fetch_add(n);
+    return false;
+  }
+  if (!acknowledged_once_.exchange(true) && options_.on_first_acknowledged) {
+    options_.on_first_acknowledged();
+  }
+  return true;
 }
 
 void ReplicationLeader::WhenReplicated(uint64_t sequence, std::function<void(bool)> done) {
   if (stopping_) return done(false);
-  if (sequence <= replicated_.load()) {
-    const bool may = options_.may_acknowledge();
-    if (!may) unreplicated_.fetch_add(1);
-    return done(may);
-  }
+  if (sequence <= replicated_.load()) return done(MayAcknowledge(1));
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiters_.emplace(sequence, Waiter{NowMs() + options_.ack_timeout.count(), std::move(done)});
@@ -294,8 +336,7 @@ std::vector<ReplicationLeader::FollowerState> ReplicationLeader::Followers() con
   for (const auto& f : followers) {
     uint64_t lag = f->Unacked();
     if (f->behind) lag += log_.LogBytesAfter(f->read_position.load());
-    out.push_back(
-        {f->node, f->position.load(), f->connected.load(), f->last_heard_ms.load(), lag});
+    out.push_back({f->node, f->position.load(), f->connected.load(), f->last_heard_ms.load(), lag});
   }
   return out;
 }

@@ -30,10 +30,16 @@ class ReplicationLeader {
     uint64_t term = 0;
     uint32_t node_id = 0;
     size_t followers_needed = 1;  // group of 3: 1; of 5: 2; alone: 0
+    // The group's other nodes: once that many followers hold an ingest, the files kept
+    // for it are released (ReplicaLog::ReleaseIngests). 0: never.
+    size_t followers_total = 0;
     std::chrono::milliseconds ack_timeout{5000};
     std::chrono::milliseconds heartbeat{200};
     std::function<bool()> may_acknowledge = [] { return true; };
     ReplicaKey key = MakeReplicaKey("");  // the group's (replication_wire.h)
+    // Once, when the first write of the term is acknowledged (before its answer goes
+    // out): the record tests use to show that one node at most acknowledged in a term.
+    std::function<void()> on_first_acknowledged;
   };
   struct FollowerState {
     uint32_t node = 0;
@@ -76,6 +82,8 @@ class ReplicationLeader {
   void SweepLoop();
   void OnAck();  // recomputes replicated_ and releases waiters
   void Release(uint64_t upto, bool ok, bool expired_only);
+  // Whether `n` waiters may be answered 2xx now; counts those that may not.
+  bool MayAcknowledge(size_t n);
 
   core::ReplicaLog& log_;
   const Options options_;
@@ -83,6 +91,7 @@ class ReplicationLeader {
   std::atomic<uint64_t> replicated_{0};
   std::atomic<uint64_t> notified_{0};
   std::atomic<uint64_t> unreplicated_{0};
+  std::atomic<bool> acknowledged_once_{false};
 
   mutable std::mutex mu_;          // followers_, waiters_
   std::condition_variable wake_;   // senders: new commits, or stop

@@ -32,6 +32,8 @@ enum class ReplicaMessage : uint8_t {
   kSeedDone = 10,     // u64 the checkpoint's sequence
   kSeedRequest = 11,  // instead of a Hello: a checkpoint, please (node id, MAC)
   kChallenge = 12,    // the leader's first message: a fresh nonce
+  kIngestFile = 13,   // a file of the ingest whose frame comes next: its name, then
+  kIngestData = 14,   // its bytes in pieces (for the follower's ReplicaLog::IngestInbox)
 };
 
 // The handshake is authenticated with a key both ends derive from the group's secret

@@ -357,6 +357,121 @@ wait_group_leader() {
   return 0
 }
 
+# For a replica group's scripts (replica_failover.sh, replica_partition.sh): the nodes'
+# admin ports in the array ADMIN, their data in ${TMP}/node<N>, their pids in
+# ${TMP}/node<N>.pid, the admin token's header in ${TMP}/admin.header.
+# group_state N: "role position" of node N, or "down".
+group_state() {
+  curl -s -m 1 -H @"${TMP}/admin.header" "http://127.0.0.1:${ADMIN[$1]}/admin/v1/cluster" |
+    python3 -c 'import json,sys; j = json.load(sys.stdin); print(j["role"], j["position"])' \
+      2>/dev/null || echo down
+}
+# wait_group_converged N: one leader and its N-1 followers connected and caught up (the
+# leader writes a little all the time: HAProxy's /readyz probes), twice 1 s apart, within
+# 60 s; returns 1 (printing the leader's view) otherwise.
+wait_group_converged() {
+  local l view stable=0
+  for _ in $(seq 60); do
+    l="$(group_leader "$1")"
+    view=""
+    [[ -n "${l}" ]] && view="$(curl -s -m 1 -H @"${TMP}/admin.header" \
+      "http://127.0.0.1:${ADMIN[${l}]}/admin/v1/cluster")"
+    if [[ -n "${view}" ]] && python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+f = [n for n in j["nodes"] if n["id"] != j["node"]]
+sys.exit(0 if len(f) == int(sys.argv[2]) - 1 and
+         all(n.get("connected") and n.get("lag", 1 << 60) < 1000 for n in f) else 1)' "${view}" "$1"; then
+      ((++stable >= 2)) && return 0
+    else
+      stable=0
+    fi
+    sleep 1
+  done
+  echo "the leader's view: ${view}" >&2
+  return 1
+}
+# group_tenant LEADER NAME: the tenant NAME and a SCIM token for it (in ${TMP}/token), made
+# through the leader's admin API (and so replicated).
+group_tenant() {
+  local a="http://127.0.0.1:${ADMIN[$1]}/admin/v1"
+  curl -sf -H @"${TMP}/admin.header" "${a}/tenants" -d "{\"name\":\"$2\"}" >/dev/null || return 1
+  (umask 077 && curl -sf -H @"${TMP}/admin.header" "${a}/tenants/$2/tokens" -d '{"scope":"scim"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"${TMP}/token")
+}
+# start_group_haproxy N: HAProxy on PROXY_PORT (set here) with one backend of the N nodes
+# (SCIM ports in the array PORT), health-checked on /readyz of their admin listeners: only
+# the leader passes. Waits until a read with ${TMP}/token gets through (10 s).
+start_group_haproxy() {
+  local n
+  PROXY_PORT="$(free_port)"
+  {
+    cat <<CFG
+global
+  maxconn 1000
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 30s
+  timeout server 30s
+frontend scim
+  bind 127.0.0.1:${PROXY_PORT}
+  default_backend group
+backend group
+  option httpchk GET /readyz
+  http-check expect status 200
+CFG
+    for n in $(seq "$1"); do
+      echo "  server n${n} 127.0.0.1:${PORT[${n}]} check port ${ADMIN[${n}]} inter 300ms fall 1 rise 1"
+    done
+  } >"${TMP}/haproxy.cfg"
+  haproxy -db -f "${TMP}/haproxy.cfg" >"${TMP}/haproxy.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "${TMP}/token")" \
+      "http://127.0.0.1:${PROXY_PORT}/scim/v2/Users?count=1")" == 200 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# group_terms_single N: from the N nodes' logs, each term in which a node acknowledged a
+# write as leader and the node; returns 1 when two nodes acknowledged writes in one term.
+# Prints "terms=T" (how many terms saw writes acknowledged).
+group_terms_single() {
+  cat "${TMP}"/node?.log | python3 -c '
+import re, sys
+seen = {}
+for line in sys.stdin:
+    m = re.search(r"node (\d+) acknowledged its first write as the leader of term (\d+)", line)
+    if m:
+        seen.setdefault(int(m.group(2)), set()).add(int(m.group(1)))
+bad = {t: sorted(n) for t, n in seen.items() if len(n) > 1}
+if bad:
+    print("terms in which two nodes acknowledged writes as leader: %s" % bad, file=sys.stderr)
+    sys.exit(1)
+print("terms=%d" % len(seen))'
+}
+# group_stop_and_compare N TENANT: stops the N nodes (SIGTERM; the supervisors must have
+# been told to stop), exports TENANT from each store and checks it (`scimctl check`);
+# returns 1 when an export or check fails or the exports differ. Prints the count of
+# resources.
+group_stop_and_compare() {
+  local count="$1" tenant="$2" n
+  for n in $(seq "${count}"); do kill -TERM "$(cat "${TMP}/node${n}.pid")" 2>/dev/null || true; done
+  for n in $(seq "${count}"); do
+    for _ in $(seq 100); do kill -0 "$(cat "${TMP}/node${n}.pid")" 2>/dev/null || break; sleep 0.1; done
+  done
+  for n in $(seq "${count}"); do
+    "${SCIMCTL}" --data "${TMP}/node${n}" export "${tenant}" --out "${TMP}/export${n}.ndjson" \
+      >/dev/null 2>&1 || { echo "export of node ${n} failed" >&2; return 1; }
+    "${SCIMCTL}" --data "${TMP}/node${n}" check "${tenant}" >"${TMP}/check${n}.log" 2>&1 ||
+      { cat "${TMP}/check${n}.log" >&2; echo "check of node ${n} failed" >&2; return 1; }
+    cmp -s "${TMP}/export1.ndjson" "${TMP}/export${n}.ndjson" ||
+      { echo "the exports of nodes 1 and ${n} differ" >&2; return 1; }
+  done
+  wc -l <"${TMP}/export1.ndjson"
+}
+
 # An EXIT trap for a script that starts several processes: each pid in the array PIDS is
 # stopped and waited for, then the directory TMP removed.
 stop_pids_and_clean() {

@@ -54,7 +54,7 @@ rocksdb::Options OptionsOf(const internal::RocksHandles& h, LoadCf cf) {
 
 }  // namespace
 
-Result<std::unique_ptr<RocksBulkLoad>> RocksBulkLoad::Start(const internal::RocksHandles* h,
+Result<std::unique_ptr<RocksBulkLoad>> RocksBulkLoad::Start(internal::RocksHandles* h,
                                                             const std::string& staging_root,
                                                             core::TenantId tenant) {
   static std::atomic<uint64_t> next{0};
@@ -69,8 +69,7 @@ Result<std::unique_ptr<RocksBulkLoad>> RocksBulkLoad::Start(const internal::Rock
   return std::unique_ptr<RocksBulkLoad>(new RocksBulkLoad(h, dir, tenant));
 }
 
-RocksBulkLoad::RocksBulkLoad(const internal::RocksHandles* h, std::string dir,
-                             core::TenantId tenant)
+RocksBulkLoad::RocksBulkLoad(internal::RocksHandles* h, std::string dir, core::TenantId tenant)
     : KeyedBulkLoad(tenant), h_(h), dir_(std::move(dir)) {
   for (size_t i = 0; i < kLoadCfCount; ++i) {
     if (kBudget[i] == 0) continue;
@@ -145,7 +144,7 @@ Status RocksBulkLoad::Finish(const std::vector<std::pair<std::string, int64_t>>&
   if (!pass.admitted()) return internal::TenantMoving();
   ResourceGenerations::Change change(h_->generations.get(), tenant(),
                                      ResourceGenerations::kAllTypes);
-  return internal::FromRocks(h_->db->IngestExternalFiles(args), "bulk load ingest");
+  return internal::Ingest(*h_, args, "bulk load ingest");
 }
 
 }  // namespace scimd::storage

@@ -31,7 +31,7 @@ inline constexpr std::string_view kBulkLoadDir = "bulk-load";
 class RocksBulkLoad final : public KeyedBulkLoad {
  public:
   // A load staging in a new directory under `staging_root` (created if missing).
-  static core::Result<std::unique_ptr<RocksBulkLoad>> Start(const internal::RocksHandles* h,
+  static core::Result<std::unique_ptr<RocksBulkLoad>> Start(internal::RocksHandles* h,
                                                             const std::string& staging_root,
                                                             core::TenantId tenant);
   // Removes the staging directory and whatever is left in it.
@@ -44,9 +44,9 @@ class RocksBulkLoad final : public KeyedBulkLoad {
   core::Status Finish(const std::vector<std::pair<std::string, int64_t>>& counters) override;
 
  private:
-  RocksBulkLoad(const internal::RocksHandles* h, std::string dir, core::TenantId tenant);
+  RocksBulkLoad(internal::RocksHandles* h, std::string dir, core::TenantId tenant);
 
-  const internal::RocksHandles* h_;
+  internal::RocksHandles* h_;
   const std::string dir_;
   // kIndex and kCounters: unused (index entries go to index_).
   std::array<std::unique_ptr<SstSorter>, kLoadCfCount> sorters_;

@@ -12,10 +12,13 @@
 #include <rocksdb/utilities/transaction_db.h>
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "core/base/status.h"
 #include "storage/key_codec.h"
@@ -44,9 +47,34 @@ struct RocksHandles {
   std::unique_ptr<ResourceGenerations> generations = std::make_unique<ResourceGenerations>();
   // Tenants whose commits are refused while they move to another store (Store::FenceTenant).
   mutable TenantFence fence;
-  // RocksStoreOptions::replicated: ingests are refused (the log would not carry them).
+  // RocksStoreOptions::replicated: ingests are recorded in the log (Ingest).
   bool replicated = false;
+  std::string dir;  // the store's directory
+  // A replicated leader's ingests whose files it keeps for followers (by sequence).
+  std::mutex ingests_mu;
+  std::set<uint64_t> kept_ingests;
 };
+
+// Under the store's directory: the files of a replicated store's ingests, kept for
+// followers (<sequence>/), being shipped to it (inbox/). Emptied when the store opens.
+inline constexpr std::string_view kReplicationIngestsDir = "replication-ingests";
+
+// IngestExternalFiles(args). In a replicated store also: a hard link of each file kept
+// under kReplicationIngestsDir/<sequence>/, and the marker replication/ingest/<sequence>
+// written after it, from which a log reader makes the ingest's frame
+// (rocks_replicated_ingest.cc). The files take the same sequence numbers on every
+// replica.
+core::Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,
+                    std::string_view what);
+// Whether a log frame's batch is an ingest's (made by IngestFrameAt).
+bool IsIngestBatch(std::string_view batch);
+enum class IngestAt { kFrame, kWait, kNone };
+// At a gap of the WAL at `sequence`: kFrame (the ingest's frame appended to `out`, its
+// files' paths in `paths`, the sequence numbers it takes in `taken`), kWait (no marker yet;
+// `waiting_since_ms` keeps since when), or kNone (no ingest there, or its files are gone: the
+// follower must be seeded again).
+IngestAt IngestFrameAt(RocksHandles& h, uint64_t sequence, std::string* out,
+                       std::vector<std::string>* paths, uint64_t* taken, int64_t* waiting_since_ms);
 
 // Busy/TimedOut/TryAgain -> Busy (retry the whole transaction), NotFound -> NotFound,
 // Corruption -> Corruption, a full disk or a read-only file system -> Unavailable (503
@@ -64,13 +92,6 @@ core::Status FromRocks(const rocksdb::Status& s, std::string_view what);
 void SetIngestOptions(rocksdb::IngestExternalFileOptions* options);
 
 // What a commit of a fenced tenant gets: 503, retry soon (the tenant's route is switching).
-inline core::Status NotReplicable(std::string_view what) {
-  return core::Status::NotImplemented(
-      std::string(what) +
-      " into a replicated group is not supported yet: its files would bypass the log that "
-      "followers apply (docs/DESIGN.md, \"Replication\")");
-}
-
 inline core::Status TenantMoving() {
   return core::Status::Unavailable("the tenant is moving to another server; retry shortly", 2);
 }

@@ -319,7 +319,7 @@ class RocksMoveSink final : public core::TenantMoveSink {
     if (args.empty()) return Status::Ok();
     ResourceGenerations::Change change(h_->generations.get(), tenant_,
                                        ResourceGenerations::kAllTypes);
-    return internal::FromRocks(h_->db->IngestExternalFiles(args), "move range ingest");
+    return internal::Ingest(*h_, args, "move range ingest");
   }
 
   Status ApplyChanges(std::string_view page) override {
@@ -424,7 +424,6 @@ Result<std::unique_ptr<core::TenantMoveSource>> RocksStore::BeginMoveOut(core::T
 }
 
 Result<std::unique_ptr<core::TenantMoveSink>> RocksStore::BeginMoveIn(core::TenantId tenant) {
-  if (h_->replicated) return internal::NotReplicable("a tenant's move");
   SCIMD_ASSIGN_OR_RETURN(std::optional<core::TenantRecord> record, ReadTenant(tenant));
   if (!record) return Status::NotFound("no such tenant");
   // It must hold nothing: its range is written as files placed beside whatever is there.

@@ -105,20 +105,38 @@ RocksLogReader::RocksLogReader(internal::RocksHandles* h, uint64_t after)
 
 RocksLogReader::~RocksLogReader() = default;
 
+Status RocksLogReader::AtGap(std::string* out, bool* emitted, const std::string& why) {
+  *emitted = false;
+  it_.reset();
+  uint64_t taken = 0;
+  switch (internal::IngestFrameAt(*h_, position_ + 1, out, &ingest_files_, &taken,
+                                  &gap_waiting_since_ms_)) {
+    case internal::IngestAt::kFrame:
+      *emitted = true;
+      position_ += taken;
+      return Status::Ok();
+    case internal::IngestAt::kWait: return Status::Ok();
+    case internal::IngestAt::kNone: break;
+  }
+  return Status::NotFound("the log has no record of sequence " + std::to_string(position_ + 1) +
+                          " (" + why + ")");
+}
+
 Status RocksLogReader::Read(size_t max_bytes, std::string* out) {
   const size_t start = out->size();
+  bool ingest = false;
   // An iterator at the end of the newest WAL file reads what was appended since when moved
   // on again; one that reached the end of a file that is no longer the newest says TryAgain
-  // and is made anew (from where it stopped).
+  // and is made anew (from where it stopped). A gap is an ingest's sequence number (an
+  // ingest's frame ends the read) or a deleted file.
   for (int fresh = 0; fresh < 2; ++fresh) {
     if (position_ >= h_->db->GetLatestSequenceNumber()) return Status::Ok();
     if (!it_) {
       rocksdb::Status s = h_->db->GetUpdatesSince(position_ + 1, &it_,
                                                   rocksdb::TransactionLogIterator::ReadOptions());
       if (!s.ok()) {
-        it_.reset();
-        return Status::NotFound("the log no longer holds sequence " +
-                                std::to_string(position_ + 1) + " (" + s.ToString() + ")");
+        if (out->size() > start) return Status::Ok();
+        return AtGap(out, &ingest, s.ToString());
       }
     } else if (!it_->Valid()) {
       it_->Next();
@@ -130,10 +148,11 @@ Status RocksLogReader::Read(size_t max_bytes, std::string* out) {
       const uint64_t last = batch.sequence + count - 1;
       if (last <= position_) continue;  // the batch before the position (a fresh iterator)
       if (batch.sequence != position_ + 1) {
-        it_.reset();
-        return Status::NotFound("the log has no record of sequence " +
-                                std::to_string(position_ + 1) +
-                                " (an ingest's, or a deleted file)");
+        if (out->size() > start) {
+          it_.reset();
+          return Status::Ok();
+        }
+        return AtGap(out, &ingest, "an ingest's, or a deleted file");
       }
       AppendLogFrame(out, batch.sequence, batch.writeBatchPtr->Data());
       position_ = last;
@@ -148,8 +167,7 @@ Status RocksLogReader::Read(size_t max_bytes, std::string* out) {
     if (out->size() > start) return Status::Ok();
     if (fresh == 1) {
       // A new iterator found nothing at position() + 1 although it was written.
-      return Status::NotFound("the log has no record of sequence " + std::to_string(position_ + 1) +
-                              " (" + s.ToString() + ")");
+      return AtGap(out, &ingest, s.ToString());
     }
   }
   return Status::Ok();
@@ -187,6 +205,11 @@ Status RocksStore::ApplyLog(std::string_view frames) {
       return Status::InvalidValue("a log frame at sequence " + std::to_string(frame.first) +
                                   " where " + std::to_string(next) + " comes next");
     }
+    if (internal::IsIngestBatch(frame.data)) {
+      if (frame.count == 0) return Status::InvalidValue("a malformed ingest frame");
+      next += frame.count;
+      continue;
+    }
     if (Status s = CheckBatch(frame.data.substr(kBatchHeaderBytes), frame.count, families);
         !s.ok()) {
       return Status::InvalidValue("a malformed log frame at sequence " +
@@ -202,6 +225,10 @@ Status RocksStore::ApplyLog(std::string_view frames) {
     LogFrame frame;
     SCIMD_RETURN_IF_ERROR(NextLogFrame(&rest, &frame));
     if (frame.count == 0) continue;
+    if (internal::IsIngestBatch(frame.data)) {
+      SCIMD_RETURN_IF_ERROR(ApplyIngest(frame.first, frame.data));
+      continue;
+    }
     rocksdb::WriteBatch batch{std::string(frame.data)};
     // The base DB, past the transaction layer's locks: a follower runs no transactions.
     SCIMD_RETURN_IF_ERROR(

@@ -301,6 +301,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   for (size_t i = 1; i < known; ++i) *slots[i] = handles[i];
   h->write_options.sync = options.sync;
   h->replicated = options.replicated;
+  h->dir = dir;
   h->statistics = db_options.statistics;
   h->txn_options.lock_timeout = 0;
   h->txn_options.deadlock_detect = false;  // nothing ever waits, so no deadlock
@@ -308,6 +309,8 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
   // What a killed bulk load left: never part of the store (rocks_bulk_load.h).
   std::error_code ec;
   std::filesystem::remove_all(dir + "/" + std::string(kBulkLoadDir), ec);
+  // Ingest files kept for another term's followers, or half shipped to this one.
+  std::filesystem::remove_all(dir + "/" + std::string(internal::kReplicationIngestsDir), ec);
   return std::unique_ptr<RocksStore>(new RocksStore(dir, std::move(h), std::move(handles)));
 }
 
@@ -334,7 +337,6 @@ std::unique_ptr<core::StoreView> RocksStore::View(core::TenantId tenant) {
 }
 
 Result<std::unique_ptr<core::BulkLoad>> RocksStore::BeginBulkLoad(core::TenantId tenant) {
-  if (h_->replicated) return internal::NotReplicable("an import");
   SCIMD_ASSIGN_OR_RETURN(
       auto load, RocksBulkLoad::Start(h_.get(), dir_ + "/" + std::string(kBulkLoadDir), tenant));
   return std::unique_ptr<core::BulkLoad>(std::move(load));

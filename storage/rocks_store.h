@@ -46,8 +46,8 @@ struct RocksStoreOptions {
   rocksdb::Env* env = nullptr;
   // A member of a replica group (storage/replication_log.h): the WAL is kept (archived) up
   // to `wal_keep_mb` so that a lagging follower can catch up from it, and ingests (an
-  // import, a tenant's arrival) are refused: their files bypass the WAL, so the log would
-  // not carry them (docs/DESIGN.md, "Replication").
+  // import, a tenant's arrival), whose files bypass the WAL, are recorded in the log apart
+  // (rocks_internal.h, Ingest; docs/DESIGN.md, "Replication").
   bool replicated = false;
   uint64_t wal_keep_mb = 1024;
 };
@@ -162,6 +162,8 @@ class RocksStore final : public core::Store, public core::ReplicaLog {
   uint64_t LatestSequence() const override;
   std::unique_ptr<core::LogReader> NewLogReader(uint64_t after) override;
   uint64_t LogBytesAfter(uint64_t sequence) const override;
+  std::string IngestInbox() const override;
+  void ReleaseIngests(uint64_t upto) override;
   core::Status ApplyLog(std::string_view frames) override;
   core::Result<std::vector<TermStart>> ReadTerms() override;
   core::Status StartTerm(uint64_t term) override;
@@ -177,6 +179,8 @@ class RocksStore final : public core::Store, public core::ReplicaLog {
   // Reads and locks the token record at `key` in `txn`; NotFound if there is none.
   core::Result<core::TokenRecord> LockToken(rocksdb::Transaction& txn, const std::string& key,
                                             std::string_view token_id);
+  // ApplyLog of an ingest's frame (rocks_replicated_ingest.cc): its files from the inbox.
+  core::Status ApplyIngest(uint64_t sequence, std::string_view batch);
 
   std::string dir_;
   std::unique_ptr<internal::RocksHandles> h_;
@@ -196,13 +200,22 @@ class RocksLogReader final : public core::LogReader {
   // Appends the frames of the commits after position() to `out` (replication_log.h), until
   // about `max_bytes` or the log's end as of now, and moves position() past them. NotFound
   // when the log no longer holds position() + 1: its WAL file was deleted, or a sequence
-  // number has no record (an ingest's): the reader's follower must be seeded again.
+  // number has no record and no ingest's marker (or the ingest's files are no longer
+  // kept): the reader's follower must be seeded again. An ingest ends a Read with its
+  // frame (TakeIngestFiles then names its files).
   core::Status Read(size_t max_bytes, std::string* out) override;
   uint64_t position() const override { return position_; }
+  std::vector<std::string> TakeIngestFiles() override { return std::move(ingest_files_); }
 
  private:
+  // At a gap at position() + 1: Ok with an ingest's frame appended (true in *emitted), Ok
+  // (nothing: its marker may yet come), or NotFound with `why`.
+  core::Status AtGap(std::string* out, bool* emitted, const std::string& why);
+
   internal::RocksHandles* h_;
   uint64_t position_;
+  std::vector<std::string> ingest_files_;
+  int64_t gap_waiting_since_ms_ = 0;
   std::unique_ptr<rocksdb::TransactionLogIterator> it_;
 };
 

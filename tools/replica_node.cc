@@ -341,9 +341,14 @@ void ReplicaNode::Promote(uint64_t term) {
   o.term = term;
   o.node_id = options_.node_id;
   o.followers_needed = options_.cluster.nodes.size() / 2;
+  o.followers_total = options_.cluster.nodes.size() - 1;
   o.ack_timeout = options_.ack_timeout;
   o.may_acknowledge = [this] { return LeaseFresh(); };
   o.key = key_;
+  o.on_first_acknowledged = [this, term] {
+    Log("node " + std::to_string(options_.node_id) +
+        " acknowledged its first write as the leader of term " + std::to_string(term));
+  };
   leader_owner_ = std::make_unique<net::ReplicationLeader>(store_, o);
   leader_ptr_ = leader_owner_.get();
   term_ = term;

@@ -97,8 +97,9 @@ int PrintReplicaStatus(const std::string& url, const std::string& token, const s
         << "node\trole\tterm\tposition\tlag\tlag_bytes\tconnected\tlisten\n";
     for (const Json& r : rows.as_array()) {
       out << IntOf(r, "id") << "\t" << StrOf(r, "role") << "\t" << IntOf(r, "term") << "\t"
-          << IntOf(r, "position") << "\t" << IntOf(r, "lag") << "\t" << IntOf(r, "lag_bytes") << "\t"
-          << (r.Find("connected")->as_bool() ? "yes" : "no") << "\t" << StrOf(r, "listen") << "\n";
+          << IntOf(r, "position") << "\t" << IntOf(r, "lag") << "\t" << IntOf(r, "lag_bytes")
+          << "\t" << (r.Find("connected")->as_bool() ? "yes" : "no") << "\t" << StrOf(r, "listen")
+          << "\n";
     }
   }
   return leader_view.is_object() ? 0 : 1;

@@ -38,6 +38,9 @@ class LogReader {
   // longer holds position() + 1: the reader's follower must be seeded again.
   virtual Status Read(size_t max_bytes, std::string* out) = 0;
   virtual uint64_t position() const = 0;
+  // The files (paths) the follower must hold before the frames of the last Read, which
+  // then end with an ingest's frame; empty otherwise. Taken once.
+  virtual std::vector<std::string> TakeIngestFiles() = 0;
 };
 
 class ReplicaLog {
@@ -54,6 +57,12 @@ class ReplicaLog {
   // follow the one before. InvalidValue for frames out of place or malformed (checked
   // before anything is written). REQUIRES: nothing else writes to the store.
   virtual Status ApplyLog(std::string_view frames) = 0;
+  // Where a follower puts an ingest's files (shipped by the leader before its frame)
+  // for ApplyLog.
+  virtual std::string IngestInbox() const = 0;
+  // The leader's kept ingest files that every follower now holds (sequence <= upto) are
+  // no longer kept.
+  virtual void ReleaseIngests(uint64_t upto) = 0;
   // The term history (empty until the store joined a group).
   virtual Result<std::vector<TermStart>> ReadTerms() = 0;
   // Writes the marker of `term` (higher than every term in the history) as the next

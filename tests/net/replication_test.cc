@@ -6,13 +6,16 @@
 // term is refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "core/scim/import_reader.h"
 #include "core/usecase/service.h"
 #include "net/replication_follower.h"
 #include "net/replication_leader.h"
@@ -49,6 +52,7 @@ class ReplicationTest : public ::testing::Test {
     lo.term = 7;
     lo.node_id = 1;
     lo.followers_needed = 1;
+    lo.followers_total = 1;
     lo.ack_timeout = std::chrono::milliseconds(400);
     lo.may_acknowledge = [this] { return lease_ok_.load(); };
     lo.key = MakeReplicaKey(kSecret);
@@ -142,6 +146,40 @@ TEST_F(ReplicationTest, AWriteIsReplicatedOnceTheFollowerHoldsIt) {
   EXPECT_TRUE(followers[0].connected);
   EXPECT_EQ(followers[0].position, leader_store_->LatestSequence());
   EXPECT_EQ(followers[0].lag_bytes, 0u);
+}
+
+// An import on the leader (an ingest: files, no WAL record) reaches the follower over the
+// connection: its files first, then its frame; the write after it too. Once the follower
+// holds it, the leader no longer keeps the files.
+TEST_F(ReplicationTest, AnImportReachesTheFollowerWithItsFiles) {
+  Users(0, 5);
+  StartFollower();
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  std::string text;
+  for (int i = 0; i < 2000; ++i) {
+    text += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"imp)" +
+            std::to_string(i) + R"(","emails":[{"value":"imp)" + std::to_string(i) +
+            R"(@x.com"}]})" + "\n";
+  }
+  size_t at = 0;
+  core::ImportSource source = [&](char* buf, size_t n) -> core::Result<size_t> {
+    const size_t k = std::min(n, text.size() - at);
+    std::copy(text.data() + at, text.data() + at + k, buf);
+    at += k;
+    return k;
+  };
+  auto imported = core::RunImport(*leader_store_, ctx_.tenant, core::TenantSettings(),
+                                  core::ImportOptions(), source, nullptr);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  const std::string kept = leader_store_->dir() + "/replication-ingests";
+  EXPECT_FALSE(std::filesystem::is_empty(kept));
+  Users(100, 3);
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  EXPECT_EQ(follower_store_->LatestSequence(), leader_store_->LatestSequence());
+  EXPECT_EQ(ExportText(*follower_store_, ctx_.tenant), ExportText(*leader_store_, ctx_.tenant));
+  EXPECT_EQ(CheckProblems(*follower_store_, ctx_.tenant), 0u);
+  EXPECT_FALSE(std::filesystem::exists(follower_store_->IngestInbox()));
+  EXPECT_TRUE(std::filesystem::is_empty(kept));
 }
 
 // A follower that takes the log and acknowledges nothing: the leader counts the bytes it

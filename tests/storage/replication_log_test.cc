@@ -7,10 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "core/scim/import_reader.h"
 #include "core/tenancy/tokens.h"
 #include "core/usecase/patch.h"
 #include "core/usecase/service.h"
@@ -112,6 +117,41 @@ class ReplicationLogTest : public ::testing::Test {
       ASSERT_EQ(follower_->LatestSequence(), reader.position());
     }
   }
+  // Ship, with each ingest's files copied into the follower's inbox first (what the
+  // leader's sender does over the connection).
+  void ShipWithFiles(core::LogReader& reader, size_t page) {
+    for (int pages = 0; reader.position() < leader_->LatestSequence(); ++pages) {
+      ASSERT_LT(pages, 1000000);
+      std::string frames;
+      Status read = reader.Read(page, &frames);
+      ASSERT_TRUE(read.ok()) << read.ToString();
+      const auto files = reader.TakeIngestFiles();
+      if (!files.empty()) ++ingest_frames_;
+      std::filesystem::create_directories(follower_->IngestInbox());
+      for (const auto& f : files) {
+        std::filesystem::copy_file(
+            f, follower_->IngestInbox() + "/" + std::filesystem::path(f).filename().string());
+      }
+      if (frames.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a marker to come
+        continue;
+      }
+      Status applied = follower_->ApplyLog(frames);
+      ASSERT_TRUE(applied.ok()) << applied.ToString();
+      ASSERT_EQ(follower_->LatestSequence(), reader.position());
+    }
+  }
+  core::Result<core::ImportSummary> ImportText(const std::string& text) {
+    size_t at = 0;
+    core::ImportSource source = [&](char* buf, size_t n) -> core::Result<size_t> {
+      const size_t k = std::min(n, text.size() - at);
+      std::copy(text.data() + at, text.data() + at + k, buf);
+      at += k;
+      return k;
+    };
+    return core::RunImport(*leader_, acme_.tenant, core::TenantSettings(), core::ImportOptions(),
+                           source, nullptr);
+  }
   void ExpectSame() {
     EXPECT_EQ(follower_->LatestSequence(), leader_->LatestSequence());
     EXPECT_EQ(ExportText(*follower_, acme_.tenant), ExportText(*leader_, acme_.tenant));
@@ -133,6 +173,7 @@ class ReplicationLogTest : public ::testing::Test {
   std::unique_ptr<RocksStore> leader_, follower_;
   core::RequestContext acme_;
   std::unique_ptr<core::Service> service_;
+  int ingest_frames_ = 0;
 };
 
 class ReplicationLogPagesTest : public ReplicationLogTest,
@@ -245,14 +286,69 @@ TEST_F(ReplicationLogTest, TermsAreRecordedInTheLogAndOnlyGrow) {
                           leader_->LatestSequence()));
 }
 
-TEST_F(ReplicationLogTest, IngestsAreRefusedAndAGapIsReported) {
-  // A replicated store refuses what would bypass the log.
-  auto load = leader_->BeginBulkLoad(acme_.tenant);
-  EXPECT_EQ(load.status().code(), core::Status::Code::kNotImplemented);
-  auto in = leader_->BeginMoveIn(acme_.tenant);
-  EXPECT_EQ(in.status().code(), core::Status::Code::kNotImplemented);
-  // On a store that is not replicated, an ingest's sequence number has no WAL record: a
-  // reader that must pass it says so instead of skipping it.
+// An import's ingest takes one sequence number and no WAL record: the reader turns it
+// into an ingest frame and names its files, which reach the follower's inbox before the
+// frame; the follower ingests them at the same sequence, then goes on with the log. Writes
+// before, beside (between the ingest and its marker) and after it all arrive.
+TEST_F(ReplicationLogTest, AnImportTravelsThroughTheLogWithItsFiles) {
+  Writes(0, 10);
+  auto reader = leader_->NewLogReader(0);
+  ShipWithFiles(*reader, 3000);
+  std::string ndjson;
+  for (int i = 0; i < 300; ++i) {
+    ndjson += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"imported)" +
+              std::to_string(i) + R"(","active":true})" + "\n";
+  }
+  const uint64_t before = leader_->LatestSequence();
+  ASSERT_TRUE(ImportText(ndjson).ok());
+  Writes(1000, 10);
+  ShipWithFiles(*reader, 3000);
+  ExpectSame();
+  EXPECT_EQ(ingest_frames_, 1);
+  // The follower can lead: a third store catches up from its log, which holds the ingest
+  // only as a gap with its marker and no kept files: that store is told to be seeded.
+  ASSERT_TRUE(follower_->StartTerm(9).ok());
+  RocksStore::Options options;
+  options.replicated = true;
+  auto other = OpenOrDie(dir_.Sub("other"), options);
+  auto from_follower = follower_->NewLogReader(0);
+  Status last;
+  for (int i = 0;
+       i < 100000 && last.ok() && from_follower->position() < follower_->LatestSequence(); ++i) {
+    std::string frames;
+    last = from_follower->Read(5000, &frames);
+    if (last.ok()) ASSERT_TRUE(other->ApplyLog(frames).ok());
+  }
+  EXPECT_EQ(last.code(), core::Status::Code::kNotFound) << last.ToString();
+  EXPECT_EQ(from_follower->position(), before);
+  // The leader releases the files once every follower holds them; a reader from before
+  // the ingest is then told to seed.
+  leader_->ReleaseIngests(leader_->LatestSequence());
+  auto late = leader_->NewLogReader(before);
+  std::string frames;
+  EXPECT_EQ(late->Read(1 << 20, &frames).code(), core::Status::Code::kNotFound);
+}
+
+// A file missing from the inbox, or an ingest frame out of place, changes nothing.
+TEST_F(ReplicationLogTest, AnIngestFrameWithoutItsFilesIsRefused) {
+  Writes(0, 3);
+  auto reader = leader_->NewLogReader(0);
+  ShipWithFiles(*reader, 1 << 20);
+  auto imported = ImportText(R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],)"
+                             R"("userName":"solo"})"
+                             "\n");
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  std::string frames;
+  ASSERT_TRUE(reader->Read(1 << 20, &frames).ok());
+  ASSERT_FALSE(reader->TakeIngestFiles().empty());  // not copied to the inbox
+  const uint64_t at = follower_->LatestSequence();
+  EXPECT_FALSE(follower_->ApplyLog(frames).ok());
+  EXPECT_EQ(follower_->LatestSequence(), at);
+}
+
+TEST_F(ReplicationLogTest, AGapWithoutAnIngestIsReported) {
+  // On a store that is not replicated, an ingest leaves no marker: a reader that must
+  // pass its sequence number says so instead of skipping it.
   auto plain = OpenOrDie(dir_.Sub("plain"));
   ASSERT_TRUE(plain);
   auto t = plain->CreateTenant("t");

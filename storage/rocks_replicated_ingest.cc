@@ -1,0 +1,331 @@
+// Ingests in a replicated store (rocks_internal.h, replication_log.h, "Ingests"): an
+// ingest takes one sequence number and writes nothing to the WAL, so the log records it
+// apart. The leader keeps a hard link of each file under replication-ingests/<sequence>/
+// and, after the ingest, writes the marker replication/ingest/<sequence> (the files'
+// column families, names and sizes); a log reader that meets the ingest's gap turns the
+// marker into an ingest frame and hands the files to its sender, which ships them before
+// the frame; a follower ingests them at the same sequence number.
+#include <rocksdb/db.h>
+#include <rocksdb/metadata.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "storage/rocks_internal.h"
+#include "storage/rocks_store.h"
+
+namespace scimd::storage {
+namespace fs = std::filesystem;
+using core::Result;
+using core::Status;
+
+namespace {
+
+constexpr char kMarkerPrefix[] = "replication/ingest/";
+constexpr std::string_view kFramePrefix = "scimd-ingest\n";
+constexpr uint8_t kTagLogData = 0x3;
+// How long a reader waits at an ingest's gap for its marker (written just after it).
+constexpr int64_t kMarkerWaitMs = 30'000;
+
+std::string MarkerKey(uint64_t sequence) {
+  char digits[32];
+  std::snprintf(digits, sizeof(digits), "%020llu", static_cast<unsigned long long>(sequence));
+  return kMarkerPrefix + std::string(digits);
+}
+
+std::string IngestsDir(const internal::RocksHandles& h) {
+  return h.dir + "/" + std::string(internal::kReplicationIngestsDir);
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct IngestFile {
+  uint32_t cf = 0;
+  std::string name;
+  uint64_t size = 0;
+};
+
+// The marker's value: "<sequence numbers taken>", then one line per file, "<column
+// family id> <name> <size>", in the order of the ingest's arguments (a family's files
+// together).
+std::string EncodeFiles(uint64_t taken, const std::vector<IngestFile>& files) {
+  std::string out = std::to_string(taken) + "\n";
+  for (const auto& f : files) {
+    out += std::to_string(f.cf) + " " + f.name + " " + std::to_string(f.size) + "\n";
+  }
+  return out;
+}
+
+Result<std::vector<IngestFile>> DecodeFiles(std::string_view text, uint64_t* taken) {
+  std::vector<IngestFile> files;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  if (!std::getline(in, line) || !(std::istringstream(line) >> *taken) || *taken == 0 ||
+      *taken > 64) {
+    return Status::InvalidValue("a malformed ingest record");
+  }
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    IngestFile f;
+    if (!(fields >> f.cf >> f.name >> f.size) || f.name.find('/') != std::string::npos ||
+        f.name.empty() || f.name[0] == '.') {
+      return Status::InvalidValue("a malformed ingest record");
+    }
+    files.push_back(std::move(f));
+  }
+  if (files.empty()) return Status::InvalidValue("an ingest of no files");
+  std::map<uint32_t, uint64_t> per_family;
+  uint64_t most = 0;
+  for (const auto& f : files) most = std::max(most, ++per_family[f.cf]);
+  if (most != *taken) return Status::InvalidValue("a malformed ingest record");
+  return files;
+}
+
+void PutFixed(std::string* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// The ingest frame's batch: RocksDB's header (first sequence, the count it takes), then one
+// log-data entry holding kFramePrefix and the file list. RocksDB never writes such a batch (a
+// log-data entry takes no sequence number), so it cannot be mistaken for a commit.
+std::string IngestBatch(uint64_t sequence, uint64_t taken, std::string_view files) {
+  std::string batch;
+  PutFixed(&batch, sequence, 8);
+  PutFixed(&batch, taken, 4);
+  batch.push_back(static_cast<char>(kTagLogData));
+  const uint64_t n = kFramePrefix.size() + files.size();
+  for (uint64_t v = n;; v >>= 7) {
+    if (v < 0x80) {
+      batch.push_back(static_cast<char>(v));
+      break;
+    }
+    batch.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  }
+  batch.append(kFramePrefix).append(files);
+  return batch;
+}
+
+// The sequence number the ingest gave the file kept at `link`: that of the live file with
+// the same inode (the ingest hard-linked it into the store). 0 when not found (already
+// compacted away).
+uint64_t IngestedSequence(rocksdb::DB* db, const std::string& link) {
+  struct stat kept {};
+  if (::stat(link.c_str(), &kept) != 0) return 0;
+  std::vector<rocksdb::LiveFileMetaData> live;
+  db->GetLiveFilesMetaData(&live);
+  for (const auto& f : live) {
+    struct stat st {};
+    const std::string path = f.directory + "/" + f.relative_filename;
+    if (::stat(path.c_str(), &st) == 0 && st.st_ino == kept.st_ino && st.st_dev == kept.st_dev &&
+        f.smallest_seqno == f.largest_seqno) {
+      return f.largest_seqno;
+    }
+  }
+  return 0;
+}
+
+// The sequence numbers an ingest holding a snapshot takes (IngestHoldingSnapshot): every
+// family's job starts from the same last sequence and gives each of its files the next
+// one, and the call takes as many as the largest job.
+uint64_t Taken(const std::vector<rocksdb::IngestExternalFileArg>& args) {
+  size_t most = 0;
+  for (const auto& arg : args) most = std::max(most, arg.external_files.size());
+  return most;
+}
+
+std::map<uint32_t, rocksdb::ColumnFamilyHandle*> HandlesById(const internal::RocksHandles& h) {
+  std::map<uint32_t, rocksdb::ColumnFamilyHandle*> out;
+  for (rocksdb::ColumnFamilyHandle* cf : {h.resources, h.index, h.unique, h.members, h.member_of,
+                                          h.counters, h.tenants, h.tokens, h.changelog}) {
+    if (cf != nullptr) out[cf->GetID()] = cf;
+  }
+  return out;
+}
+
+Status IngestHoldingSnapshot(internal::RocksHandles& h,
+                             std::vector<rocksdb::IngestExternalFileArg>& args,
+                             std::string_view what) {
+  // An open snapshot makes RocksDB give every file a sequence number of its own, whatever
+  // it overlaps (Taken): the leader and every follower then take exactly as many for the
+  // ingest. The number goes to the MANIFEST only, not into the file:
+  // the leader ships the file as it wrote it (RocksDB refuses to ingest a file that
+  // already carries a global sequence number).
+  const rocksdb::Snapshot* snapshot = h.db->GetSnapshot();
+  for (auto& arg : args) arg.options.write_global_seqno = false;
+  Status s = internal::FromRocks(h.db->IngestExternalFiles(args), what);
+  h.db->ReleaseSnapshot(snapshot);
+  return s;
+}
+
+}  // namespace
+
+namespace internal {
+
+bool IsIngestBatch(std::string_view batch) {
+  if (batch.size() < 14 || static_cast<uint8_t>(batch[12]) != kTagLogData) return false;
+  uint64_t n = 0;
+  size_t i = 13;
+  for (int shift = 0; i < batch.size() && shift <= 28; shift += 7) {
+    const auto byte = static_cast<uint8_t>(batch[i++]);
+    n |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      return i + n == batch.size() && batch.substr(i, kFramePrefix.size()) == kFramePrefix;
+    }
+  }
+  return false;
+}
+
+Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,
+              std::string_view what) {
+  if (!h.replicated) return FromRocks(h.db->IngestExternalFiles(args), what);
+  // Hard links of the files (the ingest moves them into the store, where compactions may
+  // delete them) in a directory named once the sequence is known.
+  static std::atomic<uint64_t> next{0};
+  const std::string pending =
+      IngestsDir(h) + "/pending-" + std::to_string(::getpid()) + "-" + std::to_string(next++);
+  std::error_code ec;
+  fs::remove_all(pending, ec);
+  fs::create_directories(pending, ec);
+  if (ec) return Status::IoError("cannot make " + pending + ": " + ec.message());
+  std::vector<IngestFile> files;
+  for (const auto& arg : args) {
+    for (const std::string& path : arg.external_files) {
+      IngestFile f;
+      f.cf = arg.column_family->GetID();
+      f.name = std::to_string(f.cf) + "-" + std::to_string(files.size()) + ".sst";
+      f.size = fs::file_size(path, ec);
+      if (!ec) fs::create_hard_link(path, pending + "/" + f.name, ec);
+      if (ec) {
+        fs::remove_all(pending);
+        return Status::IoError("cannot keep " + path + " for the replicas: " + ec.message());
+      }
+      files.push_back(std::move(f));
+    }
+  }
+  const uint64_t before = h.db->GetLatestSequenceNumber();
+  Status s = IngestHoldingSnapshot(h, args, what);
+  const uint64_t after = h.db->GetLatestSequenceNumber();
+  if (!s.ok()) {
+    fs::remove_all(pending, ec);
+    return s;
+  }
+  // The sequence the ingest took: that of the files it placed (the same inodes as the
+  // kept links), or, with no write beside it, the one it added.
+  const uint64_t taken = Taken(args);
+  uint64_t sequence = IngestedSequence(h.db, pending + "/" + files[0].name);
+  if (sequence == 0 && after == before + taken) sequence = before + 1;
+  if (sequence == 0 || sequence <= before || sequence + taken - 1 > after) {
+    fs::remove_all(pending, ec);
+    return Status::Internal(std::string(what) +
+                            ": ingested, but its sequence number is unknown; the followers "
+                            "will be seeded again (DEBUG " +
+                            std::to_string(before) + " " + std::to_string(after) + " " +
+                            std::to_string(taken) + " " + std::to_string(sequence) + ")");
+  }
+  const std::string kept = IngestsDir(h) + "/" + std::to_string(sequence);
+  fs::rename(pending, kept, ec);
+  if (ec) return Status::IoError("cannot keep the ingest's files: " + ec.message());
+  {
+    std::lock_guard<std::mutex> lock(h.ingests_mu);
+    h.kept_ingests.insert(sequence);
+  }
+  rocksdb::WriteBatch marker;
+  SCIMD_RETURN_IF_ERROR(FromRocks(
+      marker.Put(h.db->DefaultColumnFamily(), MarkerKey(sequence), EncodeFiles(taken, files)),
+      what));
+  return FromRocks(h.db->GetRootDB()->Write(h.write_options, &marker), what);
+}
+
+IngestAt IngestFrameAt(RocksHandles& h, uint64_t sequence, std::string* out,
+                       std::vector<std::string>* paths, uint64_t* taken,
+                       int64_t* waiting_since_ms) {
+  if (!h.replicated) return IngestAt::kNone;  // no markers are written
+  std::string value;
+  rocksdb::Status s =
+      h.db->Get(rocksdb::ReadOptions(), h.db->DefaultColumnFamily(), MarkerKey(sequence), &value);
+  if (s.IsNotFound()) {
+    // Written just after the ingest: wait for it a while.
+    if (*waiting_since_ms == 0) *waiting_since_ms = NowMs();
+    return NowMs() - *waiting_since_ms < kMarkerWaitMs ? IngestAt::kWait : IngestAt::kNone;
+  }
+  *waiting_since_ms = 0;
+  if (!s.ok()) return IngestAt::kNone;
+  auto files = DecodeFiles(value, taken);
+  if (!files.ok()) return IngestAt::kNone;
+  const std::string dir = IngestsDir(h) + "/" + std::to_string(sequence);
+  std::vector<std::string> found;
+  for (const auto& f : *files) {
+    std::error_code ec;
+    if (fs::file_size(dir + "/" + f.name, ec) != f.size || ec) return IngestAt::kNone;
+    found.push_back(dir + "/" + f.name);
+  }
+  AppendLogFrame(out, sequence, IngestBatch(sequence, *taken, value));
+  *paths = std::move(found);
+  return IngestAt::kFrame;
+}
+
+}  // namespace internal
+
+std::string RocksStore::IngestInbox() const { return IngestsDir(*h_) + "/inbox"; }
+
+void RocksStore::ReleaseIngests(uint64_t upto) {
+  std::vector<uint64_t> released;
+  {
+    std::lock_guard<std::mutex> lock(h_->ingests_mu);
+    while (!h_->kept_ingests.empty() && *h_->kept_ingests.begin() <= upto) {
+      released.push_back(*h_->kept_ingests.begin());
+      h_->kept_ingests.erase(h_->kept_ingests.begin());
+    }
+  }
+  std::error_code ec;
+  for (uint64_t s : released) fs::remove_all(IngestsDir(*h_) + "/" + std::to_string(s), ec);
+}
+
+Status RocksStore::ApplyIngest(uint64_t sequence, std::string_view batch) {
+  const size_t at = batch.find(kFramePrefix);
+  uint64_t taken = 0;
+  SCIMD_ASSIGN_OR_RETURN(auto files, DecodeFiles(batch.substr(at + kFramePrefix.size()), &taken));
+  const auto handles = HandlesById(*h_);
+  const std::string inbox = IngestInbox();
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  for (const auto& f : files) {
+    auto cf = handles.find(f.cf);
+    if (cf == handles.end()) return Status::InvalidValue("an ingest into an unknown family");
+    std::error_code ec;
+    const std::string path = inbox + "/" + f.name;
+    if (fs::file_size(path, ec) != f.size || ec) {
+      return Status::InvalidValue("the ingest at sequence " + std::to_string(sequence) +
+                                  " lacks its file " + f.name);
+    }
+    if (args.empty() || args.back().column_family != cf->second) {
+      args.emplace_back();
+      args.back().column_family = cf->second;
+      internal::SetIngestOptions(&args.back().options);
+    }
+    args.back().external_files.push_back(path);
+  }
+  SCIMD_RETURN_IF_ERROR(IngestHoldingSnapshot(*h_, args, "apply an ingest"));
+  std::error_code ec;
+  fs::remove_all(inbox, ec);
+  if (Taken(args) != taken) return Status::InvalidValue("a malformed ingest record");
+  if (LatestSequence() != sequence + taken - 1) {
+    return Status::Internal("the ingest at sequence " + std::to_string(sequence) +
+                            " left the store at " + std::to_string(LatestSequence()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace scimd::storage
