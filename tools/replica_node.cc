@@ -208,12 +208,12 @@ void ReplicaNode::Stop() {
   }
   StopFollowing();
   if (leader_owner_) leader_owner_->Stop();
-  std::vector<std::thread> seeds;
+  std::vector<SeedThread> seeds;
   {
     std::lock_guard<std::mutex> lock(seeds_mu_);
     seeds.swap(seeds_);
   }
-  for (auto& t : seeds) t.join();
+  for (auto& t : seeds) t.thread.join();
   listener_.Close();
   if (lease_ != 0) (void)etcd_.Revoke(lease_);
 }
@@ -588,10 +588,21 @@ void ReplicaNode::AcceptLoop() {
         continue;
       }
       std::lock_guard<std::mutex> lock(seeds_mu_);
-      seeds_.emplace_back([this, s = std::move(socket),
-                           nonce = payload.substr(8, net::kReplicaNonceBytes)]() mutable {
-        ServeSeed(std::move(s), std::move(nonce));
-      });
+      for (auto it = seeds_.begin(); it != seeds_.end();) {
+        if (it->done->load()) {
+          it->thread.join();
+          it = seeds_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      seeds_.push_back({std::thread([this, done, s = std::move(socket),
+                                     nonce = payload.substr(8, net::kReplicaNonceBytes)]() mutable {
+                          ServeSeed(std::move(s), std::move(nonce));
+                          done->store(true);
+                        }),
+                        done});
       continue;
     }
     auto hello = net::DecodeHello(payload);

@@ -131,8 +131,14 @@ class ReplicaNode {
   std::thread follower_;
   std::atomic<bool> stop_following_{false};
   uint64_t following_term_ = 0;  // guarded by follow_mu_
+  // Threads serving a checkpoint; each sets its flag when done, and finished ones are
+  // joined when the next seed request comes (all of them at Stop).
+  struct SeedThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
   std::mutex seeds_mu_;
-  std::vector<std::thread> seeds_;
+  std::vector<SeedThread> seeds_;
   std::mutex sleep_mu_;
   std::condition_variable sleep_cv_;
 };
