@@ -238,10 +238,6 @@ void ReplicationLeader::OnAck() {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& f : followers_) positions.push_back(f->position.load());
   }
-  if (options_.followers_total > 0 && positions.size() >= options_.followers_total) {
-    // Every follower holds the ingests up to the lowest position: their files may go.
-    log_.ReleaseIngests(*std::min_element(positions.begin(), positions.end()));
-  }
   const size_t k = options_.followers_needed;
   if (k == 0 || positions.size() < k) return;
   std::nth_element(positions.begin(), positions.begin() + static_cast<long>(k - 1), positions.end(),
@@ -323,6 +319,17 @@ void ReplicationLeader::SweepLoop() {
     if (stopping_) break;
     Release(0, false, true);  // waiters past their deadline
     if (!options_.may_acknowledge()) Release(UINT64_MAX, false, false);
+    // The ingests every follower of the group holds (all, with no followers) no longer
+    // need their files kept (old ones go anyway: ReplicaLog::ReleaseIngests).
+    uint64_t held = options_.followers_total == 0 ? UINT64_MAX : 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (options_.followers_total > 0 && followers_.size() >= options_.followers_total) {
+        held = UINT64_MAX;
+        for (const auto& f : followers_) held = std::min(held, f->position.load());
+      }
+    }
+    log_.ReleaseIngests(held);
   }
 }
 

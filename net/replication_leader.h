@@ -31,7 +31,7 @@ class ReplicationLeader {
     uint32_t node_id = 0;
     size_t followers_needed = 1;  // group of 3: 1; of 5: 2; alone: 0
     // The group's other nodes: once that many followers hold an ingest, the files kept
-    // for it are released (ReplicaLog::ReleaseIngests). 0: never.
+    // for it are released (ReplicaLog::ReleaseIngests; with 0, at once).
     size_t followers_total = 0;
     std::chrono::milliseconds ack_timeout{5000};
     std::chrono::milliseconds heartbeat{200};

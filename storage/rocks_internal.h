@@ -5,12 +5,14 @@
 #pragma once
 
 #include <rocksdb/iterator.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/status.h>
 #include <rocksdb/utilities/transaction.h>
 #include <rocksdb/utilities/transaction_db.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -50,9 +52,11 @@ struct RocksHandles {
   // RocksStoreOptions::replicated: ingests are recorded in the log (Ingest).
   bool replicated = false;
   std::string dir;  // the store's directory
-  // A replicated leader's ingests whose files it keeps for followers (by sequence).
+  // A replicated leader's ingests whose files it keeps for followers (sequence -> when,
+  // steady ms), and the latest sequences as each ingest under way began.
   std::mutex ingests_mu;
-  std::set<uint64_t> kept_ingests;
+  std::map<uint64_t, int64_t> kept_ingests;
+  std::multiset<uint64_t> ingests_in_flight;
 };
 
 // Under the store's directory: the files of a replicated store's ingests, kept for
@@ -70,11 +74,21 @@ core::Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>
 bool IsIngestBatch(std::string_view batch);
 enum class IngestAt { kFrame, kWait, kNone };
 // At a gap of the WAL at `sequence`: kFrame (the ingest's frame appended to `out`, its
-// files' paths in `paths`, the sequence numbers it takes in `taken`), kWait (no marker yet;
-// `waiting_since_ms` keeps since when), or kNone (no ingest there, or its files are gone: the
-// follower must be seeded again).
+// files' paths in `paths`, the sequence numbers it takes in `taken`), kWait (an ingest
+// under way may fill it; its marker is not written yet), or kNone (no ingest there, or its
+// files are no longer kept: the follower must be seeded again).
 IngestAt IngestFrameAt(RocksHandles& h, uint64_t sequence, std::string* out,
-                       std::vector<std::string>* paths, uint64_t* taken, int64_t* waiting_since_ms);
+                       std::vector<std::string>* paths, uint64_t* taken);
+// A follower's side of an ingest frame (`count` sequence numbers from `sequence`): its
+// files must be in `inbox` as the record in `batch` says (CheckIngest, before anything is
+// written), then they are ingested at the same numbers as on the leader (ApplyIngest).
+core::Status CheckIngest(const RocksHandles& h, const std::string& inbox, uint64_t sequence,
+                         uint64_t count, std::string_view batch);
+core::Status ApplyIngest(RocksHandles& h, const std::string& inbox, uint64_t sequence,
+                         uint64_t count, std::string_view batch);
+// A replicated store's listener (DBOptions::listeners): reports to Ingest the sequence
+// number each file took.
+std::shared_ptr<rocksdb::EventListener> MakeIngestListener();
 
 // Busy/TimedOut/TryAgain -> Busy (retry the whole transaction), NotFound -> NotFound,
 // Corruption -> Corruption, a full disk or a read-only file system -> Unavailable (503

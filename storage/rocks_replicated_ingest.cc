@@ -6,8 +6,7 @@
 // marker into an ingest frame and hands the files to its sender, which ships them before
 // the frame; a follower ingests them at the same sequence number.
 #include <rocksdb/db.h>
-#include <rocksdb/metadata.h>
-#include <sys/stat.h>
+#include <rocksdb/listener.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,8 +32,22 @@ namespace {
 constexpr char kMarkerPrefix[] = "replication/ingest/";
 constexpr std::string_view kFramePrefix = "scimd-ingest\n";
 constexpr uint8_t kTagLogData = 0x3;
-// How long a reader waits at an ingest's gap for its marker (written just after it).
-constexpr int64_t kMarkerWaitMs = 30'000;
+// A sanity bound on an ingest record (a 10M-user import writes a few hundred files).
+constexpr uint64_t kMaxFilesPerFamily = 1 << 20;
+// How long the leader keeps an ingest's files for a follower that has not taken it yet;
+// after that such a follower is re-seeded.
+constexpr int64_t kKeepIngestMs = 3600'000;
+
+// Where RocksDB reports, on the ingesting thread, the sequence number each file got.
+thread_local std::vector<std::pair<std::string, uint64_t>>* t_ingested = nullptr;
+
+class IngestListener final : public rocksdb::EventListener {
+ public:
+  void OnExternalFileIngested(rocksdb::DB*,
+                              const rocksdb::ExternalFileIngestionInfo& info) override {
+    if (t_ingested != nullptr) t_ingested->emplace_back(info.external_file_path, info.global_seqno);
+  }
+};
 
 std::string MarkerKey(uint64_t sequence) {
   char digits[32];
@@ -74,7 +87,7 @@ Result<std::vector<IngestFile>> DecodeFiles(std::string_view text, uint64_t* tak
   std::istringstream in{std::string(text)};
   std::string line;
   if (!std::getline(in, line) || !(std::istringstream(line) >> *taken) || *taken == 0 ||
-      *taken > 64) {
+      *taken > kMaxFilesPerFamily) {
     return Status::InvalidValue("a malformed ingest record");
   }
   while (std::getline(in, line)) {
@@ -118,25 +131,6 @@ std::string IngestBatch(uint64_t sequence, uint64_t taken, std::string_view file
   return batch;
 }
 
-// The sequence number the ingest gave the file kept at `link`: that of the live file with
-// the same inode (the ingest hard-linked it into the store). 0 when not found (already
-// compacted away).
-uint64_t IngestedSequence(rocksdb::DB* db, const std::string& link) {
-  struct stat kept {};
-  if (::stat(link.c_str(), &kept) != 0) return 0;
-  std::vector<rocksdb::LiveFileMetaData> live;
-  db->GetLiveFilesMetaData(&live);
-  for (const auto& f : live) {
-    struct stat st {};
-    const std::string path = f.directory + "/" + f.relative_filename;
-    if (::stat(path.c_str(), &st) == 0 && st.st_ino == kept.st_ino && st.st_dev == kept.st_dev &&
-        f.smallest_seqno == f.largest_seqno) {
-      return f.largest_seqno;
-    }
-  }
-  return 0;
-}
-
 // The sequence numbers an ingest holding a snapshot takes (IngestHoldingSnapshot): every
 // family's job starts from the same last sequence and gives each of its files the next
 // one, and the call takes as many as the largest job.
@@ -155,19 +149,43 @@ std::map<uint32_t, rocksdb::ColumnFamilyHandle*> HandlesById(const internal::Roc
   return out;
 }
 
+// Ingests `args` holding a snapshot and checks that the files took the sequence numbers
+// that follow `first` as Taken says (file i of a family: first + i); *first is set from
+// the files when 0. The ingest is done when this fails on the check (Internal).
 Status IngestHoldingSnapshot(internal::RocksHandles& h,
                              std::vector<rocksdb::IngestExternalFileArg>& args,
-                             std::string_view what) {
+                             std::string_view what, uint64_t* first) {
   // An open snapshot makes RocksDB give every file a sequence number of its own, whatever
   // it overlaps (Taken): the leader and every follower then take exactly as many for the
-  // ingest. The number goes to the MANIFEST only, not into the file:
-  // the leader ships the file as it wrote it (RocksDB refuses to ingest a file that
-  // already carries a global sequence number).
+  // ingest. The numbers go to the MANIFEST only, not into the files: the leader ships the
+  // files as it wrote them (RocksDB refuses to ingest a file that already carries one).
+  std::vector<std::pair<std::string, uint64_t>> seen;
+  std::vector<std::string> paths;
+  for (auto& arg : args) {
+    arg.options.write_global_seqno = false;
+    for (const auto& path : arg.external_files) paths.push_back(path);
+  }
   const rocksdb::Snapshot* snapshot = h.db->GetSnapshot();
-  for (auto& arg : args) arg.options.write_global_seqno = false;
+  t_ingested = &seen;
   Status s = internal::FromRocks(h.db->IngestExternalFiles(args), what);
+  t_ingested = nullptr;
   h.db->ReleaseSnapshot(snapshot);
-  return s;
+  SCIMD_RETURN_IF_ERROR(s);
+  std::map<std::string, uint64_t> got(seen.begin(), seen.end());
+  for (const auto& arg : args) {
+    for (size_t i = 0; i < arg.external_files.size(); ++i) {
+      auto it = got.find(arg.external_files[i]);
+      if (it == got.end()) {
+        return Status::Internal(std::string(what) + ": no sequence number reported for a file");
+      }
+      if (*first == 0 && i == 0) *first = it->second;
+      if (it->second != *first + i) {
+        return Status::Internal(std::string(what) + ": a file took sequence " +
+                                std::to_string(it->second) + ", not " + std::to_string(*first + i));
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -188,9 +206,18 @@ bool IsIngestBatch(std::string_view batch) {
   return false;
 }
 
+std::shared_ptr<rocksdb::EventListener> MakeIngestListener() {
+  return std::make_shared<IngestListener>();
+}
+
 Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,
               std::string_view what) {
   if (!h.replicated) return FromRocks(h.db->IngestExternalFiles(args), what);
+  const uint64_t taken = Taken(args);
+  if (taken == 0) return Status::Ok();
+  if (taken > kMaxFilesPerFamily) {
+    return Status::InvalidValue(std::string(what) + ": too many files for one ingest");
+  }
   // Hard links of the files (the ingest moves them into the store, where compactions may
   // delete them) in a directory named once the sequence is known.
   static std::atomic<uint64_t> next{0};
@@ -209,59 +236,69 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
       f.size = fs::file_size(path, ec);
       if (!ec) fs::create_hard_link(path, pending + "/" + f.name, ec);
       if (ec) {
-        fs::remove_all(pending);
+        fs::remove_all(pending, ec);
         return Status::IoError("cannot keep " + path + " for the replicas: " + ec.message());
       }
       files.push_back(std::move(f));
     }
   }
-  const uint64_t before = h.db->GetLatestSequenceNumber();
-  Status s = IngestHoldingSnapshot(h, args, what);
-  const uint64_t after = h.db->GetLatestSequenceNumber();
-  if (!s.ok()) {
+  // While it runs, a log reader at a gap after this point waits for its marker.
+  const uint64_t floor = h.db->GetLatestSequenceNumber();
+  {
+    std::lock_guard<std::mutex> lock(h.ingests_mu);
+    h.ingests_in_flight.insert(floor);
+  }
+  struct Landed {
+    RocksHandles& h;
+    uint64_t floor;
+    ~Landed() {
+      std::lock_guard<std::mutex> lock(h.ingests_mu);
+      h.ingests_in_flight.erase(h.ingests_in_flight.find(floor));
+    }
+  } landed{h, floor};
+  uint64_t sequence = 0;
+  Status s = IngestHoldingSnapshot(h, args, what, &sequence);
+  if (!s.ok() && sequence == 0) {  // nothing was ingested
     fs::remove_all(pending, ec);
     return s;
   }
-  // The sequence the ingest took: that of the files it placed (the same inodes as the
-  // kept links), or, with no write beside it, the one it added.
-  const uint64_t taken = Taken(args);
-  uint64_t sequence = IngestedSequence(h.db, pending + "/" + files[0].name);
-  if (sequence == 0 && after == before + taken) sequence = before + 1;
-  if (sequence == 0 || sequence <= before || sequence + taken - 1 > after) {
+  // From here the data is in the store: a failure only costs the followers a re-seed
+  // (they find no marker at the gap), and the caller must not retry.
+  auto applied = [&](const std::string& why) {
     fs::remove_all(pending, ec);
-    return Status::Internal(std::string(what) +
-                            ": ingested, but its sequence number is unknown; the followers "
-                            "will be seeded again (DEBUG " +
-                            std::to_string(before) + " " + std::to_string(after) + " " +
-                            std::to_string(taken) + " " + std::to_string(sequence) + ")");
-  }
+    return Status::Internal(std::string(what) + " was applied here, but " + why +
+                            ": the replicas will be seeded again from this store");
+  };
+  if (!s.ok()) return applied(s.detail());
   const std::string kept = IngestsDir(h) + "/" + std::to_string(sequence);
   fs::rename(pending, kept, ec);
-  if (ec) return Status::IoError("cannot keep the ingest's files: " + ec.message());
+  if (ec) return applied("its files could not be kept (" + ec.message() + ")");
   {
     std::lock_guard<std::mutex> lock(h.ingests_mu);
-    h.kept_ingests.insert(sequence);
+    h.kept_ingests[sequence] = NowMs();
   }
   rocksdb::WriteBatch marker;
-  SCIMD_RETURN_IF_ERROR(FromRocks(
+  Status written = FromRocks(
       marker.Put(h.db->DefaultColumnFamily(), MarkerKey(sequence), EncodeFiles(taken, files)),
-      what));
-  return FromRocks(h.db->GetRootDB()->Write(h.write_options, &marker), what);
+      what);
+  if (written.ok()) written = FromRocks(h.db->GetRootDB()->Write(h.write_options, &marker), what);
+  if (!written.ok()) return applied("its record in the log failed (" + written.detail() + ")");
+  return Status::Ok();
 }
 
 IngestAt IngestFrameAt(RocksHandles& h, uint64_t sequence, std::string* out,
-                       std::vector<std::string>* paths, uint64_t* taken,
-                       int64_t* waiting_since_ms) {
+                       std::vector<std::string>* paths, uint64_t* taken) {
   if (!h.replicated) return IngestAt::kNone;  // no markers are written
+  // An ingest that began before `sequence` and has not written its marker yet: wait.
+  {
+    std::lock_guard<std::mutex> lock(h.ingests_mu);
+    if (!h.ingests_in_flight.empty() && *h.ingests_in_flight.begin() < sequence) {
+      return IngestAt::kWait;
+    }
+  }
   std::string value;
   rocksdb::Status s =
       h.db->Get(rocksdb::ReadOptions(), h.db->DefaultColumnFamily(), MarkerKey(sequence), &value);
-  if (s.IsNotFound()) {
-    // Written just after the ingest: wait for it a while.
-    if (*waiting_since_ms == 0) *waiting_since_ms = NowMs();
-    return NowMs() - *waiting_since_ms < kMarkerWaitMs ? IngestAt::kWait : IngestAt::kNone;
-  }
-  *waiting_since_ms = 0;
   if (!s.ok()) return IngestAt::kNone;
   auto files = DecodeFiles(value, taken);
   if (!files.ok()) return IngestAt::kNone;
@@ -285,22 +322,34 @@ void RocksStore::ReleaseIngests(uint64_t upto) {
   std::vector<uint64_t> released;
   {
     std::lock_guard<std::mutex> lock(h_->ingests_mu);
-    while (!h_->kept_ingests.empty() && *h_->kept_ingests.begin() <= upto) {
-      released.push_back(*h_->kept_ingests.begin());
-      h_->kept_ingests.erase(h_->kept_ingests.begin());
+    const int64_t old = NowMs() - kKeepIngestMs;
+    for (auto it = h_->kept_ingests.begin(); it != h_->kept_ingests.end();) {
+      if (it->first <= upto || it->second < old) {
+        released.push_back(it->first);
+        it = h_->kept_ingests.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
   std::error_code ec;
   for (uint64_t s : released) fs::remove_all(IngestsDir(*h_) + "/" + std::to_string(s), ec);
 }
 
-Status RocksStore::ApplyIngest(uint64_t sequence, std::string_view batch) {
+namespace {
+
+// An ingest frame's arguments, its files in `inbox` as the record says.
+Result<std::vector<rocksdb::IngestExternalFileArg>> IngestArgs(const internal::RocksHandles& h,
+                                                               const std::string& inbox,
+                                                               uint64_t sequence, uint64_t count,
+                                                               std::string_view batch) {
   const size_t at = batch.find(kFramePrefix);
   uint64_t taken = 0;
   SCIMD_ASSIGN_OR_RETURN(auto files, DecodeFiles(batch.substr(at + kFramePrefix.size()), &taken));
-  const auto handles = HandlesById(*h_);
-  const std::string inbox = IngestInbox();
+  if (taken != count) return Status::InvalidValue("a malformed ingest frame");
+  const auto handles = HandlesById(h);
   std::vector<rocksdb::IngestExternalFileArg> args;
+  std::set<uint32_t> done;  // a family's files come together
   for (const auto& f : files) {
     auto cf = handles.find(f.cf);
     if (cf == handles.end()) return Status::InvalidValue("an ingest into an unknown family");
@@ -311,21 +360,41 @@ Status RocksStore::ApplyIngest(uint64_t sequence, std::string_view batch) {
                                   " lacks its file " + f.name);
     }
     if (args.empty() || args.back().column_family != cf->second) {
+      if (!done.insert(f.cf).second) return Status::InvalidValue("a malformed ingest record");
       args.emplace_back();
       args.back().column_family = cf->second;
       internal::SetIngestOptions(&args.back().options);
     }
     args.back().external_files.push_back(path);
   }
-  SCIMD_RETURN_IF_ERROR(IngestHoldingSnapshot(*h_, args, "apply an ingest"));
+  if (Taken(args) != taken) return Status::InvalidValue("a malformed ingest record");
+  return args;
+}
+
+}  // namespace
+
+namespace internal {
+
+Status CheckIngest(const RocksHandles& h, const std::string& inbox, uint64_t sequence,
+                   uint64_t count, std::string_view batch) {
+  return IngestArgs(h, inbox, sequence, count, batch).status();
+}
+
+Status ApplyIngest(RocksHandles& h, const std::string& inbox, uint64_t sequence, uint64_t count,
+                   std::string_view batch) {
+  SCIMD_ASSIGN_OR_RETURN(auto args, IngestArgs(h, inbox, sequence, count, batch));
+  uint64_t first = sequence;
+  SCIMD_RETURN_IF_ERROR(IngestHoldingSnapshot(h, args, "apply an ingest", &first));
   std::error_code ec;
   fs::remove_all(inbox, ec);
-  if (Taken(args) != taken) return Status::InvalidValue("a malformed ingest record");
-  if (LatestSequence() != sequence + taken - 1) {
+  const uint64_t latest = h.db->GetLatestSequenceNumber();
+  if (latest != sequence + count - 1) {
     return Status::Internal("the ingest at sequence " + std::to_string(sequence) +
-                            " left the store at " + std::to_string(LatestSequence()));
+                            " left the store at " + std::to_string(latest));
   }
   return Status::Ok();
 }
+
+}  // namespace internal
 
 }  // namespace scimd::storage

@@ -2,6 +2,7 @@
 // as one write, the term history under a key of the default column family.
 #include <rocksdb/db.h>
 #include <rocksdb/transaction_log.h>
+#include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -109,8 +110,7 @@ Status RocksLogReader::AtGap(std::string* out, bool* emitted, const std::string&
   *emitted = false;
   it_.reset();
   uint64_t taken = 0;
-  switch (internal::IngestFrameAt(*h_, position_ + 1, out, &ingest_files_, &taken,
-                                  &gap_waiting_since_ms_)) {
+  switch (internal::IngestFrameAt(*h_, position_ + 1, out, &ingest_files_, &taken)) {
     case internal::IngestAt::kFrame:
       *emitted = true;
       position_ += taken;
@@ -180,7 +180,7 @@ uint64_t RocksStore::LogBytesAfter(uint64_t sequence) const {
   if (!h_->db->GetSortedWalFiles(files).ok()) return 0;
   uint64_t bytes = 0;
   for (const auto& f : files) {
-    if (f->Type() == rocksdb::kAliveLogFile && f->StartSequence() > sequence + 1) {
+    if (f->StartSequence() > sequence + 1) {  // live or archived
       bytes += f->SizeFileBytes();
     }
   }
@@ -206,7 +206,9 @@ Status RocksStore::ApplyLog(std::string_view frames) {
                                   " where " + std::to_string(next) + " comes next");
     }
     if (internal::IsIngestBatch(frame.data)) {
-      if (frame.count == 0) return Status::InvalidValue("a malformed ingest frame");
+      // Its files must be in the inbox, as the record says.
+      SCIMD_RETURN_IF_ERROR(
+          internal::CheckIngest(*h_, IngestInbox(), frame.first, frame.count, frame.data));
       next += frame.count;
       continue;
     }
@@ -226,7 +228,8 @@ Status RocksStore::ApplyLog(std::string_view frames) {
     SCIMD_RETURN_IF_ERROR(NextLogFrame(&rest, &frame));
     if (frame.count == 0) continue;
     if (internal::IsIngestBatch(frame.data)) {
-      SCIMD_RETURN_IF_ERROR(ApplyIngest(frame.first, frame.data));
+      SCIMD_RETURN_IF_ERROR(
+          internal::ApplyIngest(*h_, IngestInbox(), frame.first, frame.count, frame.data));
       continue;
     }
     rocksdb::WriteBatch batch{std::string(frame.data)};
@@ -278,7 +281,9 @@ std::string RocksStore::LogFormat() const {
     families.emplace_back(cf->GetID(), cf->GetName());
   }
   std::sort(families.begin(), families.end());
-  std::string out = "rocksdb-wal-1";
+  // The engine's version too: an ingest's sequence numbers follow its rules.
+  std::string out = "rocksdb-wal-1 rocksdb-" + std::to_string(ROCKSDB_MAJOR) + "." +
+                    std::to_string(ROCKSDB_MINOR);
   for (const auto& [id, name] : families) out += " " + std::to_string(id) + "=" + name;
   return out;
 }

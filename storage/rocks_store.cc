@@ -209,6 +209,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const std::string& dir,
     // Log files leave the live set as before but wait in archive/ until they add up to
     // more than this: a follower that fell behind reads them (RocksLogReader).
     db_options.WAL_size_limit_MB = options.wal_keep_mb;
+    db_options.listeners.push_back(internal::MakeIngestListener());
   }
   if (options.env != nullptr) db_options.env = options.env;
   // The LOG is opened before the store, in the directory the store makes (or finds).

@@ -179,8 +179,6 @@ class RocksStore final : public core::Store, public core::ReplicaLog {
   // Reads and locks the token record at `key` in `txn`; NotFound if there is none.
   core::Result<core::TokenRecord> LockToken(rocksdb::Transaction& txn, const std::string& key,
                                             std::string_view token_id);
-  // ApplyLog of an ingest's frame (rocks_replicated_ingest.cc): its files from the inbox.
-  core::Status ApplyIngest(uint64_t sequence, std::string_view batch);
 
   std::string dir_;
   std::unique_ptr<internal::RocksHandles> h_;
@@ -215,7 +213,6 @@ class RocksLogReader final : public core::LogReader {
   internal::RocksHandles* h_;
   uint64_t position_;
   std::vector<std::string> ingest_files_;
-  int64_t gap_waiting_since_ms_ = 0;
   std::unique_ptr<rocksdb::TransactionLogIterator> it_;
 };
 

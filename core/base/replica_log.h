@@ -60,8 +60,9 @@ class ReplicaLog {
   // Where a follower puts an ingest's files (shipped by the leader before its frame)
   // for ApplyLog.
   virtual std::string IngestInbox() const = 0;
-  // The leader's kept ingest files that every follower now holds (sequence <= upto) are
-  // no longer kept.
+  // The leader's kept ingest files that every follower now holds (sequence <= upto), and
+  // those kept for an hour already (a follower without them is seeded again), are no
+  // longer kept.
   virtual void ReleaseIngests(uint64_t upto) = 0;
   // The term history (empty until the store joined a group).
   virtual Result<std::vector<TermStart>> ReadTerms() = 0;

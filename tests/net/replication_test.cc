@@ -172,13 +172,16 @@ TEST_F(ReplicationTest, AnImportReachesTheFollowerWithItsFiles) {
                                   core::ImportOptions(), source, nullptr);
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
   const std::string kept = leader_store_->dir() + "/replication-ingests";
-  EXPECT_FALSE(std::filesystem::is_empty(kept));
   Users(100, 3);
   ASSERT_EQ(Replicated(), std::optional<bool>(true));
   EXPECT_EQ(follower_store_->LatestSequence(), leader_store_->LatestSequence());
   EXPECT_EQ(ExportText(*follower_store_, ctx_.tenant), ExportText(*leader_store_, ctx_.tenant));
   EXPECT_EQ(CheckProblems(*follower_store_, ctx_.tenant), 0u);
   EXPECT_FALSE(std::filesystem::exists(follower_store_->IngestInbox()));
+  // (The leader's sweep, every 50 ms, releases them.)
+  for (int i = 0; i < 100 && !std::filesystem::is_empty(kept); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_TRUE(std::filesystem::is_empty(kept));
 }
 
