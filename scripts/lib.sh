@@ -451,16 +451,23 @@ if bad:
     sys.exit(1)
 print("terms=%d" % len(seen))'
 }
-# group_stop_and_compare N TENANT: stops the N nodes (SIGTERM; the supervisors must have
-# been told to stop), exports TENANT from each store and checks it (`scimctl check`);
-# returns 1 when an export or check fails or the exports differ. Prints the count of
-# resources.
-group_stop_and_compare() {
-  local count="$1" tenant="$2" n
-  for n in $(seq "${count}"); do kill -TERM "$(cat "${TMP}/node${n}.pid")" 2>/dev/null || true; done
-  for n in $(seq "${count}"); do
+# group_stop N: stops the N nodes (SIGTERM; the supervisors must have been told to stop)
+# and waits up to 10 s each.
+group_stop() {
+  local n pid
+  for n in $(seq "$1"); do
+    pid="$(cat "${TMP}/node${n}.pid")"
+    kill -0 "${pid}" 2>/dev/null && kill -TERM "${pid}" 2>/dev/null || true
+  done
+  for n in $(seq "$1"); do
     for _ in $(seq 100); do kill -0 "$(cat "${TMP}/node${n}.pid")" 2>/dev/null || break; sleep 0.1; done
   done
+}
+# group_compare N TENANT: exports TENANT from each stopped store and checks it (`scimctl
+# check`); returns 1 when an export or check fails or the exports differ. Prints the
+# count of resources.
+group_compare() {
+  local count="$1" tenant="$2" n
   for n in $(seq "${count}"); do
     "${SCIMCTL}" --data "${TMP}/node${n}" export "${tenant}" --out "${TMP}/export${n}.ndjson" \
       >/dev/null 2>&1 || { echo "export of node ${n} failed" >&2; return 1; }
