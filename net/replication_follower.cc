@@ -138,6 +138,20 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
       }
       continue;
     }
+    if (type == ReplicaMessage::kStageDone) {
+      // A set of an ingest's files is all here (durably): staged ahead of its frame (an id
+      // to confirm), or inline before it (0).
+      if (!close_ingest()) {
+        *why = "cannot write an ingest's file (disk full?)";
+        return FollowEnd::kApplyFailed;
+      }
+      if (payload == EncodeU64(0)) continue;
+      if (Status told = socket.Send(ReplicaMessage::kStaged, payload, kSendTimeoutMs); !told.ok()) {
+        *why = told.detail();
+        return FollowEnd::kLost;
+      }
+      continue;
+    }
     if (type == ReplicaMessage::kReseed) {
       *why = payload;
       return FollowEnd::kReseed;
@@ -156,10 +170,7 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
         return FollowEnd::kRefused;
       }
       frame_term = *t;
-      if (!close_ingest()) {
-        *why = "cannot write an ingest's file (disk full?)";
-        return FollowEnd::kApplyFailed;
-      }
+      // (A staged set's file may be open meanwhile: its pieces come between log messages.)
       if (Status applied = log.ApplyLog(std::string_view(payload).substr(8)); !applied.ok()) {
         *why = "applying the leader's log failed: " + applied.detail();
         return FollowEnd::kApplyFailed;

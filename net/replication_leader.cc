@@ -23,10 +23,12 @@ constexpr int kSendTimeoutMs = 5000;
 constexpr auto kCoalesce = std::chrono::microseconds(300);
 constexpr size_t kCoalesceBelowBytes = size_t{64} << 10;
 constexpr size_t kIngestPieceBytes = size_t{1} << 20;
+constexpr int64_t kStageStallMs = 30'000;
 
 // An ingest's files, before the frames that end with its frame: a name, then the bytes in
-// pieces. Memory stays one piece.
+// pieces, then kStageDone 0 (the follower syncs them). Memory stays one piece.
 Status SendIngestFiles(ReplicaSocket& socket, const std::vector<std::string>& paths) {
+  if (paths.empty()) return Status::Ok();
   std::string piece;
   for (const std::string& path : paths) {
     const std::string name = std::filesystem::path(path).filename().string();
@@ -41,8 +43,82 @@ Status SendIngestFiles(ReplicaSocket& socket, const std::vector<std::string>& pa
       SCIMD_RETURN_IF_ERROR(socket.Send(ReplicaMessage::kIngestData, piece, kSendTimeoutMs));
     }
   }
-  return Status::Ok();
+  return socket.Send(ReplicaMessage::kStageDone, EncodeU64(0), kSendTimeoutMs);
 }
+
+int64_t NowMs();
+
+}  // namespace
+
+struct ReplicationLeader::Staged {
+  uint64_t id = 0;
+  std::vector<std::string> paths;
+  std::set<uint32_t> holders;  // guarded by the leader's mu_
+  std::atomic<int64_t> progress_ms{0};
+};
+
+// A sender's staging: one message per Step, so that staged files travel between log
+// messages. Used by the sender thread only.
+class ReplicationLeader::Stager {
+ public:
+  explicit Stager(ReplicaSocket& socket) : socket_(socket) {}
+  bool busy() const { return current_ != nullptr; }
+  // Takes the next set when idle (`next` null: none), then sends one message of it.
+  Status Step(const std::shared_ptr<Staged>& next) {
+    if (!current_) {
+      if (!next) return Status::Ok();
+      current_ = next;
+      file_ = 0;
+    }
+    if (file_ == current_->paths.size()) {
+      SCIMD_RETURN_IF_ERROR(
+          socket_.Send(ReplicaMessage::kStageDone, EncodeU64(current_->id), kSendTimeoutMs));
+      for (const auto& path : current_->paths) sent_.insert(Name(path));
+      current_.reset();
+      return Status::Ok();
+    }
+    const std::string& path = current_->paths[file_];
+    if (!in_.is_open()) {
+      in_.open(path, std::ios::binary);
+      if (!in_) return Status::IoError("cannot read " + path);
+      return socket_.Send(ReplicaMessage::kIngestFile, Name(path), kSendTimeoutMs);
+    }
+    piece_.resize(kIngestPieceBytes);
+    in_.read(piece_.data(), static_cast<std::streamsize>(piece_.size()));
+    piece_.resize(static_cast<size_t>(in_.gcount()));
+    if (piece_.empty()) {
+      in_.close();
+      in_.clear();
+      ++file_;
+      return Status::Ok();
+    }
+    current_->progress_ms = NowMs();
+    return socket_.Send(ReplicaMessage::kIngestData, piece_, kSendTimeoutMs);
+  }
+  // Before an ingest's frame: the set under way is finished first (its pieces must not
+  // mix with inline files); then the files not staged whole to this follower go inline.
+  Status BeforeFrame(const std::vector<std::string>& paths) {
+    while (current_) SCIMD_RETURN_IF_ERROR(Step(nullptr));
+    std::vector<std::string> missing;
+    for (const auto& path : paths) {
+      if (sent_.erase(Name(path)) == 0) missing.push_back(path);
+    }
+    return SendIngestFiles(socket_, missing);
+  }
+
+ private:
+  static std::string Name(const std::string& path) {
+    return std::filesystem::path(path).filename().string();
+  }
+  ReplicaSocket& socket_;
+  std::shared_ptr<Staged> current_;
+  size_t file_ = 0;
+  std::ifstream in_;
+  std::string piece_;
+  std::set<std::string> sent_;  // staged whole to this follower, not yet in a frame
+};
+
+namespace {
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -64,7 +140,8 @@ struct ReplicationLeader::Follower {
   std::deque<std::pair<uint64_t, uint64_t>> sent;
   uint64_t unacked_bytes = 0;  // guarded by sent_mu
   std::atomic<uint64_t> read_position{0};
-  std::atomic<bool> behind{false};  // the sender's last read was a full message
+  std::atomic<bool> behind{false};               // the sender's last read was a full message
+  std::deque<std::shared_ptr<Staged>> to_stage;  // guarded by the leader's mu_
   void Sent(uint64_t last, uint64_t bytes) {
     std::lock_guard<std::mutex> lock(sent_mu);
     sent.emplace_back(last, bytes);
@@ -165,9 +242,19 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
 void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
   pthread_setname_np(pthread_self(), "repl-send");
   std::unique_ptr<core::LogReader> reader = log_.NewLogReader(f->start);
+  Stager stager(f->socket);
   int64_t last_sent = NowMs();
   std::string message;
   while (!stopping_ && f->connected) {
+    std::shared_ptr<Staged> next;
+    if (!stager.busy()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!f->to_stage.empty()) {
+        next = std::move(f->to_stage.front());
+        f->to_stage.pop_front();
+      }
+    }
+    if (!stager.Step(next).ok()) break;
     message = EncodeU64(options_.term);
     const uint64_t seen = notified_.load();
     Status read = reader->Read(kFramesPerMessage, &message);
@@ -179,7 +266,7 @@ void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
     f->read_position = reader->position();
     f->behind = message.size() >= kFramesPerMessage;
     if (const auto files = reader->TakeIngestFiles(); !files.empty()) {
-      if (!SendIngestFiles(f->socket, files).ok()) break;
+      if (!stager.BeforeFrame(files).ok()) break;
     }
     if (message.size() > 8) {
       f->Sent(reader->position(), message.size() - 8);
@@ -200,10 +287,12 @@ void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
       }
       last_sent = NowMs();
     }
+    if (stager.busy()) continue;  // the next piece at once
     std::unique_lock<std::mutex> lock(mu_);
     sleepers_.fetch_add(1);
-    wake_.wait_for(lock, std::chrono::milliseconds(20),
-                   [&] { return stopping_ || notified_.load() != seen || !f->connected; });
+    wake_.wait_for(lock, std::chrono::milliseconds(20), [&] {
+      return stopping_ || notified_.load() != seen || !f->connected || !f->to_stage.empty();
+    });
     sleepers_.fetch_sub(1);
   }
   f->connected = false;
@@ -217,7 +306,18 @@ void ReplicationLeader::ReceiveLoop(std::shared_ptr<Follower> f) {
   while (!stopping_ && f->connected) {
     Status s = f->socket.Receive(&type, &payload, 500);
     if (s.code() == core::Status::Code::kUnavailable) continue;  // quiet
-    if (!s.ok() || type != ReplicaMessage::kAck) break;
+    if (!s.ok()) break;
+    if (type == ReplicaMessage::kStaged) {
+      auto id = DecodeU64(payload);
+      if (!id.ok()) break;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (auto it = staged_.find(*id); it != staged_.end()) it->second->holders.insert(f->node);
+      }
+      staged_cv_.notify_all();
+      continue;
+    }
+    if (type != ReplicaMessage::kAck) break;
     auto position = DecodeU64(payload);
     if (!position.ok()) break;
     f->last_heard_ms = NowMs();
@@ -299,6 +399,40 @@ void ReplicationLeader::WhenReplicated(uint64_t sequence, std::function<void(boo
   if (sequence <= replicated_.load()) Release(replicated_.load(), true, false);
 }
 
+Status ReplicationLeader::Stage(const std::vector<std::string>& paths) {
+  if (options_.followers_needed == 0) return Status::Ok();
+  auto set = std::make_shared<Staged>();
+  set->paths = paths;
+  set->progress_ms = NowMs();
+  std::unique_lock<std::mutex> lock(mu_);
+  set->id = ++next_stage_;
+  staged_[set->id] = set;
+  size_t sent_to = 0;
+  for (auto& f : followers_) {
+    if (!f->connected) continue;
+    f->to_stage.push_back(set);
+    ++sent_to;
+  }
+  wake_.notify_all();
+  Status result = Status::Ok();
+  if (sent_to < options_.followers_needed) {
+    result = Status::Unavailable("too few followers are connected to take an ingest's files", 5);
+  }
+  while (result.ok() && set->holders.size() < options_.followers_needed) {
+    if (stopping_) {
+      result = Status::Unavailable("the leader is stopping", 5);
+    } else if (NowMs() - set->progress_ms.load() > kStageStallMs) {
+      result = Status::Unavailable("the followers took no piece of an ingest's files for " +
+                                       std::to_string(kStageStallMs / 1000) + " s",
+                                   5);
+    } else {
+      staged_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
+  }
+  staged_.erase(set->id);
+  return result;
+}
+
 void ReplicationLeader::Notify() {
   notified_.fetch_add(1);
   // A wake-up costs a system call per commit; a busy sender reads the new commits anyway
@@ -355,6 +489,7 @@ void ReplicationLeader::Stop() {
   { std::lock_guard<std::mutex> lock(mu_); }
   wake_.notify_all();
   sweep_.notify_all();
+  staged_cv_.notify_all();
   std::vector<std::shared_ptr<Follower>> followers;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -15,6 +15,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,6 +64,13 @@ class ReplicationLeader {
   void Serve(ReplicaSocket socket, const ReplicaHello& hello, std::string_view challenge);
   // New commits are in the log (cheap; call after each write).
   void Notify();
+  // Before an ingest (the store's stager, RocksStore::SetIngestStager): sends the files at
+  // `paths` to every connected follower beside the log (a piece at a time between log
+  // messages, so writes go on being acknowledged meanwhile) and returns once
+  // `followers_needed` of them hold them; the ingest's frame then finds them in their
+  // inbox instead of carrying them. Unavailable when that does not happen (no piece moved
+  // for 30 s, too few followers, Stop).
+  core::Status Stage(const std::vector<std::string>& paths);
   // `done(true)` once `sequence` is on a majority, `done(false)` after the ack timeout, on
   // Stop or when the lease may have expired. `done` runs on one of the leader's threads
   // (or in this call) and must be quick.
@@ -77,6 +86,8 @@ class ReplicationLeader {
 
  private:
   struct Follower;
+  struct Staged;
+  class Stager;
   void SendLoop(std::shared_ptr<Follower> f);
   void ReceiveLoop(std::shared_ptr<Follower> f);
   void SweepLoop();
@@ -104,6 +115,9 @@ class ReplicationLeader {
     std::function<void(bool)> done;
   };
   std::multimap<uint64_t, Waiter> waiters_;
+  std::condition_variable staged_cv_;                   // Stage: a follower holds a set
+  uint64_t next_stage_ = 0;                             // guarded by mu_
+  std::map<uint64_t, std::shared_ptr<Staged>> staged_;  // guarded by mu_
   std::thread sweeper_;
 };
 

@@ -32,8 +32,11 @@ enum class ReplicaMessage : uint8_t {
   kSeedDone = 10,     // u64 the checkpoint's sequence
   kSeedRequest = 11,  // instead of a Hello: a checkpoint, please (node id, MAC)
   kChallenge = 12,    // the leader's first message: a fresh nonce
-  kIngestFile = 13,   // a file of the ingest whose frame comes next: its name, then
-  kIngestData = 14,   // its bytes in pieces (for the follower's ReplicaLog::IngestInbox)
+  kIngestFile = 13,   // a file of an ingest: its name, then its bytes in kIngestData
+  kIngestData = 14,   // pieces (for the follower's ReplicaLog::IngestInbox); inline before
+                      // the ingest's frame, or staged ahead of it, between log messages
+  kStageDone = 15,    // u64 a staged set's id: its files were all sent
+  kStaged = 16,       // follower to leader, u64 the id: it holds the set's files
 };
 
 // The handshake is authenticated with a key both ends derive from the group's secret

@@ -248,7 +248,9 @@ for _ in $(seq 50); do
 done
 [[ -z "$(ls -A "${TMP}/node${LEADER}/replication-ingests" 2>/dev/null | grep -v inbox)" ]] ||
   die "the leader still keeps ingest files every follower holds"
-log "both followers took the import and the move from the log (no re-seed); the leader kept no files after"
+staged="$(grep -h "staged on a majority" "${TMP}/node${LEADER}.log" | wc -l)"
+((staged >= 2)) || die "the import's and the move's files were not staged ahead of their ingests"
+log "both followers took the import and the move from the log (no re-seed; files staged ahead: $(grep -h "staged on a majority" "${TMP}/node${LEADER}.log" | tail -n 1 | sed 's/.*replication: //')); the leader kept no files after"
 
 touch "${TMP}/acked/stop"
 wait "${LOAD}" || true

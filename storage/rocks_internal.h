@@ -12,6 +12,7 @@
 #include <rocksdb/utilities/transaction.h>
 #include <rocksdb/utilities/transaction_db.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,8 +56,14 @@ struct RocksHandles {
   // A replicated leader's ingests whose files it keeps for followers (sequence -> when,
   // steady ms), and the latest sequences as each ingest under way began.
   std::mutex ingests_mu;
-  std::map<uint64_t, int64_t> kept_ingests;
+  struct KeptIngest {
+    std::string dir;  // under kReplicationIngestsDir
+    int64_t since_ms = 0;
+  };
+  std::map<uint64_t, KeptIngest> kept_ingests;
   std::multiset<uint64_t> ingests_in_flight;
+  // RocksStore::SetIngestStager.
+  std::function<core::Status(const std::vector<std::string>&)> ingest_stager;
 };
 
 // Under the store's directory: the files of a replicated store's ingests, kept for
@@ -64,8 +71,9 @@ struct RocksHandles {
 inline constexpr std::string_view kReplicationIngestsDir = "replication-ingests";
 
 // IngestExternalFiles(args). In a replicated store also: a hard link of each file kept
-// under kReplicationIngestsDir/<sequence>/, and the marker replication/ingest/<sequence>
-// written after it, from which a log reader makes the ingest's frame
+// under kReplicationIngestsDir/<id>/ (named <id>-<family>-<n>.sst, unique), handed to the
+// stager first when one is set (RocksStore::SetIngestStager), and the marker
+// replication/ingest/<sequence> written after it, from which a log reader makes the ingest's frame
 // (rocks_replicated_ingest.cc). The files take the same sequence numbers on every
 // replica.
 core::Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,

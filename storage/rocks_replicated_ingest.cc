@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -219,10 +220,12 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
     return Status::InvalidValue(std::string(what) + ": too many files for one ingest");
   }
   // Hard links of the files (the ingest moves them into the store, where compactions may
-  // delete them) in a directory named once the sequence is known.
-  static std::atomic<uint64_t> next{0};
-  const std::string pending =
-      IngestsDir(h) + "/pending-" + std::to_string(::getpid()) + "-" + std::to_string(next++);
+  // delete them), under a name no other ingest has (followers may still hold an older
+  // one's files in their inbox).
+  std::random_device random;
+  char id[24];
+  std::snprintf(id, sizeof(id), "%08x%08x", random(), random());
+  const std::string pending = IngestsDir(h) + "/" + id;
   std::error_code ec;
   fs::remove_all(pending, ec);
   fs::create_directories(pending, ec);
@@ -232,7 +235,8 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
     for (const std::string& path : arg.external_files) {
       IngestFile f;
       f.cf = arg.column_family->GetID();
-      f.name = std::to_string(f.cf) + "-" + std::to_string(files.size()) + ".sst";
+      f.name = std::string(id) + "-" + std::to_string(f.cf) + "-" + std::to_string(files.size()) +
+               ".sst";
       f.size = fs::file_size(path, ec);
       if (!ec) fs::create_hard_link(path, pending + "/" + f.name, ec);
       if (ec) {
@@ -240,6 +244,23 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
         return Status::IoError("cannot keep " + path + " for the replicas: " + ec.message());
       }
       files.push_back(std::move(f));
+    }
+  }
+  // The followers take the files first, beside the log (while they travel, writes go on
+  // being acknowledged).
+  std::function<Status(const std::vector<std::string>&)> stager;
+  {
+    std::lock_guard<std::mutex> lock(h.ingests_mu);
+    stager = h.ingest_stager;
+  }
+  if (stager) {
+    std::vector<std::string> paths;
+    for (const auto& f : files) paths.push_back(pending + "/" + f.name);
+    if (Status staged = stager(paths); !staged.ok()) {
+      fs::remove_all(pending, ec);
+      return Status::Unavailable(std::string(what) + ": the replicas did not take its files (" +
+                                     staged.detail() + "); nothing was written, retry",
+                                 5);
     }
   }
   // While it runs, a log reader at a gap after this point waits for its marker.
@@ -270,12 +291,9 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
                             ": the replicas will be seeded again from this store");
   };
   if (!s.ok()) return applied(s.detail());
-  const std::string kept = IngestsDir(h) + "/" + std::to_string(sequence);
-  fs::rename(pending, kept, ec);
-  if (ec) return applied("its files could not be kept (" + ec.message() + ")");
   {
     std::lock_guard<std::mutex> lock(h.ingests_mu);
-    h.kept_ingests[sequence] = NowMs();
+    h.kept_ingests[sequence] = {id, NowMs()};
   }
   rocksdb::WriteBatch marker;
   Status written = FromRocks(
@@ -302,7 +320,9 @@ IngestAt IngestFrameAt(RocksHandles& h, uint64_t sequence, std::string* out,
   if (!s.ok()) return IngestAt::kNone;
   auto files = DecodeFiles(value, taken);
   if (!files.ok()) return IngestAt::kNone;
-  const std::string dir = IngestsDir(h) + "/" + std::to_string(sequence);
+  // The files' directory: their names' first part.
+  const std::string dir =
+      IngestsDir(h) + "/" + (*files)[0].name.substr(0, (*files)[0].name.find('-'));
   std::vector<std::string> found;
   for (const auto& f : *files) {
     std::error_code ec;
@@ -318,14 +338,20 @@ IngestAt IngestFrameAt(RocksHandles& h, uint64_t sequence, std::string* out,
 
 std::string RocksStore::IngestInbox() const { return IngestsDir(*h_) + "/inbox"; }
 
+void RocksStore::SetIngestStager(
+    std::function<Status(const std::vector<std::string>& paths)> stager) {
+  std::lock_guard<std::mutex> lock(h_->ingests_mu);
+  h_->ingest_stager = std::move(stager);
+}
+
 void RocksStore::ReleaseIngests(uint64_t upto) {
-  std::vector<uint64_t> released;
+  std::vector<std::string> released;
   {
     std::lock_guard<std::mutex> lock(h_->ingests_mu);
     const int64_t old = NowMs() - kKeepIngestMs;
     for (auto it = h_->kept_ingests.begin(); it != h_->kept_ingests.end();) {
-      if (it->first <= upto || it->second < old) {
-        released.push_back(it->first);
+      if (it->first <= upto || it->second.since_ms < old) {
+        released.push_back(it->second.dir);
         it = h_->kept_ingests.erase(it);
       } else {
         ++it;
@@ -333,7 +359,7 @@ void RocksStore::ReleaseIngests(uint64_t upto) {
     }
   }
   std::error_code ec;
-  for (uint64_t s : released) fs::remove_all(IngestsDir(*h_) + "/" + std::to_string(s), ec);
+  for (const auto& dir : released) fs::remove_all(IngestsDir(*h_) + "/" + dir, ec);
 }
 
 namespace {
@@ -385,8 +411,7 @@ Status ApplyIngest(RocksHandles& h, const std::string& inbox, uint64_t sequence,
   SCIMD_ASSIGN_OR_RETURN(auto args, IngestArgs(h, inbox, sequence, count, batch));
   uint64_t first = sequence;
   SCIMD_RETURN_IF_ERROR(IngestHoldingSnapshot(h, args, "apply an ingest", &first));
-  std::error_code ec;
-  fs::remove_all(inbox, ec);
+  // (Moved into the store; other ingests' files may wait in the inbox.)
   const uint64_t latest = h.db->GetLatestSequenceNumber();
   if (latest != sequence + count - 1) {
     return Status::Internal("the ingest at sequence " + std::to_string(sequence) +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -164,6 +165,9 @@ class RocksStore final : public core::Store, public core::ReplicaLog {
   uint64_t LogBytesAfter(uint64_t sequence) const override;
   std::string IngestInbox() const override;
   void ReleaseIngests(uint64_t upto) override;
+  // A replicated leader's: called with an ingest's files (kept links) before the ingest;
+  // an error cancels the ingest (nothing is written). Empty: none.
+  void SetIngestStager(std::function<core::Status(const std::vector<std::string>& paths)> stager);
   core::Status ApplyLog(std::string_view frames) override;
   core::Result<std::vector<TermStart>> ReadTerms() override;
   core::Status StartTerm(uint64_t term) override;

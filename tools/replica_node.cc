@@ -207,6 +207,7 @@ void ReplicaNode::Stop() {
     if (t->joinable()) t->join();
   }
   StopFollowing();
+  store_.SetIngestStager(nullptr);
   if (leader_owner_) leader_owner_->Stop();
   std::vector<SeedThread> seeds;
   {
@@ -351,6 +352,21 @@ void ReplicaNode::Promote(uint64_t term) {
   };
   leader_owner_ = std::make_unique<net::ReplicationLeader>(store_, o);
   leader_ptr_ = leader_owner_.get();
+  // An import's or a tenant arrival's files go to the followers before the ingest.
+  store_.SetIngestStager(
+      [this, leader = leader_owner_.get()](const std::vector<std::string>& paths) {
+        const int64_t start = NowMs();
+        uint64_t bytes = 0;
+        for (const auto& p : paths) {
+          std::error_code ec;
+          bytes += fs::file_size(p, ec);
+        }
+        Status s = leader->Stage(paths);
+        Log("an ingest's " + std::to_string(paths.size()) + " files (" + std::to_string(bytes) +
+            " bytes) " + (s.ok() ? "staged on a majority" : "not staged: " + s.detail()) + " in " +
+            std::to_string(NowMs() - start) + " ms");
+        return s;
+      });
   term_ = term;
   leader_id_ = options_.node_id;
   terms_seen_.fetch_add(1);

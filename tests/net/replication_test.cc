@@ -177,12 +177,67 @@ TEST_F(ReplicationTest, AnImportReachesTheFollowerWithItsFiles) {
   EXPECT_EQ(follower_store_->LatestSequence(), leader_store_->LatestSequence());
   EXPECT_EQ(ExportText(*follower_store_, ctx_.tenant), ExportText(*leader_store_, ctx_.tenant));
   EXPECT_EQ(CheckProblems(*follower_store_, ctx_.tenant), 0u);
-  EXPECT_FALSE(std::filesystem::exists(follower_store_->IngestInbox()));
+  EXPECT_TRUE(std::filesystem::is_empty(follower_store_->IngestInbox()));  // ingested
   // (The leader's sweep, every 50 ms, releases them.)
   for (int i = 0; i < 100 && !std::filesystem::is_empty(kept); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(std::filesystem::is_empty(kept));
+}
+
+// With the leader's stager set (as a replica node sets it), an import's files reach the
+// follower before the ingest, beside the log; the ingest's frame then carries none.
+TEST_F(ReplicationTest, AnImportsFilesAreStagedBeforeItsIngest) {
+  Users(0, 5);
+  StartFollower();
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  std::vector<std::string> staged;
+  leader_store_->SetIngestStager([&](const std::vector<std::string>& paths) {
+    core::Status s = leader_->Stage(paths);
+    // Staged: every file is in the follower's inbox already.
+    for (const auto& p : s.ok() ? paths : std::vector<std::string>{}) {
+      const std::string there =
+          follower_store_->IngestInbox() + "/" + std::filesystem::path(p).filename().string();
+      EXPECT_EQ(std::filesystem::file_size(there), std::filesystem::file_size(p)) << there;
+      staged.push_back(there);
+    }
+    return s;
+  });
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    text += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"st)" +
+            std::to_string(i) + R"("})" + "\n";
+  }
+  size_t at = 0;
+  core::ImportSource source = [&](char* buf, size_t n) -> core::Result<size_t> {
+    const size_t k = std::min(n, text.size() - at);
+    std::copy(text.data() + at, text.data() + at + k, buf);
+    at += k;
+    return k;
+  };
+  auto imported = core::RunImport(*leader_store_, ctx_.tenant, core::TenantSettings(),
+                                  core::ImportOptions(), source, nullptr);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  ASSERT_FALSE(staged.empty());
+  Users(100, 3);
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  EXPECT_EQ(ExportText(*follower_store_, ctx_.tenant), ExportText(*leader_store_, ctx_.tenant));
+  EXPECT_EQ(CheckProblems(*follower_store_, ctx_.tenant), 0u);
+  // Ingested: moved into the follower's store, none left in its inbox.
+  for (const auto& f : staged) EXPECT_FALSE(std::filesystem::exists(f)) << f;
+  // Without a follower to take them, an import is refused before anything is written.
+  StopFollower();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  at = 0;
+  text = R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"late"})"
+         "\n";
+  const uint64_t before = leader_store_->LatestSequence();
+  auto refused = core::RunImport(*leader_store_, ctx_.tenant, core::TenantSettings(),
+                                 core::ImportOptions(), source, nullptr);
+  EXPECT_EQ(refused.status().code(), core::Status::Code::kUnavailable)
+      << refused.status().ToString();
+  EXPECT_EQ(leader_store_->LatestSequence(), before);
+  leader_store_->SetIngestStager(nullptr);
 }
 
 // A follower that takes the log and acknowledges nothing: the leader counts the bytes it
