@@ -451,6 +451,21 @@ if bad:
     sys.exit(1)
 print("terms=%d" % len(seen))'
 }
+# group_supervise N CLUSTER_FILE ETCD_URL DELAY: node N of a group (SCIMD, data in
+# ${TMP}/node<N>, log appended to ${TMP}/node<N>.log, pid in ${TMP}/node<N>.pid), started
+# again DELAY seconds after it ends (as systemd's Restart= would) until ${TMP}/stopping
+# exists. Run it in the background.
+group_supervise() {
+  local n="$1" cluster="$2" etcd="$3" delay="$4"
+  while [[ ! -e "${TMP}/stopping" ]]; do
+    "${SCIMD}" --node-id "${n}" --cluster "${cluster}" --etcd "${etcd}" \
+      --data "${TMP}/node${n}" --threads 1 >>"${TMP}/node${n}.log" 2>&1 &
+    echo $! >"${TMP}/node${n}.pid"
+    wait $! || true
+    [[ -e "${TMP}/stopping" ]] && break
+    sleep "${delay}"
+  done
+}
 # group_stop N: stops the N nodes (SIGTERM; the supervisors must have been told to stop)
 # and waits up to 10 s each.
 group_stop() {

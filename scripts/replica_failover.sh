@@ -47,20 +47,9 @@ start_etcd replica || die "etcd did not start"
 # when it ends (as systemd's Restart= would), until the test stops.
 declare -A PORT ADMIN REPL
 write_cluster_file "${TMP}/cluster.toml" 3
-supervise() {
-  local n="$1"
-  while [[ ! -e "${TMP}/stopping" ]]; do
-    "${SCIMD}" --node-id "${n}" --cluster "${TMP}/cluster.toml" --etcd "${ETCD}" \
-      --data "${TMP}/node${n}" --threads 1 >>"${TMP}/node${n}.log" 2>&1 &
-    echo $! >"${TMP}/node${n}.pid"
-    wait $! || true
-    [[ -e "${TMP}/stopping" ]] && break
-    # Down longer than the leader's lease: the others elect one of them meanwhile.
-    sleep 5
-  done
-}
 for n in 1 2 3; do
-  supervise "${n}" &
+  # Down longer than the leader's lease: the others elect one of them meanwhile.
+  group_supervise "${n}" "${TMP}/cluster.toml" "${ETCD}" 5 &
   PIDS+=($!)
 done
 node_pid() { cat "${TMP}/node$1.pid"; }

@@ -80,20 +80,8 @@ python3 "${SCRIPT_DIR}/fault_proxy.py" --cut-file "${TMP}/cut" "${ROUTES[@]}" >"
 PIDS+=($!)
 for _ in $(seq 50); do grep -q routes "${TMP}/proxy.log" && break; sleep 0.1; done
 
-supervise() {
-  local n="$1"
-  while [[ ! -e "${TMP}/stopping" ]]; do
-    "${SCIMD}" --node-id "${n}" --cluster "${TMP}/cluster${n}.toml" \
-      --etcd "http://127.0.0.1:${ETCD_ROUTE[${n}]}" --data "${TMP}/node${n}" --threads 1 \
-      >>"${TMP}/node${n}.log" 2>&1 &
-    echo $! >"${TMP}/node${n}.pid"
-    wait $! || true
-    [[ -e "${TMP}/stopping" ]] && break
-    sleep 2
-  done
-}
 for n in 1 2 3; do
-  supervise "${n}" &
+  group_supervise "${n}" "${TMP}/cluster${n}.toml" "http://127.0.0.1:${ETCD_ROUTE[${n}]}" 2 &
   PIDS+=($!)
 done
 LEADER="$(wait_group_leader 3)"

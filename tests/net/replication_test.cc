@@ -15,7 +15,6 @@
 #include <string>
 #include <thread>
 
-#include "core/scim/import_reader.h"
 #include "core/usecase/service.h"
 #include "net/replication_follower.h"
 #include "net/replication_leader.h"
@@ -30,6 +29,7 @@ using storage::RocksStore;
 using storage::testing::CheckProblems;
 using storage::testing::CreateResource;
 using storage::testing::ExportText;
+using storage::testing::ImportText;
 using storage::testing::OpenOrDie;
 using storage::testing::TempDir;
 
@@ -161,15 +161,7 @@ TEST_F(ReplicationTest, AnImportReachesTheFollowerWithItsFiles) {
             std::to_string(i) + R"(","emails":[{"value":"imp)" + std::to_string(i) +
             R"(@x.com"}]})" + "\n";
   }
-  size_t at = 0;
-  core::ImportSource source = [&](char* buf, size_t n) -> core::Result<size_t> {
-    const size_t k = std::min(n, text.size() - at);
-    std::copy(text.data() + at, text.data() + at + k, buf);
-    at += k;
-    return k;
-  };
-  auto imported = core::RunImport(*leader_store_, ctx_.tenant, core::TenantSettings(),
-                                  core::ImportOptions(), source, nullptr);
+  auto imported = ImportText(*leader_store_, ctx_.tenant, text);
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
   const std::string kept = leader_store_->dir() + "/replication-ingests";
   Users(100, 3);
@@ -208,15 +200,7 @@ TEST_F(ReplicationTest, AnImportsFilesAreStagedBeforeItsIngest) {
     text += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"st)" +
             std::to_string(i) + R"("})" + "\n";
   }
-  size_t at = 0;
-  core::ImportSource source = [&](char* buf, size_t n) -> core::Result<size_t> {
-    const size_t k = std::min(n, text.size() - at);
-    std::copy(text.data() + at, text.data() + at + k, buf);
-    at += k;
-    return k;
-  };
-  auto imported = core::RunImport(*leader_store_, ctx_.tenant, core::TenantSettings(),
-                                  core::ImportOptions(), source, nullptr);
+  auto imported = ImportText(*leader_store_, ctx_.tenant, text);
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
   ASSERT_FALSE(staged.empty());
   Users(100, 3);
@@ -228,12 +212,11 @@ TEST_F(ReplicationTest, AnImportsFilesAreStagedBeforeItsIngest) {
   // Without a follower to take them, an import is refused before anything is written.
   StopFollower();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  at = 0;
-  text = R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"late"})"
-         "\n";
   const uint64_t before = leader_store_->LatestSequence();
-  auto refused = core::RunImport(*leader_store_, ctx_.tenant, core::TenantSettings(),
-                                 core::ImportOptions(), source, nullptr);
+  auto refused = ImportText(*leader_store_, ctx_.tenant,
+                            R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],)"
+                            R"("userName":"late"})"
+                            "\n");
   EXPECT_EQ(refused.status().code(), core::Status::Code::kUnavailable)
       << refused.status().ToString();
   EXPECT_EQ(leader_store_->LatestSequence(), before);

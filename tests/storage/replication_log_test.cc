@@ -16,7 +16,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/scim/import_reader.h"
 #include "core/tenancy/tokens.h"
 #include "core/usecase/patch.h"
 #include "core/usecase/service.h"
@@ -143,15 +142,7 @@ class ReplicationLogTest : public ::testing::Test {
     }
   }
   core::Result<core::ImportSummary> ImportText(const std::string& text) {
-    size_t at = 0;
-    core::ImportSource source = [&](char* buf, size_t n) -> core::Result<size_t> {
-      const size_t k = std::min(n, text.size() - at);
-      std::copy(text.data() + at, text.data() + at + k, buf);
-      at += k;
-      return k;
-    };
-    return core::RunImport(*leader_, acme_.tenant, core::TenantSettings(), core::ImportOptions(),
-                           source, nullptr);
+    return testing::ImportText(*leader_, acme_.tenant, text);
   }
   void ExpectSame() {
     EXPECT_EQ(follower_->LatestSequence(), leader_->LatestSequence());

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -16,6 +17,7 @@
 #include "core/base/store.h"
 #include "core/resource/decode.h"
 #include "core/scim/export.h"
+#include "core/scim/import_reader.h"
 #include "core/usecase/check.h"
 #include "core/usecase/patch.h"
 #include "core/usecase/service.h"
@@ -71,6 +73,20 @@ inline std::string ExportText(core::Store& store, core::TenantId tenant) {
   });
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return out;
+}
+
+// `scimctl import` of NDJSON `text` into a tenant, with the default options and settings.
+inline core::Result<core::ImportSummary> ImportText(core::Store& store, core::TenantId tenant,
+                                                    const std::string& text) {
+  size_t at = 0;
+  core::ImportSource source = [&](char* buf, size_t n) -> core::Result<size_t> {
+    const size_t k = std::min(n, text.size() - at);
+    std::copy(text.data() + at, text.data() + at + k, buf);
+    at += k;
+    return k;
+  };
+  return core::RunImport(store, tenant, core::TenantSettings(), core::ImportOptions(), source,
+                         nullptr);
 }
 
 // What `scimctl check` finds wrong in a tenant (each problem's line fails the test).
