@@ -76,6 +76,9 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
                         : welcome.status().detail();
     return FollowEnd::kRefused;
   }
+  if (ReplicaKeyIsSet(options.key)) {
+    socket.Seal(ReplicaSessionKey(options.key, challenge, hello.nonce));
+  }
   const uint64_t term = welcome->term;
   if (on_progress) on_progress(term, welcome->leader_latest);
   int quiet_ms = 0;

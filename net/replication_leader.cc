@@ -214,6 +214,10 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
   if (!socket.Send(ReplicaMessage::kWelcome, EncodeWelcome(welcome), kSendTimeoutMs).ok()) {
     return;
   }
+  // Everything after the handshake is encrypted and authenticated (replication_wire.h).
+  if (ReplicaKeyIsSet(options_.key)) {
+    socket.Seal(ReplicaSessionKey(options_.key, challenge, hello.nonce));
+  }
   f->socket = std::move(socket);
   // A follower that connects again replaces its old connection, whose threads end and
   // are joined here, outside the lock (their loops take it).

@@ -73,6 +73,22 @@ int64_t NowMs() {
 
 }  // namespace
 
+struct ReplicaSocket::SealState {
+  std::string key;
+  bool push_open = false;  // Send's side (one thread at a time)
+  crypto_secretstream_xchacha20poly1305_state push;
+  bool pull_open = false;  // Receive's side
+  crypto_secretstream_xchacha20poly1305_state pull;
+  std::string buffer;  // Send's plaintext and ciphertext
+};
+
+ReplicaSocket::ReplicaSocket() = default;
+ReplicaSocket::ReplicaSocket(int fd) : fd_(fd) {}
+ReplicaSocket::ReplicaSocket(ReplicaSocket&& other) noexcept
+    : fd_(other.fd_), seal_(std::move(other.seal_)) {
+  other.fd_ = -1;
+}
+
 ReplicaSocket::~ReplicaSocket() {
   if (fd_ >= 0) ::close(fd_);
 }
@@ -81,9 +97,84 @@ ReplicaSocket& ReplicaSocket::operator=(ReplicaSocket&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = other.fd_;
+    seal_ = std::move(other.seal_);
     other.fd_ = -1;
   }
   return *this;
+}
+
+void ReplicaSocket::Seal(const std::string& session) {
+  seal_ = std::make_unique<SealState>();
+  seal_->key = session;
+}
+
+Status ReplicaSocket::Send(ReplicaMessage type, std::string_view payload, int timeout_ms) {
+  if (!seal_) return SendRaw(type, payload, timeout_ms);
+  SealState& s = *seal_;
+  if (!s.push_open) {
+    unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_init_push(
+        &s.push, header, reinterpret_cast<const unsigned char*>(s.key.data()));
+    SCIMD_RETURN_IF_ERROR(SendRaw(ReplicaMessage::kSealHeader,
+                                  std::string_view(reinterpret_cast<char*>(header), sizeof(header)),
+                                  timeout_ms));
+    s.push_open = true;
+  }
+  const size_t plain = 1 + payload.size();
+  s.buffer.resize(plain + plain + crypto_secretstream_xchacha20poly1305_ABYTES);
+  auto* p = reinterpret_cast<unsigned char*>(s.buffer.data());
+  p[0] = static_cast<unsigned char>(type);
+  std::memcpy(p + 1, payload.data(), payload.size());
+  unsigned long long sealed = 0;
+  crypto_secretstream_xchacha20poly1305_push(&s.push, p + plain, &sealed, p, plain, nullptr, 0,
+                                             crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+  return SendRaw(ReplicaMessage::kSealed,
+                 std::string_view(s.buffer.data() + plain, static_cast<size_t>(sealed)),
+                 timeout_ms);
+}
+
+Status ReplicaSocket::Receive(ReplicaMessage* type, std::string* payload, int timeout_ms) {
+  if (!seal_) return ReceiveRaw(type, payload, timeout_ms);
+  SealState& s = *seal_;
+  std::string raw;
+  for (;;) {
+    SCIMD_RETURN_IF_ERROR(ReceiveRaw(type, &raw, timeout_ms));
+    if (!s.pull_open) {
+      // A refusal may come before the other side sealed (the leader's AcceptLoop): it
+      // carries no data.
+      if (*type == ReplicaMessage::kRefuse) {
+        *payload = std::move(raw);
+        return Status::Ok();
+      }
+      if (*type != ReplicaMessage::kSealHeader ||
+          raw.size() != crypto_secretstream_xchacha20poly1305_HEADERBYTES ||
+          crypto_secretstream_xchacha20poly1305_init_pull(
+              &s.pull, reinterpret_cast<const unsigned char*>(raw.data()),
+              reinterpret_cast<const unsigned char*>(s.key.data())) != 0) {
+        return Status::IoError("the replication peer did not open an encrypted stream");
+      }
+      s.pull_open = true;
+      continue;
+    }
+    if (*type != ReplicaMessage::kSealed ||
+        raw.size() < 1 + crypto_secretstream_xchacha20poly1305_ABYTES) {
+      return Status::IoError("an unencrypted message on an encrypted replication connection");
+    }
+    std::string plain(raw.size() - crypto_secretstream_xchacha20poly1305_ABYTES, '\0');
+    unsigned long long length = 0;
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(
+            &s.pull, reinterpret_cast<unsigned char*>(plain.data()), &length, &tag,
+            reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), nullptr, 0) != 0 ||
+        length < 1) {
+      return Status::IoError(
+          "a replication message failed authentication (altered, out of order, or another "
+          "key)");
+    }
+    *type = static_cast<ReplicaMessage>(plain[0]);
+    payload->assign(plain.data() + 1, static_cast<size_t>(length) - 1);
+    return Status::Ok();
+  }
 }
 
 core::Result<ReplicaSocket> ReplicaSocket::Connect(const std::string& host, uint16_t port,
@@ -137,7 +228,7 @@ Status ReplicaSocket::WaitFor(short events, int timeout_ms) {
   }
 }
 
-Status ReplicaSocket::Send(ReplicaMessage type, std::string_view payload, int timeout_ms) {
+Status ReplicaSocket::SendRaw(ReplicaMessage type, std::string_view payload, int timeout_ms) {
   std::string head;
   head.push_back(static_cast<char>(type));
   PutU32(&head, static_cast<uint32_t>(payload.size()));
@@ -160,7 +251,7 @@ Status ReplicaSocket::Send(ReplicaMessage type, std::string_view payload, int ti
   return Status::Ok();
 }
 
-Status ReplicaSocket::Receive(ReplicaMessage* type, std::string* payload, int timeout_ms) {
+Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int timeout_ms) {
   char head[5];
   size_t have = 0;
   int64_t deadline = NowMs() + timeout_ms;
@@ -262,6 +353,23 @@ ReplicaKey MakeReplicaKey(std::string_view secret) {
                        nullptr, 0);
   }
   return key;
+}
+
+bool ReplicaKeyIsSet(const ReplicaKey& key) {
+  return key.find_first_not_of('\0') != std::string::npos;
+}
+
+std::string ReplicaSessionKey(const ReplicaKey& key, std::string_view challenge,
+                              std::string_view nonce) {
+  std::string message;
+  PutBytes(&message, "scimd-replication-session");
+  PutBytes(&message, challenge);
+  PutBytes(&message, nonce);
+  std::string session(crypto_secretstream_xchacha20poly1305_KEYBYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(session.data()), session.size(),
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                     reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  return session;
 }
 
 std::string ReplicaNonce() {

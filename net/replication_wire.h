@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,8 @@ enum class ReplicaMessage : uint8_t {
                       // the ingest's frame, or staged ahead of it, between log messages
   kStageDone = 15,    // u64 a staged set's id: its files were all sent
   kStaged = 16,       // follower to leader, u64 the id: it holds the set's files
+  kSealHeader = 17,   // on a sealed connection: a direction's secretstream header
+  kSealed = 18,       // on a sealed connection: an encrypted message (type, payload)
 };
 
 // The handshake is authenticated with a key both ends derive from the group's secret
@@ -44,8 +47,10 @@ enum class ReplicaMessage : uint8_t {
 // leader opens with a Challenge nonce, the follower's Hello (or SeedRequest) carries its
 // own nonce and a MAC over the leader's nonce and the message, and the Welcome a MAC over
 // the follower's nonce and the welcome. Neither end can be impersonated without the
-// secret, and a recorded handshake cannot be replayed. What follows is not encrypted:
-// keep the replication addresses on a private network.
+// secret, and a recorded handshake cannot be replayed. What follows is sealed
+// (ReplicaSocket::Seal) with a key of this connection's own, derived from the group's
+// key and both nonces: encrypted and authenticated, so the log can be neither read nor
+// altered on the way. Without a secret nothing is authenticated or encrypted.
 inline constexpr size_t kReplicaNonceBytes = 16;
 using ReplicaKey = std::string;  // 32 bytes
 ReplicaKey MakeReplicaKey(std::string_view secret);
@@ -54,16 +59,22 @@ std::string ReplicaMac(const ReplicaKey& key, std::string_view label, std::strin
                        std::string_view body);
 bool ReplicaMacMatches(const ReplicaKey& key, std::string_view label, std::string_view nonce,
                        std::string_view body, std::string_view mac);
+// Whether `key` came from a secret (MakeReplicaKey of "" gives the all-zero key).
+bool ReplicaKeyIsSet(const ReplicaKey& key);
+// A connection's own key: from the group's key, the leader's challenge and the
+// follower's nonce.
+std::string ReplicaSessionKey(const ReplicaKey& key, std::string_view challenge,
+                              std::string_view nonce);
 
 // The most a message may carry: a page of frames (a few MiB) or a seed file's piece.
 inline constexpr size_t kMaxReplicaMessageBytes = size_t{64} << 20;
 
 class ReplicaSocket {
  public:
-  ReplicaSocket() = default;
-  explicit ReplicaSocket(int fd) : fd_(fd) {}
+  ReplicaSocket();
+  explicit ReplicaSocket(int fd);
   ~ReplicaSocket();
-  ReplicaSocket(ReplicaSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ReplicaSocket(ReplicaSocket&& other) noexcept;
   ReplicaSocket& operator=(ReplicaSocket&& other) noexcept;
   ReplicaSocket(const ReplicaSocket&) = delete;
   ReplicaSocket& operator=(const ReplicaSocket&) = delete;
@@ -81,10 +92,21 @@ class ReplicaSocket {
   core::Status Receive(ReplicaMessage* type, std::string* payload, int timeout_ms);
   // Wakes a thread blocked in Send or Receive (they fail); the socket stays open.
   void Shutdown();
+  // From now on each message is sealed with `session` (ReplicaSessionKey): each direction
+  // a libsodium secretstream (XChaCha20-Poly1305; the sending side opens it with a header
+  // before its first message), so a message cannot be read, altered, dropped, reordered
+  // or replayed unnoticed (Receive says IoError). Both ends call it at the same point of
+  // the exchange; one thread may Send while another Receives, as before.
+  void Seal(const std::string& session);
+  bool sealed() const { return seal_ != nullptr; }
 
  private:
+  struct SealState;
+  core::Status SendRaw(ReplicaMessage type, std::string_view payload, int timeout_ms);
+  core::Status ReceiveRaw(ReplicaMessage* type, std::string* payload, int timeout_ms);
   core::Status WaitFor(short events, int timeout_ms);
   int fd_ = -1;
+  std::unique_ptr<SealState> seal_;
 };
 
 class ReplicaListener {

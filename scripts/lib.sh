@@ -461,7 +461,7 @@ group_supervise() {
     "${SCIMD}" --node-id "${n}" --cluster "${cluster}" --etcd "${etcd}" \
       --data "${TMP}/node${n}" --threads 1 >>"${TMP}/node${n}.log" 2>&1 &
     echo $! >"${TMP}/node${n}.pid"
-    wait $! || true
+    wait $! 2>/dev/null || true  # (no "Killed" notice for the kills the tests make)
     [[ -e "${TMP}/stopping" ]] && break
     sleep "${delay}"
   done

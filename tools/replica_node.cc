@@ -462,6 +462,8 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
       !s.ok()) {
     return fail(s.detail());
   }
+  // The checkpoint comes encrypted (replication_wire.h).
+  if (net::ReplicaKeyIsSet(key_)) socket->Seal(net::ReplicaSessionKey(key_, payload, nonce));
   crypto_generichash_state digest;
   crypto_generichash_init(&digest, nullptr, 0, crypto_generichash_BYTES);
   int fd = -1;
@@ -529,9 +531,10 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
                    " files, " + std::to_string(bytes) + " bytes): restarting on it");
 }
 
-void ReplicaNode::ServeSeed(ReplicaSocket socket, std::string nonce) {
+void ReplicaNode::ServeSeed(ReplicaSocket socket, std::string challenge, std::string nonce) {
   // The request was authenticated by AcceptLoop; `nonce` is the follower's, for the MAC
-  // that vouches for every byte sent.
+  // that vouches for every byte sent. What follows is encrypted with the connection's key.
+  if (net::ReplicaKeyIsSet(key_)) socket.Seal(net::ReplicaSessionKey(key_, challenge, nonce));
   crypto_generichash_state digest;
   crypto_generichash_init(&digest, nullptr, 0, crypto_generichash_BYTES);
   // A checkpoint (hard links and a short WAL) streamed file by file: memory stays one
@@ -613,9 +616,9 @@ void ReplicaNode::AcceptLoop() {
         }
       }
       auto done = std::make_shared<std::atomic<bool>>(false);
-      seeds_.push_back({std::thread([this, done, s = std::move(socket),
+      seeds_.push_back({std::thread([this, done, s = std::move(socket), challenge,
                                      nonce = payload.substr(8, net::kReplicaNonceBytes)]() mutable {
-                          ServeSeed(std::move(s), std::move(nonce));
+                          ServeSeed(std::move(s), std::move(challenge), std::move(nonce));
                           done->store(true);
                         }),
                         done});

@@ -105,7 +105,7 @@ class ReplicaNode {
   bool LeaseFresh() const;
   void Promote(uint64_t term);
   void Seed(const ClusterNode& leader);
-  void ServeSeed(net::ReplicaSocket socket, std::string nonce);
+  void ServeSeed(net::ReplicaSocket socket, std::string challenge, std::string nonce);
   std::string Key(const std::string& what) const;
   void Log(const std::string& line) const;
 

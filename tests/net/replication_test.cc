@@ -239,10 +239,12 @@ TEST_F(ReplicationTest, LagInBytesIsWhatWasSentAndNotAcknowledged) {
   hello.term_seen = 7;
   hello.format = follower_store_->LogFormat();
   hello.nonce = ReplicaNonce();
-  hello.mac = ReplicaMac(key, "hello", payload, HelloBody(hello));
+  const std::string challenge = payload;
+  hello.mac = ReplicaMac(key, "hello", challenge, HelloBody(hello));
   ASSERT_TRUE(socket->Send(ReplicaMessage::kHello, EncodeHello(hello), 2000).ok());
   ASSERT_TRUE(socket->Receive(&type, &payload, 2000).ok());
   ASSERT_EQ(type, ReplicaMessage::kWelcome) << payload;
+  socket->Seal(ReplicaSessionKey(key, challenge, hello.nonce));  // as the leader did
   size_t received = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   uint64_t lag = 0;
@@ -325,6 +327,78 @@ TEST_F(ReplicationTest, AFollowerWithoutTheSecretIsRefusedAndGetsNothing) {
   EXPECT_FALSE(ReplicaMacMatches(key, "welcome", a, HelloBody(hello), hello.mac));
   hello.latest = 99;  // a changed field
   EXPECT_FALSE(ReplicaMacMatches(key, "hello", a, HelloBody(hello), hello.mac));
+}
+
+// A sealed connection: messages arrive whole and in order under the right key; on the
+// wire they are not readable; a reader with another key, or one that sees a message
+// twice (a replay), gets an error, never the message.
+TEST(ReplicaSealTest, MessagesAreEncryptedAndAuthenticated) {
+  ReplicaListener listener;
+  ASSERT_TRUE(listener.Listen("127.0.0.1", 0).ok());
+  auto client = ReplicaSocket::Connect("127.0.0.1", listener.port(), 2000);
+  ASSERT_TRUE(client.ok());
+  auto accepted = listener.Accept(2000);
+  ASSERT_TRUE(accepted.ok() && accepted->has_value());
+  ReplicaSocket server = std::move(**accepted);
+  const ReplicaKey key = MakeReplicaKey(kSecret);
+  EXPECT_TRUE(ReplicaKeyIsSet(key));
+  EXPECT_FALSE(ReplicaKeyIsSet(MakeReplicaKey("")));
+  const std::string challenge = ReplicaNonce(), nonce = ReplicaNonce();
+  const std::string session = ReplicaSessionKey(key, challenge, nonce);
+  EXPECT_NE(session, ReplicaSessionKey(key, challenge, ReplicaNonce()));
+  EXPECT_NE(session, ReplicaSessionKey(MakeReplicaKey("another"), challenge, nonce));
+  client->Seal(session);
+  const std::string secret_text = "userName alice@example.com and her token";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client->Send(ReplicaMessage::kFrames, secret_text + std::to_string(i), 1000).ok());
+  }
+  // The server reads the raw bytes: a stream header, then sealed messages.
+  ReplicaMessage type;
+  std::string raw_header, raw1, raw2, raw3;
+  ASSERT_TRUE(server.Receive(&type, &raw_header, 1000).ok());
+  EXPECT_EQ(type, ReplicaMessage::kSealHeader);
+  ASSERT_TRUE(server.Receive(&type, &raw1, 1000).ok());
+  EXPECT_EQ(type, ReplicaMessage::kSealed);
+  EXPECT_EQ(raw1.find("alice"), std::string::npos);
+  ASSERT_TRUE(server.Receive(&type, &raw2, 1000).ok());
+  ASSERT_TRUE(server.Receive(&type, &raw3, 1000).ok());
+  // Replayed to a sealed reader: the right key reads them in order ...
+  auto replay = [&](const std::string& with, const std::vector<std::string>& messages) {
+    ReplicaListener l;
+    EXPECT_TRUE(l.Listen("127.0.0.1", 0).ok());
+    auto out = ReplicaSocket::Connect("127.0.0.1", l.port(), 2000);
+    auto in = l.Accept(2000);
+    EXPECT_TRUE(out.ok() && in.ok() && in->has_value());
+    ReplicaSocket reader = std::move(**in);
+    reader.Seal(with);
+    EXPECT_TRUE(out->Send(ReplicaMessage::kSealHeader, raw_header, 1000).ok());
+    std::vector<std::string> got;
+    for (const auto& m : messages) {
+      EXPECT_TRUE(out->Send(ReplicaMessage::kSealed, m, 1000).ok());
+      ReplicaMessage t;
+      std::string payload;
+      core::Status s = reader.Receive(&t, &payload, 1000);
+      if (!s.ok()) {
+        got.push_back("error: " + s.detail());
+        break;
+      }
+      EXPECT_EQ(t, ReplicaMessage::kFrames);
+      got.push_back(payload);
+    }
+    return got;
+  };
+  EXPECT_EQ(replay(session, {raw1, raw2, raw3}),
+            (std::vector<std::string>{secret_text + "0", secret_text + "1", secret_text + "2"}));
+  // ... another key reads nothing; a message replayed, skipped or altered is refused.
+  auto refused = [](const std::vector<std::string>& got) {
+    return !got.empty() && got.back().rfind("error: ", 0) == 0;
+  };
+  EXPECT_TRUE(refused(replay(ReplicaSessionKey(key, challenge, ReplicaNonce()), {raw1})));
+  EXPECT_TRUE(refused(replay(session, {raw1, raw1})));
+  EXPECT_TRUE(refused(replay(session, {raw2})));
+  std::string altered = raw1;
+  altered[altered.size() / 2] ^= 1;
+  EXPECT_TRUE(refused(replay(session, {altered})));
 }
 
 }  // namespace
