@@ -13,6 +13,25 @@ using core::Status;
 
 namespace {
 constexpr int kPollMs = 200;
+constexpr int64_t kInboxSweepMs = 60'000;
+// Staged files whose ingest never came (it failed, or the leader went away before it)
+// go after this long; the leader keeps an ingest's own files as long.
+constexpr auto kInboxKeep = std::chrono::hours(1);
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void SweepInbox(const std::string& inbox) {
+  std::error_code ec;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (const auto& entry : std::filesystem::directory_iterator(inbox, ec)) {
+    const auto written = entry.last_write_time(ec);
+    if (!ec && now - written > kInboxKeep) std::filesystem::remove(entry.path(), ec);
+  }
+}
 constexpr int kSendTimeoutMs = 5000;
 }  // namespace
 
@@ -77,11 +96,12 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
     return FollowEnd::kRefused;
   }
   if (ReplicaKeyIsSet(options.key)) {
-    socket.Seal(ReplicaSessionKey(options.key, challenge, hello.nonce));
+    socket.Seal(ReplicaSessionKey(options.key, challenge, hello.nonce), /*leader_side=*/false);
   }
   const uint64_t term = welcome->term;
   if (on_progress) on_progress(term, welcome->leader_latest);
   int quiet_ms = 0;
+  int64_t swept_ms = 0;
   // An ingest's files, written to the inbox as they come (before the ingest's frame).
   int ingest_fd = -1;
   auto close_ingest = [&]() {
@@ -96,6 +116,10 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
     ~Closer() { close(); }
   } closer{close_ingest};
   while (!stop) {
+    if (const int64_t now = SteadyMs(); now - swept_ms > kInboxSweepMs) {
+      swept_ms = now;
+      SweepInbox(log.IngestInbox());
+    }
     s = socket.Receive(&type, &payload, kPollMs);
     if (s.code() == core::Status::Code::kUnavailable) {
       quiet_ms += kPollMs;

@@ -53,34 +53,47 @@ int64_t NowMs();
 struct ReplicationLeader::Staged {
   uint64_t id = 0;
   std::vector<std::string> paths;
-  std::set<uint32_t> holders;  // guarded by the leader's mu_
-  std::atomic<int64_t> progress_ms{0};
+  std::set<std::string> names;         // the files' names
+  std::set<uint32_t> holders;          // guarded by the leader's mu_
+  std::atomic<bool> cancelled{false};  // Stage gave up: senders drop it
 };
 
 // A sender's staging: one message per Step, so that staged files travel between log
 // messages. Used by the sender thread only.
 class ReplicationLeader::Stager {
  public:
-  explicit Stager(ReplicaSocket& socket) : socket_(socket) {}
+  Stager(ReplicaSocket& socket, std::atomic<int64_t>& progress_ms,
+         std::atomic<uint64_t>& inline_files)
+      : socket_(socket), progress_ms_(progress_ms), inline_files_(inline_files) {}
   bool busy() const { return current_ != nullptr; }
   // Takes the next set when idle (`next` null: none), then sends one message of it.
   Status Step(const std::shared_ptr<Staged>& next) {
     if (!current_) {
-      if (!next) return Status::Ok();
+      if (!next || next->cancelled) return Status::Ok();
       current_ = next;
       file_ = 0;
+    }
+    // A set given up on is dropped between files (a file's pieces are never cut short:
+    // the follower's next file closes it; what it holds of the set ages out of its inbox).
+    if (current_->cancelled && !in_.is_open()) {
+      current_.reset();
+      return Status::Ok();
     }
     if (file_ == current_->paths.size()) {
       SCIMD_RETURN_IF_ERROR(
           socket_.Send(ReplicaMessage::kStageDone, EncodeU64(current_->id), kSendTimeoutMs));
-      for (const auto& path : current_->paths) sent_.insert(Name(path));
+      sent_.insert(current_->names.begin(), current_->names.end());
       current_.reset();
       return Status::Ok();
     }
     const std::string& path = current_->paths[file_];
     if (!in_.is_open()) {
       in_.open(path, std::ios::binary);
-      if (!in_) return Status::IoError("cannot read " + path);
+      if (!in_) {  // gone (its ingest failed or was released): the set is of no use
+        in_.clear();
+        current_.reset();
+        return Status::Ok();
+      }
       return socket_.Send(ReplicaMessage::kIngestFile, Name(path), kSendTimeoutMs);
     }
     piece_.resize(kIngestPieceBytes);
@@ -92,25 +105,33 @@ class ReplicationLeader::Stager {
       ++file_;
       return Status::Ok();
     }
-    current_->progress_ms = NowMs();
+    progress_ms_ = NowMs();
     return socket_.Send(ReplicaMessage::kIngestData, piece_, kSendTimeoutMs);
   }
-  // Before an ingest's frame: the set under way is finished first (its pieces must not
-  // mix with inline files); then the files not staged whole to this follower go inline.
+  // Before an ingest's frame: the file under way is finished (its pieces must not mix
+  // with inline files), and the rest of its set too when it is this ingest's; then the
+  // files not staged whole to this follower go inline. Another set resumes afterwards
+  // from its next file.
   Status BeforeFrame(const std::vector<std::string>& paths) {
-    while (current_) SCIMD_RETURN_IF_ERROR(Step(nullptr));
+    std::set<std::string> names;
+    for (const auto& path : paths) names.insert(Name(path));
+    const bool own = current_ && current_->names == names;
+    while (current_ && (own || in_.is_open())) SCIMD_RETURN_IF_ERROR(Step(nullptr));
     std::vector<std::string> missing;
     for (const auto& path : paths) {
       if (sent_.erase(Name(path)) == 0) missing.push_back(path);
     }
+    inline_files_.fetch_add(missing.size());
     return SendIngestFiles(socket_, missing);
   }
-
- private:
   static std::string Name(const std::string& path) {
     return std::filesystem::path(path).filename().string();
   }
+
+ private:
   ReplicaSocket& socket_;
+  std::atomic<int64_t>& progress_ms_;
+  std::atomic<uint64_t>& inline_files_;
   std::shared_ptr<Staged> current_;
   size_t file_ = 0;
   std::ifstream in_;
@@ -216,7 +237,7 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
   }
   // Everything after the handshake is encrypted and authenticated (replication_wire.h).
   if (ReplicaKeyIsSet(options_.key)) {
-    socket.Seal(ReplicaSessionKey(options_.key, challenge, hello.nonce));
+    socket.Seal(ReplicaSessionKey(options_.key, challenge, hello.nonce), /*leader_side=*/true);
   }
   f->socket = std::move(socket);
   // A follower that connects again replaces its old connection, whose threads end and
@@ -236,6 +257,10 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
       }
     }
     followers_.push_back(f);
+    // Sets being staged that this node lacks (it reconnected midway, or just joined).
+    for (const auto& [id, set] : staged_) {
+      if (set->holders.count(f->node) == 0) f->to_stage.push_back(set);
+    }
     f->sender = std::thread([this, f] { SendLoop(f); });
     f->receiver = std::thread([this, f] { ReceiveLoop(f); });
   }
@@ -246,7 +271,7 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
 void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
   pthread_setname_np(pthread_self(), "repl-send");
   std::unique_ptr<core::LogReader> reader = log_.NewLogReader(f->start);
-  Stager stager(f->socket);
+  Stager stager(f->socket, staging_progress_ms_, inline_files_);
   int64_t last_sent = NowMs();
   std::string message;
   while (!stopping_ && f->connected) {
@@ -271,6 +296,10 @@ void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
     f->behind = message.size() >= kFramesPerMessage;
     if (const auto files = reader->TakeIngestFiles(); !files.empty()) {
       if (!stager.BeforeFrame(files).ok()) break;
+      // Its set, if still queued for this follower, need not travel again.
+      std::lock_guard<std::mutex> lock(mu_);
+      const std::string first = Stager::Name(files.front());
+      std::erase_if(f->to_stage, [&](const auto& set) { return set->names.count(first) > 0; });
     }
     if (message.size() > 8) {
       f->Sent(reader->position(), message.size() - 8);
@@ -407,32 +436,37 @@ Status ReplicationLeader::Stage(const std::vector<std::string>& paths) {
   if (options_.followers_needed == 0) return Status::Ok();
   auto set = std::make_shared<Staged>();
   set->paths = paths;
-  set->progress_ms = NowMs();
+  for (const auto& path : paths) set->names.insert(Stager::Name(path));
   std::unique_lock<std::mutex> lock(mu_);
+  size_t connected = 0;
+  for (const auto& f : followers_) connected += f->connected ? 1 : 0;
+  if (connected < options_.followers_needed) {
+    return Status::Unavailable("too few followers are connected to take an ingest's files", 5);
+  }
   set->id = ++next_stage_;
   staged_[set->id] = set;
-  size_t sent_to = 0;
   for (auto& f : followers_) {
-    if (!f->connected) continue;
-    f->to_stage.push_back(set);
-    ++sent_to;
+    if (f->connected) f->to_stage.push_back(set);
   }
   wake_.notify_all();
+  // Stalled: no piece of any set moved to any follower for a while (a set queued behind
+  // another import's is not stalled while that one moves).
+  staging_progress_ms_ = NowMs();
   Status result = Status::Ok();
-  if (sent_to < options_.followers_needed) {
-    result = Status::Unavailable("too few followers are connected to take an ingest's files", 5);
-  }
-  while (result.ok() && set->holders.size() < options_.followers_needed) {
+  while (set->holders.size() < options_.followers_needed) {
     if (stopping_) {
       result = Status::Unavailable("the leader is stopping", 5);
-    } else if (NowMs() - set->progress_ms.load() > kStageStallMs) {
+      break;
+    }
+    if (NowMs() - staging_progress_ms_.load() > kStageStallMs) {
       result = Status::Unavailable("the followers took no piece of an ingest's files for " +
                                        std::to_string(kStageStallMs / 1000) + " s",
                                    5);
-    } else {
-      staged_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      break;
     }
+    staged_cv_.wait_for(lock, std::chrono::milliseconds(200));
   }
+  if (!result.ok()) set->cancelled = true;
   staged_.erase(set->id);
   return result;
 }

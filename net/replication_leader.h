@@ -81,6 +81,8 @@ class ReplicationLeader {
   uint64_t term() const { return options_.term; }
   // Writes answered 503 because no majority confirmed them in time (or the lease lapsed).
   uint64_t unreplicated() const { return unreplicated_.load(); }
+  // Ingest files sent with their frame because the follower had not been staged them.
+  uint64_t inline_files() const { return inline_files_.load(); }
   // Fails every waiter, closes every connection, joins the threads.
   void Stop();
 
@@ -118,6 +120,8 @@ class ReplicationLeader {
   std::condition_variable staged_cv_;                   // Stage: a follower holds a set
   uint64_t next_stage_ = 0;                             // guarded by mu_
   std::map<uint64_t, std::shared_ptr<Staged>> staged_;  // guarded by mu_
+  std::atomic<int64_t> staging_progress_ms_{0};         // the last staged piece sent, any follower
+  std::atomic<uint64_t> inline_files_{0};
   std::thread sweeper_;
 };
 

@@ -74,7 +74,8 @@ int64_t NowMs() {
 }  // namespace
 
 struct ReplicaSocket::SealState {
-  std::string key;
+  std::string push_key, pull_key;
+  bool plain_refusal = false;
   bool push_open = false;  // Send's side (one thread at a time)
   crypto_secretstream_xchacha20poly1305_state push;
   bool pull_open = false;  // Receive's side
@@ -103,9 +104,26 @@ ReplicaSocket& ReplicaSocket::operator=(ReplicaSocket&& other) noexcept {
   return *this;
 }
 
-void ReplicaSocket::Seal(const std::string& session) {
+namespace {
+
+// One direction's key: BLAKE2b keyed by the connection's key over the direction's name.
+std::string DirectionKey(const std::string& session, std::string_view direction) {
+  std::string key(crypto_secretstream_xchacha20poly1305_KEYBYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(key.data()), key.size(),
+                     reinterpret_cast<const unsigned char*>(direction.data()), direction.size(),
+                     reinterpret_cast<const unsigned char*>(session.data()), session.size());
+  return key;
+}
+
+}  // namespace
+
+void ReplicaSocket::Seal(const std::string& session, bool leader_side, bool plain_refusal) {
   seal_ = std::make_unique<SealState>();
-  seal_->key = session;
+  const std::string to_follower = DirectionKey(session, "leader to follower");
+  const std::string to_leader = DirectionKey(session, "follower to leader");
+  seal_->push_key = leader_side ? to_follower : to_leader;
+  seal_->pull_key = leader_side ? to_leader : to_follower;
+  seal_->plain_refusal = plain_refusal;
 }
 
 Status ReplicaSocket::Send(ReplicaMessage type, std::string_view payload, int timeout_ms) {
@@ -114,7 +132,7 @@ Status ReplicaSocket::Send(ReplicaMessage type, std::string_view payload, int ti
   if (!s.push_open) {
     unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
     crypto_secretstream_xchacha20poly1305_init_push(
-        &s.push, header, reinterpret_cast<const unsigned char*>(s.key.data()));
+        &s.push, header, reinterpret_cast<const unsigned char*>(s.push_key.data()));
     SCIMD_RETURN_IF_ERROR(SendRaw(ReplicaMessage::kSealHeader,
                                   std::string_view(reinterpret_cast<char*>(header), sizeof(header)),
                                   timeout_ms));
@@ -140,9 +158,9 @@ Status ReplicaSocket::Receive(ReplicaMessage* type, std::string* payload, int ti
   for (;;) {
     SCIMD_RETURN_IF_ERROR(ReceiveRaw(type, &raw, timeout_ms));
     if (!s.pull_open) {
-      // A refusal may come before the other side sealed (the leader's AcceptLoop): it
-      // carries no data.
-      if (*type == ReplicaMessage::kRefuse) {
+      // A refusal may come before the other side sealed (the leader's AcceptLoop answering
+      // a seed request): it carries no data.
+      if (*type == ReplicaMessage::kRefuse && s.plain_refusal) {
         *payload = std::move(raw);
         return Status::Ok();
       }
@@ -150,7 +168,7 @@ Status ReplicaSocket::Receive(ReplicaMessage* type, std::string* payload, int ti
           raw.size() != crypto_secretstream_xchacha20poly1305_HEADERBYTES ||
           crypto_secretstream_xchacha20poly1305_init_pull(
               &s.pull, reinterpret_cast<const unsigned char*>(raw.data()),
-              reinterpret_cast<const unsigned char*>(s.key.data())) != 0) {
+              reinterpret_cast<const unsigned char*>(s.pull_key.data())) != 0) {
         return Status::IoError("the replication peer did not open an encrypted stream");
       }
       s.pull_open = true;

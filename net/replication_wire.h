@@ -97,7 +97,10 @@ class ReplicaSocket {
   // before its first message), so a message cannot be read, altered, dropped, reordered
   // or replayed unnoticed (Receive says IoError). Both ends call it at the same point of
   // the exchange; one thread may Send while another Receives, as before.
-  void Seal(const std::string& session);
+  // `leader_side`: which end this is (each direction has a key of its own, derived from
+  // `session`); `plain_refusal`: a plaintext Refuse may still come before the peer's
+  // stream opens (a seed request, answered by a leader that has not sealed yet).
+  void Seal(const std::string& session, bool leader_side, bool plain_refusal = false);
   bool sealed() const { return seal_ != nullptr; }
 
  private:

@@ -226,6 +226,18 @@ head -n 1000 "${TMP}/import.ndjson" >"${TMP}/visitor.ndjson"
 "${SCIMCTL}" --server "${OUTSIDE}" tenant move visitor --to group --to-server "${LEADER_ADMIN}" \
   >"${TMP}/move.log" 2>&1 || { cat "${TMP}/move.log" >&2; die "the move into the group failed"; }
 log "tenant visitor moved into the group: $(grep '^moved' "${TMP}/move.log")"
+# And a tenant leaving the group: made and loaded on the leader, moved to the outside
+# server; the source's copy is deleted on all three replicas (through the log).
+curl -sf -H @"${TMP}/admin.header" "${LEADER_ADMIN}/admin/v1/tenants" -d '{"name":"leaving"}' \
+  >/dev/null || die "tenant leaving"
+head -n 500 "${TMP}/import.ndjson" >"${TMP}/leaving.ndjson"
+"${SCIMCTL}" --server "${LEADER_ADMIN}" import leaving "${TMP}/leaving.ndjson" >"${TMP}/leaving.log" 2>&1 ||
+  { cat "${TMP}/leaving.log" >&2; die "the import of leaving failed"; }
+"${SCIMCTL}" --server "${LEADER_ADMIN}" tenant move leaving --to outside --to-server "${OUTSIDE}" \
+  >"${TMP}/move-out.log" 2>&1 || { cat "${TMP}/move-out.log" >&2; die "the move out of the group failed"; }
+left="$("${SCIMCTL}" --server "${OUTSIDE}" export leaving 2>/dev/null | wc -l)"
+[[ "${left}" == 500 ]] || die "the tenant that left the group has ${left} resources outside, not 500"
+log "tenant leaving moved out of the group: $(grep '^moved' "${TMP}/move-out.log"); 500 resources outside"
 
 wait_group_converged 3 || die "the group did not converge after the import and the move"
 [[ "$(reseeds)" == "${RESEEDS_BEFORE}" ]] ||
@@ -256,5 +268,12 @@ for tenant_count in imported:3000 visitor:1000; do
   [[ "${got}" == "${tenant_count##*:}" ]] || die "tenant ${tenant_count%%:*} has ${got} resources, not ${tenant_count##*:}"
   log "tenant ${tenant_count%%:*}: ${got} resources on each replica, equal, check clean"
 done
+for n in 1 2 3; do
+  if "${SCIMCTL}" --data "${TMP}/node${n}" export leaving >"${TMP}/leaving${n}.ndjson" 2>/dev/null &&
+    [[ -s "${TMP}/leaving${n}.ndjson" ]]; then
+    die "node ${n} still holds the tenant that moved out of the group"
+  fi
+done
+log "tenant leaving: gone from all three replicas"
 sorted="$(printf '%s\n' "${ELECTIONS[@]}" | sort -n)"
 echo "RESULT replica_partition rounds=${ROUNDS} ${terms} election_max_s=$(tail -n 1 <<<"${sorted}") $(grep RESULT "${TMP}/verify-final.log" | cut -d' ' -f3-)"

@@ -140,11 +140,14 @@ Status RocksBulkLoad::Finish(const std::vector<std::pair<std::string, int64_t>>&
   }
   if (args.empty()) return Status::Ok();
   for (auto& arg : args) internal::SetIngestOptions(&arg.options);
+  // (In a replica group the files reach the followers first: not under the fence pass.)
+  SCIMD_ASSIGN_OR_RETURN(auto prepared,
+                         internal::PreparedIngest::Prepare(*h_, args, "bulk load ingest"));
   const TenantFence::Pass pass(h_->fence, tenant());
   if (!pass.admitted()) return internal::TenantMoving();
   ResourceGenerations::Change change(h_->generations.get(), tenant(),
                                      ResourceGenerations::kAllTypes);
-  return internal::Ingest(*h_, args, "bulk load ingest");
+  return prepared->Commit();
 }
 
 }  // namespace scimd::storage

@@ -70,14 +70,34 @@ struct RocksHandles {
 // followers (<sequence>/), being shipped to it (inbox/). Emptied when the store opens.
 inline constexpr std::string_view kReplicationIngestsDir = "replication-ingests";
 
-// IngestExternalFiles(args). In a replicated store also: a hard link of each file kept
-// under kReplicationIngestsDir/<id>/ (named <id>-<family>-<n>.sst, unique), handed to the
-// stager first when one is set (RocksStore::SetIngestStager), and the marker
-// replication/ingest/<sequence> written after it, from which a log reader makes the ingest's frame
-// (rocks_replicated_ingest.cc). The files take the same sequence numbers on every
-// replica.
-core::Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,
-                    std::string_view what);
+// IngestExternalFiles(args), in two steps. In a replicated store, Prepare keeps a hard
+// link of each file under kReplicationIngestsDir/<id>/ (named <id>-<family>-<n>.sst,
+// unique) and hands them to the stager (RocksStore::SetIngestStager), and Commit ingests
+// them and writes the marker replication/ingest/<sequence>, from which a log reader makes
+// the ingest's frame (rocks_replicated_ingest.cc); the files take the same sequence
+// numbers on every replica. Two steps, so that the slow part (staging the files on the
+// followers) runs before the caller takes what stops other work (a tenant's fence pass).
+// Not committed, what Prepare kept goes. Not replicated: Commit is IngestExternalFiles.
+// `args` must outlive it.
+class PreparedIngest {
+ public:
+  static core::Result<std::unique_ptr<PreparedIngest>> Prepare(
+      RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args, std::string_view what);
+  ~PreparedIngest();
+  PreparedIngest(const PreparedIngest&) = delete;
+  PreparedIngest& operator=(const PreparedIngest&) = delete;
+  core::Status Commit();
+
+ private:
+  PreparedIngest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,
+                 std::string_view what);
+  RocksHandles& h_;
+  std::vector<rocksdb::IngestExternalFileArg>& args_;
+  std::string what_;
+  std::string id_, dir_, record_;
+  uint64_t taken_ = 0;
+  bool kept_ = false;
+};
 // Whether a log frame's batch is an ingest's (made by IngestFrameAt).
 bool IsIngestBatch(std::string_view batch);
 enum class IngestAt { kFrame, kWait, kNone };

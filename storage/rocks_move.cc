@@ -317,9 +317,11 @@ class RocksMoveSink final : public core::TenantMoveSink {
     }
     ingested_ = true;
     if (args.empty()) return Status::Ok();
+    SCIMD_ASSIGN_OR_RETURN(auto prepared,
+                           internal::PreparedIngest::Prepare(*h_, args, "move range ingest"));
     ResourceGenerations::Change change(h_->generations.get(), tenant_,
                                        ResourceGenerations::kAllTypes);
-    return internal::Ingest(*h_, args, "move range ingest");
+    return prepared->Commit();
   }
 
   Status ApplyChanges(std::string_view page) override {

@@ -33,8 +33,9 @@ namespace {
 constexpr char kMarkerPrefix[] = "replication/ingest/";
 constexpr std::string_view kFramePrefix = "scimd-ingest\n";
 constexpr uint8_t kTagLogData = 0x3;
-// A sanity bound on an ingest record (a 10M-user import writes a few hundred files).
-constexpr uint64_t kMaxFilesPerFamily = 1 << 20;
+// A bound on an ingest's files (a 10M-user import writes a few hundred): its record, a
+// line per file, must fit a replication message (64 MiB) with room to spare.
+constexpr uint64_t kMaxIngestFiles = 100'000;
 // How long the leader keeps an ingest's files for a follower that has not taken it yet;
 // after that such a follower is re-seeded.
 constexpr int64_t kKeepIngestMs = 3600'000;
@@ -88,7 +89,7 @@ Result<std::vector<IngestFile>> DecodeFiles(std::string_view text, uint64_t* tak
   std::istringstream in{std::string(text)};
   std::string line;
   if (!std::getline(in, line) || !(std::istringstream(line) >> *taken) || *taken == 0 ||
-      *taken > kMaxFilesPerFamily) {
+      *taken > kMaxIngestFiles) {
     return Status::InvalidValue("a malformed ingest record");
   }
   while (std::getline(in, line)) {
@@ -152,10 +153,11 @@ std::map<uint32_t, rocksdb::ColumnFamilyHandle*> HandlesById(const internal::Roc
 
 // Ingests `args` holding a snapshot and checks that the files took the sequence numbers
 // that follow `first` as Taken says (file i of a family: first + i); *first is set from
-// the files when 0. The ingest is done when this fails on the check (Internal).
+// the files when 0. *applied says whether the ingest was done (a failed check after it
+// is Internal).
 Status IngestHoldingSnapshot(internal::RocksHandles& h,
                              std::vector<rocksdb::IngestExternalFileArg>& args,
-                             std::string_view what, uint64_t* first) {
+                             std::string_view what, uint64_t* first, bool* applied) {
   // An open snapshot makes RocksDB give every file a sequence number of its own, whatever
   // it overlaps (Taken): the leader and every follower then take exactly as many for the
   // ingest. The numbers go to the MANIFEST only, not into the files: the leader ships the
@@ -172,6 +174,7 @@ Status IngestHoldingSnapshot(internal::RocksHandles& h,
   t_ingested = nullptr;
   h.db->ReleaseSnapshot(snapshot);
   SCIMD_RETURN_IF_ERROR(s);
+  *applied = true;
   std::map<std::string, uint64_t> got(seen.begin(), seen.end());
   for (const auto& arg : args) {
     for (size_t i = 0; i < arg.external_files.size(); ++i) {
@@ -211,12 +214,25 @@ std::shared_ptr<rocksdb::EventListener> MakeIngestListener() {
   return std::make_shared<IngestListener>();
 }
 
-Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,
-              std::string_view what) {
-  if (!h.replicated) return FromRocks(h.db->IngestExternalFiles(args), what);
-  const uint64_t taken = Taken(args);
-  if (taken == 0) return Status::Ok();
-  if (taken > kMaxFilesPerFamily) {
+PreparedIngest::PreparedIngest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args,
+                               std::string_view what)
+    : h_(h), args_(args), what_(what) {}
+
+PreparedIngest::~PreparedIngest() {
+  if (!dir_.empty() && !kept_) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+}
+
+Result<std::unique_ptr<PreparedIngest>> PreparedIngest::Prepare(
+    RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args, std::string_view what) {
+  std::unique_ptr<PreparedIngest> p(new PreparedIngest(h, args, what));
+  p->taken_ = Taken(args);
+  if (!h.replicated || p->taken_ == 0) return p;
+  size_t total = 0;
+  for (const auto& arg : args) total += arg.external_files.size();
+  if (total > kMaxIngestFiles) {  // its record must fit one replication message
     return Status::InvalidValue(std::string(what) + ": too many files for one ingest");
   }
   // Hard links of the files (the ingest moves them into the store, where compactions may
@@ -225,27 +241,25 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
   std::random_device random;
   char id[24];
   std::snprintf(id, sizeof(id), "%08x%08x", random(), random());
-  const std::string pending = IngestsDir(h) + "/" + id;
+  p->id_ = id;
+  p->dir_ = IngestsDir(h) + "/" + id;
   std::error_code ec;
-  fs::remove_all(pending, ec);
-  fs::create_directories(pending, ec);
-  if (ec) return Status::IoError("cannot make " + pending + ": " + ec.message());
+  fs::remove_all(p->dir_, ec);
+  fs::create_directories(p->dir_, ec);
+  if (ec) return Status::IoError("cannot make " + p->dir_ + ": " + ec.message());
   std::vector<IngestFile> files;
   for (const auto& arg : args) {
     for (const std::string& path : arg.external_files) {
       IngestFile f;
       f.cf = arg.column_family->GetID();
-      f.name = std::string(id) + "-" + std::to_string(f.cf) + "-" + std::to_string(files.size()) +
-               ".sst";
+      f.name = p->id_ + "-" + std::to_string(f.cf) + "-" + std::to_string(files.size()) + ".sst";
       f.size = fs::file_size(path, ec);
-      if (!ec) fs::create_hard_link(path, pending + "/" + f.name, ec);
-      if (ec) {
-        fs::remove_all(pending, ec);
-        return Status::IoError("cannot keep " + path + " for the replicas: " + ec.message());
-      }
+      if (!ec) fs::create_hard_link(path, p->dir_ + "/" + f.name, ec);
+      if (ec) return Status::IoError("cannot keep " + path + " for the replicas: " + ec.message());
       files.push_back(std::move(f));
     }
   }
+  p->record_ = EncodeFiles(p->taken_, files);
   // The followers take the files first, beside the log (while they travel, writes go on
   // being acknowledged).
   std::function<Status(const std::vector<std::string>&)> stager;
@@ -255,19 +269,24 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
   }
   if (stager) {
     std::vector<std::string> paths;
-    for (const auto& f : files) paths.push_back(pending + "/" + f.name);
+    for (const auto& f : files) paths.push_back(p->dir_ + "/" + f.name);
     if (Status staged = stager(paths); !staged.ok()) {
-      fs::remove_all(pending, ec);
       return Status::Unavailable(std::string(what) + ": the replicas did not take its files (" +
                                      staged.detail() + "); nothing was written, retry",
                                  5);
     }
   }
+  return p;
+}
+
+Status PreparedIngest::Commit() {
+  if (!h_.replicated) return FromRocks(h_.db->IngestExternalFiles(args_), what_);
+  if (taken_ == 0) return Status::Ok();
   // While it runs, a log reader at a gap after this point waits for its marker.
-  const uint64_t floor = h.db->GetLatestSequenceNumber();
+  const uint64_t floor = h_.db->GetLatestSequenceNumber();
   {
-    std::lock_guard<std::mutex> lock(h.ingests_mu);
-    h.ingests_in_flight.insert(floor);
+    std::lock_guard<std::mutex> lock(h_.ingests_mu);
+    h_.ingests_in_flight.insert(floor);
   }
   struct Landed {
     RocksHandles& h;
@@ -276,30 +295,29 @@ Status Ingest(RocksHandles& h, std::vector<rocksdb::IngestExternalFileArg>& args
       std::lock_guard<std::mutex> lock(h.ingests_mu);
       h.ingests_in_flight.erase(h.ingests_in_flight.find(floor));
     }
-  } landed{h, floor};
+  } landed{h_, floor};
   uint64_t sequence = 0;
-  Status s = IngestHoldingSnapshot(h, args, what, &sequence);
-  if (!s.ok() && sequence == 0) {  // nothing was ingested
-    fs::remove_all(pending, ec);
-    return s;
-  }
+  bool ingested = false;
+  Status s = IngestHoldingSnapshot(h_, args_, what_, &sequence, &ingested);
+  if (!ingested) return s;
   // From here the data is in the store: a failure only costs the followers a re-seed
   // (they find no marker at the gap), and the caller must not retry.
   auto applied = [&](const std::string& why) {
-    fs::remove_all(pending, ec);
-    return Status::Internal(std::string(what) + " was applied here, but " + why +
+    return Status::Internal(what_ + " was applied here, but " + why +
                             ": the replicas will be seeded again from this store");
   };
   if (!s.ok()) return applied(s.detail());
   {
-    std::lock_guard<std::mutex> lock(h.ingests_mu);
-    h.kept_ingests[sequence] = {id, NowMs()};
+    std::lock_guard<std::mutex> lock(h_.ingests_mu);
+    h_.kept_ingests[sequence] = {id_, NowMs()};
+    kept_ = true;
   }
   rocksdb::WriteBatch marker;
-  Status written = FromRocks(
-      marker.Put(h.db->DefaultColumnFamily(), MarkerKey(sequence), EncodeFiles(taken, files)),
-      what);
-  if (written.ok()) written = FromRocks(h.db->GetRootDB()->Write(h.write_options, &marker), what);
+  Status written =
+      FromRocks(marker.Put(h_.db->DefaultColumnFamily(), MarkerKey(sequence), record_), what_);
+  if (written.ok()) {
+    written = FromRocks(h_.db->GetRootDB()->Write(h_.write_options, &marker), what_);
+  }
   if (!written.ok()) return applied("its record in the log failed (" + written.detail() + ")");
   return Status::Ok();
 }
@@ -410,7 +428,8 @@ Status ApplyIngest(RocksHandles& h, const std::string& inbox, uint64_t sequence,
                    std::string_view batch) {
   SCIMD_ASSIGN_OR_RETURN(auto args, IngestArgs(h, inbox, sequence, count, batch));
   uint64_t first = sequence;
-  SCIMD_RETURN_IF_ERROR(IngestHoldingSnapshot(h, args, "apply an ingest", &first));
+  bool ingested = false;
+  SCIMD_RETURN_IF_ERROR(IngestHoldingSnapshot(h, args, "apply an ingest", &first, &ingested));
   // (Moved into the store; other ingests' files may wait in the inbox.)
   const uint64_t latest = h.db->GetLatestSequenceNumber();
   if (latest != sequence + count - 1) {

@@ -282,7 +282,8 @@ std::string RocksStore::LogFormat() const {
   }
   std::sort(families.begin(), families.end());
   // The engine's version too: an ingest's sequence numbers follow its rules.
-  std::string out = "rocksdb-wal-1 rocksdb-" + std::to_string(ROCKSDB_MAJOR) + "." +
+  // wal-2: ingest frames, staged files and sealed connections.
+  std::string out = "rocksdb-wal-2 rocksdb-" + std::to_string(ROCKSDB_MAJOR) + "." +
                     std::to_string(ROCKSDB_MINOR);
   for (const auto& [id, name] : families) out += " " + std::to_string(id) + "=" + name;
   return out;

@@ -463,7 +463,9 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
     return fail(s.detail());
   }
   // The checkpoint comes encrypted (replication_wire.h).
-  if (net::ReplicaKeyIsSet(key_)) socket->Seal(net::ReplicaSessionKey(key_, payload, nonce));
+  if (net::ReplicaKeyIsSet(key_))
+    socket->Seal(net::ReplicaSessionKey(key_, payload, nonce), /*leader_side=*/false,
+                 /*plain_refusal=*/true);
   crypto_generichash_state digest;
   crypto_generichash_init(&digest, nullptr, 0, crypto_generichash_BYTES);
   int fd = -1;
@@ -534,7 +536,8 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
 void ReplicaNode::ServeSeed(ReplicaSocket socket, std::string challenge, std::string nonce) {
   // The request was authenticated by AcceptLoop; `nonce` is the follower's, for the MAC
   // that vouches for every byte sent. What follows is encrypted with the connection's key.
-  if (net::ReplicaKeyIsSet(key_)) socket.Seal(net::ReplicaSessionKey(key_, challenge, nonce));
+  if (net::ReplicaKeyIsSet(key_))
+    socket.Seal(net::ReplicaSessionKey(key_, challenge, nonce), /*leader_side=*/true);
   crypto_generichash_state digest;
   crypto_generichash_init(&digest, nullptr, 0, crypto_generichash_BYTES);
   // A checkpoint (hard links and a short WAL) streamed file by file: memory stays one

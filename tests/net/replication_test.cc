@@ -170,6 +170,7 @@ TEST_F(ReplicationTest, AnImportReachesTheFollowerWithItsFiles) {
   EXPECT_EQ(ExportText(*follower_store_, ctx_.tenant), ExportText(*leader_store_, ctx_.tenant));
   EXPECT_EQ(CheckProblems(*follower_store_, ctx_.tenant), 0u);
   EXPECT_TRUE(std::filesystem::is_empty(follower_store_->IngestInbox()));  // ingested
+  EXPECT_GT(leader_->inline_files(), 0u);  // nothing staged them: they went with the frame
   // (The leader's sweep, every 50 ms, releases them.)
   for (int i = 0; i < 100 && !std::filesystem::is_empty(kept); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -209,6 +210,7 @@ TEST_F(ReplicationTest, AnImportsFilesAreStagedBeforeItsIngest) {
   EXPECT_EQ(CheckProblems(*follower_store_, ctx_.tenant), 0u);
   // Ingested: moved into the follower's store, none left in its inbox.
   for (const auto& f : staged) EXPECT_FALSE(std::filesystem::exists(f)) << f;
+  EXPECT_EQ(leader_->inline_files(), 0u);  // the frame carried none
   // Without a follower to take them, an import is refused before anything is written.
   StopFollower();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -220,6 +222,40 @@ TEST_F(ReplicationTest, AnImportsFilesAreStagedBeforeItsIngest) {
   EXPECT_EQ(refused.status().code(), core::Status::Code::kUnavailable)
       << refused.status().ToString();
   EXPECT_EQ(leader_store_->LatestSequence(), before);
+  leader_store_->SetIngestStager(nullptr);
+}
+
+// Two imports at once (two tenants), both staged: the sets travel one after the other,
+// each frame finds its files, nothing goes inline, both tenants arrive whole.
+TEST_F(ReplicationTest, TwoImportsAtOnceAreBothStagedAndArrive) {
+  StartFollower();
+  Users(0, 3);
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  auto beta = leader_store_->CreateTenant("beta");
+  ASSERT_TRUE(beta.ok());
+  leader_store_->SetIngestStager(
+      [&](const std::vector<std::string>& paths) { return leader_->Stage(paths); });
+  auto users = [](const std::string& prefix, int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) {
+      text += R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":")" + prefix +
+              std::to_string(i) + R"("})" + "\n";
+    }
+    return text;
+  };
+  core::Status a, b;
+  std::thread other([&] { b = ImportText(*leader_store_, beta->id, users("b", 4000)).status(); });
+  a = ImportText(*leader_store_, ctx_.tenant, users("a", 4000)).status();
+  other.join();
+  ASSERT_TRUE(a.ok()) << a.ToString();
+  ASSERT_TRUE(b.ok()) << b.ToString();
+  Users(100, 3);
+  ASSERT_EQ(Replicated(), std::optional<bool>(true));
+  for (core::TenantId t : {ctx_.tenant, beta->id}) {
+    EXPECT_EQ(ExportText(*follower_store_, t), ExportText(*leader_store_, t));
+    EXPECT_EQ(CheckProblems(*follower_store_, t), 0u);
+  }
+  EXPECT_EQ(leader_->inline_files(), 0u);
   leader_store_->SetIngestStager(nullptr);
 }
 
@@ -244,7 +280,7 @@ TEST_F(ReplicationTest, LagInBytesIsWhatWasSentAndNotAcknowledged) {
   ASSERT_TRUE(socket->Send(ReplicaMessage::kHello, EncodeHello(hello), 2000).ok());
   ASSERT_TRUE(socket->Receive(&type, &payload, 2000).ok());
   ASSERT_EQ(type, ReplicaMessage::kWelcome) << payload;
-  socket->Seal(ReplicaSessionKey(key, challenge, hello.nonce));  // as the leader did
+  socket->Seal(ReplicaSessionKey(key, challenge, hello.nonce), /*leader_side=*/false);
   size_t received = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   uint64_t lag = 0;
@@ -347,7 +383,7 @@ TEST(ReplicaSealTest, MessagesAreEncryptedAndAuthenticated) {
   const std::string session = ReplicaSessionKey(key, challenge, nonce);
   EXPECT_NE(session, ReplicaSessionKey(key, challenge, ReplicaNonce()));
   EXPECT_NE(session, ReplicaSessionKey(MakeReplicaKey("another"), challenge, nonce));
-  client->Seal(session);
+  client->Seal(session, /*leader_side=*/false);
   const std::string secret_text = "userName alice@example.com and her token";
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(client->Send(ReplicaMessage::kFrames, secret_text + std::to_string(i), 1000).ok());
@@ -363,14 +399,15 @@ TEST(ReplicaSealTest, MessagesAreEncryptedAndAuthenticated) {
   ASSERT_TRUE(server.Receive(&type, &raw2, 1000).ok());
   ASSERT_TRUE(server.Receive(&type, &raw3, 1000).ok());
   // Replayed to a sealed reader: the right key reads them in order ...
-  auto replay = [&](const std::string& with, const std::vector<std::string>& messages) {
+  auto replay = [&](const std::string& with, const std::vector<std::string>& messages,
+                    bool leader_side = true) {
     ReplicaListener l;
     EXPECT_TRUE(l.Listen("127.0.0.1", 0).ok());
     auto out = ReplicaSocket::Connect("127.0.0.1", l.port(), 2000);
     auto in = l.Accept(2000);
     EXPECT_TRUE(out.ok() && in.ok() && in->has_value());
     ReplicaSocket reader = std::move(**in);
-    reader.Seal(with);
+    reader.Seal(with, leader_side);
     EXPECT_TRUE(out->Send(ReplicaMessage::kSealHeader, raw_header, 1000).ok());
     std::vector<std::string> got;
     for (const auto& m : messages) {
@@ -394,6 +431,8 @@ TEST(ReplicaSealTest, MessagesAreEncryptedAndAuthenticated) {
     return !got.empty() && got.back().rfind("error: ", 0) == 0;
   };
   EXPECT_TRUE(refused(replay(ReplicaSessionKey(key, challenge, ReplicaNonce()), {raw1})));
+  // (Reflected back at its sender: the other direction's key.)
+  EXPECT_TRUE(refused(replay(session, {raw1}, /*leader_side=*/false)));
   EXPECT_TRUE(refused(replay(session, {raw1, raw1})));
   EXPECT_TRUE(refused(replay(session, {raw2})));
   std::string altered = raw1;
