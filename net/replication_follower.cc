@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <functional>
 
+#include "core/base/clock.h"
+
 namespace scimd::net {
 using core::Status;
 
@@ -17,12 +19,6 @@ constexpr int64_t kInboxSweepMs = 60'000;
 // Staged files whose ingest never came (it failed, or the leader went away before it)
 // go after this long; the leader keeps an ingest's own files as long.
 constexpr auto kInboxKeep = std::chrono::hours(1);
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void SweepInbox(const std::string& inbox) {
   std::error_code ec;
@@ -116,7 +112,7 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
     ~Closer() { close(); }
   } closer{close_ingest};
   while (!stop) {
-    if (const int64_t now = SteadyMs(); now - swept_ms > kInboxSweepMs) {
+    if (const int64_t now = core::SteadyMillis(); now - swept_ms > kInboxSweepMs) {
       swept_ms = now;
       SweepInbox(log.IngestInbox());
     }
@@ -151,16 +147,12 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
       continue;
     }
     if (type == ReplicaMessage::kIngestData) {
-      for (size_t done = 0; ingest_fd >= 0 && done < payload.size();) {
-        const ssize_t n = ::write(ingest_fd, payload.data() + done, payload.size() - done);
-        if (n <= 0) {
-          *why = "cannot write an ingest's file (disk full?)";
-          return FollowEnd::kApplyFailed;
-        }
-        done += static_cast<size_t>(n);
-      }
       if (ingest_fd < 0) {
         *why = "ingest data before its file";
+        return FollowEnd::kApplyFailed;
+      }
+      if (!WriteAll(ingest_fd, payload)) {
+        *why = "cannot write an ingest's file (disk full?)";
         return FollowEnd::kApplyFailed;
       }
       continue;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/base/clock.h"
 #include "core/scim/scim_error.h"
 #include "net/http_wire.h"
 
@@ -29,24 +30,14 @@ constexpr int64_t kStageStallMs = 30'000;
 // pieces, then kStageDone 0 (the follower syncs them). Memory stays one piece.
 Status SendIngestFiles(ReplicaSocket& socket, const std::vector<std::string>& paths) {
   if (paths.empty()) return Status::Ok();
-  std::string piece;
   for (const std::string& path : paths) {
     const std::string name = std::filesystem::path(path).filename().string();
     SCIMD_RETURN_IF_ERROR(socket.Send(ReplicaMessage::kIngestFile, name, kSendTimeoutMs));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::IoError("cannot read " + path);
-    while (in) {
-      piece.resize(kIngestPieceBytes);
-      in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
-      piece.resize(static_cast<size_t>(in.gcount()));
-      if (piece.empty()) break;
-      SCIMD_RETURN_IF_ERROR(socket.Send(ReplicaMessage::kIngestData, piece, kSendTimeoutMs));
-    }
+    SCIMD_RETURN_IF_ERROR(
+        SendFilePieces(socket, ReplicaMessage::kIngestData, path, kSendTimeoutMs));
   }
   return socket.Send(ReplicaMessage::kStageDone, EncodeU64(0), kSendTimeoutMs);
 }
-
-int64_t NowMs();
 
 }  // namespace
 
@@ -105,7 +96,7 @@ class ReplicationLeader::Stager {
       ++file_;
       return Status::Ok();
     }
-    progress_ms_ = NowMs();
+    progress_ms_ = core::SteadyMillis();
     return socket_.Send(ReplicaMessage::kIngestData, piece_, kSendTimeoutMs);
   }
   // Before an ingest's frame: the file under way is finished (its pieces must not mix
@@ -139,15 +130,7 @@ class ReplicationLeader::Stager {
   std::set<std::string> sent_;  // staged whole to this follower, not yet in a frame
 };
 
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 struct ReplicationLeader::Follower {
   ReplicaSocket socket;
@@ -163,6 +146,8 @@ struct ReplicationLeader::Follower {
   std::atomic<uint64_t> read_position{0};
   std::atomic<bool> behind{false};               // the sender's last read was a full message
   std::deque<std::shared_ptr<Staged>> to_stage;  // guarded by the leader's mu_
+  // Whether to_stage may hold a set: the sender takes the lock for it only then.
+  std::atomic<bool> stage_queued{false};
   void Sent(uint64_t last, uint64_t bytes) {
     std::lock_guard<std::mutex> lock(sent_mu);
     sent.emplace_back(last, bytes);
@@ -229,7 +214,7 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
   f->node = hello.node;
   f->start = hello.latest;
   f->position = hello.latest;
-  f->last_heard_ms = NowMs();
+  f->last_heard_ms = core::SteadyMillis();
   ReplicaWelcome welcome{options_.term, options_.node_id, latest, ""};
   welcome.mac = ReplicaMac(options_.key, "welcome", hello.nonce, WelcomeBody(welcome));
   if (!socket.Send(ReplicaMessage::kWelcome, EncodeWelcome(welcome), kSendTimeoutMs).ok()) {
@@ -261,6 +246,7 @@ void ReplicationLeader::Serve(ReplicaSocket socket, const ReplicaHello& hello,
     for (const auto& [id, set] : staged_) {
       if (set->holders.count(f->node) == 0) f->to_stage.push_back(set);
     }
+    f->stage_queued = !f->to_stage.empty();
     f->sender = std::thread([this, f] { SendLoop(f); });
     f->receiver = std::thread([this, f] { ReceiveLoop(f); });
   }
@@ -272,16 +258,17 @@ void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
   pthread_setname_np(pthread_self(), "repl-send");
   std::unique_ptr<core::LogReader> reader = log_.NewLogReader(f->start);
   Stager stager(f->socket, staging_progress_ms_, inline_files_);
-  int64_t last_sent = NowMs();
+  int64_t last_sent = core::SteadyMillis();
   std::string message;
   while (!stopping_ && f->connected) {
     std::shared_ptr<Staged> next;
-    if (!stager.busy()) {
+    if (!stager.busy() && f->stage_queued.load()) {
       std::lock_guard<std::mutex> lock(mu_);
       if (!f->to_stage.empty()) {
         next = std::move(f->to_stage.front());
         f->to_stage.pop_front();
       }
+      f->stage_queued = !f->to_stage.empty();
     }
     if (!stager.Step(next).ok()) break;
     message = EncodeU64(options_.term);
@@ -300,25 +287,26 @@ void ReplicationLeader::SendLoop(std::shared_ptr<Follower> f) {
       std::lock_guard<std::mutex> lock(mu_);
       const std::string first = Stager::Name(files.front());
       std::erase_if(f->to_stage, [&](const auto& set) { return set->names.count(first) > 0; });
+      f->stage_queued = !f->to_stage.empty();
     }
     if (message.size() > 8) {
       f->Sent(reader->position(), message.size() - 8);
       if (!f->socket.Send(ReplicaMessage::kFrames, message, kSendTimeoutMs).ok()) break;
-      last_sent = NowMs();
+      last_sent = core::SteadyMillis();
       // Under a steady stream of small commits, a short pause lets the next message carry
       // many (group commit): fewer log reads here, fewer writes and acks on the follower,
       // for at most kCoalesce more latency per write.
       if (message.size() < kCoalesceBelowBytes) std::this_thread::sleep_for(kCoalesce);
       continue;  // more may be waiting
     }
-    if (NowMs() - last_sent >= options_.heartbeat.count()) {
+    if (core::SteadyMillis() - last_sent >= options_.heartbeat.count()) {
       if (!f->socket
                .Send(ReplicaMessage::kHeartbeat,
                      EncodeU64Pair(options_.term, log_.LatestSequence()), kSendTimeoutMs)
                .ok()) {
         break;
       }
-      last_sent = NowMs();
+      last_sent = core::SteadyMillis();
     }
     if (stager.busy()) continue;  // the next piece at once
     std::unique_lock<std::mutex> lock(mu_);
@@ -353,7 +341,7 @@ void ReplicationLeader::ReceiveLoop(std::shared_ptr<Follower> f) {
     if (type != ReplicaMessage::kAck) break;
     auto position = DecodeU64(payload);
     if (!position.ok()) break;
-    f->last_heard_ms = NowMs();
+    f->last_heard_ms = core::SteadyMillis();
     if (*position > f->position) {
       f->position = *position;
       f->Acked(*position);
@@ -384,7 +372,7 @@ void ReplicationLeader::OnAck() {
 
 void ReplicationLeader::Release(uint64_t upto, bool ok, bool expired_only) {
   std::vector<std::function<void(bool)>> ready;
-  const int64_t now = NowMs();
+  const int64_t now = core::SteadyMillis();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = waiters_.begin(); it != waiters_.end();) {
@@ -425,7 +413,8 @@ void ReplicationLeader::WhenReplicated(uint64_t sequence, std::function<void(boo
   if (sequence <= replicated_.load()) return done(MayAcknowledge(1));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    waiters_.emplace(sequence, Waiter{NowMs() + options_.ack_timeout.count(), std::move(done)});
+    waiters_.emplace(sequence,
+                     Waiter{core::SteadyMillis() + options_.ack_timeout.count(), std::move(done)});
   }
   if (stopping_) return Release(UINT64_MAX, false, false);  // Stop ran meanwhile
   // An ack may have come in between the check and the insert.
@@ -446,19 +435,21 @@ Status ReplicationLeader::Stage(const std::vector<std::string>& paths) {
   set->id = ++next_stage_;
   staged_[set->id] = set;
   for (auto& f : followers_) {
-    if (f->connected) f->to_stage.push_back(set);
+    if (!f->connected) continue;
+    f->to_stage.push_back(set);
+    f->stage_queued = true;
   }
   wake_.notify_all();
   // Stalled: no piece of any set moved to any follower for a while (a set queued behind
   // another import's is not stalled while that one moves).
-  staging_progress_ms_ = NowMs();
+  staging_progress_ms_ = core::SteadyMillis();
   Status result = Status::Ok();
   while (set->holders.size() < options_.followers_needed) {
     if (stopping_) {
       result = Status::Unavailable("the leader is stopping", 5);
       break;
     }
-    if (NowMs() - staging_progress_ms_.load() > kStageStallMs) {
+    if (core::SteadyMillis() - staging_progress_ms_.load() > kStageStallMs) {
       result = Status::Unavailable("the followers took no piece of an ingest's files for " +
                                        std::to_string(kStageStallMs / 1000) + " s",
                                    5);

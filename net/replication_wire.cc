@@ -14,12 +14,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+
+#include "core/base/clock.h"
 
 namespace scimd::net {
 using core::Status;
 
 namespace {
 
+constexpr size_t kFilePieceBytes = size_t{1} << 20;
 // Once a message has begun, the rest must arrive within this long.
 constexpr int kMessageBodyTimeoutMs = 10'000;
 
@@ -64,12 +68,6 @@ class Reader {
  private:
   std::string_view in_;
 };
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -250,7 +248,7 @@ Status ReplicaSocket::SendRaw(ReplicaMessage type, std::string_view payload, int
   std::string head;
   head.push_back(static_cast<char>(type));
   PutU32(&head, static_cast<uint32_t>(payload.size()));
-  const int64_t deadline = NowMs() + timeout_ms;
+  const int64_t deadline = core::SteadyMillis() + timeout_ms;
   for (std::string_view part : {std::string_view(head), payload}) {
     while (!part.empty()) {
       const ssize_t n = ::send(fd_, part.data(), part.size(), MSG_NOSIGNAL);
@@ -261,7 +259,7 @@ Status ReplicaSocket::SendRaw(ReplicaMessage type, std::string_view payload, int
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         return Status::IoError("the replication peer is gone");
       }
-      const int64_t left = deadline - NowMs();
+      const int64_t left = deadline - core::SteadyMillis();
       if (left <= 0) return Status::Unavailable("the replication peer does not read", 1);
       SCIMD_RETURN_IF_ERROR(WaitFor(POLLOUT, static_cast<int>(left)));
     }
@@ -272,12 +270,12 @@ Status ReplicaSocket::SendRaw(ReplicaMessage type, std::string_view payload, int
 Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int timeout_ms) {
   char head[5];
   size_t have = 0;
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = core::SteadyMillis() + timeout_ms;
   auto read_into = [&](char* into, size_t want, size_t* got) -> Status {
     while (*got < want) {
       const ssize_t n = ::recv(fd_, into + *got, want - *got, 0);
       if (n > 0) {
-        if (*got == 0 && into == head) deadline = NowMs() + kMessageBodyTimeoutMs;
+        if (*got == 0 && into == head) deadline = core::SteadyMillis() + kMessageBodyTimeoutMs;
         *got += static_cast<size_t>(n);
         continue;
       }
@@ -286,7 +284,7 @@ Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int
         return Status::IoError("the replication connection failed");
       }
       const bool begun = !(*got == 0 && into == head);
-      const int64_t left = deadline - NowMs();
+      const int64_t left = deadline - core::SteadyMillis();
       if (left <= 0) {
         if (!begun) return Status::Unavailable("quiet", 1);
         return Status::IoError("a replication message stalled");
@@ -308,8 +306,33 @@ Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int
   if (length > kMaxReplicaMessageBytes) return Status::IoError("a replication message too big");
   payload->resize(length);
   size_t got = 0;
-  deadline = NowMs() + kMessageBodyTimeoutMs;
+  deadline = core::SteadyMillis() + kMessageBodyTimeoutMs;
   return read_into(payload->data(), length, &got);
+}
+
+Status SendFilePieces(ReplicaSocket& socket, ReplicaMessage data, const std::string& path,
+                      int timeout_ms, const std::function<void(std::string_view)>& each) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot read " + path);
+  std::string piece;
+  while (in) {
+    piece.resize(kFilePieceBytes);
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    piece.resize(static_cast<size_t>(in.gcount()));
+    if (piece.empty()) break;
+    if (each) each(piece);
+    SCIMD_RETURN_IF_ERROR(socket.Send(data, piece, timeout_ms));
+  }
+  return Status::Ok();
+}
+
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
 }
 
 void ReplicaSocket::Shutdown() {

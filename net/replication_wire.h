@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,6 +112,14 @@ class ReplicaSocket {
   int fd_ = -1;
   std::unique_ptr<SealState> seal_;
 };
+
+// A file sent as `data` messages of at most 1 MiB, so memory stays one piece; each piece
+// goes to `each` first when given (a digest). IoError when the file cannot be read.
+core::Status SendFilePieces(ReplicaSocket& socket, ReplicaMessage data, const std::string& path,
+                            int timeout_ms,
+                            const std::function<void(std::string_view)>& each = nullptr);
+// All of `bytes` written to `fd`; false on a short write (a full disk).
+bool WriteAll(int fd, std::string_view bytes);
 
 class ReplicaListener {
  public:

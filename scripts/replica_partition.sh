@@ -207,10 +207,14 @@ import json
 for i in range(3000):
     print(json.dumps({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                       "userName": "imp%d@example.com" % i, "active": True}))' >"${TMP}/import.ndjson"
-curl -sf -H @"${TMP}/admin.header" "${LEADER_ADMIN}/admin/v1/tenants" -d '{"name":"imported"}' \
-  >/dev/null || die "tenant imported"
-"${SCIMCTL}" --server "${LEADER_ADMIN}" import imported "${TMP}/import.ndjson" >"${TMP}/import.log" 2>&1 ||
-  { cat "${TMP}/import.log" >&2; die "the import into the group failed"; }
+loaded_tenant() {  # loaded_tenant ADMIN_URL NAME USERS: the tenant, its first USERS users imported
+  curl -sf -H @"${TMP}/admin.header" "$1/admin/v1/tenants" -d "{\"name\":\"$2\"}" >/dev/null ||
+    die "tenant $2"
+  head -n "$3" "${TMP}/import.ndjson" >"${TMP}/$2.ndjson"
+  "${SCIMCTL}" --server "$1" import "$2" "${TMP}/$2.ndjson" >"${TMP}/$2.log" 2>&1 ||
+    { cat "${TMP}/$2.log" >&2; die "the import into $2 at $1 failed"; }
+}
+loaded_tenant "${LEADER_ADMIN}" imported 3000
 log "imported 3000 users into the group's leader, node ${LEADER}, under the writers' load"
 "${SCIMD}" --listen 127.0.0.1:0 --port-file "${TMP}/outside.port" --data "${TMP}/outside" \
   --admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/outside.admin" --threads 1 \
@@ -218,21 +222,13 @@ log "imported 3000 users into the group's leader, node ${LEADER}, under the writ
 PIDS+=($!)
 for _ in $(seq 100); do [[ -s "${TMP}/outside.admin" ]] && break; sleep 0.1; done
 OUTSIDE="http://127.0.0.1:$(tr -d '[:space:]' <"${TMP}/outside.admin")"
-curl -sf -H @"${TMP}/admin.header" "${OUTSIDE}/admin/v1/tenants" -d '{"name":"visitor"}' \
-  >/dev/null || die "tenant visitor"
-head -n 1000 "${TMP}/import.ndjson" >"${TMP}/visitor.ndjson"
-"${SCIMCTL}" --server "${OUTSIDE}" import visitor "${TMP}/visitor.ndjson" >"${TMP}/visitor.log" 2>&1 ||
-  { cat "${TMP}/visitor.log" >&2; die "the import outside the group failed"; }
+loaded_tenant "${OUTSIDE}" visitor 1000
 "${SCIMCTL}" --server "${OUTSIDE}" tenant move visitor --to group --to-server "${LEADER_ADMIN}" \
   >"${TMP}/move.log" 2>&1 || { cat "${TMP}/move.log" >&2; die "the move into the group failed"; }
 log "tenant visitor moved into the group: $(grep '^moved' "${TMP}/move.log")"
 # And a tenant leaving the group: made and loaded on the leader, moved to the outside
 # server; the source's copy is deleted on all three replicas (through the log).
-curl -sf -H @"${TMP}/admin.header" "${LEADER_ADMIN}/admin/v1/tenants" -d '{"name":"leaving"}' \
-  >/dev/null || die "tenant leaving"
-head -n 500 "${TMP}/import.ndjson" >"${TMP}/leaving.ndjson"
-"${SCIMCTL}" --server "${LEADER_ADMIN}" import leaving "${TMP}/leaving.ndjson" >"${TMP}/leaving.log" 2>&1 ||
-  { cat "${TMP}/leaving.log" >&2; die "the import of leaving failed"; }
+loaded_tenant "${LEADER_ADMIN}" leaving 500
 "${SCIMCTL}" --server "${LEADER_ADMIN}" tenant move leaving --to outside --to-server "${OUTSIDE}" \
   >"${TMP}/move-out.log" 2>&1 || { cat "${TMP}/move-out.log" >&2; die "the move out of the group failed"; }
 left="$("${SCIMCTL}" --server "${OUTSIDE}" export leaving 2>/dev/null | wc -l)"

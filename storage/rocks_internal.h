@@ -98,7 +98,9 @@ class PreparedIngest {
   uint64_t taken_ = 0;
   bool kept_ = false;
 };
-// Whether a log frame's batch is an ingest's (made by IngestFrameAt).
+// Whether a log frame's batch is an ingest's (made by IngestFrameAt): its only entry a
+// log-data entry that starts with kIngestFramePrefix (rocks_replication.cc).
+inline constexpr std::string_view kIngestFramePrefix = "scimd-ingest\n";
 bool IsIngestBatch(std::string_view batch);
 enum class IngestAt { kFrame, kWait, kNone };
 // At a gap of the WAL at `sequence`: kFrame (the ingest's frame appended to `out`, its

@@ -1,12 +1,14 @@
-// Ingests in a replicated store (rocks_internal.h, replication_log.h, "Ingests"): an
-// ingest takes one sequence number and writes nothing to the WAL, so the log records it
-// apart. The leader keeps a hard link of each file under replication-ingests/<sequence>/
-// and, after the ingest, writes the marker replication/ingest/<sequence> (the files'
-// column families, names and sizes); a log reader that meets the ingest's gap turns the
-// marker into an ingest frame and hands the files to its sender, which ships them before
-// the frame; a follower ingests them at the same sequence number.
+// Ingests in a replicated store (rocks_internal.h, PreparedIngest; docs/DESIGN.md,
+// "Ingests travel with their files"): an ingest takes sequence numbers and writes nothing
+// to the WAL, so the log records it apart. The leader keeps a hard link of each file under
+// replication-ingests/<id>/, has the stager put them on the followers, ingests them and
+// writes the marker replication/ingest/<first sequence> (the count and the files' column
+// families, names and sizes); a log reader that meets the ingest's gap turns the marker
+// into an ingest frame and names the files to its sender; a follower ingests them from its
+// inbox at the same sequence numbers.
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
+#include <rocksdb/write_batch.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/base/clock.h"
 #include "storage/rocks_internal.h"
 #include "storage/rocks_store.h"
 
@@ -31,8 +34,6 @@ using core::Status;
 namespace {
 
 constexpr char kMarkerPrefix[] = "replication/ingest/";
-constexpr std::string_view kFramePrefix = "scimd-ingest\n";
-constexpr uint8_t kTagLogData = 0x3;
 // A bound on an ingest's files (a 10M-user import writes a few hundred): its record, a
 // line per file, must fit a replication message (64 MiB) with room to spare.
 constexpr uint64_t kMaxIngestFiles = 100'000;
@@ -59,12 +60,6 @@ std::string MarkerKey(uint64_t sequence) {
 
 std::string IngestsDir(const internal::RocksHandles& h) {
   return h.dir + "/" + std::string(internal::kReplicationIngestsDir);
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 struct IngestFile {
@@ -109,28 +104,17 @@ Result<std::vector<IngestFile>> DecodeFiles(std::string_view text, uint64_t* tak
   return files;
 }
 
-void PutFixed(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-// The ingest frame's batch: RocksDB's header (first sequence, the count it takes), then one
-// log-data entry holding kFramePrefix and the file list. RocksDB never writes such a batch (a
-// log-data entry takes no sequence number), so it cannot be mistaken for a commit.
+// The ingest frame's batch: one log-data entry holding kIngestFramePrefix and the file
+// list, under RocksDB's header rewritten to the first sequence and the count it takes.
+// RocksDB never writes such a batch (a log-data entry takes no sequence number), so it
+// cannot be mistaken for a commit (internal::IsIngestBatch).
 std::string IngestBatch(uint64_t sequence, uint64_t taken, std::string_view files) {
-  std::string batch;
-  PutFixed(&batch, sequence, 8);
-  PutFixed(&batch, taken, 4);
-  batch.push_back(static_cast<char>(kTagLogData));
-  const uint64_t n = kFramePrefix.size() + files.size();
-  for (uint64_t v = n;; v >>= 7) {
-    if (v < 0x80) {
-      batch.push_back(static_cast<char>(v));
-      break;
-    }
-    batch.push_back(static_cast<char>((v & 0x7f) | 0x80));
-  }
-  batch.append(kFramePrefix).append(files);
-  return batch;
+  rocksdb::WriteBatch batch;
+  (void)batch.PutLogData(std::string(internal::kIngestFramePrefix).append(files));
+  std::string rep = batch.Data();
+  for (int i = 0; i < 8; ++i) rep[i] = static_cast<char>((sequence >> (8 * i)) & 0xff);
+  for (int i = 0; i < 4; ++i) rep[8 + i] = static_cast<char>((taken >> (8 * i)) & 0xff);
+  return rep;
 }
 
 // The sequence numbers an ingest holding a snapshot takes (IngestHoldingSnapshot): every
@@ -163,11 +147,7 @@ Status IngestHoldingSnapshot(internal::RocksHandles& h,
   // ingest. The numbers go to the MANIFEST only, not into the files: the leader ships the
   // files as it wrote them (RocksDB refuses to ingest a file that already carries one).
   std::vector<std::pair<std::string, uint64_t>> seen;
-  std::vector<std::string> paths;
-  for (auto& arg : args) {
-    arg.options.write_global_seqno = false;
-    for (const auto& path : arg.external_files) paths.push_back(path);
-  }
+  for (auto& arg : args) arg.options.write_global_seqno = false;
   const rocksdb::Snapshot* snapshot = h.db->GetSnapshot();
   t_ingested = &seen;
   Status s = internal::FromRocks(h.db->IngestExternalFiles(args), what);
@@ -195,20 +175,6 @@ Status IngestHoldingSnapshot(internal::RocksHandles& h,
 }  // namespace
 
 namespace internal {
-
-bool IsIngestBatch(std::string_view batch) {
-  if (batch.size() < 14 || static_cast<uint8_t>(batch[12]) != kTagLogData) return false;
-  uint64_t n = 0;
-  size_t i = 13;
-  for (int shift = 0; i < batch.size() && shift <= 28; shift += 7) {
-    const auto byte = static_cast<uint8_t>(batch[i++]);
-    n |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      return i + n == batch.size() && batch.substr(i, kFramePrefix.size()) == kFramePrefix;
-    }
-  }
-  return false;
-}
 
 std::shared_ptr<rocksdb::EventListener> MakeIngestListener() {
   return std::make_shared<IngestListener>();
@@ -309,7 +275,7 @@ Status PreparedIngest::Commit() {
   if (!s.ok()) return applied(s.detail());
   {
     std::lock_guard<std::mutex> lock(h_.ingests_mu);
-    h_.kept_ingests[sequence] = {id_, NowMs()};
+    h_.kept_ingests[sequence] = {id_, core::SteadyMillis()};
     kept_ = true;
   }
   rocksdb::WriteBatch marker;
@@ -366,7 +332,7 @@ void RocksStore::ReleaseIngests(uint64_t upto) {
   std::vector<std::string> released;
   {
     std::lock_guard<std::mutex> lock(h_->ingests_mu);
-    const int64_t old = NowMs() - kKeepIngestMs;
+    const int64_t old = core::SteadyMillis() - kKeepIngestMs;
     for (auto it = h_->kept_ingests.begin(); it != h_->kept_ingests.end();) {
       if (it->first <= upto || it->second.since_ms < old) {
         released.push_back(it->second.dir);
@@ -387,9 +353,10 @@ Result<std::vector<rocksdb::IngestExternalFileArg>> IngestArgs(const internal::R
                                                                const std::string& inbox,
                                                                uint64_t sequence, uint64_t count,
                                                                std::string_view batch) {
-  const size_t at = batch.find(kFramePrefix);
+  const size_t at = batch.find(internal::kIngestFramePrefix);
   uint64_t taken = 0;
-  SCIMD_ASSIGN_OR_RETURN(auto files, DecodeFiles(batch.substr(at + kFramePrefix.size()), &taken));
+  SCIMD_ASSIGN_OR_RETURN(
+      auto files, DecodeFiles(batch.substr(at + internal::kIngestFramePrefix.size()), &taken));
   if (taken != count) return Status::InvalidValue("a malformed ingest frame");
   const auto handles = HandlesById(h);
   std::vector<rocksdb::IngestExternalFileArg> args;

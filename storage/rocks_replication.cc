@@ -101,6 +101,15 @@ Status CheckBatch(std::string_view entries, uint32_t count, const std::set<uint3
 
 }  // namespace
 
+bool internal::IsIngestBatch(std::string_view batch) {
+  if (batch.size() <= kBatchHeaderBytes || static_cast<uint8_t>(batch[12]) != kTagLogData) {
+    return false;
+  }
+  std::string_view entry = batch.substr(kBatchHeaderBytes + 1);
+  uint32_t n = 0;
+  return Varint32(&entry, &n) && entry.size() == n && entry.starts_with(kIngestFramePrefix);
+}
+
 RocksLogReader::RocksLogReader(internal::RocksHandles* h, uint64_t after)
     : h_(h), position_(after) {}
 

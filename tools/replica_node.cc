@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/base/clock.h"
 #include "core/base/json.h"
 #include "net/replication_follower.h"
 #include "storage/rocks_store.h"
@@ -31,14 +32,7 @@ constexpr auto kElectionTick = std::chrono::milliseconds(200);
 // How long candidates wait for each other's positions before the best one campaigns.
 constexpr auto kCandidateWindow = std::chrono::milliseconds(400);
 constexpr int kSendTimeoutMs = 10'000;
-constexpr size_t kSeedPieceBytes = size_t{1} << 20;
 constexpr char kSeedMarker[] = "SEED-COMPLETE";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 const char* RoleName(ReplicaNode::Role role) {
   switch (role) {
@@ -192,7 +186,7 @@ Status ReplicaNode::Start() {
   auto lease = etcd_.GrantLease(options_.lease_ttl_seconds);
   if (!lease.ok()) return lease.status();
   lease_ = *lease;
-  lease_renewed_ms_ = NowMs();
+  lease_renewed_ms_ = core::SteadyMillis();
   role_ = Role::kFollower;
   keepalive_ = std::thread([this] { KeepAliveLoop(); });
   acceptor_ = std::thread([this] { AcceptLoop(); });
@@ -222,13 +216,13 @@ void ReplicaNode::Stop() {
 bool ReplicaNode::LeaseFresh() const {
   // etcd expires the lease TTL seconds after the last keep-alive it received, which left
   // here at lease_renewed_ms_ or later: stop a second before that can happen.
-  return NowMs() - lease_renewed_ms_.load() < (options_.lease_ttl_seconds - 1) * 1000;
+  return core::SteadyMillis() - lease_renewed_ms_.load() < (options_.lease_ttl_seconds - 1) * 1000;
 }
 
 void ReplicaNode::KeepAliveLoop() {
   const auto every = std::chrono::milliseconds(options_.lease_ttl_seconds * 1000 / 6);
   while (!stopping_) {
-    const int64_t sent = NowMs();
+    const int64_t sent = core::SteadyMillis();
     Status s = etcd_.KeepAlive(lease_);
     if (s.ok()) {
       lease_renewed_ms_ = sent;
@@ -241,7 +235,7 @@ void ReplicaNode::KeepAliveLoop() {
       auto lease = etcd_.GrantLease(options_.lease_ttl_seconds);
       if (lease.ok()) {
         lease_ = *lease;
-        lease_renewed_ms_ = NowMs();
+        lease_renewed_ms_ = core::SteadyMillis();
       }
     }
     std::unique_lock<std::mutex> lock(sleep_mu_);
@@ -355,7 +349,7 @@ void ReplicaNode::Promote(uint64_t term) {
   // An import's or a tenant arrival's files go to the followers before the ingest.
   store_.SetIngestStager(
       [this, leader = leader_owner_.get()](const std::vector<std::string>& paths) {
-        const int64_t start = NowMs();
+        const int64_t start = core::SteadyMillis();
         uint64_t bytes = 0;
         for (const auto& p : paths) {
           std::error_code ec;
@@ -364,7 +358,7 @@ void ReplicaNode::Promote(uint64_t term) {
         Status s = leader->Stage(paths);
         Log("an ingest's " + std::to_string(paths.size()) + " files (" + std::to_string(bytes) +
             " bytes) " + (s.ok() ? "staged on a majority" : "not staged: " + s.detail()) + " in " +
-            std::to_string(NowMs() - start) + " ms");
+            std::to_string(core::SteadyMillis() - start) + " ms");
         return s;
       });
   term_ = term;
@@ -417,7 +411,7 @@ void ReplicaNode::FollowLoop(uint32_t leader, uint64_t term) {
           if (store_.LatestSequence() >= latest) {
             behind_since_ms_ = 0;
           } else if (behind_since_ms_.load() == 0) {
-            behind_since_ms_ = NowMs();
+            behind_since_ms_ = core::SteadyMillis();
           }
         });
     if (end == net::FollowEnd::kStopped) return;
@@ -499,13 +493,9 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
       if (fd < 0) return fail("data before a file");
       crypto_generichash_update(&digest, reinterpret_cast<const unsigned char*>(payload.data()),
                                 payload.size());
-      for (size_t done = 0; done < payload.size();) {
-        const ssize_t n = ::write(fd, payload.data() + done, payload.size() - done);
-        if (n <= 0) {
-          ::close(fd);
-          return fail("cannot write the seed (disk full?)");
-        }
-        done += static_cast<size_t>(n);
+      if (!net::WriteAll(fd, payload)) {
+        ::close(fd);
+        return fail("cannot write the seed (disk full?)");
       }
       bytes += payload.size();
     } else if (type == ReplicaMessage::kSeedDone) {
@@ -552,24 +542,20 @@ void ReplicaNode::ServeSeed(ReplicaSocket socket, std::string challenge, std::st
     (void)socket.Send(ReplicaMessage::kRefuse, "no checkpoint: " + made.detail(), kSendTimeoutMs);
     return;
   }
-  std::string piece;
   bool ok = true;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (!ok || !entry.is_regular_file()) continue;
     const std::string name = entry.path().filename().string();
     crypto_generichash_update(&digest, reinterpret_cast<const unsigned char*>(name.data()),
                               name.size());
-    ok = socket.Send(ReplicaMessage::kSeedFile, name, kSendTimeoutMs).ok();
-    std::ifstream in(entry.path(), std::ios::binary);
-    while (ok && in) {
-      piece.resize(kSeedPieceBytes);
-      in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
-      piece.resize(static_cast<size_t>(in.gcount()));
-      if (piece.empty()) break;
-      crypto_generichash_update(&digest, reinterpret_cast<const unsigned char*>(piece.data()),
-                                piece.size());
-      ok = socket.Send(ReplicaMessage::kSeedData, piece, kSendTimeoutMs).ok();
-    }
+    ok = socket.Send(ReplicaMessage::kSeedFile, name, kSendTimeoutMs).ok() &&
+         net::SendFilePieces(
+             socket, ReplicaMessage::kSeedData, entry.path().string(), kSendTimeoutMs,
+             [&](std::string_view piece) {
+               crypto_generichash_update(
+                   &digest, reinterpret_cast<const unsigned char*>(piece.data()), piece.size());
+             })
+             .ok();
   }
   if (ok) {
     std::string sum(crypto_generichash_BYTES, '\0');
@@ -676,7 +662,7 @@ std::string ReplicaNode::StatusJson() const {
       e.Set("lag", Json::Int(static_cast<int64_t>(latest > f.position ? latest - f.position : 0)));
       e.Set("lag_bytes", Json::Int(static_cast<int64_t>(f.lag_bytes)));
       e.Set("connected", Json::Bool(f.connected));
-      e.Set("last_heard_ms", Json::Int(NowMs() - f.last_heard_ms));
+      e.Set("last_heard_ms", Json::Int(core::SteadyMillis() - f.last_heard_ms));
     }
     nodes.Push(std::move(e));
   }
@@ -714,7 +700,8 @@ void ReplicaNode::WriteMetrics(net::PrometheusText& out) const {
     const uint64_t theirs = leader_latest_.load();
     out.Sample("scimd_replication_lag_entries", {}, theirs > latest ? theirs - latest : 0);
     const int64_t since = behind_since_ms_.load();
-    out.Sample("scimd_replication_lag_seconds", {}, since == 0 ? 0.0 : (NowMs() - since) / 1000.0);
+    out.Sample("scimd_replication_lag_seconds", {},
+               since == 0 ? 0.0 : (core::SteadyMillis() - since) / 1000.0);
   } else if (lead != nullptr) {
     for (const auto& f : lead->Followers()) {
       const std::string node = std::to_string(f.node);
@@ -722,7 +709,7 @@ void ReplicaNode::WriteMetrics(net::PrometheusText& out) const {
                  latest > f.position ? latest - f.position : 0);
       out.Sample("scimd_replication_lag_bytes", {{"follower", node}}, f.lag_bytes);
       out.Sample("scimd_replication_lag_seconds", {{"follower", node}},
-                 (NowMs() - f.last_heard_ms) / 1000.0);
+                 (core::SteadyMillis() - f.last_heard_ms) / 1000.0);
     }
   }
   out.Family("scimd_replication_unreplicated_writes_total", "counter",

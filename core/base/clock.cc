@@ -27,6 +27,12 @@ const Clock& Clock::System() {
 
 int64_t NowMicros() { return Clock::System().NowMicros(); }
 
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string FormatDateTime(int64_t micros) {
   const time_t secs = static_cast<time_t>(micros / 1000000);
   const int millis = static_cast<int>((micros % 1000000) / 1000);

@@ -33,6 +33,8 @@ class ManualClock final : public Clock {
 
 // The system clock's time, as Clock::System().NowMicros().
 int64_t NowMicros();
+// Milliseconds of a monotonic clock (not a time of day): for timeouts, ages and lags.
+int64_t SteadyMillis();
 
 inline constexpr int64_t kSecondsPerDay = 24 * 60 * 60;
 // A duration as admins write it: a whole number and a unit, "30d", "12h", "90m", "45s"
