@@ -418,12 +418,10 @@ AdminApi::Answer AdminApi::Route(const HttpRequest& request) {
       if (transfers_.Importing(tenant.id)) {  // its rows would land after the delete
         return error(Status::Uniqueness("an import of this tenant is running: delete it after"));
       }
-      auto deleted = store_.DeleteTenant(tenant.id);
+      // Fenced: a request admitted just before cannot write into it afterwards.
+      auto deleted = moves_.DeleteTenant(tenant.id);
       if (!deleted.ok()) return error(deleted.status());
       changed();
-      // A request admitted just before may still write: remove what it left, once done.
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      if (auto again = store_.DeleteTenant(tenant.id); !again.ok()) return error(again.status());
       Json j = Json::MakeObject();
       j.Set("deleted", Json::Str(tenant.name));
       return ok(200, j);

@@ -103,6 +103,25 @@ bool AdminMoves::Fenced(core::TenantId tenant) {
   return false;
 }
 
+core::Result<bool> AdminMoves::DeleteTenant(core::TenantId tenant) {
+  gate_.HoldWrites(tenant);
+  const core::Status fenced = store_.FenceTenant(tenant);
+  if (!fenced.ok()) {
+    gate_.ReleaseWrites(tenant);
+    if (!fenced.Is(core::Status::Code::kNotImplemented)) return fenced;
+    return store_.DeleteTenant(tenant);
+  }
+  auto deleted = store_.DeleteTenant(tenant);
+  if (!deleted.ok()) {  // still there: writable again
+    store_.UnfenceTenant(tenant);
+    gate_.ReleaseWrites(tenant);
+    return deleted;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  retired_.emplace_back(tenant, clock_.NowMicros());
+  return deleted;
+}
+
 void AdminMoves::Abandon(Out& out) {
   if (out.fenced) {
     store_.UnfenceTenant(out.tenant);

@@ -61,8 +61,16 @@ class AdminMoves {
   // lost).
   bool Moving(core::TenantId tenant);
   bool Fenced(core::TenantId tenant);
-  // Abandons sessions idle for kMoveIdleMicros.
+  // Abandons sessions idle for kMoveIdleMicros, and lifts the fences of tenants gone for
+  // kRetiredFenceMicros.
   void Expire();
+
+  // Deletes a tenant so that no write of it lands afterwards, as at the end of a move: its
+  // new writes are held, the store's fence waits out the commits under way, the data goes,
+  // and the fence stays kRetiredFenceMicros for a request admitted with its token just
+  // before (it would otherwise write into the deleted tenant and be answered 201). A store
+  // that cannot fence (MemStore) deletes without that guarantee. True when it existed.
+  core::Result<bool> DeleteTenant(core::TenantId tenant);
 
  private:
   struct Out {
@@ -89,7 +97,7 @@ class AdminMoves {
   std::mutex mu_;  // guards the maps and next_
   std::map<std::string, std::shared_ptr<Out>> outs_;
   std::map<std::string, std::shared_ptr<In>> ins_;
-  std::vector<std::pair<core::TenantId, int64_t>> retired_;  // moved away, fenced since
+  std::vector<std::pair<core::TenantId, int64_t>> retired_;  // moved away or deleted, fenced since
   uint64_t next_ = 0;
 };
 
