@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/address_filter.h"
 #include "net/http_types.h"
 #include "net/limits.h"
 #include "net/proxy_trust.h"
@@ -83,7 +84,8 @@ class HttpServer {
     uint64_t connections_open = 0;
     uint64_t connections_accepted = 0;
     uint64_t connections_rejected = 0;  // over max_connections, or from an address over
-                                        // its refusals (closed at accept)
+                                        // its refusals (closed at accept; its later
+                                        // ones the kernel drops: AddressFilter)
     uint64_t requests_served = 0;       // responses queued, including server-made errors
     uint64_t requests_deferred = 0;     // handed to the blocking pool
     uint64_t requests_refused = 0;      // 429: the address sent too much malformed input
@@ -164,7 +166,8 @@ class HttpServer {
   std::unique_ptr<HandshakeThreads> handshakes_;         // null without TLS or with 0 threads
   asio::io_context* handshake_context_ = nullptr;        // handshakes_'s, for the workers
   std::unique_ptr<core::FailureLimiter> refused_input_;  // null when the limit is off
-  std::mutex wait_mutex_;                                // Wait() from two threads joins once
+  AddressFilter address_filter_;  // on the listeners while refused_input_ is set
+  std::mutex wait_mutex_;         // Wait() from two threads joins once
 
   friend class HttpWorker;
 };

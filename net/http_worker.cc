@@ -62,7 +62,8 @@ HttpWorker::HttpWorker(HttpServer& server, int index)
       acceptor_(context_),
       sweep_timer_(context_),
       drain_timer_(context_),
-      accept_retry_timer_(context_) {
+      accept_retry_timer_(context_),
+      filter_timer_(context_) {
   options_ = server_.options_;
   SetSweepInterval();
 }
@@ -95,7 +96,9 @@ void HttpWorker::RefreshLimits() {
   SetSweepInterval();
 }
 
-HttpWorker::~HttpWorker() = default;
+HttpWorker::~HttpWorker() {
+  if (filtered_) server_.address_filter_.RemoveSocket(acceptor_.native_handle());
+}
 
 bool HttpWorker::Listen(const asio::ip::tcp::endpoint& endpoint, std::string* error) {
   asio::error_code ec;
@@ -116,6 +119,10 @@ bool HttpWorker::Listen(const asio::ip::tcp::endpoint& endpoint, std::string* er
   if (ec) return fail("bind");
   acceptor_.listen(kListenBacklog, ec);
   if (ec) return fail("listen");
+  if (server_.refused_input_) {
+    server_.address_filter_.AddSocket(acceptor_.native_handle());
+    filtered_ = true;
+  }
   return true;
 }
 
@@ -223,14 +230,20 @@ void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket sock
     socket.close(ignored);
     return;  // BeginStop is on its way and closes the acceptor
   }
-  if (server_.refused_input_ && RefusedInputWait(PeerAddress(socket)) > 0) {
-    // The address is over its refusals and was told so (429, Retry-After) on an earlier
-    // connection: a new one is closed before it costs a read, a parse or a write.
-    WorkerCounters::Bump(counters_.connections_rejected, 1);
-    asio::error_code ignored;
-    socket.close(ignored);
-    Accept();
-    return;
+  if (server_.refused_input_) {
+    const std::string address = PeerAddress(socket);
+    if (const int64_t wait_s = RefusedInputWait(address); wait_s > 0) {
+      // The address is over its refusals and was told so (429, Retry-After) on an earlier
+      // connection: a new one is closed before it costs a read, a parse or a write, and
+      // until the wait is over the kernel drops its new connections (AddressFilter).
+      WorkerCounters::Bump(counters_.connections_rejected, 1);
+      asio::error_code ignored;
+      socket.close(ignored);
+      const Clock::time_point until = Clock::now() + std::chrono::seconds(wait_s);
+      if (server_.address_filter_.Block(address, until)) ArmFilterExpiry(until);
+      Accept();
+      return;
+    }
   }
   RefreshLimits();
   size_t open = server_.open_connections_.fetch_add(1, std::memory_order_relaxed);
@@ -344,12 +357,29 @@ void HttpWorker::Sweep() {
   if (!connections_.empty()) ArmSweep();
 }
 
+void HttpWorker::ArmFilterExpiry(Clock::time_point at) {
+  if (stopping_ || (filter_armed_ && filter_at_ <= at)) return;
+  filter_armed_ = true;
+  filter_at_ = at;
+  filter_timer_.expires_at(at);
+  filter_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;  // cancelled: re-armed for sooner, or stopping
+    filter_armed_ = false;
+    if (auto next = server_.address_filter_.Expire(Clock::now())) ArmFilterExpiry(*next);
+  });
+}
+
 void HttpWorker::BeginStop() {
   if (stopping_) return;
   stopping_ = true;
   asio::error_code ec;
+  if (filtered_) {  // before its descriptor can be reused
+    server_.address_filter_.RemoveSocket(acceptor_.native_handle());
+    filtered_ = false;
+  }
   acceptor_.close(ec);
   accept_retry_timer_.cancel();
+  filter_timer_.cancel();
   if (signals_) {
     signals_->cancel(ec);
     signals_->clear(ec);  // a second SIGINT/SIGTERM now ends the process the default way

@@ -102,6 +102,9 @@ class HttpWorker {
   void Reject(asio::ip::tcp::socket& socket);
   void ArmSweep();
   void Sweep();
+  // The server's AddressFilter lifts its blocks when they end: this worker's timer wakes
+  // at `at` (or earlier, if already set for sooner) to lift them.
+  void ArmFilterExpiry(Clock::time_point at);
   void BeginStop();
   void MaybeFinish();
 
@@ -122,6 +125,9 @@ class HttpWorker {
   bool stopping_ = false;  // BeginStop ran
   bool sweep_armed_ = false;
   Clock::duration sweep_interval_;
+  bool filter_armed_ = false;
+  Clock::time_point filter_at_;
+  bool filtered_ = false;           // acceptor_ is one of the AddressFilter's sockets
   HttpServer::Options options_;     // this thread's copy (RefreshLimits)
   uint64_t limits_generation_ = 0;  // of the server's limits in options_
   // Declared after what connections touch from their destructors, before the I/O objects
@@ -131,6 +137,7 @@ class HttpWorker {
   asio::steady_timer sweep_timer_;
   asio::steady_timer drain_timer_;
   asio::steady_timer accept_retry_timer_;
+  asio::steady_timer filter_timer_;
   std::unique_ptr<asio::signal_set> signals_;
   std::function<void()> on_hangup_;
   void WaitForSignal();

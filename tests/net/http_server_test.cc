@@ -270,10 +270,13 @@ TEST_F(HttpServerTest, AnAddressThatSendsTooMuchMalformedInputGets429BeforeItIsR
   EXPECT_NE(r->body.find("too many malformed"), std::string::npos) << r->body;
   EXPECT_TRUE(c.WaitClosed(3s));
   EXPECT_EQ(server_->GetStats().requests_refused, 1u);
-  // A new connection from that address is closed at once while it waits.
+  // A new connection from that address is closed at once while it waits, and from then on
+  // the kernel drops its new connections (AddressFilter): they are never established.
   TestClient again(port());
   EXPECT_TRUE(again.WaitClosed(3s));
   EXPECT_GE(server_->GetStats().connections_rejected, 1u);
+  EXPECT_FALSE(testing::ConnectsWithin("127.0.0.1", port(), "127.0.0.1", 300ms));
+  EXPECT_EQ(server_->GetStats().connections_rejected, 1u);  // never reached the server
   // Another address is not affected, and good requests count nothing: 50 of them from
   // 127.0.0.2 leave it free.
   TestClient other(port(), 3s, "127.0.0.2");

@@ -91,6 +91,51 @@ struct TestResponse {
   }
 };
 
+// Whether a TCP connection to `host`:`port` (IPv4 or IPv6 literal) from `source` (same
+// family; empty: the kernel's choice) is established within `within`: a listener whose
+// filter drops the client's packets leaves it unanswered.
+inline bool ConnectsWithin(const std::string& host, uint16_t port, const std::string& source,
+                           std::chrono::milliseconds within) {
+  const bool v6 = host.find(':') != std::string::npos;
+  sockaddr_storage to{}, from{};
+  socklen_t size = 0;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&to);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    ::inet_pton(AF_INET6, host.c_str(), &a->sin6_addr);
+    auto* b = reinterpret_cast<sockaddr_in6*>(&from);
+    b->sin6_family = AF_INET6;
+    if (!source.empty()) ::inet_pton(AF_INET6, source.c_str(), &b->sin6_addr);
+    size = sizeof(sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&to);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    ::inet_pton(AF_INET, host.c_str(), &a->sin_addr);
+    auto* b = reinterpret_cast<sockaddr_in*>(&from);
+    b->sin_family = AF_INET;
+    if (!source.empty()) ::inet_pton(AF_INET, source.c_str(), &b->sin_addr);
+    size = sizeof(sockaddr_in);
+  }
+  const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) return false;
+  bool connected = false;
+  if (source.empty() || ::bind(fd, reinterpret_cast<sockaddr*>(&from), size) == 0) {
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), size) == 0) {
+      connected = true;
+    } else if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int error = 0;
+      socklen_t len = sizeof(error);
+      connected = ::poll(&p, 1, static_cast<int>(within.count())) == 1 &&
+                  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0;
+    }
+  }
+  ::close(fd);
+  return connected;
+}
+
 class TestClient {
  public:
   // `source`: the local IPv4 address to connect from (any of 127.0.0.0/8 reaches the
