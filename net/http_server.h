@@ -159,6 +159,9 @@ class HttpServer {
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> open_connections_{0};  // across threads, for max_connections
   uint16_t bound_port_ = 0;
+  // On the listeners while refused_input_ is set. Before workers_: a worker takes its
+  // listener out of it when it is destroyed.
+  AddressFilter address_filter_;
   std::vector<std::unique_ptr<HttpWorker>> workers_;
   std::vector<std::thread> threads_;
   std::unique_ptr<asio::thread_pool> blocking_pool_;     // null when blocking_threads == 0
@@ -166,8 +169,7 @@ class HttpServer {
   std::unique_ptr<HandshakeThreads> handshakes_;         // null without TLS or with 0 threads
   asio::io_context* handshake_context_ = nullptr;        // handshakes_'s, for the workers
   std::unique_ptr<core::FailureLimiter> refused_input_;  // null when the limit is off
-  AddressFilter address_filter_;  // on the listeners while refused_input_ is set
-  std::mutex wait_mutex_;         // Wait() from two threads joins once
+  std::mutex wait_mutex_;                                // Wait() from two threads joins once
 
   friend class HttpWorker;
 };

@@ -236,11 +236,12 @@ void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket sock
       // The address is over its refusals and was told so (429, Retry-After) on an earlier
       // connection: a new one is closed before it costs a read, a parse or a write, and
       // until the wait is over the kernel drops its new connections (AddressFilter).
+      // (Blocked before the close, so that a client that sees the close finds it blocked.)
+      const Clock::time_point until = Clock::now() + std::chrono::seconds(wait_s);
+      if (server_.address_filter_.Block(address, until)) ArmFilterExpiry(until);
       WorkerCounters::Bump(counters_.connections_rejected, 1);
       asio::error_code ignored;
       socket.close(ignored);
-      const Clock::time_point until = Clock::now() + std::chrono::seconds(wait_s);
-      if (server_.address_filter_.Block(address, until)) ArmFilterExpiry(until);
       Accept();
       return;
     }
