@@ -104,6 +104,20 @@ SCIMD_EXTRA_ARGS=(--admin-listen 127.0.0.1:0 --admin-port-file "${TMP}/admin.por
 start_scimd "${TMP}/data" "${THREADS}" "${TMP}/scimd.log" || die "scimd did not start"
 log "scimd --threads ${THREADS} on ${SCIMD_URL#http://}"
 backlog() { store_backlog "${TMP}/admin.port"; }
+# The engine's write stalls so far, in seconds (scimd_store_stall_seconds_total).
+stall_s() {
+  curl -sS --max-time 10 -H @"${TMP}/admin.header" \
+    "http://127.0.0.1:$(tr -d '[:space:]' <"${TMP}/admin.port")/metrics" |
+    awk '$1 == "scimd_store_stall_seconds_total" { print $2 }'
+}
+# measure NAME ARGS...: wrk_measure NAME ARGS..., and the seconds writes stalled meanwhile
+# into ${TMP}/NAME.stall.
+measure() {
+  local s0
+  s0="$(stall_s)"
+  wrk_measure "$@" || return 1
+  awk -v a="${s0:-0}" -v b="$(stall_s)" 'BEGIN { printf "%.2f\n", b - a }' >"${TMP}/$1.stall"
+}
 settle() { settle_store "${SCIMD_PID}" "${TMP}/admin.port" 300; }
 
 # perf_start NAME / perf_stop: a profile of scimd for one run (WRITE_PERF only).
@@ -128,7 +142,7 @@ WRK_DESC="wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${DURATION}"
 if want post-after-load; then
   log "post-after-load: ${WRK_DESC} as soon as scimd answers" \
     "(pending compaction bytes, running compactions, level-0 files: $(backlog))"
-  wrk_measure post-after-load "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" \
+  measure post-after-load "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" \
     "${DURATION}" -- post after || die "wrk (post-after-load) failed"
   DONE+=(post-after-load)
 fi
@@ -136,7 +150,7 @@ log "waiting for the store to settle (no compaction running or pending)"
 settle || log "warning: the store has not settled after 300 s: $(backlog)"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 if want get; then
-  wrk_measure get "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+  measure get "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
     -- get "${TMP}/ids.txt" || die "wrk (get) failed"
   DONE+=(get)
 fi
@@ -166,7 +180,7 @@ if want compound; then
 fi
 if want post; then
   perf_start post
-  wrk_measure post "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+  measure post "${SCIMD_PID}" "${POST_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
     -- post steady || die "wrk (post) failed"
   perf_stop
   DONE+=(post)
@@ -174,7 +188,7 @@ fi
 if want patch; then
   settle || log "warning: the store has not settled after 300 s: $(backlog)"
   perf_start patch
-  wrk_measure patch "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
+  measure patch "${SCIMD_PID}" "${PATCH_LUA}" "${SCIMD_URL}" "${CONNECTIONS}" "${DURATION}" \
     -- patch "${TMP}/ids.txt" || die "wrk (patch) failed"
   perf_stop
   DONE+=(patch)
@@ -206,18 +220,19 @@ fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 row() {  # row NAME
   local f="${TMP}/$1.out"
-  printf '%-18s %8s %7s %8s %6s %7s %5s %5s %5s\n' "$1" "$(result_field "${f}" rps)" \
+  printf '%-18s %8s %7s %8s %6s %7s %5s %5s %5s %7s\n' "$1" "$(result_field "${f}" rps)" \
     "$(result_field "${f}" p50_ms)" "$(result_field "${f}" p99_ms)" \
     "$(result_field "${f}" non2xx)" "$(result_field "${f}" socket_errors)" \
-    "$(cpu_field "$1" 1)" "$(cpu_field "$1" 2)" "$(cpu_field "$1" 3)"
+    "$(cpu_field "$1" 1)" "$(cpu_field "$1" 2)" "$(cpu_field "$1" 3)" \
+    "$(cat "${TMP}/$1.stall" 2>/dev/null || echo -)"
 }
 echo
 echo "== scimd write load test ($(date -u +%Y-%m-%dT%H:%M:%SZ)) =="
 echo "set-up: ${WRK_DESC}, keep-alive, loopback; scimd --threads ${THREADS}, not pinned"
 echo "data: ${USERS} users seeded (${SEED_LINE#SEED }); ${HAVE} users at the end;" \
   "scimd VmHWM ${RSS_MIB} MiB; load average ${LOAD_BEFORE} before the settled runs"
-printf '%-18s %8s %7s %8s %6s %7s %5s %5s %5s\n' run req/s "p50 ms" "p99 ms" non2xx sockerr \
-  srv% wrk% oth%
+printf '%-18s %8s %7s %8s %6s %7s %5s %5s %5s %7s\n' run req/s "p50 ms" "p99 ms" non2xx sockerr \
+  srv% wrk% oth% stall_s
 for r in "${DONE[@]}"; do row "${r}"; done
 if want raw; then
   echo "raw RocksDB single Put (${THREADS} threads): $(sed -n 's/^RESULT raw_put //p' "${TMP}/raw.out")" \
