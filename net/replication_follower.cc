@@ -43,7 +43,7 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
   ReplicaSocket socket = std::move(connected).value();
   ReplicaMessage type;
   std::string payload;
-  Status s = socket.Receive(&type, &payload, options.quiet_timeout_ms);
+  Status s = socket.ReceiveHandshake(&type, &payload, options.quiet_timeout_ms);
   if (!s.ok() || type != ReplicaMessage::kChallenge) {
     *why = s.ok() ? "the leader did not open with a challenge" : "no challenge: " + s.detail();
     return FollowEnd::kLost;

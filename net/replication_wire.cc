@@ -267,7 +267,17 @@ Status ReplicaSocket::SendRaw(ReplicaMessage type, std::string_view payload, int
   return Status::Ok();
 }
 
-Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int timeout_ms) {
+Status ReplicaSocket::ReceiveHandshake(ReplicaMessage* type, std::string* payload, int timeout_ms) {
+  if (seal_) return Status::Internal("a handshake is read before the connection is sealed");
+  Status s = ReceiveRaw(type, payload, timeout_ms, kMaxReplicaHandshakeBytes, /*strict=*/true);
+  if (s.code() == Status::Code::kUnavailable) {
+    return Status::IoError("no replication handshake within " + std::to_string(timeout_ms) + " ms");
+  }
+  return s;
+}
+
+Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int timeout_ms,
+                                 size_t max_bytes, bool strict) {
   char head[5];
   size_t have = 0;
   int64_t deadline = core::SteadyMillis() + timeout_ms;
@@ -275,7 +285,9 @@ Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int
     while (*got < want) {
       const ssize_t n = ::recv(fd_, into + *got, want - *got, 0);
       if (n > 0) {
-        if (*got == 0 && into == head) deadline = core::SteadyMillis() + kMessageBodyTimeoutMs;
+        if (*got == 0 && into == head && !strict) {
+          deadline = core::SteadyMillis() + kMessageBodyTimeoutMs;
+        }
         *got += static_cast<size_t>(n);
         continue;
       }
@@ -303,10 +315,10 @@ Status ReplicaSocket::ReceiveRaw(ReplicaMessage* type, std::string* payload, int
   *type = static_cast<ReplicaMessage>(head[0]);
   uint32_t length = 0;
   Reader(std::string_view(head + 1, 4)).U32(&length);
-  if (length > kMaxReplicaMessageBytes) return Status::IoError("a replication message too big");
+  if (length > max_bytes) return Status::IoError("a replication message too big");
   payload->resize(length);
   size_t got = 0;
-  deadline = core::SteadyMillis() + kMessageBodyTimeoutMs;
+  if (!strict) deadline = core::SteadyMillis() + kMessageBodyTimeoutMs;
   return read_into(payload->data(), length, &got);
 }
 

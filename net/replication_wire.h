@@ -69,6 +69,9 @@ std::string ReplicaSessionKey(const ReplicaKey& key, std::string_view challenge,
 
 // The most a message may carry: a page of frames (a few MiB) or a seed file's piece.
 inline constexpr size_t kMaxReplicaMessageBytes = size_t{64} << 20;
+// The most a handshake's first message (a Hello: ~16 bytes per term the node has seen, or a
+// seed request) may carry, from a peer not yet authenticated.
+inline constexpr size_t kMaxReplicaHandshakeBytes = size_t{1} << 20;
 
 class ReplicaSocket {
  public:
@@ -91,6 +94,10 @@ class ReplicaSocket {
   // when the peer closed or a message is over kMaxReplicaMessageBytes or took more than
   // 10 s to arrive once begun.
   core::Status Receive(ReplicaMessage* type, std::string* payload, int timeout_ms);
+  // A peer's first message, before it proved anything: the whole of it within
+  // `timeout_ms` (a message that trickles in is not given more time) and at most
+  // kMaxReplicaHandshakeBytes (refused before it is read). IoError otherwise.
+  core::Status ReceiveHandshake(ReplicaMessage* type, std::string* payload, int timeout_ms);
   // Wakes a thread blocked in Send or Receive (they fail); the socket stays open.
   void Shutdown();
   // From now on each message is sealed with `session` (ReplicaSessionKey): each direction
@@ -107,7 +114,10 @@ class ReplicaSocket {
  private:
   struct SealState;
   core::Status SendRaw(ReplicaMessage type, std::string_view payload, int timeout_ms);
-  core::Status ReceiveRaw(ReplicaMessage* type, std::string* payload, int timeout_ms);
+  // `max_bytes`: the largest payload taken; `strict`: the whole message within timeout_ms
+  // (else a message, once begun, has kMessageBodyTimeoutMs to come whole).
+  core::Status ReceiveRaw(ReplicaMessage* type, std::string* payload, int timeout_ms,
+                          size_t max_bytes = kMaxReplicaMessageBytes, bool strict = false);
   core::Status WaitFor(short events, int timeout_ms);
   int fd_ = -1;
   std::unique_ptr<SealState> seal_;

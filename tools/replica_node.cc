@@ -444,7 +444,7 @@ void ReplicaNode::Seed(const ClusterNode& leader) {
   if (!socket.ok()) return fail(socket.status().detail());
   ReplicaMessage type;
   std::string payload;
-  if (Status s = socket->Receive(&type, &payload, 5000);
+  if (Status s = socket->ReceiveHandshake(&type, &payload, 5000);
       !s.ok() || type != ReplicaMessage::kChallenge) {
     return fail("no challenge");
   }
@@ -576,7 +576,9 @@ void ReplicaNode::AcceptLoop() {
     if (!socket.Send(ReplicaMessage::kChallenge, challenge, kSendTimeoutMs).ok()) continue;
     ReplicaMessage type;
     std::string payload;
-    if (!socket.Receive(&type, &payload, 2000).ok()) continue;
+    // Before the peer proved anything: a small message, whole within 2 s (a stranger that
+    // trickles bytes holds this loop no longer than that).
+    if (!socket.ReceiveHandshake(&type, &payload, 2000).ok()) continue;
     net::ReplicationLeader* leader = leader_ptr_.load();
     if (leader == nullptr || role_ != Role::kLeader) {
       (void)socket.Send(ReplicaMessage::kRefuse,

@@ -4,7 +4,11 @@
 // not at all while no follower answers; a follower that stopped catches up again; a store
 // holding writes the leader's log lacks is told to be seeded again; a leader of an older
 // term is refused.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -438,6 +442,80 @@ TEST(ReplicaSealTest, MessagesAreEncryptedAndAuthenticated) {
   std::string altered = raw1;
   altered[altered.size() / 2] ^= 1;
   EXPECT_TRUE(refused(replay(session, {altered})));
+}
+
+// A stranger's first message on the replication port is bounded: one over
+// kMaxReplicaHandshakeBytes is refused before its payload is read, and one that trickles
+// in gets no more than the handshake's deadline (Receive would give it 10 s more once
+// begun); a prompt, small one is read.
+TEST(ReplicaHandshakeTest, AStrangersFirstMessageIsBoundedInSizeAndTime) {
+  ReplicaListener listener;
+  ASSERT_TRUE(listener.Listen("127.0.0.1", 0).ok());
+  // A raw client (its descriptor, closed at the end of the block) and the accepted end.
+  struct Pair {
+    int client = -1;
+    ReplicaSocket server;
+    ~Pair() {
+      if (client >= 0) ::close(client);
+    }
+  };
+  auto pair = [&](Pair& p) {
+    p.client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(listener.port());
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(p.client, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+    auto accepted = listener.Accept(2000);
+    ASSERT_TRUE(accepted.ok() && accepted->has_value());
+    p.server = std::move(**accepted);
+  };
+  ReplicaMessage type;
+  std::string payload;
+  {
+    Pair p;
+    pair(p);
+    ReplicaSocket client(::dup(p.client));
+    ASSERT_TRUE(client.Send(ReplicaMessage::kHello, std::string(100, 'h'), 1000).ok());
+    ASSERT_TRUE(p.server.ReceiveHandshake(&type, &payload, 1000).ok());
+    EXPECT_EQ(type, ReplicaMessage::kHello);
+    EXPECT_EQ(payload, std::string(100, 'h'));
+  }
+  {
+    Pair p;
+    pair(p);
+    // Only the head and the first bytes of a message over the limit are sent: the limit is
+    // seen in the head, so the refusal does not wait for the rest.
+    std::string head(1, static_cast<char>(ReplicaMessage::kHello));
+    const uint32_t size = static_cast<uint32_t>(kMaxReplicaHandshakeBytes + 1);
+    for (int i = 3; i >= 0; --i) head.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
+    ASSERT_EQ(::send(p.client, head.data(), head.size(), 0), 5);
+    const auto start = std::chrono::steady_clock::now();
+    const core::Status s = p.server.ReceiveHandshake(&type, &payload, 1000);
+    EXPECT_EQ(s.code(), core::Status::Code::kIoError) << s.ToString();
+    EXPECT_NE(s.detail().find("too big"), std::string::npos) << s.detail();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  }
+  {
+    Pair p;
+    pair(p);
+    std::thread trickle([fd = p.client] {
+      const std::string message = std::string(1, static_cast<char>(ReplicaMessage::kHello)) +
+                                  std::string("\0\0\0\x20", 4) + std::string(32, 'x');
+      for (char c : message) {
+        if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const core::Status s = p.server.ReceiveHandshake(&type, &payload, 600);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(s.code(), core::Status::Code::kIoError) << s.ToString();
+    EXPECT_GE(took, std::chrono::milliseconds(550));
+    EXPECT_LT(took, std::chrono::milliseconds(1500));
+    ::shutdown(p.client, SHUT_RDWR);
+    trickle.join();
+  }
 }
 
 }  // namespace
