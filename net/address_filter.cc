@@ -12,6 +12,8 @@ namespace scimd::net {
 namespace {
 
 static_assert(sizeof(AddressFilter::Instruction) == sizeof(sock_filter));
+// The jump over the IPv4 block (a load, two instructions per address, a keep) is 8 bits.
+static_assert(2 * AddressFilter::kMaxAddresses + 2 <= 255);
 
 constexpr uint32_t kKeep = 0xffffffffu;  // the whole packet
 constexpr uint32_t kDrop = 0;
@@ -50,9 +52,15 @@ std::vector<AddressFilter::Instruction> AddressFilter::Program(
   program.insert(program.end(), v4_block.begin(), v4_block.end());
   program.push_back(Jump(6, 1, 0));  // neither version: kept
   program.push_back(Stmt(BPF_RET | BPF_K, kKeep));
-  for (const auto& a : v6) {  // source address: bytes 8-23 of the header
+  // The source address (bytes 8-23 of the header) loaded once into scratch words M[0..3]:
+  // a load from the packet is a helper call, a load from M[] is not.
+  for (uint32_t w = 0; w < 4; ++w) {
+    program.push_back(LoadWord(8 + 4 * w));
+    program.push_back(Stmt(BPF_ST, w));
+  }
+  for (const auto& a : v6) {
     for (uint32_t w = 0; w < 4; ++w) {
-      program.push_back(LoadWord(8 + 4 * w));
+      program.push_back(Stmt(BPF_LD | BPF_MEM, w));
       // On a mismatch, past the rest of this address (two per word left, and its drop).
       program.push_back(Jump(Word(a.data() + 4 * w), 0, static_cast<uint8_t>(2 * (3 - w) + 1)));
     }
@@ -79,7 +87,14 @@ bool AddressFilter::Block(std::string_view address, Clock::time_point until) {
   if (inet_pton(AF_INET, text.c_str(), e.bytes.data()) == 1) {
     e.v4 = true;
   } else if (inet_pton(AF_INET6, text.c_str(), e.bytes.data()) == 1) {
-    e.v4 = false;
+    // An IPv4 client of a dual-stack listener (`::ffff:a.b.c.d`): its packets carry an
+    // IPv4 header, so it is blocked as the IPv4 address it is.
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    e.v4 = std::memcmp(e.bytes.data(), kMapped, sizeof(kMapped)) == 0;
+    if (e.v4) {
+      std::memmove(e.bytes.data(), e.bytes.data() + 12, 4);
+      std::memset(e.bytes.data() + 4, 0, 12);
+    }
   } else {
     return false;
   }
@@ -146,6 +161,11 @@ bool AddressFilter::Apply() {
   fprog.filter = reinterpret_cast<sock_filter*>(program.data());
   bool all = true;
   for (int fd : fds_) {
+    // The old program goes first: the kernel charges a new one against the socket's
+    // option memory before it frees the old, and a listener whose attach fails is left
+    // with none (every address let in, to be closed at accept), never with a stale one.
+    int unused = 0;
+    (void)setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) != 0) all = false;
   }
   return all;

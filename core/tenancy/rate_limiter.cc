@@ -1,5 +1,8 @@
 #include "core/tenancy/rate_limiter.h"
 
+#include <sodium.h>
+
+#include <cstdlib>
 #include <functional>
 
 namespace scimd::core {
@@ -24,7 +27,11 @@ int64_t RateLimiter::Check(TenantId tenant, uint32_t per_second,
 }
 
 FailureLimiter::FailureLimiter(int64_t burst, std::chrono::nanoseconds interval)
-    : interval_ns_(interval.count()), tolerance_ns_((burst - 1) * interval.count()) {}
+    : interval_ns_(interval.count()), tolerance_ns_((burst - 1) * interval.count()) {
+  static_assert(sizeof(key_) == crypto_shorthash_KEYBYTES);
+  if (sodium_init() < 0) std::abort();  // no randomness: nothing here can be safe
+  crypto_shorthash_keygen(key_.data());
+}
 
 namespace {
 
@@ -35,7 +42,11 @@ int64_t Nanos(std::chrono::steady_clock::time_point now) {
 }  // namespace
 
 std::atomic<int64_t>& FailureLimiter::Slot(std::string_view address) const {
-  return tat_[std::hash<std::string_view>()(address) % kFailedAuthSlots];
+  uint64_t h = 0;
+  crypto_shorthash(reinterpret_cast<unsigned char*>(&h),
+                   reinterpret_cast<const unsigned char*>(address.data()), address.size(),
+                   key_.data());
+  return tat_[h % kFailedAuthSlots];
 }
 
 int64_t FailureLimiter::Blocked(std::string_view address,

@@ -33,7 +33,9 @@ class RateLimiter {
 // speed) and refused malformed or oversized input (net::HttpServer, before the head is
 // read). GCRA as above, over a fixed table of kFailedAuthSlots atomics indexed by a hash
 // of the address: memory stays the same however many addresses come, and two addresses
-// that share a slot share its limit (stricter, never looser). Lock-free.
+// that share a slot share its limit (stricter, never looser). The hash is keyed with a
+// random key of the limiter's own (SipHash), so that nobody can search offline for an
+// address that shares another's slot (e.g. a trusted proxy's). Lock-free.
 class FailureLimiter {
  public:
   static constexpr int64_t kFailedAuthBurst = 20;
@@ -58,6 +60,7 @@ class FailureLimiter {
   const int64_t tolerance_ns_;  // GCRA's tolerance: the burst beyond the first failure
   // Per slot: the theoretical arrival time of the next failure, ns (0: none yet).
   mutable std::array<std::atomic<int64_t>, kFailedAuthSlots> tat_{};
+  std::array<unsigned char, 16> key_{};  // the slot hash's key
 };
 
 }  // namespace scimd::core

@@ -112,6 +112,34 @@ TEST(AddressFilterTest, ABlockedIPv6AddressCannotConnectAndIPv4IsNotConfusedWith
   EXPECT_TRUE(ConnectsWithin("::1", l.port(), "::1", 2s));
 }
 
+TEST(AddressFilterTest, AnIPv6EntryBlocksOnlyItsOwnAddress) {
+  Listener l("::1");
+  if (l.fd() < 0) GTEST_SKIP() << "no IPv6 loopback here";
+  AddressFilter filter;
+  filter.AddSocket(l.fd());
+  // Addresses that differ from ::1 in each of its four words, and a mapped IPv4 one.
+  for (const char* other : {"1::1", "0:1::1", "::1:0:0:1", "::2", "::ffff:0.0.0.1"}) {
+    ASSERT_TRUE(filter.Block(other, Clock::now() + 1h)) << other;
+  }
+  EXPECT_TRUE(ConnectsWithin("::1", l.port(), "::1", 2s));
+  ASSERT_TRUE(filter.Block("::1", Clock::now() + 1h));
+  EXPECT_FALSE(ConnectsWithin("::1", l.port(), "::1", 300ms));
+}
+
+// A dual-stack listener names an IPv4 client `::ffff:a.b.c.d`; its packets have an IPv4
+// header, and the block must still hold.
+TEST(AddressFilterTest, AMappedIPv4ClientOfADualStackListenerIsBlocked) {
+  Listener l("::");
+  if (l.fd() < 0) GTEST_SKIP() << "no IPv6 here";
+  if (!ConnectsWithin("127.0.0.1", l.port(), "127.0.0.3", 2s)) GTEST_SKIP() << "not dual-stack";
+  AddressFilter filter;
+  filter.AddSocket(l.fd());
+  ASSERT_TRUE(filter.Block("::ffff:127.0.0.2", Clock::now() + 1h));
+  EXPECT_FALSE(ConnectsWithin("127.0.0.1", l.port(), "127.0.0.2", 300ms));
+  EXPECT_TRUE(ConnectsWithin("127.0.0.1", l.port(), "127.0.0.3", 2s));
+  EXPECT_TRUE(ConnectsWithin("::1", l.port(), "::1", 2s));
+}
+
 TEST(AddressFilterTest, WhatCannotBeBlockedIsSaid) {
   AddressFilter filter;
   EXPECT_FALSE(filter.Block("127.0.0.2", Clock::now() + 1h));  // no socket to filter yet
@@ -122,8 +150,13 @@ TEST(AddressFilterTest, WhatCannotBeBlockedIsSaid) {
   for (size_t i = 0; i < AddressFilter::kMaxAddresses; ++i) {
     ASSERT_TRUE(filter.Block("10.0.0." + std::to_string(i + 1), Clock::now() + 1h)) << i;
   }
-  EXPECT_FALSE(filter.Block("10.0.1.1", Clock::now() + 1h));  // full: closed at accept instead
-  EXPECT_TRUE(filter.Block("::2", Clock::now() + 1h));        // IPv6 has its own room
+  EXPECT_FALSE(filter.Block("10.0.1.1", Clock::now() + 1h));   // full: closed at accept instead
+  for (size_t i = 0; i < AddressFilter::kMaxAddresses; ++i) {  // IPv6 has its own room
+    ASSERT_TRUE(filter.Block("fd00::" + std::to_string(i + 1), Clock::now() + 1h)) << i;
+  }
+  EXPECT_FALSE(filter.Block("fd00::1:1", Clock::now() + 1h));
+  // The largest program is taken, and lets everyone else in.
+  EXPECT_EQ(filter.blocked(), 2 * AddressFilter::kMaxAddresses);
   EXPECT_TRUE(ConnectsWithin("127.0.0.1", l.port(), "127.0.0.1", 2s));
   filter.RemoveSocket(l.fd());
   EXPECT_FALSE(filter.Block("127.0.0.9", Clock::now() + 1h));
