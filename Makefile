@@ -98,7 +98,7 @@ asan: deps
 # libFuzzer targets under ASan + UBSan (clang), each run FUZZ_SECONDS (scripts/fuzz.sh;
 # docs/RELIABILITY.md). CI runs them for 60 s each after the tests.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_http fuzz_filter fuzz_patch fuzz_resource fuzz_keys
+FUZZ_TARGETS := fuzz_http fuzz_filter fuzz_patch fuzz_resource fuzz_keys fuzz_replica
 fuzz: DEB_PACKAGES += clang libclang-rt-14-dev
 fuzz: deb-deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -21,7 +21,7 @@ BUILD_DIR="$(cd "$1" && pwd)"
 readonly SECONDS_EACH="${2:-60}"
 shift $(($# >= 2 ? 2 : 1))
 TARGETS=("$@")
-((${#TARGETS[@]} > 0)) || TARGETS=(fuzz_http fuzz_filter fuzz_patch fuzz_resource fuzz_keys)
+((${#TARGETS[@]} > 0)) || TARGETS=(fuzz_http fuzz_filter fuzz_patch fuzz_resource fuzz_keys fuzz_replica)
 
 SEEDS="${BUILD_DIR}/fuzz-seeds"
 rm -rf "${SEEDS}"

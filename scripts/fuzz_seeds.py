@@ -91,10 +91,36 @@ def write(out, target, inputs):
     folder = os.path.join(out, target)
     os.makedirs(folder, exist_ok=True)
     for text in inputs:
-        data = text.encode("utf-8")
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
         name = hashlib.sha1(data).hexdigest()
         with open(os.path.join(folder, name), "wb") as f:
             f.write(data)
+
+
+def replica_inputs():
+    """fuzz_replica's seeds (tests/fuzz/fuzz_replica.cc): the first byte picks the part."""
+    import struct
+
+    def u32(v):
+        return struct.pack(">I", v)
+
+    def u64(v):
+        return struct.pack(">Q", v)
+
+    def blob(b):
+        return u32(len(b)) + b
+
+    hello = (u32(2) + u64(7) + u64(1234) + u32(2) + u64(5) + u64(1) + u64(7) + u64(900) +
+             blob(b"rocksdb-wal-2 rocksdb-7.8") + blob(b"n" * 16) + blob(b"m" * 32))
+    welcome = u64(7) + u32(1) + u64(1300) + blob(b"m" * 32)
+    terms = u32(2) + u64(5) + u64(1) + u64(7) + u64(900)
+    # A WriteBatch of one put into column family 2: sequence, count, then the record.
+    batch = u64(0) + u32(1) + bytes([5, 2, 3]) + b"key" + bytes([5]) + b"value"
+    frames = (u64(41) + u32(len(batch)) + batch) * 2
+    stream = bytes([1]) + u32(len(hello)) + hello + bytes([7]) + u32(8) + u64(99)
+    sealed = bytes([5, 0, 4]) + b"ping" + bytes([6, 0, 16]) + u64(7) + u64(8)
+    return [bytes([0]) + hello, bytes([0]) + welcome, bytes([0]) + terms, bytes([1]) + frames,
+            bytes([2]) + stream, bytes([3]) + stream, bytes([4]) + sealed]
 
 
 def main():
@@ -107,6 +133,7 @@ def main():
     write(out, "fuzz_resource", golden("patch", "resource") + [json.dumps(USER), json.dumps(GROUP)])
     write(out, "fuzz_http", http_requests())
     write(out, "fuzz_keys", [])
+    write(out, "fuzz_replica", replica_inputs())
 
 
 if __name__ == "__main__":
