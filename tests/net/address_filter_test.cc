@@ -28,18 +28,7 @@ class Listener {
     const bool v6 = host.find(':') != std::string::npos;
     fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     sockaddr_storage a{};
-    socklen_t size = 0;
-    if (v6) {
-      auto* in = reinterpret_cast<sockaddr_in6*>(&a);
-      in->sin6_family = AF_INET6;
-      ::inet_pton(AF_INET6, host.c_str(), &in->sin6_addr);
-      size = sizeof(sockaddr_in6);
-    } else {
-      auto* in = reinterpret_cast<sockaddr_in*>(&a);
-      in->sin_family = AF_INET;
-      ::inet_pton(AF_INET, host.c_str(), &in->sin_addr);
-      size = sizeof(sockaddr_in);
-    }
+    socklen_t size = testing::SocketAddress(host, 0, v6, &a);
     if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), size) != 0 ||
         ::listen(fd_, 64) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &size) != 0) {
       if (fd_ >= 0) ::close(fd_);

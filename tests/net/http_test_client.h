@@ -91,6 +91,25 @@ struct TestResponse {
   }
 };
 
+// `host` (an IPv4 or IPv6 literal; empty: any address of the family `v6` names) and
+// `port` as a socket address in *out; its size.
+inline socklen_t SocketAddress(const std::string& host, uint16_t port, bool v6,
+                               sockaddr_storage* out) {
+  *out = {};
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(out);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    if (!host.empty()) ::inet_pton(AF_INET6, host.c_str(), &a->sin6_addr);
+    return sizeof(sockaddr_in6);
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(out);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(port);
+  if (!host.empty()) ::inet_pton(AF_INET, host.c_str(), &a->sin_addr);
+  return sizeof(sockaddr_in);
+}
+
 // Whether a TCP connection to `host`:`port` (IPv4 or IPv6 literal) from `source` (same
 // family; empty: the kernel's choice) is established within `within`: a listener whose
 // filter drops the client's packets leaves it unanswered.
@@ -98,26 +117,8 @@ inline bool ConnectsWithin(const std::string& host, uint16_t port, const std::st
                            std::chrono::milliseconds within) {
   const bool v6 = host.find(':') != std::string::npos;
   sockaddr_storage to{}, from{};
-  socklen_t size = 0;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&to);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    ::inet_pton(AF_INET6, host.c_str(), &a->sin6_addr);
-    auto* b = reinterpret_cast<sockaddr_in6*>(&from);
-    b->sin6_family = AF_INET6;
-    if (!source.empty()) ::inet_pton(AF_INET6, source.c_str(), &b->sin6_addr);
-    size = sizeof(sockaddr_in6);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&to);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    ::inet_pton(AF_INET, host.c_str(), &a->sin_addr);
-    auto* b = reinterpret_cast<sockaddr_in*>(&from);
-    b->sin_family = AF_INET;
-    if (!source.empty()) ::inet_pton(AF_INET, source.c_str(), &b->sin_addr);
-    size = sizeof(sockaddr_in);
-  }
+  const socklen_t size = SocketAddress(host, port, v6, &to);
+  SocketAddress(source, 0, v6, &from);
   const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (fd < 0) return false;
   bool connected = false;
