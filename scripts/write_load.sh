@@ -34,6 +34,7 @@
 # Environment: WRITE_USERS [1000000]  WRITE_THREADS [2]  LOAD_DURATION [10s]
 #              LOAD_CONNECTIONS [32]  LOAD_WRK_THREADS [2]
 #              WRITE_RUNS ["post-after-load get compound post patch core raw"]: the runs to do
+#              WRITE_TENANT_SET="k=v ...": tenant settings for the run (e.g. activity=off)
 #              WRITE_PERF=DIR: `perf record --call-graph dwarf` of scimd during the POST and PATCH runs into
 #              DIR/post.data and DIR/patch.data (a profile; the figures of those runs are
 #              then lower than without it)
@@ -92,6 +93,11 @@ trap 'exit 130' INT TERM
 
 # --- data ---------------------------------------------------------------------------------------
 make_tenant "${SCIMCTL}" "${TMP}/data" "${TENANT}" || die "tenant/token set-up failed"
+if [[ -n "${WRITE_TENANT_SET:-}" ]]; then
+  # shellcheck disable=SC2086  # settings, space-separated
+  "${SCIMCTL}" --data "${TMP}/data" tenant set "${TENANT}" ${WRITE_TENANT_SET} >/dev/null ||
+    die "tenant set ${WRITE_TENANT_SET} failed"
+fi
 log "seeding ${USERS} users straight into the store (seed_group_bench)"
 "${SEEDER}" --data "${TMP}/data" --tenant "${TENANT}" --users "${USERS}" \
   --ids "${TMP}/ids.txt" >"${TMP}/seed.out" 2>&1 || { cat "${TMP}/seed.out" >&2; die "seeding failed"; }
