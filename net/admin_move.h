@@ -65,11 +65,13 @@ class AdminMoves {
   // kRetiredFenceMicros.
   void Expire();
 
-  // Deletes a tenant so that no write of it lands afterwards, as at the end of a move: its
-  // new writes are held, the store's fence waits out the commits under way, the data goes,
-  // and the fence stays kRetiredFenceMicros for a request admitted with its token just
-  // before (it would otherwise write into the deleted tenant and be answered 201). A store
-  // that cannot fence (MemStore) deletes without that guarantee. True when it existed.
+  // Deletes a tenant as at the end of a move: its new writes are held, the store's fence
+  // waits out the commits under way, the data goes, and the fence stays
+  // kRetiredFenceMicros, so that a request admitted with its token just before cannot
+  // commit into the deleted tenant (it would be answered 201 and lost); what was written
+  // around the fence meanwhile (activity entries, which do not commit through it) is
+  // deleted again when the fence is lifted. A store that cannot fence (MemStore) deletes
+  // without that guarantee. True when it existed.
   core::Result<bool> DeleteTenant(core::TenantId tenant);
 
  private:

@@ -66,7 +66,7 @@ FollowEnd FollowLeader(core::ReplicaLog& log, const FollowOptions& options,
     *why = s.detail();
     return FollowEnd::kLost;
   }
-  s = socket.Receive(&type, &payload, options.quiet_timeout_ms);
+  s = socket.ReceiveHandshake(&type, &payload, options.quiet_timeout_ms);  // not yet vouched for
   if (!s.ok()) {
     *why = "no answer to hello: " + s.detail();
     return FollowEnd::kLost;

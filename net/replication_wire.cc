@@ -482,7 +482,7 @@ core::Result<ReplicaHello> DecodeHello(std::string_view bytes) {
   ReplicaHello hello;
   uint32_t terms = 0;
   if (!in.U32(&hello.node) || !in.U64(&hello.term_seen) || !in.U64(&hello.latest) ||
-      !in.U32(&terms) || terms > 1'000'000) {
+      !in.U32(&terms) || terms > kMaxReplicaHandshakeBytes / 16) {
     return Status::InvalidValue("a malformed replication hello");
   }
   for (uint32_t i = 0; i < terms; ++i) {

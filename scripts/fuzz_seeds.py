@@ -113,14 +113,20 @@ def replica_inputs():
     hello = (u32(2) + u64(7) + u64(1234) + u32(2) + u64(5) + u64(1) + u64(7) + u64(900) +
              blob(b"rocksdb-wal-2 rocksdb-7.8") + blob(b"n" * 16) + blob(b"m" * 32))
     welcome = u64(7) + u32(1) + u64(1300) + blob(b"m" * 32)
-    terms = u32(2) + u64(5) + u64(1) + u64(7) + u64(900)
-    # A WriteBatch of one put into column family 2: sequence, count, then the record.
-    batch = u64(0) + u32(1) + bytes([5, 2, 3]) + b"key" + bytes([5]) + b"value"
+    terms = u64(5) + u64(1) + u64(7) + u64(900)  # (term, first sequence) pairs
+    # A WriteBatch of one put into column family 2: sequence and count (little-endian, as
+    # RocksDB writes them), then the record.
+    batch = struct.pack("<QI", 0, 1) + bytes([5, 2, 3]) + b"key" + bytes([5]) + b"value"
     frames = (u64(41) + u32(len(batch)) + batch) * 2
     stream = bytes([1]) + u32(len(hello)) + hello + bytes([7]) + u32(8) + u64(99)
     sealed = bytes([5, 0, 4]) + b"ping" + bytes([6, 0, 16]) + u64(7) + u64(8)
+    # A secretstream header (type 17, 24 bytes), then a sealed message (type 18) that
+    # cannot authenticate.
+    forged = bytes([17]) + u32(24) + b"h" * 24 + bytes([18]) + u32(40) + b"x" * 40
+    closed = 0x80  # the first byte's top bit: the peer closes after its bytes
     return [bytes([0]) + hello, bytes([0]) + welcome, bytes([0]) + terms, bytes([1]) + frames,
-            bytes([2]) + stream, bytes([3]) + stream, bytes([4]) + sealed]
+            bytes([2]) + stream, bytes([2 | closed]) + stream, bytes([3]) + forged,
+            bytes([3 | closed]) + forged, bytes([4]) + sealed]
 
 
 def main():

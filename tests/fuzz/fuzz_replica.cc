@@ -4,13 +4,16 @@
 //      refused, and what decodes encodes back to the same bytes;
 //   1: a page of log frames: read frame by frame until the end or a refusal; every frame
 //      read encodes back to the bytes it was read from;
-//   2: a byte stream on a connection (a socketpair), read message by message as a leader
-//      reads a stranger's handshake, until the stream ends or is refused;
+//   2: a byte stream on a non-blocking connection (a socketpair), read as a leader reads a
+//      stranger: its first message by ReceiveHandshake, then message by message, until the
+//      stream ends or is refused (the top bit of the first byte: the peer closed after its
+//      bytes; else every read is strict and the stream runs dry);
 //   3: the same stream read as a sealed connection (a forged or garbled secretstream must
 //      be refused, never crash);
 //   4: messages (type byte, 16-bit length, payload) sent over a sealed connection and read
 //      back: each arrives whole and unchanged.
 // Any crash, leak, sanitizer report or a round trip that differs aborts.
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,8 +71,8 @@ void Frames(std::string_view in) {
 // A connected pair: [0] the peer's end (written here), [1] ours (read).
 struct Pair {
   int fd[2] = {-1, -1};
-  Pair() {
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) != 0) std::abort();
+  explicit Pair(int flags = 0) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0, fd) != 0) std::abort();
     int big = 1 << 20;
     ::setsockopt(fd[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
     ::setsockopt(fd[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
@@ -81,22 +84,33 @@ const std::string& Session() {
   return session;
 }
 
-void Stream(std::string_view in, bool sealed) {
-  Pair p;
+void Stream(std::string_view in, bool sealed, bool peer_closes) {
+  Pair p(SOCK_NONBLOCK);  // as the server's sockets: reads that would wait say so
   ReplicaSocket ours(p.fd[1]);
-  if (sealed) ours.Seal(Session(), /*leader_side=*/true);
   size_t written = 0;
   while (written < in.size()) {
     const ssize_t n = ::write(p.fd[0], in.data() + written, in.size() - written);
     if (n <= 0) break;
     written += static_cast<size_t>(n);
   }
-  ::close(p.fd[0]);  // the peer is done: the stream ends
+  // A message once begun has 10 s to come whole (Receive): only strict reads may find the
+  // stream run dry, so a sealed stream always ends.
+  if (peer_closes || sealed) ::close(p.fd[0]);
   ReplicaMessage type;
   std::string payload;
-  for (int i = 0; i < 10000; ++i) {
-    if (!ours.Receive(&type, &payload, 0).ok()) break;
+  // A deadline of 0: whatever is not there already is late (no input waits).
+  if (sealed) {
+    ours.Seal(Session(), /*leader_side=*/true);
+  } else if (!ours.ReceiveHandshake(&type, &payload, 0).ok()) {
+    if (!peer_closes) ::close(p.fd[0]);
+    return;
   }
+  for (int i = 0; i < 10000; ++i) {
+    const bool ok = peer_closes || sealed ? ours.Receive(&type, &payload, 0).ok()
+                                          : ours.ReceiveHandshake(&type, &payload, 0).ok();
+    if (!ok) break;
+  }
+  if (!peer_closes && !sealed) ::close(p.fd[0]);
 }
 
 void SealedRoundTrip(std::string_view in) {
@@ -105,7 +119,7 @@ void SealedRoundTrip(std::string_view in) {
   ReplicaSocket ours(p.fd[1]);
   theirs.Seal(Session(), /*leader_side=*/false);
   ours.Seal(Session(), /*leader_side=*/true);
-  while (in.size() >= 3) {  // one at a time: the pair's buffers never fill
+  for (int sent = 0; in.size() >= 3 && sent < 256; ++sent) {  // one at a time: buffers never fill
     const auto type = static_cast<ReplicaMessage>(in[0]);
     const size_t size = std::min<size_t>(
         in.size() - 3, (static_cast<uint8_t>(in[1]) << 8) | static_cast<uint8_t>(in[2]));
@@ -121,14 +135,20 @@ void SealedRoundTrip(std::string_view in) {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  if (sodium_init() < 0) std::abort();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0 || size > (64u << 10)) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  const bool peer_closes = (data[0] & 0x80) != 0;
+  switch ((data[0] & 0x7f) % 5) {
     case 0: Decoders(in); break;
     case 1: Frames(in); break;
-    case 2: Stream(in, /*sealed=*/false); break;
-    case 3: Stream(in, /*sealed=*/true); break;
+    case 2: Stream(in, /*sealed=*/false, peer_closes); break;
+    case 3: Stream(in, /*sealed=*/true, peer_closes); break;
     default: SealedRoundTrip(in); break;
   }
   return 0;
