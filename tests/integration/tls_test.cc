@@ -199,6 +199,37 @@ TEST_F(TlsTest, ServesScimOverHttpsWithHttpsLocations) {
   EXPECT_FALSE(doubting.handshake_ok());
 }
 
+// The curl command line tool, as an operator or a SCIM client developer would use it: it
+// verifies the certificate, speaks TLS 1.2 or 1.3, creates a user and reads it back; without
+// the certificate's authority it refuses the server. (The bearer token goes in a header
+// file, never on a command line.)
+TEST_F(TlsTest, CurlCreatesAndReadsAUserOverHttps) {
+  ScimdProcess server(data_, TlsArgs());
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/scim/v2/Users";
+  const std::string header = dir_.path() + "/auth.header";
+  std::ofstream(header) << "Authorization: Bearer " << token_ << "\n"
+                        << "Content-Type: application/scim+json\n";
+  CommandResult created =
+      RunCommand({"/usr/bin/curl", "-sS", "-v", "--cacert", cert_, "-H", "@" + header, "-d",
+                  R"({"userName":"curl@example.com"})", "-w", "\n%{http_code}", url});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_EQ(created.out.substr(created.out.rfind('\n') + 1), "201") << created.out;
+  EXPECT_NE(created.out.find(R"("location":"https://127.0.0.1)"), std::string::npos) << created.out;
+  EXPECT_TRUE(created.err.find("SSL connection using TLSv1.3") != std::string::npos ||
+              created.err.find("SSL connection using TLSv1.2") != std::string::npos)
+      << created.err;
+  CommandResult found =
+      RunCommand({"/usr/bin/curl", "-sS", "--cacert", cert_, "-H", "@" + header, "-w",
+                  "\n%{http_code}", url + "?filter=userName%20eq%20%22curl@example.com%22"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(found.out.substr(found.out.rfind('\n') + 1), "200") << found.out;
+  EXPECT_NE(found.out.find(R"("totalResults":1)"), std::string::npos) << found.out;
+  // Without the authority that signed the certificate, curl refuses the server (60: the
+  // peer's certificate cannot be verified).
+  CommandResult doubting = RunCommand({"/usr/bin/curl", "-sS", "-H", "@" + header, url});
+  EXPECT_EQ(doubting.exit_code, 60) << doubting.err;
+}
+
 TEST_F(TlsTest, PipelinedRequestsAndAnswersLargerThanARecord) {
   ScimdProcess server(data_, TlsArgs());
   // 150 users in one /Bulk request: a body of several TLS records.
