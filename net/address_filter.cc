@@ -137,25 +137,19 @@ size_t AddressFilter::blocked() const {
 }
 
 bool AddressFilter::Apply() {
-  if (entries_.empty()) {
-    for (int fd : fds_) {
-      int unused = 0;
-      (void)setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
+  std::vector<Instruction> program;
+  if (!entries_.empty()) {
+    std::vector<std::array<uint8_t, 4>> v4;
+    std::vector<std::array<uint8_t, 16>> v6;
+    for (const Entry& e : entries_) {
+      if (e.v4) {
+        v4.push_back({e.bytes[0], e.bytes[1], e.bytes[2], e.bytes[3]});
+      } else {
+        v6.push_back(e.bytes);
+      }
     }
-    return true;
+    program = Program(v4, v6);
   }
-  std::vector<std::array<uint8_t, 4>> v4;
-  std::vector<std::array<uint8_t, 16>> v6;
-  for (const Entry& e : entries_) {
-    if (e.v4) {
-      std::array<uint8_t, 4> a;
-      std::memcpy(a.data(), e.bytes.data(), 4);
-      v4.push_back(a);
-    } else {
-      v6.push_back(e.bytes);
-    }
-  }
-  std::vector<Instruction> program = Program(v4, v6);
   sock_fprog fprog{};
   fprog.len = static_cast<unsigned short>(program.size());
   fprog.filter = reinterpret_cast<sock_filter*>(program.data());
@@ -166,7 +160,10 @@ bool AddressFilter::Apply() {
     // with none (every address let in, to be closed at accept), never with a stale one.
     int unused = 0;
     (void)setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
-    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) != 0) all = false;
+    if (!program.empty() &&
+        setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) != 0) {
+      all = false;
+    }
   }
   return all;
 }

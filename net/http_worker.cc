@@ -233,9 +233,8 @@ void HttpWorker::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket sock
   if (server_.refused_input_) {
     const std::string address = PeerAddress(socket);
     // A trusted proxy's own address is never limited: its clients are (X-Forwarded-For).
-    if (const int64_t wait_s =
-            options_.trusted_proxies.Trusts(address) ? 0 : RefusedInputWait(address);
-        wait_s > 0) {
+    if (const int64_t wait_s = RefusedInputWait(address);
+        wait_s > 0 && !options_.trusted_proxies.Trusts(address)) {
       // The address is over its refusals and was told so (429, Retry-After) on an earlier
       // connection: a new one is closed before it costs a read, a parse or a write, and
       // until the wait is over the kernel drops its new connections (AddressFilter).
